@@ -1,0 +1,1 @@
+//! Vulnerability intelligence readers (OSV, NVD, CVE 5, KEV, EPSS, CSAF) and the alias merge.

@@ -1,0 +1,1 @@
+//! Matching components to vulnerability records: OSV ranges, CPE configurations, CSAF product status.

@@ -1,0 +1,1 @@
+//! Domain words shared by every crate: identifiers, package URLs, CPEs, severities and actors.

@@ -1,0 +1,1 @@
+//! Triage and risk: assessments, exploitability, patient harm, the FDA determination, policies and regulatory clocks.

@@ -1,0 +1,1 @@
+//! Storage adapter: the SQLite and PostgreSQL schema, migrations and queries behind one API.

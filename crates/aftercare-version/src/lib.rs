@@ -1,0 +1,1 @@
+//! Version semantics per ecosystem: parse and order versions the way each package manager does.

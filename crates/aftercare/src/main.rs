@@ -1,0 +1,3 @@
+//! The `aftercare` binary.
+
+fn main() {}
