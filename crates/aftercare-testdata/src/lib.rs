@@ -32,7 +32,11 @@ pub fn dir() -> PathBuf {
 /// A file or folder inside the shared data folder; panics when it is missing.
 pub fn path(relative: &str) -> PathBuf {
     let path = dir().join(relative);
-    assert!(path.exists(), "shared test data {} is missing", path.display());
+    assert!(
+        path.exists(),
+        "shared test data {} is missing",
+        path.display()
+    );
     path
 }
 
