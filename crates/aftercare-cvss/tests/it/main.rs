@@ -11,6 +11,7 @@ mod nvd;
 mod parse_errors;
 mod properties;
 mod rescoring;
+mod rustsec;
 mod spec_examples;
 
 use aftercare_cvss::Cvss;

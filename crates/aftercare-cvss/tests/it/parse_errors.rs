@@ -112,6 +112,8 @@ fn unknown_metrics() {
         (format!("{V40}/CVSS:4.0"), CvssVersion::V4_0, "CVSS"),
         (format!("{V2}/MAV:N"), CvssVersion::V2, "MAV"),
         (format!("{V2}/au:N"), CvssVersion::V2, "au"),
+        (format!("{V2}/A\0:N"), CvssVersion::V2, "A\0"),
+        (format!("{V31}/MODIFIED:X"), CvssVersion::V3_1, "MODIFIED"),
     ];
     for (vector, version, metric) in cases {
         check(&vector, unknown(&vector, version, metric));
@@ -217,6 +219,18 @@ fn bad_values() {
         (format!("{V40}/AU:ND"), "AU", "ND", "N, Y, X"),
         (format!("{V2}/E:P"), "E", "P", "U, POC, F, H, ND"),
         (format!("{V2}/CDP:X"), "CDP", "X", "N, L, LM, MH, H, ND"),
+        (
+            format!("{V40}/U:Clear\0"),
+            "U",
+            "Clear\0",
+            "Clear, Green, Amber, Red, X",
+        ),
+        (
+            format!("{V40}/U:ClearClear"),
+            "U",
+            "ClearClear",
+            "Clear, Green, Amber, Red, X",
+        ),
     ];
     for (vector, metric, value, expected) in cases {
         check(&vector, bad(&vector, metric, value, expected));
