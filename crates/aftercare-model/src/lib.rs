@@ -5,6 +5,7 @@
 //! I/O and knows no wire format.
 
 pub mod actor;
+pub mod audit;
 pub mod cpe;
 pub mod digest;
 pub mod ecosystem;
@@ -13,6 +14,7 @@ pub mod severity;
 pub mod vulnerability;
 
 pub use actor::Actor;
+pub use audit::AuditEvent;
 pub use cpe::{Cpe, CpeError, CpePart, CpeValue};
 pub use digest::Sha256;
 pub use ecosystem::{Ecosystem, PackageKey};

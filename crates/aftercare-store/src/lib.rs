@@ -1,1 +1,264 @@
 //! Storage adapter: the SQLite and PostgreSQL schema, migrations and queries behind one API.
+//!
+//! One code base serves both databases through sqlx's `Any` driver (see
+//! `docs/adr/0001-storage.md`): queries are written in the SQL both dialects share, with `$N`
+//! placeholders, and the few places where the dialects differ (identity columns, blob type,
+//! row locks, append-only triggers) are chosen by [`Backend`]. This crate stores and finds;
+//! it never decides — business rules live in the pure crates and the service.
+//!
+//! The caller owns the transaction: every function that writes takes a `&mut Tx` opened by a
+//! use case with [`Store::begin`], so that a change and its audit event commit together.
+
+mod error;
+mod schema;
+
+pub mod account;
+pub mod audit;
+pub mod document;
+pub mod product;
+pub mod release;
+pub mod sbom;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions};
+
+pub use error::StoreError;
+
+/// A write transaction on either backend, with the backend it runs on (the few
+/// dialect-specific statements need to know).
+#[derive(Debug)]
+pub struct Tx {
+    inner: sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
+}
+
+impl Tx {
+    /// The connection, to run queries in the transaction.
+    pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.inner
+    }
+
+    /// The backend the transaction runs on.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Commits; on failure nothing of the transaction is kept.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.inner
+            .commit()
+            .await
+            .map_err(StoreError::query("commit the transaction"))
+    }
+
+    /// Rolls back explicitly (dropping a `Tx` rolls back too).
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        self.inner
+            .rollback()
+            .await
+            .map_err(StoreError::query("roll back the transaction"))
+    }
+}
+
+/// The database behind a [`Store`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite: the embedded default, one file in the workspace directory.
+    Sqlite,
+    /// PostgreSQL: for teams and for several server nodes.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a database URL names.
+    pub fn from_url(url: &str) -> Result<Backend, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::UnsupportedUrl {
+                url: redact_url(url),
+            })
+        }
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A connection pool to the workspace database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Connects to a database URL (`sqlite:///path/to/aftercare.db?mode=rwc` or
+    /// `postgres://user@host/db`) and brings its schema up to date.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let options = AnyConnectOptions::from_str(url)
+            .map_err(|source| StoreError::Connect {
+                url: redact_url(url),
+                source,
+            })?
+            .disable_statement_logging();
+        let pool_options = match backend {
+            // SQLite allows one writer at a time; a few connections let readers proceed while
+            // a write transaction runs (WAL), and the busy timeout queues writers.
+            Backend::Sqlite => {
+                AnyPoolOptions::new()
+                    .max_connections(4)
+                    .after_connect(|connection, _| {
+                        Box::pin(async move {
+                            use sqlx::Executor;
+                            connection
+                                .execute(
+                                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                                 PRAGMA synchronous = NORMAL;",
+                                )
+                                .await?;
+                            Ok(())
+                        })
+                    })
+            }
+            Backend::Postgres => AnyPoolOptions::new().max_connections(8),
+        };
+        let pool = pool_options
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Connect {
+                url: redact_url(url),
+                source,
+            })?;
+        if backend == Backend::Sqlite {
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await
+                .map_err(StoreError::query("enable WAL"))?;
+        }
+        let store = Store { pool, backend };
+        schema::migrate(&store).await?;
+        Ok(store)
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The pool, for read-only queries outside a transaction.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Opens a write transaction. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), so that two writers queue instead of failing when both try to upgrade a
+    /// read lock.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        let result = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        };
+        let inner = result.map_err(StoreError::query("begin a transaction"))?;
+        Ok(Tx {
+            inner,
+            backend: self.backend,
+        })
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The URL with any password replaced by `***`, for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// The current time as stored: RFC 3339 UTC with microseconds, fixed width so that text
+/// order is time order on both backends.
+pub fn now_text() -> String {
+    timestamp_text(jiff::Timestamp::now())
+}
+
+/// A timestamp as stored (see [`now_text`]).
+pub fn timestamp_text(timestamp: jiff::Timestamp) -> String {
+    timestamp.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// Builds `($1, $2, …), ($k, …)` for a multi-row insert of `rows` rows of `columns` values.
+pub(crate) fn values_placeholders(rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 5);
+    let mut next = 1;
+    for row in 0..rows {
+        if row > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for column in 0..columns {
+            if column > 0 {
+                sql.push(',');
+            }
+            sql.push('$');
+            sql.push_str(&next.to_string());
+            next += 1;
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords_only() {
+        assert_eq!(
+            redact_url("postgres://user:secret@localhost/db"),
+            "postgres://user:***@localhost/db"
+        );
+        assert_eq!(
+            redact_url("postgres://user@localhost/db"),
+            "postgres://user@localhost/db"
+        );
+        assert_eq!(redact_url("sqlite:///tmp/a.db"), "sqlite:///tmp/a.db");
+    }
+
+    #[test]
+    fn placeholders() {
+        assert_eq!(values_placeholders(2, 3), "($1,$2,$3),($4,$5,$6)");
+    }
+
+    #[test]
+    fn timestamps_are_fixed_width() {
+        let ts: jiff::Timestamp = "2026-01-02T03:04:05Z".parse().unwrap();
+        assert_eq!(timestamp_text(ts), "2026-01-02T03:04:05.000000Z");
+    }
+}
