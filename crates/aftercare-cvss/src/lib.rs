@@ -22,6 +22,8 @@
 //! values, exactly as each specification defines them (see the version modules for the
 //! rounding rules).
 
+#![warn(missing_docs)]
+
 mod error;
 mod metric;
 mod severity;
@@ -396,5 +398,95 @@ impl FromStr for Cvss {
 
     fn from_str(vector: &str) -> Result<Cvss, CvssError> {
         parse(vector)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parses and checks the version and the normalized form.
+    fn check(vector: &str, version: CvssVersion, normalized: &str) {
+        let cvss = parse(vector).unwrap_or_else(|error| panic!("{vector}: {error}"));
+        assert_eq!(cvss.version(), version, "{vector}");
+        assert_eq!(cvss.vector(), normalized, "{vector}");
+    }
+
+    #[test]
+    fn version_detection_and_normalization() {
+        use CvssVersion::*;
+        check(
+            "AV:N/AC:L/Au:N/C:P/I:P/A:P",
+            V2,
+            "AV:N/AC:L/Au:N/C:P/I:P/A:P",
+        );
+        check(
+            "(AV:N/AC:L/Au:N/C:P/I:P/A:P)",
+            V2,
+            "AV:N/AC:L/Au:N/C:P/I:P/A:P",
+        );
+        check(
+            "  A:P/AV:N/AC:L/Au:N/C:P/I:P/E:ND \n",
+            V2,
+            "AV:N/AC:L/Au:N/C:P/I:P/A:P",
+        );
+        check(
+            "CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/E:X",
+            V3_0,
+            "CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+        );
+        check(
+            "CVSS:3.1/MAV:L/CR:H/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/RC:C",
+            V3_1,
+            "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/RC:C/CR:H/MAV:L",
+        );
+        check(
+            "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/U:Clear/S:X",
+            V4_0,
+            "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/U:Clear",
+        );
+    }
+
+    #[test]
+    fn most_specific_score_and_its_severity() {
+        let cases = [
+            // (vector, score, severity, base severity)
+            (
+                "AV:N/AC:L/Au:N/C:C/I:C/A:C/E:U",
+                8.5,
+                Severity::High,
+                Severity::High,
+            ),
+            (
+                "AV:N/AC:L/Au:N/C:C/I:C/A:C/TD:N",
+                0.0,
+                Severity::Low,
+                Severity::High,
+            ),
+            (
+                "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/E:U/RL:O/RC:U",
+                7.8,
+                Severity::High,
+                Severity::Critical,
+            ),
+            (
+                "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/MC:N/MI:N/MA:N",
+                0.0,
+                Severity::None,
+                Severity::Critical,
+            ),
+            (
+                "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:U",
+                8.1,
+                Severity::High,
+                Severity::Critical,
+            ),
+        ];
+        for (vector, score, severity, base_severity) in cases {
+            let cvss = parse(vector).unwrap_or_else(|error| panic!("{vector}: {error}"));
+            assert_eq!(cvss.score(), score, "{vector}");
+            assert_eq!(cvss.severity(), severity, "{vector}");
+            assert_eq!(cvss.base_severity(), base_severity, "{vector}");
+        }
     }
 }

@@ -52,8 +52,7 @@ use MetricGroup::{Base, Environmental, Supplemental, Temporal, Threat};
 /// supplemental).
 pub(crate) const MAX_METRICS: usize = 32;
 
-/// CVSS v2.0, in the order of the v2 guide's Table 13 ("the vector ... should be in this
-/// order").
+/// CVSS v2.0, in the order the v2 guide lists the metrics and NVD writes them.
 const V2_TABLE: [Metric; 14] = [
     metric("AV", Base, &["L", "A", "N"]),
     metric("AC", Base, &["H", "M", "L"]),
@@ -97,7 +96,7 @@ const V3_TABLE: [Metric; 22] = [
     metric("MA", Environmental, &["H", "L", "N"]),
 ];
 
-/// CVSS v4.0, in the order of the v4.0 specification's Table 23.
+/// CVSS v4.0, in the order of the v4.0 specification's vector string (section 7).
 const V4_TABLE: [Metric; 32] = [
     metric("AV", Base, &["N", "A", "L", "P"]),
     metric("AC", Base, &["L", "H"]),
@@ -224,7 +223,7 @@ pub(crate) fn not_defined(version: CvssVersion) -> &'static str {
 #[non_exhaustive]
 pub enum ParseWarning {
     /// A CVSS v4.0 metric appeared before a metric that the specification lists ahead of it.
-    /// The v4.0 specification gives one fixed order (its Table 23); we accept any order, as
+    /// The v4.0 specification gives one fixed order (section 7); we accept any order, as
     /// v3.x readers must, and print the canonical order.
     OutOfOrder {
         /// The metric that came too late in the canonical order's terms.

@@ -7,7 +7,7 @@ use crate::version::CvssVersion;
 /// The qualitative rating of a CVSS score, least severe first.
 ///
 /// CVSS v3.x and v4.0 define None, Low, Medium, High and Critical (v3.1 specification
-/// Table 14, v4.0 specification Table 31). CVSS v2.0 defines no rating; the one everybody
+/// section 5, v4.0 specification section 6). CVSS v2.0 defines no rating; the one everybody
 /// uses is NVD's: Low, Medium and High.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Severity {

@@ -149,3 +149,53 @@ pub(crate) fn environmental_score(metrics: &Metrics) -> Option<f64> {
         * target_distribution;
     Some(score(round_half_up(environmental_e5, ten_to(4))))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::version::CvssVersion;
+
+    fn check(vector: &str, base: f64, temporal: Option<f64>, environmental: Option<f64>) {
+        let mut warnings = Vec::new();
+        let metrics = Metrics::parse(CvssVersion::V2, vector, vector, &mut warnings)
+            .unwrap_or_else(|error| panic!("{vector}: {error}"));
+        assert_eq!(
+            (
+                base_score(&metrics),
+                temporal_score(&metrics),
+                environmental_score(&metrics)
+            ),
+            (base, temporal, environmental),
+            "{vector}"
+        );
+    }
+
+    #[test]
+    fn exact_decimal_rounding() {
+        // 8.5 × 1.176 = 9.996 → 10.0; the adjusted temporal 10.0 × 0.95 × 0.87 = 8.265 → 8.3;
+        // (8.3 + 1.7 × 0.5) × 1.0 = 9.15 → 9.2, where binary floating point gives 9.1.
+        check(
+            "AV:N/AC:L/Au:N/C:N/I:N/A:C/E:F/RL:OF/RC:C/CDP:H/TD:H/CR:M/IR:M/AR:H",
+            7.8,
+            Some(6.4),
+            Some(9.2),
+        );
+        // Temporal 9.0 × 0.95 = 8.55 exactly → 8.6; in floats 8.549999… → 8.5.
+        check("AV:N/AC:L/Au:S/C:C/I:C/A:C/E:F", 9.0, Some(8.6), None);
+    }
+
+    #[test]
+    fn extremes() {
+        check("AV:L/AC:H/Au:M/C:N/I:N/A:N", 0.0, None, None);
+        check("AV:N/AC:L/Au:N/C:C/I:C/A:C", 10.0, None, None);
+        // Collateral damage alone scores: (0 + (10 − 0) × 0.5) × 1.0.
+        check(
+            "AV:N/AC:L/Au:N/C:N/I:N/A:N/CDP:H/TD:H/CR:H",
+            0.0,
+            None,
+            Some(5.0),
+        );
+        // Target distribution None zeroes the environmental score.
+        check("AV:N/AC:L/Au:N/C:C/I:C/A:C/TD:N", 10.0, None, Some(0.0));
+    }
+}

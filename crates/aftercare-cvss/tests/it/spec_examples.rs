@@ -237,10 +237,10 @@ fn v3_1_examples() {
     }
 }
 
-/// FIRST, "Common Vulnerability Scoring System v3.1: Specification Document"
-/// (https://www.first.org/cvss/v3.1/specification-document) and its user guide section 2.6:
-/// the environmental formula for a changed modified scope differs between 3.0 and 3.1, so
-/// the same metrics score differently.
+/// The formula change of the v3.1 user guide, section 2.6
+/// (https://www.first.org/cvss/v3.1/user-guide): the environmental ModifiedImpact for a changed
+/// modified scope differs between 3.0 and 3.1, so the same metrics score differently (values
+/// confirmed with the Python calculator).
 #[test]
 fn v3_0_and_v3_1_differ_for_changed_modified_scope() {
     let metrics = "AV:N/AC:L/PR:N/UI:R/S:C/C:H/I:H/A:H/CR:H/IR:H/AR:H";
@@ -441,7 +441,7 @@ fn v4_0_examples() {
     }
 }
 
-/// The v4.0 specification's nomenclature (section 1.3) and its rating scale (Table 31), on
+/// The v4.0 specification's nomenclature (section 1.3) and its rating scale (section 6), on
 /// one of the examples above.
 #[test]
 fn v4_0_nomenclature_and_severity() {
