@@ -103,6 +103,20 @@ pub async fn local_admin(pool: &sqlx::AnyPool) -> Result<Option<AccountRow>, Sto
         .map_err(StoreError::query("find the local administrator"))
 }
 
+/// The local administrator, read inside a write transaction (so that two `init`s cannot
+/// both create one).
+pub async fn local_admin_in(tx: &mut Tx) -> Result<Option<AccountRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM accounts WHERE local_admin = 1 ORDER BY id LIMIT 1");
+    let row = sqlx::query(&sql)
+        .fetch_optional(tx.conn())
+        .await
+        .map_err(StoreError::query("find the local administrator"))?;
+    row.as_ref()
+        .map(from_row)
+        .transpose()
+        .map_err(StoreError::query("find the local administrator"))
+}
+
 /// Every account, by login.
 pub async fn list(pool: &sqlx::AnyPool) -> Result<Vec<AccountRow>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM accounts ORDER BY login");

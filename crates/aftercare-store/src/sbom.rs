@@ -95,6 +95,8 @@ pub struct ComponentRecord {
     pub package_key: Option<String>,
     /// CPE 2.3 formatted strings.
     pub cpes: Vec<String>,
+    /// SWID tag id.
+    pub swid: Option<String>,
     /// Supplier.
     pub supplier: Option<String>,
     /// Author.
@@ -126,7 +128,7 @@ pub struct WarningRecord {
     pub message: String,
 }
 
-const COMPONENT_COLUMNS: usize = 20;
+const COMPONENT_COLUMNS: usize = 21;
 /// Rows per multi-row insert: keeps the bound parameters well under SQLite's and
 /// PostgreSQL's limits (32,766 and 65,535).
 const CHUNK: usize = 500;
@@ -192,6 +194,7 @@ pub async fn insert(
                 .bind(&component.purl)
                 .bind(&component.package_key)
                 .bind(json_list(&component.cpes))
+                .bind(&component.swid)
                 .bind(&component.supplier)
                 .bind(&component.author)
                 .bind(json_list(&hashes))
@@ -245,11 +248,11 @@ pub async fn insert(
     Ok(sbom_id)
 }
 
-/// The multi-row component insert for `rows` rows of 20 values.
+/// The multi-row component insert for `rows` rows.
 fn component_insert_sql(rows: usize) -> String {
     format!(
         "INSERT INTO components (sbom_id, release_id, position, reference, kind, name, grp, \
-         version, purl, package_key, cpes, supplier, author, hashes, licenses, scope, \
+         version, purl, package_key, cpes, swid, supplier, author, hashes, licenses, scope, \
          level_of_support, end_of_support, parent_position, direct) VALUES {}",
         values_placeholders(rows, COMPONENT_COLUMNS)
     )
@@ -320,7 +323,7 @@ pub async fn by_release(
 }
 
 const COMPONENT_SELECT: &str = "SELECT id, position, reference, kind, name, grp, version, purl, \
-     package_key, cpes, supplier, author, hashes, licenses, scope, level_of_support, \
+     package_key, cpes, swid, supplier, author, hashes, licenses, scope, level_of_support, \
      end_of_support, parent_position, direct FROM components";
 
 fn component_from_row(row: &AnyRow) -> Result<ComponentRecord, StoreError> {
@@ -337,6 +340,7 @@ fn component_from_row(row: &AnyRow) -> Result<ComponentRecord, StoreError> {
                 purl: row.try_get("purl")?,
                 package_key: row.try_get("package_key")?,
                 cpes: Vec::new(),
+                swid: row.try_get("swid")?,
                 supplier: row.try_get("supplier")?,
                 author: row.try_get("author")?,
                 hashes: Vec::new(),

@@ -85,6 +85,7 @@ CREATE TABLE components (
     purl TEXT,
     package_key TEXT,
     cpes TEXT NOT NULL,
+    swid TEXT,
     supplier TEXT,
     author TEXT,
     hashes TEXT NOT NULL,
