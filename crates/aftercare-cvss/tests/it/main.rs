@@ -1,11 +1,12 @@
 //! The integration tests of aftercare-cvss, one binary: the specifications' worked examples,
-//! vectors scored by an independent calculator, NVD's published scores, malformed vectors,
-//! rescoring and properties of arbitrary vectors.
+//! vectors scored by an independent calculator, the scores NVD and CVE JSON 5 records publish,
+//! the rustsec `cvss` crate, malformed vectors, rescoring and properties of arbitrary vectors.
 
 // clippy's allow-panic-in-tests covers `#[test]` functions only; the `check` helpers here are
 // test code too, and failing the test is what they are for.
 #![allow(clippy::panic)]
 
+mod cve5;
 mod independent;
 mod nvd;
 mod parse_errors;
