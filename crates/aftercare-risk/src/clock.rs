@@ -1,0 +1,1070 @@
+//! Regulatory clocks: a pure state machine driven by events, with time injected.
+//!
+//! A [`Case`] holds what the clocks of one (product, vulnerability) depend on — the awareness
+//! date, the determination, the recorded start of a correction, the actions taken — and the
+//! clocks themselves. [`apply`] takes a case, an [`Event`] and the [`Policy`] and returns the
+//! next case with the list of [`Change`]s, for storage to persist and audit. [`tick`] does the
+//! same for the passing of time alone (clocks whose deadline ended become missed). Nothing here
+//! reads the wall clock: every instant comes in as an argument.
+//!
+//! # Rules
+//!
+//! - **Awareness** is the earliest of the first match, the receipt of a report or advisory
+//!   naming the vulnerability, and a date an analyst enters with a reason. Automatic sources
+//!   only ever move it earlier (re-matching and re-imports never move it later); an analyst
+//!   may only move it earlier ([`RiskError::AwarenessMovedLater`] otherwise). Moving it
+//!   earlier moves every clock that runs from it.
+//! - Clocks run **from awareness**, even when the determination comes later: a determination
+//!   on day 25 opens the 30-day customer-communication clock with 5 days left.
+//! - **Day 0** is the day of the starting event in the policy's time zone; a deadline of N days
+//!   ends at 23:59 of day N ([`crate::calendar`]).
+//! - A clock is **met** when its satisfying action happened at or before the deadline's end,
+//!   **missed** when it is still open at any instant after it (evaluated at the injected `now`
+//!   or at the next event's time). An action after a miss is recorded on the missed clock
+//!   (`satisfied_at`) and leaves it missed. **Waived** needs a written rationale and is only
+//!   possible while the clock is open, so that a miss cannot be waived away afterwards.
+//! - **Uncontrolled** determination: customer communication (30 days), remediation (60 days)
+//!   and ISAO sharing clocks open from awareness. **Controlled**: the regular patch cycle.
+//!   A later change of determination does not close clocks already open; the team waives them
+//!   with a rationale, which keeps the record honest.
+//! - **21 CFR 806**: FDA expects no 806 report for an uncontrolled risk only while all four
+//!   conditions of its 2016 guidance hold. When a customer-communication, remediation or ISAO
+//!   clock is missed, or a serious adverse event or death is associated with the
+//!   vulnerability, a `report_806` clock opens, due 10 working days after the **recorded start
+//!   of the correction** — which may already lie in the past, so the new clock can be missed
+//!   at once. When no correction start is recorded yet, the clock opens **provisionally**
+//!   from the day after the missed deadline (the first day on which the exemption is lost; for
+//!   a serious adverse event, the day it became known), so that the obligation is visible at
+//!   once instead of waiting for data; recording the correction's start later re-keys it to
+//!   that date, earlier or later, because the regulation counts from the correction.
+//! - **21 CFR 803**, **EU MDR Art. 87** and **disclosure acknowledgement** clocks run from
+//!   the date given in their event and are identified by the event's reference (the MDR,
+//!   incident or report number), so one case can hold several of each.
+//! - Events are applied in the order they happened; an event older than the last one applied
+//!   is refused ([`RiskError::EventOutOfOrder`]).
+
+use aftercare_model::Sha256;
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+
+use crate::RiskError;
+use crate::calendar::{DayKind, Deadline};
+use crate::determination::{RiskClass, check_rationale};
+use crate::policy::Policy;
+use crate::vocabulary::vocabulary;
+
+vocabulary! {
+    /// What a clock is for; its length and counting come from the policy's `[clock.KIND]`.
+    pub enum ClockKind as "clock kind" {
+        /// Uncontrolled risk: communicate with customers and the user community (FDA 2016).
+        CustomerCommunication = "customer_communication",
+        /// Uncontrolled risk: fix, validate and distribute the deployable fix (FDA 2016).
+        Remediation = "remediation",
+        /// Uncontrolled risk: share the customer communication with the ISAO (FDA 2016).
+        IsaoSharing = "isao_sharing",
+        /// Report of a correction or removal (21 CFR 806.10).
+        Report806 = "report_806",
+        /// Controlled risk: fix in the regular patch cycle (FD&C Act 524B(b)(2)(A)).
+        RegularPatchCycle = "regular_patch_cycle",
+        /// Medical device report, 30 calendar days (21 CFR 803.50).
+        Mdr803 = "mdr_803",
+        /// Five-day report: remedial action needed, or FDA's written request (21 CFR 803.53).
+        Mdr803FiveDay = "mdr_803_5day",
+        /// Supplemental report (21 CFR 803.56).
+        Mdr803Supplemental = "mdr_803_supplemental",
+        /// EU serious incident report, 15 days (MDR 2017/745 Art. 87(3)).
+        EuMdrArt87 = "eu_mdr_art87",
+        /// EU serious public health threat, 2 days (Art. 87(4)).
+        EuMdrArt87PublicHealthThreat = "eu_mdr_art87_public_health_threat",
+        /// EU death or unanticipated serious deterioration of health, 10 days (Art. 87(5)).
+        EuMdrArt87DeathOrSeriousDeterioration = "eu_mdr_art87_death_or_serious_deterioration",
+        /// Acknowledge a vulnerability report (ISO/IEC 29147; days are policy).
+        DisclosureAck = "disclosure_ack",
+    }
+}
+
+vocabulary! {
+    /// The state of a clock.
+    pub enum ClockState as "clock state" {
+        /// Running.
+        Open = "open",
+        /// Satisfied at or before the deadline's end.
+        Met = "met",
+        /// Still open after the deadline's end.
+        Missed = "missed",
+        /// Waived with a written rationale while open.
+        Waived = "waived",
+    }
+}
+
+vocabulary! {
+    /// What a clock's day 0 is.
+    pub enum StartBasis as "clock start basis" {
+        /// The awareness date of the case.
+        Awareness = "awareness",
+        /// The recorded start of the correction (806).
+        CorrectionStart = "correction_start",
+        /// The 806 exemption was lost and no correction start is recorded yet.
+        Provisional = "provisional",
+        /// The date given in the event that opened it (report, incident).
+        Event = "event",
+    }
+}
+
+vocabulary! {
+    /// The category of an EU MDR serious incident (Art. 87(3)–(5)).
+    pub enum SeriousIncidentCategory as "serious incident category" {
+        /// Any other serious incident: 15 days.
+        SeriousIncident = "serious_incident",
+        /// A serious public health threat: 2 days.
+        PublicHealthThreat = "public_health_threat",
+        /// Death or an unanticipated serious deterioration of health: 10 days.
+        DeathOrSeriousDeterioration = "death_or_serious_deterioration",
+    }
+}
+
+/// Why a case has its awareness date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AwarenessBasis {
+    /// The first match of the vulnerability in a release of the product.
+    FirstMatch,
+    /// A vulnerability report naming it was received.
+    ReportReceived,
+    /// A supplier advisory naming it was received.
+    AdvisoryReceived,
+    /// An analyst entered the date, with a reason.
+    Analyst {
+        /// Why this date.
+        reason: String,
+    },
+}
+
+/// The awareness date of a case and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Awareness {
+    /// Day 0 of the clocks that run from awareness.
+    pub date: Date,
+    /// Its source.
+    pub basis: AwarenessBasis,
+}
+
+/// A waiver: who decided is the caller's audit record; this keeps why and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiver {
+    /// The written rationale.
+    pub rationale: String,
+    /// When it was waived.
+    pub at: Timestamp,
+}
+
+/// One regulatory deadline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clock {
+    kind: ClockKind,
+    reference: Option<String>,
+    basis: StartBasis,
+    start: Date,
+    days: u32,
+    day_kind: DayKind,
+    deadline: Deadline,
+    time_zone: TimeZone,
+    state: ClockState,
+    satisfied_at: Option<Timestamp>,
+    waiver: Option<Waiver>,
+    opened_at: Timestamp,
+    note: Option<String>,
+    source: String,
+    policy_digest: Sha256,
+}
+
+impl Clock {
+    /// A new open clock of a kind, from day 0 = `start`, with the policy's length.
+    pub fn open(
+        policy: &Policy,
+        kind: ClockKind,
+        reference: Option<&str>,
+        basis: StartBasis,
+        start: Date,
+        opened_at: Timestamp,
+    ) -> Result<Clock, RiskError> {
+        let rule = policy.clock_rule(kind);
+        let deadline = policy
+            .calendar()
+            .deadline(start, rule.days(), rule.day_kind())?;
+        Ok(Clock {
+            kind,
+            reference: reference.map(str::to_string),
+            basis,
+            start,
+            days: rule.days(),
+            day_kind: rule.day_kind(),
+            deadline,
+            time_zone: policy.calendar().time_zone().clone(),
+            state: ClockState::Open,
+            satisfied_at: None,
+            waiver: None,
+            opened_at,
+            note: None,
+            source: rule.source().to_string(),
+            policy_digest: policy.digest(),
+        })
+    }
+
+    /// What the clock is for.
+    pub fn kind(&self) -> ClockKind {
+        self.kind
+    }
+
+    /// The report, incident or MDR number, for clocks that belong to one.
+    pub fn reference(&self) -> Option<&str> {
+        self.reference.as_deref()
+    }
+
+    /// What day 0 is.
+    pub fn basis(&self) -> StartBasis {
+        self.basis
+    }
+
+    /// Day 0.
+    pub fn start(&self) -> Date {
+        self.start
+    }
+
+    /// N, the number of days.
+    pub fn days(&self) -> u32 {
+        self.days
+    }
+
+    /// Calendar or working days.
+    pub fn day_kind(&self) -> DayKind {
+        self.day_kind
+    }
+
+    /// Day N and the instant the deadline ends (23:59 of day N in the policy's time zone).
+    pub fn deadline(&self) -> Deadline {
+        self.deadline
+    }
+
+    /// The policy's time zone when the clock was computed.
+    pub fn time_zone(&self) -> &TimeZone {
+        &self.time_zone
+    }
+
+    /// Open, met, missed or waived.
+    pub fn state(&self) -> ClockState {
+        self.state
+    }
+
+    /// When the satisfying action happened (also on a missed clock, when it came late).
+    pub fn satisfied_at(&self) -> Option<Timestamp> {
+        self.satisfied_at
+    }
+
+    /// The waiver, when waived.
+    pub fn waiver(&self) -> Option<&Waiver> {
+        self.waiver.as_ref()
+    }
+
+    /// When the clock was opened.
+    pub fn opened_at(&self) -> Timestamp {
+        self.opened_at
+    }
+
+    /// Why the clock was opened, when it is not obvious (which 806 condition failed).
+    pub fn note(&self) -> Option<&str> {
+        self.note.as_deref()
+    }
+
+    /// The policy's citation for the clock's rule.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The canonical digest of the policy that computed the deadline.
+    pub fn policy_digest(&self) -> Sha256 {
+        self.policy_digest
+    }
+
+    /// Whether the clock is open and its deadline ended before `now`, or missed and still not
+    /// satisfied.
+    pub fn is_overdue(&self, now: Timestamp) -> bool {
+        match self.state {
+            ClockState::Open => now > self.deadline.end,
+            ClockState::Missed => self.satisfied_at.is_none(),
+            ClockState::Met | ClockState::Waived => false,
+        }
+    }
+
+    fn is(&self, kind: ClockKind, reference: Option<&str>) -> bool {
+        self.kind == kind && self.reference.as_deref() == reference
+    }
+}
+
+/// Something that happened to a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// When it happened (or was recorded, for events that carry their own date).
+    pub at: Timestamp,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// The kinds of events that create and update clocks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventKind {
+    /// The vulnerability matched a component of a release of the product (an awareness
+    /// source).
+    FindingFirstSeen,
+    /// A supplier advisory naming the vulnerability was received (an awareness source).
+    AdvisoryReceived,
+    /// A vulnerability report naming it was received: an awareness source, and the start of
+    /// the acknowledgement clock.
+    ReportReceived {
+        /// The report's number.
+        reference: String,
+    },
+    /// The report was acknowledged.
+    ReportAcknowledged {
+        /// The report's number.
+        reference: String,
+    },
+    /// An analyst entered an awareness date; it may only move the date earlier.
+    AwarenessDateEntered {
+        /// The date.
+        date: Date,
+        /// Why (audited).
+        reason: String,
+    },
+    /// The controlled / uncontrolled determination was made or changed.
+    DeterminationMade {
+        /// Its outcome.
+        risk: RiskClass,
+    },
+    /// The correction (recall, field action, patch campaign) started on this date.
+    CorrectionStarted {
+        /// The recorded start; it may lie before the event.
+        started_on: Date,
+    },
+    /// The customer communication went out.
+    CustomerCommunicationSent,
+    /// The validated fix was distributed.
+    FixDistributed,
+    /// The customer communication was shared with the ISAO.
+    IsaoShared,
+    /// A serious adverse event or death is known to be associated with the vulnerability.
+    SeriousAdverseEventKnown,
+    /// The 806 report was submitted.
+    Report806Submitted,
+    /// A reportable event under 21 CFR 803 became known on `aware_on`.
+    MdrReportableEvent {
+        /// The MDR number.
+        reference: String,
+        /// When the manufacturer became aware of it.
+        aware_on: Date,
+        /// Remedial action is needed to prevent an unreasonable risk of substantial harm, or
+        /// FDA asked in writing: the five-work-day report applies instead of the 30-day one.
+        five_day: bool,
+    },
+    /// Information for a supplemental 803 report was received on `received_on`.
+    MdrSupplementalInformation {
+        /// The MDR number.
+        reference: String,
+        /// When it was received.
+        received_on: Date,
+    },
+    /// An 803 report (initial, five-day or supplemental) was submitted.
+    MdrReportSubmitted {
+        /// The MDR number.
+        reference: String,
+    },
+    /// An EU MDR serious incident became known on `aware_on`.
+    SeriousIncident {
+        /// The incident number.
+        reference: String,
+        /// When the manufacturer became aware of it.
+        aware_on: Date,
+        /// Which Art. 87 deadline applies.
+        category: SeriousIncidentCategory,
+    },
+    /// The EU MDR vigilance report was submitted.
+    EuMdrReportSubmitted {
+        /// The incident number.
+        reference: String,
+    },
+    /// An open clock is waived.
+    ClockWaived {
+        /// Its kind.
+        kind: ClockKind,
+        /// Its reference, when it has one.
+        reference: Option<String>,
+        /// Why (at least the policy's `rationale.min_chars`).
+        rationale: String,
+    },
+}
+
+impl EventKind {
+    /// A short name for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::FindingFirstSeen => "finding_first_seen",
+            EventKind::AdvisoryReceived => "advisory_received",
+            EventKind::ReportReceived { .. } => "report_received",
+            EventKind::ReportAcknowledged { .. } => "report_acknowledged",
+            EventKind::AwarenessDateEntered { .. } => "awareness_date_entered",
+            EventKind::DeterminationMade { .. } => "determination_made",
+            EventKind::CorrectionStarted { .. } => "correction_started",
+            EventKind::CustomerCommunicationSent => "customer_communication_sent",
+            EventKind::FixDistributed => "fix_distributed",
+            EventKind::IsaoShared => "isao_shared",
+            EventKind::SeriousAdverseEventKnown => "serious_adverse_event_known",
+            EventKind::Report806Submitted => "report_806_submitted",
+            EventKind::MdrReportableEvent { .. } => "mdr_reportable_event",
+            EventKind::MdrSupplementalInformation { .. } => "mdr_supplemental_information",
+            EventKind::MdrReportSubmitted { .. } => "mdr_report_submitted",
+            EventKind::SeriousIncident { .. } => "serious_incident",
+            EventKind::EuMdrReportSubmitted { .. } => "eu_mdr_report_submitted",
+            EventKind::ClockWaived { .. } => "clock_waived",
+        }
+    }
+}
+
+/// An action that satisfies the case-level clocks; remembered so that a clock opened after it
+/// (a determination on day 25 after a communication on day 12) opens as met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    CustomerCommunication,
+    Fix,
+    IsaoSharing,
+    Report806,
+}
+
+impl Action {
+    fn satisfies(self) -> &'static [ClockKind] {
+        match self {
+            Action::CustomerCommunication => &[ClockKind::CustomerCommunication],
+            Action::Fix => &[ClockKind::Remediation, ClockKind::RegularPatchCycle],
+            Action::IsaoSharing => &[ClockKind::IsaoSharing],
+            Action::Report806 => &[ClockKind::Report806],
+        }
+    }
+}
+
+/// What one event or tick changed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// The awareness date was set or moved earlier.
+    AwarenessSet {
+        /// The awareness before.
+        previous: Option<Awareness>,
+        /// The awareness now.
+        current: Awareness,
+    },
+    /// The determination's outcome was recorded.
+    RiskSet {
+        /// The outcome before.
+        previous: Option<RiskClass>,
+        /// The outcome now.
+        current: RiskClass,
+    },
+    /// The start of the correction was recorded.
+    CorrectionStartRecorded {
+        /// The date before.
+        previous: Option<Date>,
+        /// The date now.
+        current: Date,
+    },
+    /// A clock was opened (possibly already met, when its action came first).
+    ClockOpened(Clock),
+    /// A clock's deadline moved (awareness moved earlier, correction start recorded).
+    ClockRescheduled {
+        /// The deadline before.
+        previous: Deadline,
+        /// The clock after.
+        clock: Clock,
+    },
+    /// A clock was met.
+    ClockMet(Clock),
+    /// A clock was missed.
+    ClockMissed(Clock),
+    /// The action of a missed clock happened late.
+    ClockSatisfiedLate(Clock),
+    /// A clock was waived.
+    ClockWaived(Clock),
+}
+
+/// The clock-relevant state of one (product, vulnerability).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Case {
+    awareness: Option<Awareness>,
+    risk: Option<RiskClass>,
+    correction_started: Option<Date>,
+    actions: Vec<(Action, Timestamp)>,
+    serious_adverse_event: Option<Timestamp>,
+    last_event_at: Option<Timestamp>,
+    clocks: Vec<Clock>,
+}
+
+/// A case after an event or a tick, with what changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    /// The case afterwards.
+    pub case: Case,
+    /// What changed, in order.
+    pub changes: Vec<Change>,
+}
+
+impl Case {
+    /// An empty case: no awareness, no clocks.
+    pub fn new() -> Case {
+        Case::default()
+    }
+
+    /// The awareness date.
+    pub fn awareness(&self) -> Option<&Awareness> {
+        self.awareness.as_ref()
+    }
+
+    /// The latest determination's outcome.
+    pub fn risk(&self) -> Option<RiskClass> {
+        self.risk
+    }
+
+    /// The recorded start of the correction.
+    pub fn correction_started(&self) -> Option<Date> {
+        self.correction_started
+    }
+
+    /// The clocks, in the order they were opened.
+    pub fn clocks(&self) -> &[Clock] {
+        &self.clocks
+    }
+
+    /// The clock of a kind (and reference).
+    pub fn clock(&self, kind: ClockKind, reference: Option<&str>) -> Option<&Clock> {
+        self.clocks.iter().find(|clock| clock.is(kind, reference))
+    }
+}
+
+/// Applies an event to a case (see the module documentation for the rules).
+///
+/// Time first catches up to the event (clocks that ended before it are missed), then the
+/// event is handled, then the same check runs again for deadlines the event moved into the
+/// past (an earlier awareness date, an 806 clock keyed to an old correction start).
+pub fn apply(case: &Case, event: &Event, policy: &Policy) -> Result<Transition, RiskError> {
+    if let Some(last) = case.last_event_at
+        && event.at < last
+    {
+        return Err(RiskError::EventOutOfOrder { at: event.at, last });
+    }
+    let mut machine = Machine {
+        case: case.clone(),
+        changes: Vec::new(),
+        policy,
+    };
+    machine.tick(event.at)?;
+    machine.handle(event)?;
+    machine.tick(event.at)?;
+    machine.case.last_event_at = Some(event.at);
+    Ok(Transition {
+        case: machine.case,
+        changes: machine.changes,
+    })
+}
+
+/// Lets time pass to `now`: open clocks whose deadline ended before `now` become missed, and
+/// the 806 clock opens when the FDA exemption is lost.
+pub fn tick(case: &Case, now: Timestamp, policy: &Policy) -> Result<Transition, RiskError> {
+    let mut machine = Machine {
+        case: case.clone(),
+        changes: Vec::new(),
+        policy,
+    };
+    machine.tick(now)?;
+    Ok(Transition {
+        case: machine.case,
+        changes: machine.changes,
+    })
+}
+
+/// Open clocks that are not overdue at `now` and whose deadline day is at most `days` days
+/// after today (in each clock's time zone), soonest first.
+pub fn due_within(clocks: &[Clock], now: Timestamp, days: u32) -> Vec<&Clock> {
+    let mut due: Vec<&Clock> = clocks
+        .iter()
+        .filter(|clock| clock.state == ClockState::Open && now <= clock.deadline.end)
+        .filter(|clock| {
+            let today = now.to_zoned(clock.time_zone.clone()).date();
+            let horizon = today
+                .checked_add(jiff::Span::new().days(i64::from(days)))
+                .unwrap_or(Date::MAX);
+            clock.deadline.day <= horizon
+        })
+        .collect();
+    due.sort_by_key(|clock| clock.deadline.end);
+    due
+}
+
+/// Clocks overdue at `now`: open past their deadline's end, or missed and still not
+/// satisfied; the longest overdue first.
+pub fn overdue(clocks: &[Clock], now: Timestamp) -> Vec<&Clock> {
+    let mut late: Vec<&Clock> = clocks
+        .iter()
+        .filter(|clock| clock.is_overdue(now))
+        .collect();
+    late.sort_by_key(|clock| clock.deadline.end);
+    late
+}
+
+struct Machine<'a> {
+    case: Case,
+    changes: Vec<Change>,
+    policy: &'a Policy,
+}
+
+const UNCONTROLLED_CLOCKS: [ClockKind; 3] = [
+    ClockKind::CustomerCommunication,
+    ClockKind::Remediation,
+    ClockKind::IsaoSharing,
+];
+
+impl Machine<'_> {
+    fn day(&self, at: Timestamp) -> Date {
+        self.policy.calendar().day_of(at)
+    }
+
+    fn handle(&mut self, event: &Event) -> Result<(), RiskError> {
+        let at = event.at;
+        match &event.kind {
+            EventKind::FindingFirstSeen => {
+                self.awareness(self.day(at), AwarenessBasis::FirstMatch)?;
+            }
+            EventKind::AdvisoryReceived => {
+                self.awareness(self.day(at), AwarenessBasis::AdvisoryReceived)?;
+            }
+            EventKind::ReportReceived { reference } => {
+                let reference = non_empty(reference, event)?;
+                self.awareness(self.day(at), AwarenessBasis::ReportReceived)?;
+                let day = self.day(at);
+                self.open(
+                    ClockKind::DisclosureAck,
+                    Some(reference),
+                    StartBasis::Event,
+                    day,
+                    at,
+                    None,
+                )?;
+            }
+            EventKind::ReportAcknowledged { reference } => {
+                let reference = non_empty(reference, event)?;
+                self.satisfy(&[ClockKind::DisclosureAck], Some(reference), at);
+            }
+            EventKind::AwarenessDateEntered { date, reason } => {
+                check_rationale(self.policy, "an awareness date change", reason)?;
+                if let Some(current) = &self.case.awareness
+                    && *date > current.date
+                {
+                    return Err(RiskError::AwarenessMovedLater {
+                        current: current.date,
+                        requested: *date,
+                    });
+                }
+                self.awareness(
+                    *date,
+                    AwarenessBasis::Analyst {
+                        reason: reason.trim().to_string(),
+                    },
+                )?;
+            }
+            EventKind::DeterminationMade { risk } => {
+                let awareness = self
+                    .case
+                    .awareness
+                    .as_ref()
+                    .map(|awareness| awareness.date)
+                    .ok_or(RiskError::AwarenessMissing {
+                        event: "a determination",
+                    })?;
+                if self.case.risk != Some(*risk) {
+                    self.changes.push(Change::RiskSet {
+                        previous: self.case.risk,
+                        current: *risk,
+                    });
+                    self.case.risk = Some(*risk);
+                }
+                let kinds: &[ClockKind] = match risk {
+                    RiskClass::Uncontrolled => &UNCONTROLLED_CLOCKS,
+                    RiskClass::Controlled => &[ClockKind::RegularPatchCycle],
+                };
+                for kind in kinds {
+                    self.open(*kind, None, StartBasis::Awareness, awareness, at, None)?;
+                }
+            }
+            EventKind::CorrectionStarted { started_on } => {
+                if self.case.correction_started != Some(*started_on) {
+                    self.changes.push(Change::CorrectionStartRecorded {
+                        previous: self.case.correction_started,
+                        current: *started_on,
+                    });
+                    self.case.correction_started = Some(*started_on);
+                }
+                self.rekey_806(*started_on)?;
+            }
+            EventKind::CustomerCommunicationSent => self.act(Action::CustomerCommunication, at),
+            EventKind::FixDistributed => self.act(Action::Fix, at),
+            EventKind::IsaoShared => self.act(Action::IsaoSharing, at),
+            EventKind::Report806Submitted => self.act(Action::Report806, at),
+            EventKind::SeriousAdverseEventKnown => {
+                if self.case.serious_adverse_event.is_none() {
+                    self.case.serious_adverse_event = Some(at);
+                }
+            }
+            EventKind::MdrReportableEvent {
+                reference,
+                aware_on,
+                five_day,
+            } => {
+                let reference = non_empty(reference, event)?;
+                let kind = if *five_day {
+                    ClockKind::Mdr803FiveDay
+                } else {
+                    ClockKind::Mdr803
+                };
+                self.open(
+                    kind,
+                    Some(reference),
+                    StartBasis::Event,
+                    *aware_on,
+                    at,
+                    None,
+                )?;
+            }
+            EventKind::MdrSupplementalInformation {
+                reference,
+                received_on,
+            } => {
+                let reference = non_empty(reference, event)?;
+                self.open(
+                    ClockKind::Mdr803Supplemental,
+                    Some(reference),
+                    StartBasis::Event,
+                    *received_on,
+                    at,
+                    None,
+                )?;
+            }
+            EventKind::MdrReportSubmitted { reference } => {
+                let reference = non_empty(reference, event)?;
+                self.satisfy(
+                    &[
+                        ClockKind::Mdr803,
+                        ClockKind::Mdr803FiveDay,
+                        ClockKind::Mdr803Supplemental,
+                    ],
+                    Some(reference),
+                    at,
+                );
+            }
+            EventKind::SeriousIncident {
+                reference,
+                aware_on,
+                category,
+            } => {
+                let reference = non_empty(reference, event)?;
+                let kind = match category {
+                    SeriousIncidentCategory::SeriousIncident => ClockKind::EuMdrArt87,
+                    SeriousIncidentCategory::PublicHealthThreat => {
+                        ClockKind::EuMdrArt87PublicHealthThreat
+                    }
+                    SeriousIncidentCategory::DeathOrSeriousDeterioration => {
+                        ClockKind::EuMdrArt87DeathOrSeriousDeterioration
+                    }
+                };
+                self.open(
+                    kind,
+                    Some(reference),
+                    StartBasis::Event,
+                    *aware_on,
+                    at,
+                    None,
+                )?;
+            }
+            EventKind::EuMdrReportSubmitted { reference } => {
+                let reference = non_empty(reference, event)?;
+                self.satisfy(
+                    &[
+                        ClockKind::EuMdrArt87,
+                        ClockKind::EuMdrArt87PublicHealthThreat,
+                        ClockKind::EuMdrArt87DeathOrSeriousDeterioration,
+                    ],
+                    Some(reference),
+                    at,
+                );
+            }
+            EventKind::ClockWaived {
+                kind,
+                reference,
+                rationale,
+            } => {
+                check_rationale(self.policy, "a waiver", rationale)?;
+                let reference = reference.as_deref();
+                let clock = self
+                    .case
+                    .clocks
+                    .iter_mut()
+                    .find(|clock| clock.is(*kind, reference) && clock.state == ClockState::Open)
+                    .ok_or_else(|| RiskError::ClockNotOpen {
+                        kind: kind.as_str(),
+                        reference: reference.map(|r| format!(" for {r}")).unwrap_or_default(),
+                    })?;
+                clock.state = ClockState::Waived;
+                clock.waiver = Some(Waiver {
+                    rationale: rationale.trim().to_string(),
+                    at,
+                });
+                self.changes.push(Change::ClockWaived(clock.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets or moves the awareness date earlier; a later date from an automatic source is
+    /// ignored, because re-matching must never move it.
+    fn awareness(&mut self, date: Date, basis: AwarenessBasis) -> Result<(), RiskError> {
+        if let Some(current) = &self.case.awareness
+            && date >= current.date
+        {
+            return Ok(());
+        }
+        let current = Awareness { date, basis };
+        self.changes.push(Change::AwarenessSet {
+            previous: self.case.awareness.clone(),
+            current: current.clone(),
+        });
+        self.case.awareness = Some(current);
+        // Every clock that runs from awareness moves with it.
+        for index in 0..self.case.clocks.len() {
+            let Some(clock) = self.case.clocks.get(index) else {
+                continue;
+            };
+            if clock.basis != StartBasis::Awareness || clock.state == ClockState::Waived {
+                continue;
+            }
+            let mut moved = Clock::open(
+                self.policy,
+                clock.kind,
+                clock.reference.as_deref(),
+                StartBasis::Awareness,
+                date,
+                clock.opened_at,
+            )?;
+            moved.state = clock.state;
+            moved.satisfied_at = clock.satisfied_at;
+            moved.note = clock.note.clone();
+            // A clock met before the old deadline may have been met after the new one.
+            if moved.state == ClockState::Met
+                && moved.satisfied_at.is_some_and(|at| at > moved.deadline.end)
+            {
+                moved.state = ClockState::Missed;
+            }
+            let previous = clock.deadline;
+            if let Some(slot) = self.case.clocks.get_mut(index) {
+                *slot = moved.clone();
+            }
+            self.changes.push(Change::ClockRescheduled {
+                previous,
+                clock: moved,
+            });
+        }
+        Ok(())
+    }
+
+    /// Opens a clock unless one of the same kind and reference exists or the policy disables
+    /// the kind; an action that already happened meets (or late-satisfies) it at once.
+    fn open(
+        &mut self,
+        kind: ClockKind,
+        reference: Option<&str>,
+        basis: StartBasis,
+        start: Date,
+        at: Timestamp,
+        note: Option<String>,
+    ) -> Result<(), RiskError> {
+        if !self.policy.clock_rule(kind).enabled()
+            || self
+                .case
+                .clocks
+                .iter()
+                .any(|clock| clock.is(kind, reference))
+        {
+            return Ok(());
+        }
+        let mut clock = Clock::open(self.policy, kind, reference, basis, start, at)?;
+        clock.note = note;
+        let done = self
+            .case
+            .actions
+            .iter()
+            .find(|(action, _)| action.satisfies().contains(&kind))
+            .map(|(_, done_at)| *done_at);
+        if let Some(done_at) = done {
+            clock.satisfied_at = Some(done_at);
+            clock.state = if done_at <= clock.deadline.end {
+                ClockState::Met
+            } else {
+                ClockState::Missed
+            };
+        }
+        self.changes.push(Change::ClockOpened(clock.clone()));
+        self.case.clocks.push(clock);
+        Ok(())
+    }
+
+    /// Records a case-level action (first occurrence) and satisfies its clocks.
+    fn act(&mut self, action: Action, at: Timestamp) {
+        if !self.case.actions.iter().any(|(known, _)| *known == action) {
+            self.case.actions.push((action, at));
+        }
+        self.satisfy(action.satisfies(), None, at);
+    }
+
+    /// Satisfies the open (or missed, unsatisfied) clocks of these kinds and reference.
+    fn satisfy(&mut self, kinds: &[ClockKind], reference: Option<&str>, at: Timestamp) {
+        for clock in self.case.clocks.iter_mut() {
+            if !kinds.contains(&clock.kind) || clock.reference.as_deref() != reference {
+                continue;
+            }
+            match clock.state {
+                ClockState::Open if at <= clock.deadline.end => {
+                    clock.state = ClockState::Met;
+                    clock.satisfied_at = Some(at);
+                    self.changes.push(Change::ClockMet(clock.clone()));
+                }
+                ClockState::Open => {
+                    clock.state = ClockState::Missed;
+                    clock.satisfied_at = Some(at);
+                    self.changes.push(Change::ClockMissed(clock.clone()));
+                    self.changes.push(Change::ClockSatisfiedLate(clock.clone()));
+                }
+                ClockState::Missed if clock.satisfied_at.is_none() => {
+                    clock.satisfied_at = Some(at);
+                    self.changes.push(Change::ClockSatisfiedLate(clock.clone()));
+                }
+                ClockState::Missed | ClockState::Met | ClockState::Waived => {}
+            }
+        }
+    }
+
+    /// Re-keys an unsatisfied 806 clock to the recorded start of the correction.
+    fn rekey_806(&mut self, started_on: Date) -> Result<(), RiskError> {
+        let Some(index) = self.case.clocks.iter().position(|clock| {
+            clock.kind == ClockKind::Report806
+                && clock.satisfied_at.is_none()
+                && matches!(clock.state, ClockState::Open | ClockState::Missed)
+        }) else {
+            return Ok(());
+        };
+        let Some(clock) = self.case.clocks.get(index) else {
+            return Ok(());
+        };
+        if clock.basis == StartBasis::CorrectionStart && clock.start == started_on {
+            return Ok(());
+        }
+        let mut moved = Clock::open(
+            self.policy,
+            ClockKind::Report806,
+            None,
+            StartBasis::CorrectionStart,
+            started_on,
+            clock.opened_at,
+        )?;
+        moved.note = clock.note.clone();
+        let previous = clock.deadline;
+        if let Some(slot) = self.case.clocks.get_mut(index) {
+            *slot = moved.clone();
+        }
+        self.changes.push(Change::ClockRescheduled {
+            previous,
+            clock: moved,
+        });
+        Ok(())
+    }
+
+    fn tick(&mut self, now: Timestamp) -> Result<(), RiskError> {
+        for clock in self.case.clocks.iter_mut() {
+            if clock.state == ClockState::Open && now > clock.deadline.end {
+                clock.state = ClockState::Missed;
+                self.changes.push(Change::ClockMissed(clock.clone()));
+            }
+        }
+        self.open_806_if_exemption_lost(now)
+    }
+
+    /// Opens the 806 clock when an uncontrolled risk's FDA exemption is lost (see the module
+    /// documentation).
+    fn open_806_if_exemption_lost(&mut self, now: Timestamp) -> Result<(), RiskError> {
+        if self.case.clock(ClockKind::Report806, None).is_some() {
+            return Ok(());
+        }
+        let mut failures: Vec<(Date, String)> = Vec::new();
+        if self.case.risk == Some(RiskClass::Uncontrolled) {
+            for clock in &self.case.clocks {
+                if UNCONTROLLED_CLOCKS.contains(&clock.kind) && clock.state == ClockState::Missed {
+                    let lost_on = clock.deadline.day.tomorrow().map_err(|source| {
+                        RiskError::DateOutOfRange {
+                            date: clock.deadline.day,
+                            source,
+                        }
+                    })?;
+                    failures.push((lost_on, format!("{} clock missed", clock.kind)));
+                }
+            }
+        }
+        if let Some(known_at) = self.case.serious_adverse_event {
+            failures.push((
+                self.day(known_at),
+                "serious adverse event or death associated with the vulnerability".to_string(),
+            ));
+        }
+        let Some(lost_on) = failures.iter().map(|(day, _)| *day).min() else {
+            return Ok(());
+        };
+        let note = format!(
+            "FDA 2016 exemption from 806 reporting lost: {}",
+            failures
+                .iter()
+                .map(|(_, why)| why.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+        let (basis, start) = match self.case.correction_started {
+            Some(started_on) => (StartBasis::CorrectionStart, started_on),
+            None => (StartBasis::Provisional, lost_on),
+        };
+        self.open(ClockKind::Report806, None, basis, start, now, Some(note))?;
+        // A correction started long ago can leave the new clock's deadline in the past.
+        if let Some(clock) = self
+            .case
+            .clocks
+            .iter_mut()
+            .find(|clock| clock.kind == ClockKind::Report806)
+            && clock.state == ClockState::Open
+            && now > clock.deadline.end
+        {
+            clock.state = ClockState::Missed;
+            self.changes.push(Change::ClockMissed(clock.clone()));
+        }
+        Ok(())
+    }
+}
+
+fn non_empty<'a>(reference: &'a str, event: &Event) -> Result<&'a str, RiskError> {
+    let trimmed = reference.trim();
+    if trimmed.is_empty() {
+        Err(RiskError::ReferenceMissing {
+            event: event.kind.name(),
+        })
+    } else {
+        Ok(trimmed)
+    }
+}

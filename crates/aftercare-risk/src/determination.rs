@@ -1,0 +1,554 @@
+//! The FDA determination: is the risk to essential clinical performance **controlled** or
+//! **uncontrolled**? A record of its own, holding every input it used, so that storage can tell
+//! when those inputs changed ([`Determination::inputs_digest`]).
+//!
+//! How it is made (FDA, *Postmarket Management of Cybersecurity in Medical Devices*, 2016,
+//! which relates exploitability to the severity of patient harm in a figure whose boundary
+//! between controlled and uncontrolled is left to the manufacturer):
+//!
+//! 1. the exploitability level comes from the policy's rule ([`crate::assess_exploitability`]);
+//! 2. if at least one compensating control is claimed effective, the level is lowered by the
+//!    policy's `determination.compensating_control_steps` (default 1) — once, not per control,
+//!    because several controls against the same attack are not independent evidence;
+//! 3. the policy's matrix maps (lowered level, harm severity) to controlled or uncontrolled;
+//! 4. when `determination.essential_clinical_performance_required` is set (the default) and
+//!    essential clinical performance is not affected, the risk is controlled whatever the cell
+//!    says: the FDA classification is about the risk to essential clinical performance;
+//! 5. an analyst may override the outcome only with a written rationale of at least
+//!    `rationale.min_chars` characters; the computed outcome is kept beside the override.
+
+use aftercare_model::{Severity, Sha256};
+
+use crate::RiskError;
+use crate::exploitability::{ExploitabilityAssessment, ExploitabilityLevel, ExploitabilityReason};
+use crate::harm::{CompensatingControl, HarmSeverity, PatientHarm};
+use crate::policy::Policy;
+use crate::vocabulary::vocabulary;
+
+vocabulary! {
+    /// The FDA's binary classification of the risk to essential clinical performance.
+    pub enum RiskClass as "risk class" {
+        /// Residual risk of patient harm is acceptable: routine updates.
+        Controlled = "controlled",
+        /// Residual risk is unacceptable: the 30/60-day path of the FDA guidance, out of cycle.
+        Uncontrolled = "uncontrolled",
+    }
+}
+
+/// A manual change of the outcome, with its written rationale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Override {
+    outcome: RiskClass,
+    rationale: String,
+}
+
+impl Override {
+    /// An override to `outcome`; the rationale is checked against the policy when the
+    /// determination is made.
+    pub fn new(outcome: RiskClass, rationale: &str) -> Override {
+        Override {
+            outcome,
+            rationale: rationale.trim().to_string(),
+        }
+    }
+
+    /// The outcome the analyst chose.
+    pub fn outcome(&self) -> RiskClass {
+        self.outcome
+    }
+
+    /// Why.
+    pub fn rationale(&self) -> &str {
+        &self.rationale
+    }
+}
+
+/// The matrix cell a determination fell in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatrixCell {
+    /// The exploitability level after compensating controls.
+    pub exploitability: ExploitabilityLevel,
+    /// The harm severity.
+    pub severity: HarmSeverity,
+    /// What the matrix says for this cell.
+    pub outcome: RiskClass,
+}
+
+/// A determination with all its inputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Determination {
+    exploitability: ExploitabilityAssessment,
+    harm: PatientHarm,
+    cell: MatrixCell,
+    computed: RiskClass,
+    override_: Option<Override>,
+    policy_digest: Sha256,
+}
+
+/// Makes a determination (see the module documentation for the steps).
+pub fn determine(
+    policy: &Policy,
+    exploitability: &ExploitabilityAssessment,
+    harm: &PatientHarm,
+    override_: Option<Override>,
+) -> Result<Determination, RiskError> {
+    let rules = policy.determination();
+    // The level must be one of this policy's levels: a level from another policy would make
+    // the matrix lookup meaningless.
+    let level = policy
+        .exploitability()
+        .level(exploitability.level.id())
+        .filter(|level| *level == exploitability.level)
+        .ok_or_else(|| RiskError::UnknownExploitabilityLevel {
+            level: exploitability.level.id().to_string(),
+            expected: policy.exploitability().level_ids(),
+        })?;
+    let lowered = if harm
+        .compensating_controls
+        .iter()
+        .any(CompensatingControl::effective)
+    {
+        level
+            .rank()
+            .saturating_sub(rules.compensating_control_steps() as usize)
+    } else {
+        level.rank()
+    };
+    let cell_level = policy.exploitability().level_at(lowered);
+    let cell_outcome = rules.outcome(lowered, harm.severity);
+    let computed = if rules.essential_clinical_performance_required()
+        && !harm.essential_clinical_performance_affected
+    {
+        RiskClass::Controlled
+    } else {
+        cell_outcome
+    };
+    if let Some(chosen) = &override_ {
+        check_rationale(policy, "an override", chosen.rationale())?;
+    }
+    let mut harm = harm.clone();
+    harm.compensating_controls.sort();
+    let severity = harm.severity;
+    Ok(Determination {
+        exploitability: exploitability.clone(),
+        harm,
+        cell: MatrixCell {
+            exploitability: cell_level,
+            severity,
+            outcome: cell_outcome,
+        },
+        computed,
+        override_,
+        policy_digest: policy.digest(),
+    })
+}
+
+/// Checks a written rationale (of an override or a clock waiver) against the policy.
+pub(crate) fn check_rationale(
+    policy: &Policy,
+    what: &'static str,
+    rationale: &str,
+) -> Result<(), RiskError> {
+    let length = rationale.trim().chars().count();
+    let minimum = policy.rationale_min_chars();
+    if length < minimum || length == 0 {
+        return Err(RiskError::RationaleTooShort {
+            what,
+            length,
+            minimum: minimum.max(1),
+        });
+    }
+    Ok(())
+}
+
+impl Determination {
+    /// The outcome: the override's when there is one, else the computed one.
+    pub fn outcome(&self) -> RiskClass {
+        self.override_
+            .as_ref()
+            .map_or(self.computed, Override::outcome)
+    }
+
+    /// The outcome the policy computed, before any override.
+    pub fn computed(&self) -> RiskClass {
+        self.computed
+    }
+
+    /// The exploitability level before compensating controls.
+    pub fn exploitability_level(&self) -> &ExploitabilityLevel {
+        &self.exploitability.level
+    }
+
+    /// The rules that fired for the exploitability level.
+    pub fn exploitability_reasons(&self) -> &[ExploitabilityReason] {
+        &self.exploitability.reasons
+    }
+
+    /// The harm severity.
+    pub fn harm_severity(&self) -> HarmSeverity {
+        self.harm.severity
+    }
+
+    /// Whether essential clinical performance is affected.
+    pub fn essential_clinical_performance_affected(&self) -> bool {
+        self.harm.essential_clinical_performance_affected
+    }
+
+    /// The compensating controls considered, sorted.
+    pub fn compensating_controls(&self) -> &[CompensatingControl] {
+        &self.harm.compensating_controls
+    }
+
+    /// The matrix cell (after compensating controls) and what it says.
+    pub fn cell(&self) -> &MatrixCell {
+        &self.cell
+    }
+
+    /// The override, when the analyst changed the outcome.
+    pub fn override_(&self) -> Option<&Override> {
+        self.override_.as_ref()
+    }
+
+    /// The canonical digest of the policy that made it.
+    pub fn policy_digest(&self) -> Sha256 {
+        self.policy_digest
+    }
+
+    /// A stable SHA-256 of the determination's inputs: the exploitability level and the ids
+    /// of the rules that fired, the harm severity, whether essential clinical performance is
+    /// affected, the compensating controls (as a set), the override and its rationale, and the
+    /// policy's canonical digest.
+    ///
+    /// The rules' *details* (the EPSS score of the day) are left out on purpose: a daily EPSS
+    /// update that fires the same rules does not change the decision and must not invalidate
+    /// it; a change of level or of the rules that fired does. A determination carries over to
+    /// another release of the same product only while this digest is unchanged.
+    ///
+    /// Encoding, version 1: the line `aftercare-determination-inputs/1`, then one line per
+    /// field `name=LENGTH:VALUE` (length in bytes, so that no value can forge a separator), in
+    /// the order written in [`Determination::canonical_inputs`].
+    pub fn inputs_digest(&self) -> Sha256 {
+        Sha256::of(self.canonical_inputs().as_bytes())
+    }
+
+    /// The canonical encoding hashed by [`Determination::inputs_digest`], for audits and tests.
+    pub fn canonical_inputs(&self) -> String {
+        let mut out = String::from("aftercare-determination-inputs/1\n");
+        field(
+            &mut out,
+            "exploitability.level",
+            self.exploitability.level.id(),
+        );
+        let mut rules: Vec<&str> = self
+            .exploitability
+            .reasons
+            .iter()
+            .map(|reason| reason.rule.as_str())
+            .collect();
+        rules.sort_unstable();
+        rules.dedup();
+        for rule in rules {
+            field(&mut out, "exploitability.rule", rule);
+        }
+        field(&mut out, "harm.severity", self.harm.severity.as_str());
+        field(
+            &mut out,
+            "harm.essential_clinical_performance_affected",
+            if self.harm.essential_clinical_performance_affected {
+                "true"
+            } else {
+                "false"
+            },
+        );
+        for control in &self.harm.compensating_controls {
+            field(&mut out, "control.description", control.description());
+            field(&mut out, "control.evidence", control.evidence());
+            field(
+                &mut out,
+                "control.effective",
+                if control.effective() { "true" } else { "false" },
+            );
+        }
+        if let Some(chosen) = &self.override_ {
+            field(&mut out, "override.outcome", chosen.outcome().as_str());
+            field(&mut out, "override.rationale", chosen.rationale());
+        }
+        field(&mut out, "policy.digest", &self.policy_digest.to_hex());
+        out
+    }
+}
+
+fn field(out: &mut String, name: &str, value: &str) {
+    out.push_str(name);
+    out.push('=');
+    out.push_str(&value.len().to_string());
+    out.push(':');
+    out.push_str(value);
+    out.push('\n');
+}
+
+/// Which patch path a finding takes (FD&C Act section 524B(b)(2)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PatchPath {
+    /// Fixed in the regular, reasonably justified patch cycle.
+    RegularCycle,
+    /// A candidate for an out-of-cycle update, to be reviewed: the reasons say why (KEV, a
+    /// critical CVSS severity).
+    OutOfCycleCandidate {
+        /// Why it is a candidate.
+        reasons: Vec<String>,
+    },
+    /// An uncontrolled risk: the out-of-cycle path is required.
+    OutOfCycleRequired,
+}
+
+/// The patch path for a determination's outcome, KEV listing and CVSS severity.
+///
+/// An uncontrolled determination always requires the out-of-cycle path. A controlled one is a
+/// candidate when the policy's `patch.out_of_cycle_when_kev` is set and the vulnerability is
+/// in KEV, or when its CVSS severity is at least `patch.out_of_cycle_cvss_severity`.
+pub fn patch_path(
+    policy: &Policy,
+    outcome: RiskClass,
+    kev_listed: bool,
+    cvss_severity: Severity,
+) -> PatchPath {
+    if outcome == RiskClass::Uncontrolled {
+        return PatchPath::OutOfCycleRequired;
+    }
+    let mut reasons = Vec::new();
+    if kev_listed && policy.patch().out_of_cycle_when_kev() {
+        reasons.push("listed in CISA KEV".to_string());
+    }
+    let threshold = policy.patch().out_of_cycle_cvss_severity();
+    if cvss_severity != Severity::Unknown && cvss_severity >= threshold {
+        reasons.push(format!("CVSS severity {cvss_severity} (>= {threshold})"));
+    }
+    if reasons.is_empty() {
+        PatchPath::RegularCycle
+    } else {
+        PatchPath::OutOfCycleCandidate { reasons }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exploitability::ExploitabilityReason;
+
+    fn assessment(policy: &Policy, level: &str, rules: &[&str]) -> ExploitabilityAssessment {
+        ExploitabilityAssessment {
+            level: policy.exploitability().level(level).unwrap(),
+            reasons: rules
+                .iter()
+                .map(|rule| ExploitabilityReason {
+                    rule: rule.to_string(),
+                    level: level.to_string(),
+                    detail: format!("{rule} fired"),
+                })
+                .collect(),
+        }
+    }
+
+    fn harm(severity: &str, ecp: bool, controls: &[(&str, bool)]) -> PatientHarm {
+        PatientHarm {
+            severity: severity.parse().unwrap(),
+            essential_clinical_performance_affected: ecp,
+            compensating_controls: controls
+                .iter()
+                .map(|(description, effective)| {
+                    CompensatingControl::new(description, "EVIDENCE-1", *effective).unwrap()
+                })
+                .collect(),
+        }
+    }
+
+    /// exploitability level, harm severity, ECP affected, an effective control → outcome and
+    /// the matrix cell's level.
+    fn check(level: &str, severity: &str, ecp: bool, control: bool, expected: &str, cell: &str) {
+        let policy = Policy::builtin().unwrap();
+        let controls: &[(&str, bool)] = if control {
+            &[("Segmented network", true)]
+        } else {
+            &[]
+        };
+        let determination = determine(
+            &policy,
+            &assessment(&policy, level, &[]),
+            &harm(severity, ecp, controls),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            determination.outcome().as_str(),
+            expected,
+            "{level} x {severity} (ecp {ecp}, control {control})"
+        );
+        assert_eq!(determination.cell().exploitability.id(), cell);
+    }
+
+    #[test]
+    fn default_matrix() {
+        // Without controls, ECP affected: the diagonal boundary of the default policy.
+        for (level, row) in [
+            ("low", ["c", "c", "c", "c", "u"]),
+            ("medium", ["c", "c", "c", "u", "u"]),
+            ("high", ["c", "c", "u", "u", "u"]),
+        ] {
+            for (severity, expected) in HarmSeverity::ALL.iter().zip(row) {
+                let expected = if expected == "u" {
+                    "uncontrolled"
+                } else {
+                    "controlled"
+                };
+                check(level, severity.as_str(), true, false, expected, level);
+            }
+        }
+    }
+
+    #[test]
+    fn compensating_controls_and_essential_clinical_performance() {
+        // An effective control lowers exploitability one step.
+        check("high", "serious", true, true, "controlled", "medium");
+        check("high", "critical", true, true, "uncontrolled", "medium");
+        check("medium", "critical", true, true, "controlled", "low");
+        check("low", "catastrophic", true, true, "uncontrolled", "low");
+        // ECP not affected: controlled whatever the cell.
+        check("high", "catastrophic", false, false, "controlled", "high");
+        // A control claimed ineffective changes nothing.
+        let policy = Policy::builtin().unwrap();
+        let determination = determine(
+            &policy,
+            &assessment(&policy, "high", &["kev"]),
+            &harm("serious", true, &[("Password policy", false)]),
+            None,
+        )
+        .unwrap();
+        assert_eq!(determination.outcome(), RiskClass::Uncontrolled);
+    }
+
+    #[test]
+    fn override_needs_a_rationale() {
+        let policy = Policy::builtin().unwrap();
+        let exploitability = assessment(&policy, "high", &["kev"]);
+        let harm = harm("critical", true, &[]);
+        let short = determine(
+            &policy,
+            &exploitability,
+            &harm,
+            Some(Override::new(RiskClass::Controlled, "  trust me  ")),
+        )
+        .unwrap_err();
+        assert!(
+            short.to_string().contains("is 8 characters long"),
+            "{short}"
+        );
+        let determination = determine(
+            &policy,
+            &exploitability,
+            &harm,
+            Some(Override::new(
+                RiskClass::Controlled,
+                "The affected service is disabled in every shipped configuration (CFG-7).",
+            )),
+        )
+        .unwrap();
+        assert_eq!(determination.outcome(), RiskClass::Controlled);
+        assert_eq!(determination.computed(), RiskClass::Uncontrolled);
+        assert!(determination.override_().is_some());
+    }
+
+    #[test]
+    fn level_from_another_policy_is_refused() {
+        let policy = Policy::builtin().unwrap();
+        let foreign = ExploitabilityAssessment {
+            level: crate::exploitability::ExploitabilityLevel::new(4, "extreme", "Extreme"),
+            reasons: Vec::new(),
+        };
+        let error = determine(&policy, &foreign, &harm("minor", true, &[]), None).unwrap_err();
+        assert!(error.to_string().contains("\"extreme\""), "{error}");
+    }
+
+    #[test]
+    fn inputs_digest_tracks_inputs_only() {
+        let policy = Policy::builtin().unwrap();
+        let make = |rules: &[&str], detail: &str, severity: &str, controls: &[(&str, bool)]| {
+            let mut exploitability = assessment(&policy, "high", rules);
+            for reason in &mut exploitability.reasons {
+                reason.detail = detail.to_string();
+            }
+            determine(
+                &policy,
+                &exploitability,
+                &harm(severity, true, controls),
+                None,
+            )
+            .unwrap()
+        };
+        let base = make(
+            &["kev", "epss"],
+            "EPSS 0.42",
+            "serious",
+            &[("A", false), ("B", false)],
+        );
+        // Stable across: the details of the day, the order of rules and of controls.
+        let same = make(
+            &["epss", "kev"],
+            "EPSS 0.43",
+            "serious",
+            &[("B", false), ("A", false)],
+        );
+        assert_eq!(base.inputs_digest(), same.inputs_digest());
+        // Changes with: severity, the rules that fired, a control, an override.
+        let severity = make(
+            &["kev", "epss"],
+            "",
+            "critical",
+            &[("A", false), ("B", false)],
+        );
+        let rules = make(&["kev"], "", "serious", &[("A", false), ("B", false)]);
+        let control = make(
+            &["kev", "epss"],
+            "",
+            "serious",
+            &[("A", false), ("B", true)],
+        );
+        for other in [&severity, &rules, &control] {
+            assert_ne!(base.inputs_digest(), other.inputs_digest());
+        }
+        assert!(
+            base.canonical_inputs()
+                .starts_with("aftercare-determination-inputs/1\n")
+        );
+        assert!(
+            base.canonical_inputs()
+                .contains("harm.severity=7:serious\n")
+        );
+        assert_eq!(base.policy_digest(), policy.digest());
+    }
+
+    #[test]
+    fn patch_paths() {
+        let policy = Policy::builtin().unwrap();
+        for (outcome, kev, severity, expected) in [
+            (RiskClass::Uncontrolled, false, Severity::Low, "required"),
+            (RiskClass::Controlled, false, Severity::High, "regular"),
+            (RiskClass::Controlled, true, Severity::Low, "candidate"),
+            (
+                RiskClass::Controlled,
+                false,
+                Severity::Critical,
+                "candidate",
+            ),
+            (RiskClass::Controlled, false, Severity::Unknown, "regular"),
+        ] {
+            let path = patch_path(&policy, outcome, kev, severity);
+            let found = match path {
+                PatchPath::RegularCycle => "regular",
+                PatchPath::OutOfCycleCandidate { .. } => "candidate",
+                PatchPath::OutOfCycleRequired => "required",
+            };
+            assert_eq!(found, expected, "{outcome} kev={kev} {severity}");
+        }
+    }
+}

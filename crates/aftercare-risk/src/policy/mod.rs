@@ -1,0 +1,1133 @@
+//! The policy: a versioned TOML file that the manufacturer edits — calendar, severity labels,
+//! the exploitability rule, the determination matrix, patch paths and every clock's length —
+//! validated on load and identified by its digest.
+//!
+//! Loading runs in three steps, each with errors that name the dotted key:
+//! 1. TOML syntax (the parser names the line);
+//! 2. the shape of `policy/policy.schema.json`, mirrored in Rust by [`shape`] (unknown keys,
+//!    missing keys, types, bounds, labels);
+//! 3. the rules the schema cannot express: cross-references (a rule's level, the matrix rows),
+//!    unique ids, a known time zone.
+//!
+//! # Digest
+//!
+//! [`Policy::digest`] is the SHA-256 of a **canonical form** of the parsed document: tables
+//! with their keys sorted, arrays in order, no comments or whitespace. So reordering keys or
+//! editing a comment keeps the digest; changing any value, including a `source` citation,
+//! changes it. Clocks and determinations record this digest, so a cosmetic edit does not make
+//! every determination look stale. [`Policy::source_digest`] is the SHA-256 of the file's
+//! bytes, for storing the original document as evidence.
+
+pub(crate) mod shape;
+
+use aftercare_model::{Severity, Sha256};
+use jiff::civil::Date;
+use serde::Deserialize;
+
+use crate::RiskError;
+use crate::calendar::{Calendar, DayKind, parse_weekday};
+use crate::clock::ClockKind;
+use crate::determination::RiskClass;
+use crate::exploitability::{ExploitMaturity, ExploitabilityLevel};
+use crate::harm::HarmSeverity;
+
+/// The default policy, with every value's source cited in comments.
+pub const DEFAULT_POLICY_TOML: &str = include_str!("../../../../policy/default.toml");
+
+/// The JSON Schema that policy files follow.
+pub const POLICY_SCHEMA_JSON: &str = include_str!("../../../../policy/policy.schema.json");
+
+/// A validated policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    id: String,
+    version: String,
+    description: String,
+    calendar: Calendar,
+    harm_labels: HarmLabels,
+    exploitability: ExploitabilityPolicy,
+    determination: DeterminationPolicy,
+    rationale_min_chars: usize,
+    patch: PatchPolicy,
+    clocks: ClockRules,
+    digest: Sha256,
+    source_digest: Sha256,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct HarmLabels {
+    negligible: String,
+    minor: String,
+    serious: String,
+    critical: String,
+    catastrophic: String,
+}
+
+/// The exploitability part of a policy: the levels and the rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExploitabilityPolicy {
+    levels: Vec<ExploitabilityLevel>,
+    default: ExploitabilityLevel,
+    rules: Vec<ExploitabilityRule>,
+    epss_trend_window_days: u32,
+}
+
+/// One rule: a condition and the level it implies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExploitabilityRule {
+    id: String,
+    description: String,
+    level: ExploitabilityLevel,
+    condition: Condition,
+}
+
+/// A condition over the exploitability signals.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    /// Listed in CISA KEV (`true`) or not listed (`false`).
+    Kev(bool),
+    /// KEV records known ransomware use (`true`) or does not (`false`).
+    KevRansomware(bool),
+    /// The latest EPSS score is at least this.
+    EpssScoreAtLeast(f64),
+    /// The latest EPSS percentile is at least this.
+    EpssPercentileAtLeast(f64),
+    /// The EPSS score rose at least this much within the policy's trend window.
+    EpssRiseAtLeast(f64),
+    /// The CVSS exploit maturity is one of these.
+    ExploitMaturityIn(Vec<ExploitMaturity>),
+    /// At least this many public exploit references.
+    PublicExploitsAtLeast(u32),
+    /// Any of these holds.
+    Any(Vec<Condition>),
+    /// All of these hold.
+    All(Vec<Condition>),
+}
+
+/// The determination part of a policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeterminationPolicy {
+    essential_clinical_performance_required: bool,
+    compensating_control_steps: u32,
+    /// One row per exploitability level (by rank), one column per harm severity (by rank).
+    matrix: Vec<[RiskClass; 5]>,
+}
+
+/// The patch-path part of a policy (FD&C Act 524B(b)(2)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatchPolicy {
+    out_of_cycle_when_kev: bool,
+    out_of_cycle_cvss_severity: Severity,
+}
+
+/// The length and counting of one clock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClockRule {
+    days: u32,
+    day_kind: DayKind,
+    enabled: bool,
+    source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ClockRules {
+    customer_communication: ClockRule,
+    remediation: ClockRule,
+    isao_sharing: ClockRule,
+    report_806: ClockRule,
+    regular_patch_cycle: ClockRule,
+    mdr_803: ClockRule,
+    mdr_803_5day: ClockRule,
+    mdr_803_supplemental: ClockRule,
+    eu_mdr_art87: ClockRule,
+    eu_mdr_art87_public_health_threat: ClockRule,
+    eu_mdr_art87_death_or_serious_deterioration: ClockRule,
+    disclosure_ack: ClockRule,
+}
+
+impl Policy {
+    /// Loads and validates a policy from TOML text; `origin` (a path) goes into messages.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Policy, RiskError> {
+        let document: toml::Value =
+            toml::from_str(text).map_err(|source| RiskError::PolicySyntax {
+                origin: origin.to_string(),
+                source,
+            })?;
+        shape::check(&document, &shape::POLICY, "")?;
+        let digest = canonical_digest(&document);
+        let file: PolicyFile = document
+            .try_into()
+            .map_err(|source| RiskError::PolicySyntax {
+                origin: origin.to_string(),
+                source,
+            })?;
+        let mut policy = convert(file)?;
+        policy.digest = digest;
+        policy.source_digest = Sha256::of(text.as_bytes());
+        Ok(policy)
+    }
+
+    /// The built-in default policy (`policy/default.toml`).
+    pub fn builtin() -> Result<Policy, RiskError> {
+        Policy::from_toml(DEFAULT_POLICY_TOML, "built-in policy/default.toml")
+    }
+
+    /// The policy's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The manufacturer's version of the policy.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// What the policy is for.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// The calendar: time zone, weekend, holidays.
+    pub fn calendar(&self) -> &Calendar {
+        &self.calendar
+    }
+
+    /// The manufacturer's label for a harm severity.
+    pub fn harm_label(&self, severity: HarmSeverity) -> &str {
+        let labels = &self.harm_labels;
+        match severity {
+            HarmSeverity::Negligible => &labels.negligible,
+            HarmSeverity::Minor => &labels.minor,
+            HarmSeverity::Serious => &labels.serious,
+            HarmSeverity::Critical => &labels.critical,
+            HarmSeverity::Catastrophic => &labels.catastrophic,
+        }
+    }
+
+    /// The exploitability levels and rules.
+    pub fn exploitability(&self) -> &ExploitabilityPolicy {
+        &self.exploitability
+    }
+
+    /// The determination matrix and its options.
+    pub fn determination(&self) -> &DeterminationPolicy {
+        &self.determination
+    }
+
+    /// The minimum length of a written rationale (override, waiver).
+    pub fn rationale_min_chars(&self) -> usize {
+        self.rationale_min_chars
+    }
+
+    /// The patch-path options.
+    pub fn patch(&self) -> &PatchPolicy {
+        &self.patch
+    }
+
+    /// The rule of a clock kind.
+    pub fn clock_rule(&self, kind: ClockKind) -> &ClockRule {
+        let clocks = &self.clocks;
+        match kind {
+            ClockKind::CustomerCommunication => &clocks.customer_communication,
+            ClockKind::Remediation => &clocks.remediation,
+            ClockKind::IsaoSharing => &clocks.isao_sharing,
+            ClockKind::Report806 => &clocks.report_806,
+            ClockKind::RegularPatchCycle => &clocks.regular_patch_cycle,
+            ClockKind::Mdr803 => &clocks.mdr_803,
+            ClockKind::Mdr803FiveDay => &clocks.mdr_803_5day,
+            ClockKind::Mdr803Supplemental => &clocks.mdr_803_supplemental,
+            ClockKind::EuMdrArt87 => &clocks.eu_mdr_art87,
+            ClockKind::EuMdrArt87PublicHealthThreat => &clocks.eu_mdr_art87_public_health_threat,
+            ClockKind::EuMdrArt87DeathOrSeriousDeterioration => {
+                &clocks.eu_mdr_art87_death_or_serious_deterioration
+            }
+            ClockKind::DisclosureAck => &clocks.disclosure_ack,
+        }
+    }
+
+    /// The SHA-256 of the policy's canonical form (see the module documentation).
+    pub fn digest(&self) -> Sha256 {
+        self.digest
+    }
+
+    /// The SHA-256 of the file's bytes as loaded.
+    pub fn source_digest(&self) -> Sha256 {
+        self.source_digest
+    }
+}
+
+impl ExploitabilityPolicy {
+    /// The levels, least exploitable first.
+    pub fn levels(&self) -> &[ExploitabilityLevel] {
+        &self.levels
+    }
+
+    /// The level with this id.
+    pub fn level(&self, id: &str) -> Option<ExploitabilityLevel> {
+        self.levels.iter().find(|level| level.id() == id).cloned()
+    }
+
+    /// The level at a rank, or the highest level for a rank beyond the scale.
+    pub fn level_at(&self, rank: usize) -> ExploitabilityLevel {
+        self.levels
+            .get(rank)
+            .or_else(|| self.levels.last())
+            .cloned()
+            .unwrap_or_else(|| self.default.clone())
+    }
+
+    /// The level when no rule fires.
+    pub fn default_level(&self) -> &ExploitabilityLevel {
+        &self.default
+    }
+
+    /// The rules, in the policy's order.
+    pub fn rules(&self) -> &[ExploitabilityRule] {
+        &self.rules
+    }
+
+    /// The window over which the EPSS rise is measured.
+    pub fn epss_trend_window_days(&self) -> u32 {
+        self.epss_trend_window_days
+    }
+
+    /// The level ids, comma-separated, for messages.
+    pub fn level_ids(&self) -> String {
+        self.levels
+            .iter()
+            .map(ExploitabilityLevel::id)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl ExploitabilityRule {
+    /// The rule's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// What the rule means, in words.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// The level it implies.
+    pub fn level(&self) -> &ExploitabilityLevel {
+        &self.level
+    }
+
+    /// Its condition.
+    pub fn condition(&self) -> &Condition {
+        &self.condition
+    }
+}
+
+impl DeterminationPolicy {
+    /// Whether an unaffected essential clinical performance makes the risk controlled.
+    pub fn essential_clinical_performance_required(&self) -> bool {
+        self.essential_clinical_performance_required
+    }
+
+    /// How many levels an effective compensating control lowers exploitability.
+    pub fn compensating_control_steps(&self) -> u32 {
+        self.compensating_control_steps
+    }
+
+    /// The matrix cell for an exploitability rank and a harm severity.
+    ///
+    /// A rank beyond the matrix cannot come from a validated policy; it is answered
+    /// `uncontrolled`, the conservative side.
+    pub fn outcome(&self, exploitability_rank: usize, severity: HarmSeverity) -> RiskClass {
+        self.matrix
+            .get(exploitability_rank)
+            .and_then(|row| row.get(severity.rank()))
+            .copied()
+            .unwrap_or(RiskClass::Uncontrolled)
+    }
+}
+
+impl PatchPolicy {
+    /// Whether a KEV listing makes a controlled finding an out-of-cycle candidate.
+    pub fn out_of_cycle_when_kev(&self) -> bool {
+        self.out_of_cycle_when_kev
+    }
+
+    /// The CVSS severity from which a controlled finding is an out-of-cycle candidate.
+    pub fn out_of_cycle_cvss_severity(&self) -> Severity {
+        self.out_of_cycle_cvss_severity
+    }
+}
+
+impl ClockRule {
+    /// The number of days N: the deadline ends at 23:59 of day N.
+    pub fn days(&self) -> u32 {
+        self.days
+    }
+
+    /// Calendar or working days.
+    pub fn day_kind(&self) -> DayKind {
+        self.day_kind
+    }
+
+    /// Whether clocks of this kind are opened at all.
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// The citation of the rule's source.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The file as serde reads it, after the shape check.
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    policy: HeaderFile,
+    calendar: CalendarFile,
+    harm_severity: HarmSeverityFile,
+    exploitability: ExploitabilityFile,
+    determination: DeterminationFile,
+    rationale: RationaleFile,
+    patch: PatchFile,
+    clock: ClockFiles,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HeaderFile {
+    id: String,
+    version: String,
+    #[allow(dead_code, reason = "checked by the shape: only format 1 exists")]
+    format: u32,
+    description: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CalendarFile {
+    time_zone: String,
+    weekend: Vec<String>,
+    holidays: Vec<String>,
+    #[allow(dead_code, reason = "a citation for people; part of the digest")]
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HarmSeverityFile {
+    negligible: String,
+    minor: String,
+    serious: String,
+    critical: String,
+    catastrophic: String,
+    #[allow(dead_code, reason = "a citation for people; part of the digest")]
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExploitabilityFile {
+    default: String,
+    epss_trend_window_days: u32,
+    #[allow(dead_code, reason = "a citation for people; part of the digest")]
+    source: String,
+    level: Vec<LevelFile>,
+    rule: Vec<RuleFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LevelFile {
+    id: String,
+    label: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    id: String,
+    description: String,
+    level: String,
+    when: ConditionFile,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ConditionFile {
+    Kev(bool),
+    KevRansomware(bool),
+    EpssScoreAtLeast(f64),
+    EpssPercentileAtLeast(f64),
+    EpssRiseAtLeast(f64),
+    ExploitMaturityIn(Vec<String>),
+    PublicExploitsAtLeast(u32),
+    Any(Vec<ConditionFile>),
+    All(Vec<ConditionFile>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeterminationFile {
+    essential_clinical_performance_required: bool,
+    compensating_control_steps: u32,
+    #[allow(dead_code, reason = "a citation for people; part of the digest")]
+    source: String,
+    matrix: Vec<MatrixRowFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MatrixRowFile {
+    exploitability: String,
+    negligible: String,
+    minor: String,
+    serious: String,
+    critical: String,
+    catastrophic: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RationaleFile {
+    min_chars: u32,
+    #[allow(dead_code, reason = "a citation for people; part of the digest")]
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatchFile {
+    out_of_cycle_when_kev: bool,
+    out_of_cycle_cvss_severity: String,
+    #[allow(dead_code, reason = "a citation for people; part of the digest")]
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockFile {
+    days: u32,
+    day_kind: String,
+    enabled: bool,
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockFiles {
+    customer_communication: ClockFile,
+    remediation: ClockFile,
+    isao_sharing: ClockFile,
+    report_806: ClockFile,
+    regular_patch_cycle: ClockFile,
+    mdr_803: ClockFile,
+    mdr_803_5day: ClockFile,
+    mdr_803_supplemental: ClockFile,
+    eu_mdr_art87: ClockFile,
+    eu_mdr_art87_public_health_threat: ClockFile,
+    eu_mdr_art87_death_or_serious_deterioration: ClockFile,
+    disclosure_ack: ClockFile,
+}
+
+fn invalid(key: impl Into<String>, problem: impl Into<String>) -> RiskError {
+    RiskError::PolicyInvalid {
+        key: key.into(),
+        problem: problem.into(),
+    }
+}
+
+/// Turns the checked file into a policy, applying the rules the schema cannot express.
+fn convert(file: PolicyFile) -> Result<Policy, RiskError> {
+    let weekend = file
+        .calendar
+        .weekend
+        .iter()
+        .enumerate()
+        .map(|(index, name)| {
+            parse_weekday(name)
+                .ok_or_else(|| invalid(format!("calendar.weekend[{index}]"), "not a weekday"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let holidays = file
+        .calendar
+        .holidays
+        .iter()
+        .enumerate()
+        .map(|(index, text)| {
+            text.parse::<Date>()
+                .map_err(|error| invalid(format!("calendar.holidays[{index}]"), error.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let calendar = Calendar::new(&file.calendar.time_zone, &weekend, holidays)?;
+
+    let exploitability = convert_exploitability(file.exploitability)?;
+    let determination = convert_determination(file.determination, &exploitability)?;
+    let out_of_cycle_cvss_severity = file
+        .patch
+        .out_of_cycle_cvss_severity
+        .parse::<Severity>()
+        .map_err(|error| invalid("patch.out_of_cycle_cvss_severity", error.to_string()))?;
+    let clock = |name: &str, rule: ClockFile| -> Result<ClockRule, RiskError> {
+        Ok(ClockRule {
+            days: rule.days,
+            day_kind: rule.day_kind.parse().map_err(|error: RiskError| {
+                invalid(format!("clock.{name}.day_kind"), error.to_string())
+            })?,
+            enabled: rule.enabled,
+            source: rule.source,
+        })
+    };
+    let clocks = file.clock;
+    Ok(Policy {
+        id: file.policy.id,
+        version: file.policy.version,
+        description: file.policy.description,
+        calendar,
+        harm_labels: HarmLabels {
+            negligible: file.harm_severity.negligible,
+            minor: file.harm_severity.minor,
+            serious: file.harm_severity.serious,
+            critical: file.harm_severity.critical,
+            catastrophic: file.harm_severity.catastrophic,
+        },
+        exploitability,
+        determination,
+        rationale_min_chars: file.rationale.min_chars as usize,
+        patch: PatchPolicy {
+            out_of_cycle_when_kev: file.patch.out_of_cycle_when_kev,
+            out_of_cycle_cvss_severity,
+        },
+        clocks: ClockRules {
+            customer_communication: clock("customer_communication", clocks.customer_communication)?,
+            remediation: clock("remediation", clocks.remediation)?,
+            isao_sharing: clock("isao_sharing", clocks.isao_sharing)?,
+            report_806: clock("report_806", clocks.report_806)?,
+            regular_patch_cycle: clock("regular_patch_cycle", clocks.regular_patch_cycle)?,
+            mdr_803: clock("mdr_803", clocks.mdr_803)?,
+            mdr_803_5day: clock("mdr_803_5day", clocks.mdr_803_5day)?,
+            mdr_803_supplemental: clock("mdr_803_supplemental", clocks.mdr_803_supplemental)?,
+            eu_mdr_art87: clock("eu_mdr_art87", clocks.eu_mdr_art87)?,
+            eu_mdr_art87_public_health_threat: clock(
+                "eu_mdr_art87_public_health_threat",
+                clocks.eu_mdr_art87_public_health_threat,
+            )?,
+            eu_mdr_art87_death_or_serious_deterioration: clock(
+                "eu_mdr_art87_death_or_serious_deterioration",
+                clocks.eu_mdr_art87_death_or_serious_deterioration,
+            )?,
+            disclosure_ack: clock("disclosure_ack", clocks.disclosure_ack)?,
+        },
+        digest: Sha256::of(b""),
+        source_digest: Sha256::of(b""),
+    })
+}
+
+fn convert_exploitability(file: ExploitabilityFile) -> Result<ExploitabilityPolicy, RiskError> {
+    let mut levels: Vec<ExploitabilityLevel> = Vec::new();
+    for (rank, level) in file.level.iter().enumerate() {
+        if levels.iter().any(|known| known.id() == level.id) {
+            return Err(invalid(
+                format!("exploitability.level[{rank}].id"),
+                format!("level {:?} is defined twice", level.id),
+            ));
+        }
+        levels.push(ExploitabilityLevel::new(rank, &level.id, &level.label));
+    }
+    let find = |key: String, id: &str| {
+        levels
+            .iter()
+            .find(|level| level.id() == id)
+            .cloned()
+            .ok_or_else(|| {
+                invalid(
+                    key,
+                    format!(
+                        "{id:?} is not a level (levels: {})",
+                        levels
+                            .iter()
+                            .map(ExploitabilityLevel::id)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })
+    };
+    let default = find("exploitability.default".to_string(), &file.default)?;
+    let mut rules: Vec<ExploitabilityRule> = Vec::new();
+    for (index, rule) in file.rule.into_iter().enumerate() {
+        if rules.iter().any(|known| known.id == rule.id) {
+            return Err(invalid(
+                format!("exploitability.rule[{index}].id"),
+                format!("rule {:?} is defined twice", rule.id),
+            ));
+        }
+        let level = find(format!("exploitability.rule[{index}].level"), &rule.level)?;
+        let condition =
+            convert_condition(rule.when, &format!("exploitability.rule[{index}].when"))?;
+        rules.push(ExploitabilityRule {
+            id: rule.id,
+            description: rule.description,
+            level,
+            condition,
+        });
+    }
+    Ok(ExploitabilityPolicy {
+        levels,
+        default,
+        rules,
+        epss_trend_window_days: file.epss_trend_window_days,
+    })
+}
+
+fn convert_condition(file: ConditionFile, key: &str) -> Result<Condition, RiskError> {
+    let nested = |conditions: Vec<ConditionFile>, name: &str| {
+        conditions
+            .into_iter()
+            .enumerate()
+            .map(|(index, condition)| {
+                convert_condition(condition, &format!("{key}.{name}[{index}]"))
+            })
+            .collect::<Result<Vec<_>, _>>()
+    };
+    Ok(match file {
+        ConditionFile::Kev(listed) => Condition::Kev(listed),
+        ConditionFile::KevRansomware(known) => Condition::KevRansomware(known),
+        ConditionFile::EpssScoreAtLeast(value) => Condition::EpssScoreAtLeast(value),
+        ConditionFile::EpssPercentileAtLeast(value) => Condition::EpssPercentileAtLeast(value),
+        ConditionFile::EpssRiseAtLeast(value) => Condition::EpssRiseAtLeast(value),
+        ConditionFile::ExploitMaturityIn(codes) => Condition::ExploitMaturityIn(
+            codes
+                .iter()
+                .enumerate()
+                .map(|(index, code)| {
+                    code.parse().map_err(|error: RiskError| {
+                        invalid(
+                            format!("{key}.exploit_maturity_in[{index}]"),
+                            error.to_string(),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+        ConditionFile::PublicExploitsAtLeast(count) => Condition::PublicExploitsAtLeast(count),
+        ConditionFile::Any(conditions) => Condition::Any(nested(conditions, "any")?),
+        ConditionFile::All(conditions) => Condition::All(nested(conditions, "all")?),
+    })
+}
+
+fn convert_determination(
+    file: DeterminationFile,
+    exploitability: &ExploitabilityPolicy,
+) -> Result<DeterminationPolicy, RiskError> {
+    let mut matrix: Vec<Option<[RiskClass; 5]>> = vec![None; exploitability.levels.len()];
+    for (index, row) in file.matrix.iter().enumerate() {
+        let key = format!("determination.matrix[{index}]");
+        let level = exploitability.level(&row.exploitability).ok_or_else(|| {
+            invalid(
+                format!("{key}.exploitability"),
+                format!(
+                    "{:?} is not a level (levels: {})",
+                    row.exploitability,
+                    exploitability.level_ids()
+                ),
+            )
+        })?;
+        let class = |name: &str, text: &str| {
+            text.parse::<RiskClass>()
+                .map_err(|error| invalid(format!("{key}.{name}"), error.to_string()))
+        };
+        let cells = [
+            class("negligible", &row.negligible)?,
+            class("minor", &row.minor)?,
+            class("serious", &row.serious)?,
+            class("critical", &row.critical)?,
+            class("catastrophic", &row.catastrophic)?,
+        ];
+        match matrix.get_mut(level.rank()) {
+            Some(slot @ None) => *slot = Some(cells),
+            _ => {
+                return Err(invalid(
+                    format!("{key}.exploitability"),
+                    format!("level {:?} has more than one row", row.exploitability),
+                ));
+            }
+        }
+    }
+    let matrix = matrix
+        .into_iter()
+        .zip(&exploitability.levels)
+        .map(|(row, level)| {
+            row.ok_or_else(|| {
+                invalid(
+                    "determination.matrix",
+                    format!("no row for exploitability level {:?}", level.id()),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(DeterminationPolicy {
+        essential_clinical_performance_required: file.essential_clinical_performance_required,
+        compensating_control_steps: file.compensating_control_steps,
+        matrix,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Canonical form.
+
+/// The digest of a parsed document's canonical form (see the module documentation).
+fn canonical_digest(document: &toml::Value) -> Sha256 {
+    let mut out = String::from("aftercare-policy-canonical/1\n");
+    canonical(document, &mut out);
+    Sha256::of(out.as_bytes())
+}
+
+/// Writes a value in a JSON-like canonical form: sorted keys, no whitespace, floats in Rust's
+/// shortest round-trip form with a decimal point, so that `1` and `1.0` differ.
+fn canonical(value: &toml::Value, out: &mut String) {
+    match value {
+        toml::Value::String(text) => quote(text, out),
+        toml::Value::Integer(number) => out.push_str(&number.to_string()),
+        toml::Value::Float(number) => out.push_str(&format!("{number:?}")),
+        toml::Value::Boolean(flag) => out.push_str(if *flag { "true" } else { "false" }),
+        toml::Value::Datetime(datetime) => {
+            out.push('d');
+            quote(&datetime.to_string(), out);
+        }
+        toml::Value::Array(items) => {
+            out.push('[');
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                canonical(item, out);
+            }
+            out.push(']');
+        }
+        toml::Value::Table(table) => {
+            // Sorted explicitly: toml's map keeps insertion order when a dependency enables
+            // its `preserve_order` feature.
+            let mut keys: Vec<&String> = table.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (index, key) in keys.into_iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                quote(key, out);
+                out.push(':');
+                if let Some(child) = table.get(key) {
+                    canonical(child, out);
+                }
+            }
+            out.push('}');
+        }
+    }
+}
+
+fn quote(text: &str, out: &mut String) {
+    out.push('"');
+    for character in text.chars() {
+        match character {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            control if control.is_control() => {
+                out.push_str(&format!("\\u{:04x}", u32::from(control)));
+            }
+            other => out.push(other),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn default_document() -> toml::Value {
+        toml::from_str(DEFAULT_POLICY_TOML).unwrap()
+    }
+
+    /// Loads the default policy after `edit` changed its parsed document.
+    fn load_edited(edit: impl FnOnce(&mut toml::Table)) -> Result<Policy, RiskError> {
+        let mut document = default_document();
+        edit(document.as_table_mut().unwrap());
+        Policy::from_toml(&toml::to_string(&document).unwrap(), "test")
+    }
+
+    fn table<'a>(document: &'a mut toml::Table, path: &[&str]) -> &'a mut toml::Table {
+        let mut current = document;
+        for key in path {
+            current = current.get_mut(*key).unwrap().as_table_mut().unwrap();
+        }
+        current
+    }
+
+    fn rule(document: &mut toml::Table, index: usize) -> &mut toml::Table {
+        table(document, &["exploitability"])
+            .get_mut("rule")
+            .unwrap()
+            .as_array_mut()
+            .unwrap()[index]
+            .as_table_mut()
+            .unwrap()
+    }
+
+    #[test]
+    fn default_policy_loads_with_its_values() {
+        let policy = Policy::builtin().unwrap();
+        assert_eq!(policy.id(), "aftercare-default");
+        assert_eq!(policy.calendar().time_zone_name(), "America/New_York");
+        let days = |kind| {
+            let rule = policy.clock_rule(kind);
+            (rule.days(), rule.day_kind())
+        };
+        assert_eq!(
+            days(ClockKind::CustomerCommunication),
+            (30, DayKind::Calendar)
+        );
+        assert_eq!(days(ClockKind::Remediation), (60, DayKind::Calendar));
+        assert_eq!(days(ClockKind::Report806), (10, DayKind::Working));
+        assert_eq!(days(ClockKind::RegularPatchCycle), (180, DayKind::Calendar));
+        assert_eq!(days(ClockKind::Mdr803), (30, DayKind::Calendar));
+        assert_eq!(days(ClockKind::Mdr803FiveDay), (5, DayKind::Working));
+        assert_eq!(days(ClockKind::Mdr803Supplemental), (30, DayKind::Calendar));
+        assert_eq!(days(ClockKind::EuMdrArt87), (15, DayKind::Calendar));
+        assert_eq!(
+            days(ClockKind::EuMdrArt87PublicHealthThreat),
+            (2, DayKind::Calendar)
+        );
+        assert_eq!(
+            days(ClockKind::EuMdrArt87DeathOrSeriousDeterioration),
+            (10, DayKind::Calendar)
+        );
+        assert_eq!(days(ClockKind::DisclosureAck), (5, DayKind::Working));
+        for kind in ClockKind::ALL {
+            assert!(
+                !policy.clock_rule(*kind).source().is_empty(),
+                "{kind} cites a source"
+            );
+        }
+        assert_eq!(policy.exploitability().level_ids(), "low, medium, high");
+        assert_eq!(policy.exploitability().default_level().id(), "low");
+        assert!(
+            policy
+                .harm_label(HarmSeverity::Catastrophic)
+                .starts_with("Catastrophic")
+        );
+        assert_eq!(
+            policy.patch().out_of_cycle_cvss_severity(),
+            Severity::Critical
+        );
+        assert_eq!(policy.rationale_min_chars(), 20);
+        assert_eq!(
+            policy.source_digest(),
+            Sha256::of(DEFAULT_POLICY_TOML.as_bytes())
+        );
+    }
+
+    #[test]
+    fn digest_is_canonical() {
+        let policy = Policy::builtin().unwrap();
+        // Re-serialized: comments gone, keys reordered and reformatted by the serializer.
+        let reformatted = toml::to_string(&default_document()).unwrap();
+        let same = Policy::from_toml(&reformatted, "reformatted").unwrap();
+        assert_eq!(same.digest(), policy.digest());
+        assert_ne!(same.source_digest(), policy.source_digest());
+        // A comment or reordered top-level tables keep the digest.
+        let commented = format!("# edited by QA\n{DEFAULT_POLICY_TOML}");
+        assert_eq!(
+            Policy::from_toml(&commented, "commented").unwrap().digest(),
+            policy.digest()
+        );
+        let (head, tail) =
+            DEFAULT_POLICY_TOML.split_at(DEFAULT_POLICY_TOML.find("[clock.").unwrap());
+        let reordered = format!("{tail}\n{head}");
+        assert_eq!(
+            Policy::from_toml(&reordered, "reordered").unwrap().digest(),
+            policy.digest()
+        );
+        // Any value change changes it, even in a citation.
+        let changed = load_edited(|document| {
+            table(document, &["clock", "remediation"]).insert("days".into(), 59.into());
+        })
+        .unwrap();
+        assert_ne!(changed.digest(), policy.digest());
+        let recited = load_edited(|document| {
+            table(document, &["patch"]).insert("source".into(), "other".into());
+        })
+        .unwrap();
+        assert_ne!(recited.digest(), policy.digest());
+        // The digest of the default is pinned: a change to policy/default.toml is deliberate.
+        assert_eq!(policy.digest().to_hex().len(), 64);
+    }
+
+    /// One malformed policy: the edit, and text the error must contain (the key).
+    fn check_invalid(edit: impl FnOnce(&mut toml::Table), expected: &[&str]) {
+        let error = load_edited(edit).unwrap_err().to_string();
+        for part in expected {
+            assert!(error.contains(part), "{error:?} does not contain {part:?}");
+        }
+    }
+
+    #[test]
+    fn malformed_policies_name_the_key() {
+        check_invalid(
+            |d| {
+                table(d, &["clock", "remediation"]).remove("days");
+            },
+            &["clock.remediation.days", "missing"],
+        );
+        check_invalid(
+            |d| {
+                table(d, &["clock", "remediation"]).insert("days".into(), (-1).into());
+            },
+            &["clock.remediation.days", "outside 0..=3650"],
+        );
+        check_invalid(
+            |d| {
+                table(d, &["clock", "remediation"]).insert("dayz".into(), 1.into());
+            },
+            &["clock.remediation.dayz", "unknown key"],
+        );
+        check_invalid(
+            |d| {
+                table(d, &["clock", "remediation"]).insert("day_kind".into(), "business".into());
+            },
+            &["clock.remediation.day_kind", "calendar, working"],
+        );
+        check_invalid(
+            |d| {
+                table(d, &["clock"]).remove("report_806");
+            },
+            &["clock.report_806", "missing"],
+        );
+        check_invalid(
+            |d| {
+                table(d, &["calendar"]).insert("time_zone".into(), "Mars/Olympus_Mons".into());
+            },
+            &["calendar.time_zone", "Mars/Olympus_Mons"],
+        );
+        check_invalid(
+            |d| {
+                table(d, &["calendar"]).insert(
+                    "holidays".into(),
+                    toml::Value::Array(vec!["2025-02-30".into()]),
+                );
+            },
+            &["calendar.holidays[0]", "not a YYYY-MM-DD date"],
+        );
+        check_invalid(
+            |d| {
+                table(d, &["calendar"]).insert(
+                    "weekend".into(),
+                    toml::Value::Array(vec!["caturday".into()]),
+                );
+            },
+            &["calendar.weekend[0]"],
+        );
+        check_invalid(
+            |d| {
+                rule(d, 0).insert("level".into(), "extreme".into());
+            },
+            &["exploitability.rule[0].level", "\"extreme\" is not a level"],
+        );
+        check_invalid(
+            |d| {
+                let mut when = toml::Table::new();
+                when.insert("epss_score_at_least".into(), 2.0.into());
+                rule(d, 1).insert("when".into(), when.into());
+            },
+            &[
+                "exploitability.rule[1].when.epss_score_at_least",
+                "outside 0..=1",
+            ],
+        );
+        check_invalid(
+            |d| {
+                let mut when = toml::Table::new();
+                when.insert("kev".into(), true.into());
+                when.insert("kev_ransomware".into(), true.into());
+                rule(d, 0).insert("when".into(), when.into());
+            },
+            &["exploitability.rule[0].when", "exactly one condition"],
+        );
+        check_invalid(
+            |d| {
+                let mut when = toml::Table::new();
+                when.insert(
+                    "exploit_maturity_in".into(),
+                    toml::Value::Array(vec!["Z".into()]),
+                );
+                rule(d, 2).insert("when".into(), when.into());
+            },
+            &[
+                "exploitability.rule[2].when.exploit_maturity_in[0]",
+                "U, P, F, H, A",
+            ],
+        );
+        check_invalid(
+            |d| {
+                let mut when = toml::Table::new();
+                when.insert("cvss_at_least".into(), 9.into());
+                rule(d, 0).insert("when".into(), when.into());
+            },
+            &[
+                "exploitability.rule[0].when.cvss_at_least",
+                "unknown condition",
+            ],
+        );
+        check_invalid(
+            |d| {
+                let id = rule(d, 0).get("id").unwrap().clone();
+                rule(d, 1).insert("id".into(), id);
+            },
+            &["exploitability.rule[1].id", "defined twice"],
+        );
+        check_invalid(
+            |d| {
+                table(d, &["determination"])
+                    .get_mut("matrix")
+                    .unwrap()
+                    .as_array_mut()
+                    .unwrap()
+                    .remove(1);
+            },
+            &[
+                "determination.matrix",
+                "no row for exploitability level \"medium\"",
+            ],
+        );
+        check_invalid(
+            |d| {
+                table(d, &["exploitability"]).insert("default".into(), "none".into());
+            },
+            &["exploitability.default"],
+        );
+        check_invalid(
+            |d| {
+                table(d, &["policy"]).insert("format".into(), 2.into());
+            },
+            &["policy.format", "outside 1..=1"],
+        );
+        check_invalid(
+            |d| {
+                d.insert("extra".into(), 1.into());
+            },
+            &["`extra`", "unknown key"],
+        );
+        check_invalid(
+            |d| {
+                table(d, &["rationale"]).insert("min_chars".into(), "twenty".into());
+            },
+            &["rationale.min_chars", "expected an integer"],
+        );
+        let syntax = Policy::from_toml("[policy\nid = 1", "broken.toml").unwrap_err();
+        assert!(syntax.to_string().contains("broken.toml"), "{syntax}");
+    }
+}
