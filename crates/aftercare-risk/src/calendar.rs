@@ -267,6 +267,34 @@ mod tests {
     }
 
     #[test]
+    fn working_day_deadlines_hold_their_invariants_over_a_whole_year() {
+        // Exhaustive instead of random: every start day of 2025 and every N up to 40.
+        let calendar = calendar(&[date(2025, 4, 18), date(2025, 4, 21), date(2025, 12, 25)]);
+        let mut start = date(2025, 1, 1);
+        while start.year() == 2025 {
+            let mut previous = start;
+            for days in 0..=40 {
+                let due = calendar.add_days(start, days, DayKind::Working).unwrap();
+                assert!(due >= previous, "monotonic: {start} + {days}");
+                if days > 0 {
+                    assert!(calendar.is_working_day(due), "{start} + {days} = {due}");
+                    let mut counted = 0;
+                    let mut day = start.tomorrow().unwrap();
+                    while day <= due {
+                        counted += u32::from(calendar.is_working_day(day));
+                        day = day.tomorrow().unwrap();
+                    }
+                    assert_eq!(counted, days, "{start} + {days} = {due}");
+                }
+                let calendar_due = calendar.add_days(start, days, DayKind::Calendar).unwrap();
+                assert_eq!(start.until(calendar_due).unwrap().get_days(), days as i32);
+                previous = due;
+            }
+            start = start.tomorrow().unwrap();
+        }
+    }
+
+    #[test]
     fn end_of_day_is_local() {
         let berlin = calendar(&[]);
         let end = berlin.end_of_day(date(2025, 1, 15)).unwrap();

@@ -79,9 +79,9 @@ pub enum RiskError {
     PolicySyntax {
         /// Where the policy came from (a path, or `built-in default`).
         origin: String,
-        /// The TOML parser's error, which names the key and line.
+        /// The TOML parser's error, which names the key and line (boxed: it is large).
         #[source]
-        source: toml::de::Error,
+        source: Box<toml::de::Error>,
     },
 
     /// A policy that parses but breaks a rule of `policy/policy.schema.json` or a rule the
@@ -108,9 +108,9 @@ pub enum RiskError {
     RubricSyntax {
         /// Where the rubric came from.
         origin: String,
-        /// The TOML parser's error.
+        /// The TOML parser's error (boxed: it is large).
         #[source]
-        source: toml::de::Error,
+        source: Box<toml::de::Error>,
     },
 
     /// A rubric whose questions do not form a valid decision flow.

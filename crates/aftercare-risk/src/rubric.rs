@@ -132,7 +132,7 @@ impl Rubric {
     pub fn from_toml(text: &str, origin: &str) -> Result<Rubric, RiskError> {
         let file: RubricFile = toml::from_str(text).map_err(|source| RiskError::RubricSyntax {
             origin: origin.to_string(),
-            source,
+            source: Box::new(source),
         })?;
         let rubric = Rubric {
             id: file.rubric.id,

@@ -151,7 +151,7 @@ impl Policy {
         let document: toml::Value =
             toml::from_str(text).map_err(|source| RiskError::PolicySyntax {
                 origin: origin.to_string(),
-                source,
+                source: Box::new(source),
             })?;
         shape::check(&document, &shape::POLICY, "")?;
         let digest = canonical_digest(&document);
@@ -159,7 +159,7 @@ impl Policy {
             .try_into()
             .map_err(|source| RiskError::PolicySyntax {
                 origin: origin.to_string(),
-                source,
+                source: Box::new(source),
             })?;
         let mut policy = convert(file)?;
         policy.digest = digest;

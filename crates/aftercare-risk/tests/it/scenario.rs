@@ -1,0 +1,874 @@
+//! Scenarios with fixed dates: the rules of BRIEF step 5 end to end.
+
+use aftercare_risk::{
+    Case, Change, ClockKind, ClockState, CompensatingControl, DayKind, Event, EventKind,
+    ExploitabilitySignals, HarmSeverity, KevSignal, PatientHarm, RiskClass, RiskError,
+    SeriousIncidentCategory, StartBasis, apply, assess_exploitability, determine, due_within,
+    overdue, tick,
+};
+
+use crate::{day, default_policy, instant, new_york, policy_with_calendar, step};
+
+/// An uncontrolled KEV finding first seen on Monday 2025-03-03 (day 0) in New York, with the
+/// determination made the same day.
+fn uncontrolled_kev_case() -> Case {
+    let policy = default_policy();
+    let signals = ExploitabilitySignals {
+        kev: Some(KevSignal {
+            date_added: day("2025-02-27"),
+            known_ransomware_use: false,
+        }),
+        ..ExploitabilitySignals::default()
+    };
+    let exploitability = assess_exploitability(&policy, &signals);
+    assert_eq!(exploitability.level.id(), "high");
+    let harm = PatientHarm {
+        severity: HarmSeverity::Critical,
+        essential_clinical_performance_affected: true,
+        compensating_controls: vec![
+            CompensatingControl::new("Pump network isolated by VLAN", "IFU-12 section 4", false)
+                .unwrap(),
+        ],
+    };
+    let determination = determine(&policy, &exploitability, &harm, None).unwrap();
+    assert_eq!(determination.outcome(), RiskClass::Uncontrolled);
+
+    let first_seen = step(
+        &Case::new(),
+        &policy,
+        new_york("2025-03-03T09:00"),
+        EventKind::FindingFirstSeen,
+    );
+    step(
+        &first_seen.case,
+        &policy,
+        new_york("2025-03-03T16:30"),
+        EventKind::DeterminationMade {
+            risk: determination.outcome(),
+        },
+    )
+    .case
+}
+
+#[test]
+fn uncontrolled_kev_finding_on_day_0_opens_clocks_due_at_day_30_and_60() {
+    let case = uncontrolled_kev_case();
+    assert_eq!(case.awareness().unwrap().date, day("2025-03-03"));
+    let communication = case.clock(ClockKind::CustomerCommunication, None).unwrap();
+    assert_eq!(communication.deadline().day, day("2025-04-02"));
+    // 23:59 of day 30 in New York, daylight saving time (UTC-4) by then.
+    assert_eq!(
+        communication.deadline().end.to_string(),
+        "2025-04-03T03:59:59.999999999Z"
+    );
+    assert_eq!(communication.state(), ClockState::Open);
+    assert_eq!(communication.basis(), StartBasis::Awareness);
+    assert_eq!(communication.policy_digest(), default_policy().digest());
+    let remediation = case.clock(ClockKind::Remediation, None).unwrap();
+    assert_eq!(remediation.deadline().day, day("2025-05-02"));
+    assert_eq!(
+        remediation.deadline().end,
+        new_york("2025-05-02T23:59:59.999999999")
+    );
+    let isao = case.clock(ClockKind::IsaoSharing, None).unwrap();
+    assert_eq!(isao.deadline().day, day("2025-04-02"));
+    assert!(case.clock(ClockKind::Report806, None).is_none());
+    assert!(case.clock(ClockKind::RegularPatchCycle, None).is_none());
+}
+
+#[test]
+fn communication_on_day_12_meets_the_30_day_clock() {
+    let policy = default_policy();
+    let case = uncontrolled_kev_case();
+    let sent = step(
+        &case,
+        &policy,
+        new_york("2025-03-15T11:00"),
+        EventKind::CustomerCommunicationSent,
+    );
+    assert!(matches!(
+        sent.changes.as_slice(),
+        [Change::ClockMet(clock)] if clock.kind() == ClockKind::CustomerCommunication
+    ));
+    let clock = sent
+        .case
+        .clock(ClockKind::CustomerCommunication, None)
+        .unwrap();
+    assert_eq!(clock.state(), ClockState::Met);
+    assert_eq!(clock.satisfied_at(), Some(new_york("2025-03-15T11:00")));
+    // Nothing else changed.
+    assert_eq!(
+        sent.case
+            .clock(ClockKind::Remediation, None)
+            .unwrap()
+            .state(),
+        ClockState::Open
+    );
+}
+
+#[test]
+fn no_fix_by_day_61_misses_remediation_and_opens_the_806_clock() {
+    let policy = default_policy();
+    let case = uncontrolled_kev_case();
+    let case = step(
+        &case,
+        &policy,
+        new_york("2025-03-15T11:00"),
+        EventKind::CustomerCommunicationSent,
+    )
+    .case;
+    let case = step(
+        &case,
+        &policy,
+        new_york("2025-03-15T11:05"),
+        EventKind::IsaoShared,
+    )
+    .case;
+
+    // The last instant of day 60 is still in time.
+    let last_minute = tick(&case, new_york("2025-05-02T23:59:59"), &policy).unwrap();
+    assert!(last_minute.changes.is_empty(), "{:?}", last_minute.changes);
+
+    // Day 61: remediation missed, the FDA exemption is lost, the 806 clock opens.
+    let day_61 = tick(&case, new_york("2025-05-03T00:00:01"), &policy).unwrap();
+    let kinds: Vec<(&str, ClockKind)> = day_61
+        .changes
+        .iter()
+        .map(|change| match change {
+            Change::ClockMissed(clock) => ("missed", clock.kind()),
+            Change::ClockOpened(clock) => ("opened", clock.kind()),
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("missed", ClockKind::Remediation),
+            ("opened", ClockKind::Report806)
+        ]
+    );
+    let report = day_61.case.clock(ClockKind::Report806, None).unwrap();
+    // No correction start recorded yet: provisionally from day 61 (Saturday 2025-05-03),
+    // 10 working days = Friday 2025-05-16.
+    assert_eq!(report.basis(), StartBasis::Provisional);
+    assert_eq!(report.start(), day("2025-05-03"));
+    assert_eq!(report.deadline().day, day("2025-05-16"));
+    assert_eq!(report.day_kind(), DayKind::Working);
+    assert!(report.note().unwrap().contains("remediation clock missed"));
+
+    // The correction is recorded as started on Sunday 2025-04-20: 10 working days later is
+    // Friday 2025-05-02, already past, so the re-keyed clock is missed at once.
+    let started = step(
+        &day_61.case,
+        &policy,
+        new_york("2025-05-05T10:00"),
+        EventKind::CorrectionStarted {
+            started_on: day("2025-04-20"),
+        },
+    );
+    let report = started.case.clock(ClockKind::Report806, None).unwrap();
+    assert_eq!(report.basis(), StartBasis::CorrectionStart);
+    assert_eq!(report.deadline().day, day("2025-05-02"));
+    assert_eq!(report.state(), ClockState::Missed);
+    assert!(
+        started
+            .changes
+            .iter()
+            .any(|c| matches!(c, Change::ClockRescheduled { .. }))
+    );
+
+    // A fix distributed late is recorded on the missed clock, which stays missed.
+    let fixed = step(
+        &started.case,
+        &policy,
+        new_york("2025-05-09T12:00"),
+        EventKind::FixDistributed,
+    );
+    let remediation = fixed.case.clock(ClockKind::Remediation, None).unwrap();
+    assert_eq!(remediation.state(), ClockState::Missed);
+    assert_eq!(
+        remediation.satisfied_at(),
+        Some(new_york("2025-05-09T12:00"))
+    );
+    assert!(matches!(
+        fixed.changes.as_slice(),
+        [Change::ClockSatisfiedLate(_)]
+    ));
+}
+
+#[test]
+fn report_806_from_a_recorded_correction_start_across_a_weekend_and_a_configured_holiday() {
+    // A manufacturer in Berlin that closes on 2025-12-24 besides the weekend.
+    let policy = policy_with_calendar("Europe/Berlin", &["2025-12-24", "2025-12-25", "2025-12-26"]);
+    let berlin = |civil: &str| instant("Europe/Berlin", civil);
+    let case = step(
+        &Case::new(),
+        &policy,
+        berlin("2025-10-01T09:00"),
+        EventKind::FindingFirstSeen,
+    )
+    .case;
+    let case = step(
+        &case,
+        &policy,
+        berlin("2025-10-01T10:00"),
+        EventKind::DeterminationMade {
+            risk: RiskClass::Uncontrolled,
+        },
+    )
+    .case;
+    let case = step(
+        &case,
+        &policy,
+        berlin("2025-12-19T09:00"),
+        EventKind::CorrectionStarted {
+            started_on: day("2025-12-19"),
+        },
+    )
+    .case;
+    // Communication (day 30) was never sent: the 806 clock opened when it was missed.
+    let missed = tick(&case, berlin("2025-12-20T08:00"), &policy).unwrap();
+    let report = missed.case.clock(ClockKind::Report806, None).unwrap();
+    // Friday 2025-12-19 + 10 working days: 22, 23, (24, 25, 26 holidays, 27-28 weekend),
+    // 29, 30, 31, Jan 1, 2, (3-4 weekend), 5, 6, 7 → Wednesday 2026-01-07. 2026-01-01 is not
+    // a configured holiday in this policy, so it counts.
+    assert_eq!(report.basis(), StartBasis::CorrectionStart);
+    assert_eq!(report.deadline().day, day("2026-01-07"));
+    assert_eq!(report.state(), ClockState::Open);
+    assert_eq!(
+        report.deadline().end.to_string(),
+        "2026-01-07T22:59:59.999999999Z"
+    );
+}
+
+#[test]
+fn determination_on_day_25_leaves_5_days() {
+    let policy = default_policy();
+    let case = step(
+        &Case::new(),
+        &policy,
+        new_york("2025-03-03T09:00"),
+        EventKind::FindingFirstSeen,
+    )
+    .case;
+    // Re-matching and re-imports later never move the awareness date.
+    let case = step(
+        &case,
+        &policy,
+        new_york("2025-03-20T09:00"),
+        EventKind::FindingFirstSeen,
+    )
+    .case;
+    assert_eq!(case.awareness().unwrap().date, day("2025-03-03"));
+    let decided = step(
+        &case,
+        &policy,
+        new_york("2025-03-28T15:00"),
+        EventKind::DeterminationMade {
+            risk: RiskClass::Uncontrolled,
+        },
+    );
+    let clock = decided
+        .case
+        .clock(ClockKind::CustomerCommunication, None)
+        .unwrap();
+    assert_eq!(clock.start(), day("2025-03-03"));
+    assert_eq!(clock.deadline().day, day("2025-04-02"));
+    let left = day("2025-03-28")
+        .until(clock.deadline().day)
+        .unwrap()
+        .get_days();
+    assert_eq!(left, 5);
+    let clocks = decided.case.clocks().to_vec();
+    let due: Vec<ClockKind> = due_within(&clocks, new_york("2025-03-28T15:00"), 5)
+        .iter()
+        .map(|clock| clock.kind())
+        .collect();
+    assert_eq!(
+        due,
+        [ClockKind::CustomerCommunication, ClockKind::IsaoSharing]
+    );
+    assert!(due_within(&clocks, new_york("2025-03-28T15:00"), 4).is_empty());
+}
+
+#[test]
+fn communication_sent_before_the_determination_opens_the_clock_met() {
+    let policy = default_policy();
+    let case = step(
+        &Case::new(),
+        &policy,
+        new_york("2025-03-03T09:00"),
+        EventKind::FindingFirstSeen,
+    )
+    .case;
+    let case = step(
+        &case,
+        &policy,
+        new_york("2025-03-15T09:00"),
+        EventKind::CustomerCommunicationSent,
+    )
+    .case;
+    let decided = step(
+        &case,
+        &policy,
+        new_york("2025-03-28T15:00"),
+        EventKind::DeterminationMade {
+            risk: RiskClass::Uncontrolled,
+        },
+    );
+    let clock = decided
+        .case
+        .clock(ClockKind::CustomerCommunication, None)
+        .unwrap();
+    assert_eq!(clock.state(), ClockState::Met);
+    assert_eq!(
+        decided
+            .case
+            .clock(ClockKind::Remediation, None)
+            .unwrap()
+            .state(),
+        ClockState::Open
+    );
+}
+
+#[test]
+fn analyst_moves_awareness_earlier_and_deadlines_follow_but_never_later() {
+    let policy = default_policy();
+    let case = uncontrolled_kev_case();
+    let moved = step(
+        &case,
+        &policy,
+        new_york("2025-03-10T09:00"),
+        EventKind::AwarenessDateEntered {
+            date: day("2025-02-20"),
+            reason: "Supplier e-mail of 2025-02-20 already named this CVE (ticket SEC-88).".into(),
+        },
+    );
+    let awareness = moved.case.awareness().unwrap();
+    assert_eq!(awareness.date, day("2025-02-20"));
+    assert!(
+        matches!(&awareness.basis, aftercare_risk::AwarenessBasis::Analyst { reason } if reason.contains("SEC-88"))
+    );
+    assert_eq!(
+        moved
+            .case
+            .clock(ClockKind::CustomerCommunication, None)
+            .unwrap()
+            .deadline()
+            .day,
+        day("2025-03-22")
+    );
+    assert_eq!(
+        moved
+            .case
+            .clock(ClockKind::Remediation, None)
+            .unwrap()
+            .deadline()
+            .day,
+        day("2025-04-21")
+    );
+    let rescheduled = moved
+        .changes
+        .iter()
+        .filter(|change| matches!(change, Change::ClockRescheduled { .. }))
+        .count();
+    assert_eq!(rescheduled, 3);
+
+    // Moving it later is refused, and so is a reason that is too short.
+    let later = apply(
+        &moved.case,
+        &Event {
+            at: new_york("2025-03-11T09:00"),
+            kind: EventKind::AwarenessDateEntered {
+                date: day("2025-02-25"),
+                reason: "Entered the wrong date before, correcting it.".into(),
+            },
+        },
+        &policy,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(later, RiskError::AwarenessMovedLater { .. }),
+        "{later}"
+    );
+    assert!(later.to_string().contains("2025-02-20"));
+    let terse = apply(
+        &moved.case,
+        &Event {
+            at: new_york("2025-03-11T09:00"),
+            kind: EventKind::AwarenessDateEntered {
+                date: day("2025-02-01"),
+                reason: "earlier".into(),
+            },
+        },
+        &policy,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(terse, RiskError::RationaleTooShort { .. }),
+        "{terse}"
+    );
+}
+
+#[test]
+fn awareness_moved_past_a_deadline_misses_the_clock_at_once() {
+    let policy = default_policy();
+    let case = uncontrolled_kev_case();
+    let moved = step(
+        &case,
+        &policy,
+        new_york("2025-03-10T09:00"),
+        EventKind::AwarenessDateEntered {
+            date: day("2025-01-20"),
+            reason: "Penetration test report PT-2025-01 described the flaw on this date.".into(),
+        },
+    );
+    // 2025-01-20 + 30 days = 2025-02-19, before 2025-03-10.
+    let clock = moved
+        .case
+        .clock(ClockKind::CustomerCommunication, None)
+        .unwrap();
+    assert_eq!(clock.deadline().day, day("2025-02-19"));
+    assert_eq!(clock.state(), ClockState::Missed);
+    // Missing the communication loses the exemption: the 806 clock opens.
+    assert!(moved.case.clock(ClockKind::Report806, None).is_some());
+}
+
+#[test]
+fn the_same_deadline_ends_at_different_instants_in_new_york_and_berlin() {
+    let new_york_policy = default_policy();
+    let berlin_policy = policy_with_calendar("Europe/Berlin", &[]);
+    let open = |policy: &aftercare_risk::Policy, at| {
+        let case = step(&Case::new(), policy, at, EventKind::FindingFirstSeen).case;
+        step(
+            &case,
+            policy,
+            at,
+            EventKind::DeterminationMade {
+                risk: RiskClass::Uncontrolled,
+            },
+        )
+        .case
+        .clock(ClockKind::CustomerCommunication, None)
+        .unwrap()
+        .clone()
+    };
+    let in_new_york = open(
+        &new_york_policy,
+        instant("America/New_York", "2025-03-03T09:00"),
+    );
+    let in_berlin = open(&berlin_policy, instant("Europe/Berlin", "2025-03-03T09:00"));
+    assert_eq!(in_new_york.deadline().day, in_berlin.deadline().day);
+    assert_eq!(
+        in_new_york.deadline().end.to_string(),
+        "2025-04-03T03:59:59.999999999Z"
+    );
+    assert_eq!(
+        in_berlin.deadline().end.to_string(),
+        "2025-04-02T21:59:59.999999999Z"
+    );
+    assert_ne!(in_new_york.deadline().end, in_berlin.deadline().end);
+    // One instant, two days 0: 02:00 UTC on 2025-03-03 is still March 2 in New York.
+    let instant_utc = instant("UTC", "2025-03-03T02:00");
+    assert_eq!(
+        open(&new_york_policy, instant_utc).start(),
+        day("2025-03-02")
+    );
+    assert_eq!(open(&berlin_policy, instant_utc).start(), day("2025-03-03"));
+}
+
+#[test]
+fn mdr_803_five_work_days_thirty_days_and_supplemental() {
+    let policy = default_policy();
+    let case = Case::new();
+    // Aware on Wednesday 2025-11-26, the day before Thanksgiving (a federal holiday).
+    let five_day = step(
+        &case,
+        &policy,
+        new_york("2025-11-26T17:00"),
+        EventKind::MdrReportableEvent {
+            reference: "MDR-2025-017".into(),
+            aware_on: day("2025-11-26"),
+            five_day: true,
+        },
+    )
+    .case;
+    let clock = five_day
+        .clock(ClockKind::Mdr803FiveDay, Some("MDR-2025-017"))
+        .unwrap();
+    // Nov 27 holiday; Fri 28 (1), Mon Dec 1 (2), 2 (3), 3 (4), 4 (5).
+    assert_eq!(clock.deadline().day, day("2025-12-04"));
+    assert!(
+        five_day
+            .clock(ClockKind::Mdr803, Some("MDR-2025-017"))
+            .is_none()
+    );
+
+    let thirty = step(
+        &five_day,
+        &policy,
+        new_york("2025-11-27T09:00"),
+        EventKind::MdrReportableEvent {
+            reference: "MDR-2025-018".into(),
+            aware_on: day("2025-11-26"),
+            five_day: false,
+        },
+    )
+    .case;
+    let clock = thirty
+        .clock(ClockKind::Mdr803, Some("MDR-2025-018"))
+        .unwrap();
+    // Calendar days: not moved off the holiday season or weekends.
+    assert_eq!(clock.deadline().day, day("2025-12-26"));
+
+    let submitted = step(
+        &thirty,
+        &policy,
+        new_york("2025-12-03T10:00"),
+        EventKind::MdrReportSubmitted {
+            reference: "MDR-2025-017".into(),
+        },
+    )
+    .case;
+    assert_eq!(
+        submitted
+            .clock(ClockKind::Mdr803FiveDay, Some("MDR-2025-017"))
+            .unwrap()
+            .state(),
+        ClockState::Met
+    );
+    assert_eq!(
+        submitted
+            .clock(ClockKind::Mdr803, Some("MDR-2025-018"))
+            .unwrap()
+            .state(),
+        ClockState::Open
+    );
+    let supplemental = step(
+        &submitted,
+        &policy,
+        new_york("2026-01-05T10:00"),
+        EventKind::MdrSupplementalInformation {
+            reference: "MDR-2025-017".into(),
+            received_on: day("2026-01-02"),
+        },
+    )
+    .case;
+    let clock = supplemental
+        .clock(ClockKind::Mdr803Supplemental, Some("MDR-2025-017"))
+        .unwrap();
+    assert_eq!(clock.deadline().day, day("2026-02-01"));
+    // The 30-day report for MDR-2025-018 was never sent: missed by 2026-01-05.
+    assert_eq!(
+        supplemental
+            .clock(ClockKind::Mdr803, Some("MDR-2025-018"))
+            .unwrap()
+            .state(),
+        ClockState::Missed
+    );
+}
+
+#[test]
+fn eu_mdr_article_87_two_ten_and_fifteen_days() {
+    let policy = policy_with_calendar("Europe/Berlin", &[]);
+    let berlin = |civil: &str| instant("Europe/Berlin", civil);
+    let mut case = Case::new();
+    for (reference, category) in [
+        ("EU-1", SeriousIncidentCategory::PublicHealthThreat),
+        ("EU-2", SeriousIncidentCategory::DeathOrSeriousDeterioration),
+        ("EU-3", SeriousIncidentCategory::SeriousIncident),
+    ] {
+        case = step(
+            &case,
+            &policy,
+            berlin("2025-06-06T18:00"),
+            EventKind::SeriousIncident {
+                reference: reference.into(),
+                aware_on: day("2025-06-06"),
+                category,
+            },
+        )
+        .case;
+    }
+    let due = |kind, reference| case.clock(kind, Some(reference)).unwrap().deadline().day;
+    // Aware on Friday 2025-06-06. Calendar days are not moved off weekends: day 2 is a Sunday,
+    // day 15 a Saturday.
+    assert_eq!(
+        due(ClockKind::EuMdrArt87PublicHealthThreat, "EU-1"),
+        day("2025-06-08")
+    );
+    assert_eq!(
+        due(ClockKind::EuMdrArt87DeathOrSeriousDeterioration, "EU-2"),
+        day("2025-06-16")
+    );
+    assert_eq!(due(ClockKind::EuMdrArt87, "EU-3"), day("2025-06-21"));
+    let reported = step(
+        &case,
+        &policy,
+        berlin("2025-06-08T23:59:30"),
+        EventKind::EuMdrReportSubmitted {
+            reference: "EU-1".into(),
+        },
+    )
+    .case;
+    assert_eq!(
+        reported
+            .clock(ClockKind::EuMdrArt87PublicHealthThreat, Some("EU-1"))
+            .unwrap()
+            .state(),
+        ClockState::Met
+    );
+    let late = tick(&case, berlin("2025-06-09T00:00:00"), &policy).unwrap();
+    assert_eq!(
+        late.case
+            .clock(ClockKind::EuMdrArt87PublicHealthThreat, Some("EU-1"))
+            .unwrap()
+            .state(),
+        ClockState::Missed
+    );
+}
+
+#[test]
+fn disclosure_acknowledgement_within_5_business_days() {
+    let policy = default_policy();
+    // Received Thursday 2025-07-03; Friday 2025-07-04 is a federal holiday.
+    let received = step(
+        &Case::new(),
+        &policy,
+        new_york("2025-07-03T14:00"),
+        EventKind::ReportReceived {
+            reference: "VR-2025-0042".into(),
+        },
+    )
+    .case;
+    // A report naming the vulnerability is also an awareness source.
+    assert_eq!(received.awareness().unwrap().date, day("2025-07-03"));
+    let clock = received
+        .clock(ClockKind::DisclosureAck, Some("VR-2025-0042"))
+        .unwrap();
+    // Mon 7 (1), 8, 9, 10, Fri 11 (5).
+    assert_eq!(clock.deadline().day, day("2025-07-11"));
+    let acknowledged = step(
+        &received,
+        &policy,
+        new_york("2025-07-11T23:59"),
+        EventKind::ReportAcknowledged {
+            reference: "VR-2025-0042".into(),
+        },
+    )
+    .case;
+    assert_eq!(
+        acknowledged
+            .clock(ClockKind::DisclosureAck, Some("VR-2025-0042"))
+            .unwrap()
+            .state(),
+        ClockState::Met
+    );
+    let empty = apply(
+        &received,
+        &Event {
+            at: new_york("2025-07-04T09:00"),
+            kind: EventKind::ReportAcknowledged {
+                reference: " ".into(),
+            },
+        },
+        &policy,
+    )
+    .unwrap_err();
+    assert!(
+        empty
+            .to_string()
+            .contains("report_acknowledged needs a non-empty reference")
+    );
+}
+
+#[test]
+fn controlled_determination_opens_the_regular_patch_cycle() {
+    let policy = default_policy();
+    let case = step(
+        &Case::new(),
+        &policy,
+        new_york("2025-01-10T09:00"),
+        EventKind::FindingFirstSeen,
+    )
+    .case;
+    let decided = step(
+        &case,
+        &policy,
+        new_york("2025-01-20T09:00"),
+        EventKind::DeterminationMade {
+            risk: RiskClass::Controlled,
+        },
+    )
+    .case;
+    let clock = decided.clock(ClockKind::RegularPatchCycle, None).unwrap();
+    assert_eq!(clock.deadline().day, day("2025-07-09"));
+    assert!(
+        decided
+            .clock(ClockKind::CustomerCommunication, None)
+            .is_none()
+    );
+    let fixed = step(
+        &decided,
+        &policy,
+        new_york("2025-06-01T09:00"),
+        EventKind::FixDistributed,
+    )
+    .case;
+    assert_eq!(
+        fixed
+            .clock(ClockKind::RegularPatchCycle, None)
+            .unwrap()
+            .state(),
+        ClockState::Met
+    );
+}
+
+#[test]
+fn serious_adverse_event_opens_the_806_clock() {
+    let policy = default_policy();
+    let case = uncontrolled_kev_case();
+    let known = step(
+        &case,
+        &policy,
+        new_york("2025-03-05T09:00"),
+        EventKind::SeriousAdverseEventKnown,
+    )
+    .case;
+    let report = known.clock(ClockKind::Report806, None).unwrap();
+    assert_eq!(report.start(), day("2025-03-05"));
+    assert_eq!(report.deadline().day, day("2025-03-19"));
+    assert!(report.note().unwrap().contains("serious adverse event"));
+    let submitted = step(
+        &known,
+        &policy,
+        new_york("2025-03-18T09:00"),
+        EventKind::Report806Submitted,
+    )
+    .case;
+    assert_eq!(
+        submitted.clock(ClockKind::Report806, None).unwrap().state(),
+        ClockState::Met
+    );
+}
+
+#[test]
+fn waiving_needs_a_rationale_and_an_open_clock() {
+    let policy = default_policy();
+    let case = uncontrolled_kev_case();
+    let waive = |case: &Case, rationale: &str| {
+        apply(
+            case,
+            &Event {
+                at: new_york("2025-03-20T09:00"),
+                kind: EventKind::ClockWaived {
+                    kind: ClockKind::IsaoSharing,
+                    reference: None,
+                    rationale: rationale.into(),
+                },
+            },
+            &policy,
+        )
+    };
+    let short = waive(&case, "no").unwrap_err();
+    assert!(
+        short
+            .to_string()
+            .contains("rationale of a waiver is 2 characters"),
+        "{short}"
+    );
+    let waived = waive(
+        &case,
+        "Determination revised to controlled after the field test FT-3 (see DET-9).",
+    )
+    .unwrap();
+    let clock = waived.case.clock(ClockKind::IsaoSharing, None).unwrap();
+    assert_eq!(clock.state(), ClockState::Waived);
+    assert!(clock.waiver().unwrap().rationale.contains("FT-3"));
+    let again = waive(
+        &waived.case,
+        "Determination revised to controlled after the field test FT-3 (see DET-9).",
+    )
+    .unwrap_err();
+    assert!(
+        again.to_string().contains("no open isao_sharing clock"),
+        "{again}"
+    );
+    // A waived clock is not a missed one: no 806 clock when its deadline passes.
+    let case = step(
+        &waived.case,
+        &policy,
+        new_york("2025-03-21T09:00"),
+        EventKind::CustomerCommunicationSent,
+    )
+    .case;
+    let later = tick(&case, new_york("2025-04-10T09:00"), &policy).unwrap();
+    assert!(later.case.clock(ClockKind::Report806, None).is_none());
+}
+
+#[test]
+fn determination_needs_awareness_and_events_come_in_order() {
+    let policy = default_policy();
+    let error = apply(
+        &Case::new(),
+        &Event {
+            at: new_york("2025-03-03T09:00"),
+            kind: EventKind::DeterminationMade {
+                risk: RiskClass::Uncontrolled,
+            },
+        },
+        &policy,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(error, RiskError::AwarenessMissing { .. }),
+        "{error}"
+    );
+    let case = uncontrolled_kev_case();
+    let error = apply(
+        &case,
+        &Event {
+            at: new_york("2025-03-02T09:00"),
+            kind: EventKind::FixDistributed,
+        },
+        &policy,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(error, RiskError::EventOutOfOrder { .. }),
+        "{error}"
+    );
+}
+
+#[test]
+fn overdue_and_due_within_queries() {
+    let policy = default_policy();
+    let case = uncontrolled_kev_case();
+    let clocks = case.clocks().to_vec();
+    let now = new_york("2025-04-05T12:00");
+    let late: Vec<ClockKind> = overdue(&clocks, now).iter().map(|c| c.kind()).collect();
+    assert_eq!(
+        late,
+        [ClockKind::CustomerCommunication, ClockKind::IsaoSharing]
+    );
+    let due: Vec<ClockKind> = due_within(&clocks, now, 30)
+        .iter()
+        .map(|c| c.kind())
+        .collect();
+    assert_eq!(due, [ClockKind::Remediation]);
+    assert!(due_within(&clocks, now, 26).is_empty());
+    // Once marked missed and then satisfied late, a clock is no longer overdue.
+    let ticked = tick(&case, now, &policy).unwrap().case;
+    let sent = step(
+        &ticked,
+        &policy,
+        new_york("2025-04-06T09:00"),
+        EventKind::CustomerCommunicationSent,
+    )
+    .case;
+    let late: Vec<ClockKind> = overdue(sent.clocks(), new_york("2025-04-06T10:00"))
+        .iter()
+        .map(|c| c.kind())
+        .collect();
+    assert_eq!(late, [ClockKind::IsaoSharing]);
+}
