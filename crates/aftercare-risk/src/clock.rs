@@ -168,6 +168,7 @@ pub struct Clock {
     days: u32,
     day_kind: DayKind,
     deadline: Deadline,
+    time_zone_name: String,
     time_zone: TimeZone,
     state: ClockState,
     satisfied_at: Option<Timestamp>,
@@ -200,6 +201,7 @@ impl Clock {
             days: rule.days(),
             day_kind: rule.day_kind(),
             deadline,
+            time_zone_name: policy.calendar().time_zone_name().to_string(),
             time_zone: policy.calendar().time_zone().clone(),
             state: ClockState::Open,
             satisfied_at: None,
@@ -298,6 +300,180 @@ impl Clock {
 
     fn is(&self, kind: ClockKind, reference: Option<&str>) -> bool {
         self.kind == kind && self.reference.as_deref() == reference
+    }
+}
+
+/// A clock's fields as storage keeps them: plain data, to persist a [`Clock`] and to restore
+/// it with [`Clock::from_record`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClockRecord {
+    /// What the clock is for.
+    pub kind: ClockKind,
+    /// The report, incident or MDR number.
+    pub reference: Option<String>,
+    /// What day 0 is.
+    pub basis: StartBasis,
+    /// Day 0.
+    pub start: Date,
+    /// N.
+    pub days: u32,
+    /// Calendar or working days.
+    pub day_kind: DayKind,
+    /// Day N.
+    pub deadline_day: Date,
+    /// The instant the deadline ends.
+    pub deadline_end: Timestamp,
+    /// The IANA name of the policy's time zone.
+    pub time_zone: String,
+    /// Open, met, missed or waived.
+    pub state: ClockState,
+    /// When the satisfying action happened.
+    pub satisfied_at: Option<Timestamp>,
+    /// The waiver.
+    pub waiver: Option<Waiver>,
+    /// When the clock was opened.
+    pub opened_at: Timestamp,
+    /// Why it was opened, when not obvious.
+    pub note: Option<String>,
+    /// The policy's citation.
+    pub source: String,
+    /// The canonical digest of the policy that computed it.
+    pub policy_digest: Sha256,
+}
+
+impl Clock {
+    /// The clock as plain data for storage.
+    pub fn to_record(&self) -> ClockRecord {
+        ClockRecord {
+            kind: self.kind,
+            reference: self.reference.clone(),
+            basis: self.basis,
+            start: self.start,
+            days: self.days,
+            day_kind: self.day_kind,
+            deadline_day: self.deadline.day,
+            deadline_end: self.deadline.end,
+            time_zone: self.time_zone_name.clone(),
+            state: self.state,
+            satisfied_at: self.satisfied_at,
+            waiver: self.waiver.clone(),
+            opened_at: self.opened_at,
+            note: self.note.clone(),
+            source: self.source.clone(),
+            policy_digest: self.policy_digest,
+        }
+    }
+
+    /// Restores a stored clock. The deadline is taken as stored, not recomputed: it was
+    /// computed by the policy recorded in `policy_digest`, which may since have changed.
+    pub fn from_record(record: ClockRecord) -> Result<Clock, RiskError> {
+        let time_zone =
+            TimeZone::get(&record.time_zone).map_err(|source| RiskError::UnknownTimeZone {
+                key: "clock.time_zone",
+                name: record.time_zone.clone(),
+                source,
+            })?;
+        Ok(Clock {
+            kind: record.kind,
+            reference: record.reference,
+            basis: record.basis,
+            start: record.start,
+            days: record.days,
+            day_kind: record.day_kind,
+            deadline: Deadline {
+                day: record.deadline_day,
+                end: record.deadline_end,
+            },
+            time_zone_name: record.time_zone,
+            time_zone,
+            state: record.state,
+            satisfied_at: record.satisfied_at,
+            waiver: record.waiver,
+            opened_at: record.opened_at,
+            note: record.note,
+            source: record.source,
+            policy_digest: record.policy_digest,
+        })
+    }
+}
+
+/// A case's fields as storage keeps them, to persist a [`Case`] and restore it with
+/// [`Case::from_record`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CaseRecord {
+    /// The awareness date and its source.
+    pub awareness: Option<Awareness>,
+    /// The latest determination's outcome.
+    pub risk: Option<RiskClass>,
+    /// The recorded start of the correction.
+    pub correction_started: Option<Date>,
+    /// When the customer communication was first sent.
+    pub customer_communication_sent_at: Option<Timestamp>,
+    /// When the fix was first distributed.
+    pub fix_distributed_at: Option<Timestamp>,
+    /// When the communication was first shared with the ISAO.
+    pub isao_shared_at: Option<Timestamp>,
+    /// When the 806 report was first submitted.
+    pub report_806_submitted_at: Option<Timestamp>,
+    /// When a serious adverse event became known.
+    pub serious_adverse_event_at: Option<Timestamp>,
+    /// The instant of the last applied event.
+    pub last_event_at: Option<Timestamp>,
+    /// The clocks, in the order they were opened.
+    pub clocks: Vec<ClockRecord>,
+}
+
+impl Case {
+    /// The case as plain data for storage.
+    pub fn to_record(&self) -> CaseRecord {
+        let done = |wanted: Action| {
+            self.actions
+                .iter()
+                .find(|(action, _)| *action == wanted)
+                .map(|(_, at)| *at)
+        };
+        CaseRecord {
+            awareness: self.awareness.clone(),
+            risk: self.risk,
+            correction_started: self.correction_started,
+            customer_communication_sent_at: done(Action::CustomerCommunication),
+            fix_distributed_at: done(Action::Fix),
+            isao_shared_at: done(Action::IsaoSharing),
+            report_806_submitted_at: done(Action::Report806),
+            serious_adverse_event_at: self.serious_adverse_event,
+            last_event_at: self.last_event_at,
+            clocks: self.clocks.iter().map(Clock::to_record).collect(),
+        }
+    }
+
+    /// Restores a stored case.
+    pub fn from_record(record: CaseRecord) -> Result<Case, RiskError> {
+        let mut actions: Vec<(Action, Timestamp)> = [
+            (
+                Action::CustomerCommunication,
+                record.customer_communication_sent_at,
+            ),
+            (Action::Fix, record.fix_distributed_at),
+            (Action::IsaoSharing, record.isao_shared_at),
+            (Action::Report806, record.report_806_submitted_at),
+        ]
+        .into_iter()
+        .filter_map(|(action, at)| at.map(|at| (action, at)))
+        .collect();
+        actions.sort_by_key(|(_, at)| *at);
+        Ok(Case {
+            awareness: record.awareness,
+            risk: record.risk,
+            correction_started: record.correction_started,
+            actions,
+            serious_adverse_event: record.serious_adverse_event_at,
+            last_event_at: record.last_event_at,
+            clocks: record
+                .clocks
+                .into_iter()
+                .map(Clock::from_record)
+                .collect::<Result<Vec<_>, _>>()?,
+        })
     }
 }
 

@@ -32,8 +32,9 @@ mod vocabulary;
 
 pub use calendar::{Calendar, DayKind, Deadline};
 pub use clock::{
-    Awareness, AwarenessBasis, Case, Change, Clock, ClockKind, ClockState, Event, EventKind,
-    SeriousIncidentCategory, StartBasis, Transition, Waiver, apply, due_within, overdue, tick,
+    Awareness, AwarenessBasis, Case, CaseRecord, Change, Clock, ClockKind, ClockRecord, ClockState,
+    Event, EventKind, SeriousIncidentCategory, StartBasis, Transition, Waiver, apply, due_within,
+    overdue, tick,
 };
 pub use determination::{
     Determination, MatrixCell, Override, PatchPath, RiskClass, determine, patch_path,

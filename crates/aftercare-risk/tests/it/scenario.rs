@@ -872,3 +872,42 @@ fn overdue_and_due_within_queries() {
         .collect();
     assert_eq!(late, [ClockKind::IsaoSharing]);
 }
+
+#[test]
+fn a_case_survives_storage_as_records() {
+    let policy = default_policy();
+    let case = uncontrolled_kev_case();
+    let case = step(
+        &case,
+        &policy,
+        new_york("2025-03-15T11:00"),
+        EventKind::CustomerCommunicationSent,
+    )
+    .case;
+    let case = tick(&case, new_york("2025-05-03T08:00"), &policy)
+        .unwrap()
+        .case;
+    let record = case.to_record();
+    assert_eq!(
+        record.customer_communication_sent_at,
+        Some(new_york("2025-03-15T11:00"))
+    );
+    assert_eq!(record.clocks.len(), 4);
+    assert_eq!(record.clocks[0].time_zone, "America/New_York");
+    let restored = Case::from_record(record.clone()).unwrap();
+    assert_eq!(restored, case);
+    // The restored case goes on exactly like the original.
+    let event = Event {
+        at: new_york("2025-05-05T10:00"),
+        kind: EventKind::CorrectionStarted {
+            started_on: day("2025-05-05"),
+        },
+    };
+    assert_eq!(
+        apply(&restored, &event, &policy).unwrap(),
+        apply(&case, &event, &policy).unwrap()
+    );
+    let mut broken = record;
+    broken.clocks[0].time_zone = "Nowhere/Atlantis".into();
+    assert!(Case::from_record(broken).is_err());
+}
