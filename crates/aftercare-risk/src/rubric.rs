@@ -625,11 +625,15 @@ mod tests {
             .collect()
     }
 
-    /// Answers (as `ID:CODE/...`) → the base vector.
-    fn check(given: &str, base_vector: &str) {
+    /// Answers (as `ID:CODE/...`) → the base vector and its CVSS v3.0 base score.
+    fn check(given: &str, base_vector: &str, base_score: f64) {
         let rubric = Rubric::mitre_2020().unwrap();
         let result = answer(&rubric, &answers(given)).unwrap();
         assert_eq!(result.base_vector, base_vector, "{given}");
+        // The vector is a valid CVSS v3.0 vector; its score was computed by hand from the
+        // v3.0 specification's equations and is checked by the CVSS crate.
+        let cvss = aftercare_cvss::parse(&result.base_vector).unwrap();
+        assert_eq!(cvss.base_score(), base_score, "{base_vector}");
         // The extended vector reads back to the same answers.
         let parsed = parse_extended_vector(&rubric, &result.extended_vector).unwrap();
         assert_eq!(parsed, answers(given));
@@ -650,6 +654,7 @@ mod tests {
                  XID:N/XIT:H/XAD:N/XAT:H/{NO_OTHER_IMPACT}"
             ),
             "CVSS:3.0/AV:A/AC:L/PR:N/UI:N/S:U/C:L/I:H/A:H",
+            8.3,
         );
         // A patient monitor on the hospital IP network; an authenticated clinician-level user
         // can read the PHI of more than 500 patients and alter and suppress vital signs.
@@ -659,6 +664,7 @@ mod tests {
                  XID:H/XIT:N/XAD:H/XAT:N/{NO_OTHER_IMPACT}"
             ),
             "CVSS:3.0/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H",
+            8.8,
         );
         // A service port that needs the case opened, an administrator, a technician's help and
         // special conditions; it leaks some system data of another component.
@@ -667,12 +673,14 @@ mod tests {
              XCW:N/XCS:L/XCO:N/XIP:N/XID:N/XIT:N/XIW:N/XIS:N/XIO:N/XAP:N/XAD:N/XAT:N/XAW:N/\
              XAS:N/XAO:N",
             "CVSS:3.0/AV:P/AC:H/PR:H/UI:R/S:C/C:L/I:N/A:N",
+            1.8,
         );
         // Unknown answers score the worst case.
         check(
             "XAVN:X/XACL:X/XPRL:X/XUI:X/XS:X/XCP:X/XCD:N/XCT:N/XCW:N/XCS:N/XCO:N/XIP:N/XID:N/\
              XIT:N/XIW:N/XIS:N/XIO:N/XAP:N/XAD:N/XAT:N/XAW:N/XAS:N/XAO:N",
             "CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:N/A:N",
+            8.6,
         );
     }
 
