@@ -4,7 +4,7 @@
 //!
 //! Loading runs in three steps, each with errors that name the dotted key:
 //! 1. TOML syntax (the parser names the line);
-//! 2. the shape of `policy/policy.schema.json`, mirrored in Rust by [`shape`] (unknown keys,
+//! 2. the shape of `policy/policy.schema.json`, mirrored in Rust by the private `shape` module (unknown keys,
 //!    missing keys, types, bounds, labels);
 //! 3. the rules the schema cannot express: cross-references (a rule's level, the matrix rows),
 //!    unique ids, a known time zone.
