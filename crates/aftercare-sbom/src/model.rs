@@ -179,6 +179,9 @@ pub struct Component {
     pub purl: Option<Purl>,
     /// The CPEs the document gave (2.2 URIs and 2.3 formatted strings both parsed).
     pub cpes: Vec<Cpe>,
+    /// The SWID tag id (CycloneDX `swid.tagId`, SPDX 2.x external reference `swid`,
+    /// SPDX 3.0 external identifier `swid`): the third unique identifier NTIA accepts.
+    pub swid: Option<String>,
     /// The supplier (CycloneDX `supplier.name`, SPDX `supplier`).
     pub supplier: Option<String>,
     /// The author (CycloneDX `author`/`authors`, SPDX `originator`).
@@ -212,6 +215,7 @@ impl Component {
             version: None,
             purl: None,
             cpes: Vec::new(),
+            swid: None,
             supplier: None,
             author: None,
             hashes: Vec::new(),

@@ -1,0 +1,432 @@
+//! Lenient JSON building blocks: serde types that accept any JSON shape without failing, so
+//! that a wrongly typed field becomes a warning instead of dropping the whole document.
+//!
+//! The readers deserialize straight into typed structs made of these blocks (no
+//! `serde_json::Value` tree), borrowing strings from the input where JSON has no escapes:
+//! that is what keeps a 50,000-component SBOM fast and small in memory. A field of the wrong
+//! type records what it found ([`Text::Invalid`], [`Obj::Invalid`], [`List::invalid`]) and
+//! the reader turns that into a warning naming the field.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+
+/// What a JSON value was, in words, for messages (`a number`, `an object`).
+pub(crate) type Found = &'static str;
+
+/// A JSON scalar read as text.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) enum Text<'a> {
+    /// Absent or `null`.
+    #[default]
+    Missing,
+    /// A string.
+    Value(Cow<'a, str>),
+    /// A number, printed as serde_json prints it (`1.10` reads as `1.1`).
+    Number(String),
+    /// Anything else: a boolean, an array or an object.
+    Invalid(Found),
+}
+
+impl<'a> Text<'a> {
+    /// The trimmed string, if any and not empty. Numbers count as text.
+    pub(crate) fn get(&self) -> Option<&str> {
+        match self {
+            Text::Value(text) => Some(text.trim()).filter(|text| !text.is_empty()),
+            Text::Number(number) => Some(number.as_str()),
+            Text::Missing | Text::Invalid(_) => None,
+        }
+    }
+
+    /// The owned trimmed string, if any.
+    pub(crate) fn owned(&self) -> Option<String> {
+        self.get().map(str::to_string)
+    }
+
+    /// What was found instead of a string, if the value is not one.
+    #[cfg(test)]
+    pub(crate) fn problem(&self) -> Option<Found> {
+        match self {
+            Text::Number(_) => Some("a number"),
+            Text::Invalid(found) => Some(found),
+            Text::Missing | Text::Value(_) => None,
+        }
+    }
+}
+
+struct TextVisitor;
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = Text<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Text<'de>, E> {
+        Ok(Text::Value(Cow::Borrowed(value)))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Text<'de>, E> {
+        Ok(Text::Value(Cow::Owned(value.to_string())))
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<Text<'de>, E> {
+        Ok(Text::Value(Cow::Owned(value)))
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Text<'de>, E> {
+        Ok(Text::Number(value.to_string()))
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Text<'de>, E> {
+        Ok(Text::Number(value.to_string()))
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Text<'de>, E> {
+        Ok(Text::Number(value.to_string()))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Text<'de>, E> {
+        Ok(Text::Invalid("a boolean"))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Text<'de>, E> {
+        Ok(Text::Missing)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Text<'de>, E> {
+        Ok(Text::Missing)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Text<'de>, A::Error> {
+        drain_seq(seq)?;
+        Ok(Text::Invalid("an array"))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Text<'de>, A::Error> {
+        drain_map(map)?;
+        Ok(Text::Invalid("an object"))
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Text<'a>, D::Error> {
+        deserializer.deserialize_any(TextVisitor)
+    }
+}
+
+/// A JSON object read as `T` (a struct of lenient fields).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) enum Obj<T> {
+    /// Absent or `null`.
+    #[default]
+    Missing,
+    /// An object.
+    Value(T),
+    /// Something else.
+    Invalid(Found),
+}
+
+impl<T> Obj<T> {
+    /// The object, if it was one.
+    pub(crate) fn get(&self) -> Option<&T> {
+        match self {
+            Obj::Value(value) => Some(value),
+            Obj::Missing | Obj::Invalid(_) => None,
+        }
+    }
+
+    /// What was found instead of an object.
+    pub(crate) fn problem(&self) -> Option<Found> {
+        match self {
+            Obj::Invalid(found) => Some(found),
+            Obj::Missing | Obj::Value(_) => None,
+        }
+    }
+}
+
+struct ObjVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjVisitor<T> {
+    type Value = Obj<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Obj<T>, A::Error> {
+        T::deserialize(MapAccessDeserializer::new(map)).map(Obj::Value)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Obj<T>, E> {
+        Ok(Obj::Missing)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Obj<T>, E> {
+        Ok(Obj::Missing)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Obj<T>, A::Error> {
+        drain_seq(seq)?;
+        Ok(Obj::Invalid("an array"))
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Obj<T>, E> {
+        Ok(Obj::Invalid("a string"))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Obj<T>, E> {
+        Ok(Obj::Invalid("a boolean"))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Obj<T>, E> {
+        Ok(Obj::Invalid("a number"))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Obj<T>, E> {
+        Ok(Obj::Invalid("a number"))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Obj<T>, E> {
+        Ok(Obj::Invalid("a number"))
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Obj<T>, D::Error> {
+        deserializer.deserialize_any(ObjVisitor(PhantomData))
+    }
+}
+
+/// A JSON array of lenient elements.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct List<T> {
+    /// The elements, in document order.
+    pub(crate) items: Vec<T>,
+    /// What was found instead of an array, if it was not one.
+    pub(crate) invalid: Option<Found>,
+}
+
+impl<T> Default for List<T> {
+    fn default() -> List<T> {
+        List {
+            items: Vec::new(),
+            invalid: None,
+        }
+    }
+}
+
+struct ListVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ListVisitor<T> {
+    type Value = List<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<List<T>, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element::<T>()? {
+            items.push(item);
+        }
+        Ok(List {
+            items,
+            invalid: None,
+        })
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<List<T>, E> {
+        Ok(List::default())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<List<T>, E> {
+        Ok(List::default())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<List<T>, A::Error> {
+        drain_map(map)?;
+        Ok(invalid_list("an object"))
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<List<T>, E> {
+        Ok(invalid_list("a string"))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<List<T>, E> {
+        Ok(invalid_list("a boolean"))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<List<T>, E> {
+        Ok(invalid_list("a number"))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<List<T>, E> {
+        Ok(invalid_list("a number"))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<List<T>, E> {
+        Ok(invalid_list("a number"))
+    }
+}
+
+fn invalid_list<T>(found: Found) -> List<T> {
+    List {
+        items: Vec::new(),
+        invalid: Some(found),
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<List<T>, D::Error> {
+        deserializer.deserialize_any(ListVisitor(PhantomData))
+    }
+}
+
+/// One element of a list that must not take its neighbours down with it: the element is
+/// first taken as raw JSON, then read on its own, so that even an error serde cannot
+/// recover from inside an object (a duplicate key) only costs this element.
+#[derive(Debug)]
+pub(crate) enum Item<'a, T> {
+    /// The element read.
+    Read(Obj<T>),
+    /// The element could not be read; the raw JSON (to locate it) and the reason.
+    Failed(&'a RawValue, serde_json::Error),
+}
+
+impl<'de: 'a, 'a, T: Deserialize<'a>> Deserialize<'de> for Item<'a, T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Item<'a, T>, D::Error> {
+        let raw: &'a RawValue = Deserialize::deserialize(deserializer)?;
+        Ok(match serde_json::from_str::<Obj<T>>(raw.get()) {
+            Ok(value) => Item::Read(value),
+            Err(error) => Item::Failed(raw, error),
+        })
+    }
+}
+
+fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
+    while seq.next_element::<IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
+    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+/// The byte offset of a borrowed raw JSON value inside the document it was read from.
+pub(crate) fn offset_in(document: &[u8], raw: &RawValue) -> usize {
+    (raw.get().as_ptr() as usize).saturating_sub(document.as_ptr() as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Default, serde::Deserialize)]
+    #[serde(default)]
+    struct Sample<'a> {
+        #[serde(borrow)]
+        name: Text<'a>,
+        #[serde(borrow)]
+        tags: List<Text<'a>>,
+        #[serde(borrow)]
+        child: Obj<Child<'a>>,
+    }
+
+    #[derive(Debug, Default, serde::Deserialize)]
+    #[serde(default)]
+    struct Child<'a> {
+        #[serde(borrow)]
+        id: Text<'a>,
+    }
+
+    fn check(json: &str, name: Option<&str>, problem: Option<&str>, tags: usize, child: bool) {
+        let sample: Sample = serde_json::from_str(json).unwrap();
+        assert_eq!(sample.name.get(), name, "{json}");
+        assert_eq!(sample.name.problem(), problem, "{json}");
+        assert_eq!(sample.tags.items.len(), tags, "{json}");
+        assert_eq!(sample.child.get().is_some(), child, "{json}");
+    }
+
+    #[test]
+    fn wrong_types_never_fail() {
+        check(
+            r#"{"name":"a","tags":["x","y"],"child":{"id":"1"}}"#,
+            Some("a"),
+            None,
+            2,
+            true,
+        );
+        check(
+            r#"{"name":" a ","unknown":[1,{"b":2}]}"#,
+            Some("a"),
+            None,
+            0,
+            false,
+        );
+        check(
+            r#"{"name":1.5,"tags":"x","child":[1]}"#,
+            Some("1.5"),
+            Some("a number"),
+            0,
+            false,
+        );
+        check(
+            r#"{"name":{"x":[1]},"tags":{"a":1},"child":"s"}"#,
+            None,
+            Some("an object"),
+            0,
+            false,
+        );
+        check(
+            r#"{"name":null,"tags":null,"child":null}"#,
+            None,
+            None,
+            0,
+            false,
+        );
+        check(
+            r#"{"name":true,"tags":[true, {"a":1}]}"#,
+            None,
+            Some("a boolean"),
+            2,
+            false,
+        );
+        check(r#"{"name":"  "}"#, None, None, 0, false);
+    }
+
+    #[test]
+    fn strings_without_escapes_are_borrowed() {
+        let sample: Sample =
+            serde_json::from_str(r#"{"name":"plain","tags":["e\"scaped"]}"#).unwrap();
+        assert!(matches!(sample.name, Text::Value(Cow::Borrowed("plain"))));
+        assert!(
+            matches!(&sample.tags.items[0], Text::Value(Cow::Owned(text)) if text == "e\"scaped")
+        );
+    }
+
+    #[test]
+    fn a_failing_item_costs_only_itself() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Holder<'a> {
+            #[serde(borrow)]
+            items: Vec<Item<'a, Child<'a>>>,
+        }
+        let json = r#"{"items":[{"id":"1"},{"id":"2","id":"3"},{"id":"4"}]}"#;
+        let holder: Holder = serde_json::from_str(json).unwrap();
+        assert!(
+            matches!(&holder.items[0], Item::Read(Obj::Value(child)) if child.id.get() == Some("1"))
+        );
+        assert!(matches!(&holder.items[1], Item::Failed(raw, error)
+            if error.to_string().contains("duplicate field") && offset_in(json.as_bytes(), raw) == 21));
+        assert!(
+            matches!(&holder.items[2], Item::Read(Obj::Value(child)) if child.id.get() == Some("4"))
+        );
+    }
+}

@@ -1,0 +1,264 @@
+//! SPDX 2.2/2.3 JSON: lenient typed structs, converted into the shared [`Parts`].
+
+use serde::Deserialize;
+
+use super::{ExternalRef, Package as PackageParts, Parts, Relationship as RelationshipParts};
+use crate::json::{JsonDocument, field_problem, item_failure};
+use crate::lenient::{Item, List, Obj, Text};
+use crate::model::{Encoding, ReadOutcome, Warning};
+
+/// `creationInfo`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct CreationInfo<'a> {
+    #[serde(borrow)]
+    created: Text<'a>,
+    #[serde(borrow)]
+    creators: List<Text<'a>>,
+}
+
+/// Any element of which only the id matters (files, snippets).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Element<'a> {
+    #[serde(rename = "SPDXID", borrow)]
+    id: Text<'a>,
+}
+
+/// A package.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Package<'a> {
+    #[serde(rename = "SPDXID", borrow)]
+    id: Text<'a>,
+    #[serde(borrow)]
+    name: Text<'a>,
+    #[serde(rename = "versionInfo", borrow)]
+    version_info: Text<'a>,
+    #[serde(borrow)]
+    supplier: Text<'a>,
+    #[serde(borrow)]
+    originator: Text<'a>,
+    #[serde(rename = "licenseConcluded", borrow)]
+    license_concluded: Text<'a>,
+    #[serde(rename = "licenseDeclared", borrow)]
+    license_declared: Text<'a>,
+    #[serde(borrow)]
+    checksums: List<Obj<Checksum<'a>>>,
+    #[serde(rename = "externalRefs", borrow)]
+    external_refs: List<Obj<ExternalReference<'a>>>,
+    #[serde(rename = "primaryPackagePurpose", borrow)]
+    primary_package_purpose: Text<'a>,
+    #[serde(borrow)]
+    annotations: List<Obj<Annotation<'a>>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Checksum<'a> {
+    #[serde(borrow)]
+    algorithm: Text<'a>,
+    #[serde(rename = "checksumValue", borrow)]
+    checksum_value: Text<'a>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ExternalReference<'a> {
+    #[serde(rename = "referenceType", borrow)]
+    reference_type: Text<'a>,
+    #[serde(rename = "referenceLocator", borrow)]
+    reference_locator: Text<'a>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Annotation<'a> {
+    #[serde(borrow)]
+    comment: Text<'a>,
+}
+
+/// A relationship.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Relationship<'a> {
+    #[serde(rename = "spdxElementId", borrow)]
+    from: Text<'a>,
+    #[serde(rename = "relationshipType", borrow)]
+    kind: Text<'a>,
+    #[serde(rename = "relatedSpdxElement", borrow)]
+    to: Text<'a>,
+}
+
+/// Checks `spdxVersion` (see [`super::check_version`]).
+pub(crate) fn version(
+    file: &str,
+    declared: &str,
+    warnings: &mut Vec<Warning>,
+) -> Result<String, crate::SbomError> {
+    super::check_version(file, "SPDX JSON", declared, "spdxVersion", warnings)
+}
+
+/// Reads an SPDX 2.x JSON document already parsed into the shared JSON document.
+pub(crate) fn read(
+    document: &JsonDocument<'_>,
+    bytes: &[u8],
+    spec_version: String,
+    warnings: Vec<Warning>,
+) -> ReadOutcome {
+    let mut parts = Parts {
+        spec_version,
+        document_id: document.spdx_id.owned(),
+        name: document.name.owned(),
+        namespace: document.document_namespace.owned(),
+        warnings,
+        ..Parts::default()
+    };
+    if let Some(info) = document.creation_info.get() {
+        parts.created = info.created.owned();
+        for (index, creator) in info.creators.items.iter().enumerate() {
+            if let Some(creator) = creator.owned() {
+                parts
+                    .creators
+                    .push((creator, format!("creationInfo.creators[{index}]")));
+            }
+        }
+    }
+    for (index, described) in document.document_describes.items.iter().enumerate() {
+        if let Some(id) = described.owned() {
+            parts
+                .describes
+                .push((id, format!("documentDescribes[{index}]")));
+        }
+    }
+    for list in [&document.files, &document.snippets] {
+        for element in &list.items {
+            if let Some(id) = element.get().and_then(|element| element.id.owned()) {
+                parts.other_elements.insert(id);
+            }
+        }
+    }
+    if let Some(found) = document.packages.invalid {
+        parts.warnings.push(warning(
+            "packages".to_string(),
+            None,
+            format!("expected an array, found {found}; no packages read"),
+        ));
+    }
+    for (index, item) in document.packages.items.iter().enumerate() {
+        let location = format!("packages[{index}]");
+        match item {
+            Item::Read(Obj::Value(package)) => {
+                let package = convert(package, location, &mut parts.warnings);
+                parts.packages.push(package);
+            }
+            Item::Read(Obj::Missing) => {}
+            Item::Read(Obj::Invalid(found)) => parts.warnings.push(warning(
+                location,
+                None,
+                format!("expected a package object, found {found}; skipped"),
+            )),
+            Item::Failed(raw, error) => {
+                let message = item_failure(bytes, raw, error, "this package is skipped");
+                parts.warnings.push(warning(location, None, message));
+            }
+        }
+    }
+    for (index, relationship) in document.relationships.items.iter().enumerate() {
+        let location = format!("relationships[{index}]");
+        let Some(relationship) = relationship.get() else {
+            continue;
+        };
+        match (
+            relationship.from.owned(),
+            relationship.kind.owned(),
+            relationship.to.owned(),
+        ) {
+            (Some(from), Some(kind), Some(to)) => parts.relationships.push(RelationshipParts {
+                location,
+                from,
+                kind,
+                to,
+            }),
+            _ => parts.warnings.push(warning(
+                location,
+                None,
+                "a relationship needs spdxElementId, relationshipType and relatedSpdxElement; ignored"
+                    .to_string(),
+            )),
+        }
+    }
+    super::assemble(parts, Encoding::Json)
+}
+
+fn warning(location: String, reference: Option<&str>, message: String) -> Warning {
+    Warning {
+        location,
+        reference: reference.map(str::to_string),
+        message,
+    }
+}
+
+fn convert(raw: &Package<'_>, location: String, warnings: &mut Vec<Warning>) -> PackageParts {
+    let reference = raw.id.get();
+    for (field, text) in [
+        ("SPDXID", &raw.id),
+        ("name", &raw.name),
+        ("versionInfo", &raw.version_info),
+        ("supplier", &raw.supplier),
+        ("originator", &raw.originator),
+        ("licenseConcluded", &raw.license_concluded),
+        ("licenseDeclared", &raw.license_declared),
+        ("primaryPackagePurpose", &raw.primary_package_purpose),
+    ] {
+        if let Some(message) = field_problem(text) {
+            warnings.push(warning(format!("{location}.{field}"), reference, message));
+        }
+    }
+    let mut package = PackageParts {
+        id: raw.id.owned(),
+        name: raw.name.owned(),
+        version: raw.version_info.owned(),
+        supplier: raw.supplier.owned(),
+        originator: raw.originator.owned(),
+        license_concluded: raw.license_concluded.owned(),
+        license_declared: raw.license_declared.owned(),
+        purpose: raw.primary_package_purpose.owned(),
+        ..PackageParts::default()
+    };
+    for (index, checksum) in raw.checksums.items.iter().enumerate() {
+        if let Some(checksum) = checksum.get() {
+            package.checksums.push((
+                checksum.algorithm.owned().unwrap_or_default(),
+                checksum.checksum_value.owned().unwrap_or_default(),
+                format!("{location}.checksums[{index}]"),
+            ));
+        }
+    }
+    for (index, external) in raw.external_refs.items.iter().enumerate() {
+        if let Some(external) = external.get()
+            && let (Some(kind), Some(locator)) = (
+                external.reference_type.owned(),
+                external.reference_locator.owned(),
+            )
+        {
+            package.external_refs.push(ExternalRef {
+                location: format!("{location}.externalRefs[{index}]"),
+                kind,
+                locator,
+            });
+        }
+    }
+    for (index, annotation) in raw.annotations.items.iter().enumerate() {
+        if let Some(comment) = annotation
+            .get()
+            .and_then(|annotation| annotation.comment.owned())
+        {
+            package
+                .annotations
+                .push((comment, format!("{location}.annotations[{index}]")));
+        }
+    }
+    package.location = location;
+    package
+}
