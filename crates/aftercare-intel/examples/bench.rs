@@ -1,0 +1,154 @@
+//! Throughput of the readers and the alias merge on the shared real data.
+//!
+//! `cargo run --release -p aftercare-intel --example bench` reads every OSV zip of
+//! `$AFTERCARE_SHARED_DATA/osv` (default `../shared/data/osv`) into normalized records, merges
+//! their aliases, reads the CISA CSAF zip, and prints a table. Timings are wall-clock on one
+//! thread; each step is run three times and the best run is shown.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use aftercare_intel::alias::{self, AliasEntry};
+use aftercare_intel::archive::{self, Limits};
+
+fn data_dir() -> PathBuf {
+    std::env::var_os("AFTERCARE_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"))
+}
+
+fn best<T>(runs: usize, mut step: impl FnMut() -> T) -> (Duration, T) {
+    let mut best: Option<(Duration, T)> = None;
+    for _ in 0..runs {
+        let start = Instant::now();
+        let value = step();
+        let elapsed = start.elapsed();
+        if best.as_ref().is_none_or(|(time, _)| elapsed < *time) {
+            best = Some((elapsed, value));
+        }
+    }
+    match best {
+        Some(found) => found,
+        None => (Duration::ZERO, step()),
+    }
+}
+
+fn row(step: &str, items: usize, unit: &str, time: Duration) {
+    let seconds = time.as_secs_f64();
+    let rate = if seconds > 0.0 {
+        items as f64 / seconds
+    } else {
+        0.0
+    };
+    println!(
+        "| {step:<38} | {items:>7} {unit:<9} | {:>9.1} ms | {rate:>12.0} {unit}/s |",
+        seconds * 1000.0
+    );
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let data = data_dir();
+    let limits = Limits::default();
+    let mut zips: Vec<PathBuf> = std::fs::read_dir(data.join("osv"))?
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.extension().is_some_and(|extension| extension == "zip"))
+        .collect();
+    zips.sort();
+    // Read the files once so that the timings measure parsing, not the disk.
+    let bytes: Vec<(String, Vec<u8>)> = zips
+        .iter()
+        .map(|path| Ok((path.display().to_string(), std::fs::read(path)?)))
+        .collect::<Result<_, std::io::Error>>()?;
+
+    println!(
+        "| step                                   |     items         |      time    |          rate          |"
+    );
+    println!(
+        "|----------------------------------------|-------------------|--------------|------------------------|"
+    );
+    // What a sync does: visit each document, hand its records on, drop them.
+    let (time, count) = best(3, || {
+        let mut count = 0usize;
+        for (name, bytes) in &bytes {
+            archive::visit_zip(name, std::io::Cursor::new(bytes), &limits, |entry| {
+                if let Ok(parsed) = entry.result {
+                    count += parsed.records().len();
+                }
+            })?;
+        }
+        Ok::<usize, aftercare_intel::IntelError>(count)
+    });
+    row("read OSV zips, streaming", count?, "records", time);
+    let (time, batches) = best(3, || {
+        bytes
+            .iter()
+            .map(|(name, bytes)| archive::read_zip(name, std::io::Cursor::new(bytes), &limits))
+            .collect::<Result<Vec<_>, _>>()
+    });
+    let batches = batches?;
+    let records: Vec<&aftercare_intel::Record> =
+        batches.iter().flat_map(|batch| batch.records()).collect();
+    row(
+        "read OSV zips, all kept in memory",
+        records.len(),
+        "records",
+        time,
+    );
+
+    let entries: Vec<AliasEntry<usize>> = records
+        .iter()
+        .enumerate()
+        .map(|(index, record)| AliasEntry::from_record(index, record))
+        .collect();
+    let (time, groups) = best(3, || alias::merge(entries.clone()));
+    row(
+        "alias merge of the OSV records",
+        entries.len(),
+        "records",
+        time,
+    );
+    println!("|   → {} vulnerabilities", groups.len());
+
+    if std::env::args().any(|argument| argument == "--osv-only") {
+        return Ok(());
+    }
+    let csaf = std::fs::read(data.join("csaf/cisa-csaf-icsa-va.zip"))?;
+    let (time, batch) = best(3, || {
+        archive::read_zip(
+            "cisa-csaf-icsa-va.zip",
+            std::io::Cursor::new(&csaf),
+            &limits,
+        )
+    });
+    let batch = batch?;
+    row(
+        "read CISA CSAF zip",
+        batch.documents.len(),
+        "documents",
+        time,
+    );
+
+    let redhat = std::fs::read(data.join("csaf/redhat-csaf.zip"))?;
+    let (time, batch) = best(3, || {
+        archive::read_zip("redhat-csaf.zip", std::io::Cursor::new(&redhat), &limits)
+    });
+    let batch = batch?;
+    row(
+        "read Red Hat CSAF zip (incl. 9 .xz)",
+        batch.documents.len(),
+        "documents",
+        time,
+    );
+
+    let cve5 = std::fs::read(data.join("cve5/vulnrichment-sample.zip"))?;
+    let (time, batch) = best(3, || {
+        archive::read_zip(
+            "vulnrichment-sample.zip",
+            std::io::Cursor::new(&cve5),
+            &limits,
+        )
+    });
+    let batch = batch?;
+    row("read CVE 5 zip", batch.records().count(), "records", time);
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! Integration tests of aftercare-intel on the shared real data.
