@@ -159,7 +159,13 @@ pub fn diff_with<'a>(
     for key in keys {
         let olds = &old_by_purl[key];
         match new_by_purl.remove(key) {
-            Some(news) => pair(olds.clone(), news, order, &mut result),
+            Some(news) => {
+                // What does not pair here may still pair by name with a component that
+                // has no purl on the other side.
+                let (left_old, left_new) = pair_collect(olds.clone(), news, order, &mut result);
+                old_rest.extend(left_old);
+                new_rest.extend(left_new);
+            }
             None => old_rest.extend(olds.iter().copied()),
         }
     }
@@ -225,17 +231,6 @@ pub fn diff_with<'a>(
         result.added.extend(left_new_bare);
     }
     result
-}
-
-fn pair<'a>(
-    olds: Vec<&'a Component>,
-    news: Vec<&'a Component>,
-    order: &dyn VersionOrder,
-    result: &mut SbomDiff<'a>,
-) {
-    let (left_old, left_new) = pair_collect(olds, news, order, result);
-    result.removed.extend(left_old);
-    result.added.extend(left_new);
 }
 
 /// Pairs the components of one package (see the module documentation) and returns what
@@ -464,6 +459,22 @@ mod tests {
             &[],
             &[],
             &["libc@2.31->2.36"],
+            &[],
+            0,
+        );
+        // What does not pair by purl still pairs by name with a purl-less twin.
+        check(
+            &[
+                component(Some("pkg:rpm/redhat/x@1?arch=a"), "x", Some("1")),
+                component(None, "x", Some("1")),
+            ],
+            &[
+                component(Some("pkg:rpm/redhat/x@2?arch=a"), "x", Some("2")),
+                component(Some("pkg:rpm/redhat/x@2?arch=b"), "x", Some("2")),
+            ],
+            &[],
+            &[],
+            &["x@1->2", "x@1->2"],
             &[],
             0,
         );

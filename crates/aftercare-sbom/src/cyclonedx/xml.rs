@@ -19,12 +19,18 @@ const NAMESPACE: &str = "http://cyclonedx.org/schema/bom/";
 pub(crate) fn read(file: &str, text: &str) -> Result<ReadOutcome, SbomError> {
     let document = Document::parse(text).map_err(|error| {
         let position = error.pos();
+        // roxmltree ends its message with the position, which the error carries already.
+        let message = error.to_string();
+        let suffix = format!(" at {}:{}", position.row, position.col);
         SbomError::Syntax {
             file: file.to_string(),
             syntax: "XML",
             line: position.row as usize,
             column: position.col as usize,
-            message: error.to_string(),
+            message: message
+                .strip_suffix(&suffix)
+                .unwrap_or(&message)
+                .to_string(),
         }
     })?;
     let root = document.root_element();

@@ -137,14 +137,14 @@ pub(crate) fn read(
                 let Some(package) = assembly.lookup(from) else {
                     continue;
                 };
-                let slot = if relationship == "hasConcludedLicense" {
-                    concluded.entry(package).or_default()
+                let slots = if relationship == "hasConcludedLicense" {
+                    &mut concluded
                 } else {
-                    declared.entry(package).or_default()
+                    &mut declared
                 };
                 for target in targets {
                     if let Some(expression) = graph.license(target) {
-                        slot.expression(&expression);
+                        slots.entry(package).or_default().expression(&expression);
                     }
                 }
             }
