@@ -286,10 +286,6 @@ fn read_container(
         let Some(url) = reference.url.filter(|url| !url.trim().is_empty()) else {
             continue;
         };
-        // The CVE Program container repeats the CNA's references; keep each URL once.
-        if record.references.iter().any(|known| known.url == url) {
-            continue;
-        }
         record.references.push(Reference {
             url,
             tags: reference.tags,

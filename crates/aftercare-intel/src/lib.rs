@@ -227,6 +227,27 @@ fn read_plain(
             });
         }
     };
+    let content = match read_format(name, trimmed, format, shape, warnings) {
+        Ok(content) => content,
+        // Several documents one after the other (JSON Lines): read them one by one.
+        Err(IntelError::ReadDocument { source, .. })
+            if source.to_string().starts_with("trailing characters") =>
+        {
+            return read_sequence(name, trimmed, warnings, false);
+        }
+        Err(error) => return Err(error),
+    };
+    Ok((format, content))
+}
+
+/// Reads a document of a known format.
+fn read_format(
+    name: &str,
+    trimmed: &[u8],
+    format: Format,
+    shape: Option<nvd::Shape>,
+    warnings: &mut Warnings<'_>,
+) -> Result<Content, IntelError> {
     let schema = |source| IntelError::ReadDocument {
         name: name.to_string(),
         format,
@@ -265,7 +286,7 @@ fn read_plain(
             });
         }
     };
-    Ok((format, content))
+    Ok(content)
 }
 
 /// Reads a JSON array (`array`) or a JSON Lines stream of documents: each element is read as

@@ -161,6 +161,10 @@ fn convert(raw: Raw, warnings: &mut Warnings<'_>) -> Option<Record> {
         }
     }
     let database = database_specific(raw.database_specific.as_deref());
+    record.database_specific = raw
+        .database_specific
+        .as_ref()
+        .map(|raw| raw.get().to_string());
     if let Some(label) = database.severity.as_ref().and_then(|value| value.as_str())
         && !label.trim().is_empty()
     {

@@ -97,6 +97,8 @@ pub struct Record {
     pub ssvc: Vec<Ssvc>,
     /// The record's own mention of the CISA KEV catalog (CVE 5 vulnrichment, NVD `cisa*`).
     pub kev: Option<KevMark>,
+    /// OSV's record-level `database_specific`, as its original JSON text.
+    pub database_specific: Option<String>,
 }
 
 impl Record {
@@ -124,6 +126,7 @@ impl Record {
             advisory: None,
             ssvc: Vec::new(),
             kev: None,
+            database_specific: None,
         }
     }
 
@@ -159,6 +162,31 @@ impl Record {
             .retain(|related| *related != self.id && !self.aliases.contains(related));
         self.weaknesses.sort();
         self.weaknesses.dedup();
+        // NVD lists a URL once per source that cited it; keep it once with every tag.
+        let mut references: Vec<Reference> = Vec::with_capacity(self.references.len());
+        let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for reference in std::mem::take(&mut self.references) {
+            match index
+                .get(&reference.url)
+                .and_then(|&at| references.get_mut(at))
+            {
+                Some(known) => {
+                    for tag in reference.tags {
+                        if !known.tags.contains(&tag) {
+                            known.tags.push(tag);
+                        }
+                    }
+                    if known.summary.is_none() {
+                        known.summary = reference.summary;
+                    }
+                }
+                None => {
+                    index.insert(reference.url.clone(), references.len());
+                    references.push(reference);
+                }
+            }
+        }
+        self.references = references;
         self
     }
 }

@@ -800,14 +800,12 @@ fn convert(raw: Raw, warnings: &mut Warnings<'_>) -> Option<Record> {
         vulnerabilities.push(converted);
     }
     if !unresolved.is_empty() {
-        let shown: Vec<&str> = unresolved.iter().take(5).map(String::as_str).collect();
         warnings.push(
             WarningKind::UnresolvedProduct,
             format!(
-                "{} product or group id(s) are referenced but not defined in the product tree: {}{}",
+                "{} product or group id(s) are referenced but not defined in the product tree: {}",
                 unresolved.len(),
-                shown.join(", "),
-                if unresolved.len() > shown.len() { ", …" } else { "" }
+                abbreviated(&unresolved)
             ),
         );
     }
@@ -835,6 +833,13 @@ fn convert(raw: Raw, warnings: &mut Warnings<'_>) -> Option<Record> {
     }));
     warnings.set_record(None);
     Some(record.finish())
+}
+
+/// The first few ids of a set, for a message.
+fn abbreviated(ids: &BTreeSet<String>) -> String {
+    let shown: Vec<&str> = ids.iter().take(5).map(String::as_str).collect();
+    let more = if ids.len() > shown.len() { ", …" } else { "" };
+    format!("{}{more}", shown.join(", "))
 }
 
 fn note(raw: RawNote) -> Option<Note> {
@@ -1056,6 +1061,8 @@ fn convert_vulnerability(
 struct ProductTree {
     products: BTreeMap<String, Product>,
     groups: BTreeMap<String, Vec<String>>,
+    /// Product ids defined more than once, differently.
+    conflicting: BTreeSet<String>,
 }
 
 impl ProductTree {
@@ -1092,6 +1099,7 @@ impl ProductTree {
         let mut tree = ProductTree {
             products: BTreeMap::new(),
             groups: BTreeMap::new(),
+            conflicting: BTreeSet::new(),
         };
         let mut path = Vec::new();
         for branch in raw.branches {
@@ -1129,6 +1137,17 @@ impl ProductTree {
                 tree.groups.insert(id, group.product_ids);
             }
         }
+        if !tree.conflicting.is_empty() {
+            warnings.push(
+                WarningKind::UnknownValue,
+                format!(
+                    "{} product id(s) are defined more than once with different names or helpers; \
+                     the first definition is kept: {}",
+                    tree.conflicting.len(),
+                    abbreviated(&tree.conflicting)
+                ),
+            );
+        }
         tree
     }
 
@@ -1163,13 +1182,13 @@ impl ProductTree {
             .product_identification_helper
             .map(|helper| identification(warnings, helper))
             .unwrap_or_default();
-        if self.products.contains_key(&id) {
-            warnings.push(
-                WarningKind::UnknownValue,
-                format!(
-                    "product id {id:?} is defined more than once; the first definition is kept"
-                ),
-            );
+        if let Some(known) = self.products.get(&id) {
+            // Red Hat lists one product under several branches; only a definition that
+            // says something different is worth a warning.
+            let name = raw.name.unwrap_or_default();
+            if known.name != name || known.identification != identification {
+                self.conflicting.insert(id);
+            }
             return;
         }
         self.products.insert(
