@@ -95,14 +95,149 @@ pub struct Delta<K> {
 }
 
 /// Merges records into vulnerabilities from scratch; sorted by canonical id.
+///
+/// Keys are expected to be unique; of several entries with one key, the last one counts.
 pub fn merge<K: Clone + Eq + Hash + Ord>(
     entries: impl IntoIterator<Item = AliasEntry<K>>,
 ) -> Vec<Vulnerability<K>> {
-    let mut graph = AliasGraph::new();
-    for entry in entries {
-        graph.insert(entry);
+    let entries: Vec<AliasEntry<K>> = entries.into_iter().collect();
+    let mut last: HashMap<&K, usize> = HashMap::with_capacity(entries.len());
+    for (position, entry) in entries.iter().enumerate() {
+        last.insert(&entry.key, position);
     }
-    graph.vulnerabilities()
+    let unique: Vec<&AliasEntry<K>> = entries
+        .iter()
+        .enumerate()
+        .filter(|(position, entry)| last.get(&entry.key) == Some(position))
+        .map(|(_, entry)| entry)
+        .collect();
+    compute(&unique)
+}
+
+/// Merges from scratch: ids are numbered, non-CVE ids joined with a union-find over the
+/// alias edges that do not touch a CVE, and each component's CVEs collected.
+fn compute<K: Clone + Ord>(entries: &[&AliasEntry<K>]) -> Vec<Vulnerability<K>> {
+    let mut number: HashMap<&VulnerabilityId, u32> = HashMap::with_capacity(entries.len() * 2);
+    let mut ids: Vec<&VulnerabilityId> = Vec::with_capacity(entries.len() * 2);
+    for entry in entries {
+        for id in entry_ids(entry) {
+            number.entry(id).or_insert_with(|| {
+                ids.push(id);
+                (ids.len() - 1) as u32
+            });
+        }
+    }
+    let of = |id: &VulnerabilityId| number.get(id).copied().unwrap_or(0) as usize;
+    let mut parent: Vec<u32> = (0..ids.len() as u32).collect();
+    fn root(parent: &mut [u32], mut node: usize) -> usize {
+        while parent[node] as usize != node {
+            let grandparent = parent[parent[node] as usize];
+            parent[node] = grandparent;
+            node = grandparent as usize;
+        }
+        node
+    }
+    for entry in entries.iter().filter(|entry| !entry.id.is_cve()) {
+        let own = of(&entry.id);
+        for alias in entry.aliases.iter().filter(|alias| !alias.is_cve()) {
+            let (a, b) = (root(&mut parent, own), root(&mut parent, of(alias)));
+            if a != b {
+                parent[a.max(b)] = a.min(b) as u32;
+            }
+        }
+    }
+    // The CVEs each component touches.
+    let mut touched: Vec<Vec<u32>> = vec![Vec::new(); ids.len()];
+    for entry in entries {
+        if entry.id.is_cve() {
+            let cve = of(&entry.id) as u32;
+            for alias in entry.aliases.iter().filter(|alias| !alias.is_cve()) {
+                let component = root(&mut parent, of(alias));
+                touched[component].push(cve);
+            }
+        } else {
+            let component = root(&mut parent, of(&entry.id));
+            for alias in entry.aliases.iter().filter(|alias| alias.is_cve()) {
+                touched[component].push(of(alias) as u32);
+            }
+        }
+    }
+    for list in &mut touched {
+        list.sort_unstable();
+        list.dedup();
+    }
+    // Members and canonical id of each component.
+    let mut members: Vec<Vec<u32>> = vec![Vec::new(); ids.len()];
+    for (node, id) in ids.iter().enumerate() {
+        if !id.is_cve() {
+            let component = root(&mut parent, node);
+            members[component].push(node as u32);
+        }
+    }
+    let preferred = |a: &&VulnerabilityId, b: &&VulnerabilityId| {
+        (a.preference(), a.as_str()).cmp(&(b.preference(), b.as_str()))
+    };
+    let mut groups: BTreeMap<&VulnerabilityId, Vulnerability<K>> = BTreeMap::new();
+    for id in ids.iter().filter(|id| id.is_cve()) {
+        groups.insert(id, empty_group((*id).clone()));
+    }
+    let mut canonical: Vec<Option<u32>> = vec![None; ids.len()];
+    for (component, list) in members.iter().enumerate() {
+        if list.is_empty() {
+            continue;
+        }
+        let owned = || list.iter().map(|node| ids[*node as usize].clone());
+        match touched[component].as_slice() {
+            [] => {
+                let best = list
+                    .iter()
+                    .map(|node| ids[*node as usize])
+                    .min_by(preferred)
+                    .unwrap_or(ids[list[0] as usize]);
+                canonical[component] = Some(of(best) as u32);
+                let mut group = empty_group(best.clone());
+                group.ids.extend(owned());
+                groups.insert(best, group);
+            }
+            [cve] => {
+                if let Some(group) = groups.get_mut(ids[*cve as usize]) {
+                    group.ids.extend(owned());
+                }
+            }
+            cves => {
+                for cve in cves {
+                    if let Some(group) = groups.get_mut(ids[*cve as usize]) {
+                        group.shared_ids.extend(owned());
+                    }
+                }
+            }
+        }
+    }
+    let mut attached: BTreeMap<&VulnerabilityId, Vec<&AliasEntry<K>>> = BTreeMap::new();
+    for entry in entries {
+        if entry.id.is_cve() {
+            attached.entry(&entry.id).or_default().push(entry);
+            for alias in entry.aliases.iter().filter(|alias| alias.is_cve()) {
+                attached.entry(alias).or_default().push(entry);
+            }
+        } else {
+            let component = root(&mut parent, of(&entry.id));
+            match canonical[component] {
+                Some(best) => attached.entry(ids[best as usize]).or_default().push(entry),
+                None => {
+                    for cve in &touched[component] {
+                        attached.entry(ids[*cve as usize]).or_default().push(entry);
+                    }
+                }
+            }
+        }
+    }
+    for (canonical, entries) in attached {
+        if let Some(group) = groups.get_mut(canonical) {
+            attach(group, entries);
+        }
+    }
+    groups.into_values().collect()
 }
 
 /// The records' alias graph, kept in memory so that a batch of changes is merged without
@@ -221,78 +356,8 @@ impl<K: Clone + Eq + Hash + Ord> AliasGraph<K> {
 
     /// Every vulnerability, sorted by canonical id.
     pub fn vulnerabilities(&self) -> Vec<Vulnerability<K>> {
-        let mut component_of: HashMap<&VulnerabilityId, usize> = HashMap::new();
-        let mut components: Vec<Component<'_>> = Vec::new();
-        for id in self.mentions.keys() {
-            if id.is_cve() || component_of.contains_key(id) {
-                continue;
-            }
-            let component = self.component(id);
-            for member in &component.members {
-                component_of.insert(member, components.len());
-            }
-            components.push(component);
-        }
-        let mut groups: BTreeMap<VulnerabilityId, Vulnerability<K>> = BTreeMap::new();
-        for id in self.mentions.keys().filter(|id| id.is_cve()) {
-            groups.insert(id.clone(), empty_group(id.clone()));
-        }
-        let mut canonical_of_component = Vec::with_capacity(components.len());
-        for component in &components {
-            let canonical = match component.cves.len() {
-                0 => component.canonical().cloned(),
-                _ => None,
-            };
-            if let Some(canonical) = &canonical {
-                let group = groups
-                    .entry(canonical.clone())
-                    .or_insert_with(|| empty_group(canonical.clone()));
-                group
-                    .ids
-                    .extend(component.members.iter().map(|id| (*id).clone()));
-            } else if component.cves.len() == 1 {
-                for cve in &component.cves {
-                    if let Some(group) = groups.get_mut(*cve) {
-                        group
-                            .ids
-                            .extend(component.members.iter().map(|id| (*id).clone()));
-                    }
-                }
-            } else {
-                for cve in &component.cves {
-                    if let Some(group) = groups.get_mut(*cve) {
-                        group
-                            .shared_ids
-                            .extend(component.members.iter().map(|id| (*id).clone()));
-                    }
-                }
-            }
-            canonical_of_component.push(canonical);
-        }
-        let mut attached: BTreeMap<&VulnerabilityId, Vec<&AliasEntry<K>>> = BTreeMap::new();
-        for entry in self.entries.values() {
-            if entry.id.is_cve() {
-                attached.entry(&entry.id).or_default().push(entry);
-                for alias in entry.aliases.iter().filter(|alias| alias.is_cve()) {
-                    attached.entry(alias).or_default().push(entry);
-                }
-            } else if let Some(&index) = component_of.get(&entry.id) {
-                match &canonical_of_component[index] {
-                    Some(canonical) => attached.entry(canonical).or_default().push(entry),
-                    None => {
-                        for cve in &components[index].cves {
-                            attached.entry(cve).or_default().push(entry);
-                        }
-                    }
-                }
-            }
-        }
-        for (canonical, entries) in attached {
-            if let Some(group) = groups.get_mut(canonical) {
-                attach(group, entries);
-            }
-        }
-        groups.into_values().collect()
+        let entries: Vec<&AliasEntry<K>> = self.entries.values().collect();
+        compute(&entries)
     }
 
     /// The vulnerability with this canonical id, computed from the graph alone.

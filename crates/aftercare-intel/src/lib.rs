@@ -17,6 +17,8 @@
 //! the record is kept without it, a bad record is a warning and the document is kept without
 //! it. See `docs/adr/0005-intelligence-model.md` for the decisions behind the model.
 
+#![warn(missing_docs)]
+
 pub mod alias;
 pub mod archive;
 pub mod csaf;
