@@ -3,7 +3,7 @@
 //! from the graph. Every reader (CycloneDX JSON/XML, SPDX JSON/tag-value/JSON-LD) goes
 //! through here, so these rules hold whatever the format.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
 use crate::model::{Component, Dependency, Warning};
 
@@ -14,8 +14,8 @@ pub(crate) struct Assembly {
     /// Where each component was read, for messages about it.
     locations: Vec<String>,
     by_reference: HashMap<String, usize>,
+    /// Edges as added, repeats included; sorted and deduplicated when assembling.
     edges: Vec<Dependency>,
-    seen_edges: HashSet<Dependency>,
     subject: Option<usize>,
     warnings: Vec<Warning>,
     /// Repetitions of a component under its own reference with the same name, version and
@@ -180,10 +180,16 @@ impl Assembly {
     /// Adds an edge `from` depends on `to`; repeats and self-edges are dropped (a component
     /// depending on itself says nothing).
     pub(crate) fn edge(&mut self, from: usize, to: usize) {
-        let edge = Dependency { from, to };
-        if from != to && self.seen_edges.insert(edge) {
-            self.edges.push(edge);
+        if from != to {
+            self.edges.push(Dependency { from, to });
         }
+    }
+
+    /// Makes room for this many more components.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.components.reserve(additional);
+        self.locations.reserve(additional);
+        self.by_reference.reserve(additional);
     }
 
     /// Synthesizes the missing references, derives `direct` and hands the result over.
@@ -217,6 +223,10 @@ impl Assembly {
             };
             self.warn(location, Some(&reference), message);
         }
+        // Sorting orders the graph by component (the order the document listed them) and
+        // makes repeats adjacent; cheaper than hashing every edge as it comes.
+        self.edges.sort_unstable();
+        self.edges.dedup();
         derive_direct(&mut self.components, &self.edges, self.subject);
         Assembled {
             components: self.components,

@@ -11,10 +11,11 @@
 //! highest first, pairs with the closest lower old version (an upgrade), else with the
 //! closest higher one (a downgrade); what is left over is added or removed.
 //!
-//! **Order.** Versions compare with a [`VersionOrder`]: [`diff`] uses [`NaturalOrder`]
-//! (digit runs as numbers); [`diff_with`] takes any order, such as one from the
-//! `aftercare-version` crate that knows each ecosystem's rules. When the order cannot
-//! compare two versions, the natural order decides.
+//! **Order.** Versions compare with a [`VersionOrder`]: [`diff`] uses [`EcosystemOrder`],
+//! the rules of the package's ecosystem from its purl type (`aftercare-version`: Maven's
+//! `ComparableVersion`, node-semver, PEP 440, rpmvercmp, dpkg, Go…); [`diff_with`] takes
+//! any order. When the ecosystem is unknown (no purl, or a type without a scheme) or a
+//! version does not parse under it, the [`NaturalOrder`] decides (digit runs as numbers).
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -35,6 +36,19 @@ where
 {
     fn compare(&self, purl_type: Option<&str>, a: &str, b: &str) -> Option<Ordering> {
         self(purl_type, a, b)
+    }
+}
+
+/// Each ecosystem's own version order, chosen by purl type (see `aftercare-version`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EcosystemOrder;
+
+impl VersionOrder for EcosystemOrder {
+    fn compare(&self, purl_type: Option<&str>, a: &str, b: &str) -> Option<Ordering> {
+        let scheme = aftercare_version::Scheme::from_purl_type(purl_type?)?;
+        let a = aftercare_version::parse(scheme, a).ok()?;
+        let b = aftercare_version::parse(scheme, b).ok()?;
+        Some(a.cmp(&b))
     }
 }
 
@@ -118,9 +132,9 @@ pub struct SbomDiff<'a> {
     pub unchanged: usize,
 }
 
-/// Diffs two SBOMs' components with the [`NaturalOrder`].
+/// Diffs two SBOMs' components with each ecosystem's version order ([`EcosystemOrder`]).
 pub fn diff<'a>(old: &'a [Component], new: &'a [Component]) -> SbomDiff<'a> {
-    diff_with(old, new, &NaturalOrder)
+    diff_with(old, new, &EcosystemOrder)
 }
 
 /// Diffs two SBOMs' components with a given version order.
@@ -499,19 +513,48 @@ mod tests {
     }
 
     #[test]
-    fn a_custom_order_decides() {
+    fn the_ecosystem_order_decides() {
         let old = [npm("a", "1.0.0-rc.1")];
         let new = [npm("a", "1.0.0")];
-        // Natural order puts the longer string last: a downgrade.
-        assert_eq!(diff(&old, &new).downgraded.len(), 1);
-        // A semver-aware order (pre-releases first) sees an upgrade.
-        let semver = |_: Option<&str>, a: &str, b: &str| -> Option<Ordering> {
-            let release = |v: &str| v.split('-').next().map(str::to_string);
-            let (ra, rb) = (release(a)?, release(b)?);
-            Some(natural(&ra, &rb).then_with(|| b.contains('-').cmp(&a.contains('-'))))
+        // npm (semver): a pre-release comes before its release.
+        assert_eq!(diff(&old, &new).upgraded.len(), 1);
+        // The natural order puts the longer string last: a downgrade.
+        assert_eq!(diff_with(&old, &new, &NaturalOrder).downgraded.len(), 1);
+        // Maven: 1.0 and 1.0.0.Final are the same version.
+        let maven = |version: &str| {
+            component(
+                Some(&format!("pkg:maven/g/a@{version}")),
+                "a",
+                Some(version),
+            )
         };
-        let diff = diff_with(&old, &new, &semver);
-        assert_eq!(diff.upgraded.len(), 1);
+        let (old, new) = ([maven("1.0")], [maven("1.0.0.Final")]);
+        assert_eq!(diff(&old, &new).unchanged, 1);
+        // Without purl, the natural order.
+        let (old, new) = (
+            [component(None, "x", Some("1.9"))],
+            [component(None, "x", Some("1.10"))],
+        );
+        assert_eq!(diff(&old, &new).upgraded.len(), 1);
+        // Any function can be the order.
+        let reversed = |_: Option<&str>, a: &str, b: &str| Some(natural(b, a));
+        let (old, new) = ([npm("b", "1.0.0")], [npm("b", "2.0.0")]);
+        assert_eq!(diff_with(&old, &new, &reversed).downgraded.len(), 1);
+    }
+
+    #[test]
+    fn versions_that_do_not_parse_fall_back_to_the_natural_order() {
+        assert_eq!(
+            EcosystemOrder.compare(Some("npm"), "not a version", "1.0.0"),
+            None
+        );
+        assert_eq!(EcosystemOrder.compare(Some("unknown-type"), "1", "2"), None);
+        assert_eq!(
+            EcosystemOrder.compare(Some("rpm"), "3.0.7-18.el9", "3.0.7-24.el9"),
+            Some(Ordering::Less)
+        );
+        let (old, new) = ([npm("c", "not a version")], [npm("c", "zzz")]);
+        assert_eq!(diff(&old, &new).upgraded.len(), 1);
     }
 
     #[test]

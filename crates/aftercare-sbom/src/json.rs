@@ -10,62 +10,36 @@ use serde_json::value::RawValue;
 
 use crate::cyclonedx::{self, Version};
 use crate::error::{SbomError, json_message};
-use crate::input;
-use crate::lenient::{Item, List, Obj, Text, offset_in};
+use crate::lenient::{List, Obj, Text, lenient_struct};
 use crate::model::{ReadOutcome, Warning};
 use crate::spdx;
 
-impl<T> Default for Item<'_, T> {
-    fn default() -> Self {
-        Item::Read(Obj::Missing)
+lenient_struct! {
+    /// The top-level fields of every supported JSON format.
+    pub(crate) struct JsonDocument<'a> {
+        // CycloneDX.
+        "bomFormat" => bom_format: Text<'a>,
+        "specVersion" => spec_version: Text<'a>,
+        "serialNumber" => serial_number: Text<'a>,
+        "metadata" => metadata: Obj<cyclonedx::json::Metadata<'a>>,
+        "components" => components: List<Obj<cyclonedx::json::ParsedComponent>>,
+        "dependencies" => dependencies: List<Obj<cyclonedx::json::CdxDependency<'a>>>,
+        "services" => services: List<Obj<cyclonedx::json::Service<'a>>>,
+        // SPDX 2.x.
+        "spdxVersion" => spdx_version: Text<'a>,
+        "SPDXID" => spdx_id: Text<'a>,
+        "name" => name: Text<'a>,
+        "documentNamespace" => document_namespace: Text<'a>,
+        "creationInfo" => creation_info: Obj<spdx::json::CreationInfo<'a>>,
+        "documentDescribes" => document_describes: List<Text<'a>>,
+        "packages" => packages: List<Obj<spdx::json::Package<'a>>>,
+        "files" => files: List<Obj<spdx::json::Element<'a>>>,
+        "snippets" => snippets: List<Obj<spdx::json::Element<'a>>>,
+        "relationships" => relationships: List<Obj<spdx::json::Relationship<'a>>>,
+        // SPDX 3.0 JSON-LD: only the envelope; the graph is read by its own reader.
+        "@context" => context: Option<&'a RawValue>,
+        "@graph" => graph: Option<&'a RawValue>,
     }
-}
-
-/// The top-level fields of every supported JSON format.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct JsonDocument<'a> {
-    // CycloneDX.
-    #[serde(rename = "bomFormat", borrow)]
-    pub(crate) bom_format: Text<'a>,
-    #[serde(rename = "specVersion", borrow)]
-    pub(crate) spec_version: Text<'a>,
-    #[serde(rename = "serialNumber", borrow)]
-    pub(crate) serial_number: Text<'a>,
-    #[serde(borrow)]
-    pub(crate) metadata: Obj<cyclonedx::json::Metadata<'a>>,
-    #[serde(borrow)]
-    pub(crate) components: List<Item<'a, cyclonedx::json::CdxComponent<'a>>>,
-    #[serde(borrow)]
-    pub(crate) dependencies: List<Obj<cyclonedx::json::CdxDependency<'a>>>,
-    #[serde(borrow)]
-    pub(crate) services: List<Obj<cyclonedx::json::Service<'a>>>,
-    // SPDX 2.x.
-    #[serde(rename = "spdxVersion", borrow)]
-    pub(crate) spdx_version: Text<'a>,
-    #[serde(rename = "SPDXID", borrow)]
-    pub(crate) spdx_id: Text<'a>,
-    #[serde(borrow)]
-    pub(crate) name: Text<'a>,
-    #[serde(rename = "documentNamespace", borrow)]
-    pub(crate) document_namespace: Text<'a>,
-    #[serde(rename = "creationInfo", borrow)]
-    pub(crate) creation_info: Obj<spdx::json::CreationInfo<'a>>,
-    #[serde(rename = "documentDescribes", borrow)]
-    pub(crate) document_describes: List<Text<'a>>,
-    #[serde(borrow)]
-    pub(crate) packages: List<Item<'a, spdx::json::Package<'a>>>,
-    #[serde(borrow)]
-    pub(crate) files: List<Obj<spdx::json::Element<'a>>>,
-    #[serde(borrow)]
-    pub(crate) snippets: List<Obj<spdx::json::Element<'a>>>,
-    #[serde(borrow)]
-    pub(crate) relationships: List<Obj<spdx::json::Relationship<'a>>>,
-    // SPDX 3.0 JSON-LD.
-    #[serde(rename = "@context", borrow)]
-    pub(crate) context: Option<&'a RawValue>,
-    #[serde(rename = "@graph", borrow)]
-    pub(crate) graph: Option<&'a RawValue>,
 }
 
 /// Reads a JSON document of any supported format.
@@ -76,7 +50,10 @@ pub(crate) fn read(file: &str, bytes: &[u8]) -> Result<ReadOutcome, SbomError> {
             found: "a JSON array; an SBOM is a JSON object".to_string(),
         });
     }
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    // Validating UTF-8 once up front is faster than serde_json checking every string of a
+    // byte slice on its own.
+    let text = crate::input::utf8(file, bytes)?;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
     let document = match Obj::<JsonDocument>::deserialize(&mut deserializer) {
         Ok(Obj::Value(document)) => document,
         Ok(_) => {
@@ -101,13 +78,13 @@ pub(crate) fn read(file: &str, bytes: &[u8]) -> Result<ReadOutcome, SbomError> {
             ),
         });
     }
-    dispatch(file, bytes, &document, warnings)
+    dispatch(file, bytes, document, warnings)
 }
 
 fn dispatch(
     file: &str,
     bytes: &[u8],
-    document: &JsonDocument<'_>,
+    document: JsonDocument<'_>,
     mut warnings: Vec<Warning>,
 ) -> Result<ReadOutcome, SbomError> {
     if let Some(format) = document.bom_format.get() {
@@ -121,7 +98,7 @@ fn dispatch(
     }
     if let Some(version) = document.spdx_version.get() {
         let version = spdx::json::version(file, version, &mut warnings)?;
-        return Ok(spdx::json::read(document, bytes, version, warnings));
+        return Ok(spdx::json::read(document, version, warnings));
     }
     if let Some(context) = document.context {
         if context.get().contains("spdx.org/rdf/3") {
@@ -153,7 +130,7 @@ fn dispatch(
 fn read_cyclonedx(
     file: &str,
     bytes: &[u8],
-    document: &JsonDocument<'_>,
+    document: JsonDocument<'_>,
     mut warnings: Vec<Warning>,
 ) -> Result<ReadOutcome, SbomError> {
     let declared = document.spec_version.get().unwrap_or_default();
@@ -191,7 +168,7 @@ fn read_cyclonedx(
             });
         }
     }
-    Ok(cyclonedx::json::read(document, bytes, &version, warnings))
+    Ok(cyclonedx::json::read(document, &version, warnings))
 }
 
 /// The fields of a CycloneDX JSON document that 1.6 does not define, as paths
@@ -284,19 +261,4 @@ pub(crate) fn field_problem(text: &Text<'_>) -> Option<String> {
         Text::Invalid(found) => Some(format!("expected a string, found {found}; ignored")),
         Text::Missing | Text::Value(_) => None,
     }
-}
-
-/// The message for a list element that could not be read at all.
-pub(crate) fn item_failure(
-    bytes: &[u8],
-    raw: &RawValue,
-    error: &serde_json::Error,
-    consequence: &str,
-) -> String {
-    let start = offset_in(bytes, raw);
-    let line = input::line_of(bytes, start) + error.line().saturating_sub(1);
-    format!(
-        "not readable at line {line} ({}); {consequence}",
-        json_message(error)
-    )
 }

@@ -6,6 +6,10 @@
 //! that is what keeps a 50,000-component SBOM fast and small in memory. A field of the wrong
 //! type records what it found ([`Text::Invalid`], [`Obj::Invalid`], [`List::invalid`]) and
 //! the reader turns that into a warning naming the field.
+//!
+//! Structs are declared with [`lenient_struct!`] rather than `#[derive(Deserialize)]`:
+//! serde's derive fails the whole document on a key that appears twice in one object,
+//! while these structs keep the last value and record the key, so that the reader can warn.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -13,7 +17,6 @@ use std::marker::PhantomData;
 
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue;
 
 /// What a JSON value was, in words, for messages (`a number`, `an object`).
 pub(crate) type Found = &'static str;
@@ -288,27 +291,6 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
     }
 }
 
-/// One element of a list that must not take its neighbours down with it: the element is
-/// first taken as raw JSON, then read on its own, so that even an error serde cannot
-/// recover from inside an object (a duplicate key) only costs this element.
-#[derive(Debug)]
-pub(crate) enum Item<'a, T> {
-    /// The element read.
-    Read(Obj<T>),
-    /// The element could not be read; the raw JSON (to locate it) and the reason.
-    Failed(&'a RawValue, serde_json::Error),
-}
-
-impl<'de: 'a, 'a, T: Deserialize<'a>> Deserialize<'de> for Item<'a, T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Item<'a, T>, D::Error> {
-        let raw: &'a RawValue = Deserialize::deserialize(deserializer)?;
-        Ok(match serde_json::from_str::<Obj<T>>(raw.get()) {
-            Ok(value) => Item::Read(value),
-            Err(error) => Item::Failed(raw, error),
-        })
-    }
-}
-
 fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
     while seq.next_element::<IgnoredAny>()?.is_some() {}
     Ok(())
@@ -319,31 +301,149 @@ fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
     Ok(())
 }
 
-/// The byte offset of a borrowed raw JSON value inside the document it was read from.
-pub(crate) fn offset_in(document: &[u8], raw: &RawValue) -> usize {
-    (raw.get().as_ptr() as usize).saturating_sub(document.as_ptr() as usize)
+/// An object key, borrowed from the input when it has no escapes.
+#[derive(Debug)]
+pub(crate) struct Key<'de>(pub(crate) Cow<'de, str>);
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Key<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Borrowed(value)))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Owned(value.to_string())))
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Owned(value)))
+    }
 }
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Key<'de>, D::Error> {
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// Whether a lenient field holds anything: a key read twice is one whose field is already
+/// set when its second value arrives.
+pub(crate) trait IsSet {
+    /// Whether the field was read from the document.
+    fn is_set(&self) -> bool;
+}
+
+impl IsSet for Text<'_> {
+    fn is_set(&self) -> bool {
+        !matches!(self, Text::Missing)
+    }
+}
+
+impl<T> IsSet for Obj<T> {
+    fn is_set(&self) -> bool {
+        !matches!(self, Obj::Missing)
+    }
+}
+
+impl<T> IsSet for List<T> {
+    fn is_set(&self) -> bool {
+        !self.items.is_empty() || self.invalid.is_some()
+    }
+}
+
+impl<T> IsSet for Option<T> {
+    fn is_set(&self) -> bool {
+        self.is_some()
+    }
+}
+
+/// Declares a struct of lenient fields, each read from one JSON key, with a `Deserialize`
+/// that never fails on shapes: unknown keys are skipped, and a key that appears twice keeps
+/// its last value and is recorded in the generated `duplicate` field.
+macro_rules! lenient_struct {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident<$lifetime:lifetime> {
+            $( $(#[$field_meta:meta])* $key:literal => $field:ident : $type:ty ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Default)]
+        $vis struct $name<$lifetime> {
+            $( $(#[$field_meta])* pub(crate) $field: $type, )*
+            /// The first key that appeared twice in the object (its last value is kept).
+            pub(crate) duplicate: Option<&'static str>,
+            _borrowed: std::marker::PhantomData<&$lifetime ()>,
+        }
+
+        impl<'de: $lifetime, $lifetime> serde::Deserialize<'de> for $name<$lifetime> {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Fields<$lifetime>(std::marker::PhantomData<&$lifetime ()>);
+
+                impl<'de: $lifetime, $lifetime> serde::de::Visitor<'de> for Fields<$lifetime> {
+                    type Value = $name<$lifetime>;
+
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str(concat!("a JSON object (", stringify!($name), ")"))
+                    }
+
+                    fn visit_map<A: serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> Result<Self::Value, A::Error> {
+                        #[allow(unused_imports)]
+                        use $crate::lenient::IsSet as _;
+                        let mut out = $name::default();
+                        while let Some(key) = map.next_key::<$crate::lenient::Key<'de>>()? {
+                            match &*key.0 {
+                                $(
+                                    $key => {
+                                        if out.$field.is_set() && out.duplicate.is_none() {
+                                            out.duplicate = Some($key);
+                                        }
+                                        out.$field = map.next_value()?;
+                                    }
+                                )*
+                                _ => {
+                                    map.next_value::<serde::de::IgnoredAny>()?;
+                                }
+                            }
+                        }
+                        Ok(out)
+                    }
+                }
+
+                deserializer.deserialize_map(Fields(std::marker::PhantomData))
+            }
+        }
+    };
+}
+
+pub(crate) use lenient_struct;
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[derive(Debug, Default, serde::Deserialize)]
-    #[serde(default)]
-    struct Sample<'a> {
-        #[serde(borrow)]
-        name: Text<'a>,
-        #[serde(borrow)]
-        tags: List<Text<'a>>,
-        #[serde(borrow)]
-        child: Obj<Child<'a>>,
+    lenient_struct! {
+        struct Sample<'a> {
+            "name" => name: Text<'a>,
+            "tags" => tags: List<Text<'a>>,
+            "child" => child: Obj<Child<'a>>,
+        }
     }
 
-    #[derive(Debug, Default, serde::Deserialize)]
-    #[serde(default)]
-    struct Child<'a> {
-        #[serde(borrow)]
-        id: Text<'a>,
+    lenient_struct! {
+        struct Child<'a> {
+            "id" => id: Text<'a>,
+        }
     }
 
     fn check(json: &str, name: Option<&str>, problem: Option<&str>, tags: usize, child: bool) {
@@ -412,21 +512,19 @@ mod tests {
     }
 
     #[test]
-    fn a_failing_item_costs_only_itself() {
-        #[derive(Debug, serde::Deserialize)]
-        struct Holder<'a> {
-            #[serde(borrow)]
-            items: Vec<Item<'a, Child<'a>>>,
-        }
-        let json = r#"{"items":[{"id":"1"},{"id":"2","id":"3"},{"id":"4"}]}"#;
-        let holder: Holder = serde_json::from_str(json).unwrap();
-        assert!(
-            matches!(&holder.items[0], Item::Read(Obj::Value(child)) if child.id.get() == Some("1"))
-        );
-        assert!(matches!(&holder.items[1], Item::Failed(raw, error)
-            if error.to_string().contains("duplicate field") && offset_in(json.as_bytes(), raw) == 21));
-        assert!(
-            matches!(&holder.items[2], Item::Read(Obj::Value(child)) if child.id.get() == Some("4"))
-        );
+    fn a_repeated_key_keeps_the_last_value_and_is_recorded() {
+        let sample: Sample =
+            serde_json::from_str(r#"{"name":"a","tags":["x"],"name":"b"}"#).unwrap();
+        assert_eq!(sample.name.get(), Some("b"));
+        assert_eq!(sample.duplicate, Some("name"));
+        let sample: Sample =
+            serde_json::from_str(r#"{"name":"a","unknown":1,"unknown":2}"#).unwrap();
+        assert_eq!(sample.duplicate, None);
+    }
+
+    #[test]
+    fn escaped_keys_are_read() {
+        let sample: Sample = serde_json::from_str(r#"{"n\u0061me":"a"}"#).unwrap();
+        assert_eq!(sample.name.get(), Some("a"));
     }
 }

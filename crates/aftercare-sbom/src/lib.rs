@@ -33,7 +33,9 @@ mod spdx;
 mod support;
 
 pub use addendum::{SupportEntry, SupportTarget, apply_addendum, read_addendum};
-pub use diff::{NaturalOrder, SbomDiff, VersionChange, VersionOrder, diff, diff_with};
+pub use diff::{
+    EcosystemOrder, NaturalOrder, SbomDiff, VersionChange, VersionOrder, diff, diff_with,
+};
 pub use error::{SUPPORTED, SbomError};
 pub use model::{
     Component, ComponentKind, Dependency, Encoding, Format, Hash, ReadOutcome, Sbom, Scope, Warning,

@@ -48,14 +48,25 @@ pub(crate) fn hash(algorithm: &str, value: &str) -> Result<Hash, String> {
             "{algorithm} hash {value:?} is not hexadecimal; ignored"
         ));
     }
-    Ok(Hash {
-        algorithm,
-        value: value.to_ascii_lowercase(),
-    })
+    let value = if value.bytes().any(|byte| byte.is_ascii_uppercase()) {
+        value.to_ascii_lowercase()
+    } else {
+        value.to_string()
+    };
+    Ok(Hash { algorithm, value })
 }
 
 fn hash_algorithm(raw: &str) -> String {
-    let upper = raw.trim().to_ascii_uppercase().replace(['_', ' '], "-");
+    // The common spellings, already normalized, without allocating twice.
+    const CANONICAL: &[&str] = &[
+        "SHA-1", "SHA-256", "SHA-384", "SHA-512", "SHA3-256", "SHA3-384", "SHA3-512", "MD5",
+        "BLAKE3",
+    ];
+    let raw = raw.trim();
+    if let Some(canonical) = CANONICAL.iter().find(|canonical| **canonical == raw) {
+        return (*canonical).to_string();
+    }
+    let upper = raw.to_ascii_uppercase().replace(['_', ' '], "-");
     // `SHA256` → `SHA-256`, `SHA1` → `SHA-1`; `SHA3-256` and `SHA-256` stay as they are.
     if let Some(rest) = upper.strip_prefix("SHA")
         && !rest.starts_with('3')

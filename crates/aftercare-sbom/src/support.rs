@@ -19,6 +19,17 @@ const PREFIXES: &[&str] = &["aftercare", "fda", "sbom", "cdx", "spdx"];
 /// Recognizes a support field name: case, `-`, `_`, `:`, `.` and spaces are ignored, and
 /// one namespace prefix of [`PREFIXES`] may precede the name.
 pub(crate) fn field(name: &str) -> Option<SupportField> {
+    // Every accepted name contains `support` or `eos` (any case); most property names of a
+    // real SBOM (`syft:package:foundBy`…) contain neither and are rejected without
+    // allocating.
+    let mentions = |needle: &[u8]| {
+        name.as_bytes()
+            .windows(needle.len())
+            .any(|window| window.eq_ignore_ascii_case(needle))
+    };
+    if !mentions(b"support") && !mentions(b"eos") {
+        return None;
+    }
     let folded: String = name
         .chars()
         .filter(char::is_ascii_alphanumeric)

@@ -1,45 +1,39 @@
 //! CycloneDX JSON (1.2–1.6): lenient typed structs and their conversion to components.
+//!
+//! Each component is converted into a [`Component`] the moment its object has been read
+//! ([`ParsedComponent`]), so the raw struct of a component never outlives it: a 50,000
+//! component document holds its components once, not twice.
 
-use serde::Deserialize;
+use std::collections::HashSet;
 
-use super::{Header, RawDependency, Version};
+use super::{DependencyLocation, Header, RawDependency, Version};
 use crate::assemble::{Added, Assembly};
-use crate::json::{JsonDocument, field_problem, item_failure};
-use crate::lenient::{Item, List, Obj, Text};
-use crate::model::{Component, ComponentKind, Encoding, ReadOutcome};
+use crate::json::{JsonDocument, field_problem};
+use crate::lenient::{List, Obj, Text, lenient_struct};
+use crate::model::{Component, ComponentKind, Encoding, ReadOutcome, Warning};
 use crate::normalize::{self, Licenses};
 use crate::support;
 
-/// `metadata`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct Metadata<'a> {
-    #[serde(borrow)]
-    timestamp: Text<'a>,
-    #[serde(borrow)]
-    authors: List<Obj<Entity<'a>>>,
-    #[serde(borrow)]
-    tools: Tools<'a>,
-    #[serde(borrow)]
-    component: Item<'a, CdxComponent<'a>>,
-    #[serde(borrow)]
-    manufacture: Obj<Entity<'a>>,
-    #[serde(borrow)]
-    manufacturer: Obj<Entity<'a>>,
-    #[serde(borrow)]
-    supplier: Obj<Entity<'a>>,
+lenient_struct! {
+    /// `metadata`.
+    pub(crate) struct Metadata<'a> {
+        "timestamp" => timestamp: Text<'a>,
+        "authors" => authors: List<Obj<Entity<'a>>>,
+        "tools" => tools: Option<Tools>,
+        "component" => component: Obj<ParsedComponent>,
+        "manufacture" => manufacture: Obj<Entity<'a>>,
+        "manufacturer" => manufacturer: Obj<Entity<'a>>,
+        "supplier" => supplier: Obj<Entity<'a>>,
+    }
 }
 
-/// An organizational entity or contact (`supplier`, `manufacturer`, an author).
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct Entity<'a> {
-    #[serde(borrow)]
-    name: Text<'a>,
-    #[serde(borrow)]
-    email: Text<'a>,
-    #[serde(borrow)]
-    url: List<Text<'a>>,
+lenient_struct! {
+    /// An organizational entity or contact (`supplier`, `manufacturer`, an author).
+    pub(crate) struct Entity<'a> {
+        "name" => name: Text<'a>,
+        "email" => email: Text<'a>,
+        "url" => url: List<Text<'a>>,
+    }
 }
 
 impl Entity<'_> {
@@ -53,26 +47,20 @@ impl Entity<'_> {
 }
 
 /// `metadata.tools`: an array of tools (up to 1.4) or an object of `components` and
-/// `services` (1.5 and later); both read into one list.
+/// `services` (1.5 and later); both read into one list of labels.
 #[derive(Debug, Default)]
-pub(crate) struct Tools<'a> {
-    labels: Vec<Option<String>>,
-    _borrowed: std::marker::PhantomData<&'a ()>,
+pub(crate) struct Tools {
+    labels: Vec<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct Tool<'a> {
-    #[serde(borrow)]
-    vendor: Text<'a>,
-    #[serde(borrow)]
-    group: Text<'a>,
-    #[serde(borrow)]
-    name: Text<'a>,
-    #[serde(borrow)]
-    version: Text<'a>,
-    #[serde(borrow)]
-    provider: Obj<Entity<'a>>,
+lenient_struct! {
+    struct Tool<'a> {
+        "vendor" => vendor: Text<'a>,
+        "group" => group: Text<'a>,
+        "name" => name: Text<'a>,
+        "version" => version: Text<'a>,
+        "provider" => provider: Obj<Entity<'a>>,
+    }
 }
 
 impl Tool<'_> {
@@ -87,143 +75,135 @@ impl Tool<'_> {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct ToolsObject<'a> {
-    #[serde(borrow)]
-    components: List<Obj<Tool<'a>>>,
-    #[serde(borrow)]
-    services: List<Obj<Tool<'a>>>,
+lenient_struct! {
+    struct ToolsObject<'a> {
+        "components" => components: List<Obj<Tool<'a>>>,
+        "services" => services: List<Obj<Tool<'a>>>,
+    }
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for Tools<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Tools<'a>, D::Error> {
-        #[derive(Deserialize)]
+impl<'de> serde::Deserialize<'de> for Tools {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Tools, D::Error> {
+        // Metadata is small: buffering it to try both shapes costs nothing noticeable.
+        #[derive(serde::Deserialize)]
         #[serde(untagged)]
         enum Shape<'a> {
             Legacy(#[serde(borrow)] Vec<Obj<Tool<'a>>>),
             Modern(#[serde(borrow)] ToolsObject<'a>),
             Other(serde::de::IgnoredAny),
         }
-        let labels = match Shape::deserialize(deserializer)? {
-            Shape::Legacy(tools) => tools
-                .iter()
-                .map(|tool| tool.get().and_then(Tool::label))
-                .collect(),
+        let tools: Vec<Obj<Tool>> = match Shape::deserialize(deserializer)? {
+            Shape::Legacy(tools) => tools,
             Shape::Modern(object) => object
                 .components
                 .items
-                .iter()
-                .chain(object.services.items.iter())
-                .map(|tool| tool.get().and_then(Tool::label))
+                .into_iter()
+                .chain(object.services.items)
                 .collect(),
             Shape::Other(_) => Vec::new(),
         };
         Ok(Tools {
-            labels,
-            _borrowed: std::marker::PhantomData,
+            labels: tools
+                .iter()
+                .filter_map(|tool| tool.get().and_then(Tool::label))
+                .collect(),
         })
     }
 }
 
-/// A component.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct CdxComponent<'a> {
-    #[serde(rename = "bom-ref", borrow)]
-    bom_ref: Text<'a>,
-    #[serde(rename = "type", borrow)]
-    kind: Text<'a>,
-    #[serde(borrow)]
-    name: Text<'a>,
-    #[serde(borrow)]
-    group: Text<'a>,
-    #[serde(borrow)]
-    version: Text<'a>,
-    #[serde(borrow)]
-    purl: Text<'a>,
-    #[serde(borrow)]
-    cpe: Text<'a>,
-    #[serde(borrow)]
-    swid: Obj<Swid<'a>>,
-    #[serde(borrow)]
-    supplier: Obj<Entity<'a>>,
-    #[serde(borrow)]
-    publisher: Text<'a>,
-    #[serde(borrow)]
-    author: Text<'a>,
-    #[serde(borrow)]
-    authors: List<Obj<Entity<'a>>>,
-    #[serde(borrow)]
-    hashes: List<Obj<CdxHash<'a>>>,
-    #[serde(borrow)]
-    licenses: List<Obj<LicenseChoice<'a>>>,
-    #[serde(borrow)]
-    scope: Text<'a>,
-    #[serde(borrow)]
-    properties: List<Obj<Property<'a>>>,
-    #[serde(borrow)]
-    components: List<Item<'a, CdxComponent<'a>>>,
+lenient_struct! {
+    /// A component as written.
+    struct CdxComponent<'a> {
+        "bom-ref" => bom_ref: Text<'a>,
+        "type" => kind: Text<'a>,
+        "name" => name: Text<'a>,
+        "group" => group: Text<'a>,
+        "version" => version: Text<'a>,
+        "purl" => purl: Text<'a>,
+        "cpe" => cpe: Text<'a>,
+        "swid" => swid: Obj<Swid<'a>>,
+        "supplier" => supplier: Obj<Entity<'a>>,
+        "publisher" => publisher: Text<'a>,
+        "author" => author: Text<'a>,
+        "authors" => authors: List<Obj<Entity<'a>>>,
+        "hashes" => hashes: List<Obj<CdxHash<'a>>>,
+        "licenses" => licenses: List<Obj<LicenseChoice<'a>>>,
+        "scope" => scope: Text<'a>,
+        "properties" => properties: List<Obj<Property<'a>>>,
+        "components" => components: List<Obj<ParsedComponent>>,
+    }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct Swid<'a> {
-    #[serde(rename = "tagId", borrow)]
-    tag_id: Text<'a>,
+lenient_struct! {
+    struct Swid<'a> {
+        "tagId" => tag_id: Text<'a>,
+    }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct CdxHash<'a> {
-    #[serde(borrow)]
-    alg: Text<'a>,
-    #[serde(borrow)]
-    content: Text<'a>,
+lenient_struct! {
+    struct CdxHash<'a> {
+        "alg" => alg: Text<'a>,
+        "content" => content: Text<'a>,
+    }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct LicenseChoice<'a> {
-    #[serde(borrow)]
-    license: Obj<License<'a>>,
-    #[serde(borrow)]
-    expression: Text<'a>,
+lenient_struct! {
+    struct LicenseChoice<'a> {
+        "license" => license: Obj<License<'a>>,
+        "expression" => expression: Text<'a>,
+    }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct License<'a> {
-    #[serde(borrow)]
-    id: Text<'a>,
-    #[serde(borrow)]
-    name: Text<'a>,
+lenient_struct! {
+    struct License<'a> {
+        "id" => id: Text<'a>,
+        "name" => name: Text<'a>,
+    }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct Property<'a> {
-    #[serde(borrow)]
-    name: Text<'a>,
-    #[serde(borrow)]
-    value: Text<'a>,
+lenient_struct! {
+    struct Property<'a> {
+        "name" => name: Text<'a>,
+        "value" => value: Text<'a>,
+    }
 }
 
-/// A service: only its reference matters (dependencies may name it), and the services
-/// nested in it.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct Service<'a> {
-    #[serde(rename = "bom-ref", borrow)]
-    bom_ref: Text<'a>,
-    #[serde(borrow)]
-    services: List<Obj<Service<'a>>>,
+lenient_struct! {
+    /// A service: only its reference matters (dependencies may name it), and the services
+    /// nested in it.
+    pub(crate) struct Service<'a> {
+        "bom-ref" => bom_ref: Text<'a>,
+        "services" => services: List<Obj<Service<'a>>>,
+    }
 }
 
-fn service_references(
-    services: &List<Obj<Service<'_>>>,
-    into: &mut std::collections::HashSet<String>,
-) {
+lenient_struct! {
+    /// A `dependencies` entry.
+    pub(crate) struct CdxDependency<'a> {
+        "ref" => reference: Text<'a>,
+        "dependsOn" => depends_on: List<Text<'a>>,
+    }
+}
+
+/// A component converted as soon as it was read, with the problems met, and its nested
+/// components.
+#[derive(Debug)]
+pub(crate) struct ParsedComponent {
+    component: Component,
+    /// `(field, message)`: the field path is relative to the component (`purl`,
+    /// `hashes[0]`); the reader prefixes the component's location.
+    problems: Vec<(String, String)>,
+    children: List<Obj<ParsedComponent>>,
+}
+
+impl<'de> serde::Deserialize<'de> for ParsedComponent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = CdxComponent::deserialize(deserializer)?;
+        Ok(convert(raw))
+    }
+}
+
+fn service_references(services: &List<Obj<Service<'_>>>, into: &mut HashSet<String>) {
     for service in services.items.iter().filter_map(Obj::get) {
         if let Some(reference) = service.bom_ref.owned() {
             into.insert(reference);
@@ -232,24 +212,14 @@ fn service_references(
     }
 }
 
-/// A `dependencies` entry.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct CdxDependency<'a> {
-    #[serde(rename = "ref", borrow)]
-    reference: Text<'a>,
-    #[serde(rename = "dependsOn", borrow)]
-    depends_on: List<Text<'a>>,
-}
-
 /// Reads a CycloneDX JSON document already parsed into the shared JSON document.
 pub(crate) fn read(
-    document: &JsonDocument<'_>,
-    bytes: &[u8],
+    document: JsonDocument<'_>,
     version: &Version,
-    mut warnings: Vec<crate::model::Warning>,
+    mut warnings: Vec<Warning>,
 ) -> ReadOutcome {
     let mut assembly = Assembly::default();
+    assembly.reserve(document.components.items.len() + 1);
     assembly.warnings_mut().append(&mut warnings);
     let mut header = Header {
         spec_version: version.as_str().to_string(),
@@ -263,7 +233,7 @@ pub(crate) fn read(
             format!("expected an object, found {found}; ignored"),
         );
     }
-    if let Some(metadata) = document.metadata.get() {
+    if let Obj::Value(metadata) = document.metadata {
         header.created = metadata.timestamp.owned();
         for author in &metadata.authors.items {
             header.author(author.get().and_then(Entity::label));
@@ -275,22 +245,20 @@ pub(crate) fn read(
         ] {
             header.author(entity.get().and_then(|entity| entity.name.owned()));
         }
-        header.tools = metadata.tools.labels.iter().flatten().cloned().collect();
-        match &metadata.component {
-            Item::Read(Obj::Value(subject)) => {
-                let added = add(&mut assembly, subject, "metadata.component", None, bytes);
+        if let Some(tools) = metadata.tools {
+            header.tools = tools.labels;
+        }
+        match metadata.component {
+            Obj::Value(subject) => {
+                let added = add(&mut assembly, subject, "metadata.component", None);
                 assembly.set_subject(added.index());
             }
-            Item::Read(Obj::Missing) => {}
-            Item::Read(Obj::Invalid(found)) => assembly.warn(
+            Obj::Missing => {}
+            Obj::Invalid(found) => assembly.warn(
                 "metadata.component",
                 None,
                 format!("expected an object, found {found}; the SBOM has no subject"),
             ),
-            Item::Failed(raw, error) => {
-                let message = item_failure(bytes, raw, error, "the SBOM has no subject");
-                assembly.warn("metadata.component", None, message);
-            }
         }
     }
     if let Some(found) = document.components.invalid {
@@ -300,99 +268,111 @@ pub(crate) fn read(
             format!("expected an array, found {found}; no components read"),
         );
     }
-    add_all(
-        &mut assembly,
-        &document.components,
-        "components",
-        None,
-        bytes,
-    );
+    add_all(&mut assembly, document.components, "components", None);
     let mut dependencies = Vec::with_capacity(document.dependencies.items.len());
     for (index, dependency) in document.dependencies.items.iter().enumerate() {
-        let location = format!("dependencies[{index}]");
         let Some(dependency) = dependency.get() else {
             continue;
         };
-        let Some(from) = dependency.reference.owned() else {
-            assembly.warn(location, None, "a dependency without `ref`; ignored");
+        let Some(from) = dependency.reference.get() else {
+            assembly.warn(
+                format!("dependencies[{index}]"),
+                None,
+                "a dependency without `ref`; ignored",
+            );
             continue;
         };
         dependencies.push(RawDependency {
-            location,
+            location: DependencyLocation::Json(index),
             from,
             to: dependency
                 .depends_on
                 .items
                 .iter()
-                .filter_map(Text::owned)
+                .filter_map(Text::get)
                 .collect(),
         });
     }
-    let mut services = std::collections::HashSet::new();
+    let mut services = HashSet::new();
     service_references(&document.services, &mut services);
     super::finish(header, Encoding::Json, assembly, &dependencies, &services)
 }
 
 fn add_all(
     assembly: &mut Assembly,
-    components: &List<Item<'_, CdxComponent<'_>>>,
+    components: List<Obj<ParsedComponent>>,
     path: &str,
     parent: Option<usize>,
-    bytes: &[u8],
 ) {
-    for (index, item) in components.items.iter().enumerate() {
+    for (index, item) in components.items.into_iter().enumerate() {
         let location = format!("{path}[{index}]");
         match item {
-            Item::Read(Obj::Value(component)) => {
-                add(assembly, component, &location, parent, bytes);
+            Obj::Value(component) => {
+                add(assembly, component, &location, parent);
             }
-            Item::Read(Obj::Missing) => {}
-            Item::Read(Obj::Invalid(found)) => assembly.warn(
+            Obj::Missing => {}
+            Obj::Invalid(found) => assembly.warn(
                 location,
                 None,
                 format!("expected a component object, found {found}; skipped"),
             ),
-            Item::Failed(raw, error) => {
-                let message = item_failure(bytes, raw, error, "this component is skipped");
-                assembly.warn(location, None, message);
-            }
         }
     }
 }
 
 fn add(
     assembly: &mut Assembly,
-    raw: &CdxComponent<'_>,
+    parsed: ParsedComponent,
     location: &str,
     parent: Option<usize>,
-    bytes: &[u8],
 ) -> Added {
-    let mut component = convert(assembly, raw, location);
+    let ParsedComponent {
+        mut component,
+        problems,
+        children,
+    } = parsed;
+    for (field, message) in problems {
+        let reference = Some(component.reference.as_str()).filter(|r| !r.is_empty());
+        let at = if field.is_empty() {
+            location.to_string()
+        } else {
+            format!("{location}.{field}")
+        };
+        assembly.warn(at, reference, message);
+    }
     component.parent = parent;
+    let reference = children
+        .invalid
+        .map(|found| (found, component.reference.clone()));
     let added = assembly.add(component, location);
-    if let Some(found) = raw.components.invalid {
+    if let Some((found, reference)) = reference {
         assembly.warn(
             format!("{location}.components"),
-            raw.bom_ref.get(),
+            Some(reference.as_str()).filter(|r| !r.is_empty()),
             format!("expected an array, found {found}; no nested components read"),
         );
     }
-    add_all(
-        assembly,
-        &raw.components,
-        &format!("{location}.components"),
-        Some(added.index()),
-        bytes,
-    );
+    if !children.items.is_empty() {
+        add_all(
+            assembly,
+            children,
+            &format!("{location}.components"),
+            Some(added.index()),
+        );
+    }
     added
 }
 
-/// Converts one component's fields, warning about each that is malformed.
-fn convert(assembly: &mut Assembly, raw: &CdxComponent<'_>, location: &str) -> Component {
-    let reference = raw.bom_ref.get();
-    let mut warn = |field: &str, message: String| {
-        assembly.warn(format!("{location}.{field}"), reference, message);
-    };
+/// Converts one component's fields, noting each malformed one.
+fn convert(raw: CdxComponent<'_>) -> ParsedComponent {
+    let mut problems: Vec<(String, String)> = Vec::new();
+    let mut warn = |field: &str, message: String| problems.push((field.to_string(), message));
+    if let Some(key) = raw.duplicate {
+        warn(
+            "",
+            format!("the key {key:?} appears twice; its last value is used"),
+        );
+    }
     for (field, text) in [
         ("bom-ref", &raw.bom_ref),
         ("type", &raw.kind),
@@ -409,12 +389,13 @@ fn convert(assembly: &mut Assembly, raw: &CdxComponent<'_>, location: &str) -> C
             warn(field, message);
         }
     }
-    let name = raw.name.owned().unwrap_or_default();
-    let mut component = Component::new(reference.unwrap_or_default(), name);
+    let component_name = raw.name.get().unwrap_or_default();
+    let mut component = Component::new(raw.bom_ref.get().unwrap_or_default(), component_name);
     if component.name.is_empty() {
         warn("name", "the component has no name".to_string());
     }
-    let label = component_label(&component.name, raw.version.get());
+    // The label names the component in messages; most components have none.
+    let label = || component_label(component_name, raw.version.get());
     if let Some(kind) = raw.kind.get() {
         component.kind = ComponentKind::parse(kind);
     }
@@ -423,13 +404,13 @@ fn convert(assembly: &mut Assembly, raw: &CdxComponent<'_>, location: &str) -> C
     if let Some(purl) = raw.purl.get() {
         match normalize::purl(purl) {
             Ok(purl) => component.purl = Some(purl),
-            Err(message) => warn("purl", format!("{label}: {message}")),
+            Err(message) => warn("purl", format!("{}: {message}", label())),
         }
     }
     if let Some(cpe) = raw.cpe.get() {
         match normalize::cpe(cpe) {
             Ok(cpe) => component.cpes.push(cpe),
-            Err(message) => warn("cpe", format!("{label}: {message}")),
+            Err(message) => warn("cpe", format!("{}: {message}", label())),
         }
     }
     component.swid = raw.swid.get().and_then(|swid| swid.tag_id.owned());
@@ -456,7 +437,10 @@ fn convert(assembly: &mut Assembly, raw: &CdxComponent<'_>, location: &str) -> C
             hash.content.get().unwrap_or_default(),
         ) {
             Ok(hash) => component.hashes.push(hash),
-            Err(message) => warn(&format!("hashes[{index}]"), format!("{label}: {message}")),
+            Err(message) => warn(
+                &format!("hashes[{index}]"),
+                format!("{}: {message}", label()),
+            ),
         }
     }
     let mut licenses = Licenses::default();
@@ -474,7 +458,7 @@ fn convert(assembly: &mut Assembly, raw: &CdxComponent<'_>, location: &str) -> C
         {
             warn(
                 &format!("licenses[{index}].expression"),
-                format!("{label}: {message}"),
+                format!("{}: {message}", label()),
             );
         }
     }
@@ -485,7 +469,8 @@ fn convert(assembly: &mut Assembly, raw: &CdxComponent<'_>, location: &str) -> C
             warn(
                 "scope",
                 format!(
-                    "{label}: unknown scope {scope:?} (expected required, optional or excluded); ignored"
+                    "{}: unknown scope {scope:?} (expected required, optional or excluded); ignored",
+                    label()
                 ),
             );
         }
@@ -500,11 +485,15 @@ fn convert(assembly: &mut Assembly, raw: &CdxComponent<'_>, location: &str) -> C
         support::apply(&mut component, name, value, |message| {
             warn(
                 &format!("properties[{index}]"),
-                format!("{label}: {message}"),
+                format!("{}: {message}", label()),
             );
         });
     }
-    component
+    ParsedComponent {
+        component,
+        problems,
+        children: raw.components,
+    }
 }
 
 /// `name version` for messages.

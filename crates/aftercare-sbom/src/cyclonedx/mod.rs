@@ -151,13 +151,31 @@ pub(crate) fn tool_label(
 
 /// A `dependencies` entry before its references are resolved.
 #[derive(Debug)]
-pub(crate) struct RawDependency {
+pub(crate) struct RawDependency<'a> {
     /// Where it was read.
-    pub(crate) location: String,
+    pub(crate) location: DependencyLocation,
     /// `ref`.
-    pub(crate) from: String,
+    pub(crate) from: &'a str,
     /// `dependsOn`.
-    pub(crate) to: Vec<String>,
+    pub(crate) to: Vec<&'a str>,
+}
+
+/// Where a dependency entry was read; printed only when a warning needs it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum DependencyLocation {
+    /// `dependencies[index]` of a JSON document.
+    Json(usize),
+    /// A line of an XML document.
+    Xml(usize),
+}
+
+impl std::fmt::Display for DependencyLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DependencyLocation::Json(index) => write!(f, "dependencies[{index}]"),
+            DependencyLocation::Xml(line) => write!(f, "line {line}"),
+        }
+    }
 }
 
 /// Resolves `ref`/`dependsOn` to components. A reference no component declares is looked
@@ -167,49 +185,50 @@ pub(crate) struct RawDependency {
 /// names nothing is a warning (one per reference).
 pub(crate) fn resolve_dependencies(
     assembly: &mut Assembly,
-    dependencies: &[RawDependency],
+    dependencies: &[RawDependency<'_>],
     services: &HashSet<String>,
 ) {
     let mut by_purl: Option<HashMap<String, Option<usize>>> = None;
-    let mut resolve = |assembly: &mut Assembly, reference: &str, location: &str| -> Option<usize> {
-        if let Some(index) = assembly.lookup(reference) {
-            return Some(index);
-        }
-        if services.contains(reference) || reference.starts_with("urn:cdx:") {
-            return None;
-        }
-        let purls = by_purl.get_or_insert_with(|| {
-            let mut map: HashMap<String, Option<usize>> = HashMap::new();
-            for (index, component) in assembly.components().iter().enumerate() {
-                if let Some(purl) = &component.purl {
-                    map.entry(purl.to_string())
-                        .and_modify(|slot| *slot = None)
-                        .or_insert(Some(index));
-                }
+    let mut resolve =
+        |assembly: &mut Assembly, reference: &str, location: DependencyLocation| -> Option<usize> {
+            if let Some(index) = assembly.lookup(reference) {
+                return Some(index);
             }
-            map
-        });
-        let by_purl = reference
-            .parse::<aftercare_model::Purl>()
-            .ok()
-            .and_then(|purl| purls.get(&purl.to_string()).copied().flatten());
-        if by_purl.is_none() {
-            assembly.dangling(
+            if services.contains(reference) || reference.starts_with("urn:cdx:") {
+                return None;
+            }
+            let purls = by_purl.get_or_insert_with(|| {
+                let mut map: HashMap<String, Option<usize>> = HashMap::new();
+                for (index, component) in assembly.components().iter().enumerate() {
+                    if let Some(purl) = &component.purl {
+                        map.entry(purl.to_string())
+                            .and_modify(|slot| *slot = None)
+                            .or_insert(Some(index));
+                    }
+                }
+                map
+            });
+            let by_purl = reference
+                .parse::<aftercare_model::Purl>()
+                .ok()
+                .and_then(|purl| purls.get(&purl.to_string()).copied().flatten());
+            if by_purl.is_none() {
+                assembly.dangling(
                 reference,
-                location,
+                &location.to_string(),
                 format!(
                     "dependency reference {reference:?} matches no component; the edge is ignored"
                 ),
             );
-        }
-        by_purl
-    };
+            }
+            by_purl
+        };
     for dependency in dependencies {
-        let Some(from) = resolve(assembly, &dependency.from, &dependency.location) else {
+        let Some(from) = resolve(assembly, dependency.from, dependency.location) else {
             continue;
         };
         for to in &dependency.to {
-            if let Some(to) = resolve(assembly, to, &dependency.location) {
+            if let Some(to) = resolve(assembly, to, dependency.location) {
                 assembly.edge(from, to);
             }
         }
@@ -242,7 +261,7 @@ pub(crate) fn finish(
     header: Header,
     encoding: Encoding,
     mut assembly: Assembly,
-    dependencies: &[RawDependency],
+    dependencies: &[RawDependency<'_>],
     services: &HashSet<String>,
 ) -> ReadOutcome {
     resolve_dependencies(&mut assembly, dependencies, services);

@@ -3,7 +3,7 @@
 
 use roxmltree::{Document, Node};
 
-use super::{Header, RawDependency, Version, known};
+use super::{DependencyLocation, Header, RawDependency, Version, known};
 use crate::SbomError;
 use crate::assemble::{Added, Assembly};
 use crate::cyclonedx::json::component_label;
@@ -102,24 +102,27 @@ pub(crate) fn read(file: &str, text: &str) -> Result<ReadOutcome, SbomError> {
     let mut dependencies = Vec::new();
     if let Some(list) = reader.child(root, "dependencies") {
         for dependency in reader.children(list, "dependency") {
-            let location = reader.location(dependency);
             let Some(from) = dependency
                 .attribute("ref")
                 .map(str::trim)
                 .filter(|r| !r.is_empty())
             else {
-                assembly.warn(location, None, "a dependency without `ref`; ignored");
+                assembly.warn(
+                    reader.location(dependency),
+                    None,
+                    "a dependency without `ref`; ignored",
+                );
                 continue;
             };
             let to = reader
                 .children(dependency, "dependency")
                 .filter_map(|inner| inner.attribute("ref"))
-                .map(|reference| reference.trim().to_string())
+                .map(str::trim)
                 .filter(|reference| !reference.is_empty())
                 .collect();
             dependencies.push(RawDependency {
-                location,
-                from: from.to_string(),
+                location: DependencyLocation::Xml(reader.lines.line(dependency.range().start)),
+                from,
                 to,
             });
         }

@@ -1,93 +1,69 @@
 //! SPDX 2.2/2.3 JSON: lenient typed structs, converted into the shared [`Parts`].
 
-use serde::Deserialize;
-
 use super::{ExternalRef, Package as PackageParts, Parts, Relationship as RelationshipParts};
-use crate::json::{JsonDocument, field_problem, item_failure};
-use crate::lenient::{Item, List, Obj, Text};
+use crate::json::{JsonDocument, field_problem};
+use crate::lenient::{List, Obj, Text, lenient_struct};
 use crate::model::{Encoding, ReadOutcome, Warning};
 
-/// `creationInfo`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct CreationInfo<'a> {
-    #[serde(borrow)]
-    created: Text<'a>,
-    #[serde(borrow)]
-    creators: List<Text<'a>>,
+lenient_struct! {
+    /// `creationInfo`.
+    pub(crate) struct CreationInfo<'a> {
+        "created" => created: Text<'a>,
+        "creators" => creators: List<Text<'a>>,
+    }
 }
 
-/// Any element of which only the id matters (files, snippets).
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct Element<'a> {
-    #[serde(rename = "SPDXID", borrow)]
-    id: Text<'a>,
+lenient_struct! {
+    /// Any element of which only the id matters (files, snippets).
+    pub(crate) struct Element<'a> {
+        "SPDXID" => id: Text<'a>,
+    }
 }
 
-/// A package.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct Package<'a> {
-    #[serde(rename = "SPDXID", borrow)]
-    id: Text<'a>,
-    #[serde(borrow)]
-    name: Text<'a>,
-    #[serde(rename = "versionInfo", borrow)]
-    version_info: Text<'a>,
-    #[serde(borrow)]
-    supplier: Text<'a>,
-    #[serde(borrow)]
-    originator: Text<'a>,
-    #[serde(rename = "licenseConcluded", borrow)]
-    license_concluded: Text<'a>,
-    #[serde(rename = "licenseDeclared", borrow)]
-    license_declared: Text<'a>,
-    #[serde(borrow)]
-    checksums: List<Obj<Checksum<'a>>>,
-    #[serde(rename = "externalRefs", borrow)]
-    external_refs: List<Obj<ExternalReference<'a>>>,
-    #[serde(rename = "primaryPackagePurpose", borrow)]
-    primary_package_purpose: Text<'a>,
-    #[serde(borrow)]
-    annotations: List<Obj<Annotation<'a>>>,
+lenient_struct! {
+    /// A package.
+    pub(crate) struct Package<'a> {
+        "SPDXID" => id: Text<'a>,
+        "name" => name: Text<'a>,
+        "versionInfo" => version_info: Text<'a>,
+        "supplier" => supplier: Text<'a>,
+        "originator" => originator: Text<'a>,
+        "licenseConcluded" => license_concluded: Text<'a>,
+        "licenseDeclared" => license_declared: Text<'a>,
+        "checksums" => checksums: List<Obj<Checksum<'a>>>,
+        "externalRefs" => external_refs: List<Obj<ExternalReference<'a>>>,
+        "primaryPackagePurpose" => primary_package_purpose: Text<'a>,
+        "annotations" => annotations: List<Obj<Annotation<'a>>>,
+    }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct Checksum<'a> {
-    #[serde(borrow)]
-    algorithm: Text<'a>,
-    #[serde(rename = "checksumValue", borrow)]
-    checksum_value: Text<'a>,
+lenient_struct! {
+    pub(crate) struct Checksum<'a> {
+        "algorithm" => algorithm: Text<'a>,
+        "checksumValue" => checksum_value: Text<'a>,
+    }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct ExternalReference<'a> {
-    #[serde(rename = "referenceType", borrow)]
-    reference_type: Text<'a>,
-    #[serde(rename = "referenceLocator", borrow)]
-    reference_locator: Text<'a>,
+lenient_struct! {
+    pub(crate) struct ExternalReference<'a> {
+        "referenceType" => reference_type: Text<'a>,
+        "referenceLocator" => reference_locator: Text<'a>,
+    }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct Annotation<'a> {
-    #[serde(borrow)]
-    comment: Text<'a>,
+lenient_struct! {
+    pub(crate) struct Annotation<'a> {
+        "comment" => comment: Text<'a>,
+    }
 }
 
-/// A relationship.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct Relationship<'a> {
-    #[serde(rename = "spdxElementId", borrow)]
-    from: Text<'a>,
-    #[serde(rename = "relationshipType", borrow)]
-    kind: Text<'a>,
-    #[serde(rename = "relatedSpdxElement", borrow)]
-    to: Text<'a>,
+lenient_struct! {
+    /// A relationship.
+    pub(crate) struct Relationship<'a> {
+        "spdxElementId" => from: Text<'a>,
+        "relationshipType" => kind: Text<'a>,
+        "relatedSpdxElement" => to: Text<'a>,
+    }
 }
 
 /// Checks `spdxVersion` (see [`super::check_version`]).
@@ -101,8 +77,7 @@ pub(crate) fn version(
 
 /// Reads an SPDX 2.x JSON document already parsed into the shared JSON document.
 pub(crate) fn read(
-    document: &JsonDocument<'_>,
-    bytes: &[u8],
+    document: JsonDocument<'_>,
     spec_version: String,
     warnings: Vec<Warning>,
 ) -> ReadOutcome {
@@ -148,20 +123,16 @@ pub(crate) fn read(
     for (index, item) in document.packages.items.iter().enumerate() {
         let location = format!("packages[{index}]");
         match item {
-            Item::Read(Obj::Value(package)) => {
+            Obj::Value(package) => {
                 let package = convert(package, location, &mut parts.warnings);
                 parts.packages.push(package);
             }
-            Item::Read(Obj::Missing) => {}
-            Item::Read(Obj::Invalid(found)) => parts.warnings.push(warning(
+            Obj::Missing => {}
+            Obj::Invalid(found) => parts.warnings.push(warning(
                 location,
                 None,
                 format!("expected a package object, found {found}; skipped"),
             )),
-            Item::Failed(raw, error) => {
-                let message = item_failure(bytes, raw, error, "this package is skipped");
-                parts.warnings.push(warning(location, None, message));
-            }
         }
     }
     for (index, relationship) in document.relationships.items.iter().enumerate() {
@@ -201,6 +172,13 @@ fn warning(location: String, reference: Option<&str>, message: String) -> Warnin
 
 fn convert(raw: &Package<'_>, location: String, warnings: &mut Vec<Warning>) -> PackageParts {
     let reference = raw.id.get();
+    if let Some(key) = raw.duplicate {
+        warnings.push(warning(
+            location.clone(),
+            reference,
+            format!("the key {key:?} appears twice; its last value is used"),
+        ));
+    }
     for (field, text) in [
         ("SPDXID", &raw.id),
         ("name", &raw.name),
