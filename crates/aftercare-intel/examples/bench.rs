@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use aftercare_intel::alias::{self, AliasEntry};
+use aftercare_intel::alias::{self, AliasEntry, AliasGraph, Change};
 use aftercare_intel::archive::{self, Limits};
 
 fn data_dir() -> PathBuf {
@@ -108,6 +108,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         time,
     );
     println!("|   → {} vulnerabilities", groups.len());
+    let (time, _) = best(3, || {
+        let mut graph = AliasGraph::new();
+        for batch in entries.chunks(1000) {
+            graph.apply(batch.iter().cloned().map(Change::Upsert));
+        }
+        graph
+    });
+    row(
+        "alias merge, incremental, 1000 a batch",
+        entries.len(),
+        "records",
+        time,
+    );
+    let mut graph = AliasGraph::new();
+    graph.apply(entries.iter().cloned().map(Change::Upsert));
+    let changed: Vec<AliasEntry<usize>> = entries.iter().step_by(17).take(100).cloned().collect();
+    let (time, _) = best(3, || {
+        for entry in &changed {
+            graph.apply([Change::Upsert(entry.clone())]);
+        }
+    });
+    row(
+        "alias merge, 100 single-record updates",
+        changed.len(),
+        "updates",
+        time,
+    );
 
     if std::env::args().any(|argument| argument == "--osv-only") {
         return Ok(());

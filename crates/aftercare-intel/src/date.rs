@@ -42,19 +42,18 @@ pub(crate) fn parse_date(raw: &str) -> Option<Date> {
 }
 
 fn colon_in_offset(raw: &str) -> Option<String> {
-    let bytes = raw.as_bytes();
-    let length = bytes.len();
-    if length < 5 {
-        return None;
-    }
-    let sign = bytes[length - 5];
-    let digits = &raw[length - 4..];
-    if (sign == b'+' || sign == b'-') && digits.bytes().all(|b| b.is_ascii_digit()) {
+    // `get` instead of indexing: the input is untrusted and may end inside a multi-byte
+    // character.
+    let split = raw.len().checked_sub(5)?;
+    let sign = raw.get(split..split + 1)?;
+    let digits = raw.get(split + 1..)?;
+    if (sign == "+" || sign == "-") && digits.bytes().all(|b| b.is_ascii_digit()) {
         Some(format!(
-            "{}{}:{}",
-            &raw[..length - 4],
-            &digits[..2],
-            &digits[2..]
+            "{}{}{}:{}",
+            raw.get(..split)?,
+            sign,
+            digits.get(..2)?,
+            digits.get(2..)?
         ))
     } else {
         None
@@ -127,6 +126,8 @@ mod tests {
         check("2021-13-01T00:00:00Z", None);
         check("yesterday", None);
         check("", None);
+        check("2023-03-19T00:00:00+00é", None);
+        check("é", None);
     }
 
     #[test]

@@ -305,13 +305,7 @@ fn read_sequence(
             source,
         })?
     } else {
-        serde_json::Deserializer::from_slice(bytes)
-            .into_iter::<Box<serde_json::value::RawValue>>()
-            .collect::<Result<_, _>>()
-            .map_err(|source| IntelError::ParseJson {
-                name: name.to_string(),
-                source,
-            })?
+        stream(bytes, warnings)
     };
     let mut format = None;
     let mut records = Vec::new();
@@ -352,6 +346,42 @@ fn read_sequence(
         });
     };
     Ok((format, Content::Records(records)))
+}
+
+/// The values of a JSON stream (JSON Lines). A value that does not parse is a warning, and
+/// reading resumes at the next line: one broken line does not lose the others.
+fn stream(bytes: &[u8], warnings: &mut Warnings<'_>) -> Vec<Box<serde_json::value::RawValue>> {
+    let mut values = Vec::new();
+    let mut offset = 0;
+    while offset < bytes.len() {
+        let rest = &bytes[offset..];
+        let mut values_here = serde_json::Deserializer::from_slice(rest)
+            .into_iter::<Box<serde_json::value::RawValue>>();
+        match values_here.next() {
+            None => break,
+            Some(Ok(value)) => {
+                values.push(value);
+                offset += values_here.byte_offset();
+            }
+            Some(Err(error)) => {
+                warnings.push(
+                    WarningKind::SkippedRecord,
+                    format!(
+                        "a value at byte {offset} does not parse: {error}; skipped to the next line"
+                    ),
+                );
+                let failed_at = offset + values_here.byte_offset().max(1);
+                match bytes
+                    .get(failed_at..)
+                    .and_then(|tail| tail.iter().position(|b| *b == b'\n'))
+                {
+                    Some(newline) => offset = failed_at + newline + 1,
+                    None => break,
+                }
+            }
+        }
+    }
+    values
 }
 
 fn trim_start(bytes: &[u8]) -> &[u8] {

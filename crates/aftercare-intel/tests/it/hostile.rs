@@ -206,3 +206,45 @@ fn a_folder_is_walked_in_the_osv_layout() {
     );
     assert_eq!(batch.skipped.len(), 2, "{:?}", batch.skipped);
 }
+
+/// Truncated and corrupted documents never panic: they read, warn, or fail with an error.
+#[test]
+fn mangled_documents_never_panic() {
+    let mut documents: Vec<Vec<u8>> = vec![
+        aftercare_testdata::read("csaf/cisa-icsma/OT/white/2022/icsma-22-277-01.json"),
+        aftercare_testdata::read("nvd/nvd-api-2.0-cves.jsonl")[..20_000].to_vec(),
+    ];
+    for (zip, name) in [
+        ("osv/Go.zip", "GO-2020-0001.json"),
+        ("osv/Bitnami.zip", "BIT-activemq-2020-11998.json"),
+        (
+            "cve5/vulnrichment-sample.zip",
+            "2022/36xxx/CVE-2022-36352.json",
+        ),
+        ("nvd/nvd-api-2.0-files.zip", "vunnel/single-entry.json"),
+    ] {
+        let entry = aftercare_testdata::zip_entries(zip)
+            .into_iter()
+            .find(|e| e.name == name)
+            .unwrap();
+        documents.push(entry.bytes);
+    }
+    let mut outcomes = [0usize; 2];
+    for document in &documents {
+        let step = (document.len() / 97).max(1);
+        for cut in (0..document.len()).step_by(step) {
+            outcomes[usize::from(
+                read_document_with("cut", &document[..cut], &Limits::default()).is_ok(),
+            )] += 1;
+            let mut flipped = document.clone();
+            for byte in flipped.iter_mut().skip(cut).step_by(step.max(7)) {
+                *byte = byte.wrapping_add(0x5f);
+            }
+            outcomes[usize::from(
+                read_document_with("flipped", &flipped, &Limits::default()).is_ok(),
+            )] += 1;
+        }
+    }
+    // Both outcomes occur: the loop really exercised errors and partial successes.
+    assert!(outcomes[0] > 0 && outcomes[1] > 0, "{outcomes:?}");
+}

@@ -279,3 +279,20 @@ fn csaf_purls_of_a_security_advisory() {
     assert!(purls + cpes > 0, "{purls} purls, {cpes} CPEs");
     assert!(!record.aliases.is_empty() && record.aliases.iter().all(VulnerabilityId::is_cve));
 }
+
+#[test]
+fn a_broken_json_line_is_a_warning() {
+    let text = "{\"cve\": {\"id\": \"CVE-2020-0001\"}}\n{\"cve\": {\"id\": \nnot json\n{\"cve\": {\"id\": \"CVE-2020-0003\"}}\n";
+    let parsed = read_document("lines.jsonl", text.as_bytes()).unwrap();
+    let ids: Vec<String> = parsed.records().iter().map(|r| r.id.to_string()).collect();
+    assert_eq!(ids, ["CVE-2020-0001", "CVE-2020-0003"]);
+    assert!(!parsed.warnings.is_empty());
+    assert!(
+        parsed
+            .warnings
+            .iter()
+            .all(|w| w.kind == WarningKind::SkippedRecord),
+        "{:?}",
+        parsed.warnings
+    );
+}
