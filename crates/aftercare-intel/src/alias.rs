@@ -21,6 +21,26 @@
 //! a pure function of the records' (id, aliases, related, withdrawn): [`merge`] recomputes
 //! everything; an [`AliasGraph`] keeps the graph in memory and [`AliasGraph::apply`] returns
 //! only the vulnerabilities a batch of changed records touches.
+//!
+//! ```
+//! use aftercare_intel::alias::{AliasEntry, merge};
+//!
+//! let entry = |key: &str, id: &str, aliases: &[&str]| AliasEntry {
+//!     key: key.to_string(),
+//!     id: id.parse().unwrap(),
+//!     aliases: aliases.iter().map(|alias| alias.parse().unwrap()).collect(),
+//!     related: Vec::new(),
+//!     withdrawn: false,
+//! };
+//! let vulnerabilities = merge([
+//!     entry("ghsa", "GHSA-aaaa-bbbb-cccc", &["CVE-2021-0001", "CVE-2021-0002"]),
+//!     entry("pysec", "PYSEC-2021-1", &["CVE-2021-0001"]),
+//! ]);
+//! // Two CVEs never merge: the GHSA is shared by both, the PYSEC joins the first.
+//! assert_eq!(vulnerabilities.len(), 2);
+//! assert!(vulnerabilities[0].ids.iter().any(|id| id.as_str() == "PYSEC-2021-1"));
+//! assert!(vulnerabilities.iter().all(|v| v.records.contains("ghsa")));
+//! ```
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::hash::Hash;

@@ -16,6 +16,21 @@
 //! Only input that cannot be read at all is an [`IntelError`]; a bad field is a warning and
 //! the record is kept without it, a bad record is a warning and the document is kept without
 //! it. See `docs/adr/0005-intelligence-model.md` for the decisions behind the model.
+//!
+//! ```
+//! use aftercare_intel::{Format, read_document};
+//!
+//! let json = br#"{"id": "GHSA-aaaa-bbbb-cccc", "modified": "2024-01-01T00:00:00Z",
+//!                 "aliases": ["CVE-2024-0001"], "published": "not a date"}"#;
+//! let parsed = read_document("GHSA-aaaa-bbbb-cccc.json", json)?;
+//! assert_eq!(parsed.format, Format::Osv);
+//! let record = &parsed.records()[0];
+//! assert_eq!(record.aliases[0].as_str(), "CVE-2024-0001");
+//! // A bad field is a warning; the record is kept without it.
+//! assert_eq!(record.published, None);
+//! assert_eq!(parsed.warnings.len(), 1);
+//! # Ok::<(), aftercare_intel::IntelError>(())
+//! ```
 
 #![warn(missing_docs)]
 
