@@ -212,8 +212,15 @@ pub fn timestamp_text(timestamp: jiff::Timestamp) -> String {
     timestamp.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
-/// Builds `($1, $2, …), ($k, …)` for a multi-row insert of `rows` rows of `columns` values.
-pub(crate) fn values_placeholders(rows: usize, columns: usize) -> String {
+/// Builds the `VALUES` tuples of a multi-row insert of `rows` rows of `columns` values:
+/// `($1, $2, …), ($k, …)` on PostgreSQL, `(?, ?, …), …` on SQLite. SQLite looks up a numbered
+/// parameter's name by a linear walk (`sqlite3_bind_parameter_name`), which made a
+/// 10,000-parameter insert quadratic; anonymous `?` parameters are bound in order.
+pub(crate) fn values_placeholders(backend: Backend, rows: usize, columns: usize) -> String {
+    if backend == Backend::Sqlite {
+        let row = format!("({})", vec!["?"; columns].join(","));
+        return vec![row; rows].join(",");
+    }
     let mut sql = String::with_capacity(rows * columns * 5);
     let mut next = 1;
     for row in 0..rows {
@@ -253,7 +260,11 @@ mod tests {
 
     #[test]
     fn placeholders() {
-        assert_eq!(values_placeholders(2, 3), "($1,$2,$3),($4,$5,$6)");
+        assert_eq!(
+            values_placeholders(Backend::Postgres, 2, 3),
+            "($1,$2,$3),($4,$5,$6)"
+        );
+        assert_eq!(values_placeholders(Backend::Sqlite, 2, 2), "(?,?),(?,?)");
     }
 
     #[test]

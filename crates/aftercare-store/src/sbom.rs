@@ -174,7 +174,7 @@ pub async fn insert(
         .map_err(StoreError::query("insert an SBOM"))?;
 
     for chunk in components.chunks(CHUNK) {
-        let sql = component_insert_sql(chunk.len());
+        let sql = component_insert_sql(tx.backend(), chunk.len());
         let mut query = sqlx::query(&sql);
         for component in chunk {
             let hashes: Vec<String> = component
@@ -215,7 +215,7 @@ pub async fn insert(
         let sql = format!(
             "INSERT INTO dependencies (sbom_id, from_position, to_position) VALUES {} \
              ON CONFLICT DO NOTHING",
-            values_placeholders(chunk.len(), 3)
+            values_placeholders(tx.backend(), chunk.len(), 3)
         );
         let mut query = sqlx::query(&sql);
         for (from, to) in chunk {
@@ -230,7 +230,7 @@ pub async fn insert(
     for chunk in warnings.chunks(CHUNK) {
         let sql = format!(
             "INSERT INTO sbom_warnings (sbom_id, location, reference, message) VALUES {}",
-            values_placeholders(chunk.len(), 4)
+            values_placeholders(tx.backend(), chunk.len(), 4)
         );
         let mut query = sqlx::query(&sql);
         for warning in chunk {
@@ -249,12 +249,12 @@ pub async fn insert(
 }
 
 /// The multi-row component insert for `rows` rows.
-fn component_insert_sql(rows: usize) -> String {
+fn component_insert_sql(backend: crate::Backend, rows: usize) -> String {
     format!(
         "INSERT INTO components (sbom_id, release_id, position, reference, kind, name, grp, \
          version, purl, package_key, cpes, swid, supplier, author, hashes, licenses, scope, \
          level_of_support, end_of_support, parent_position, direct) VALUES {}",
-        values_placeholders(rows, COMPONENT_COLUMNS)
+        values_placeholders(backend, rows, COMPONENT_COLUMNS)
     )
 }
 

@@ -1,3 +1,37 @@
-//! The `aftercare` binary.
+//! The `aftercare` binary: parses arguments, runs the command, maps the result to an exit
+//! code (0 ok, 1 policy failed, 2 error).
 
-fn main() {}
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = aftercare::cli::Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("AFTERCARE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,aftercare=info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::from(aftercare::EXIT_ERROR);
+        }
+    };
+    match runtime.block_on(aftercare::run(cli)) {
+        Ok(outcome) => outcome.into(),
+        Err(error) => {
+            eprintln!("error: {error}");
+            for cause in error.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::from(aftercare::EXIT_ERROR)
+        }
+    }
+}

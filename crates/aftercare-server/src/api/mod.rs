@@ -1,0 +1,3 @@
+//! The `/api/v1` handlers, one module per area of the brief.
+
+pub mod inventory;

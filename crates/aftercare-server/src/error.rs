@@ -1,0 +1,89 @@
+//! HTTP error mapping: a stable machine code, a message a user can act on, and a generic
+//! body for server errors (whose details go to the log, not to the client).
+
+use aftercare_service::ServiceError;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::dto::{ErrorBodyDto, ErrorDto};
+
+/// An API error.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    /// An error with a status, code and message.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// 400 with `invalid_input`.
+    pub fn invalid(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_input", message)
+    }
+
+    /// 413 with `payload_too_large`.
+    pub fn too_large(limit: usize) -> ApiError {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the upload is larger than the server's limit of {limit} bytes"),
+        )
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> ApiError {
+        match &error {
+            ServiceError::NotFound { .. } => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", error.to_string())
+            }
+            ServiceError::AlreadyExists { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "already_exists", error.to_string())
+            }
+            ServiceError::InvalidInput { .. } => ApiError::invalid(error.to_string()),
+            ServiceError::ReadSbom(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unreadable_document",
+                error.to_string(),
+            ),
+            ServiceError::NotInitialized { .. }
+            | ServiceError::WorkspaceDirectory { .. }
+            | ServiceError::Store(_)
+            | ServiceError::Background { .. } => {
+                tracing::error!(error = %error, source = ?std::error::Error::source(&error), "request failed");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the server could not complete the request; the details are in its log",
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorDto {
+            error: ErrorBodyDto {
+                code: self.code.to_string(),
+                message: self.message,
+            },
+        };
+        (self.status, Json(body)).into_response()
+    }
+}

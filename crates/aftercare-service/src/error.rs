@@ -1,0 +1,68 @@
+//! The service error: what a use case could not do, with enough context to act on it.
+
+use aftercare_store::StoreError;
+
+/// Why a use case failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// A named record does not exist.
+    #[error("{entity} {key:?} not found")]
+    NotFound {
+        /// The kind of record.
+        entity: &'static str,
+        /// How it was named.
+        key: String,
+    },
+    /// A record with the same identity exists already.
+    #[error("{entity} {key:?} already exists")]
+    AlreadyExists {
+        /// The kind of record.
+        entity: &'static str,
+        /// Its identity.
+        key: String,
+    },
+    /// An argument is not acceptable.
+    #[error("invalid {field}: {message}")]
+    InvalidInput {
+        /// The argument.
+        field: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// An SBOM could not be read.
+    #[error(transparent)]
+    ReadSbom(#[from] aftercare_sbom::SbomError),
+    /// The workspace is not initialized.
+    #[error("the workspace at {location} is not initialized: run `aftercare init` first")]
+    NotInitialized {
+        /// The workspace directory or database URL.
+        location: String,
+    },
+    /// The workspace cannot be created or opened.
+    #[error("cannot use the workspace directory {path}")]
+    WorkspaceDirectory {
+        /// The directory.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A background computation could not finish (it panicked or was cancelled).
+    #[error("internal error while trying to {operation}")]
+    Background {
+        /// What was running.
+        operation: &'static str,
+    },
+}
+
+impl ServiceError {
+    pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> ServiceError {
+        ServiceError::InvalidInput {
+            field,
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! Use-case tests: every test runs on SQLite, and on PostgreSQL when
+//! `AFTERCARE_TEST_POSTGRES_URL` is set (CI sets it and fails without it).
+
+// Test helpers may panic: a failed helper is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod inventory;
+
+use aftercare_service::account::{self, Password};
+use aftercare_service::{Context, Workspace, WorkspaceLocation};
+use aftercare_store::testing::{TestStore, each_backend};
+
+/// A fresh, initialized workspace on each backend, with the administrator's context.
+pub async fn workspaces() -> Vec<(TestStore, Workspace, Context)> {
+    let mut out = Vec::new();
+    for test in each_backend().await {
+        let workspace = Workspace::from_store(
+            test.store.clone(),
+            WorkspaceLocation::Database(test.url.clone()),
+        );
+        let admin = account::init(
+            &workspace,
+            "admin",
+            "Ada Admin",
+            &Password::new("correct horse battery"),
+        )
+        .await
+        .unwrap();
+        let context = Context::new(account::actor_of(&admin));
+        out.push((test, workspace, context));
+    }
+    out
+}
+
+/// A member of a shared-data zip, by path.
+pub fn shared_member(zip: &str, name: &str) -> Vec<u8> {
+    aftercare_testdata::zip_entries(zip)
+        .into_iter()
+        .find(|entry| entry.name == name)
+        .unwrap_or_else(|| panic!("{zip} has no member {name}"))
+        .bytes
+}

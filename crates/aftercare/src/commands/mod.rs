@@ -1,0 +1,62 @@
+//! The commands, one module per noun.
+
+mod component;
+mod demo;
+mod init;
+mod product;
+mod release;
+mod sbom;
+mod serve;
+
+use aftercare_service::{Context, Workspace, WorkspaceLocation, account};
+use anyhow::Context as _;
+
+use crate::Outcome;
+use crate::cli::{Cli, Command, WorkspaceArgs};
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        Command::Sbom(command) => sbom::run(command).await,
+        Command::Init(args) => init::run(args).await,
+        Command::Product(command) => product::run(command).await,
+        Command::Release(command) => release::run(command).await,
+        Command::Component(command) => component::run(command).await,
+        Command::Serve(args) => serve::run(args).await,
+        Command::Demo(args) => demo::run(args).await,
+    }
+}
+
+/// Where the workspace arguments point.
+pub(crate) fn location(args: &WorkspaceArgs) -> WorkspaceLocation {
+    match &args.database_url {
+        Some(url) => WorkspaceLocation::Database(url.clone()),
+        None => WorkspaceLocation::Directory(args.workspace.clone()),
+    }
+}
+
+/// Opens an initialized workspace and the local administrator's context: local commands run
+/// as the administrator `init` created, and record it as the actor.
+pub(crate) async fn open(args: &WorkspaceArgs) -> anyhow::Result<(Workspace, Context)> {
+    let location = location(args);
+    if let WorkspaceLocation::Directory(dir) = &location {
+        let database = dir.join(aftercare_service::workspace::DATABASE_FILE);
+        if !database.exists() {
+            anyhow::bail!(
+                "no workspace at {}: run `aftercare init --workspace {}` first",
+                dir.display(),
+                dir.display()
+            );
+        }
+    }
+    let workspace = Workspace::open(location.clone())
+        .await
+        .with_context(|| format!("opening the workspace at {location}"))?;
+    let actor = account::local_actor(&workspace).await?;
+    Ok((workspace, Context::new(actor)))
+}
+
+/// Reads a file, naming it in the error.
+pub(crate) fn read_file(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}

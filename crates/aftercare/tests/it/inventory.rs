@@ -1,0 +1,162 @@
+//! Workspace commands: init, products, releases, components — and bad input.
+
+use crate::{aftercare, describe, extract};
+
+#[test]
+fn a_workspace_from_init_to_component_search() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let sbom = extract(
+        "sbom/cyclonedx-bom-examples.zip",
+        "SBOM/juice-shop/v11.1.2/bom.xml",
+        d,
+        "juice-shop.xml",
+    );
+    let not_initialized = aftercare(d, &["product", "list"]);
+    assert_eq!(
+        not_initialized.status.code(),
+        Some(2),
+        "{}",
+        describe(&not_initialized)
+    );
+    assert!(String::from_utf8_lossy(&not_initialized.stderr).contains("aftercare init"));
+
+    let init = aftercare(d, &["init"]);
+    assert!(init.status.success(), "{}", describe(&init));
+    let twice = aftercare(d, &["init"]);
+    assert_eq!(twice.status.code(), Some(2), "{}", describe(&twice));
+
+    let add = aftercare(
+        d,
+        &[
+            "product",
+            "add",
+            "Juice shop",
+            "--description",
+            "demo",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(add.status.success(), "{}", describe(&add));
+    let release = aftercare(
+        d,
+        &[
+            "release",
+            "add",
+            "Juice shop",
+            "11.1.2",
+            "--sbom",
+            sbom.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert!(release.status.success(), "{}", describe(&release));
+    let imported: serde_json::Value = serde_json::from_slice(&release.stdout).unwrap();
+    assert_eq!(imported["duplicate"], false);
+    assert_eq!(imported["release"]["sbom"]["encoding"], "xml");
+
+    let again = aftercare(
+        d,
+        &[
+            "release",
+            "add",
+            "Juice shop",
+            "11.1.2",
+            "--sbom",
+            sbom.to_str().unwrap(),
+        ],
+    );
+    assert!(again.status.success(), "{}", describe(&again));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already imported"),
+        "{}",
+        describe(&again)
+    );
+
+    let components = aftercare(
+        d,
+        &[
+            "component",
+            "list",
+            "--release",
+            "Juice shop@11.1.2",
+            "--search",
+            "jsonwebtoken",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(components.status.success(), "{}", describe(&components));
+    let page: serde_json::Value = serde_json::from_slice(&components.stdout).unwrap();
+    let versions: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["version"].as_str().unwrap())
+        .collect();
+    assert!(
+        versions.contains(&"0.4.0"),
+        "juice-shop 11.1.2 ships jsonwebtoken 0.4.0: {versions:?}"
+    );
+
+    let original = aftercare(d, &["release", "sbom", "Juice shop", "11.1.2"]);
+    assert_eq!(
+        original.stdout,
+        std::fs::read(&sbom).unwrap(),
+        "the original bytes"
+    );
+}
+
+#[test]
+fn a_corrupt_sbom_is_exit_2_and_leaves_no_release() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(aftercare(d, &["init"]).status.success());
+    assert!(aftercare(d, &["product", "add", "Pump"]).status.success());
+    let corrupt = d.join("corrupt.xml");
+    std::fs::write(&corrupt, "<?xml version=\"1.0\"?>\n<bom xmlns=\"http://cyclonedx.org/schema/bom/1.4\">\n<components>\n<component type=\"library\"><name>x</name>\n</bom>\n").unwrap();
+    let output = aftercare(
+        d,
+        &[
+            "release",
+            "add",
+            "Pump",
+            "1.0",
+            "--sbom",
+            corrupt.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("corrupt.xml"), "{stderr}");
+    let list = aftercare(d, &["release", "list", "--format", "json"]);
+    let releases: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(
+        releases.as_array().unwrap().len(),
+        0,
+        "nothing half-written"
+    );
+}
+
+#[test]
+fn the_demo_imports_two_products_with_three_releases_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let demo = aftercare(d, &["demo", "--no-serve", "--workspace", "demo"]);
+    assert!(demo.status.success(), "{}", describe(&demo));
+    let list = aftercare(
+        d,
+        &["release", "list", "--workspace", "demo", "--format", "json"],
+    );
+    let releases: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(releases.as_array().unwrap().len(), 6, "{}", describe(&list));
+    // Running it again replaces its own workspace.
+    let again = aftercare(d, &["demo", "--no-serve", "--workspace", "demo"]);
+    assert!(again.status.success(), "{}", describe(&again));
+    // It refuses to replace a directory that is not a demo.
+    std::fs::create_dir(d.join("precious")).unwrap();
+    let refused = aftercare(d, &["demo", "--no-serve", "--workspace", "precious"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", describe(&refused));
+}
