@@ -12,6 +12,10 @@ pub const SUPPORTED: &str = "supported: CycloneDX 1.0â€“1.6 XML, CycloneDX 1.2â€
 /// expands beyond it is refused instead of exhausting memory.
 pub const MAX_DECOMPRESSED_BYTES: u64 = 512 * 1024 * 1024;
 
+/// The deepest XML element nesting read. A real CycloneDX BOM nests a few dozen levels;
+/// roxmltree parses recursively, and tens of thousands of levels overflow the stack.
+pub const MAX_XML_DEPTH: usize = 256;
+
 /// Why a document (an SBOM or a support addendum) could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum SbomError {
@@ -80,6 +84,20 @@ pub enum SbomError {
         limit: u64,
     },
 
+    /// XML nested deeper than [`MAX_XML_DEPTH`] elements: no SBOM is, and parsing it would
+    /// exhaust the stack.
+    #[error(
+        "{file}: line {line}: the XML nests deeper than {limit} elements; no SBOM does ({SUPPORTED})"
+    )]
+    TooDeep {
+        /// The file name given by the caller.
+        file: String,
+        /// The line where the limit was crossed.
+        line: usize,
+        /// The limit.
+        limit: usize,
+    },
+
     /// A recognized format in a version or encoding this crate does not read.
     #[error("{file}: {format} {version} is not supported ({SUPPORTED})")]
     UnsupportedVersion {
@@ -115,6 +133,7 @@ impl SbomError {
             | SbomError::Encoding { file, .. }
             | SbomError::Decompress { file, .. }
             | SbomError::TooLarge { file, .. }
+            | SbomError::TooDeep { file, .. }
             | SbomError::UnsupportedVersion { file, .. }
             | SbomError::Addendum { file, .. } => file,
         }

@@ -7,6 +7,7 @@ use super::{DependencyLocation, Header, RawDependency, Version, known};
 use crate::SbomError;
 use crate::assemble::{Added, Assembly};
 use crate::cyclonedx::json::component_label;
+use crate::error::MAX_XML_DEPTH;
 use crate::input::LineIndex;
 use crate::model::{Component, ComponentKind, Encoding, ReadOutcome};
 use crate::normalize::{self, Licenses};
@@ -17,6 +18,13 @@ const NAMESPACE: &str = "http://cyclonedx.org/schema/bom/";
 
 /// Reads a CycloneDX XML document.
 pub(crate) fn read(file: &str, text: &str) -> Result<ReadOutcome, SbomError> {
+    if let Some(offset) = too_deep(text.as_bytes(), MAX_XML_DEPTH) {
+        return Err(SbomError::TooDeep {
+            file: file.to_string(),
+            line: crate::input::line_of(text.as_bytes(), offset),
+            limit: MAX_XML_DEPTH,
+        });
+    }
     let document = Document::parse(text).map_err(|error| {
         let position = error.pos();
         // roxmltree ends its message with the position, which the error carries already.
@@ -379,6 +387,56 @@ impl<'a, 'input> Reader<'a> {
     }
 }
 
+/// The byte offset where element nesting first exceeds `limit`, found by a scan that only
+/// tells tags apart from comments, CDATA, processing instructions, declarations and quoted
+/// attribute values. Malformed XML that fools it is refused by roxmltree anyway.
+fn too_deep(bytes: &[u8], limit: usize) -> Option<usize> {
+    let mut depth = 0_usize;
+    let mut at = 0;
+    while let Some(found) = memchr::memchr(b'<', &bytes[at..]) {
+        let start = at + found;
+        let rest = &bytes[start..];
+        let skip_to = |end: &[u8]| memchr::memmem::find(rest, end).map(|i| start + i + end.len());
+        if rest.starts_with(b"<!--") {
+            at = skip_to(b"-->")?;
+        } else if rest.starts_with(b"<![CDATA[") {
+            at = skip_to(b"]]>")?;
+        } else if rest.starts_with(b"<?") {
+            at = skip_to(b"?>")?;
+        } else if rest.starts_with(b"<!") {
+            at = skip_to(b">")?;
+        } else if rest.starts_with(b"</") {
+            depth = depth.saturating_sub(1);
+            at = skip_to(b">")?;
+        } else {
+            // A start tag: find its end outside quoted attribute values.
+            let mut quote = None;
+            let mut end = None;
+            for (index, byte) in rest.iter().enumerate().skip(1) {
+                match (quote, *byte) {
+                    (Some(open), byte) if byte == open => quote = None,
+                    (Some(_), _) => {}
+                    (None, b'"' | b'\'') => quote = Some(*byte),
+                    (None, b'>') => {
+                        end = Some(index);
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            let end = end?;
+            if rest[end - 1] != b'/' {
+                depth += 1;
+                if depth > limit {
+                    return Some(start);
+                }
+            }
+            at = start + end + 1;
+        }
+    }
+    None
+}
+
 /// The trimmed text content of an element (text and CDATA children), if not empty.
 fn text(node: Node<'_, '_>) -> Option<String> {
     let mut out = String::new();
@@ -387,4 +445,27 @@ fn text(node: Node<'_, '_>) -> Option<String> {
     }
     let trimmed = out.trim();
     (!trimmed.is_empty()).then(|| trimmed.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_depth(xml: &str, limit: usize, expected: Option<usize>) {
+        assert_eq!(too_deep(xml.as_bytes(), limit), expected, "{xml}");
+    }
+
+    #[test]
+    fn nesting_depth() {
+        check_depth("<a><b><c/></b></a>", 2, None);
+        check_depth("<a><b><c></c></b></a>", 2, Some(6));
+        check_depth("<a><!-- <b><c><d> --><b x='>'/></a>", 1, None);
+        check_depth(
+            "<?xml version='1.0'?><!DOCTYPE a><a><![CDATA[<b><c>]]></a>",
+            1,
+            None,
+        );
+        check_depth("<a><b attribute=\"a>b\"><c/></b></a>", 2, None);
+        check_depth("<a><b></b><b></b><b></b></a>", 2, None);
+    }
 }

@@ -583,3 +583,55 @@ fn trustify_edge_cases_keep_what_is_readable() {
         ]
     );
 }
+
+#[test]
+fn other_cyclonedx_bom_kinds_read_as_what_they_are() {
+    use aftercare_sbom::ComponentKind;
+    let kinds = |name: &str| -> Vec<ComponentKind> {
+        crate::read_member("cyclonedx-bom-examples.zip", name)
+            .sbom
+            .components
+            .into_iter()
+            .map(|component| component.kind)
+            .collect()
+    };
+    // HBOM: hardware, every part a device.
+    let hbom = kinds("HBOM/PCIe-SATA-adapter-board/bom.json");
+    assert!(
+        hbom.len() > 1 && hbom.iter().all(|kind| *kind == ComponentKind::Device),
+        "{hbom:?}"
+    );
+    // CBOM (1.6): the application and its cryptographic assets (a type the model keeps as
+    // written).
+    assert_eq!(
+        kinds("CBOM/Algorithm/bom.json"),
+        [
+            ComponentKind::Application,
+            ComponentKind::Other("cryptographic-asset".to_string()),
+            ComponentKind::Other("cryptographic-asset".to_string()),
+        ]
+    );
+    // OBOM: the operating system under an application.
+    assert_eq!(
+        kinds("OBOM/Example-1-Decoupled/obom.json"),
+        [ComponentKind::Application, ComponentKind::OperatingSystem]
+    );
+    // SaaSBOM: services only; the subject is the one component, and the dependencies
+    // between services are no component edges (and no warnings).
+    let saas = crate::read_member(
+        "cyclonedx-bom-examples.zip",
+        "SaaSBOM/apigateway-microservices-datastores/bom.json",
+    );
+    assert_eq!(saas.sbom.components.len(), 1);
+    assert!(saas.sbom.dependencies.is_empty() && saas.warnings.is_empty());
+    // VEX-only documents: vulnerabilities and no components at all.
+    for vex in [
+        "VEX/vex.json",
+        "VEX/CISA-Use-Cases/Case-7/vex.json",
+        "VEX/Use-Cases/Case-13/vex.json",
+    ] {
+        let outcome = crate::read_member("cyclonedx-bom-examples.zip", vex);
+        assert!(outcome.sbom.components.is_empty(), "{vex}");
+        assert_eq!(outcome.sbom.subject, None, "{vex}");
+    }
+}

@@ -418,3 +418,40 @@ fn transport_layers_are_transparent() {
         Encoding::Json
     );
 }
+
+#[test]
+fn hostile_nesting_is_an_error_not_a_crash() {
+    // Tens of thousands of nested elements overflow roxmltree's recursive parser; the depth
+    // is checked first.
+    let depth = 20_000;
+    let xml = format!(
+        "<bom xmlns=\"http://cyclonedx.org/schema/bom/1.4\"><components>{}{}</components></bom>",
+        "<component type=\"library\"><name>a</name><components>".repeat(depth),
+        "</components></component>".repeat(depth)
+    );
+    let error = check_error(
+        "deep.xml",
+        xml.as_bytes(),
+        &["line 1: the XML nests deeper than 256 elements"],
+    );
+    assert!(
+        matches!(error, SbomError::TooDeep { limit: 256, .. }),
+        "{error:?}"
+    );
+    // JSON stops at serde_json's recursion limit.
+    let json = format!(
+        "{{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.4\",\"components\":[{}{}]}}",
+        "{\"name\":\"a\",\"components\":[".repeat(depth),
+        "]}".repeat(depth)
+    );
+    check_error("deep.json", json.as_bytes(), &["recursion limit exceeded"]);
+    // A BOM nested as deep as real ones is read.
+    let nested = format!(
+        "<bom xmlns=\"http://cyclonedx.org/schema/bom/1.4\"><components>{}{}</components></bom>",
+        "<component type=\"library\"><name>a</name><components>".repeat(40),
+        "</components></component>".repeat(40)
+    );
+    let outcome = read("nested.xml", nested.as_bytes()).unwrap();
+    assert_eq!(outcome.sbom.components.len(), 40);
+    assert_eq!(outcome.sbom.components[39].parent, Some(38));
+}
