@@ -9,6 +9,13 @@
 //! 2.x by `spdxVersion`, SPDX 3.0 by an `@context` of spdx.org/rdf/3), `<` is XML (CycloneDX
 //! by its namespace), and a line starting with `SPDXVersion:` is SPDX tag-value.
 //!
+//! Beyond reading: [`quality()`] checks an SBOM against the NTIA minimum elements and the
+//! FDA's support fields, [`diff()`] compares two releases' components, and
+//! [`read_addendum`]/[`apply_addendum`] bring in the support fields a generator could not
+//! write. The decisions behind the readers (duplicates, dangling references, trailing data,
+//! newer versions) are in `docs/adr/0002-sbom-readers.md`; the accepted support field names
+//! in `docs/sbom-support-fields.md`.
+//!
 //! ```
 //! let json = br#"{"bomFormat":"CycloneDX","specVersion":"1.6",
 //!   "components":[{"type":"library","name":"lodash","version":"4.17.21",
