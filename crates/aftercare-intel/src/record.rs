@@ -164,12 +164,23 @@ impl Record {
         self.weaknesses.dedup();
         // NVD lists a URL once per source that cited it; keep it once with every tag.
         let mut references: Vec<Reference> = Vec::with_capacity(self.references.len());
+        // Most records have a handful of references: a linear scan beats hashing them, so
+        // the index is built only for long lists.
         let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         for reference in std::mem::take(&mut self.references) {
-            match index
-                .get(&reference.url)
-                .and_then(|&at| references.get_mut(at))
-            {
+            if references.len() >= 16 && index.is_empty() {
+                for (at, known) in references.iter().enumerate() {
+                    index.insert(known.url.clone(), at);
+                }
+            }
+            let known_at = if references.len() < 16 {
+                references
+                    .iter()
+                    .position(|known| known.url == reference.url)
+            } else {
+                index.get(&reference.url).copied()
+            };
+            match known_at.and_then(|at| references.get_mut(at)) {
                 Some(known) => {
                     for tag in reference.tags {
                         if !known.tags.contains(&tag) {
@@ -181,7 +192,9 @@ impl Record {
                     }
                 }
                 None => {
-                    index.insert(reference.url.clone(), references.len());
+                    if references.len() >= 16 {
+                        index.insert(reference.url.clone(), references.len());
+                    }
                     references.push(reference);
                 }
             }
@@ -552,4 +565,59 @@ pub struct KevMark {
     pub name: Option<String>,
     /// A link to the catalog entry.
     pub reference: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(urls: &[&str], expected: &[(&str, &[&str])]) {
+        let mut record = Record::new(Source::Nvd, "CVE-2021-0001".parse().unwrap());
+        record.references = urls
+            .iter()
+            .enumerate()
+            .map(|(at, url)| Reference {
+                url: url.to_string(),
+                tags: vec![format!("t{at}")],
+                summary: None,
+            })
+            .collect();
+        let record = record.finish();
+        let found: Vec<(&str, Vec<&str>)> = record
+            .references
+            .iter()
+            .map(|r| (r.url.as_str(), r.tags.iter().map(String::as_str).collect()))
+            .collect();
+        let expected: Vec<(&str, Vec<&str>)> = expected
+            .iter()
+            .map(|(url, tags)| (*url, tags.to_vec()))
+            .collect();
+        assert_eq!(found, expected, "{urls:?}");
+    }
+
+    #[test]
+    fn references_are_kept_once_with_every_tag() {
+        check(&["a", "b", "a"], &[("a", &["t0", "t2"]), ("b", &["t1"])]);
+        // Past sixteen distinct URLs the index takes over; the result is the same.
+        let many: Vec<String> = (0..20).map(|n| format!("u{n}")).collect();
+        let mut urls: Vec<&str> = many.iter().map(String::as_str).collect();
+        urls.push("u3");
+        urls.push("u19");
+        let mut expected: Vec<(&str, Vec<String>)> = many
+            .iter()
+            .enumerate()
+            .map(|(n, url)| (url.as_str(), vec![format!("t{n}")]))
+            .collect();
+        expected[3].1.push("t20".into());
+        expected[19].1.push("t21".into());
+        let expected: Vec<(&str, Vec<&str>)> = expected
+            .iter()
+            .map(|(url, tags)| (*url, tags.iter().map(String::as_str).collect()))
+            .collect();
+        let expected: Vec<(&str, &[&str])> = expected
+            .iter()
+            .map(|(url, tags)| (*url, tags.as_slice()))
+            .collect();
+        check(&urls, &expected);
+    }
 }
