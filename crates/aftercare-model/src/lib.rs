@@ -4,6 +4,7 @@
 //! every other crate relies on ("parse at the edge, then trust the type"); it never does
 //! I/O and knows no wire format.
 
+pub mod access;
 pub mod actor;
 pub mod audit;
 pub mod cpe;
@@ -13,6 +14,7 @@ pub mod purl;
 pub mod severity;
 pub mod vulnerability;
 
+pub use access::{Permission, Role};
 pub use actor::Actor;
 pub use audit::AuditEvent;
 pub use cpe::{Cpe, CpeError, CpePart, CpeValue};

@@ -14,6 +14,7 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    retry_after_seconds: Option<i64>,
 }
 
 impl ApiError {
@@ -23,6 +24,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after_seconds: None,
         }
     }
 
@@ -56,6 +58,28 @@ impl From<ServiceError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "already_exists", error.to_string())
             }
             ServiceError::InvalidInput { .. } => ApiError::invalid(error.to_string()),
+            ServiceError::Unauthenticated { .. } => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", error.to_string())
+            }
+            ServiceError::LockedOut {
+                retry_after_seconds,
+                ..
+            } => ApiError {
+                retry_after_seconds: Some(*retry_after_seconds),
+                ..ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "locked_out",
+                    error.to_string(),
+                )
+            },
+            ServiceError::Forbidden { .. } => {
+                ApiError::new(StatusCode::FORBIDDEN, "forbidden", error.to_string())
+            }
+            ServiceError::SignatureRefused { .. } => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "signature_refused",
+                error.to_string(),
+            ),
             ServiceError::ReadSbom(_) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "unreadable_document",
@@ -84,6 +108,14 @@ impl IntoResponse for ApiError {
                 message: self.message,
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after_seconds
+            && let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string())
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
+        }
+        response
     }
 }

@@ -1,23 +1,25 @@
 //! The HTTP server: REST API under `/api/v1`, its OpenAPI document and the wire format.
 //!
 //! Handlers are thin: they extract, call one service function, and map the result to the
-//! wire format in [`dto`]. HTTP error mapping lives only here ([`ApiError`]).
+//! wire format in [`dto`]. HTTP error mapping lives only here ([`ApiError`]). Every route is
+//! registered in [`routes`] with its [`Access`] rule; nothing is reachable without one.
 
 pub mod api;
+pub mod auth;
 pub mod dto;
 mod error;
 pub mod openapi;
 
 use std::net::SocketAddr;
 
-use aftercare_model::Actor;
-use aftercare_service::{Context, Workspace};
+use aftercare_model::Permission;
+use aftercare_service::Workspace;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, FromRequestParts};
-use axum::http::StatusCode;
-use axum::http::request::Parts;
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::http::Method;
+use axum::routing::{MethodRouter, delete, get, patch, post};
 
+pub use auth::{Access, Caller, RequestContext};
 pub use error::ApiError;
 
 /// Server settings.
@@ -25,12 +27,16 @@ pub use error::ApiError;
 pub struct Settings {
     /// The largest accepted upload, in bytes; larger ones get 413.
     pub max_upload_bytes: usize,
+    /// Whether the session cookie carries `Secure` (browsers still send it to
+    /// `http://localhost`; turn it off only for plain HTTP on other hosts in a lab).
+    pub secure_cookies: bool,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
         Settings {
             max_upload_bytes: 64 * 1024 * 1024,
+            secure_cookies: true,
         }
     }
 }
@@ -44,64 +50,206 @@ pub struct AppState {
     pub settings: Settings,
 }
 
-/// The authenticated actor of a request, with its request id.
+/// One route: method, path and the access rule it is registered with.
 #[derive(Debug, Clone)]
-pub struct RequestContext(pub Context);
+pub struct Route {
+    /// The HTTP method.
+    pub method: Method,
+    /// The path, axum syntax (`/api/v1/releases/{id}`).
+    pub path: &'static str,
+    /// Who may call it.
+    pub access: Access,
+    handler: MethodRouter<AppState>,
+}
 
-impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        let actor = parts.extensions.get::<Actor>().cloned().ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "log in or send an API token",
-            )
-        })?;
-        let request_id = parts
-            .headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        Ok(RequestContext(Context {
-            actor,
-            request_id,
-            reason: None,
-        }))
+fn route(
+    method: Method,
+    path: &'static str,
+    access: Access,
+    handler: MethodRouter<AppState>,
+) -> Route {
+    Route {
+        method,
+        path,
+        access,
+        handler,
     }
 }
 
-/// The application's router.
-pub fn router(state: AppState) -> Router {
+/// Every route of the server with its access rule: the single table the router is built
+/// from, and that the permission-matrix test walks.
+pub fn routes() -> Vec<Route> {
+    use Access::{Authenticated, Permission as Needs, Public};
+    use Method as M;
+    use api::access as acc;
     use api::inventory as inv;
-    let limit = state.settings.max_upload_bytes;
-    Router::new()
-        .route("/api/v1/openapi.json", get(openapi::serve))
-        .route(
+    vec![
+        route(M::GET, "/api/v1/openapi.json", Public, get(openapi::serve)),
+        // Access control.
+        route(M::POST, "/api/v1/auth/login", Public, post(acc::login)),
+        route(
+            M::POST,
+            "/api/v1/auth/logout",
+            Authenticated,
+            post(acc::logout),
+        ),
+        route(M::GET, "/api/v1/auth/me", Authenticated, get(acc::me)),
+        route(
+            M::GET,
+            "/api/v1/tokens",
+            Authenticated,
+            get(acc::list_tokens),
+        ),
+        route(
+            M::POST,
+            "/api/v1/tokens",
+            Authenticated,
+            post(acc::create_token),
+        ),
+        route(
+            M::DELETE,
+            "/api/v1/tokens/{id}",
+            Authenticated,
+            delete(acc::revoke_token),
+        ),
+        route(
+            M::GET,
+            "/api/v1/accounts",
+            Needs(Permission::AccountManage),
+            get(acc::list_accounts),
+        ),
+        route(
+            M::POST,
+            "/api/v1/accounts",
+            Needs(Permission::AccountManage),
+            post(acc::create_account),
+        ),
+        route(
+            M::PATCH,
+            "/api/v1/accounts/{login}",
+            Needs(Permission::AccountManage),
+            patch(acc::update_account),
+        ),
+        route(
+            M::GET,
+            "/api/v1/accounts/{login}/trainings",
+            Needs(Permission::AccountManage),
+            get(acc::list_trainings),
+        ),
+        route(
+            M::POST,
+            "/api/v1/accounts/{login}/trainings",
+            Needs(Permission::AccountManage),
+            post(acc::add_training),
+        ),
+        route(
+            M::GET,
+            "/api/v1/audit",
+            Needs(Permission::AuditRead),
+            get(acc::list_audit),
+        ),
+        route(
+            M::GET,
+            "/api/v1/audit/verify",
+            Needs(Permission::AuditRead),
+            get(acc::verify_audit),
+        ),
+        route(
+            M::GET,
+            "/api/v1/alerts",
+            Needs(Permission::AuditRead),
+            get(acc::list_alerts),
+        ),
+        // Inventory.
+        route(
+            M::GET,
             "/api/v1/products",
-            get(inv::list_products).post(inv::create_product),
-        )
-        .route("/api/v1/products/{product}", get(inv::get_product))
-        .route(
+            Needs(Permission::InventoryRead),
+            get(inv::list_products),
+        ),
+        route(
+            M::POST,
+            "/api/v1/products",
+            Needs(Permission::InventoryWrite),
+            post(inv::create_product),
+        ),
+        route(
+            M::GET,
+            "/api/v1/products/{product}",
+            Needs(Permission::InventoryRead),
+            get(inv::get_product),
+        ),
+        route(
+            M::GET,
             "/api/v1/products/{product}/releases",
-            get(inv::list_product_releases).post(inv::create_release),
-        )
-        .route("/api/v1/releases", get(inv::list_releases))
-        .route("/api/v1/releases/{id}", get(inv::get_release))
-        .route(
+            Needs(Permission::InventoryRead),
+            get(inv::list_product_releases),
+        ),
+        route(
+            M::POST,
+            "/api/v1/products/{product}/releases",
+            Needs(Permission::InventoryWrite),
+            post(inv::create_release),
+        ),
+        route(
+            M::GET,
+            "/api/v1/releases",
+            Needs(Permission::InventoryRead),
+            get(inv::list_releases),
+        ),
+        route(
+            M::GET,
+            "/api/v1/releases/{id}",
+            Needs(Permission::InventoryRead),
+            get(inv::get_release),
+        ),
+        route(
+            M::GET,
             "/api/v1/releases/{id}/components",
+            Needs(Permission::InventoryRead),
             get(inv::release_components),
-        )
-        .route("/api/v1/releases/{id}/sbom", get(inv::release_sbom))
-        .route("/api/v1/releases/{id}/quality", get(inv::release_quality))
-        .route("/api/v1/releases/{id}/warnings", get(inv::release_warnings))
-        .route("/api/v1/releases/{id}/diff", get(inv::release_diff))
-        .layer(DefaultBodyLimit::max(limit))
-        .with_state(state)
+        ),
+        route(
+            M::GET,
+            "/api/v1/releases/{id}/sbom",
+            Needs(Permission::InventoryRead),
+            get(inv::release_sbom),
+        ),
+        route(
+            M::GET,
+            "/api/v1/releases/{id}/quality",
+            Needs(Permission::InventoryRead),
+            get(inv::release_quality),
+        ),
+        route(
+            M::GET,
+            "/api/v1/releases/{id}/warnings",
+            Needs(Permission::InventoryRead),
+            get(inv::release_warnings),
+        ),
+        route(
+            M::GET,
+            "/api/v1/releases/{id}/diff",
+            Needs(Permission::InventoryRead),
+            get(inv::release_diff),
+        ),
+    ]
 }
 
-/// Serves the router on an address until `shutdown` resolves, then finishes the requests in
+/// The application's router, built from [`routes`]: each route runs behind the
+/// authorization middleware with its own access rule.
+pub fn router(state: AppState) -> Router {
+    let limit = state.settings.max_upload_bytes;
+    let mut router = Router::new();
+    for route in routes() {
+        let guard =
+            axum::middleware::from_fn_with_state((state.clone(), route.access), auth::authorize);
+        router = router.route(route.path, route.handler.route_layer(guard));
+    }
+    router.layer(DefaultBodyLimit::max(limit)).with_state(state)
+}
+
+/// Serves the router on a listener until `shutdown` resolves, then finishes the requests in
 /// flight.
 pub async fn serve(
     router: Router,

@@ -4,7 +4,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::api::inventory;
+use crate::api::{access, inventory};
 use crate::dto;
 
 /// The API description.
@@ -16,6 +16,20 @@ use crate::dto;
         license(name = "Apache-2.0")
     ),
     paths(
+        access::login,
+        access::logout,
+        access::me,
+        access::list_tokens,
+        access::create_token,
+        access::revoke_token,
+        access::list_accounts,
+        access::create_account,
+        access::update_account,
+        access::list_trainings,
+        access::add_training,
+        access::list_audit,
+        access::verify_audit,
+        access::list_alerts,
         inventory::list_products,
         inventory::create_product,
         inventory::get_product,
@@ -47,10 +61,51 @@ use crate::dto;
         dto::ComponentPageDto,
         dto::ErrorDto,
         dto::ErrorBodyDto,
+        dto::LoginDto,
+        dto::MeDto,
+        dto::AccountDto,
+        dto::NewAccountDto,
+        dto::AccountChangeDto,
+        dto::TrainingDto,
+        dto::NewTokenDto,
+        dto::TokenDto,
+        dto::AuditEventDto,
+        dto::AuditVerificationDto,
+        dto::AlertDto,
+        dto::SignatureDto,
+        dto::SignDto,
     )),
-    tags((name = "inventory", description = "Products, releases, SBOMs and components"))
+    modifiers(&Security),
+    security(("session" = []), ("token" = [])),
+    tags(
+        (name = "inventory", description = "Products, releases, SBOMs and components"),
+        (name = "access", description = "Login, sessions, API tokens, accounts and trainings"),
+        (name = "audit", description = "The tamper-evident audit trail and security alerts")
+    )
 )]
 pub struct ApiDoc;
+
+/// Declares the two ways to authenticate: the session cookie and a bearer API token.
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::auth::SESSION_COOKIE,
+            ))),
+        );
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
 
 /// The document as pretty JSON, as committed.
 pub fn document() -> String {

@@ -143,6 +143,7 @@ pub async fn init(
             password_hash: &password_hash,
             roles: ADMINISTRATOR,
             local_admin: true,
+            organisation: None,
         },
     )
     .await?;
@@ -176,4 +177,251 @@ pub async fn local_actor(workspace: &Workspace) -> Result<Actor, ServiceError> {
             location: workspace.location().to_string(),
         }),
     }
+}
+
+/// A new account.
+#[derive(Debug, Clone)]
+pub struct NewAccountRequest {
+    /// The login name.
+    pub login: String,
+    /// The printed name shown in signatures.
+    pub display_name: String,
+    /// The initial password.
+    pub password: Password,
+    /// Its roles.
+    pub roles: Vec<aftercare_model::Role>,
+    /// The customer organisation (required for, and only for, the customer role).
+    pub organisation: Option<String>,
+}
+
+fn check_organisation(
+    roles: &[aftercare_model::Role],
+    organisation: Option<&str>,
+) -> Result<(), ServiceError> {
+    let customer = roles.contains(&aftercare_model::Role::Customer);
+    match (
+        customer,
+        organisation.map(str::trim).filter(|o| !o.is_empty()),
+    ) {
+        (true, None) => Err(ServiceError::invalid(
+            "organisation",
+            "a customer account belongs to an organisation: give one",
+        )),
+        (true, Some(_)) if roles.len() > 1 => Err(ServiceError::invalid(
+            "roles",
+            "the customer role cannot be combined with internal roles",
+        )),
+        (false, Some(_)) => Err(ServiceError::invalid(
+            "organisation",
+            "only customer accounts belong to an organisation",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Creates an account (administrators).
+pub async fn create(
+    workspace: &Workspace,
+    context: &Context,
+    principal: &crate::auth::Principal,
+    request: &NewAccountRequest,
+) -> Result<AccountRow, ServiceError> {
+    principal.require(aftercare_model::Permission::AccountManage)?;
+    check_login(&request.login)?;
+    check_password(&request.password)?;
+    if request.display_name.trim().is_empty() {
+        return Err(ServiceError::invalid("display name", "cannot be empty"));
+    }
+    if request.roles.is_empty() {
+        return Err(ServiceError::invalid("roles", "give at least one role"));
+    }
+    check_organisation(&request.roles, request.organisation.as_deref())?;
+    let password_hash = hash_password(&request.password).await?;
+    let roles = aftercare_model::access::format_roles(&request.roles);
+    let mut tx = workspace.store().begin().await?;
+    let created = match account::insert(
+        &mut tx,
+        &NewAccount {
+            login: &request.login,
+            display_name: request.display_name.trim(),
+            password_hash: &password_hash,
+            roles: &roles,
+            local_admin: false,
+            organisation: request.organisation.as_deref().map(str::trim),
+        },
+    )
+    .await
+    {
+        Ok(created) => created,
+        Err(error) if error.is_unique_violation() => {
+            return Err(ServiceError::AlreadyExists {
+                entity: "account",
+                key: request.login.clone(),
+            });
+        }
+        Err(error) => return Err(error.into()),
+    };
+    audit::record(
+        &mut tx,
+        context,
+        Change {
+            action: "account.create",
+            entity_type: "account",
+            entity_id: Some(created.id.to_string()),
+            old_value: None,
+            new_value: Some(account_json(&created)),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// The audit view of an account (never its password hash).
+fn account_json(account: &AccountRow) -> serde_json::Value {
+    serde_json::json!({
+        "login": account.login,
+        "display_name": account.display_name,
+        "roles": account.roles,
+        "disabled": account.disabled,
+        "organisation": account.organisation,
+    })
+}
+
+/// Every account (administrators).
+pub async fn list(
+    workspace: &Workspace,
+    principal: &crate::auth::Principal,
+) -> Result<Vec<AccountRow>, ServiceError> {
+    principal.require(aftercare_model::Permission::AccountManage)?;
+    Ok(account::list(workspace.store().pool()).await?)
+}
+
+/// An account by login.
+pub async fn by_login(workspace: &Workspace, login: &str) -> Result<AccountRow, ServiceError> {
+    account::by_login(workspace.store().pool(), login)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound {
+            entity: "account",
+            key: login.to_string(),
+        })
+}
+
+/// Changes an account's roles, disabled flag or organisation (administrators). Disabling
+/// closes its sessions. The local administrator cannot lose the administrator role or be
+/// disabled: a workspace always keeps one way in.
+pub async fn update(
+    workspace: &Workspace,
+    context: &Context,
+    principal: &crate::auth::Principal,
+    login: &str,
+    roles: Option<Vec<aftercare_model::Role>>,
+    disabled: Option<bool>,
+    organisation: Option<Option<String>>,
+) -> Result<AccountRow, ServiceError> {
+    principal.require(aftercare_model::Permission::AccountManage)?;
+    let current = by_login(workspace, login).await?;
+    let current_roles = aftercare_model::access::parse_roles(&current.roles)
+        .map_err(|e| ServiceError::invalid("roles", e.to_string()))?;
+    let roles = roles.unwrap_or(current_roles);
+    let disabled = disabled.unwrap_or(current.disabled);
+    let organisation = organisation.unwrap_or_else(|| current.organisation.clone());
+    if roles.is_empty() {
+        return Err(ServiceError::invalid("roles", "give at least one role"));
+    }
+    check_organisation(&roles, organisation.as_deref())?;
+    if current.local_admin && (disabled || !roles.contains(&aftercare_model::Role::Administrator)) {
+        return Err(ServiceError::invalid(
+            "account",
+            "the local administrator keeps the administrator role and cannot be disabled",
+        ));
+    }
+    let mut tx = workspace.store().begin().await?;
+    account::update(
+        &mut tx,
+        current.id,
+        &aftercare_model::access::format_roles(&roles),
+        disabled,
+        organisation.as_deref(),
+    )
+    .await?;
+    if disabled && !current.disabled {
+        aftercare_store::session::revoke_account_sessions(
+            &mut tx,
+            current.id,
+            &aftercare_store::now_text(),
+        )
+        .await?;
+    }
+    let updated = account::by_id(tx.conn(), current.id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound {
+            entity: "account",
+            key: login.to_string(),
+        })?;
+    audit::record(
+        &mut tx,
+        context,
+        Change {
+            action: "account.update",
+            entity_type: "account",
+            entity_id: Some(current.id.to_string()),
+            old_value: Some(account_json(&current)),
+            new_value: Some(account_json(&updated)),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Records a completed training of an account (administrators).
+pub async fn add_training(
+    workspace: &Workspace,
+    context: &Context,
+    principal: &crate::auth::Principal,
+    login: &str,
+    topic: &str,
+    completed_on: jiff::civil::Date,
+    expires_on: Option<jiff::civil::Date>,
+) -> Result<aftercare_store::signature::TrainingRow, ServiceError> {
+    principal.require(aftercare_model::Permission::AccountManage)?;
+    let account = by_login(workspace, login).await?;
+    let topic = topic.trim();
+    if topic.is_empty() {
+        return Err(ServiceError::invalid("training topic", "cannot be empty"));
+    }
+    if expires_on.is_some_and(|end| end < completed_on) {
+        return Err(ServiceError::invalid(
+            "training expiry",
+            "a training cannot expire before it was completed",
+        ));
+    }
+    let mut tx = workspace.store().begin().await?;
+    let training = aftercare_store::signature::insert_training(
+        &mut tx,
+        account.id,
+        topic,
+        &completed_on.to_string(),
+        expires_on.map(|d| d.to_string()).as_deref(),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        context,
+        Change {
+            action: "account.training.add",
+            entity_type: "account",
+            entity_id: Some(account.id.to_string()),
+            old_value: None,
+            new_value: Some(serde_json::json!({
+                "topic": training.topic,
+                "completed_on": training.completed_on,
+                "expires_on": training.expires_on,
+            })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(training)
 }

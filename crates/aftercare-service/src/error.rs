@@ -47,6 +47,33 @@ pub enum ServiceError {
         #[source]
         source: std::io::Error,
     },
+    /// No valid credentials: wrong login or password, an unknown, expired or revoked
+    /// session or token, a disabled account.
+    #[error("not authenticated: {reason}")]
+    Unauthenticated {
+        /// Why, in words safe to show to the caller.
+        reason: &'static str,
+    },
+    /// Too many failed logins: the account is locked until the given time.
+    #[error("too many failed logins: the account is locked until {until}")]
+    LockedOut {
+        /// When logins are accepted again (RFC 3339, UTC).
+        until: String,
+        /// Seconds from now until then.
+        retry_after_seconds: i64,
+    },
+    /// The principal lacks a permission.
+    #[error("permission {permission} is required")]
+    Forbidden {
+        /// The missing permission.
+        permission: aftercare_model::Permission,
+    },
+    /// A signature was refused.
+    #[error("signature refused: {reason}")]
+    SignatureRefused {
+        /// Why, in words the signer can act on.
+        reason: String,
+    },
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),

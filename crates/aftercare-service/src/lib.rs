@@ -9,7 +9,9 @@ mod error;
 
 pub mod account;
 pub mod audit;
+pub mod auth;
 pub mod inventory;
+pub mod signature;
 pub mod workspace;
 
 pub use error::ServiceError;

@@ -18,6 +18,8 @@ pub mod document;
 pub mod product;
 pub mod release;
 pub mod sbom;
+pub mod session;
+pub mod signature;
 #[cfg(feature = "testing")]
 pub mod testing;
 

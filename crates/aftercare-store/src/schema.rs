@@ -18,10 +18,11 @@ struct Migration {
     postgres: &'static [&'static str],
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "inventory, accounts and audit trail",
-    shared: r#"
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "inventory, accounts and audit trail",
+        shared: r#"
 CREATE TABLE accounts (
     id {id},
     login TEXT NOT NULL UNIQUE,
@@ -136,21 +137,90 @@ CREATE TABLE audit_head (
 );
 INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
 "#,
-    sqlite: &[
-        "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events \
+        sqlite: &[
+            "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events \
          BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END",
-        "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events \
+            "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events \
          BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END",
-    ],
-    postgres: &[
-        "CREATE FUNCTION aftercare_refuse_change() RETURNS trigger LANGUAGE plpgsql AS \
+        ],
+        postgres: &[
+            "CREATE FUNCTION aftercare_refuse_change() RETURNS trigger LANGUAGE plpgsql AS \
          $$ BEGIN RAISE EXCEPTION 'audit events are append-only'; END $$",
-        "CREATE TRIGGER audit_events_no_update BEFORE UPDATE OR DELETE ON audit_events \
+            "CREATE TRIGGER audit_events_no_update BEFORE UPDATE OR DELETE ON audit_events \
          FOR EACH ROW EXECUTE FUNCTION aftercare_refuse_change()",
-        "CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events \
+            "CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events \
          FOR EACH STATEMENT EXECUTE FUNCTION aftercare_refuse_change()",
-    ],
-}];
+        ],
+    },
+    Migration {
+        version: 2,
+        name: "access control: sessions, API tokens, trainings, signatures, settings, alerts",
+        shared: r#"
+ALTER TABLE accounts ADD COLUMN failed_logins BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN locked_until TEXT;
+ALTER TABLE accounts ADD COLUMN failed_signatures BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN organisation TEXT;
+CREATE TABLE sessions (
+    id {id},
+    token_hash TEXT NOT NULL UNIQUE,
+    account_id BIGINT NOT NULL REFERENCES accounts(id),
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    revoked_at TEXT,
+    signed BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE api_tokens (
+    id {id},
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    prefix TEXT NOT NULL,
+    account_id BIGINT NOT NULL REFERENCES accounts(id),
+    roles TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT,
+    revoked_at TEXT,
+    last_used_at TEXT
+);
+CREATE TABLE trainings (
+    id {id},
+    account_id BIGINT NOT NULL REFERENCES accounts(id),
+    topic TEXT NOT NULL,
+    completed_on TEXT NOT NULL,
+    expires_on TEXT,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX trainings_account ON trainings (account_id);
+CREATE TABLE signatures (
+    id {id},
+    entity_type TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    account_id BIGINT NOT NULL REFERENCES accounts(id),
+    login TEXT NOT NULL,
+    printed_name TEXT NOT NULL,
+    meaning TEXT NOT NULL,
+    signed_at TEXT NOT NULL,
+    content_sha256 TEXT NOT NULL,
+    reason TEXT
+);
+CREATE INDEX signatures_entity ON signatures (entity_type, entity_id);
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE security_alerts (
+    id {id},
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    account_id BIGINT,
+    message TEXT NOT NULL
+);
+"#,
+        sqlite: &[],
+        postgres: &[],
+    },
+];
 
 /// The newest schema version this build knows.
 pub(crate) fn latest_version() -> i64 {

@@ -33,6 +33,15 @@ pub enum Command {
     /// Look at the components of a release.
     #[command(subcommand)]
     Component(ComponentCommand),
+    /// Manage accounts, roles and trainings (administrators).
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Create, list and revoke API tokens for automation.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Verify, list and export the tamper-evident audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Serve the REST API (and, later, the web UI) of a workspace.
     Serve(ServeArgs),
     /// Create a demo workspace with a fictional device product line, import it and serve it.
@@ -250,6 +259,180 @@ pub enum ComponentCommand {
     },
 }
 
+/// `aftercare account …`.
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Create an account. The password comes from --password-file, from
+    /// `AFTERCARE_ACCOUNT_PASSWORD`, or is asked for on the terminal.
+    Add {
+        /// The login name.
+        login: String,
+        /// The printed name shown in electronic signatures.
+        #[arg(long)]
+        name: String,
+        /// A role (repeat for several): administrator, security-analyst, reviewer,
+        /// release-engineer, viewer, customer.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// The organisation of a customer account.
+        #[arg(long)]
+        organisation: Option<String>,
+        /// A file holding the password (first line).
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// List accounts.
+    List {
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Change an account's roles, organisation, or disable / enable it.
+    Update {
+        /// The login name.
+        login: String,
+        /// Replace the roles with these (repeat for several).
+        #[arg(long = "role")]
+        roles: Vec<String>,
+        /// Disable the account (its sessions end).
+        #[arg(long, conflicts_with = "enable")]
+        disable: bool,
+        /// Enable the account.
+        #[arg(long)]
+        enable: bool,
+        /// Set the organisation (customer accounts).
+        #[arg(long)]
+        organisation: Option<String>,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Record a completed training (21 CFR 11.10(i)).
+    Training {
+        /// The login name.
+        login: String,
+        /// The topic (for example `part11-esignatures`).
+        #[arg(long)]
+        topic: String,
+        /// When it was completed (YYYY-MM-DD).
+        #[arg(long)]
+        completed: String,
+        /// When it expires (YYYY-MM-DD).
+        #[arg(long)]
+        expires: Option<String>,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+    },
+}
+
+/// `aftercare token …`.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token; its secret is printed once.
+    Create {
+        /// The token's name (what uses it: `ci-pipeline`).
+        #[arg(long)]
+        name: String,
+        /// The account it acts for (default: the local administrator).
+        #[arg(long)]
+        account: Option<String>,
+        /// A role it carries (repeat; default: all of the account's).
+        #[arg(long = "role")]
+        roles: Vec<String>,
+        /// Days until it expires (default: never).
+        #[arg(long)]
+        expires_in_days: Option<i64>,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// List API tokens.
+    List {
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Revoke an API token.
+    Revoke {
+        /// The token's id.
+        id: i64,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+    },
+}
+
+/// The export formats of the audit trail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// One JSON object per line.
+    Jsonl,
+    /// Comma-separated values with a header row.
+    Csv,
+}
+
+/// Which audit events.
+#[derive(Debug, Clone, Args)]
+pub struct AuditFilterArgs {
+    /// Only events at or after this time (RFC 3339, or a date YYYY-MM-DD for its start in
+    /// UTC).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Only events before this time (RFC 3339 or YYYY-MM-DD).
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Only events about this kind of record (`release`, `account`, …).
+    #[arg(long)]
+    pub entity_type: Option<String>,
+    /// Only events about this record (with --entity-type).
+    #[arg(long)]
+    pub entity_id: Option<String>,
+}
+
+/// `aftercare audit …`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the whole hash chain; exit 1 at the first broken link.
+    Verify {
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// List audit events.
+    List {
+        #[command(flatten)]
+        filter: AuditFilterArgs,
+        /// Print at most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Export audit events for a period or a record, as JSON lines or CSV.
+    Export {
+        #[command(flatten)]
+        filter: AuditFilterArgs,
+        /// The export format.
+        #[arg(long = "as", value_enum, default_value_t = ExportFormat::Jsonl)]
+        export_format: ExportFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+    },
+}
+
 /// The server's settings.
 #[derive(Debug, Clone, Args)]
 pub struct ServerArgs {
@@ -259,6 +442,10 @@ pub struct ServerArgs {
     /// The largest accepted upload, in bytes; larger ones get 413.
     #[arg(long, env = "AFTERCARE_MAX_UPLOAD_BYTES", default_value_t = 64 * 1024 * 1024)]
     pub max_upload_bytes: usize,
+    /// Send the session cookie without `Secure` (only for plain HTTP on a host other than
+    /// localhost, in a lab).
+    #[arg(long, env = "AFTERCARE_INSECURE_COOKIES")]
+    pub insecure_cookies: bool,
 }
 
 /// `aftercare serve`.

@@ -12,11 +12,12 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::auth::RequestContext;
 use crate::dto::{
     ComponentDto, ComponentPageDto, DiffDto, ErrorDto, ImportDto, NewProductDto, ProductDto,
     QualityDto, ReleaseDto, WarningDto,
 };
-use crate::{ApiError, AppState, RequestContext};
+use crate::{ApiError, AppState};
 
 /// Lists products.
 #[utoipa::path(get, path = "/api/v1/products", tag = "inventory",

@@ -1,3 +1,4 @@
 //! The `/api/v1` handlers, one module per area of the brief.
 
+pub mod access;
 pub mod inventory;

@@ -3,6 +3,7 @@
 // Test helpers may panic: a failed helper is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod access;
 mod inventory;
 mod openapi;
 
@@ -14,6 +15,66 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
+
+/// An API token for an account with these roles (created by the local administrator).
+pub async fn token_for(
+    workspace: &Workspace,
+    context: &Context,
+    login: &str,
+    roles: &[aftercare_model::Role],
+) -> String {
+    let admin = aftercare_store::account::local_admin(workspace.store().pool())
+        .await
+        .unwrap()
+        .unwrap();
+    let admin = aftercare_service::auth::Principal::local(&admin).unwrap();
+    if aftercare_store::account::by_login(workspace.store().pool(), login)
+        .await
+        .unwrap()
+        .is_none()
+    {
+        let organisation = roles
+            .contains(&aftercare_model::Role::Customer)
+            .then(|| "General Hospital".to_string());
+        account::create(
+            workspace,
+            context,
+            &admin,
+            &account::NewAccountRequest {
+                login: login.into(),
+                display_name: login.into(),
+                password: Password::new(format!("{login}-password-1")),
+                roles: roles.to_vec(),
+                organisation,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let request = aftercare_service::auth::TokenRequest {
+        account_login: Some(login.into()),
+        name: format!("{login}-token"),
+        ..Default::default()
+    };
+    let (secret, _) = aftercare_service::auth::create_token(
+        workspace,
+        context,
+        &admin,
+        &request,
+        jiff::Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    secret.expose().to_string()
+}
+
+/// A GET request with a bearer token.
+pub fn get_as(uri: &str, token: &str) -> Request<Body> {
+    Request::get(uri)
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap()
+}
 
 /// A router over a fresh, initialized workspace on each backend.
 pub async fn apps(settings: Settings) -> Vec<(TestStore, axum::Router, Workspace, Context)> {
@@ -55,9 +116,4 @@ pub async fn send(
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
     let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
     (status, json)
-}
-
-/// A GET request.
-pub fn get(uri: &str) -> Request<Body> {
-    Request::get(uri).body(Body::empty()).unwrap()
 }

@@ -4,7 +4,10 @@
 // Test helpers may panic: a failed helper is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod access;
+mod audit_chain;
 mod inventory;
+mod signature;
 
 use aftercare_service::account::{self, Password};
 use aftercare_service::{Context, Workspace, WorkspaceLocation};
@@ -39,4 +42,38 @@ pub fn shared_member(zip: &str, name: &str) -> Vec<u8> {
         .find(|entry| entry.name == name)
         .unwrap_or_else(|| panic!("{zip} has no member {name}"))
         .bytes
+}
+
+/// Creates an account with roles, returns it.
+pub async fn person(
+    workspace: &Workspace,
+    context: &Context,
+    login: &str,
+    name: &str,
+    roles: &[aftercare_model::Role],
+) -> aftercare_store::account::AccountRow {
+    let admin = aftercare_store::account::local_admin(workspace.store().pool())
+        .await
+        .unwrap()
+        .unwrap();
+    let principal = aftercare_service::auth::Principal::local(&admin).unwrap();
+    account::create(
+        workspace,
+        context,
+        &principal,
+        &account::NewAccountRequest {
+            login: login.into(),
+            display_name: name.into(),
+            password: Password::new(format!("{login}-password-1")),
+            roles: roles.to_vec(),
+            organisation: None,
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// The time used by tests that inject it: 2026-03-02T10:00:00Z.
+pub fn t0() -> jiff::Timestamp {
+    "2026-03-02T10:00:00Z".parse().unwrap()
 }

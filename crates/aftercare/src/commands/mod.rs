@@ -1,5 +1,6 @@
 //! The commands, one module per noun.
 
+mod access;
 mod component;
 mod demo;
 mod init;
@@ -22,6 +23,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Product(command) => product::run(command).await,
         Command::Release(command) => release::run(command).await,
         Command::Component(command) => component::run(command).await,
+        Command::Account(command) => access::account(command).await,
+        Command::Token(command) => access::token(command).await,
+        Command::Audit(command) => access::audit(command).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Demo(args) => demo::run(args).await,
     }
@@ -33,6 +37,19 @@ pub(crate) fn location(args: &WorkspaceArgs) -> WorkspaceLocation {
         Some(url) => WorkspaceLocation::Database(url.clone()),
         None => WorkspaceLocation::Directory(args.workspace.clone()),
     }
+}
+
+/// Opens an initialized workspace as its local administrator: whoever can open the
+/// workspace may administer it, and local commands record that administrator as the actor.
+pub(crate) async fn open_as_admin(
+    args: &WorkspaceArgs,
+) -> anyhow::Result<(Workspace, Context, aftercare_service::auth::Principal)> {
+    let (workspace, context) = open(args).await?;
+    let admin = aftercare_store::account::local_admin(workspace.store().pool())
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the workspace has no local administrator"))?;
+    let principal = aftercare_service::auth::Principal::local(&admin)?;
+    Ok((workspace, context, principal))
 }
 
 /// Opens an initialized workspace and the local administrator's context: local commands run

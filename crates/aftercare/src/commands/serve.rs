@@ -27,6 +27,7 @@ pub(crate) async fn serve(
         workspace,
         settings: Settings {
             max_upload_bytes: server.max_upload_bytes,
+            secure_cookies: !server.insecure_cookies,
         },
     };
     eprintln!("aftercare is serving http://{address}/ (REST API under /api/v1; Ctrl-C stops)");
