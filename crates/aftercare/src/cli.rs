@@ -22,6 +22,13 @@ pub enum Command {
     /// Read, check and compare SBOM files (no workspace needed).
     #[command(subcommand)]
     Sbom(SbomCommand),
+    /// Score a CVSS vector (v2, v3.0, v3.1, v4.0): base, temporal or threat, environmental.
+    Cvss {
+        /// The vector (`CVSS:3.1/AV:N/AC:L/…`, `CVSS:4.0/…`, or a bare v2 vector).
+        vector: String,
+        #[command(flatten)]
+        format: FormatArg,
+    },
     /// Create a workspace and its first administrator.
     Init(InitArgs),
     /// Register and look at products (device models).

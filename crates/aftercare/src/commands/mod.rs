@@ -2,6 +2,7 @@
 
 mod access;
 mod component;
+mod cvss;
 mod demo;
 mod init;
 mod product;
@@ -19,6 +20,7 @@ use crate::cli::{Cli, Command, WorkspaceArgs};
 pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Sbom(command) => sbom::run(command).await,
+        Command::Cvss { vector, format } => cvss::run(&vector, format.format),
         Command::Init(args) => init::run(args).await,
         Command::Product(command) => product::run(command).await,
         Command::Release(command) => release::run(command).await,

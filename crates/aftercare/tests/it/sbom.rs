@@ -132,3 +132,36 @@ fn diff_reports_upgrades_between_two_real_sboms() {
         "{upgraded:?}"
     );
 }
+
+/// `aftercare cvss` on the worked examples of the specifications (their published scores).
+#[test]
+fn cvss_scores_the_specification_examples() {
+    let dir = tempfile::tempdir().unwrap();
+    let check = |vector: &str, base: f64, severity: &str| {
+        let output = aftercare(dir.path(), &["cvss", vector, "--format", "json"]);
+        assert!(output.status.success(), "{}", describe(&output));
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(json["base_score"].as_f64(), Some(base), "{vector}");
+        assert_eq!(json["severity"], severity, "{vector}");
+        json
+    };
+    // Log4Shell (CVE-2021-44228), NVD: 10.0 critical.
+    check(
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H",
+        10.0,
+        "critical",
+    );
+    // CVSS v4.0: network, no privileges, high impact to the vulnerable system only — 9.3 in
+    // FIRST's calculator.
+    let v4 = check(
+        "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+        9.3,
+        "critical",
+    );
+    assert_eq!(v4["version"], "4.0");
+    // CVSS v2 guide, CVE-2002-0392: base 7.8.
+    let v2 = check("AV:N/AC:L/Au:N/C:N/I:N/A:C", 7.8, "high");
+    assert_eq!(v2["version"], "2.0");
+    let bad = aftercare(dir.path(), &["cvss", "CVSS:3.1/AV:X"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", describe(&bad));
+}
