@@ -1,6 +1,6 @@
 //! Times parsing and comparison per scheme on real version strings.
 //!
-//! Run with `cargo run --release -p aftercare-version --example bench`. Inputs are every
+//! Run with `cargo run --release -p aftercare-version --example version_bench`. Inputs are every
 //! version string of the shared OSV data (versions lists and range events) of the
 //! ecosystems that have data, and a fixed list of real versions for the others. Prints
 //! nanoseconds per parse, per comparison, and per range evaluation.

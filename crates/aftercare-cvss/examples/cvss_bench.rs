@@ -1,5 +1,5 @@
 //! Parse-and-score throughput per CVSS version, without a benchmark framework:
-//! `cargo run --release -p aftercare-cvss --example bench`.
+//! `cargo run --release -p aftercare-cvss --example cvss_bench`.
 //!
 //! The vectors are those of `tests/data/vectors.tsv` (random base, temporal or threat and
 //! environmental metrics). One operation parses a vector and computes every score it has;

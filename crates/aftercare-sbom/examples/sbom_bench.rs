@@ -2,7 +2,7 @@
 //! machine).
 //!
 //! ```text
-//! cargo run --release -p aftercare-sbom --example bench
+//! cargo run --release -p aftercare-sbom --example sbom_bench
 //! ```
 //!
 //! Generates CycloneDX 1.6 JSON SBOMs of 10,000 and 50,000 realistic components (purls of
