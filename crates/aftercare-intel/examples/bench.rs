@@ -104,6 +104,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "|------------------------------------------|------------------|-------------|--------------------------|-------------|--------------------------|"
     );
+    // The floor: decompressing the members without reading them.
+    let (time, members) = best(3, || {
+        let mut members = 0usize;
+        let mut buffer = Vec::new();
+        for (_, bytes) in &bytes {
+            let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))?;
+            for index in 0..archive.len() {
+                let mut member = archive.by_index(index)?;
+                buffer.clear();
+                std::io::Read::read_to_end(&mut member, &mut buffer)?;
+                members += 1;
+            }
+        }
+        Ok::<usize, Box<dyn std::error::Error>>(members)
+    });
+    row("unzip only (the floor)", members?, "members", time);
     // What a sync does: visit each document, hand its records on, drop them.
     let (time, count) = best(3, || {
         let mut count = 0usize;
