@@ -898,3 +898,248 @@ pub struct SignDto {
     #[serde(default)]
     pub reason: Option<String>,
 }
+
+/// The policy in force.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PolicyDto {
+    /// The workspace revision (absent before any was stored: the built-in default).
+    pub revision: Option<i64>,
+    /// The policy's id.
+    pub id: String,
+    /// The policy's version.
+    pub version: String,
+    /// The canonical digest recorded with every clock it drives.
+    pub digest: String,
+    /// The IANA time zone deadlines are counted in.
+    pub time_zone: String,
+    /// When the revision was stored, and by whom.
+    pub created_at: Option<String>,
+    /// Who stored it.
+    pub created_by: Option<String>,
+    /// Why.
+    pub reason: Option<String>,
+    /// The TOML text.
+    pub source: String,
+}
+
+/// A policy change: the new TOML, why, and the signature.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PolicyChangeDto {
+    /// The new policy (TOML).
+    pub source: String,
+    /// Why it changes.
+    pub reason: String,
+    /// The electronic signature (required by default).
+    #[serde(default)]
+    pub signature: Option<SignDto>,
+}
+
+/// A regulatory clock.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ClockDto {
+    /// The id.
+    pub id: i64,
+    /// The case it belongs to.
+    pub case_id: i64,
+    /// The product.
+    pub product: String,
+    /// The vulnerability.
+    pub vulnerability: String,
+    /// What it is for (`customer_communication`, `remediation`, `report_806`, …).
+    pub kind: String,
+    /// The report, MDR or incident number.
+    pub reference: Option<String>,
+    /// `open`, `met`, `missed` or `waived`.
+    pub state: String,
+    /// What day 0 is (`awareness`, `correction_start`, `provisional`, `event`).
+    pub basis: String,
+    /// Day 0.
+    pub start: String,
+    /// N.
+    pub days: u32,
+    /// `calendar` or `working`.
+    pub day_kind: String,
+    /// Day N.
+    pub deadline_day: String,
+    /// The instant the deadline ends (23:59:59 of day N in the policy's time zone), UTC.
+    pub deadline_end: String,
+    /// The time zone.
+    pub time_zone: String,
+    /// When it was satisfied, if it was.
+    pub satisfied_at: Option<String>,
+    /// The waiver's rationale, if waived.
+    pub waiver: Option<String>,
+    /// Why it was opened, when not obvious.
+    pub note: Option<String>,
+    /// The regulation or guidance it comes from.
+    pub source: String,
+    /// The digest of the policy that computed it.
+    pub policy_digest: String,
+}
+
+impl ClockDto {
+    /// The wire form of a clock.
+    pub fn new(
+        id: i64,
+        case_id: i64,
+        product: &str,
+        vulnerability: &str,
+        clock: &aftercare_risk::Clock,
+    ) -> ClockDto {
+        let stamp = |t: jiff::Timestamp| aftercare_store::timestamp_text(t);
+        ClockDto {
+            id,
+            case_id,
+            product: product.to_string(),
+            vulnerability: vulnerability.to_string(),
+            kind: clock.kind().as_str().to_string(),
+            reference: clock.reference().map(str::to_string),
+            state: clock.state().as_str().to_string(),
+            basis: clock.basis().as_str().to_string(),
+            start: clock.start().to_string(),
+            days: clock.days(),
+            day_kind: clock.day_kind().as_str().to_string(),
+            deadline_day: clock.deadline().day.to_string(),
+            deadline_end: stamp(clock.deadline().end),
+            time_zone: clock.time_zone().iana_name().unwrap_or("UTC").to_string(),
+            satisfied_at: clock.satisfied_at().map(stamp),
+            waiver: clock.waiver().map(|w| w.rationale.clone()),
+            note: clock.note().map(str::to_string),
+            source: clock.source().to_string(),
+            policy_digest: clock.policy_digest().to_hex(),
+        }
+    }
+}
+
+/// An event applied to a case.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CaseEventDto {
+    /// When it happened.
+    pub at: String,
+    /// Its kind.
+    pub kind: String,
+    /// Its details (JSON text).
+    pub detail: String,
+    /// Who recorded it.
+    pub actor: String,
+}
+
+/// A regulatory case: one (product, vulnerability), its awareness date, determination and
+/// clocks.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CaseDto {
+    /// The id.
+    pub id: i64,
+    /// The product.
+    pub product: String,
+    /// The vulnerability.
+    pub vulnerability: String,
+    /// The awareness date (day 0 of the clocks that run from it).
+    pub awareness_date: Option<String>,
+    /// Where the awareness date comes from.
+    pub awareness_basis: Option<String>,
+    /// `controlled` or `uncontrolled`, once determined.
+    pub risk: Option<String>,
+    /// The recorded start of the correction.
+    pub correction_started: Option<String>,
+    /// The clocks.
+    pub clocks: Vec<ClockDto>,
+    /// The events, in the order they were applied.
+    pub events: Vec<CaseEventDto>,
+}
+
+impl CaseDto {
+    /// The wire form of a case.
+    pub fn new(
+        view: &aftercare_service::case::CaseView,
+        events: &[aftercare_store::case::CaseEventRow],
+    ) -> CaseDto {
+        let awareness = view.case.awareness();
+        CaseDto {
+            id: view.row.id,
+            product: view.product.clone(),
+            vulnerability: view.row.vulnerability.clone(),
+            awareness_date: awareness.map(|a| a.date.to_string()),
+            awareness_basis: awareness.map(|a| match &a.basis {
+                aftercare_risk::AwarenessBasis::FirstMatch => "first_match".to_string(),
+                aftercare_risk::AwarenessBasis::ReportReceived => "report_received".to_string(),
+                aftercare_risk::AwarenessBasis::AdvisoryReceived => "advisory_received".to_string(),
+                aftercare_risk::AwarenessBasis::Analyst { reason } => format!("analyst: {reason}"),
+            }),
+            risk: view.case.risk().map(|r| r.as_str().to_string()),
+            correction_started: view.case.correction_started().map(|d| d.to_string()),
+            clocks: view
+                .case
+                .clocks()
+                .iter()
+                .zip(&view.clock_ids)
+                .map(|(clock, id)| {
+                    ClockDto::new(
+                        *id,
+                        view.row.id,
+                        &view.product,
+                        &view.row.vulnerability,
+                        clock,
+                    )
+                })
+                .collect(),
+            events: events
+                .iter()
+                .map(|e| CaseEventDto {
+                    at: e.at.clone(),
+                    kind: e.kind.clone(),
+                    detail: e.detail.clone(),
+                    actor: e.actor.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// An event to record on the case of (product, vulnerability).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NewCaseEventDto {
+    /// The product (name or id).
+    pub product: String,
+    /// The vulnerability (its canonical id).
+    pub vulnerability: String,
+    /// `finding_first_seen`, `advisory_received`, `report_received`, `report_acknowledged`,
+    /// `awareness_date_entered`, `determination_made`, `correction_started`,
+    /// `customer_communication_sent`, `fix_distributed`, `isao_shared`,
+    /// `serious_adverse_event_known`, `report_806_submitted`, `mdr_reportable_event`,
+    /// `mdr_supplemental_information`, `mdr_report_submitted`, `serious_incident`,
+    /// `eu_mdr_report_submitted`.
+    pub kind: String,
+    /// When it happened (RFC 3339; default now).
+    #[serde(default)]
+    pub at: Option<String>,
+    /// A date the event carries (awareness date, correction start, MDR awareness,
+    /// supplemental information received), `YYYY-MM-DD`.
+    #[serde(default)]
+    pub date: Option<String>,
+    /// The report, MDR or incident number.
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// Why (required for an awareness date).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// `controlled` or `uncontrolled` (determination).
+    #[serde(default)]
+    pub risk: Option<String>,
+    /// 803: the five-work-day report applies.
+    #[serde(default)]
+    pub five_day: bool,
+    /// EU MDR: `serious_incident`, `public_health_threat` or `death_or_serious_deterioration`.
+    #[serde(default)]
+    pub category: Option<String>,
+}
+
+/// A waiver of an open clock.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct WaiverDto {
+    /// The written rationale.
+    pub rationale: String,
+    /// The electronic signature (required by default).
+    #[serde(default)]
+    pub signature: Option<SignDto>,
+}

@@ -17,7 +17,7 @@ use aftercare_service::Workspace;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
-use axum::routing::{MethodRouter, delete, get, patch, post};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 
 pub use auth::{Access, Caller, RequestContext};
 pub use error::ApiError;
@@ -83,6 +83,7 @@ pub fn routes() -> Vec<Route> {
     use Method as M;
     use api::access as acc;
     use api::inventory as inv;
+    use api::triage as tri;
     vec![
         route(M::GET, "/api/v1/openapi.json", Public, get(openapi::serve)),
         // Access control.
@@ -232,6 +233,55 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/releases/{id}/diff",
             Needs(Permission::InventoryRead),
             get(inv::release_diff),
+        ),
+        // Policy, cases and clocks.
+        route(
+            M::GET,
+            "/api/v1/policy",
+            Needs(Permission::PolicyRead),
+            get(tri::get_policy),
+        ),
+        route(
+            M::PUT,
+            "/api/v1/policy",
+            Needs(Permission::PolicyWrite),
+            put(tri::change_policy),
+        ),
+        route(
+            M::GET,
+            "/api/v1/policy/revisions",
+            Needs(Permission::PolicyRead),
+            get(tri::policy_revisions),
+        ),
+        route(
+            M::GET,
+            "/api/v1/policy/schema",
+            Needs(Permission::PolicyRead),
+            get(tri::policy_schema),
+        ),
+        route(
+            M::GET,
+            "/api/v1/clocks",
+            Needs(Permission::FindingRead),
+            get(tri::list_clocks),
+        ),
+        route(
+            M::POST,
+            "/api/v1/clocks/{id}/waive",
+            Needs(Permission::ClockWaive),
+            post(tri::waive_clock),
+        ),
+        route(
+            M::GET,
+            "/api/v1/cases/{product}/{vulnerability}",
+            Needs(Permission::FindingRead),
+            get(tri::get_case),
+        ),
+        route(
+            M::POST,
+            "/api/v1/cases/events",
+            Needs(Permission::FindingAssess),
+            post(tri::record_event),
         ),
     ]
 }

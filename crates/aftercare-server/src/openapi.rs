@@ -4,7 +4,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::api::{access, inventory};
+use crate::api::{access, inventory, triage};
 use crate::dto;
 
 /// The API description.
@@ -42,6 +42,14 @@ use crate::dto;
         inventory::release_quality,
         inventory::release_warnings,
         inventory::release_diff,
+        triage::get_policy,
+        triage::change_policy,
+        triage::policy_revisions,
+        triage::policy_schema,
+        triage::list_clocks,
+        triage::waive_clock,
+        triage::get_case,
+        triage::record_event,
     ),
     components(schemas(
         dto::ProductDto,
@@ -74,13 +82,21 @@ use crate::dto;
         dto::AlertDto,
         dto::SignatureDto,
         dto::SignDto,
+        dto::PolicyDto,
+        dto::PolicyChangeDto,
+        dto::ClockDto,
+        dto::CaseDto,
+        dto::CaseEventDto,
+        dto::NewCaseEventDto,
+        dto::WaiverDto,
     )),
     modifiers(&Security),
     security(("session" = []), ("token" = [])),
     tags(
         (name = "inventory", description = "Products, releases, SBOMs and components"),
         (name = "access", description = "Login, sessions, API tokens, accounts and trainings"),
-        (name = "audit", description = "The tamper-evident audit trail and security alerts")
+        (name = "audit", description = "The tamper-evident audit trail and security alerts"),
+        (name = "triage", description = "The policy, regulatory cases and their clocks")
     )
 )]
 pub struct ApiDoc;

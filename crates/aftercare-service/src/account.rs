@@ -165,6 +165,7 @@ pub async fn init(
         },
     )
     .await?;
+    crate::policy::store_builtin(&mut tx, &context).await?;
     tx.commit().await?;
     Ok(created)
 }

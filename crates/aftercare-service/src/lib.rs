@@ -10,7 +10,9 @@ mod error;
 pub mod account;
 pub mod audit;
 pub mod auth;
+pub mod case;
 pub mod inventory;
+pub mod policy;
 pub mod signature;
 pub mod workspace;
 

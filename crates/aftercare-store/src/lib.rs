@@ -14,6 +14,7 @@ mod schema;
 
 pub mod account;
 pub mod audit;
+pub mod case;
 pub mod document;
 pub mod product;
 pub mod release;

@@ -220,6 +220,61 @@ CREATE TABLE security_alerts (
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 3,
+        name: "triage: policy revisions, regulatory cases, clocks and their events",
+        shared: r#"
+CREATE TABLE policies (
+    id {id},
+    revision BIGINT NOT NULL UNIQUE,
+    policy_id TEXT NOT NULL,
+    policy_version TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    source_sha256 TEXT NOT NULL,
+    source TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    reason TEXT
+);
+CREATE TABLE cases (
+    id {id},
+    product_id BIGINT NOT NULL REFERENCES products(id),
+    vulnerability TEXT NOT NULL,
+    record TEXT NOT NULL,
+    awareness_date TEXT,
+    risk TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (product_id, vulnerability)
+);
+CREATE TABLE clocks (
+    id {id},
+    case_id BIGINT NOT NULL REFERENCES cases(id),
+    position BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    reference TEXT,
+    state TEXT NOT NULL,
+    start_day TEXT NOT NULL,
+    deadline_day TEXT NOT NULL,
+    deadline_end TEXT NOT NULL,
+    record TEXT NOT NULL,
+    UNIQUE (case_id, position)
+);
+CREATE INDEX clocks_state_deadline ON clocks (state, deadline_end);
+CREATE TABLE case_events (
+    id {id},
+    case_id BIGINT NOT NULL REFERENCES cases(id),
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX case_events_case ON case_events (case_id);
+"#,
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -49,6 +49,12 @@ pub enum Command {
     /// Verify, list and export the tamper-evident audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Show, check and change the policy that sets risk rules and regulatory deadlines.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Regulatory clocks: what is due, what is overdue, and the events that drive them.
+    #[command(subcommand)]
+    Clock(ClockCommand),
     /// Serve the REST API (and, later, the web UI) of a workspace.
     Serve(ServeArgs),
     /// Create a demo workspace with a fictional device product line, import it and serve it.
@@ -435,6 +441,155 @@ pub enum AuditCommand {
         /// Write to this file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+    },
+}
+
+/// Who signs, and what the signature means. The password comes from
+/// `AFTERCARE_SIGNER_PASSWORD` or is asked for on the terminal; it is never a flag.
+#[derive(Debug, Clone, Args)]
+pub struct SignerArgs {
+    /// The signer's login (default: the workspace's local administrator).
+    #[arg(long, env = "AFTERCARE_SIGNER")]
+    pub signer: Option<String>,
+    /// The meaning of the signature: authorship, review, approval or responsibility.
+    #[arg(long, default_value = "approval")]
+    pub meaning: String,
+}
+
+/// `aftercare policy …`.
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Show the policy in force: revision, id, version, digest, time zone and clock lengths.
+    Show {
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Write the policy in force as TOML (to edit and `set` it).
+    Export {
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+    },
+    /// Validate a policy file against the schema (no workspace needed).
+    Check {
+        /// The policy file (TOML).
+        file: PathBuf,
+    },
+    /// Make a policy file the policy in force, signed by the person who changes it.
+    Set {
+        /// The policy file (TOML).
+        file: PathBuf,
+        /// Why the policy changes.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        signer: SignerArgs,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+    },
+    /// List the policy's revisions.
+    History {
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+}
+
+/// `aftercare clock …`.
+#[derive(Debug, Subcommand)]
+pub enum ClockCommand {
+    /// List clocks, soonest deadline first.
+    List {
+        /// Only open clocks due within this long (`14d`, or a number of days).
+        #[arg(long)]
+        due_within: Option<String>,
+        /// Only open clocks past their deadline.
+        #[arg(long)]
+        overdue: bool,
+        /// Only clocks in this state: open, met, missed, waived.
+        #[arg(long)]
+        state: Option<String>,
+        /// Only clocks of this product.
+        #[arg(long)]
+        product: Option<String>,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Show the case of a product and a vulnerability: awareness, risk, clocks, events.
+    Show {
+        /// The product's name or id.
+        product: String,
+        /// The vulnerability's canonical id.
+        vulnerability: String,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Record an event that drives the clocks of a product and a vulnerability.
+    Event {
+        /// The product's name or id.
+        product: String,
+        /// The vulnerability's canonical id.
+        vulnerability: String,
+        /// The event: customer_communication_sent, fix_distributed, isao_shared,
+        /// correction_started (--date), awareness_date_entered (--date, --reason),
+        /// determination_made (--risk), report_received (--reference), report_acknowledged,
+        /// advisory_received, serious_adverse_event_known, report_806_submitted,
+        /// mdr_reportable_event (--reference, --date, --five-day), mdr_supplemental_information,
+        /// mdr_report_submitted, serious_incident (--reference, --date, --category),
+        /// eu_mdr_report_submitted.
+        kind: String,
+        /// When it happened (RFC 3339; default now).
+        #[arg(long)]
+        at: Option<String>,
+        /// The date the event carries (YYYY-MM-DD).
+        #[arg(long)]
+        date: Option<String>,
+        /// The report, MDR or incident number.
+        #[arg(long)]
+        reference: Option<String>,
+        /// Why (an awareness date needs it).
+        #[arg(long)]
+        reason: Option<String>,
+        /// controlled or uncontrolled (determination_made).
+        #[arg(long)]
+        risk: Option<String>,
+        /// 803: remedial action needed, or FDA asked in writing: the five-work-day report.
+        #[arg(long)]
+        five_day: bool,
+        /// EU MDR: serious_incident, public_health_threat, death_or_serious_deterioration.
+        #[arg(long)]
+        category: Option<String>,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Waive an open clock with a written rationale, signed.
+    Waive {
+        /// The clock's id.
+        id: i64,
+        /// Why the clock does not apply.
+        #[arg(long)]
+        rationale: String,
+        #[command(flatten)]
+        signer: SignerArgs,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+    },
+    /// Let time pass: mark clocks whose deadline ended as missed (the server does this on a
+    /// schedule).
+    Tick {
         #[command(flatten)]
         workspace: WorkspaceArgs,
     },

@@ -13,6 +13,7 @@ fn concrete(path: &str) -> String {
     path.replace("{id}", "999999")
         .replace("{product}", "nothing")
         .replace("{login}", "nobody")
+        .replace("{vulnerability}", "CVE-0000-0000")
 }
 
 fn request(method: &Method, uri: &str, token: Option<&str>) -> Request<Body> {

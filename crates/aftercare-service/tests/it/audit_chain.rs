@@ -62,7 +62,7 @@ async fn an_intact_trail_verifies() {
             "{:?}: {verification:?}",
             test.backend()
         );
-        assert_eq!(verification.events, 6);
+        assert_eq!(verification.events, 7, "init, policy and five products");
     }
 }
 
@@ -112,7 +112,7 @@ async fn removing_the_newest_events_is_caught_by_the_head() {
             .unwrap()
             .broken
             .expect("broken");
-        assert_eq!(broken.seq, 6, "{:?}: the head", test.backend());
+        assert_eq!(broken.seq, 7, "{:?}: the head", test.backend());
         assert!(broken.reason.contains("head"), "{}", broken.reason);
     }
 }

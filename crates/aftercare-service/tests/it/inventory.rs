@@ -210,6 +210,7 @@ async fn every_mutation_leaves_a_chained_audit_event() {
             actions,
             [
                 "workspace.init",
+                "policy.init",
                 "product.create",
                 "release.create",
                 "release.import_sbom"

@@ -6,6 +6,7 @@
 
 mod access;
 mod audit_chain;
+mod case;
 mod inventory;
 mod signature;
 

@@ -9,6 +9,7 @@ mod product;
 mod release;
 mod sbom;
 mod serve;
+mod triage;
 
 use aftercare_service::{Context, Workspace, WorkspaceLocation, account};
 use anyhow::Context as _;
@@ -28,6 +29,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Account(command) => access::account(command).await,
         Command::Token(command) => access::token(command).await,
         Command::Audit(command) => access::audit(command).await,
+        Command::Policy(command) => triage::policy(command).await,
+        Command::Clock(command) => triage::clock(command).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Demo(args) => demo::run(args).await,
     }

@@ -75,7 +75,7 @@ fn accounts_tokens_and_an_audit_trail_that_verifies_and_exports() {
     assert_eq!(verify.status.code(), Some(0), "{}", describe(&verify));
     let verification: serde_json::Value = serde_json::from_slice(&verify.stdout).unwrap();
     assert_eq!(verification["intact"], true);
-    assert_eq!(verification["events"], 3, "init, account, token");
+    assert_eq!(verification["events"], 4, "init, policy, account, token");
 
     let export = aftercare(
         d,
@@ -92,5 +92,5 @@ fn accounts_tokens_and_an_audit_trail_that_verifies_and_exports() {
         lines[2]
     );
     let jsonl = aftercare(d, &["audit", "export", "--since", "2000-01-01"]);
-    assert_eq!(String::from_utf8(jsonl.stdout).unwrap().lines().count(), 3);
+    assert_eq!(String::from_utf8(jsonl.stdout).unwrap().lines().count(), 4);
 }

@@ -8,6 +8,7 @@ mod access;
 mod inventory;
 mod reference;
 mod sbom;
+mod triage;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -1,6 +1,6 @@
 //! Throughput of the readers and the alias merge on the shared real data.
 //!
-//! `cargo run --release -p aftercare-intel --example bench` reads every OSV zip of
+//! `cargo run --release -p aftercare-intel --example intel_bench` reads every OSV zip of
 //! `$AFTERCARE_SHARED_DATA/osv` (default `../shared/data/osv`) into normalized records, merges
 //! their aliases, reads the CISA CSAF zip, and prints a table. Timings are wall-clock on one
 //! thread; each step is run three times and the best run is shown, as wall-clock time and as

@@ -1,0 +1,770 @@
+//! Regulatory cases and their clocks: one case per (product, vulnerability). Events (a first
+//! match, a determination, a customer communication, a correction's start …) go through the
+//! pure state machine of `aftercare-risk` with the policy in force; the resulting case, its
+//! clocks, the event and the audit trail of every change are written in one transaction.
+//! Time is always a parameter.
+
+use aftercare_model::Permission;
+use aftercare_risk::{
+    Awareness, AwarenessBasis, Case, CaseRecord, Clock, ClockKind, ClockRecord, ClockState,
+    DayKind, Event, EventKind, RiskClass, StartBasis, Waiver,
+};
+use aftercare_store::case::{self as stored, CaseRow, ClockFilter, ClockListing, ClockRow};
+use aftercare_store::product;
+use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
+use serde_json::{Value, json};
+
+use crate::audit::{self, Change};
+use crate::auth::{AccessSettings, Principal};
+use crate::signature::{self, SignRequest, Signable};
+use crate::{Context, ServiceError, Workspace, policy};
+
+fn corrupt(entity: &'static str, id: i64, message: impl Into<String>) -> ServiceError {
+    ServiceError::Store(aftercare_store::StoreError::Corrupt {
+        entity,
+        id: id.to_string(),
+        field: "record",
+        message: message.into(),
+    })
+}
+
+fn time(value: Timestamp) -> String {
+    aftercare_store::timestamp_text(value)
+}
+
+fn opt_time(value: Option<Timestamp>) -> Value {
+    value.map_or(Value::Null, |t| Value::String(time(t)))
+}
+
+fn clock_json(record: &ClockRecord) -> Value {
+    json!({
+        "kind": record.kind.as_str(),
+        "reference": record.reference,
+        "basis": record.basis.as_str(),
+        "start": record.start.to_string(),
+        "days": record.days,
+        "day_kind": record.day_kind.as_str(),
+        "deadline_day": record.deadline_day.to_string(),
+        "deadline_end": time(record.deadline_end),
+        "time_zone": record.time_zone,
+        "state": record.state.as_str(),
+        "satisfied_at": opt_time(record.satisfied_at),
+        "waiver": record.waiver.as_ref().map(|w| json!({"rationale": w.rationale, "at": time(w.at)})),
+        "opened_at": time(record.opened_at),
+        "note": record.note,
+        "source": record.source,
+        "policy_digest": record.policy_digest.to_hex(),
+    })
+}
+
+/// Reads the JSON a clock was stored as.
+fn clock_from_json(value: &Value, id: i64) -> Result<ClockRecord, ServiceError> {
+    let text = |key: &str| {
+        value
+            .get(key)
+            .and_then(Value::as_str)
+            .ok_or_else(|| corrupt("clock", id, format!("missing {key}")))
+    };
+    let optional = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_string);
+    let instant = |raw: &str| {
+        raw.parse::<Timestamp>()
+            .map_err(|e| corrupt("clock", id, e.to_string()))
+    };
+    let date = |raw: &str| {
+        raw.parse::<Date>()
+            .map_err(|e| corrupt("clock", id, e.to_string()))
+    };
+    let vocabulary = |e: aftercare_risk::RiskError| corrupt("clock", id, e.to_string());
+    let waiver = match value.get("waiver") {
+        Some(Value::Object(w)) => Some(Waiver {
+            rationale: w
+                .get("rationale")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            at: instant(w.get("at").and_then(Value::as_str).unwrap_or_default())?,
+        }),
+        _ => None,
+    };
+    Ok(ClockRecord {
+        kind: text("kind")?.parse::<ClockKind>().map_err(vocabulary)?,
+        reference: optional("reference"),
+        basis: text("basis")?.parse::<StartBasis>().map_err(vocabulary)?,
+        start: date(text("start")?)?,
+        days: value
+            .get("days")
+            .and_then(Value::as_u64)
+            .and_then(|d| u32::try_from(d).ok())
+            .ok_or_else(|| corrupt("clock", id, "missing days"))?,
+        day_kind: text("day_kind")?.parse::<DayKind>().map_err(vocabulary)?,
+        deadline_day: date(text("deadline_day")?)?,
+        deadline_end: instant(text("deadline_end")?)?,
+        time_zone: text("time_zone")?.to_string(),
+        state: text("state")?.parse::<ClockState>().map_err(vocabulary)?,
+        satisfied_at: optional("satisfied_at").map(|t| instant(&t)).transpose()?,
+        waiver,
+        opened_at: instant(text("opened_at")?)?,
+        note: optional("note"),
+        source: text("source")?.to_string(),
+        policy_digest: text("policy_digest")?.parse().map_err(
+            |e: aftercare_model::digest::Sha256Error| corrupt("clock", id, e.to_string()),
+        )?,
+    })
+}
+
+fn case_json(record: &CaseRecord) -> Value {
+    let awareness = record.awareness.as_ref().map(|a| {
+        let (basis, reason) = match &a.basis {
+            AwarenessBasis::FirstMatch => ("first_match", None),
+            AwarenessBasis::ReportReceived => ("report_received", None),
+            AwarenessBasis::AdvisoryReceived => ("advisory_received", None),
+            AwarenessBasis::Analyst { reason } => ("analyst", Some(reason.clone())),
+        };
+        json!({"date": a.date.to_string(), "basis": basis, "reason": reason})
+    });
+    json!({
+        "awareness": awareness,
+        "risk": record.risk.map(|r| r.as_str()),
+        "correction_started": record.correction_started.map(|d| d.to_string()),
+        "customer_communication_sent_at": opt_time(record.customer_communication_sent_at),
+        "fix_distributed_at": opt_time(record.fix_distributed_at),
+        "isao_shared_at": opt_time(record.isao_shared_at),
+        "report_806_submitted_at": opt_time(record.report_806_submitted_at),
+        "serious_adverse_event_at": opt_time(record.serious_adverse_event_at),
+        "last_event_at": opt_time(record.last_event_at),
+    })
+}
+
+fn case_from_json(row: &CaseRow, clocks: Vec<ClockRecord>) -> Result<CaseRecord, ServiceError> {
+    let value: Value =
+        serde_json::from_str(&row.record).map_err(|e| corrupt("case", row.id, e.to_string()))?;
+    let instant = |key: &str| -> Result<Option<Timestamp>, ServiceError> {
+        value
+            .get(key)
+            .and_then(Value::as_str)
+            .map(|t| {
+                t.parse::<Timestamp>()
+                    .map_err(|e| corrupt("case", row.id, e.to_string()))
+            })
+            .transpose()
+    };
+    let awareness = match value.get("awareness") {
+        Some(Value::Object(a)) => {
+            let date = a
+                .get("date")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .parse::<Date>()
+                .map_err(|e| corrupt("case", row.id, e.to_string()))?;
+            let basis = match a.get("basis").and_then(Value::as_str) {
+                Some("first_match") => AwarenessBasis::FirstMatch,
+                Some("report_received") => AwarenessBasis::ReportReceived,
+                Some("advisory_received") => AwarenessBasis::AdvisoryReceived,
+                Some("analyst") => AwarenessBasis::Analyst {
+                    reason: a
+                        .get("reason")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                },
+                other => {
+                    return Err(corrupt(
+                        "case",
+                        row.id,
+                        format!("awareness basis {other:?}"),
+                    ));
+                }
+            };
+            Some(Awareness { date, basis })
+        }
+        _ => None,
+    };
+    Ok(CaseRecord {
+        awareness,
+        risk: value
+            .get("risk")
+            .and_then(Value::as_str)
+            .map(|r| {
+                r.parse::<RiskClass>()
+                    .map_err(|e| corrupt("case", row.id, e.to_string()))
+            })
+            .transpose()?,
+        correction_started: value
+            .get("correction_started")
+            .and_then(Value::as_str)
+            .map(|d| {
+                d.parse::<Date>()
+                    .map_err(|e| corrupt("case", row.id, e.to_string()))
+            })
+            .transpose()?,
+        customer_communication_sent_at: instant("customer_communication_sent_at")?,
+        fix_distributed_at: instant("fix_distributed_at")?,
+        isao_shared_at: instant("isao_shared_at")?,
+        report_806_submitted_at: instant("report_806_submitted_at")?,
+        serious_adverse_event_at: instant("serious_adverse_event_at")?,
+        last_event_at: instant("last_event_at")?,
+        clocks,
+    })
+}
+
+/// A case as read back.
+#[derive(Debug, Clone)]
+pub struct CaseView {
+    /// The stored row.
+    pub row: CaseRow,
+    /// The product's name.
+    pub product: String,
+    /// The case's state.
+    pub case: Case,
+    /// Its clocks' stored ids, in the case's order.
+    pub clock_ids: Vec<i64>,
+}
+
+async fn load(
+    tx: &mut aftercare_store::Tx,
+    row: CaseRow,
+    product: String,
+) -> Result<CaseView, ServiceError> {
+    let clock_rows = stored::clocks_of(tx.conn(), row.id).await?;
+    let mut records = Vec::with_capacity(clock_rows.len());
+    for clock in &clock_rows {
+        let value: Value = serde_json::from_str(&clock.record)
+            .map_err(|e| corrupt("clock", clock.id, e.to_string()))?;
+        records.push(clock_from_json(&value, clock.id)?);
+    }
+    let record = case_from_json(&row, records)?;
+    let case = Case::from_record(record).map_err(|e| corrupt("case", row.id, e.to_string()))?;
+    Ok(CaseView {
+        clock_ids: clock_rows.iter().map(|c| c.id).collect(),
+        row,
+        product,
+        case,
+    })
+}
+
+/// What an event changed, for the caller to report.
+#[derive(Debug, Clone)]
+pub struct EventOutcome {
+    /// The case after the event.
+    pub view: CaseView,
+    /// The changes, in words (`clock remediation opened, due 2026-05-01`).
+    pub changes: Vec<String>,
+}
+
+/// Applies an event to the case of (product, vulnerability), opening the case if needed,
+/// with the policy in force. The case, its clocks, the event log and one audit event per
+/// change are written in one transaction.
+pub async fn record_event(
+    workspace: &Workspace,
+    context: &Context,
+    product_key: &str,
+    vulnerability: &str,
+    event: Event,
+) -> Result<EventOutcome, ServiceError> {
+    let product = crate::inventory::product(workspace, product_key).await?;
+    let current = policy::current(workspace).await?;
+    let mut tx = workspace.store().begin().await?;
+    let outcome = apply_in(
+        &mut tx,
+        context,
+        &current.policy,
+        product.id,
+        &product.name,
+        vulnerability,
+        &event,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// Applies an event inside the caller's transaction (for use cases that record a case
+/// event together with their own change, such as a determination or a first match).
+pub(crate) async fn apply_in(
+    tx: &mut aftercare_store::Tx,
+    context: &Context,
+    policy: &aftercare_risk::Policy,
+    product_id: i64,
+    product_name: &str,
+    vulnerability: &str,
+    event: &Event,
+) -> Result<EventOutcome, ServiceError> {
+    let vulnerability = vulnerability.trim();
+    if vulnerability.is_empty() {
+        return Err(ServiceError::invalid("vulnerability", "cannot be empty"));
+    }
+    let existing = stored::case_for_update(tx, product_id, vulnerability).await?;
+    let (row, case) = match existing {
+        Some(row) => {
+            let view = load(tx, row, product_name.to_string()).await?;
+            (view.row, view.case)
+        }
+        None => (
+            CaseRow {
+                id: 0,
+                product_id,
+                vulnerability: vulnerability.to_string(),
+                record: String::new(),
+                awareness_date: None,
+                risk: None,
+                created_at: String::new(),
+                updated_at: String::new(),
+            },
+            Case::new(),
+        ),
+    };
+    let transition = aftercare_risk::apply(&case, event, policy)
+        .map_err(|error| ServiceError::invalid("event", error.to_string()))?;
+    save(tx, context, row, product_name, &transition, Some(event)).await
+}
+
+async fn save(
+    tx: &mut aftercare_store::Tx,
+    context: &Context,
+    mut row: CaseRow,
+    product_name: &str,
+    transition: &aftercare_risk::Transition,
+    event: Option<&Event>,
+) -> Result<EventOutcome, ServiceError> {
+    let record = transition.case.to_record();
+    row.record = case_json(&record).to_string();
+    row.awareness_date = record.awareness.as_ref().map(|a| a.date.to_string());
+    row.risk = record.risk.map(|r| r.as_str().to_string());
+    let opened = row.id == 0;
+    row.id = stored::save_case(tx, &row).await?;
+    let clocks: Vec<ClockRow> = record
+        .clocks
+        .iter()
+        .enumerate()
+        .map(|(position, clock)| ClockRow {
+            id: 0,
+            case_id: row.id,
+            position: i64::try_from(position).unwrap_or(i64::MAX),
+            kind: clock.kind.as_str().to_string(),
+            reference: clock.reference.clone(),
+            state: clock.state.as_str().to_string(),
+            start_day: clock.start.to_string(),
+            deadline_day: clock.deadline_day.to_string(),
+            deadline_end: time(clock.deadline_end),
+            record: clock_json(clock).to_string(),
+        })
+        .collect();
+    stored::save_clocks(tx, row.id, &clocks).await?;
+    if let Some(event) = event {
+        stored::insert_event(
+            tx,
+            row.id,
+            &time(event.at),
+            event.kind.name(),
+            &event_detail(&event.kind).to_string(),
+            &context.actor.to_string(),
+        )
+        .await?;
+    }
+    let changes: Vec<String> = transition
+        .changes
+        .iter()
+        .map(|c| format!("{c:?}"))
+        .collect();
+    let entity_id = Some(row.id.to_string());
+    if opened {
+        audit::record(
+            tx,
+            context,
+            Change {
+                action: "case.open",
+                entity_type: "case",
+                entity_id: entity_id.clone(),
+                old_value: None,
+                new_value: Some(
+                    json!({"product": product_name, "vulnerability": row.vulnerability}),
+                ),
+            },
+        )
+        .await?;
+    }
+    audit::record(
+        tx,
+        context,
+        Change {
+            action: match event {
+                Some(_) => "case.event",
+                None => "case.tick",
+            },
+            entity_type: "case",
+            entity_id,
+            old_value: None,
+            new_value: Some(json!({
+                "product": product_name,
+                "vulnerability": row.vulnerability,
+                "event": event.map(|e| json!({"kind": e.kind.name(), "at": time(e.at), "detail": event_detail(&e.kind)})),
+                "changes": changes,
+                "awareness_date": row.awareness_date,
+                "risk": row.risk,
+            })),
+        },
+    )
+    .await?;
+    let ids = stored::clocks_of(tx.conn(), row.id).await?;
+    let case = transition.case.clone();
+    Ok(EventOutcome {
+        view: CaseView {
+            clock_ids: ids.iter().map(|c| c.id).collect(),
+            row,
+            product: product_name.to_string(),
+            case,
+        },
+        changes,
+    })
+}
+
+fn event_detail(kind: &EventKind) -> Value {
+    match kind {
+        EventKind::ReportReceived { reference }
+        | EventKind::ReportAcknowledged { reference }
+        | EventKind::MdrReportSubmitted { reference }
+        | EventKind::EuMdrReportSubmitted { reference } => json!({"reference": reference}),
+        EventKind::AwarenessDateEntered { date, reason } => {
+            json!({"date": date.to_string(), "reason": reason})
+        }
+        EventKind::DeterminationMade { risk } => json!({"risk": risk.as_str()}),
+        EventKind::CorrectionStarted { started_on } => {
+            json!({"started_on": started_on.to_string()})
+        }
+        EventKind::MdrReportableEvent {
+            reference,
+            aware_on,
+            five_day,
+        } => {
+            json!({"reference": reference, "aware_on": aware_on.to_string(), "five_day": five_day})
+        }
+        EventKind::MdrSupplementalInformation {
+            reference,
+            received_on,
+        } => json!({"reference": reference, "received_on": received_on.to_string()}),
+        EventKind::SeriousIncident {
+            reference,
+            aware_on,
+            category,
+        } => {
+            json!({"reference": reference, "aware_on": aware_on.to_string(), "category": category.as_str()})
+        }
+        EventKind::ClockWaived {
+            kind,
+            reference,
+            rationale,
+        } => json!({"kind": kind.as_str(), "reference": reference, "rationale": rationale}),
+        _ => json!({}),
+    }
+}
+
+/// Lets time pass: every case with an open clock whose deadline ended before `now` is
+/// re-evaluated (clocks become missed, an 806 clock may open), as `system:clock-tick`.
+/// Returns how many cases changed.
+pub async fn tick(workspace: &Workspace, now: Timestamp) -> Result<usize, ServiceError> {
+    let context = Context::new(aftercare_model::Actor::system("clock-tick"));
+    let current = policy::current(workspace).await?;
+    let due = stored::cases_with_lapsed_clocks(workspace.store().pool(), &time(now)).await?;
+    let mut changed = 0;
+    for case_id in due {
+        let mut tx = workspace.store().begin().await?;
+        let Some(row) = stored::case_by_id(tx.conn(), case_id).await? else {
+            continue;
+        };
+        let product = product::by_id(tx.conn(), row.product_id)
+            .await?
+            .map(|p| p.name)
+            .unwrap_or_default();
+        let view = load(&mut tx, row, product.clone()).await?;
+        let transition = aftercare_risk::tick(&view.case, now, &current.policy)
+            .map_err(|error| ServiceError::invalid("tick", error.to_string()))?;
+        if transition.changes.is_empty() {
+            continue;
+        }
+        save(&mut tx, &context, view.row, &product, &transition, None).await?;
+        tx.commit().await?;
+        changed += 1;
+    }
+    Ok(changed)
+}
+
+/// The case of (product, vulnerability).
+pub async fn case(
+    workspace: &Workspace,
+    product_key: &str,
+    vulnerability: &str,
+) -> Result<(CaseView, Vec<stored::CaseEventRow>), ServiceError> {
+    let product = crate::inventory::product(workspace, product_key).await?;
+    let mut tx = workspace.store().begin().await?;
+    let row = stored::case_for_update(&mut tx, product.id, vulnerability.trim())
+        .await?
+        .ok_or_else(|| ServiceError::NotFound {
+            entity: "case",
+            key: format!("{} {}", product.name, vulnerability),
+        })?;
+    let view = load(&mut tx, row, product.name.clone()).await?;
+    let events = stored::events_of(tx.conn(), view.row.id).await?;
+    tx.rollback().await?;
+    Ok((view, events))
+}
+
+/// Which clocks to list.
+#[derive(Debug, Clone, Default)]
+pub struct ClockQuery {
+    /// Only open clocks due within this many days from now.
+    pub due_within_days: Option<i64>,
+    /// Only open clocks whose deadline has ended.
+    pub overdue: bool,
+    /// Only clocks in this state.
+    pub state: Option<ClockState>,
+    /// Only clocks of this product.
+    pub product: Option<String>,
+}
+
+/// A listed clock.
+#[derive(Debug, Clone)]
+pub struct ClockView {
+    /// The stored listing.
+    pub listing: ClockListing,
+    /// The clock.
+    pub clock: Clock,
+}
+
+/// Clocks matching a query, soonest deadline first.
+pub async fn clocks(
+    workspace: &Workspace,
+    query: &ClockQuery,
+    now: Timestamp,
+) -> Result<Vec<ClockView>, ServiceError> {
+    let product_id = match &query.product {
+        Some(key) => Some(crate::inventory::product(workspace, key).await?.id),
+        None => None,
+    };
+    let mut filter = ClockFilter {
+        state: query.state.map(|s| s.as_str().to_string()),
+        deadline_before: None,
+        product_id,
+    };
+    if query.overdue {
+        filter.state = Some(ClockState::Open.as_str().to_string());
+        filter.deadline_before = Some(time(now));
+    } else if let Some(days) = query.due_within_days {
+        filter.state = Some(ClockState::Open.as_str().to_string());
+        filter.deadline_before = Some(time(now + SignedDuration::from_hours(24 * days.max(0))));
+    }
+    let listings = stored::list_clocks(workspace.store().pool(), &filter).await?;
+    let mut out = Vec::with_capacity(listings.len());
+    for listing in listings {
+        let value: Value = serde_json::from_str(&listing.clock.record)
+            .map_err(|e| corrupt("clock", listing.clock.id, e.to_string()))?;
+        let clock = Clock::from_record(clock_from_json(&value, listing.clock.id)?)
+            .map_err(|e| corrupt("clock", listing.clock.id, e.to_string()))?;
+        out.push(ClockView { listing, clock });
+    }
+    Ok(out)
+}
+
+/// Waives an open clock with a written rationale and, when the workspace requires it (the
+/// default), the waiver's electronic signature.
+pub async fn waive(
+    workspace: &Workspace,
+    context: &Context,
+    principal: &Principal,
+    clock_id: i64,
+    rationale: &str,
+    sign: Option<&SignRequest>,
+    now: Timestamp,
+) -> Result<EventOutcome, ServiceError> {
+    principal.require(Permission::ClockWaive)?;
+    let listing = stored::list_clocks(workspace.store().pool(), &ClockFilter::default())
+        .await?
+        .into_iter()
+        .find(|l| l.clock.id == clock_id)
+        .ok_or_else(|| ServiceError::NotFound {
+            entity: "clock",
+            key: clock_id.to_string(),
+        })?;
+    let kind = listing
+        .clock
+        .kind
+        .parse::<ClockKind>()
+        .map_err(|e| corrupt("clock", clock_id, e.to_string()))?;
+    let event = Event {
+        at: now,
+        kind: EventKind::ClockWaived {
+            kind,
+            reference: listing.clock.reference.clone(),
+            rationale: rationale.trim().to_string(),
+        },
+    };
+    let settings = AccessSettings::load(workspace).await?;
+    let content = json!({
+        "clock": clock_id,
+        "kind": kind.as_str(),
+        "reference": listing.clock.reference,
+        "deadline_end": listing.clock.deadline_end,
+        "rationale": rationale.trim(),
+    })
+    .to_string();
+    let signable = Signable {
+        entity_type: "clock",
+        entity_id: clock_id.to_string(),
+        content: content.as_bytes(),
+        author_account_id: None,
+    };
+    let signer = if settings
+        .signature_required_for
+        .iter()
+        .any(|a| a == "clock.waive")
+    {
+        let request = sign.ok_or_else(|| ServiceError::SignatureRefused {
+            reason: "waiving a clock requires your electronic signature".into(),
+        })?;
+        Some(
+            signature::verify_signer(workspace, context, principal, &signable, request, now)
+                .await?,
+        )
+    } else {
+        None
+    };
+    let current = policy::current(workspace).await?;
+    let mut tx = workspace.store().begin().await?;
+    let outcome = apply_in(
+        &mut tx,
+        &context
+            .clone()
+            .with_reason(Some(rationale.trim().to_string())),
+        &current.policy,
+        listing.product_id,
+        &listing.product_name,
+        &listing.vulnerability,
+        &event,
+    )
+    .await?;
+    if let Some(signer) = &signer {
+        signature::record(&mut tx, context, signer, &signable).await?;
+    }
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// An event as a person or a client describes it, before it is checked.
+#[derive(Debug, Clone, Default)]
+pub struct EventInput {
+    /// The event's kind (`customer_communication_sent`, `correction_started`, …).
+    pub kind: String,
+    /// When it happened (default: now).
+    pub at: Option<Timestamp>,
+    /// The date it carries, when it carries one.
+    pub date: Option<Date>,
+    /// The report, MDR or incident number.
+    pub reference: Option<String>,
+    /// Why (an awareness date needs one).
+    pub reason: Option<String>,
+    /// The determination's outcome.
+    pub risk: Option<String>,
+    /// 803: the five-work-day report applies.
+    pub five_day: bool,
+    /// EU MDR serious-incident category.
+    pub category: Option<String>,
+}
+
+impl EventInput {
+    /// The event, with `now` as its time when none is given; missing fields are named.
+    pub fn to_event(&self, now: Timestamp) -> Result<Event, ServiceError> {
+        let need_date = || {
+            self.date.ok_or_else(|| {
+                ServiceError::invalid("date", format!("a `{}` event needs a date", self.kind))
+            })
+        };
+        let need_reference = || {
+            self.reference
+                .clone()
+                .filter(|r| !r.trim().is_empty())
+                .ok_or_else(|| {
+                    ServiceError::invalid(
+                        "reference",
+                        format!(
+                            "a `{}` event needs a reference (report, MDR or incident number)",
+                            self.kind
+                        ),
+                    )
+                })
+        };
+        let kind = match self.kind.trim().replace('-', "_").as_str() {
+            "finding_first_seen" => EventKind::FindingFirstSeen,
+            "advisory_received" => EventKind::AdvisoryReceived,
+            "report_received" => EventKind::ReportReceived {
+                reference: need_reference()?,
+            },
+            "report_acknowledged" => EventKind::ReportAcknowledged {
+                reference: need_reference()?,
+            },
+            "awareness_date_entered" | "awareness" => EventKind::AwarenessDateEntered {
+                date: need_date()?,
+                reason: self.reason.clone().unwrap_or_default(),
+            },
+            "determination_made" | "determination" => EventKind::DeterminationMade {
+                risk: self
+                    .risk
+                    .as_deref()
+                    .unwrap_or_default()
+                    .parse::<RiskClass>()
+                    .map_err(|e| ServiceError::invalid("risk", e.to_string()))?,
+            },
+            "correction_started" => EventKind::CorrectionStarted {
+                started_on: need_date()?,
+            },
+            "customer_communication_sent" => EventKind::CustomerCommunicationSent,
+            "fix_distributed" => EventKind::FixDistributed,
+            "isao_shared" => EventKind::IsaoShared,
+            "serious_adverse_event_known" => EventKind::SeriousAdverseEventKnown,
+            "report_806_submitted" => EventKind::Report806Submitted,
+            "mdr_reportable_event" => EventKind::MdrReportableEvent {
+                reference: need_reference()?,
+                aware_on: need_date()?,
+                five_day: self.five_day,
+            },
+            "mdr_supplemental_information" => EventKind::MdrSupplementalInformation {
+                reference: need_reference()?,
+                received_on: need_date()?,
+            },
+            "mdr_report_submitted" => EventKind::MdrReportSubmitted {
+                reference: need_reference()?,
+            },
+            "serious_incident" => EventKind::SeriousIncident {
+                reference: need_reference()?,
+                aware_on: need_date()?,
+                category: self
+                    .category
+                    .as_deref()
+                    .unwrap_or("serious_incident")
+                    .parse()
+                    .map_err(|e: aftercare_risk::RiskError| {
+                        ServiceError::invalid("category", e.to_string())
+                    })?,
+            },
+            "eu_mdr_report_submitted" => EventKind::EuMdrReportSubmitted {
+                reference: need_reference()?,
+            },
+            other => {
+                return Err(ServiceError::invalid(
+                    "event kind",
+                    format!(
+                        "unknown event {other:?}: expected finding_first_seen, advisory_received, \
+                         report_received, report_acknowledged, awareness_date_entered, \
+                         determination_made, correction_started, customer_communication_sent, \
+                         fix_distributed, isao_shared, serious_adverse_event_known, \
+                         report_806_submitted, mdr_reportable_event, mdr_supplemental_information, \
+                         mdr_report_submitted, serious_incident or eu_mdr_report_submitted"
+                    ),
+                ));
+            }
+        };
+        Ok(Event {
+            at: self.at.unwrap_or(now),
+            kind,
+        })
+    }
+}

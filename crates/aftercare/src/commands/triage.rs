@@ -1,0 +1,419 @@
+//! `aftercare policy …` and `aftercare clock …`.
+
+use std::io::{IsTerminal, Write};
+
+use aftercare_risk::ClockKind;
+use aftercare_server::dto::{CaseDto, ClockDto};
+use aftercare_service::account::Password;
+use aftercare_service::auth::Principal;
+use aftercare_service::case::{self, ClockQuery, EventInput};
+use aftercare_service::policy::{self, PolicyChange};
+use aftercare_service::signature::SignRequest;
+use aftercare_service::{Context, Workspace};
+use anyhow::Context as _;
+use serde::Serialize;
+
+use crate::Outcome;
+use crate::cli::{ClockCommand, PolicyCommand, SignerArgs, WorkspaceArgs};
+use crate::output::{Table, cell, emit};
+
+/// The environment variable that can carry the signer's password.
+const SIGNER_PASSWORD_ENV: &str = "AFTERCARE_SIGNER_PASSWORD";
+
+/// Opens the workspace as the signer: the person named by `--signer` (default the local
+/// administrator), whose credentials the signature will check. Returns the principal, its
+/// context and the signature request (login and password always, as for a first signing).
+async fn as_signer(
+    workspace_args: &WorkspaceArgs,
+    signer: &SignerArgs,
+) -> anyhow::Result<(Workspace, Context, Principal, SignRequest)> {
+    let (workspace, _, admin) = super::open_as_admin(workspace_args).await?;
+    let account = match &signer.signer {
+        Some(login) => aftercare_service::account::by_login(&workspace, login).await?,
+        None => aftercare_store::account::by_id(workspace.store().pool(), admin.account_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the local administrator is missing"))?,
+    };
+    let principal = Principal::local(&account)?;
+    let password = match std::env::var(SIGNER_PASSWORD_ENV) {
+        Ok(password) => Password::new(password),
+        Err(_) if std::io::stdin().is_terminal() => {
+            Password::new(rpassword::prompt_password(format!(
+                "password of {} ({}) to sign: ",
+                account.display_name, account.login
+            ))?)
+        }
+        Err(_) => anyhow::bail!(
+            "signing needs the signer's password: set {SIGNER_PASSWORD_ENV} or run on a terminal"
+        ),
+    };
+    let request = SignRequest {
+        login: Some(account.login.clone()),
+        password,
+        meaning: signer.meaning.parse()?,
+        reason: None,
+    };
+    let context = Context::new(principal.actor());
+    Ok((workspace, context, principal, request))
+}
+
+#[derive(Serialize)]
+struct PolicySummary {
+    revision: Option<i64>,
+    id: String,
+    version: String,
+    digest: String,
+    time_zone: String,
+    clocks: Vec<ClockRuleSummary>,
+}
+
+#[derive(Serialize)]
+struct ClockRuleSummary {
+    kind: &'static str,
+    days: u32,
+    day_kind: &'static str,
+    enabled: bool,
+    source: String,
+}
+
+pub(crate) async fn policy(command: PolicyCommand) -> anyhow::Result<Outcome> {
+    match command {
+        PolicyCommand::Show { workspace, format } => {
+            let (workspace, _) = super::open(&workspace).await?;
+            let current = policy::current(&workspace).await?;
+            let p = &current.policy;
+            let summary = PolicySummary {
+                revision: current.revision.as_ref().map(|r| r.revision),
+                id: p.id().to_string(),
+                version: p.version().to_string(),
+                digest: p.digest().to_hex(),
+                time_zone: p.calendar().time_zone_name().to_string(),
+                clocks: ClockKind::ALL
+                    .iter()
+                    .map(|kind| {
+                        let rule = p.clock_rule(*kind);
+                        ClockRuleSummary {
+                            kind: kind.as_str(),
+                            days: rule.days(),
+                            day_kind: rule.day_kind().as_str(),
+                            enabled: rule.enabled(),
+                            source: rule.source().to_string(),
+                        }
+                    })
+                    .collect(),
+            };
+            emit(format.format, &summary, || {
+                let mut out = format!(
+                    "policy {} version {} (revision {})\ndigest {}\ntime zone {}\n\n",
+                    summary.id,
+                    summary.version,
+                    summary.revision.map_or("-".into(), |r| r.to_string()),
+                    summary.digest,
+                    summary.time_zone
+                );
+                let mut table = Table::new(&["CLOCK", "DAYS", "COUNTING", "ENABLED"]);
+                for c in &summary.clocks {
+                    table.row(vec![
+                        c.kind.to_string(),
+                        c.days.to_string(),
+                        c.day_kind.to_string(),
+                        c.enabled.to_string(),
+                    ]);
+                }
+                out.push_str(&table.render());
+                out
+            })?;
+        }
+        PolicyCommand::Export { output, workspace } => {
+            let (workspace, _) = super::open(&workspace).await?;
+            let current = policy::current(&workspace).await?;
+            let text = current.revision.map_or_else(
+                || aftercare_risk::policy::DEFAULT_POLICY_TOML.to_string(),
+                |r| r.source,
+            );
+            match output {
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => {
+                    let mut stdout = std::io::stdout().lock();
+                    stdout.write_all(text.as_bytes())?;
+                    stdout.flush()?;
+                }
+            }
+        }
+        PolicyCommand::Check { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let checked = policy::check(&text, &file.display().to_string())?;
+            eprintln!(
+                "{}: valid policy {} version {} (digest {})",
+                file.display(),
+                checked.id(),
+                checked.version(),
+                checked.digest()
+            );
+        }
+        PolicyCommand::Set {
+            file,
+            reason,
+            signer,
+            workspace,
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let (workspace, context, principal, request) = as_signer(&workspace, &signer).await?;
+            let row = policy::change(
+                &workspace,
+                &context,
+                &principal,
+                &PolicyChange {
+                    text,
+                    reason,
+                    signature: Some(request),
+                },
+                jiff::Timestamp::now(),
+            )
+            .await?;
+            eprintln!(
+                "policy revision {} in force: {} version {}, digest {}",
+                row.revision, row.policy_id, row.policy_version, row.digest
+            );
+        }
+        PolicyCommand::History { workspace, format } => {
+            let (workspace, _) = super::open(&workspace).await?;
+            #[derive(Serialize)]
+            struct Revision {
+                revision: i64,
+                id: String,
+                version: String,
+                digest: String,
+                created_at: String,
+                created_by: String,
+                reason: Option<String>,
+            }
+            let revisions: Vec<Revision> = policy::history(&workspace)
+                .await?
+                .into_iter()
+                .map(|r| Revision {
+                    revision: r.revision,
+                    id: r.policy_id,
+                    version: r.policy_version,
+                    digest: r.digest,
+                    created_at: r.created_at,
+                    created_by: r.created_by,
+                    reason: r.reason,
+                })
+                .collect();
+            emit(format.format, &revisions, || {
+                let mut table =
+                    Table::new(&["REVISION", "VERSION", "DIGEST", "AT", "BY", "REASON"]);
+                for r in &revisions {
+                    table.row(vec![
+                        r.revision.to_string(),
+                        r.version.clone(),
+                        r.digest[..16].to_string(),
+                        r.created_at.clone(),
+                        r.created_by.clone(),
+                        cell(r.reason.as_deref()),
+                    ]);
+                }
+                table.render()
+            })?;
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+fn clocks_table(clocks: &[ClockDto]) -> String {
+    let mut table = Table::new(&[
+        "ID",
+        "PRODUCT",
+        "VULNERABILITY",
+        "CLOCK",
+        "STATE",
+        "DUE",
+        "SOURCE",
+    ]);
+    for c in clocks {
+        let kind = match &c.reference {
+            Some(reference) => format!("{} {reference}", c.kind),
+            None => c.kind.clone(),
+        };
+        let source: String = c.source.chars().take(40).collect();
+        table.row(vec![
+            c.id.to_string(),
+            c.product.clone(),
+            c.vulnerability.clone(),
+            kind,
+            c.state.clone(),
+            format!("{} ({} {} days)", c.deadline_day, c.days, c.day_kind),
+            source,
+        ]);
+    }
+    table.render()
+}
+
+/// Parses `14d`, `14` or `2w` into days.
+fn days(text: &str) -> anyhow::Result<i64> {
+    let text = text.trim();
+    let (number, unit) = match text.strip_suffix('d') {
+        Some(number) => (number, 1),
+        None => match text.strip_suffix('w') {
+            Some(number) => (number, 7),
+            None => (text, 1),
+        },
+    };
+    let number: i64 = number
+        .parse()
+        .with_context(|| format!("{text:?} is not a number of days (`14d`, `2w`)"))?;
+    Ok(number * unit)
+}
+
+pub(crate) async fn clock(command: ClockCommand) -> anyhow::Result<Outcome> {
+    let now = jiff::Timestamp::now();
+    match command {
+        ClockCommand::List {
+            due_within,
+            overdue,
+            state,
+            product,
+            workspace,
+            format,
+        } => {
+            let (workspace, _) = super::open(&workspace).await?;
+            case::tick(&workspace, now).await?;
+            let query = ClockQuery {
+                due_within_days: due_within.as_deref().map(days).transpose()?,
+                overdue,
+                state: state
+                    .as_deref()
+                    .map(str::parse)
+                    .transpose()
+                    .map_err(|e: aftercare_risk::RiskError| anyhow::anyhow!(e))?,
+                product,
+            };
+            let clocks: Vec<ClockDto> = case::clocks(&workspace, &query, now)
+                .await?
+                .iter()
+                .map(|c| {
+                    ClockDto::new(
+                        c.listing.clock.id,
+                        c.listing.clock.case_id,
+                        &c.listing.product_name,
+                        &c.listing.vulnerability,
+                        &c.clock,
+                    )
+                })
+                .collect();
+            emit(format.format, &clocks, || clocks_table(&clocks))?;
+        }
+        ClockCommand::Show {
+            product,
+            vulnerability,
+            workspace,
+            format,
+        } => {
+            let (workspace, _) = super::open(&workspace).await?;
+            case::tick(&workspace, now).await?;
+            let (view, events) = case::case(&workspace, &product, &vulnerability).await?;
+            let dto = CaseDto::new(&view, &events);
+            emit(format.format, &dto, || case_text(&dto))?;
+        }
+        ClockCommand::Event {
+            product,
+            vulnerability,
+            kind,
+            at,
+            date,
+            reference,
+            reason,
+            risk,
+            five_day,
+            category,
+            workspace,
+            format,
+        } => {
+            let (workspace, context) = super::open(&workspace).await?;
+            let input = EventInput {
+                kind,
+                at: at
+                    .as_deref()
+                    .map(|t| {
+                        t.parse()
+                            .with_context(|| format!("--at {t:?} is not RFC 3339"))
+                    })
+                    .transpose()?,
+                date: date
+                    .as_deref()
+                    .map(|d| {
+                        d.parse()
+                            .with_context(|| format!("--date {d:?} is not YYYY-MM-DD"))
+                    })
+                    .transpose()?,
+                reference,
+                reason: reason.clone(),
+                risk,
+                five_day,
+                category,
+            };
+            let event = input.to_event(now)?;
+            let outcome = case::record_event(
+                &workspace,
+                &context.with_reason(reason),
+                &product,
+                &vulnerability,
+                event,
+            )
+            .await?;
+            for change in &outcome.changes {
+                eprintln!("{change}");
+            }
+            let (view, events) = case::case(
+                &workspace,
+                &outcome.view.product,
+                &outcome.view.row.vulnerability,
+            )
+            .await?;
+            let dto = CaseDto::new(&view, &events);
+            emit(format.format, &dto, || case_text(&dto))?;
+        }
+        ClockCommand::Waive {
+            id,
+            rationale,
+            signer,
+            workspace,
+        } => {
+            let (workspace, context, principal, request) = as_signer(&workspace, &signer).await?;
+            case::waive(
+                &workspace,
+                &context,
+                &principal,
+                id,
+                &rationale,
+                Some(&request),
+                now,
+            )
+            .await?;
+            eprintln!("clock {id} waived, signed by {}", principal.display_name);
+        }
+        ClockCommand::Tick { workspace } => {
+            let (workspace, _) = super::open(&workspace).await?;
+            let changed = case::tick(&workspace, now).await?;
+            eprintln!("{changed} case(s) changed");
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+fn case_text(case: &CaseDto) -> String {
+    format!(
+        "{} — {}\nawareness: {} ({})\nrisk:      {}\ncorrection started: {}\n\n{}",
+        case.product,
+        case.vulnerability,
+        cell(case.awareness_date.as_deref()),
+        cell(case.awareness_basis.as_deref()),
+        cell(case.risk.as_deref()),
+        cell(case.correction_started.as_deref()),
+        clocks_table(&case.clocks)
+    )
+}
