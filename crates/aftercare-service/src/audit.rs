@@ -74,39 +74,157 @@ impl Verification {
 /// Walks the whole audit chain: every event's hash is recomputed from its stored fields and
 /// the previous hash; sequence numbers must be contiguous (a deleted event leaves a gap);
 /// the last event must be the head kept outside the table (removing the newest events is
-/// caught there). Stops at the first broken link.
+/// caught there). Reports the first broken link.
+///
+/// The chain is checked in segments concurrently (each on its own connection, hashing off
+/// the async runtime), then the segments' seams are checked: segment k must start right
+/// after segment k-1 ends, and its first event must link to the hash recomputed for the last
+/// event of segment k-1. That is the same check as one sequential walk.
 pub async fn verify(workspace: &crate::Workspace) -> Result<Verification, ServiceError> {
-    const PAGE: i64 = 20_000;
+    const SEGMENTS: i64 = 4;
+    const SEQUENTIAL_BELOW: i64 = 40_000;
+    if let Some(file) = workspace.store().sqlite_file() {
+        let file = file.to_path_buf();
+        return verify_streamed(workspace, move |checker| {
+            audit::scan_sqlite(&file, |event| checker.push(&event)).map_err(ServiceError::from)
+        })
+        .await;
+    }
+    if workspace.store().backend() == aftercare_store::Backend::Postgres {
+        let store = workspace.store().clone();
+        return verify_streamed(workspace, move |checker| {
+            // The copy stream is async; drive it on a runtime of this blocking thread so
+            // that parsing and hashing stay off the server's runtime.
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|_| ServiceError::Background {
+                    operation: "verify the audit chain",
+                })?;
+            runtime
+                .block_on(audit::scan_postgres(&store, |event| checker.push(&event)))
+                .map_err(ServiceError::from)
+        })
+        .await;
+    }
+    let last = audit::max_seq(workspace.store().pool()).await?;
+    let segments = if last < SEQUENTIAL_BELOW { 1 } else { SEGMENTS };
+    verify_in_segments(workspace, segments).await
+}
+
+/// One sequential walk over every event read by `scan` (a bulk read of the backend), on a
+/// blocking thread, then the comparison with the head.
+async fn verify_streamed(
+    workspace: &crate::Workspace,
+    scan: impl FnOnce(&mut Checker) -> Result<(), ServiceError> + Send + 'static,
+) -> Result<Verification, ServiceError> {
+    let head = aftercare_store::audit::head(workspace.store().pool()).await?;
+    let checked = tokio::task::spawn_blocking(move || {
+        let mut checker = Checker::new(0, aftercare_model::audit::GENESIS_HASH.to_string());
+        scan(&mut checker)?;
+        Ok::<_, ServiceError>(checker.finish())
+    })
+    .await
+    .map_err(|_| ServiceError::Background {
+        operation: "verify the audit chain",
+    })??;
+    if checked.broken.is_some() {
+        return Ok(Verification {
+            events: checked.count,
+            head,
+            broken: checked.broken,
+        });
+    }
+    let broken =
+        (head.seq != checked.last_seq || head.hash != checked.last_hash).then(|| BrokenLink {
+            seq: head.seq,
+            reason: format!(
+                "the chain ends at event {} but its head (kept outside the events table) says \
+                 {}: events were removed from the end or the head was altered",
+                checked.last_seq, head.seq
+            ),
+        });
+    Ok(Verification {
+        events: checked.count,
+        head,
+        broken,
+    })
+}
+
+/// [`verify`] with a given number of segments (tests check that every split gives the same
+/// answer as one sequential walk).
+pub async fn verify_in_segments(
+    workspace: &crate::Workspace,
+    segments: i64,
+) -> Result<Verification, ServiceError> {
+    let segments = segments.max(1);
     let pool = workspace.store().pool();
     let head = aftercare_store::audit::head(pool).await?;
-    let mut previous_hash = aftercare_model::audit::GENESIS_HASH.to_string();
-    let mut previous_seq = 0;
+    let last = audit::max_seq(pool).await?.max(head.seq);
+    let size = (last + segments - 1) / segments.max(1);
+    let mut tasks = Vec::new();
+    for index in 0..segments {
+        let after = index * size;
+        let until = if index + 1 == segments {
+            i64::MAX
+        } else {
+            (index + 1) * size
+        };
+        let store = workspace.store().clone();
+        tasks.push(tokio::spawn(async move {
+            check_segment(&store, after, until).await
+        }));
+    }
+    let mut results = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        let result = task.await.map_err(|_| ServiceError::Background {
+            operation: "verify the audit chain",
+        })??;
+        results.push(result);
+    }
     let mut events = 0;
-    loop {
-        let page = audit::page(pool, previous_seq, PAGE).await?;
-        if page.is_empty() {
-            break;
+    let mut previous_seq = 0;
+    let mut previous_hash = aftercare_model::audit::GENESIS_HASH.to_string();
+    for segment in results {
+        // The seam with the previous segment (or the genesis).
+        if let Some((first_seq, first_prev)) = &segment.first {
+            if *first_seq != previous_seq + 1 {
+                return Ok(broken(
+                    events,
+                    head,
+                    *first_seq,
+                    format!(
+                        "event {} is missing: the chain jumps from {previous_seq} to {first_seq}",
+                        previous_seq + 1
+                    ),
+                ));
+            }
+            if *first_prev != previous_hash {
+                return Ok(broken(
+                    events,
+                    head,
+                    *first_seq,
+                    format!(
+                        "event {first_seq} does not link to event {previous_seq}: its stored \
+                     previous hash differs from that event's hash"
+                    ),
+                ));
+            }
         }
-        // Hashing is CPU work: do a page off the async runtime.
-        let start_hash = previous_hash.clone();
-        let start_seq = previous_seq;
-        let checked = tokio::task::spawn_blocking(move || check_page(&page, start_seq, start_hash))
-            .await
-            .map_err(|_| ServiceError::Background {
-                operation: "verify the audit chain",
-            })?;
-        events += checked.count;
-        if let Some(broken) = checked.broken {
+        events += segment.checked.count;
+        if let Some(link) = segment.checked.broken {
             return Ok(Verification {
                 events,
                 head,
-                broken: Some(broken),
+                broken: Some(link),
             });
         }
-        previous_seq = checked.last_seq;
-        previous_hash = checked.last_hash;
+        if segment.first.is_some() {
+            previous_seq = segment.checked.last_seq;
+            previous_hash = segment.checked.last_hash;
+        }
     }
-    let broken = if head.seq != previous_seq || head.hash != previous_hash {
+    let broken_link = if head.seq != previous_seq || head.hash != previous_hash {
         Some(BrokenLink {
             seq: head.seq,
             reason: format!(
@@ -121,7 +239,72 @@ pub async fn verify(workspace: &crate::Workspace) -> Result<Verification, Servic
     Ok(Verification {
         events,
         head,
-        broken,
+        broken: broken_link,
+    })
+}
+
+fn broken(
+    events: i64,
+    head: aftercare_store::audit::AuditHead,
+    seq: i64,
+    reason: String,
+) -> Verification {
+    Verification {
+        events,
+        head,
+        broken: Some(BrokenLink { seq, reason }),
+    }
+}
+
+/// One segment's result: its first event (seq and stored previous hash) and the check of
+/// the links inside it.
+struct Segment {
+    first: Option<(i64, String)>,
+    checked: CheckedPage,
+}
+
+async fn check_segment(
+    store: &aftercare_store::Store,
+    after: i64,
+    until: i64,
+) -> Result<Segment, ServiceError> {
+    const PAGE: i64 = 20_000;
+    let mut first = None;
+    let mut cursor = after;
+    let mut total = CheckedPage {
+        count: 0,
+        last_seq: after,
+        last_hash: String::new(),
+        broken: None,
+    };
+    loop {
+        let page = audit::range_page(store.pool(), cursor, until, PAGE).await?;
+        let Some(head) = page.first() else { break };
+        if first.is_none() {
+            first = Some((head.event.seq, head.prev_hash.clone()));
+            // Inside the segment the walk starts from the first event's own claim; the seam
+            // check compares that claim with the previous segment.
+            total.last_seq = head.event.seq - 1;
+            total.last_hash = head.prev_hash.clone();
+        }
+        let (start_seq, start_hash) = (total.last_seq, total.last_hash.clone());
+        let checked = tokio::task::spawn_blocking(move || check_page(&page, start_seq, start_hash))
+            .await
+            .map_err(|_| ServiceError::Background {
+                operation: "verify the audit chain",
+            })?;
+        total.count += checked.count;
+        total.last_seq = checked.last_seq;
+        total.last_hash = checked.last_hash;
+        if checked.broken.is_some() {
+            total.broken = checked.broken;
+            break;
+        }
+        cursor = total.last_seq;
+    }
+    Ok(Segment {
+        first,
+        checked: total,
     })
 }
 
@@ -132,48 +315,77 @@ struct CheckedPage {
     broken: Option<BrokenLink>,
 }
 
-fn check_page(
-    page: &[aftercare_store::audit::StoredAuditEvent],
-    mut previous_seq: i64,
-    mut previous_hash: String,
-) -> CheckedPage {
-    let mut count = 0;
-    for stored in page {
-        count += 1;
+/// Checks events one after another: contiguous sequence numbers, links, recomputed hashes.
+struct Checker {
+    state: CheckedPage,
+}
+
+impl Checker {
+    fn new(previous_seq: i64, previous_hash: String) -> Checker {
+        Checker {
+            state: CheckedPage {
+                count: 0,
+                last_seq: previous_seq,
+                last_hash: previous_hash,
+                broken: None,
+            },
+        }
+    }
+
+    /// Checks the next event; `false` once the chain is broken (stop reading).
+    fn push(&mut self, stored: &aftercare_store::audit::StoredAuditEvent) -> bool {
+        let state = &mut self.state;
+        state.count += 1;
         let seq = stored.event.seq;
-        let broken = |reason: String| CheckedPage {
-            count,
-            last_seq: previous_seq,
-            last_hash: previous_hash.clone(),
-            broken: Some(BrokenLink { seq, reason }),
-        };
-        if seq != previous_seq + 1 {
-            return broken(format!(
+        let previous_seq = state.last_seq;
+        let reason = if seq != previous_seq + 1 {
+            Some(format!(
                 "event {} is missing: the chain jumps from {previous_seq} to {seq}",
                 previous_seq + 1
-            ));
-        }
-        if stored.prev_hash != previous_hash {
-            return broken(format!(
+            ))
+        } else if stored.prev_hash != state.last_hash {
+            Some(format!(
                 "event {seq} does not link to event {previous_seq}: its stored previous hash \
                  differs from that event's hash"
-            ));
+            ))
+        } else {
+            let recomputed = stored.event.chain_hash(&state.last_hash);
+            if recomputed != stored.hash {
+                Some(format!(
+                    "event {seq} was altered: its content no longer gives its stored hash"
+                ))
+            } else {
+                state.last_seq = seq;
+                state.last_hash = recomputed;
+                None
+            }
+        };
+        match reason {
+            Some(reason) => {
+                state.broken = Some(BrokenLink { seq, reason });
+                false
+            }
+            None => true,
         }
-        let recomputed = stored.event.chain_hash(&previous_hash);
-        if recomputed != stored.hash {
-            return broken(format!(
-                "event {seq} was altered: its content no longer gives its stored hash"
-            ));
+    }
+
+    fn finish(self) -> CheckedPage {
+        self.state
+    }
+}
+
+fn check_page(
+    page: &[aftercare_store::audit::StoredAuditEvent],
+    previous_seq: i64,
+    previous_hash: String,
+) -> CheckedPage {
+    let mut checker = Checker::new(previous_seq, previous_hash);
+    for stored in page {
+        if !checker.push(stored) {
+            break;
         }
-        previous_seq = seq;
-        previous_hash = recomputed;
     }
-    CheckedPage {
-        count,
-        last_seq: previous_seq,
-        last_hash: previous_hash,
-        broken: None,
-    }
+    checker.finish()
 }
 
 /// Audits a refused request (an unauthorized attempt) in its own transaction.

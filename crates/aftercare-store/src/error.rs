@@ -48,6 +48,14 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
+    /// A bulk read through the SQLite C library failed.
+    #[error("database error while trying to {operation}: {message}")]
+    Scan {
+        /// What we were doing.
+        operation: &'static str,
+        /// The library's message.
+        message: String,
+    },
     /// A stored value cannot be read back (written by hand or by a broken build).
     #[error("stored {entity} {id} has an unreadable {field}: {message}")]
     Corrupt {

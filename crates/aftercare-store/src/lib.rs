@@ -105,6 +105,10 @@ impl Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The SQLite database file, for the few bulk reads that go through rusqlite.
+    sqlite_file: Option<std::path::PathBuf>,
+    /// The database URL, for the few bulk reads that use a native PostgreSQL connection.
+    url: String,
 }
 
 impl Store {
@@ -154,7 +158,16 @@ impl Store {
                 .await
                 .map_err(StoreError::query("enable WAL"))?;
         }
-        let store = Store { pool, backend };
+        let sqlite_file = match backend {
+            Backend::Sqlite => sqlite_file(url),
+            Backend::Postgres => None,
+        };
+        let store = Store {
+            pool,
+            backend,
+            sqlite_file,
+            url: url.to_string(),
+        };
         schema::migrate(&store).await?;
         Ok(store)
     }
@@ -162,6 +175,16 @@ impl Store {
     /// The backend.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The SQLite database file, when the store is SQLite on a file.
+    pub fn sqlite_file(&self) -> Option<&std::path::Path> {
+        self.sqlite_file.as_deref()
+    }
+
+    /// The database URL (contains credentials; never print it, use [`redact_url`]).
+    pub(crate) fn url(&self) -> &str {
+        &self.url
     }
 
     /// The pool, for read-only queries outside a transaction.
@@ -187,6 +210,19 @@ impl Store {
     /// Closes every connection.
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// The file of a `sqlite://PATH?options` URL (`None` for in-memory databases).
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    if path.is_empty() || path == ":memory:" {
+        None
+    } else {
+        Some(std::path::PathBuf::from(path))
     }
 }
 

@@ -8,6 +8,24 @@ use aftercare_store::testing::TestStore;
 
 use crate::workspaces;
 
+/// Verifies the way `audit verify` does (on SQLite one rusqlite walk), and through the
+/// segmented walk split in 1 to 4 segments; every way must give the same answer.
+async fn verify(workspace: &aftercare_service::Workspace) -> audit::Verification {
+    let sequential = audit::verify(workspace).await.unwrap();
+    for segments in 1..=4 {
+        let split = audit::verify_in_segments(workspace, segments)
+            .await
+            .unwrap();
+        assert_eq!(split.broken, sequential.broken, "{segments} segments");
+        assert_eq!(
+            split.is_intact(),
+            sequential.is_intact(),
+            "{segments} segments"
+        );
+    }
+    sequential
+}
+
 /// Five products: five chained events after `init`'s.
 async fn trail(workspace: &aftercare_service::Workspace, context: &aftercare_service::Context) {
     for name in ["a", "b", "c", "d", "e"] {
@@ -56,7 +74,7 @@ async fn tamper(test: &TestStore, statement: &str) {
 async fn an_intact_trail_verifies() {
     for (test, workspace, context) in workspaces().await {
         trail(&workspace, &context).await;
-        let verification = audit::verify(&workspace).await.unwrap();
+        let verification = verify(&workspace).await;
         assert!(
             verification.is_intact(),
             "{:?}: {verification:?}",
@@ -75,7 +93,7 @@ async fn an_edited_event_breaks_the_chain_at_that_event() {
             "UPDATE audit_events SET new_value = '{\"name\":\"z\"}' WHERE seq = 4",
         )
         .await;
-        let verification = audit::verify(&workspace).await.unwrap();
+        let verification = verify(&workspace).await;
         let broken = verification.broken.expect("broken");
         assert_eq!(broken.seq, 4, "{:?}", test.backend());
         assert!(broken.reason.contains("altered"), "{}", broken.reason);
@@ -87,11 +105,7 @@ async fn a_deleted_event_breaks_the_chain() {
     for (test, workspace, context) in workspaces().await {
         trail(&workspace, &context).await;
         tamper(&test, "DELETE FROM audit_events WHERE seq = 3").await;
-        let broken = audit::verify(&workspace)
-            .await
-            .unwrap()
-            .broken
-            .expect("broken");
+        let broken = verify(&workspace).await.broken.expect("broken");
         assert_eq!(
             broken.seq,
             4,
@@ -107,12 +121,34 @@ async fn removing_the_newest_events_is_caught_by_the_head() {
     for (test, workspace, context) in workspaces().await {
         trail(&workspace, &context).await;
         tamper(&test, "DELETE FROM audit_events WHERE seq >= 5").await;
-        let broken = audit::verify(&workspace)
-            .await
-            .unwrap()
-            .broken
-            .expect("broken");
+        let broken = verify(&workspace).await.broken.expect("broken");
         assert_eq!(broken.seq, 7, "{:?}: the head", test.backend());
         assert!(broken.reason.contains("head"), "{}", broken.reason);
+    }
+}
+
+#[tokio::test]
+async fn values_with_control_characters_and_backslashes_verify() {
+    for (test, workspace, context) in workspaces().await {
+        let reason = "tab\there, newline\nthere, a backslash \\ and \\N, carriage\rreturn, é";
+        let context = context.with_reason(Some(reason.to_string()));
+        inventory::add_product(
+            &workspace,
+            &context,
+            "odd \\ name",
+            Some("line one\nline two"),
+        )
+        .await
+        .unwrap();
+        let verification = verify(&workspace).await;
+        assert!(
+            verification.is_intact(),
+            "{:?}: {verification:?}",
+            test.backend()
+        );
+        let events = aftercare_store::audit::page(test.store.pool(), 0, 10)
+            .await
+            .unwrap();
+        assert_eq!(events.last().unwrap().event.reason.as_deref(), Some(reason));
     }
 }
