@@ -8,6 +8,7 @@ pub mod api;
 pub mod auth;
 pub mod dto;
 mod error;
+pub mod jobs;
 pub mod openapi;
 
 use std::net::SocketAddr;

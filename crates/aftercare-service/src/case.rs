@@ -469,7 +469,13 @@ pub async fn tick(workspace: &Workspace, now: Timestamp) -> Result<usize, Servic
     let mut changed = 0;
     for case_id in due {
         let mut tx = workspace.store().begin().await?;
-        let Some(row) = stored::case_by_id(tx.conn(), case_id).await? else {
+        let Some(found) = stored::case_by_id(tx.conn(), case_id).await? else {
+            continue;
+        };
+        // Lock the case (PostgreSQL) and read it again: another node may have ticked it.
+        let Some(row) =
+            stored::case_for_update(&mut tx, found.product_id, &found.vulnerability).await?
+        else {
             continue;
         };
         let product = product::by_id(tx.conn(), row.product_id)

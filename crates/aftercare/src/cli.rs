@@ -608,6 +608,9 @@ pub struct ServerArgs {
     /// localhost, in a lab).
     #[arg(long, env = "AFTERCARE_INSECURE_COOKIES")]
     pub insecure_cookies: bool,
+    /// How often the server lets time pass for the regulatory clocks, in seconds.
+    #[arg(long, env = "AFTERCARE_CLOCK_TICK_SECONDS", default_value_t = 900)]
+    pub clock_tick_seconds: u64,
 }
 
 /// `aftercare serve`.

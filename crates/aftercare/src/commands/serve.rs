@@ -23,6 +23,12 @@ pub(crate) async fn serve(
         .await
         .with_context(|| format!("cannot listen on {}", server.bind))?;
     let address = listener.local_addr()?;
+    let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
+    let ticker = aftercare_server::jobs::spawn_clock_tick(
+        workspace.clone(),
+        std::time::Duration::from_secs(server.clock_tick_seconds.max(1)),
+        jobs_stopped,
+    );
     let state = AppState {
         workspace,
         settings: Settings {
@@ -35,6 +41,8 @@ pub(crate) async fn serve(
         eprintln!("{banner}");
     }
     aftercare_server::serve(aftercare_server::router(state), listener, shutdown_signal()).await?;
+    let _ = stop_jobs.send(true);
+    let _ = ticker.await;
     eprintln!("aftercare stopped");
     Ok(())
 }

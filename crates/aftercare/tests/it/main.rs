@@ -8,6 +8,7 @@ mod access;
 mod inventory;
 mod reference;
 mod sbom;
+mod serve;
 mod triage;
 
 use std::path::Path;
