@@ -1143,3 +1143,24 @@ pub struct WaiverDto {
     #[serde(default)]
     pub signature: Option<SignDto>,
 }
+
+/// What applying a support addendum did.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SupportOutcomeDto {
+    /// Components whose level of support or end-of-support date changed.
+    pub changed: usize,
+    /// SHA-256 of the addendum as imported.
+    pub sha256: String,
+    /// Rows that matched nothing or could not be read.
+    pub warnings: Vec<WarningDto>,
+}
+
+impl From<&aftercare_service::inventory::SupportOutcome> for SupportOutcomeDto {
+    fn from(outcome: &aftercare_service::inventory::SupportOutcome) -> SupportOutcomeDto {
+        SupportOutcomeDto {
+            changed: outcome.changed,
+            sha256: outcome.sha256.clone(),
+            warnings: outcome.warnings.iter().map(WarningDto::from).collect(),
+        }
+    }
+}

@@ -235,6 +235,12 @@ pub fn routes() -> Vec<Route> {
             Needs(Permission::InventoryRead),
             get(inv::release_diff),
         ),
+        route(
+            M::PUT,
+            "/api/v1/releases/{id}/support",
+            Needs(Permission::InventoryWrite),
+            put(inv::release_support),
+        ),
         // Policy, cases and clocks.
         route(
             M::GET,

@@ -522,3 +522,83 @@ pub async fn diff_releases(
     let (new_sbom, _, _) = stored_sbom(workspace, new).await?;
     Ok(diff_components(&old_sbom.components, &new_sbom.components))
 }
+
+/// What applying a support addendum did.
+#[derive(Debug, Clone)]
+pub struct SupportOutcome {
+    /// Components whose level of support or end-of-support date changed.
+    pub changed: usize,
+    /// Rows that matched nothing, or could not be read.
+    pub warnings: Vec<aftercare_sbom::Warning>,
+    /// SHA-256 of the addendum as imported.
+    pub sha256: String,
+}
+
+/// Applies a per-release support addendum (CSV or JSON: each row names components by purl,
+/// reference or name and sets the FDA's level of support and end-of-support date). The
+/// addendum's bytes are kept like any imported document; the changed components, the
+/// document and the audit event are written in one transaction.
+pub async fn apply_support_addendum(
+    workspace: &Workspace,
+    context: &Context,
+    release: &ReleaseRow,
+    file: &SbomFile,
+) -> Result<SupportOutcome, ServiceError> {
+    let row = sbom_of(workspace, release).await?;
+    let records = sbom::components(workspace.store().pool(), row.id).await?;
+    let name = file.name.clone();
+    let bytes = file.bytes.clone();
+    let (entries, mut warnings) =
+        tokio::task::spawn_blocking(move || aftercare_sbom::read_addendum(&name, &bytes))
+            .await
+            .map_err(|_| ServiceError::Background {
+                operation: "read a support addendum",
+            })??;
+    let (mut sbom, _, _) = stored_sbom(workspace, release).await?;
+    warnings.extend(aftercare_sbom::apply_addendum(&mut sbom, &entries));
+    let updates: Vec<(i64, Option<String>, Option<String>)> = records
+        .iter()
+        .zip(&sbom.components)
+        .filter(|(record, component)| {
+            record.level_of_support != component.level_of_support
+                || record.end_of_support != component.end_of_support
+        })
+        .map(|(record, component)| {
+            (
+                record.id,
+                component.level_of_support.clone(),
+                component.end_of_support.clone(),
+            )
+        })
+        .collect();
+    let sha256 = aftercare_model::Sha256::of(&file.bytes).to_hex();
+    let mut tx = workspace.store().begin().await?;
+    document::put(&mut tx, "support-addendum", Some(&file.name), &file.bytes).await?;
+    sbom::update_support(&mut tx, &updates).await?;
+    audit::record(
+        &mut tx,
+        context,
+        Change {
+            action: "release.support_addendum",
+            entity_type: "release",
+            entity_id: Some(release.id.to_string()),
+            old_value: None,
+            new_value: Some(serde_json::json!({
+                "product": release.product_name,
+                "version": release.version,
+                "file": file.name,
+                "sha256": sha256,
+                "rows": entries.len(),
+                "components_changed": updates.len(),
+                "warnings": warnings.len(),
+            })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(SupportOutcome {
+        changed: updates.len(),
+        warnings,
+        sha256,
+    })
+}

@@ -459,3 +459,22 @@ pub async fn warnings(
         .collect::<Result<_, sqlx::Error>>()
         .map_err(StoreError::query("list SBOM warnings"))
 }
+
+/// Sets the FDA support fields of components (id, level of support, end-of-support date).
+pub async fn update_support(
+    tx: &mut Tx,
+    updates: &[(i64, Option<String>, Option<String>)],
+) -> Result<(), StoreError> {
+    for (id, level, end) in updates {
+        sqlx::query(
+            "UPDATE components SET level_of_support = $2, end_of_support = $3 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(level)
+        .bind(end)
+        .execute(tx.conn())
+        .await
+        .map_err(StoreError::query("update support fields"))?;
+    }
+    Ok(())
+}

@@ -234,6 +234,21 @@ pub enum ReleaseCommand {
         #[command(flatten)]
         format: FormatArg,
     },
+    /// Import a support addendum: the FDA's level of support and end-of-support date per
+    /// component, as CSV or JSON (see docs/sbom-support-fields.md).
+    Support {
+        /// The product's name or id.
+        product: String,
+        /// The release's version.
+        version: String,
+        /// The addendum file (CSV with a header row, or a JSON array).
+        #[arg(long)]
+        addendum: PathBuf,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
     /// Write a release's original SBOM document, byte for byte.
     Sbom {
         /// The product's name or id.

@@ -15,7 +15,7 @@ use utoipa::IntoParams;
 use crate::auth::RequestContext;
 use crate::dto::{
     ComponentDto, ComponentPageDto, DiffDto, ErrorDto, ImportDto, NewProductDto, ProductDto,
-    QualityDto, ReleaseDto, WarningDto,
+    QualityDto, ReleaseDto, SupportOutcomeDto, WarningDto,
 };
 use crate::{ApiError, AppState};
 
@@ -367,4 +367,25 @@ pub async fn release_diff(
     let old = inventory::release_by_id(&state.workspace, query.from).await?;
     let diff = inventory::diff_releases(&state.workspace, &old, &new).await?;
     Ok(Json(DiffDto::from(&diff)))
+}
+
+/// Imports a support addendum for a release (CSV or JSON in the body): the FDA's level of
+/// support and end-of-support date per component.
+#[utoipa::path(put, path = "/api/v1/releases/{id}/support", tag = "inventory",
+    params(("id" = i64, Path, description = "Release id")),
+    request_body(content = Vec<u8>, description = "CSV with a header row (purl or bom-ref or name+version, level_of_support, end_of_support) or a JSON array of objects with the same keys", content_type = "text/csv"),
+    responses((status = 200, body = SupportOutcomeDto), (status = 404, body = ErrorDto), (status = 413, body = ErrorDto), (status = 422, body = ErrorDto)))]
+pub async fn release_support(
+    State(state): State<AppState>,
+    context: RequestContext,
+    Path(id): Path<i64>,
+    upload: Upload,
+) -> Result<Json<SupportOutcomeDto>, ApiError> {
+    let release = inventory::release_by_id(&state.workspace, id).await?;
+    let file = upload
+        .file
+        .ok_or_else(|| ApiError::invalid("the body is empty: send the addendum's CSV or JSON"))?;
+    let outcome =
+        inventory::apply_support_addendum(&state.workspace, &context.0, &release, &file).await?;
+    Ok(Json(SupportOutcomeDto::from(&outcome)))
 }

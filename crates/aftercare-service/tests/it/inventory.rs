@@ -257,3 +257,82 @@ async fn names_are_validated_and_unique() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_support_addendum_fills_the_fda_fields_on_each_backend() {
+    for (test, workspace, context) in workspaces().await {
+        let backend = test.backend().as_str();
+        inventory::add_product(&workspace, &context, "Bridge", None)
+            .await
+            .unwrap();
+        let outcome = inventory::add_release(
+            &workspace,
+            &context,
+            "Bridge",
+            "1.8.0",
+            Some(&proton("1.8.0")),
+        )
+        .await
+        .unwrap();
+        let before = quality(
+            &inventory::stored_sbom(&workspace, &outcome.release)
+                .await
+                .unwrap()
+                .0,
+        );
+        assert_eq!(
+            before
+                .coverage(aftercare_sbom::Element::LevelOfSupport)
+                .unwrap()
+                .with,
+            0,
+            "{backend}"
+        );
+        // Two real components of proton-bridge 1.8.0 by purl, one by name, one unknown.
+        let csv = "purl,level_of_support,end_of_support\n\
+                   pkg:golang/github.com/go-resty/resty/v2@v2.6.0,community,\n\
+                   pkg:golang/github.com/miekg/dns@v1.1.41,supported,2027-12-31\n\
+                   pkg:golang/example.com/not-there@v1.0.0,supported,2030-01-01\n";
+        let file = SbomFile {
+            name: "support.csv".into(),
+            bytes: csv.as_bytes().to_vec(),
+        };
+        let applied =
+            inventory::apply_support_addendum(&workspace, &context, &outcome.release, &file)
+                .await
+                .unwrap();
+        assert_eq!(applied.changed, 2, "{backend}");
+        assert_eq!(
+            applied.warnings.len(),
+            1,
+            "{backend}: the unknown purl: {:?}",
+            applied.warnings
+        );
+        let (sbom, _, _) = inventory::stored_sbom(&workspace, &outcome.release)
+            .await
+            .unwrap();
+        let dns = sbom
+            .components
+            .iter()
+            .find(|c| c.name.ends_with("miekg/dns"))
+            .unwrap();
+        assert_eq!(
+            dns.level_of_support.as_deref(),
+            Some("supported"),
+            "{backend}"
+        );
+        assert_eq!(
+            dns.end_of_support.as_deref(),
+            Some("2027-12-31"),
+            "{backend}"
+        );
+        assert_eq!(
+            quality(&sbom)
+                .coverage(aftercare_sbom::Element::LevelOfSupport)
+                .unwrap()
+                .with,
+            2,
+            "{backend}"
+        );
+    }
+}

@@ -178,6 +178,30 @@ pub(crate) async fn run(command: ReleaseCommand) -> anyhow::Result<Outcome> {
             let dto = DiffDto::from(&diff);
             emit(format.format, &dto, || super::sbom::diff_table(&dto))?;
         }
+        ReleaseCommand::Support {
+            product,
+            version,
+            addendum,
+            workspace,
+            format,
+        } => {
+            let (workspace, context) = super::open(&workspace).await?;
+            let release = inventory::release(&workspace, &product, &version).await?;
+            let file = SbomFile {
+                name: addendum.display().to_string(),
+                bytes: super::read_file(&addendum)?,
+            };
+            let outcome =
+                inventory::apply_support_addendum(&workspace, &context, &release, &file).await?;
+            let dto = aftercare_server::dto::SupportOutcomeDto::from(&outcome);
+            emit(format.format, &dto, || {
+                format!(
+                    "{} components changed\n{}",
+                    dto.changed,
+                    super::sbom::warnings_table(&dto.warnings)
+                )
+            })?;
+        }
         ReleaseCommand::Sbom {
             product,
             version,
