@@ -1,4 +1,5 @@
-//! The HTTP server: REST API under `/api/v1`, its OpenAPI document and the wire format.
+//! The HTTP server: REST API under `/api/v1`, its OpenAPI document, the wire format, and the
+//! web UI's static shell ([`ui`]).
 //!
 //! Handlers are thin: they extract, call one service function, and map the result to the
 //! wire format in [`dto`]. HTTP error mapping lives only here ([`ApiError`]). Every route is
@@ -10,6 +11,7 @@ pub mod dto;
 mod error;
 pub mod jobs;
 pub mod openapi;
+pub mod ui;
 
 use std::net::SocketAddr;
 
@@ -60,6 +62,10 @@ pub struct Route {
     pub path: &'static str,
     /// Who may call it.
     pub access: Access,
+    /// Whether it runs behind the authorization middleware. Only the web UI's static files
+    /// skip it: they are public, carry no data and use no caller, so loading a stylesheet
+    /// neither looks up nor extends a session.
+    pub guarded: bool,
     handler: MethodRouter<AppState>,
 }
 
@@ -73,7 +79,16 @@ fn route(
         method,
         path,
         access,
+        guarded: true,
         handler,
+    }
+}
+
+/// A public route of the web UI's static shell, outside the authorization middleware.
+fn static_route(path: &'static str, handler: MethodRouter<AppState>) -> Route {
+    Route {
+        guarded: false,
+        ..route(Method::GET, path, Access::Public, handler)
     }
 }
 
@@ -86,6 +101,9 @@ pub fn routes() -> Vec<Route> {
     use api::inventory as inv;
     use api::triage as tri;
     vec![
+        // The web UI's static shell; its data comes from the API after login.
+        static_route("/", get(ui::index)),
+        static_route("/ui/{*path}", get(ui::serve_asset)),
         route(M::GET, "/api/v1/openapi.json", Public, get(openapi::serve)),
         // Access control.
         route(M::POST, "/api/v1/auth/login", Public, post(acc::login)),
@@ -294,16 +312,27 @@ pub fn routes() -> Vec<Route> {
 }
 
 /// The application's router, built from [`routes`]: each route runs behind the
-/// authorization middleware with its own access rule.
+/// authorization middleware with its own access rule (but the UI's static files), and every
+/// response carries the security headers of [`ui::security_headers`].
 pub fn router(state: AppState) -> Router {
     let limit = state.settings.max_upload_bytes;
     let mut router = Router::new();
     for route in routes() {
-        let guard =
-            axum::middleware::from_fn_with_state((state.clone(), route.access), auth::authorize);
-        router = router.route(route.path, route.handler.route_layer(guard));
+        let handler = if route.guarded {
+            let guard = axum::middleware::from_fn_with_state(
+                (state.clone(), route.access),
+                auth::authorize,
+            );
+            route.handler.route_layer(guard)
+        } else {
+            route.handler
+        };
+        router = router.route(route.path, handler);
     }
-    router.layer(DefaultBodyLimit::max(limit)).with_state(state)
+    router
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::map_response(ui::security_headers))
+        .with_state(state)
 }
 
 /// Serves the router on a listener until `shutdown` resolves, then finishes the requests in

@@ -14,6 +14,7 @@ fn concrete(path: &str) -> String {
         .replace("{product}", "nothing")
         .replace("{login}", "nobody")
         .replace("{vulnerability}", "CVE-0000-0000")
+        .replace("{*path}", "app.css")
 }
 
 fn request(method: &Method, uri: &str, token: Option<&str>) -> Request<Body> {
@@ -97,6 +98,8 @@ async fn every_route_has_an_access_rule_and_the_matrix_holds_for_every_role() {
     }
 }
 
+/// Only `/api/v1/…` belongs in the API description: the web UI's shell (`/`, `/ui/…`) is
+/// static files, not API operations, and the OpenAPI document describes itself.
 #[test]
 fn the_route_table_and_the_openapi_document_list_the_same_operations() {
     let document: serde_json::Value =
@@ -109,7 +112,7 @@ fn the_route_table_and_the_openapi_document_list_the_same_operations() {
     }
     let mut routed: Vec<String> = routes()
         .iter()
-        .filter(|r| r.path != "/api/v1/openapi.json")
+        .filter(|r| r.path.starts_with("/api/v1/") && r.path != "/api/v1/openapi.json")
         .map(|r| format!("{} {}", r.method, r.path))
         .collect();
     documented.sort();

@@ -1,11 +1,14 @@
-//! HTTP tests through `Router::oneshot`, on each backend, plus the OpenAPI freshness check.
+//! HTTP tests through `Router::oneshot`, on each backend, plus the OpenAPI freshness check
+//! and the web UI's static shell.
 
 // Test helpers may panic: a failed helper is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod access;
+mod browser;
 mod inventory;
 mod openapi;
+mod ui;
 
 use aftercare_server::{AppState, Settings};
 use aftercare_service::account::{self, Password};

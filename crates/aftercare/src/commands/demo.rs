@@ -2,6 +2,7 @@
 //! served.
 
 use aftercare_service::account::{self, Password};
+use aftercare_service::case::{self, EventInput};
 use aftercare_service::inventory::{self, SbomFile};
 use aftercare_service::{Context, Workspace, WorkspaceLocation};
 use anyhow::Context as _;
@@ -65,8 +66,10 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
             );
         }
     }
+    let cases = record_cases(&workspace, &context).await?;
     let banner = format!(
-        "demo workspace {}: 2 products, {imported} releases; administrator `admin`, password `{}`",
+        "demo workspace {}: 2 products, {imported} releases, {cases} regulatory cases; \
+         administrator `admin`, password `{}`; web UI at the address above",
         dir.display(),
         password.expose()
     );
@@ -76,6 +79,53 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     }
     super::serve::serve(workspace, &args.server, Some(banner)).await?;
     Ok(Outcome::Ok)
+}
+
+/// One event of a demo case: (product, vulnerability, kind, days ago, reference, risk).
+type DemoEvent = (
+    &'static str,
+    &'static str,
+    &'static str,
+    i64,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+/// Two regulatory cases, dated relative to today so that the dashboard always has clocks to
+/// show: the pump's regex advisory (customer communication met, remediation due in 15 days)
+/// and the gateway's urllib3 report (customer communication 5 days overdue, remediation due
+/// in 25 days). The vulnerabilities are real and affect the demo SBOMs' versions; the devices
+/// and the case histories are invented.
+#[rustfmt::skip]
+const DEMO_EVENTS: &[DemoEvent] = &[
+    ("VitaFlow IP-300 infusion pump", "CVE-2022-24713", "advisory_received", 45, None, None),
+    ("VitaFlow IP-300 infusion pump", "CVE-2022-24713", "determination_made", 40, None, Some("uncontrolled")),
+    ("VitaFlow IP-300 infusion pump", "CVE-2022-24713", "customer_communication_sent", 20, None, None),
+    ("VitaFlow IP-300 infusion pump", "CVE-2022-24713", "isao_shared", 19, None, None),
+    ("VitaLink hospital gateway", "CVE-2021-33503", "report_received", 35, Some("PSIRT-DEMO-007"), None),
+    ("VitaLink hospital gateway", "CVE-2021-33503", "report_acknowledged", 34, Some("PSIRT-DEMO-007"), None),
+    ("VitaLink hospital gateway", "CVE-2021-33503", "determination_made", 12, None, Some("uncontrolled")),
+];
+
+/// Records the demo's regulatory cases; returns how many there are.
+async fn record_cases(workspace: &Workspace, context: &Context) -> anyhow::Result<usize> {
+    let now = jiff::Timestamp::now();
+    let mut cases = std::collections::BTreeSet::new();
+    for &(product, vulnerability, kind, days_ago, reference, risk) in DEMO_EVENTS {
+        let input = EventInput {
+            kind: kind.to_string(),
+            at: Some(now - jiff::SignedDuration::from_hours(24 * days_ago)),
+            reference: reference.map(str::to_string),
+            risk: risk.map(str::to_string),
+            ..EventInput::default()
+        };
+        let event = input.to_event(now)?;
+        case::record_event(workspace, context, product, vulnerability, event)
+            .await
+            .with_context(|| format!("demo case {product} {vulnerability}: {kind}"))?;
+        cases.insert((product, vulnerability));
+    }
+    Ok(cases.len())
 }
 
 /// A fresh random password for the demo administrator, printed once.

@@ -152,6 +152,42 @@ fn the_demo_imports_two_products_with_three_releases_each() {
     );
     let releases: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
     assert_eq!(releases.as_array().unwrap().len(), 6, "{}", describe(&list));
+    // Its regulatory cases are dated relative to today: the dashboard always has clocks that
+    // are overdue and due within 30 days.
+    let clocks = |extra: &[&str]| {
+        let mut args = vec!["clock", "list", "--workspace", "demo", "--format", "json"];
+        args.extend_from_slice(extra);
+        let out = aftercare(d, &args);
+        assert!(out.status.success(), "{}", describe(&out));
+        let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        value
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {}",
+                    c["vulnerability"].as_str().unwrap(),
+                    c["kind"].as_str().unwrap()
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    // The gateway's customer communication lapsed before the determination was recorded: it
+    // is missed, and the 806 report's clock runs.
+    let missed = clocks(&["--state", "missed"]);
+    assert!(
+        missed.contains(&"CVE-2021-33503 customer_communication".to_string()),
+        "{missed:?}"
+    );
+    let due = clocks(&["--due-within", "30d"]);
+    for expected in [
+        "CVE-2022-24713 remediation",
+        "CVE-2021-33503 remediation",
+        "CVE-2021-33503 report_806",
+    ] {
+        assert!(due.contains(&expected.to_string()), "{expected}: {due:?}");
+    }
     // Running it again replaces its own workspace.
     let again = aftercare(d, &["demo", "--no-serve", "--workspace", "demo"]);
     assert!(again.status.success(), "{}", describe(&again));

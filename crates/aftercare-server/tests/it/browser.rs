@@ -1,0 +1,597 @@
+//! A headless-browser smoke test of the web UI: Chromium, driven over the DevTools protocol on
+//! a pipe (`--remote-debugging-pipe`: NUL-separated JSON on file descriptors 3 and 4, so no
+//! WebSocket client and no Node), against the server on a real port. It logs in, walks every
+//! page, and checks that hostile names in the data stay text, that no script error or
+//! Content-Security-Policy violation happens, and that logging out shows the login form.
+//!
+//! CI installs Chromium (`.ci/run`); elsewhere the test is skipped, with a note, when no
+//! browser is found (`AFTERCARE_CHROMIUM` names one explicitly).
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+use aftercare_server::{AppState, Settings};
+use aftercare_service::account::{self, Password};
+use aftercare_service::case::{self, EventInput};
+use aftercare_service::inventory::{self, SbomFile};
+use aftercare_service::{Context, Workspace, WorkspaceLocation};
+use serde_json::{Value, json};
+
+/// Names that would run script if any page put them into HTML.
+const HOSTILE_PRODUCT: &str = "Pump <img src=x onerror=\"window.__xss='product'\"> a/b";
+const HOSTILE_DESCRIPTION: &str = "<script>window.__xss='description'</script>";
+const HOSTILE_COMPONENT: &str = "<b>bold</b><svg onload=\"window.__xss='component'\">";
+const HOSTILE_REFERENCE: &str = "<i>REF-1</i>";
+const VULNERABILITY: &str = "CVE-2021-33503";
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// The browser to use: `AFTERCARE_CHROMIUM`, else the first of the usual names on `PATH`.
+fn chromium() -> Option<String> {
+    if let Some(explicit) = std::env::var_os("AFTERCARE_CHROMIUM") {
+        return Some(explicit.to_string_lossy().into_owned());
+    }
+    let path = std::env::var_os("PATH")?;
+    for dir in std::env::split_paths(&path) {
+        for name in ["chromium", "chromium-browser", "google-chrome", "chrome"] {
+            if dir.join(name).is_file() {
+                return Some(dir.join(name).to_string_lossy().into_owned());
+            }
+        }
+    }
+    None
+}
+
+/// A CycloneDX 1.5 document with one hostile component name.
+fn sbom(version: &str, tokio: &str) -> Vec<u8> {
+    json!({
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.5",
+        "serialNumber": format!("urn:uuid:00000000-0000-4000-8000-00000000000{}", version.len()),
+        "version": 1,
+        "metadata": {
+            "timestamp": "2025-01-15T09:00:00Z",
+            "authors": [{"name": "Browser test"}],
+            "component": {"type": "firmware", "name": "pump", "version": version, "bom-ref": "pump"}
+        },
+        "components": [
+            {"type": "library", "bom-ref": "tokio", "name": "tokio", "version": tokio,
+             "purl": format!("pkg:cargo/tokio@{tokio}"), "supplier": {"name": "Tokio"}},
+            {"type": "library", "bom-ref": "hostile", "name": HOSTILE_COMPONENT, "version": "1.0.0",
+             "purl": "pkg:generic/hostile@1.0.0"}
+        ],
+        "dependencies": [{"ref": "pump", "dependsOn": ["tokio", "hostile"]}]
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// A workspace with an administrator, a product with two releases and a regulatory case.
+async fn workspace() -> (aftercare_store::testing::TestStore, Workspace, i64) {
+    let test = aftercare_store::testing::sqlite().await;
+    let workspace = Workspace::from_store(
+        test.store.clone(),
+        WorkspaceLocation::Database(test.url.clone()),
+    );
+    let admin = account::init(
+        &workspace,
+        "admin",
+        "Ada Admin",
+        &Password::new("correct horse battery"),
+    )
+    .await
+    .unwrap();
+    let context = Context::new(account::actor_of(&admin));
+    inventory::add_product(
+        &workspace,
+        &context,
+        HOSTILE_PRODUCT,
+        Some(HOSTILE_DESCRIPTION),
+    )
+    .await
+    .unwrap();
+    let mut newest = 0;
+    for (version, tokio) in [("1.0.0", "1.18.0"), ("1.1.0", "1.20.4")] {
+        let outcome = inventory::add_release(
+            &workspace,
+            &context,
+            HOSTILE_PRODUCT,
+            version,
+            Some(&SbomFile {
+                name: format!("pump-{version}.cdx.json"),
+                bytes: sbom(version, tokio),
+            }),
+        )
+        .await
+        .unwrap();
+        newest = outcome.release.id;
+    }
+    let now = jiff::Timestamp::now();
+    let days_ago = |days: i64| Some(now - jiff::SignedDuration::from_hours(24 * days));
+    for input in [
+        EventInput {
+            kind: "report_received".into(),
+            at: days_ago(35),
+            reference: Some(HOSTILE_REFERENCE.into()),
+            ..EventInput::default()
+        },
+        EventInput {
+            kind: "determination_made".into(),
+            at: days_ago(12),
+            risk: Some("uncontrolled".into()),
+            ..EventInput::default()
+        },
+    ] {
+        let event = input.to_event(now).unwrap();
+        case::record_event(&workspace, &context, HOSTILE_PRODUCT, VULNERABILITY, event)
+            .await
+            .unwrap();
+    }
+    (test, workspace, newest)
+}
+
+/// Chromium on a DevTools pipe, with one page attached.
+struct Browser {
+    child: Child,
+    commands: ChildStdin,
+    messages: Receiver<Value>,
+    next_id: u64,
+    session: String,
+    /// Exceptions and console errors seen so far.
+    problems: Vec<String>,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    fn launch(executable: &str) -> Browser {
+        let profile = tempfile::tempdir().unwrap();
+        // The shell hands Chromium our pipes as descriptors 3 (commands in) and 4 (messages
+        // out), then points its own stdin and stdout elsewhere.
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(r#"exec "$0" "$@" 3<&0 4>&1 0</dev/null 1>&2"#)
+            .arg(executable)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--remote-debugging-pipe",
+                "--window-size=1280,900",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let commands = child.stdin.take().unwrap();
+        let output = child.stdout.take().unwrap();
+        let (sender, messages) = channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(output);
+            loop {
+                let mut message = Vec::new();
+                match reader.read_until(0, &mut message) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {
+                        message.pop_if(|b| *b == 0);
+                        let Ok(value) = serde_json::from_slice::<Value>(&message) else {
+                            continue;
+                        };
+                        if sender.send(value).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+        let mut browser = Browser {
+            child,
+            commands,
+            messages,
+            next_id: 0,
+            session: String::new(),
+            problems: Vec::new(),
+            _profile: profile,
+        };
+        let target = browser.call(None, "Target.createTarget", json!({"url": "about:blank"}));
+        let attached = browser.call(
+            None,
+            "Target.attachToTarget",
+            json!({"targetId": target["targetId"], "flatten": true}),
+        );
+        browser.session = attached["sessionId"].as_str().unwrap().to_string();
+        for domain in ["Runtime.enable", "Page.enable", "Log.enable"] {
+            browser.command(domain, json!({}));
+        }
+        browser
+    }
+
+    /// Sends a command (to the page's session, or the browser) and waits for its answer.
+    fn call(&mut self, session: Option<&str>, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let mut message = json!({"id": id, "method": method, "params": params});
+        if let Some(session) = session {
+            message["sessionId"] = json!(session);
+        }
+        let mut bytes = serde_json::to_vec(&message).unwrap();
+        bytes.push(0);
+        self.commands.write_all(&bytes).unwrap();
+        self.commands.flush().unwrap();
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let message = match self.messages.recv_timeout(left) {
+                Ok(message) => message,
+                Err(RecvTimeoutError::Timeout) => panic!("no answer to {method} within {WAIT:?}"),
+                Err(RecvTimeoutError::Disconnected) => panic!("the browser exited during {method}"),
+            };
+            if message["id"] == json!(id) {
+                assert!(
+                    message.get("error").is_none(),
+                    "{method}: {}",
+                    message["error"]
+                );
+                return message["result"].clone();
+            }
+            self.observe(&message);
+        }
+    }
+
+    /// Records script exceptions and console errors (but the expected 401s of a logged-out
+    /// page: `auth/me` at start, the failed login).
+    fn observe(&mut self, message: &Value) {
+        match message["method"].as_str() {
+            Some("Runtime.exceptionThrown") => self.problems.push(format!(
+                "exception: {}",
+                message["params"]["exceptionDetails"]
+            )),
+            Some("Log.entryAdded") => {
+                let entry = &message["params"]["entry"];
+                let text = entry["text"].as_str().unwrap_or_default();
+                let url = entry["url"].as_str().unwrap_or_default();
+                let expected = text.contains("status of 401")
+                    && (url.ends_with("/api/v1/auth/me") || url.ends_with("/api/v1/auth/login"));
+                if entry["level"] == "error" && !expected {
+                    self.problems.push(format!("console: {text} {url}"));
+                }
+            }
+            Some("Runtime.consoleAPICalled") if message["params"]["type"] == "error" => {
+                self.problems
+                    .push(format!("console.error: {}", message["params"]["args"]));
+            }
+            _ => {}
+        }
+    }
+
+    fn command(&mut self, method: &str, params: Value) -> Value {
+        let session = self.session.clone();
+        self.call(Some(&session), method, params)
+    }
+
+    /// Evaluates an expression in the page (awaiting a promise) and returns its value.
+    fn eval(&mut self, expression: &str) -> Value {
+        let result = self.command(
+            "Runtime.evaluate",
+            json!({"expression": expression, "awaitPromise": true, "returnByValue": true}),
+        );
+        assert!(
+            result.get("exceptionDetails").is_none(),
+            "{expression}: {}",
+            result["exceptionDetails"]
+        );
+        result["result"]["value"].clone()
+    }
+
+    /// Waits until an expression is truthy; returns its value.
+    fn wait_for(&mut self, what: &str, expression: &str) -> Value {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let value = self.eval(expression);
+            let truthy = match &value {
+                Value::Null => false,
+                Value::Bool(b) => *b,
+                Value::Number(n) => n.as_f64() != Some(0.0),
+                Value::String(s) => !s.is_empty(),
+                _ => true,
+            };
+            if truthy {
+                return value;
+            }
+            if Instant::now() > deadline {
+                let main = self.eval("document.querySelector('main')?.textContent ?? ''");
+                panic!("timed out waiting for {what} ({expression}); the page shows: {main}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn go(&mut self, hash: &str) {
+        self.eval(&format!("location.hash = {}", json!(hash)));
+    }
+
+    fn text(&mut self) -> String {
+        self.eval("document.querySelector('main').textContent")
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // Ask politely, then make sure: the child is the browser itself (the shell exec'd it).
+        let _ = self
+            .commands
+            .write_all(b"{\"id\":999999,\"method\":\"Browser.close\",\"params\":{}}\0");
+        let _ = self.commands.flush();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Fills a form's fields by selector and submits it (as a person pressing Enter would).
+fn fill_and_submit(browser: &mut Browser, form: &str, fields: &[(&str, &str)]) {
+    let mut script = String::new();
+    for (selector, value) in fields {
+        script.push_str(&format!(
+            "document.querySelector({}).value = {};",
+            json!(selector),
+            json!(value)
+        ));
+    }
+    script.push_str(&format!(
+        "document.querySelector({}).requestSubmit(); true",
+        json!(form)
+    ));
+    browser.eval(&script);
+}
+
+/// Nothing the data carried became markup or ran.
+fn assert_no_injection(browser: &mut Browser, page: &str) {
+    let injected = browser.eval(
+        "[window.__xss ?? null, document.querySelectorAll('main img, main script, main svg, main b, main i').length]",
+    );
+    assert_eq!(
+        injected,
+        json!([null, 0]),
+        "{page}: hostile data was parsed as HTML"
+    );
+}
+
+#[test]
+fn a_browser_logs_in_walks_every_page_and_hostile_data_stays_text() {
+    let Some(executable) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install Chromium (.ci/run) for the browser test"
+        );
+        eprintln!("browser test skipped: no chromium on PATH (set AFTERCARE_CHROMIUM)");
+        return;
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (_test, workspace, newest) = runtime.block_on(workspace());
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let address = listener.local_addr().unwrap();
+    let router = aftercare_server::router(AppState {
+        workspace,
+        settings: Settings::default(),
+    });
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = runtime.spawn(aftercare_server::serve(router, listener, async {
+        let _ = stopped.await;
+    }));
+    let base = format!("http://{address}");
+
+    let mut browser = Browser::launch(&executable);
+    browser.command("Page.navigate", json!({"url": format!("{base}/")}));
+    browser.wait_for(
+        "the login form",
+        "document.querySelector('input[name=login]') !== null",
+    );
+
+    // A wrong password is refused with the server's message.
+    fill_and_submit(
+        &mut browser,
+        "form.login-form",
+        &[
+            ("input[name=login]", "admin"),
+            ("input[name=password]", "wrong"),
+        ],
+    );
+    browser.wait_for(
+        "the refusal",
+        "document.querySelector('.login .alert-error')?.textContent.includes('Login failed')",
+    );
+
+    // The right one shows the dashboard with products and clocks.
+    fill_and_submit(
+        &mut browser,
+        "form.login-form",
+        &[
+            ("input[name=login]", "admin"),
+            ("input[name=password]", "correct horse battery"),
+        ],
+    );
+    browser.wait_for(
+        "the caller's name",
+        "document.getElementById('who').textContent.includes('Ada Admin')",
+    );
+    browser.wait_for(
+        "the dashboard's sections",
+        "document.querySelectorAll('main .section-body').length === 4 && document.querySelectorAll('main .section-body[aria-busy]').length === 0",
+    );
+    let dashboard = browser.text();
+    assert!(dashboard.contains(HOSTILE_PRODUCT), "{dashboard}");
+    assert!(dashboard.contains(HOSTILE_DESCRIPTION), "{dashboard}");
+    assert!(
+        dashboard.contains("Customer communication") && dashboard.contains("missed, not yet done"),
+        "the lapsed clock is overdue: {dashboard}"
+    );
+    assert!(
+        dashboard.contains("Remediation"),
+        "remediation is due within 30 days: {dashboard}"
+    );
+    assert_no_injection(&mut browser, "dashboard");
+
+    // The case page, reached by its link: a product name with a slash survives the round trip.
+    browser.eval("document.querySelector('main a.id').click(); true");
+    browser.wait_for(
+        "the case page",
+        "document.querySelector('h1')?.textContent.startsWith('CVE-2021-33503 in ')",
+    );
+    browser.wait_for(
+        "the event log",
+        "document.querySelector('main').textContent.includes('Event log')",
+    );
+    let case_page = browser.text();
+    assert!(case_page.contains(HOSTILE_REFERENCE), "{case_page}");
+    assert!(case_page.contains("uncontrolled"), "{case_page}");
+    let zones = browser
+        .eval("[...document.querySelectorAll('.deadline')].map((d) => d.textContent).join(' | ')");
+    let zones = zones.as_str().unwrap();
+    assert!(
+        zones.contains("America/New_York") && zones.contains("Z"),
+        "deadlines in the policy's zone and UTC: {zones}"
+    );
+    assert_no_injection(&mut browser, "case");
+
+    // The products, a product's releases, and from there a release.
+    browser.go("/products");
+    browser.wait_for(
+        "the product list",
+        "document.querySelector('main table')?.textContent.includes('Pump <img')",
+    );
+    browser.eval("document.querySelector('main table a').click(); true");
+    browser.wait_for(
+        "the product's releases",
+        "document.querySelector('main table')?.textContent.includes('1.1.0')",
+    );
+    assert_no_injection(&mut browser, "product");
+    browser.eval("document.querySelector('main table a').click(); true");
+    browser.wait_for(
+        "the newest release",
+        &format!("location.hash === '#/releases/{newest}'"),
+    );
+
+    // A release: quality, components (search), diff.
+    browser.go(&format!("/releases/{newest}"));
+    browser.wait_for(
+        "the component table",
+        "document.querySelector('main').textContent.includes('Components 1–3 of 3')",
+    );
+    assert!(browser.text().contains("NTIA"), "the quality table");
+    fill_and_submit(
+        &mut browser,
+        "form[role=search]",
+        &[("#component-search", "bold")],
+    );
+    browser.wait_for(
+        "the search result",
+        "document.querySelector('main').textContent.includes('Components 1–1 of 1')",
+    );
+    assert!(browser.text().contains(HOSTILE_COMPONENT));
+    let address_bar = browser.eval("location.hash");
+    assert_eq!(
+        address_bar,
+        json!(format!("#/releases/{newest}?search=bold"))
+    );
+    browser.eval(
+        "const s = document.getElementById('diff-from'); s.value = s.options[1].value; s.form.requestSubmit(); true",
+    );
+    browser.wait_for(
+        "the diff",
+        "document.querySelector('main').textContent.includes('From 1.0.0 to 1.1.0: 0 added, 0 removed')",
+    );
+    assert_no_injection(&mut browser, "release");
+
+    // Clocks with a filter, the policy, the audit trail and its chain check.
+    browser.go("/clocks?state=missed");
+    browser.wait_for(
+        "the missed clocks",
+        "document.querySelector('main').textContent.includes('soonest deadline first')",
+    );
+    assert!(browser.text().contains("missed, not yet done"));
+    browser.go("/policy");
+    browser.wait_for(
+        "the policy",
+        "document.querySelector('main').textContent.includes('America/New_York')",
+    );
+    browser.go("/audit");
+    browser.wait_for(
+        "the audit events",
+        "document.querySelector('main').textContent.includes('release.create')",
+    );
+    browser.eval("document.getElementById('verify-chain').click(); true");
+    browser.wait_for(
+        "the chain check",
+        "document.querySelector('main .alert-ok')?.textContent.includes('intact')",
+    );
+
+    // Accounts: create one through the form.
+    browser.go("/accounts");
+    browser.wait_for(
+        "the account list",
+        "document.querySelector('main table') !== null",
+    );
+    browser.eval("document.getElementById('role-viewer').checked = true; true");
+    fill_and_submit(
+        &mut browser,
+        "form.stacked",
+        &[
+            ("input[name=login]", "vera"),
+            ("input[name=display_name]", "Vera <Viewer>"),
+            ("input[name=password]", "vera-password-1"),
+        ],
+    );
+    browser.wait_for(
+        "the new account in the list",
+        "document.querySelector('main table').textContent.includes('Vera <Viewer>')",
+    );
+    browser.eval("document.querySelector('button[aria-label=\"Disable vera\"]').click(); true");
+    browser.wait_for(
+        "vera disabled",
+        "document.querySelector('button[aria-label=\"Enable vera\"]') !== null",
+    );
+
+    // Logging out shows the login form; the session is gone.
+    browser.eval("[...document.querySelectorAll('#who button')].find((b) => b.textContent === 'Log out').click(); true");
+    browser.wait_for(
+        "the login form again",
+        "document.querySelector('main').textContent.includes('You are logged out')",
+    );
+    let me = browser.eval("fetch('/api/v1/auth/me').then((r) => r.status)");
+    assert_eq!(me, json!(401));
+
+    let problems = std::mem::take(&mut browser.problems);
+    // One more round trip collects the events still in flight.
+    browser.eval("true");
+    let problems: Vec<String> = problems
+        .into_iter()
+        .chain(browser.problems.drain(..))
+        .collect();
+    assert!(
+        problems.is_empty(),
+        "script errors or policy violations: {problems:#?}"
+    );
+    drop(browser);
+    let _ = stop.send(());
+    runtime.block_on(server).unwrap().unwrap();
+}

@@ -1,0 +1,91 @@
+// The dashboard: products, regulatory clocks that are overdue or due within 30 days, and
+// security alerts, each shown only to callers allowed to read it.
+
+import * as api from '../api.js';
+import { h, table, link, route, errorBox } from '../dom.js';
+import { timestamp, relative } from '../format.js';
+import { clockRows, isOverdue, CLOCK_COLUMNS } from './clocks.js';
+
+export const nav = { label: 'Dashboard', route: '/' };
+
+export const routes = [{ pattern: /^\/$/, render }];
+
+/** A section that loads its own data and shows its own error. */
+function section(title, load, wide = false) {
+  const body = h('div', { class: 'section-body', 'aria-busy': 'true' }, h('p', { class: 'muted' }, 'Loading…'));
+  const node = h('section', { class: wide ? 'card wide' : 'card' }, h('h2', null, title), body);
+  const done = load()
+    .then((content) => body.replaceChildren(...[content].flat()))
+    .catch((error) => body.replaceChildren(errorBox(error)))
+    .finally(() => body.removeAttribute('aria-busy'));
+  return { node, done };
+}
+
+async function render({ view, heading, can, me }) {
+  heading('Dashboard');
+  const sections = [];
+  if (can('inventory.read')) {
+    sections.push(section('Products', async () => {
+      const products = await api.get('/products');
+      return table('Products and their releases', ['Product', 'Description', 'Releases', 'Registered'],
+        products.map((p) => [
+          link(route(['products', p.id]), p.name),
+          p.description ?? '',
+          h('span', { class: 'num' }, String(p.release_count)),
+          timestamp(p.created_at),
+        ]),
+        { empty: 'No products yet: add one with “aftercare product add” or POST /api/v1/products.' });
+    }));
+  }
+  if (can('finding.read')) {
+    // Overdue: open past the deadline (?overdue=true lists only these), and missed but still
+    // not done (the clock tick marks lapsed clocks missed, and ?overdue=true no longer lists
+    // them).
+    const overdue = Promise.all([api.get('/clocks', { overdue: true }), api.get('/clocks', { state: 'missed' })])
+      .then(([open, missed]) => [...open, ...missed.filter((c) => isOverdue(c))]
+        .sort((a, b) => a.deadline_end.localeCompare(b.deadline_end)));
+    const due = api.get('/clocks', { due_within_days: 30 });
+    sections.push(section('Overdue clocks', async () => {
+      const clocks = await overdue;
+      return [
+        table('Regulatory clocks past their deadline and not yet done', CLOCK_COLUMNS, clockRows(clocks),
+          { empty: 'No clock is overdue.' }),
+        h('p', null, link(route(['clocks'], { state: 'missed' }), 'All missed clocks')),
+      ];
+    }, true));
+    sections.push(section('Clocks due within 30 days', async () => {
+      const [late, soon] = await Promise.all([overdue, due]);
+      const lateIds = new Set(late.map((c) => c.id));
+      const upcoming = soon.filter((c) => !lateIds.has(c.id));
+      return [
+        table('Open regulatory clocks due within 30 days', CLOCK_COLUMNS, clockRows(upcoming),
+          { empty: 'No open clock is due within 30 days.' }),
+        h('p', null, link(route(['clocks'], { state: 'open' }), 'All open clocks')),
+      ];
+    }, true));
+  }
+  if (can('audit.read')) {
+    sections.push(section('Security alerts', async () => {
+      const alerts = (await api.get('/alerts')).slice(0, 10);
+      return [
+        table('The newest security alerts', ['When', 'Kind', 'Account', 'What happened'],
+          alerts.map((a) => [
+            [timestamp(a.at), h('br'), h('span', { class: 'muted' }, relative(a.at))],
+            a.kind,
+            a.account_id === null ? '—' : String(a.account_id),
+            a.message,
+          ]),
+          { empty: 'No security alerts.' }),
+        h('p', null, link('/audit', 'Audit trail')),
+      ];
+    }));
+  }
+  if (sections.length === 0) {
+    view.append(h('p', null,
+      `Signed in as ${me.display_name}. Your roles (${me.roles.join(', ') || 'none'}) do not grant any of the internal views; `
+      + 'the customer views (advisories, your devices) are not in this UI yet.'));
+    return;
+  }
+  view.append(h('div', { class: 'dashboard' }, sections.map((s) => s.node)));
+  await Promise.all(sections.map((s) => s.done));
+}
