@@ -520,7 +520,8 @@ pub async fn case(
 pub struct ClockQuery {
     /// Only open clocks due within this many days from now.
     pub due_within_days: Option<i64>,
-    /// Only open clocks whose deadline has ended.
+    /// Only clocks whose deadline has ended without the action they wait for: open ones not
+    /// yet ticked, and missed ones still unsatisfied.
     pub overdue: bool,
     /// Only clocks in this state.
     pub state: Option<ClockState>,
@@ -553,7 +554,6 @@ pub async fn clocks(
         product_id,
     };
     if query.overdue {
-        filter.state = Some(ClockState::Open.as_str().to_string());
         filter.deadline_before = Some(time(now));
     } else if let Some(days) = query.due_within_days {
         filter.state = Some(ClockState::Open.as_str().to_string());
@@ -566,6 +566,17 @@ pub async fn clocks(
             .map_err(|e| corrupt("clock", listing.clock.id, e.to_string()))?;
         let clock = Clock::from_record(clock_from_json(&value, listing.clock.id)?)
             .map_err(|e| corrupt("clock", listing.clock.id, e.to_string()))?;
+        if query.overdue {
+            let waiting = match clock.state() {
+                ClockState::Open => true,
+                ClockState::Missed => clock.satisfied_at().is_none(),
+                ClockState::Met | ClockState::Waived => false,
+            };
+            let in_state = query.state.is_none_or(|state| state == clock.state());
+            if !waiting || !in_state {
+                continue;
+            }
+        }
         out.push(ClockView { listing, clock });
     }
     Ok(out)

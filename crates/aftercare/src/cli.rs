@@ -525,7 +525,7 @@ pub enum ClockCommand {
         /// Only open clocks due within this long (`14d`, or a number of days).
         #[arg(long)]
         due_within: Option<String>,
-        /// Only open clocks past their deadline.
+        /// Only clocks past their deadline and not yet done (open, or missed and unsatisfied).
         #[arg(long)]
         overdue: bool,
         /// Only clocks in this state: open, met, missed, waived.

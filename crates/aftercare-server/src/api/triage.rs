@@ -108,7 +108,7 @@ pub async fn change_policy(
 pub struct ClockParams {
     /// Only open clocks due within this many days.
     pub due_within_days: Option<i64>,
-    /// Only open clocks past their deadline.
+    /// Only clocks past their deadline and not yet done (open, or missed and unsatisfied).
     #[serde(default)]
     pub overdue: bool,
     /// Only clocks in this state (`open`, `met`, `missed`, `waived`).
