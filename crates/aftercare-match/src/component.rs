@@ -40,6 +40,9 @@ pub struct Component {
     pub version: Option<String>,
     /// The package URL (its version, if any, is the one matched).
     pub purl: Option<Purl>,
+    /// The package key, when the caller knows it without a purl (an OSS-Fuzz project, a
+    /// workspace row keyed by package); it takes precedence over the purl's.
+    pub package: Option<PackageKey>,
     /// CPE names: matched against NVD configurations, CSAF and CVE 5 products.
     pub cpes: Vec<Cpe>,
     /// File hashes: matched against CSAF product hashes.
@@ -53,6 +56,7 @@ impl Component {
             name: name.into(),
             version: version.map(str::to_string),
             purl: None,
+            package: None,
             cpes: Vec::new(),
             hashes: Vec::new(),
         }
@@ -64,6 +68,7 @@ impl Component {
             name: purl.name().to_string(),
             version: purl.version().map(str::to_string),
             purl: Some(purl),
+            package: None,
             cpes: Vec::new(),
             hashes: Vec::new(),
         }
@@ -79,9 +84,23 @@ impl Component {
             .filter(|version| !version.is_empty())
     }
 
-    /// The package key of the component's purl, if its type maps onto an ecosystem.
+    /// The package key: the one given, else the purl's if its type maps onto an ecosystem.
     pub fn package_key(&self) -> Option<PackageKey> {
-        self.purl.as_ref().and_then(PackageKey::from_purl)
+        self.package
+            .clone()
+            .or_else(|| self.purl.as_ref().and_then(PackageKey::from_purl))
+    }
+
+    /// A component of a package key and version (no purl).
+    pub fn from_package(package: PackageKey, version: Option<&str>) -> Component {
+        Component {
+            name: package.name.clone(),
+            version: version.map(str::to_string),
+            purl: None,
+            package: Some(package),
+            cpes: Vec::new(),
+            hashes: Vec::new(),
+        }
     }
 
     /// The scheme the component's own versions follow: its purl type's, if known.

@@ -14,7 +14,7 @@ use aftercare_model::{Cpe, Severity, VulnerabilityId};
 use aftercare_version::Scheme;
 
 use crate::component::{Component, ReleaseFit, VersionCache};
-use crate::csaf::Helper;
+use crate::csaf::{CsafStatement, Helper};
 use crate::index::{Index, RecordKey};
 use crate::nvd::CpeKey;
 use crate::nvd::{Candidate, CriterionHit};
@@ -53,6 +53,8 @@ impl Confidence {
 pub enum Matched {
     /// The version lies in an OSV range.
     Range {
+        /// The position of the entry in the record's `affected[]`.
+        affected: u32,
         /// The package as the record names it (`Maven` / `org.postgresql:postgresql`).
         ecosystem: String,
         /// The package name as written.
@@ -70,6 +72,8 @@ pub enum Matched {
     },
     /// The version is listed in an OSV entry's `versions`.
     Listed {
+        /// The position of the entry in the record's `affected[]`.
+        affected: u32,
         /// The ecosystem as written.
         ecosystem: String,
         /// The package name as written.
@@ -237,6 +241,21 @@ impl Index {
         out
     }
 
+    /// The reasons one record gives for a component (re-checking one finding).
+    pub fn reasons_of_record(
+        &self,
+        record: &RecordKey,
+        component: &Component,
+        platform: &[Cpe],
+    ) -> Reasons {
+        let mut out = Reasons::default();
+        if let Some(slot) = self.slot_of(record) {
+            let only: HashSet<u32> = std::iter::once(slot).collect();
+            self.collect(component, platform, Some(&only), &mut out);
+        }
+        out
+    }
+
     /// [`Index::reasons`], restricted to some records (the incremental re-match).
     pub(crate) fn collect(
         &self,
@@ -297,6 +316,7 @@ impl Index {
                     record: info.key.clone(),
                     about: None,
                     matched: Matched::Range {
+                        affected: stored.affected,
                         ecosystem: stored.ecosystem.clone(),
                         package: stored.name.clone(),
                         range: hit.position,
@@ -317,6 +337,7 @@ impl Index {
                     record: info.key.clone(),
                     about: None,
                     matched: Matched::Listed {
+                        affected: stored.affected,
                         ecosystem: stored.ecosystem.clone(),
                         package: stored.name.clone(),
                         listed: listed.clone(),
@@ -437,47 +458,67 @@ impl Index {
         for hash in &component.hashes {
             keys.push(CsafKey::Hash(hash.algorithm.clone(), hash.value.clone()));
         }
+        // Every statement that names the component, then the most specific per (record,
+        // vulnerability): an exact statement (versioned purl, hash) outranks a product-stream
+        // one (purl without version, CPE) — Red Hat says `known_affected` for RHEL 7's gnutls
+        // by `pkg:rpm/redhat/gnutls?arch=src` and `fixed` for RHEL 8's exact build.
+        let mut named: Vec<(u32, &CsafStatement)> = Vec::new();
         for key in keys {
             let Some(statements) = self.csaf.get(&key) else {
                 continue;
             };
             for (slot, statement) in statements {
-                if !wanted(*slot) || !statement.names(component) {
-                    continue;
+                if wanted(*slot) && statement.names(component) {
+                    named.push((*slot, statement));
                 }
-                let Some(info) = self.info(*slot) else {
-                    continue;
-                };
-                if statement.status.is_affected() {
-                    let confidence = match &statement.helper {
-                        Helper::Purl(purl) if purl.version().is_some() => Confidence::High,
-                        Helper::Hash(_) => Confidence::High,
-                        _ => Confidence::Medium,
-                    };
-                    out.reasons.push(Reason {
-                        record: info.key.clone(),
-                        about: statement.vulnerability.clone(),
-                        matched: Matched::Csaf {
-                            product: statement.product.clone(),
-                            product_name: statement.product_name.clone(),
-                            status: statement.status,
-                            helper: statement.helper.clone(),
-                        },
-                        version: component.effective_version().map(str::to_string),
-                        fixed: Vec::new(),
-                        confidence,
-                    });
+            }
+        }
+        let exact = |statement: &CsafStatement| match &statement.helper {
+            Helper::Purl(purl) => purl.version().is_some(),
+            Helper::Hash(_) => true,
+            Helper::Cpe(_) => false,
+        };
+        let has_exact: HashSet<(u32, Option<&VulnerabilityId>)> = named
+            .iter()
+            .filter(|(_, statement)| exact(statement))
+            .map(|(slot, statement)| (*slot, statement.vulnerability.as_ref()))
+            .collect();
+        for (slot, statement) in named {
+            if !exact(statement) && has_exact.contains(&(slot, statement.vulnerability.as_ref())) {
+                continue;
+            }
+            let Some(info) = self.info(slot) else {
+                continue;
+            };
+            if statement.status.is_affected() {
+                let confidence = if exact(statement) {
+                    Confidence::High
                 } else {
-                    out.statements.push(Statement {
-                        record: info.key.clone(),
-                        about: statement.vulnerability.clone(),
-                        status: statement.status,
+                    Confidence::Medium
+                };
+                out.reasons.push(Reason {
+                    record: info.key.clone(),
+                    about: statement.vulnerability.clone(),
+                    matched: Matched::Csaf {
                         product: statement.product.clone(),
                         product_name: statement.product_name.clone(),
+                        status: statement.status,
                         helper: statement.helper.clone(),
-                        justification: statement.justification.clone(),
-                    });
-                }
+                    },
+                    version: component.effective_version().map(str::to_string),
+                    fixed: Vec::new(),
+                    confidence,
+                });
+            } else {
+                out.statements.push(Statement {
+                    record: info.key.clone(),
+                    about: statement.vulnerability.clone(),
+                    status: statement.status,
+                    product: statement.product.clone(),
+                    product_name: statement.product_name.clone(),
+                    helper: statement.helper.clone(),
+                    justification: statement.justification.clone(),
+                });
             }
         }
     }
