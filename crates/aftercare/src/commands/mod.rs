@@ -1,11 +1,14 @@
 //! The commands, one module per noun.
 
+mod advisories;
 mod component;
 mod demo;
+mod index;
 mod init;
 mod product;
 mod release;
 mod sbom;
+mod scan;
 mod serve;
 
 use aftercare_service::{Context, Workspace, WorkspaceLocation, account};
@@ -18,6 +21,8 @@ use crate::cli::{Cli, Command, WorkspaceArgs};
 pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Sbom(command) => sbom::run(command).await,
+        Command::Scan(args) => scan::run(args).await,
+        Command::Index(command) => index::run(command).await,
         Command::Init(args) => init::run(args).await,
         Command::Product(command) => product::run(command).await,
         Command::Release(command) => release::run(command).await,

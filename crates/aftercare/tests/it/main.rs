@@ -7,6 +7,7 @@
 mod inventory;
 mod reference;
 mod sbom;
+mod scan;
 
 use std::path::Path;
 use std::process::{Command, Output};
