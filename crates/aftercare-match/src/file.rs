@@ -42,10 +42,11 @@ use crate::component::{Component, FileHash};
 use crate::csaf::{CsafKey, CsafStatement, Helper};
 use crate::error::MatchError;
 use crate::index::{
-    Index, Parts, RecordInfo, RecordKey, StoredConfiguration, StoredProduct, Vulnerability,
+    Index, Parts, RecordInfo, RecordKey, StoredConfiguration, StoredEntry, StoredProduct,
+    Vulnerability,
 };
 use crate::nvd::CpeKey;
-use crate::osv::{RangeType, StoredPackage};
+use crate::osv::{PackageEntry, RangeType, StoredPackage};
 use crate::severity::{Assessment, Basis, CvssVersion, Rating};
 
 /// The magic bytes a compiled index starts with.
@@ -108,6 +109,16 @@ impl ReadAt for [u8] {
 
     fn length(&self) -> std::io::Result<u64> {
         Ok(self.len() as u64)
+    }
+}
+
+impl<T: ReadAt + ?Sized> ReadAt for &T {
+    fn read_at(&self, offset: u64, length: usize) -> std::io::Result<Vec<u8>> {
+        (**self).read_at(offset, length)
+    }
+
+    fn length(&self) -> std::io::Result<u64> {
+        (**self).length()
     }
 }
 
@@ -320,7 +331,9 @@ impl Writer {
         self.text(text);
     }
 
-    fn package(&mut self, record: u32, stored: &StoredPackage) {
+    /// An entry; its listed versions as classes of the package's presorted table.
+    fn package(&mut self, record: u32, entry: &PackageEntry, class_of: &HashMap<u32, u32>) {
+        let stored = &entry.stored;
         self.number(u64::from(record));
         self.number(u64::from(stored.affected));
         self.package_key(&stored.key);
@@ -339,7 +352,25 @@ impl Writer {
                 self.event(event);
             }
         }
-        self.texts(&stored.versions);
+        let classes: Vec<u32> = entry
+            .listed
+            .iter()
+            .filter_map(|id| class_of.get(id).copied())
+            .collect();
+        self.number(classes.len() as u64);
+        for class in classes {
+            self.number(u64::from(class));
+        }
+        self.texts(&entry.listed_text);
+    }
+
+    /// A package's version table: texts in version order with their classes.
+    fn table(&mut self, texts: &[&str], classes: &[u32]) {
+        self.number(texts.len() as u64);
+        for (text, class) in texts.iter().zip(classes) {
+            self.text(text);
+            self.number(u64::from(*class));
+        }
     }
 
     fn operator(&mut self, operator: Operator) {
@@ -534,12 +565,20 @@ pub fn write(index: &Index, inputs: &[Input], written_by: &str) -> Vec<u8> {
     };
     let mut package_keys: Vec<&PackageKey> = index.packages.keys().collect();
     package_keys.sort();
+    // A package's blob: its entry count, its version table, then its entries.
+    let mut package_blobs: Vec<(String, Writer)> = Vec::with_capacity(package_keys.len());
     for key in &package_keys {
-        for (slot, entry) in index.packages.get(*key).into_iter().flatten() {
-            add(package_directory_key(key), &mut |writer| {
-                writer.package(number(*slot), &entry.stored)
-            });
+        let Some(package) = index.packages.get(*key) else {
+            continue;
+        };
+        let (texts, classes, class_of) = package.versions.presorted();
+        let mut writer = Writer::default();
+        writer.number(package.entries.len() as u64);
+        writer.table(&texts, &classes);
+        for (slot, entry) in &package.entries {
+            writer.package(number(*slot), entry, &class_of);
         }
+        package_blobs.push((package_directory_key(key), writer));
     }
     let mut configuration_keys: Vec<&CpeKey> = index.configurations.keys().collect();
     configuration_keys.sort();
@@ -596,13 +635,20 @@ pub fn write(index: &Index, inputs: &[Input], written_by: &str) -> Vec<u8> {
 
     // Assemble: header, blobs (count-prefixed), records, table, directory, summary.
     let mut out = vec![0u8; HEADER_LENGTH];
-    let mut directory: Vec<(String, u64, u32)> = Vec::with_capacity(blobs.len());
+    let mut all: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     for (key, writer) in &blobs {
         let mut blob = Writer::default();
         blob.number(entry_counts.get(key).copied().unwrap_or(0));
         blob.bytes.extend_from_slice(&writer.bytes);
-        directory.push((key.clone(), out.len() as u64, blob.bytes.len() as u32));
-        out.extend_from_slice(&blob.bytes);
+        all.insert(key.clone(), blob.bytes);
+    }
+    for (key, writer) in package_blobs {
+        all.insert(key, writer.bytes);
+    }
+    let mut directory: Vec<(String, u64, u32)> = Vec::with_capacity(all.len());
+    for (key, blob) in &all {
+        directory.push((key.clone(), out.len() as u64, blob.len() as u32));
+        out.extend_from_slice(blob);
     }
     let mut table = Vec::with_capacity(records.len() * TABLE_ENTRY);
     for info in &records {
@@ -927,7 +973,7 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn package(&mut self) -> Result<(u32, StoredPackage), MatchError> {
+    fn package(&mut self) -> Result<StoredEntry, MatchError> {
         let record = self.u32("package record")?;
         let affected = self.u32("package entry")?;
         let key = self.package_key("package key")?;
@@ -949,19 +995,52 @@ impl<'a> Reader<'a> {
                 .collect::<Result<_, _>>()?;
             ranges.push((position, kind, events));
         }
-        let versions = self.texts("package versions")?;
-        Ok((
+        let count = self.count("listed versions")?;
+        let listed = (0..count)
+            .map(|_| self.u32("listed version"))
+            .collect::<Result<_, _>>()?;
+        let listed_text = self.texts("listed versions")?;
+        Ok(StoredEntry {
             record,
-            StoredPackage {
+            stored: StoredPackage {
                 affected,
                 key,
                 ecosystem,
                 release,
                 name,
                 ranges,
-                versions,
+                versions: Vec::new(),
             },
-        ))
+            listed,
+            listed_text,
+        })
+    }
+
+    /// A text without copying it out.
+    fn str(&mut self, what: &'static str) -> Result<&'a str, MatchError> {
+        let length = self.count(what)?;
+        let end = self.position + length;
+        let bytes = self
+            .bytes
+            .get(self.position..end)
+            .ok_or_else(|| self.corrupt(what))?;
+        let text = std::str::from_utf8(bytes).map_err(|_| self.corrupt(what))?;
+        self.position = end;
+        Ok(text)
+    }
+
+    /// A package's version table: one buffer of texts, their ends, their classes.
+    fn table(&mut self) -> Result<(String, Vec<u32>, Vec<u32>), MatchError> {
+        let count = self.count("version table")?;
+        let mut buffer = String::new();
+        let mut ends = Vec::with_capacity(count);
+        let mut classes = Vec::with_capacity(count);
+        for _ in 0..count {
+            buffer.push_str(self.str("version table")?);
+            ends.push(u32::try_from(buffer.len()).map_err(|_| self.corrupt("version table"))?);
+            classes.push(self.u32("version table")?);
+        }
+        Ok((buffer, ends, classes))
     }
 
     fn operator(&mut self) -> Result<Operator, MatchError> {
@@ -1394,16 +1473,21 @@ impl<R: ReadAt> IndexFile<R> {
         self.load_keys(&keys)
     }
 
-    /// Loads the whole index (for tests and for a full portfolio match).
+    /// Loads the whole index, every record included (for a full portfolio match).
     pub fn load_all(&self) -> Result<Index, MatchError> {
         let mut keys = Vec::new();
         for prefix in [b'p', b'c', b's', b'v', b'w'] {
             keys.extend(self.keys_with_prefix(prefix));
         }
-        self.load_keys(&keys)
+        self.load_keys_and(&keys, true)
     }
 
     fn load_keys(&self, keys: &[String]) -> Result<Index, MatchError> {
+        self.load_keys_and(keys, false)
+    }
+
+    /// Loads the keys' blobs and the records they reference (`every_record`: all records).
+    fn load_keys_and(&self, keys: &[String], every_record: bool) -> Result<Index, MatchError> {
         let mut parts = Parts::default();
         // File record number → local slot.
         let mut slots: HashMap<u32, u32> = HashMap::new();
@@ -1424,13 +1508,19 @@ impl<R: ReadAt> IndexFile<R> {
             let mut reader = Reader::new(&blob, 0);
             let count = reader.count("blob entries")?;
             let kind = key.as_bytes().first().copied().unwrap_or(0);
+            if kind == b'p' {
+                let (buffer, ends, classes) = reader.table()?;
+                let mut entries = Vec::with_capacity(count);
+                for _ in 0..count {
+                    let mut entry = reader.package()?;
+                    entry.record = local(entry.record, &mut wanted);
+                    entries.push(entry);
+                }
+                parts.packages.push((buffer, ends, classes, entries));
+                continue;
+            }
             for _ in 0..count {
                 match kind {
-                    b'p' => {
-                        let (number, stored) = reader.package()?;
-                        let slot = local(number, &mut wanted);
-                        parts.packages.push((slot, stored));
-                    }
                     b'c' => {
                         let mut stored = reader.configuration()?;
                         if seen_configurations.insert((stored.record, stored.position)) {
@@ -1464,6 +1554,15 @@ impl<R: ReadAt> IndexFile<R> {
                         });
                     }
                 }
+            }
+        }
+        if every_record {
+            for number in 0..self.record_count {
+                let number = u32::try_from(number).map_err(|_| MatchError::Corrupt {
+                    what: "record count",
+                    offset: self.table_offset,
+                })?;
+                local(number, &mut wanted);
             }
         }
         // The records, and the vulnerabilities they are attached to.

@@ -286,10 +286,12 @@ impl Index {
         wanted: &dyn Fn(u32) -> bool,
         out: &mut Reasons,
     ) {
-        let Some(entries) = self.packages.get(key) else {
+        let Some(package) = self.packages.get(key) else {
             return;
         };
-        for (slot, entry) in entries {
+        // The listed versions equal to the component's, looked up once for the package.
+        let mut equal: Option<(aftercare_version::Scheme, Vec<u32>)> = None;
+        for (slot, entry) in &package.entries {
             if !wanted(*slot) {
                 continue;
             }
@@ -300,7 +302,18 @@ impl Index {
             if fit == ReleaseFit::Different {
                 continue;
             }
-            let evaluation = entry.evaluate(version);
+            if equal
+                .as_ref()
+                .is_none_or(|(scheme, _)| *scheme != entry.scheme)
+            {
+                let ids = version
+                    .get(entry.scheme)
+                    .map(|parsed| package.versions.equal(parsed))
+                    .unwrap_or_default();
+                equal = Some((entry.scheme, ids));
+            }
+            let ids = equal.as_ref().map(|(_, ids)| ids.as_slice()).unwrap_or(&[]);
+            let evaluation = entry.evaluate(version, ids);
             if evaluation.no_version {
                 push_skip(out, &info.key, SkipReason::NoVersion);
                 continue;

@@ -28,7 +28,7 @@ use aftercare_model::{PackageKey, VulnerabilityId};
 
 use crate::csaf::{CsafKey, CsafStatement};
 use crate::nvd::CpeKey;
-use crate::osv::{PackageEntry, StoredPackage};
+use crate::osv::{Package, PackageEntry, StoredPackage};
 use crate::severity::{Assessment, Rating, assess};
 
 /// A record's identity: its source and id, as storage keys records.
@@ -206,7 +206,7 @@ pub struct Index {
     slots: Vec<Option<Slot>>,
     free: Vec<u32>,
     by_key: HashMap<RecordKey, u32>,
-    pub(crate) packages: HashMap<PackageKey, Vec<(u32, Arc<PackageEntry>)>>,
+    pub(crate) packages: HashMap<PackageKey, Package>,
     pub(crate) configurations: HashMap<CpeKey, Vec<Arc<StoredConfiguration>>>,
     pub(crate) csaf: HashMap<CsafKey, Vec<(u32, Arc<CsafStatement>)>>,
     pub(crate) cve5_packages: HashMap<PackageKey, Vec<Arc<StoredProduct>>>,
@@ -413,11 +413,9 @@ impl Index {
                 continue;
             };
             let package_key = stored.key.clone();
-            let entry = PackageEntry::prepare(stored, &mut warnings);
-            self.packages
-                .entry(package_key.clone())
-                .or_default()
-                .push((slot, Arc::new(entry)));
+            let package = self.packages.entry(package_key.clone()).or_default();
+            let entry = PackageEntry::prepare(stored, &mut package.versions, &mut warnings);
+            package.entries.push((slot, Arc::new(entry)));
             if !placement.packages.contains(&package_key) {
                 placement.packages.push(package_key);
             }
@@ -486,7 +484,13 @@ impl Index {
         let taken = self.slots.get_mut(slot as usize).and_then(Option::take)?;
         let placement = taken.placement;
         for package in &placement.packages {
-            remove_where(&mut self.packages, package, |(owner, _)| *owner == slot);
+            // The package's version table keeps the versions: harmless, and they come back.
+            if let Some(found) = self.packages.get_mut(package) {
+                found.entries.retain(|(owner, _)| *owner != slot);
+                if found.entries.is_empty() {
+                    self.packages.remove(package);
+                }
+            }
         }
         for cpe_key in &placement.configurations {
             remove_where(&mut self.configurations, cpe_key, |stored| {
@@ -795,14 +799,29 @@ impl Index {
             }));
         }
         let mut warnings = Vec::new();
-        for (slot, stored) in parts.packages {
-            let key = stored.key.clone();
-            let entry = PackageEntry::prepare(stored, &mut warnings);
-            index
-                .packages
-                .entry(key)
-                .or_default()
-                .push((slot, Arc::new(entry)));
+        for (buffer, ends, classes, entries) in parts.packages {
+            let Some(first) = entries.first() else {
+                continue;
+            };
+            let key = first.stored.key.clone();
+            let scheme = aftercare_version::Scheme::from_osv_ecosystem(&first.stored.ecosystem)
+                .unwrap_or(aftercare_version::Scheme::Generic);
+            let package = index.packages.entry(key).or_default();
+            package.versions = crate::osv::VersionTable::Presorted {
+                scheme,
+                buffer,
+                ends,
+                classes,
+            };
+            for entry in entries {
+                let prepared = PackageEntry::prepare_listed(
+                    entry.stored,
+                    entry.listed,
+                    entry.listed_text,
+                    &mut warnings,
+                );
+                package.entries.push((entry.record, Arc::new(prepared)));
+            }
         }
         for (cpe_key, stored) in parts.configurations {
             index
@@ -885,12 +904,27 @@ pub struct Lookup {
     pub hashes: Vec<(String, String)>,
 }
 
+/// An OSV entry as the index file stores it: listed versions as classes of its package's
+/// presorted version table.
+#[derive(Debug)]
+pub(crate) struct StoredEntry {
+    pub record: u32,
+    pub stored: StoredPackage,
+    pub listed: Vec<u32>,
+    pub listed_text: Vec<String>,
+}
+
+/// A package as the index file stores it: the version table's text buffer, text ends and
+/// classes, and the entries.
+pub(crate) type PresortedPackage = (String, Vec<u32>, Vec<u32>, Vec<StoredEntry>);
+
 /// The parts of an index the file loader assembles.
 #[derive(Debug, Default)]
 pub(crate) struct Parts {
     /// Records, in slot order (slot = position).
     pub records: Vec<RecordInfo>,
-    pub packages: Vec<(u32, StoredPackage)>,
+    /// Per package: its presorted version table (buffer, ends, classes) and its entries.
+    pub packages: Vec<PresortedPackage>,
     pub configurations: Vec<(CpeKey, Arc<StoredConfiguration>)>,
     pub csaf: Vec<(u32, Arc<CsafStatement>)>,
     pub cve5: Vec<Arc<StoredProduct>>,

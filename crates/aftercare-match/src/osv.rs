@@ -104,6 +104,166 @@ pub(crate) struct PreparedRange {
     pub range: Range,
 }
 
+/// The distinct versions the entries of one package list.
+///
+/// PyPI records enumerate every affected release, and a popular package has hundreds of
+/// records listing mostly the same releases. Built from records, each text is parsed once per
+/// package (not once per record). Read from an index file, the table arrives *presorted* (the
+/// texts in version order with their equality classes) and nothing is parsed up front: a
+/// component's version is found by a binary search that parses only the texts it probes.
+/// Either way a component's version is looked up once per package ([`VersionTable::equal`])
+/// and each entry then checks a short list of ids.
+#[derive(Debug, Clone)]
+pub(crate) enum VersionTable {
+    /// Built from records: ids in order of first appearance.
+    Parsed {
+        by_text: std::collections::HashMap<Box<str>, u32>,
+        /// (version, id), sorted by version.
+        sorted: Vec<(Version, u32)>,
+    },
+    /// Read from a file: texts in version order (concatenated in `buffer`, text `i` ending at
+    /// `ends[i]`), each with its class (equal versions share one; classes ascend with the
+    /// order). One buffer instead of a string per text: a popular package lists hundreds.
+    Presorted {
+        scheme: Scheme,
+        buffer: String,
+        ends: Vec<u32>,
+        classes: Vec<u32>,
+    },
+}
+
+impl Default for VersionTable {
+    fn default() -> VersionTable {
+        VersionTable::Parsed {
+            by_text: std::collections::HashMap::new(),
+            sorted: Vec::new(),
+        }
+    }
+}
+
+impl VersionTable {
+    /// The id of a version text, parsed under `scheme` the first time; `None` when it does
+    /// not parse (or the table is presorted, which takes no new versions).
+    fn intern(&mut self, scheme: Scheme, text: &str) -> Option<u32> {
+        let VersionTable::Parsed { by_text, sorted } = self else {
+            return None;
+        };
+        if let Some(id) = by_text.get(text) {
+            return Some(*id);
+        }
+        let version = aftercare_version::parse(scheme, text).ok()?;
+        let id = by_text.len() as u32;
+        by_text.insert(text.into(), id);
+        let at = sorted.partition_point(|(known, _)| *known < version);
+        sorted.insert(at, (version, id));
+        Some(id)
+    }
+
+    /// The ids (classes) of the versions equal to `version` (texts such as `1.0` and
+    /// `1.0.0` can be).
+    pub(crate) fn equal(&self, version: &Version) -> Vec<u32> {
+        match self {
+            VersionTable::Parsed { sorted, .. } => {
+                let start = sorted.partition_point(|(known, _)| known < version);
+                sorted[start..]
+                    .iter()
+                    .take_while(|(known, _)| known == version)
+                    .map(|(_, id)| *id)
+                    .collect()
+            }
+            VersionTable::Presorted {
+                scheme,
+                buffer,
+                ends,
+                classes,
+            } => {
+                if version.scheme() != *scheme {
+                    return Vec::new();
+                }
+                let text = |position: usize| -> &str {
+                    let start = match position {
+                        0 => 0,
+                        _ => ends.get(position - 1).copied().unwrap_or(0) as usize,
+                    };
+                    let end = ends.get(position).copied().unwrap_or(0) as usize;
+                    buffer.get(start..end).unwrap_or("")
+                };
+                let parse =
+                    |position: usize| aftercare_version::parse(*scheme, text(position)).ok();
+                // A text that does not parse (a corrupt file) sorts first: never a match.
+                let (mut low, mut high) = (0, ends.len().min(classes.len()));
+                while low < high {
+                    let middle = low + (high - low) / 2;
+                    if parse(middle).is_none_or(|known| known < *version) {
+                        low = middle + 1;
+                    } else {
+                        high = middle;
+                    }
+                }
+                (low..ends.len().min(classes.len()))
+                    .take_while(|position| parse(*position).is_some_and(|known| known == *version))
+                    .filter_map(|position| classes.get(position).copied())
+                    .collect()
+            }
+        }
+    }
+
+    /// The texts in version order with their classes, and each id's class: what the index
+    /// file stores. A presorted table is returned as it is.
+    pub(crate) fn presorted(&self) -> (Vec<&str>, Vec<u32>, std::collections::HashMap<u32, u32>) {
+        match self {
+            VersionTable::Parsed { by_text, sorted } => {
+                let mut text_of: Vec<&str> = vec![""; by_text.len()];
+                for (text, id) in by_text {
+                    if let Some(slot) = text_of.get_mut(*id as usize) {
+                        *slot = text;
+                    }
+                }
+                let mut texts = Vec::with_capacity(sorted.len());
+                let mut classes = Vec::with_capacity(sorted.len());
+                let mut class_of = std::collections::HashMap::with_capacity(sorted.len());
+                let mut class = 0u32;
+                for (position, (version, id)) in sorted.iter().enumerate() {
+                    if position > 0 && sorted[position - 1].0 != *version {
+                        class += 1;
+                    }
+                    texts.push(text_of.get(*id as usize).copied().unwrap_or(""));
+                    classes.push(class);
+                    class_of.insert(*id, class);
+                }
+                (texts, classes, class_of)
+            }
+            VersionTable::Presorted {
+                buffer,
+                ends,
+                classes,
+                ..
+            } => {
+                let mut texts = Vec::with_capacity(ends.len());
+                let mut start = 0usize;
+                for end in ends {
+                    texts.push(buffer.get(start..*end as usize).unwrap_or(""));
+                    start = *end as usize;
+                }
+                (
+                    texts,
+                    classes.clone(),
+                    classes.iter().map(|class| (*class, *class)).collect(),
+                )
+            }
+        }
+    }
+}
+
+/// The entries of one package and the versions they list.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Package {
+    /// The entries, with the slot of their record.
+    pub entries: Vec<(u32, std::sync::Arc<PackageEntry>)>,
+    /// The versions their `versions` lists name.
+    pub versions: VersionTable,
+}
+
 /// An affected package ready to be evaluated.
 #[derive(Debug, Clone)]
 pub(crate) struct PackageEntry {
@@ -111,8 +271,9 @@ pub(crate) struct PackageEntry {
     /// The ecosystem's scheme (generic when the ecosystem is unknown).
     pub scheme: Scheme,
     pub ranges: Vec<PreparedRange>,
-    /// Listed versions that parse under the ecosystem's scheme, sorted.
-    pub listed: Vec<Version>,
+    /// Listed versions that parse under the ecosystem's scheme: ids in the package's
+    /// [`VersionTable`], sorted.
+    pub listed: Vec<u32>,
     /// Listed versions that do not parse: compared as text.
     pub listed_text: Vec<String>,
 }
@@ -128,6 +289,7 @@ impl PackageEntry {
     /// their range, with a warning each.
     pub(crate) fn prepare(
         stored: StoredPackage,
+        table: &mut VersionTable,
         warnings: &mut Vec<PrepareWarning>,
     ) -> PackageEntry {
         let scheme = Scheme::from_osv_ecosystem(&stored.ecosystem).unwrap_or(Scheme::Generic);
@@ -174,12 +336,48 @@ impl PackageEntry {
         let mut listed = Vec::with_capacity(stored.versions.len());
         let mut listed_text = Vec::new();
         for text in &stored.versions {
-            match aftercare_version::parse(scheme, text) {
-                Ok(version) => listed.push(version),
-                Err(_) => listed_text.push(text.clone()),
+            match table.intern(scheme, text) {
+                Some(id) => listed.push(id),
+                None => listed_text.push(text.clone()),
             }
         }
-        listed.sort();
+        PackageEntry::assemble(stored, scheme, ranges, listed, listed_text)
+    }
+
+    /// An entry whose listed versions are already classes of a presorted table (the index
+    /// file's); only its ranges are parsed.
+    pub(crate) fn prepare_listed(
+        stored: StoredPackage,
+        listed: Vec<u32>,
+        listed_text: Vec<String>,
+        warnings: &mut Vec<PrepareWarning>,
+    ) -> PackageEntry {
+        let mut table = VersionTable::Presorted {
+            scheme: Scheme::Generic,
+            buffer: String::new(),
+            ends: Vec::new(),
+            classes: Vec::new(),
+        };
+        let mut stored = stored;
+        stored.versions.clear();
+        let entry = PackageEntry::prepare(stored, &mut table, warnings);
+        PackageEntry::assemble(
+            entry.stored,
+            entry.scheme,
+            entry.ranges,
+            listed,
+            listed_text,
+        )
+    }
+
+    fn assemble(
+        stored: StoredPackage,
+        scheme: Scheme,
+        ranges: Vec<PreparedRange>,
+        mut listed: Vec<u32>,
+        listed_text: Vec<String>,
+    ) -> PackageEntry {
+        listed.sort_unstable();
         listed.dedup();
         PackageEntry {
             stored,
@@ -191,7 +389,8 @@ impl PackageEntry {
     }
 
     /// Evaluates a component version: every range it lies in, and whether it is listed.
-    pub(crate) fn evaluate(&self, version: &mut VersionCache<'_>) -> Evaluation {
+    /// `equal` are the ids of the package's [`VersionTable`] equal to the version.
+    pub(crate) fn evaluate(&self, version: &mut VersionCache<'_>, equal: &[u32]) -> Evaluation {
         let mut evaluation = Evaluation::default();
         let Some(text) = version.text() else {
             evaluation.no_version = true;
@@ -219,10 +418,8 @@ impl PackageEntry {
                 });
             }
         }
-        let listed = match version.get(self.scheme) {
-            Some(parsed) => self.listed.binary_search(parsed).is_ok(),
-            None => false,
-        } || self.listed_text.iter().any(|listed| listed == text);
+        let listed = equal.iter().any(|id| self.listed.binary_search(id).is_ok())
+            || self.listed_text.iter().any(|listed| listed == text);
         if listed {
             evaluation.listed = Some(text.to_string());
         } else if !self.listed.is_empty() && version.get(self.scheme).is_none() {
@@ -299,7 +496,7 @@ mod tests {
     use super::*;
 
     /// `spec` is `TYPE:event:version …` words, ranges separated by `|`.
-    fn entry(ecosystem: &str, spec: &str, versions: &[&str]) -> PackageEntry {
+    fn entry(ecosystem: &str, spec: &str, versions: &[&str]) -> (PackageEntry, VersionTable) {
         let mut ranges = Vec::new();
         for (position, range) in spec.split('|').filter(|r| !r.trim().is_empty()).enumerate() {
             let mut words = range.split_whitespace();
@@ -334,14 +531,24 @@ mod tests {
             versions: versions.iter().map(|v| v.to_string()).collect(),
         };
         let mut warnings = Vec::new();
-        PackageEntry::prepare(stored, &mut warnings)
+        let mut table = VersionTable::default();
+        let entry = PackageEntry::prepare(stored, &mut table, &mut warnings);
+        (entry, table)
+    }
+
+    fn evaluate(entry: &(PackageEntry, VersionTable), version: &str) -> Evaluation {
+        let mut cache = VersionCache::new(Some(version));
+        let equal = cache
+            .get(entry.0.scheme)
+            .map(|parsed| entry.1.equal(parsed))
+            .unwrap_or_default();
+        entry.0.evaluate(&mut cache, &equal)
     }
 
     fn check(ecosystem: &str, spec: &str, versions: &[&str], version: &str, expected: bool) {
         let entry = entry(ecosystem, spec, versions);
-        let mut cache = VersionCache::new(Some(version));
         assert_eq!(
-            entry.evaluate(&mut cache).is_affected(),
+            evaluate(&entry, version).is_affected(),
             expected,
             "{version} in {ecosystem} [{spec}] {versions:?}"
         );
@@ -405,9 +612,8 @@ mod tests {
             "SEMVER introduced:0.0.0-0 fixed:not-a-version introduced:2.0.0 fixed:2.1.0",
             &[],
         );
-        assert_eq!(entry.ranges.len(), 1);
-        let mut cache = VersionCache::new(Some("2.0.5"));
-        assert!(entry.evaluate(&mut cache).is_affected());
+        assert_eq!(entry.0.ranges.len(), 1);
+        assert!(evaluate(&entry, "2.0.5").is_affected());
     }
 
     #[test]
@@ -417,8 +623,7 @@ mod tests {
             "ECOSYSTEM introduced:2.13.0 fixed:2.13.2.1 | ECOSYSTEM introduced:0 fixed:2.12.6.1",
             &[],
         );
-        let mut cache = VersionCache::new(Some("2.10.1"));
-        let evaluation = entry.evaluate(&mut cache);
+        let evaluation = evaluate(&entry, "2.10.1");
         assert_eq!(evaluation.ranges.len(), 1);
         assert_eq!(evaluation.ranges[0].position, 1);
         assert_eq!(evaluation.ranges[0].fixed.as_deref(), Some("2.12.6.1"));
@@ -428,8 +633,7 @@ mod tests {
     #[test]
     fn a_version_that_does_not_parse_is_reported() {
         let entry = entry("crates.io", "SEMVER introduced:0 fixed:1.0.0", &[]);
-        let mut cache = VersionCache::new(Some("one point oh"));
-        let evaluation = entry.evaluate(&mut cache);
+        let evaluation = evaluate(&entry, "one point oh");
         assert!(!evaluation.is_affected());
         assert_eq!(evaluation.unparsed, vec![Scheme::Semver]);
     }

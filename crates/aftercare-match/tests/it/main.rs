@@ -7,6 +7,8 @@
 mod common;
 mod cpe;
 mod csaf;
+mod file;
 mod osv;
+mod portfolio;
 mod properties;
 mod sbom;

@@ -74,6 +74,7 @@ pub(crate) fn load(
             inputs.push(input(path, &documents[start..])?);
         }
     }
+    tracing::debug!("{} documents visited", documents.len());
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
@@ -100,6 +101,7 @@ pub(crate) fn load(
             .flat_map(|worker| worker.join().unwrap_or_default())
             .collect()
     });
+    tracing::debug!("first pass (peek or read) done");
     let mut loaded = Loaded {
         builder: IndexBuilder::new(),
         kev: Vec::new(),

@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use aftercare_intel::KevCatalog;
 use aftercare_match::file::IndexFile;
@@ -131,11 +132,13 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
     if args.format == ScanFormat::Cyclonedx && args.sboms.len() != 1 {
         anyhow::bail!("--format cyclonedx writes the report of one SBOM; give one SBOM per run");
     }
+    let started = Instant::now();
     let mut sboms = args
         .sboms
         .iter()
         .map(|path| read_sbom(path))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    tracing::debug!("SBOMs read in {:?}", started.elapsed());
     let all: Vec<Component> = sboms
         .iter()
         .flat_map(|sbom| sbom.components.iter().cloned())
@@ -173,9 +176,18 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
                 peeked: loaded.peeked,
                 warnings: loaded.warnings.len(),
             };
-            (loaded.builder.build(), data, loaded.kev)
+            let building = Instant::now();
+            let index = loaded.builder.build();
+            tracing::debug!(
+                "{} records read, {} peeked at; index built in {:?}",
+                loaded.read,
+                loaded.peeked,
+                building.elapsed()
+            );
+            (index, data, loaded.kev)
         }
     };
+    tracing::debug!("vulnerability data ready after {:?}", started.elapsed());
     if let Some(path) = &args.kev {
         kev.push(read_kev(path)?);
     }
@@ -192,28 +204,31 @@ fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
             }
         }
     }
+    tracing::debug!("matched after {:?}", started.elapsed());
     let report = Report {
         sboms: &sboms,
         data,
     };
-    let mut stdout = std::io::stdout().lock();
-    use std::io::Write as _;
+    // Rendered whole, written once: stdout is line-buffered, and a pretty JSON report of a
+    // large SBOM has hundreds of thousands of lines.
+    let rendering = Instant::now();
+    let mut out: Vec<u8> = Vec::with_capacity(1 << 20);
     match args.format {
-        ScanFormat::Table => write!(stdout, "{}", report.table())?,
-        ScanFormat::Json => {
-            serde_json::to_writer_pretty(&mut stdout, &report.json())?;
-            writeln!(stdout)?;
-        }
-        ScanFormat::Sarif => {
-            serde_json::to_writer_pretty(&mut stdout, &report.sarif())?;
-            writeln!(stdout)?;
-        }
-        ScanFormat::Cyclonedx => {
-            serde_json::to_writer_pretty(&mut stdout, &report.cyclonedx())?;
-            writeln!(stdout)?;
-        }
+        ScanFormat::Table => out.extend_from_slice(report.table().as_bytes()),
+        ScanFormat::Json => serde_json::to_writer_pretty(&mut out, &report.json())?,
+        ScanFormat::Sarif => serde_json::to_writer_pretty(&mut out, &report.sarif())?,
+        ScanFormat::Cyclonedx => serde_json::to_writer_pretty(&mut out, &report.cyclonedx())?,
     }
-    stdout.flush()?;
+    if args.format != ScanFormat::Table {
+        out.push(b'\n');
+    }
+    {
+        use std::io::Write as _;
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(&out)?;
+        stdout.flush()?;
+    }
+    tracing::debug!("rendered and written in {:?}", rendering.elapsed());
     let findings: Vec<&Finding> = sboms.iter().flat_map(|sbom| &sbom.scan.findings).collect();
     let tripped = tripped(&findings, args.fail_on, args.fail_on_unknown);
     if let Some(why) = tripped {
