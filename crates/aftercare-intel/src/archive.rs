@@ -223,6 +223,27 @@ pub fn visit_zip<R: Read + Seek>(
     limits: &Limits,
     mut visitor: impl FnMut(Entry<'_>),
 ) -> Result<Summary, IntelError> {
+    visit_zip_bytes(name, reader, limits, |member, bytes| {
+        let result = read_document_with(member, bytes, limits);
+        visitor(Entry {
+            name: member,
+            bytes,
+            result,
+        });
+    })
+}
+
+/// Visits the bytes of every document of a zip archive, in archive order, without reading
+/// them: the caller decides what to read (a scan reads only the records that name its
+/// packages, see [`crate::peek`]). The archive is checked against the limits exactly as
+/// [`visit_zip`] does; the bytes are the member's as stored (a `.json.xz` member is still
+/// xz-compressed).
+pub fn visit_zip_bytes<R: Read + Seek>(
+    name: &str,
+    reader: R,
+    limits: &Limits,
+    mut visitor: impl FnMut(&str, &[u8]),
+) -> Result<Summary, IntelError> {
     let archive_error = |source| IntelError::ReadArchive {
         name: name.to_string(),
         source,
@@ -304,13 +325,8 @@ pub fn visit_zip<R: Read + Seek>(
                 ),
             });
         }
-        let result = read_document_with(&full_name, &buffer, limits);
         summary.documents += 1;
-        visitor(Entry {
-            name: &full_name,
-            bytes: &buffer,
-            result,
-        });
+        visitor(&full_name, &buffer);
     }
     Ok(summary)
 }
@@ -322,6 +338,23 @@ pub fn visit_path(
     path: &Path,
     limits: &Limits,
     mut visitor: impl FnMut(Entry<'_>),
+) -> Result<Summary, IntelError> {
+    visit_path_bytes(path, limits, |name, bytes| {
+        let result = read_document_with(name, bytes, limits);
+        visitor(Entry {
+            name,
+            bytes,
+            result,
+        });
+    })
+}
+
+/// Visits the bytes of every document of a file or folder without reading them, with the
+/// same walk and checks as [`visit_path`]; see [`visit_zip_bytes`].
+pub fn visit_path_bytes(
+    path: &Path,
+    limits: &Limits,
+    mut visitor: impl FnMut(&str, &[u8]),
 ) -> Result<Summary, IntelError> {
     let mut summary = Summary::default();
     let mut walk = Walk {
@@ -346,7 +379,7 @@ impl Walk<'_> {
         path: &Path,
         name: &str,
         summary: &mut Summary,
-        visitor: &mut dyn FnMut(Entry<'_>),
+        visitor: &mut dyn FnMut(&str, &[u8]),
     ) -> Result<(), IntelError> {
         let read_error = |source| IntelError::ReadPath {
             path: path.to_path_buf(),
@@ -404,7 +437,7 @@ impl Walk<'_> {
         }
         let bytes = fs::read(path).map_err(read_error)?;
         if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
-            let inner = visit_zip(
+            let inner = visit_zip_bytes(
                 name,
                 std::io::Cursor::new(&bytes),
                 self.limits,
@@ -423,13 +456,8 @@ impl Walk<'_> {
                 limit: self.limits.max_total_bytes,
             });
         }
-        let result = read_document_with(name, &bytes, self.limits);
         summary.documents += 1;
-        visitor(Entry {
-            name,
-            bytes: &bytes,
-            result,
-        });
+        visitor(name, &bytes);
         Ok(())
     }
 }

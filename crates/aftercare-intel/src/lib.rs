@@ -12,6 +12,8 @@
 //!   `<Ecosystem>/` layout, `--advisories PATH`), with caps against hostile input.
 //! * [`alias`] merges records into vulnerabilities under the firm rule that two CVE ids
 //!   never merge.
+//! * [`peek`] looks at an OSV record's ids and packages without reading the rest, so that a
+//!   scan reads in full only the records that name its packages.
 //!
 //! Only input that cannot be read at all is an [`IntelError`]; a bad field is a warning and
 //! the record is kept without it, a bad record is a warning and the document is kept without
@@ -47,6 +49,7 @@ mod field;
 pub mod kev;
 mod nvd;
 mod osv;
+pub mod peek;
 pub mod record;
 pub mod rolie;
 mod warning;
@@ -60,6 +63,7 @@ pub use detect::Format;
 pub use epss::{EpssScore, EpssScores};
 pub use error::{IntelError, SUPPORTED};
 pub use kev::{KevCatalog, KevEntry};
+pub use peek::{Peek, peek};
 pub use record::{Record, Source};
 pub use warning::{Warning, WarningKind};
 

@@ -29,6 +29,11 @@ pub enum Command {
         #[command(flatten)]
         format: FormatArg,
     },
+    /// Match SBOMs against vulnerability data and report the findings (no workspace needed).
+    Scan(ScanArgs),
+    /// Compile vulnerability data into an index file that scans read fast.
+    #[command(subcommand)]
+    Index(IndexCommand),
     /// Create a workspace and its first administrator.
     Init(InitArgs),
     /// Register and look at products (device models).
@@ -128,6 +133,101 @@ pub enum RequireArg {
     Ntia,
     /// The NTIA elements plus level of support and end-of-support date.
     Fda,
+}
+
+/// `aftercare scan`.
+#[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("data").required(true).args(["advisories", "index"])))]
+pub struct ScanArgs {
+    /// The SBOM files to scan (CycloneDX or SPDX, any encoding, optionally compressed).
+    #[arg(required = true, value_name = "SBOM")]
+    pub sboms: Vec<PathBuf>,
+    /// Vulnerability data: an OSV `all.zip`, a folder of OSV, NVD, CVE 5, CSAF or KEV files
+    /// (searched recursively, as osv.dev's `<Ecosystem>/` layout), or one file. One path per
+    /// use; repeat the option for several.
+    #[arg(
+        long,
+        value_name = "PATH",
+        env = "AFTERCARE_ADVISORIES",
+        conflicts_with = "index"
+    )]
+    pub advisories: Vec<PathBuf>,
+    /// A compiled index (`aftercare index build`) instead of raw vulnerability data.
+    #[arg(long, value_name = "FILE", env = "AFTERCARE_INDEX")]
+    pub index: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ScanFormat::Table, env = "AFTERCARE_FORMAT")]
+    pub format: ScanFormat,
+    /// Exit with 1 when a finding is at or above this severity (`kev`: when a finding's
+    /// vulnerability is known exploited). Findings of unknown severity do not count.
+    #[arg(long, value_enum, value_name = "LEVEL", env = "AFTERCARE_FAIL_ON")]
+    pub fail_on: Option<FailOn>,
+    /// Exit with 1 when a finding has unknown severity (no record rates it).
+    #[arg(long, env = "AFTERCARE_FAIL_ON_UNKNOWN")]
+    pub fail_on_unknown: bool,
+    /// The CISA KEV catalog (JSON): marks findings of known exploited vulnerabilities.
+    #[arg(long, value_name = "FILE", env = "AFTERCARE_KEV")]
+    pub kev: Option<PathBuf>,
+}
+
+/// The output formats of `aftercare scan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ScanFormat {
+    /// Aligned columns for people.
+    #[default]
+    Table,
+    /// One JSON document for machines.
+    Json,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+    /// A CycloneDX 1.6 vulnerability disclosure report (one SBOM only).
+    Cyclonedx,
+}
+
+/// The `--fail-on` thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Low and above.
+    Low,
+    /// Medium and above.
+    Medium,
+    /// High and above.
+    High,
+    /// Critical only.
+    Critical,
+    /// Any known exploited vulnerability (CISA KEV).
+    Kev,
+}
+
+/// `aftercare index …`.
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Read vulnerability data and write a compiled index file.
+    Build {
+        /// Vulnerability data, as for `scan --advisories`. One path per use.
+        #[arg(
+            long,
+            value_name = "PATH",
+            required = true,
+            env = "AFTERCARE_ADVISORIES"
+        )]
+        advisories: Vec<PathBuf>,
+        /// The index file to write.
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Describe an index file; with `--advisories`, exit with 1 when it is stale.
+    Info {
+        /// The index file.
+        file: PathBuf,
+        /// The vulnerability data to compare the index's inputs with. One path per use.
+        #[arg(long, value_name = "PATH")]
+        advisories: Vec<PathBuf>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
 }
 
 /// `aftercare init`.

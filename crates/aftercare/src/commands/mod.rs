@@ -1,13 +1,16 @@
 //! The commands, one module per noun.
 
 mod access;
+mod advisories;
 mod component;
 mod cvss;
 mod demo;
+mod index;
 mod init;
 mod product;
 mod release;
 mod sbom;
+mod scan;
 mod serve;
 mod triage;
 
@@ -22,6 +25,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Sbom(command) => sbom::run(command).await,
         Command::Cvss { vector, format } => cvss::run(&vector, format.format),
+        Command::Scan(args) => scan::run(args).await,
+        Command::Index(command) => index::run(command).await,
         Command::Init(args) => init::run(args).await,
         Command::Product(command) => product::run(command).await,
         Command::Release(command) => release::run(command).await,

@@ -10,6 +10,7 @@ mod reference;
 mod sbom;
 mod serve;
 mod triage;
+mod scan;
 
 use std::path::Path;
 use std::process::{Command, Output};
