@@ -8,9 +8,9 @@ mod access;
 mod inventory;
 mod reference;
 mod sbom;
+mod scan;
 mod serve;
 mod triage;
-mod scan;
 
 use std::path::Path;
 use std::process::{Command, Output};

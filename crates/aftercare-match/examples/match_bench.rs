@@ -1,6 +1,6 @@
 //! Matching throughput on the shared real data.
 //!
-//! `cargo run --release -p aftercare-match --example bench` reads every OSV zip of
+//! `cargo run --release -p aftercare-match --example match_bench` reads every OSV zip of
 //! `$AFTERCARE_SHARED_DATA/osv` (default `../shared/data/osv`), builds the index, writes and
 //! lazily reads the compiled index file, scans generated SBOMs, and matches a generated
 //! portfolio of 1,000 releases × 1,000 components in full and after a delta of 100 changed
