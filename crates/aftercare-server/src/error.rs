@@ -80,6 +80,17 @@ impl From<ServiceError> for ApiError {
                 "signature_refused",
                 error.to_string(),
             ),
+            ServiceError::Busy { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "busy", error.to_string())
+            }
+            ServiceError::Fetch(_) => {
+                ApiError::new(StatusCode::BAD_GATEWAY, "fetch_failed", error.to_string())
+            }
+            ServiceError::ReadIntel(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unreadable_document",
+                error.to_string(),
+            ),
             ServiceError::ReadSbom(_) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "unreadable_document",

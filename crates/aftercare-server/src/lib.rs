@@ -11,9 +11,11 @@ pub mod dto;
 mod error;
 pub mod jobs;
 pub mod openapi;
+pub mod scheduler;
 pub mod ui;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use aftercare_model::Permission;
 use aftercare_service::Workspace;
@@ -44,6 +46,16 @@ impl Default for Settings {
     }
 }
 
+/// The intelligence side of the server: the warm alias map and how syncs run.
+#[derive(Debug, Default)]
+pub struct IntelRuntime {
+    /// Every alias → its vulnerabilities, refreshed after syncs and when the stored data
+    /// moves on.
+    pub aliases: aftercare_service::intel::lookup::AliasIndex,
+    /// How triggered and scheduled syncs run.
+    pub options: aftercare_service::intel::sync::SyncOptions,
+}
+
 /// What every handler can reach.
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -51,6 +63,19 @@ pub struct AppState {
     pub workspace: Workspace,
     /// The settings.
     pub settings: Settings,
+    /// Intelligence: the alias map and sync options.
+    pub intel: Arc<IntelRuntime>,
+}
+
+impl AppState {
+    /// A state with default intelligence settings (the alias map loads on first refresh).
+    pub fn new(workspace: Workspace, settings: Settings) -> AppState {
+        AppState {
+            workspace,
+            settings,
+            intel: Arc::new(IntelRuntime::default()),
+        }
+    }
 }
 
 /// One route: method, path and the access rule it is registered with.
@@ -98,6 +123,7 @@ pub fn routes() -> Vec<Route> {
     use Access::{Authenticated, Permission as Needs, Public};
     use Method as M;
     use api::access as acc;
+    use api::intel as int;
     use api::inventory as inv;
     use api::triage as tri;
     vec![
@@ -258,6 +284,49 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/releases/{id}/support",
             Needs(Permission::InventoryWrite),
             put(inv::release_support),
+        ),
+        // Intelligence.
+        route(
+            M::GET,
+            "/api/v1/vulnerabilities",
+            Needs(Permission::IntelligenceRead),
+            get(int::list_vulnerabilities),
+        ),
+        route(
+            M::GET,
+            "/api/v1/vulnerabilities/{id}",
+            Needs(Permission::IntelligenceRead),
+            get(int::get_vulnerability),
+        ),
+        route(
+            M::GET,
+            "/api/v1/feeds",
+            Needs(Permission::IntelligenceRead),
+            get(int::list_feeds),
+        ),
+        route(
+            M::POST,
+            "/api/v1/feeds",
+            Needs(Permission::FeedManage),
+            post(int::create_feed),
+        ),
+        route(
+            M::GET,
+            "/api/v1/feeds/{name}",
+            Needs(Permission::IntelligenceRead),
+            get(int::get_feed),
+        ),
+        route(
+            M::DELETE,
+            "/api/v1/feeds/{name}",
+            Needs(Permission::FeedManage),
+            delete(int::delete_feed),
+        ),
+        route(
+            M::POST,
+            "/api/v1/feeds/{name}/sync",
+            Needs(Permission::FeedManage),
+            post(int::sync_feed),
         ),
         // Policy, cases and clocks.
         route(

@@ -4,7 +4,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::api::{access, inventory, triage};
+use crate::api::{access, intel, inventory, triage};
 use crate::dto;
 
 /// The API description.
@@ -43,6 +43,13 @@ use crate::dto;
         inventory::release_warnings,
         inventory::release_diff,
         inventory::release_support,
+        intel::list_vulnerabilities,
+        intel::get_vulnerability,
+        intel::list_feeds,
+        intel::create_feed,
+        intel::get_feed,
+        intel::delete_feed,
+        intel::sync_feed,
         triage::get_policy,
         triage::change_policy,
         triage::policy_revisions,
@@ -91,6 +98,22 @@ use crate::dto;
         dto::CaseEventDto,
         dto::NewCaseEventDto,
         dto::WaiverDto,
+        dto::SyncRunDto,
+        dto::FeedDto,
+        dto::NewFeedDto,
+        dto::SyncWarningDto,
+        dto::FeedDetailDto,
+        dto::SyncDeltaDto,
+        dto::SyncReportDto,
+        dto::SyncStartedDto,
+        dto::AffectedDto,
+        dto::RecordDto,
+        dto::KevDto,
+        dto::EpssDto,
+        dto::VulnerabilityDto,
+        dto::VulnerabilityLookupDto,
+        dto::VulnerabilitySummaryDto,
+        dto::VulnerabilityPageDto,
     )),
     modifiers(&Security),
     security(("session" = []), ("token" = [])),
@@ -98,6 +121,7 @@ use crate::dto;
         (name = "inventory", description = "Products, releases, SBOMs and components"),
         (name = "access", description = "Login, sessions, API tokens, accounts and trainings"),
         (name = "audit", description = "The tamper-evident audit trail and security alerts"),
+        (name = "intelligence", description = "Vulnerabilities by any alias, feeds and their sync"),
         (name = "triage", description = "The policy, regulatory cases and their clocks")
     )
 )]

@@ -74,6 +74,18 @@ pub enum ServiceError {
         /// Why, in words the signer can act on.
         reason: String,
     },
+    /// Someone else is doing it right now (another node syncing the same feed).
+    #[error("busy: {what}")]
+    Busy {
+        /// What is busy, in words.
+        what: String,
+    },
+    /// A feed file could not be downloaded.
+    #[error(transparent)]
+    Fetch(#[from] crate::intel::fetch::FetchError),
+    /// A feed file or document could not be read at all.
+    #[error(transparent)]
+    ReadIntel(#[from] aftercare_intel::IntelError),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),

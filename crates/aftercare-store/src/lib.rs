@@ -9,6 +9,7 @@
 //! The caller owns the transaction: every function that writes takes a `&mut Tx` opened by a
 //! use case with [`Store::begin`], so that a change and its audit event commit together.
 
+mod bulk;
 mod error;
 mod schema;
 
@@ -16,6 +17,8 @@ pub mod account;
 pub mod audit;
 pub mod case;
 pub mod document;
+pub mod feed;
+pub mod intel;
 pub mod product;
 pub mod release;
 pub mod sbom;

@@ -275,6 +275,188 @@ CREATE INDEX case_events_case ON case_events (case_id);
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 4,
+        name: "intelligence: feeds, sync runs, records, vulnerabilities, aliases, affected index, KEV, EPSS",
+        shared: r#"
+CREATE TABLE feeds (
+    id {id},
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    url TEXT,
+    path TEXT,
+    ecosystem TEXT,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    removed_at TEXT,
+    cursor TEXT,
+    last_attempt_at TEXT,
+    last_success_at TEXT,
+    last_status TEXT,
+    last_error TEXT,
+    lease_owner TEXT,
+    lease_until TEXT
+);
+CREATE UNIQUE INDEX feeds_active_name ON feeds (name) WHERE removed_at IS NULL;
+CREATE TABLE feed_files (
+    feed_id BIGINT NOT NULL REFERENCES feeds(id),
+    location TEXT NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    sha256 TEXT,
+    updated TEXT,
+    record_count BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (feed_id, location)
+);
+CREATE TABLE sync_runs (
+    id {id},
+    feed_id BIGINT NOT NULL REFERENCES feeds(id),
+    actor TEXT NOT NULL,
+    status TEXT NOT NULL,
+    plan TEXT NOT NULL,
+    unit BIGINT NOT NULL DEFAULT 0,
+    unit_sha256 TEXT,
+    position BIGINT NOT NULL DEFAULT 0,
+    batches BIGINT NOT NULL DEFAULT 0,
+    documents BIGINT NOT NULL DEFAULT 0,
+    new_count BIGINT NOT NULL DEFAULT 0,
+    updated_count BIGINT NOT NULL DEFAULT 0,
+    withdrawn_count BIGINT NOT NULL DEFAULT 0,
+    unchanged_count BIGINT NOT NULL DEFAULT 0,
+    warning_count BIGINT NOT NULL DEFAULT 0,
+    delta_digest TEXT,
+    attempts BIGINT NOT NULL DEFAULT 1,
+    started_at TEXT NOT NULL,
+    finished_at TEXT
+);
+CREATE INDEX sync_runs_feed ON sync_runs (feed_id, id);
+CREATE TABLE sync_run_changes (
+    run_id BIGINT NOT NULL REFERENCES sync_runs(id),
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (run_id, kind, value)
+);
+CREATE TABLE sync_warnings (
+    run_id BIGINT NOT NULL REFERENCES sync_runs(id),
+    position BIGINT NOT NULL,
+    document TEXT NOT NULL,
+    record TEXT,
+    kind TEXT NOT NULL,
+    message TEXT NOT NULL,
+    PRIMARY KEY (run_id, position)
+);
+CREATE TABLE records (
+    id BIGINT PRIMARY KEY,
+    source TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    feed_id BIGINT NOT NULL REFERENCES feeds(id),
+    run_id BIGINT NOT NULL REFERENCES sync_runs(id),
+    document_id BIGINT NOT NULL REFERENCES documents(id),
+    digest TEXT NOT NULL,
+    modified TEXT,
+    published TEXT,
+    withdrawn BIGINT NOT NULL DEFAULT 0,
+    withdrawn_at TEXT,
+    withdrawn_reason TEXT,
+    summary TEXT,
+    description TEXT,
+    severity TEXT,
+    ratings TEXT NOT NULL,
+    aliases TEXT NOT NULL,
+    related TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    UNIQUE (source, record_id)
+);
+CREATE INDEX records_document ON records (document_id);
+CREATE INDEX records_feed ON records (feed_id);
+CREATE TABLE vulnerabilities (
+    id BIGINT PRIMARY KEY,
+    canonical TEXT NOT NULL,
+    status TEXT NOT NULL,
+    withdrawn BIGINT NOT NULL DEFAULT 0,
+    published TEXT,
+    modified TEXT,
+    summary TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX vulnerabilities_canonical ON vulnerabilities (canonical);
+CREATE INDEX vulnerabilities_published ON vulnerabilities (published);
+CREATE TABLE vulnerability_records (
+    vulnerability_id BIGINT NOT NULL REFERENCES vulnerabilities(id),
+    record_id BIGINT NOT NULL REFERENCES records(id),
+    PRIMARY KEY (vulnerability_id, record_id)
+);
+CREATE INDEX vulnerability_records_record ON vulnerability_records (record_id);
+CREATE TABLE aliases (
+    alias TEXT NOT NULL,
+    vulnerability_id BIGINT NOT NULL REFERENCES vulnerabilities(id),
+    shared BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (alias, vulnerability_id)
+);
+CREATE INDEX aliases_vulnerability ON aliases (vulnerability_id);
+CREATE TABLE vulnerability_redirects (
+    from_id BIGINT NOT NULL REFERENCES vulnerabilities(id),
+    to_id BIGINT NOT NULL REFERENCES vulnerabilities(id),
+    reason TEXT NOT NULL,
+    run_id BIGINT REFERENCES sync_runs(id),
+    at TEXT NOT NULL,
+    PRIMARY KEY (from_id, to_id)
+);
+CREATE TABLE affected_packages (
+    record_id BIGINT NOT NULL REFERENCES records(id),
+    package_key TEXT NOT NULL,
+    PRIMARY KEY (record_id, package_key)
+);
+CREATE INDEX affected_packages_key ON affected_packages (package_key);
+CREATE TABLE affected_products (
+    record_id BIGINT NOT NULL REFERENCES records(id),
+    vendor TEXT NOT NULL,
+    product TEXT NOT NULL,
+    PRIMARY KEY (record_id, vendor, product)
+);
+CREATE INDEX affected_products_vendor_product ON affected_products (vendor, product);
+CREATE TABLE kev_entries (
+    cve TEXT PRIMARY KEY,
+    vendor_project TEXT,
+    product TEXT,
+    vulnerability_name TEXT,
+    date_added TEXT,
+    due_date TEXT,
+    ransomware TEXT,
+    required_action TEXT,
+    short_description TEXT,
+    notes TEXT,
+    cwes TEXT NOT NULL,
+    catalog_version TEXT,
+    feed_id BIGINT NOT NULL REFERENCES feeds(id),
+    run_id BIGINT NOT NULL REFERENCES sync_runs(id)
+);
+CREATE TABLE epss_scores (
+    cve TEXT PRIMARY KEY,
+    score_date TEXT NOT NULL,
+    epss DOUBLE PRECISION NOT NULL,
+    percentile DOUBLE PRECISION NOT NULL,
+    model_version TEXT
+);
+CREATE INDEX epss_scores_epss ON epss_scores (epss);
+CREATE TABLE epss_history (
+    cve TEXT NOT NULL,
+    score_date TEXT NOT NULL,
+    epss DOUBLE PRECISION NOT NULL,
+    percentile DOUBLE PRECISION NOT NULL,
+    model_version TEXT,
+    PRIMARY KEY (cve, score_date)
+);
+CREATE TABLE intel_state (
+    id BIGINT PRIMARY KEY,
+    generation BIGINT NOT NULL
+);
+INSERT INTO intel_state (id, generation) VALUES (1, 0);
+"#,
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -60,6 +60,12 @@ pub enum Command {
     /// Regulatory clocks: what is due, what is overdue, and the events that drive them.
     #[command(subcommand)]
     Clock(ClockCommand),
+    /// Add, list, show, sync and remove vulnerability feeds (OSV, NVD, CVE 5, KEV, EPSS, CSAF).
+    #[command(subcommand)]
+    Feed(FeedCommand),
+    /// Look up a vulnerability by any of its ids, and search vulnerabilities.
+    #[command(subcommand)]
+    Vuln(VulnCommand),
     /// Serve the REST API (and, later, the web UI) of a workspace.
     Serve(ServeArgs),
     /// Create a demo workspace with a fictional device product line, import it and serve it.
@@ -710,6 +716,167 @@ pub enum ClockCommand {
     },
 }
 
+/// A secret given on the command line or in the environment: never printed.
+#[derive(Clone)]
+pub struct SecretArg(pub String);
+
+impl std::fmt::Debug for SecretArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretArg(***)")
+    }
+}
+
+impl std::str::FromStr for SecretArg {
+    type Err = std::convert::Infallible;
+
+    fn from_str(text: &str) -> Result<SecretArg, Self::Err> {
+        Ok(SecretArg(text.to_string()))
+    }
+}
+
+/// The kinds of feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FeedKindArg {
+    /// OSV records: osv.dev's `<Ecosystem>/all.zip`, or a mirror (zip, folder, file).
+    Osv,
+    /// The NVD CVE API 2.0 (incremental by `lastModStartDate` windows), or files of its JSON.
+    Nvd,
+    /// CVE JSON 5 records (a cvelistV5 zip or a folder).
+    Cve5,
+    /// CISA's Known Exploited Vulnerabilities catalog (JSON).
+    Kev,
+    /// FIRST EPSS daily scores (CSV, optionally gzipped).
+    Epss,
+    /// CSAF 2.0 advisories: a provider's `provider-metadata.json`, a ROLIE feed, or a folder.
+    Csaf,
+}
+
+/// How syncs run.
+#[derive(Debug, Clone, Args)]
+pub struct SyncArgs {
+    /// Records per transaction: larger is faster, smaller loses less work when interrupted.
+    #[arg(long, env = "AFTERCARE_SYNC_BATCH_RECORDS", default_value_t = 5_000)]
+    pub batch_records: usize,
+    /// The NVD API key (raises NVD's rate limit; sent as the `apiKey` header).
+    #[arg(long, env = "AFTERCARE_NVD_API_KEY", hide_env_values = true)]
+    pub nvd_api_key: Option<SecretArg>,
+    /// Seconds between NVD requests (default 6 without a key, 0.6 with one, as NVD asks).
+    #[arg(long, env = "AFTERCARE_NVD_REQUEST_DELAY")]
+    pub nvd_request_delay: Option<f64>,
+    /// Seconds one HTTP request (body included) may take.
+    #[arg(long, env = "AFTERCARE_HTTP_TIMEOUT", default_value_t = 600)]
+    pub http_timeout: u64,
+}
+
+/// `aftercare feed …`.
+#[derive(Debug, Subcommand)]
+pub enum FeedCommand {
+    /// Add a feed. Without --url or --path it reads the kind's official source (osv needs
+    /// --ecosystem; cve5 and csaf need --url or --path).
+    Add {
+        /// The feed's unique name.
+        name: String,
+        /// The kind of source.
+        #[arg(long, value_enum)]
+        kind: FeedKindArg,
+        /// The URL (osv: an all.zip; nvd: the API; csaf: provider-metadata.json or a ROLIE feed).
+        #[arg(long, conflicts_with = "path")]
+        url: Option<String>,
+        /// A local mirror instead (a file, a zip or a folder): for air-gapped sites.
+        #[arg(long)]
+        path: Option<PathBuf>,
+        /// The OSV ecosystem for osv.dev's default URL (`PyPI`, `npm`, `Go`, `crates.io` …).
+        #[arg(long)]
+        ecosystem: Option<String>,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// List feeds with their last sync.
+    List {
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Show a feed: its source, recent runs and the warnings of the last one.
+    Show {
+        /// The feed's name.
+        name: String,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Sync feeds now (all of them when none is named); an interrupted sync resumes.
+    Sync {
+        /// The feeds to sync.
+        names: Vec<String>,
+        #[command(flatten)]
+        sync: SyncArgs,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Remove a feed; its records stay.
+    Remove {
+        /// The feed's name.
+        name: String,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+    },
+}
+
+/// `aftercare vuln …`.
+#[derive(Debug, Subcommand)]
+pub enum VulnCommand {
+    /// Show a vulnerability by any alias (CVE, GHSA, PYSEC, RUSTSEC, GO-…, a CSAF document
+    /// id) or row id: every source's record, KEV, EPSS, scores, affected packages and products.
+    Show {
+        /// The id.
+        id: String,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Search vulnerabilities, newest first.
+    Search {
+        /// Text in an id, summary or description.
+        text: Option<String>,
+        /// Only those in CISA's KEV catalog.
+        #[arg(long)]
+        kev: bool,
+        /// Only those whose EPSS score is above this (0–1).
+        #[arg(long)]
+        epss_above: Option<f64>,
+        /// Only those affecting a package of this ecosystem (`PyPI`, `npm` …).
+        #[arg(long)]
+        ecosystem: Option<String>,
+        /// Only those affecting a package of this name.
+        #[arg(long)]
+        package: Option<String>,
+        /// Only those published on or after this date (YYYY-MM-DD).
+        #[arg(long)]
+        published_since: Option<String>,
+        /// Include vulnerabilities whose every record is withdrawn.
+        #[arg(long)]
+        include_withdrawn: bool,
+        /// Skip this many.
+        #[arg(long, default_value_t = 0)]
+        offset: i64,
+        /// Print at most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+}
+
 /// The server's settings.
 #[derive(Debug, Clone, Args)]
 pub struct ServerArgs {
@@ -726,6 +893,12 @@ pub struct ServerArgs {
     /// How often the server lets time pass for the regulatory clocks, in seconds.
     #[arg(long, env = "AFTERCARE_CLOCK_TICK_SECONDS", default_value_t = 900)]
     pub clock_tick_seconds: u64,
+    /// How often feeds are synced in the background (`6h`, `30m`, `90s`; `0` for never).
+    /// With several nodes on one database, one node at a time syncs a feed.
+    #[arg(long, env = "AFTERCARE_SYNC_INTERVAL", default_value = "6h")]
+    pub sync_interval: String,
+    #[command(flatten)]
+    pub sync: SyncArgs,
 }
 
 /// `aftercare serve`.

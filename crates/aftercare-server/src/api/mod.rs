@@ -1,5 +1,6 @@
 //! The `/api/v1` handlers, one module per area of the brief.
 
 pub mod access;
+pub mod intel;
 pub mod inventory;
 pub mod triage;

@@ -15,6 +15,7 @@ fn concrete(path: &str) -> String {
         .replace("{login}", "nobody")
         .replace("{vulnerability}", "CVE-0000-0000")
         .replace("{*path}", "app.css")
+        .replace("{name}", "no-such-feed")
 }
 
 fn request(method: &Method, uri: &str, token: Option<&str>) -> Request<Body> {

@@ -390,10 +390,7 @@ fn a_browser_logs_in_walks_every_page_and_hostile_data_stays_text() {
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
     let address = listener.local_addr().unwrap();
-    let router = aftercare_server::router(AppState {
-        workspace,
-        settings: Settings::default(),
-    });
+    let router = aftercare_server::router(AppState::new(workspace, Settings::default()));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = runtime.spawn(aftercare_server::serve(router, listener, async {
         let _ = stopped.await;

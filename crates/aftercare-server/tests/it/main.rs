@@ -6,6 +6,7 @@
 
 mod access;
 mod browser;
+mod intel;
 mod inventory;
 mod openapi;
 mod ui;
@@ -95,10 +96,7 @@ pub async fn apps(settings: Settings) -> Vec<(TestStore, axum::Router, Workspace
         )
         .await
         .unwrap();
-        let router = aftercare_server::router(AppState {
-            workspace: workspace.clone(),
-            settings: settings.clone(),
-        });
+        let router = aftercare_server::router(AppState::new(workspace.clone(), settings.clone()));
         out.push((
             test,
             router,

@@ -7,6 +7,8 @@
 mod access;
 mod audit_chain;
 mod case;
+mod intel;
+mod intel_sync;
 mod inventory;
 mod signature;
 

@@ -7,6 +7,7 @@ mod cvss;
 mod demo;
 mod index;
 mod init;
+mod intel;
 mod product;
 mod release;
 mod sbom;
@@ -36,6 +37,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Audit(command) => access::audit(command).await,
         Command::Policy(command) => triage::policy(command).await,
         Command::Clock(command) => triage::clock(command).await,
+        Command::Feed(command) => intel::feed(command).await,
+        Command::Vuln(command) => intel::vuln(command).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Demo(args) => demo::run(args).await,
     }

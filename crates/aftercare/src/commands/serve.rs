@@ -23,25 +23,38 @@ pub(crate) async fn serve(
         .await
         .with_context(|| format!("cannot listen on {}", server.bind))?;
     let address = listener.local_addr()?;
-    let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
-    let ticker = aftercare_server::jobs::spawn_clock_tick(
-        workspace.clone(),
-        std::time::Duration::from_secs(server.clock_tick_seconds.max(1)),
-        jobs_stopped,
-    );
-    let state = AppState {
+    let interval = super::intel::parse_interval(&server.sync_interval)?;
+    let mut state = AppState::new(
         workspace,
-        settings: Settings {
+        Settings {
             max_upload_bytes: server.max_upload_bytes,
             secure_cookies: !server.insecure_cookies,
         },
-    };
+    );
+    state.intel = std::sync::Arc::new(aftercare_server::IntelRuntime {
+        aliases: Default::default(),
+        options: super::intel::sync_options(&server.sync)?,
+    });
     eprintln!("aftercare is serving http://{address}/ (REST API under /api/v1; Ctrl-C stops)");
     if let Some(banner) = banner {
         eprintln!("{banner}");
     }
+    // Background jobs: scheduled feed syncs and the clock tick; both stop with the server.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let background = tokio::spawn(aftercare_server::scheduler::run(
+        state.clone(),
+        interval,
+        stopped.clone(),
+    ));
+    let ticker = aftercare_server::jobs::spawn_clock_tick(
+        state.workspace.clone(),
+        std::time::Duration::from_secs(server.clock_tick_seconds.max(1)),
+        stopped,
+    );
     aftercare_server::serve(aftercare_server::router(state), listener, shutdown_signal()).await?;
-    let _ = stop_jobs.send(true);
+    // Stop the background syncs between batches; an open run resumes next time.
+    let _ = stop.send(true);
+    let _ = background.await;
     let _ = ticker.await;
     eprintln!("aftercare stopped");
     Ok(())

@@ -1,0 +1,108 @@
+//! Multi-row statements: values of mixed types bound in order, in chunks that stay well under
+//! both databases' bind-parameter limits (see `values_placeholders` for the SQLite detail).
+
+use crate::{StoreError, Tx, values_placeholders};
+
+/// One value of a row to bind.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Value<'a> {
+    /// An integer.
+    Int(i64),
+    /// An optional integer.
+    OptInt(Option<i64>),
+    /// Text.
+    Text(&'a str),
+    /// Optional text.
+    OptText(Option<&'a str>),
+    /// A floating-point number.
+    Float(f64),
+    /// Bytes.
+    Blob(&'a [u8]),
+}
+
+/// At most this many bound values per statement (SQLite allows 32,766, PostgreSQL 65,535).
+const MAX_VALUES: usize = 12_000;
+/// At most this many rows per statement.
+const MAX_ROWS: usize = 1_000;
+
+/// Runs `{head} VALUES (…), (…) {tail}` for every chunk of rows; each row has `columns`
+/// values. Returns the rows affected.
+pub(crate) async fn insert_rows(
+    tx: &mut Tx,
+    head: &str,
+    columns: usize,
+    tail: &str,
+    rows: &[Vec<Value<'_>>],
+    operation: &'static str,
+) -> Result<u64, StoreError> {
+    if rows.is_empty() || columns == 0 {
+        return Ok(0);
+    }
+    let per_chunk = (MAX_VALUES / columns).clamp(1, MAX_ROWS);
+    let mut affected = 0;
+    for chunk in rows.chunks(per_chunk) {
+        let sql = format!(
+            "{head} VALUES {} {tail}",
+            values_placeholders(tx.backend(), chunk.len(), columns)
+        );
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            for value in row {
+                query = match *value {
+                    Value::Int(v) => query.bind(v),
+                    Value::OptInt(v) => query.bind(v),
+                    Value::Text(v) => query.bind(v),
+                    Value::OptText(v) => query.bind(v),
+                    Value::Float(v) => query.bind(v),
+                    Value::Blob(v) => query.bind(v),
+                };
+            }
+        }
+        let result = query
+            .execute(tx.conn())
+            .await
+            .map_err(StoreError::query(operation))?;
+        affected += result.rows_affected();
+    }
+    Ok(affected)
+}
+
+/// `(?, ?, …)` or `($1, $2, …)` for an `IN` list of `count` values.
+pub(crate) fn in_list(backend: crate::Backend, count: usize) -> String {
+    let tuple = values_placeholders(backend, count, 1);
+    format!("({})", tuple.replace(['(', ')'], ""))
+}
+
+/// Runs `{head} IN (…)` with the ids in chunks (a delete or an update by id).
+pub(crate) async fn by_ids(
+    tx: &mut Tx,
+    head: &str,
+    ids: &[i64],
+    operation: &'static str,
+) -> Result<u64, StoreError> {
+    let mut affected = 0;
+    for chunk in ids.chunks(MAX_ROWS) {
+        let sql = format!("{head} IN {}", in_list(tx.backend(), chunk.len()));
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        affected += query
+            .execute(tx.conn())
+            .await
+            .map_err(StoreError::query(operation))?
+            .rows_affected();
+    }
+    Ok(affected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_lists() {
+        assert_eq!(in_list(crate::Backend::Postgres, 3), "($1,$2,$3)");
+        assert_eq!(in_list(crate::Backend::Sqlite, 2), "(?,?)");
+    }
+}
