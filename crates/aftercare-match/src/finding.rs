@@ -134,6 +134,67 @@ pub struct Reason {
     pub confidence: Confidence,
 }
 
+impl Reason {
+    /// The kind of match: `range`, `versions`, `cpe`, `csaf` or `cve5`.
+    pub fn kind(&self) -> &'static str {
+        match self.matched {
+            Matched::Range { .. } => "range",
+            Matched::Listed { .. } => "versions",
+            Matched::Cpe { .. } => "cpe",
+            Matched::Csaf { .. } => "csaf",
+            Matched::Cve5 { .. } => "cve5",
+        }
+    }
+
+    /// The reason in words, naming the record and the part of it that matched:
+    /// `GHSA-… affected[0].ranges[0] ECOSYSTEM introduced 0, fixed 1.2.6`.
+    pub fn describe(&self) -> String {
+        let record = &self.record.id;
+        match &self.matched {
+            Matched::Range {
+                affected,
+                range,
+                kind,
+                introduced,
+                fixed,
+                last_affected,
+                ..
+            } => {
+                let end = match (fixed, last_affected) {
+                    (Some(fixed), _) => format!(", fixed {fixed}"),
+                    (None, Some(last)) => format!(", last affected {last}"),
+                    _ => String::new(),
+                };
+                format!(
+                    "{record} affected[{affected}].ranges[{range}] {} introduced {introduced}{end}",
+                    kind.as_str()
+                )
+            }
+            Matched::Listed {
+                affected, listed, ..
+            } => format!("{record} affected[{affected}].versions lists {listed}"),
+            Matched::Cpe {
+                configuration,
+                criterion,
+                bounds,
+                ..
+            } => format!(
+                "{record} configuration {configuration}: {criterion}{}",
+                bounds
+                    .as_deref()
+                    .map(|b| format!(" {b}"))
+                    .unwrap_or_default()
+            ),
+            Matched::Csaf {
+                product, status, ..
+            } => format!("{record} {} {product}", status.as_str()),
+            Matched::Cve5 {
+                product, statement, ..
+            } => format!("{record} {product}: {statement}"),
+        }
+    }
+}
+
 /// A supplier's statement about a component that is not a finding: `fixed`,
 /// `known_not_affected`, `under_investigation`, `recommended` (VEX information).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,6 +11,7 @@ pub mod account;
 pub mod audit;
 pub mod auth;
 pub mod case;
+pub mod finding;
 pub mod intel;
 pub mod inventory;
 pub mod policy;

@@ -16,6 +16,8 @@ pub(crate) enum Value<'a> {
     OptText(Option<&'a str>),
     /// A floating-point number.
     Float(f64),
+    /// An optional floating-point number.
+    OptFloat(Option<f64>),
     /// Bytes.
     Blob(&'a [u8]),
 }
@@ -54,6 +56,7 @@ pub(crate) async fn insert_rows(
                     Value::Text(v) => query.bind(v),
                     Value::OptText(v) => query.bind(v),
                     Value::Float(v) => query.bind(v),
+                    Value::OptFloat(v) => query.bind(v),
                     Value::Blob(v) => query.bind(v),
                 };
             }

@@ -1511,3 +1511,58 @@ pub async fn record_facts(
     }
     Ok(out)
 }
+
+/// A record's membership in a vulnerability, as the matcher needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    /// The record's row id.
+    pub record_id: i64,
+    /// The vulnerability's row id.
+    pub vulnerability_id: i64,
+    /// The vulnerability's canonical id.
+    pub canonical: String,
+    /// Whether the vulnerability is withdrawn.
+    pub withdrawn: bool,
+}
+
+/// Every record of the vulnerabilities some records belong to (the records themselves
+/// included): the matcher judges severity and aliases on all of a vulnerability's records,
+/// not only those a package or CPE found.
+pub async fn sibling_records(
+    store: &crate::Store,
+    record_ids: &[i64],
+) -> Result<Vec<Membership>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in record_ids.chunks(500) {
+        let sql = format!(
+            "SELECT DISTINCT other.record_id, other.vulnerability_id, v.canonical, v.withdrawn \
+             FROM vulnerability_records mine \
+             JOIN vulnerability_records other ON other.vulnerability_id = mine.vulnerability_id \
+             JOIN vulnerabilities v ON v.id = mine.vulnerability_id \
+             WHERE mine.record_id IN {}",
+            in_list(store.backend(), chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query
+            .fetch_all(store.pool())
+            .await
+            .map_err(StoreError::query("read the records of vulnerabilities"))?
+        {
+            let read = || -> Result<Membership, sqlx::Error> {
+                Ok(Membership {
+                    record_id: row.try_get("record_id")?,
+                    vulnerability_id: row.try_get("vulnerability_id")?,
+                    canonical: row.try_get("canonical")?,
+                    withdrawn: row.try_get::<i64, _>("withdrawn")? != 0,
+                })
+            };
+            out.push(read().map_err(StoreError::query("read the records of vulnerabilities"))?);
+        }
+    }
+    out.sort_by_key(|m| (m.record_id, m.vulnerability_id));
+    out.dedup();
+    Ok(out)
+}

@@ -18,6 +18,7 @@ pub mod audit;
 pub mod case;
 pub mod document;
 pub mod feed;
+pub mod finding;
 pub mod intel;
 pub mod product;
 pub mod release;

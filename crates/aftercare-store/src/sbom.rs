@@ -322,11 +322,11 @@ pub async fn by_release(
     row.as_ref().map(sbom_from_row).transpose()
 }
 
-const COMPONENT_SELECT: &str = "SELECT id, position, reference, kind, name, grp, version, purl, \
+pub(crate) const COMPONENT_SELECT: &str = "SELECT id, position, reference, kind, name, grp, version, purl, \
      package_key, cpes, swid, supplier, author, hashes, licenses, scope, level_of_support, \
      end_of_support, parent_position, direct FROM components";
 
-fn component_from_row(row: &AnyRow) -> Result<ComponentRecord, StoreError> {
+pub(crate) fn component_from_row(row: &AnyRow) -> Result<ComponentRecord, StoreError> {
     let read = || -> Result<(ComponentRecord, String, String), sqlx::Error> {
         Ok((
             ComponentRecord {

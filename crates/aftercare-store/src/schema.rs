@@ -457,6 +457,51 @@ INSERT INTO intel_state (id, generation) VALUES (1, 0);
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 5,
+        name: "findings: (release, component, vulnerability) with their reasons and history",
+        shared: r#"
+CREATE TABLE findings (
+    id {id},
+    product_id BIGINT NOT NULL REFERENCES products(id),
+    release_id BIGINT NOT NULL REFERENCES releases(id),
+    component_id BIGINT NOT NULL REFERENCES components(id),
+    vulnerability TEXT NOT NULL,
+    vulnerability_id BIGINT REFERENCES vulnerabilities(id),
+    aliases TEXT NOT NULL,
+    summary TEXT,
+    state TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    score DOUBLE PRECISION,
+    severity_basis TEXT NOT NULL,
+    kev BIGINT NOT NULL DEFAULT 0,
+    confidence TEXT NOT NULL,
+    matched_version TEXT,
+    fixed_versions TEXT NOT NULL,
+    reasons TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    closed_at TEXT,
+    close_reason TEXT,
+    UNIQUE (release_id, component_id, vulnerability)
+);
+CREATE INDEX findings_component ON findings (component_id);
+CREATE INDEX findings_vulnerability ON findings (vulnerability);
+CREATE INDEX findings_vulnerability_id ON findings (vulnerability_id);
+CREATE INDEX findings_product_state ON findings (product_id, state);
+CREATE TABLE finding_events (
+    id {id},
+    finding_id BIGINT NOT NULL REFERENCES findings(id),
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    actor TEXT NOT NULL
+);
+CREATE INDEX finding_events_finding ON finding_events (finding_id);
+"#,
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -21,7 +21,7 @@ pub mod feed;
 pub mod fetch;
 mod identity;
 pub mod lookup;
-mod normalize;
+pub(crate) mod normalize;
 mod state;
 pub mod sync;
 

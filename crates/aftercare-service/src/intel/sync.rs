@@ -174,6 +174,9 @@ pub struct SyncReport {
     pub warnings: Vec<WarningRow>,
     /// What changed.
     pub delta: SyncDelta,
+    /// The re-match of the findings the delta touches (absent when nothing changed, or
+    /// when the re-match failed: the sync itself stands, and the failure is logged).
+    pub matched: Option<crate::finding::MatchReport>,
     /// How long it took.
     pub elapsed: Duration,
 }
@@ -362,8 +365,26 @@ pub(crate) async fn sync_feed(
             }
         })
     };
-    let result = run(workspace, context, feed, options, progress).await;
+    let mut result = run(workspace, context, feed, options, progress).await;
     heartbeat.abort();
+    if let Ok(report) = &mut result
+        && !report.delta.is_empty()
+    {
+        // Re-match what the delta touches, across every release of every product.
+        match crate::finding::rematch(
+            workspace,
+            context,
+            crate::finding::MatchScope::Delta(&report.delta),
+            jiff::Timestamp::now(),
+        )
+        .await
+        {
+            Ok(matched) => report.matched = Some(matched),
+            Err(error) => {
+                tracing::warn!(feed = %feed.name, error = %error_chain(&error), "re-match after sync failed");
+            }
+        }
+    }
     if let Err(error) = &result {
         let message = error_chain(error);
         tracing::warn!(feed = %feed.name, error = %message, "feed sync failed");
@@ -515,6 +536,7 @@ async fn run(
             counts: applier.counts,
             warnings: feed::warnings(store.pool(), run.id, 50).await?,
             delta,
+            matched: None,
             elapsed: started.elapsed(),
         });
     }
@@ -542,6 +564,7 @@ async fn run(
         counts,
         warnings: feed::warnings(store.pool(), run.id, 50).await?,
         delta,
+        matched: None,
         elapsed: started.elapsed(),
     })
 }

@@ -7,6 +7,7 @@
 mod access;
 mod audit_chain;
 mod case;
+mod finding;
 mod intel;
 mod intel_sync;
 mod inventory;

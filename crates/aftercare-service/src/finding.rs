@@ -1,0 +1,697 @@
+//! Findings in the workspace: every release's components matched against the stored
+//! intelligence, one finding per (release, component, vulnerability).
+//!
+//! A match run ([`rematch`]) takes a scope — one release after its SBOM import, the
+//! components a feed sync's delta touches, or everything — and for each component in it:
+//! finds the candidate records (by package key and CPE vendor/product, then every record of
+//! the vulnerabilities those belong to, for severity and aliases), matches with
+//! `aftercare-match`, and compares with the stored findings of the component. New pairs are
+//! opened with `first_seen` = the run's time (the awareness date: the product's regulatory
+//! case is opened or told with a `finding_first_seen` event); pairs that match again are
+//! confirmed, changed ones updated; open findings that no longer match are closed with the
+//! reason, never deleted. Every change goes to the finding's history, and one audit event
+//! sums up the run — all in one transaction.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use aftercare_match::{Basis, Component, FileHash, Finding, Index, Reason, RecordKey};
+use aftercare_model::{Cpe, Purl};
+use aftercare_risk::{Event, EventKind};
+use aftercare_store::finding::{
+    self as stored, FindingEvent, FindingFilter, FindingRow, MatchFields, MatchableComponent,
+    NewFinding, Selection,
+};
+use aftercare_store::intel::{self, Membership};
+use aftercare_store::sbom::ComponentRecord;
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+use crate::audit::{self, Change};
+use crate::intel::lookup;
+use crate::intel::normalize::cpe_pair;
+use crate::intel::sync::SyncDelta;
+use crate::{Context, ServiceError, Workspace, case, policy};
+
+/// Which components a match run covers.
+#[derive(Debug, Clone, Copy)]
+pub enum MatchScope<'a> {
+    /// Every component of every release (`aftercare match --all`).
+    All,
+    /// One release (after its SBOM import).
+    Release(i64),
+    /// What a feed sync changed: components of the changed package keys and CPE
+    /// vendor/products, and those with findings of the changed vulnerabilities.
+    Delta(&'a SyncDelta),
+}
+
+/// What a match run did.
+#[derive(Debug, Clone, Default)]
+pub struct MatchReport {
+    /// Components matched.
+    pub components: usize,
+    /// Records considered.
+    pub records: usize,
+    /// Findings opened (new pairs), by id.
+    pub opened: Vec<i64>,
+    /// Closed findings that match again.
+    pub reopened: Vec<i64>,
+    /// Open findings whose match changed (severity, fixed versions, reasons, KEV).
+    pub changed: Vec<i64>,
+    /// Findings that no longer match, closed.
+    pub closed: Vec<i64>,
+    /// Findings confirmed unchanged.
+    pub confirmed: usize,
+    /// Regulatory cases told of a first match.
+    pub cases: usize,
+    /// How long the run took.
+    pub elapsed: Duration,
+}
+
+impl MatchReport {
+    /// Whether anything changed.
+    pub fn changed_anything(&self) -> bool {
+        !(self.opened.is_empty()
+            && self.reopened.is_empty()
+            && self.changed.is_empty()
+            && self.closed.is_empty())
+    }
+}
+
+/// The matcher's view of a stored component.
+pub fn matcher_component(record: &ComponentRecord) -> Component {
+    Component {
+        name: match &record.group {
+            Some(group) if !group.is_empty() => format!("{group}/{}", record.name),
+            _ => record.name.clone(),
+        },
+        version: record.version.clone(),
+        purl: record.purl.as_deref().and_then(|p| p.parse::<Purl>().ok()),
+        package: None,
+        cpes: record
+            .cpes
+            .iter()
+            .filter_map(|c| c.parse::<Cpe>().ok())
+            .collect(),
+        hashes: record
+            .hashes
+            .iter()
+            .map(|(algorithm, value)| FileHash::new(algorithm, value))
+            .collect(),
+    }
+}
+
+/// Runs a match over a scope at `now`, as the context's actor.
+pub async fn rematch(
+    workspace: &Workspace,
+    context: &Context,
+    scope: MatchScope<'_>,
+    now: Timestamp,
+) -> Result<MatchReport, ServiceError> {
+    let started = Instant::now();
+    let at = aftercare_store::timestamp_text(now);
+    let current_policy = policy::current(workspace).await?;
+    let mut tx = workspace.store().begin().await?;
+    let components = select(&mut tx, scope).await?;
+    let mut report = MatchReport {
+        components: components.len(),
+        ..MatchReport::default()
+    };
+
+    // The candidate records, and every record of their vulnerabilities.
+    let matchers: Vec<Component> = components
+        .iter()
+        .map(|c| matcher_component(&c.component))
+        .collect();
+    let mut keys: BTreeSet<String> = BTreeSet::new();
+    let mut products: BTreeSet<(String, String)> = BTreeSet::new();
+    for (stored_component, matcher) in components.iter().zip(&matchers) {
+        if let Some(key) = &stored_component.component.package_key {
+            keys.insert(key.clone());
+        }
+        if let Some(key) = matcher.package_key() {
+            keys.insert(key.to_string());
+        }
+        for cpe in &matcher.cpes {
+            products.insert(cpe_pair(cpe));
+        }
+    }
+    let keys: Vec<String> = keys.into_iter().collect();
+    let products: Vec<(String, String)> = products.into_iter().collect();
+    let candidates = if components.is_empty() {
+        lookup::Candidates::default()
+    } else {
+        lookup::candidates(workspace, &keys, &products).await?
+    };
+    let memberships = intel::sibling_records(workspace.store(), &candidates.record_ids()).await?;
+    let mut record_ids: Vec<i64> = candidates.record_ids();
+    record_ids.extend(memberships.iter().map(|m| m.record_id));
+    record_ids.sort_unstable();
+    record_ids.dedup();
+    let records = lookup::reread(workspace, &record_ids).await?;
+    report.records = records.len();
+    let mut vulnerability_of: HashMap<RecordKey, &Membership> = HashMap::new();
+    let by_row: HashMap<i64, &Membership> = memberships.iter().map(|m| (m.record_id, m)).collect();
+    for (row_id, record) in &records {
+        if let Some(membership) = by_row.get(row_id) {
+            vulnerability_of.insert(RecordKey::of(record), membership);
+        }
+    }
+    let kev: HashSet<String> = intel::kev_entries(workspace.store().pool())
+        .await?
+        .into_iter()
+        .map(|entry| entry.cve)
+        .collect();
+    let index = Index::build(records.into_values());
+
+    // Match release by release: NVD "running on" configurations look for their platform
+    // among the CPEs of the same release.
+    let mut matched: HashMap<i64, Vec<MatchFields>> = HashMap::new();
+    let mut start = 0;
+    while start < components.len() {
+        let release = components[start].release_id;
+        let end = components[start..]
+            .iter()
+            .position(|c| c.release_id != release)
+            .map_or(components.len(), |n| start + n);
+        let slice = &matchers[start..end];
+        let platform: Vec<Cpe> = slice.iter().flat_map(|c| c.cpes.clone()).collect();
+        let scan = index.scan(slice, &platform);
+        for finding in &scan.findings {
+            let component = &components[start + finding.component];
+            matched
+                .entry(component.component.id)
+                .or_default()
+                .push(fields(finding, &vulnerability_of, &kev));
+        }
+        start = end;
+    }
+
+    // Compare with what is stored.
+    let component_ids: Vec<i64> = components.iter().map(|c| c.component.id).collect();
+    let existing = stored::of_components(&mut tx, &component_ids).await?;
+    let mut existing_by_component: HashMap<i64, Vec<FindingRow>> = HashMap::new();
+    for row in existing {
+        existing_by_component
+            .entry(row.component_id)
+            .or_default()
+            .push(row);
+    }
+    let mut new_findings: Vec<NewFinding> = Vec::new();
+    let mut events: Vec<FindingEvent> = Vec::new();
+    let mut confirmed: Vec<i64> = Vec::new();
+    let event = |finding_id: i64, kind: &str, detail: Value| FindingEvent {
+        id: 0,
+        finding_id,
+        at: at.clone(),
+        kind: kind.to_string(),
+        detail: detail.to_string(),
+        actor: context.actor.to_string(),
+    };
+    for component in &components {
+        let id = component.component.id;
+        let mut rows = existing_by_component.remove(&id).unwrap_or_default();
+        let mut seen: HashSet<i64> = HashSet::new();
+        for found in matched.remove(&id).unwrap_or_default() {
+            let position = rows
+                .iter()
+                .position(|row| same_vulnerability(row, &found) && !seen.contains(&row.id));
+            match position {
+                Some(position) => {
+                    let row = &rows[position];
+                    seen.insert(row.id);
+                    let before = fields_of(row);
+                    if row.state != "open" {
+                        stored::update_match(&mut tx, row.id, &found, &at).await?;
+                        events.push(event(
+                            row.id,
+                            "reopened",
+                            json!({"reasons": summary_of(&found), "closed_because": row.close_reason}),
+                        ));
+                        report.reopened.push(row.id);
+                    } else if before != found {
+                        stored::update_match(&mut tx, row.id, &found, &at).await?;
+                        events.push(event(row.id, "changed", differences(&before, &found)));
+                        report.changed.push(row.id);
+                    } else {
+                        confirmed.push(row.id);
+                    }
+                }
+                None => new_findings.push(NewFinding {
+                    product_id: component.product_id,
+                    release_id: component.release_id,
+                    component_id: id,
+                    fields: found,
+                }),
+            }
+        }
+        rows.retain(|row| !seen.contains(&row.id) && row.state == "open");
+        for row in rows {
+            let reason = close_reason(workspace, &row, &component.component).await?;
+            stored::close(&mut tx, row.id, &at, &reason).await?;
+            events.push(event(row.id, "closed", json!({"reason": reason})));
+            report.closed.push(row.id);
+        }
+    }
+    stored::touch(&mut tx, &confirmed, &at).await?;
+    report.confirmed = confirmed.len();
+    let ids = stored::insert(&mut tx, &new_findings, &at).await?;
+    for (id, new) in ids.iter().zip(&new_findings) {
+        events.push(event(
+            *id,
+            "opened",
+            json!({"vulnerability": new.fields.vulnerability, "reasons": summary_of(&new.fields)}),
+        ));
+    }
+    report.opened = ids;
+    stored::insert_events(&mut tx, &events).await?;
+
+    // A first match is an awareness source of the product's regulatory case.
+    let first: BTreeMap<(i64, String), ()> = new_findings
+        .iter()
+        .map(|f| ((f.product_id, f.fields.vulnerability.clone()), ()))
+        .collect();
+    let mut product_names: HashMap<i64, String> = HashMap::new();
+    for (product_id, vulnerability) in first.keys() {
+        if aftercare_store::case::case_for_update(&mut tx, *product_id, vulnerability)
+            .await?
+            .is_some()
+        {
+            continue;
+        }
+        if !product_names.contains_key(product_id) {
+            let name = aftercare_store::product::by_id(tx.conn(), *product_id)
+                .await?
+                .map_or_else(|| product_id.to_string(), |p| p.name);
+            product_names.insert(*product_id, name);
+        }
+        let name = product_names.get(product_id).cloned().unwrap_or_default();
+        case::apply_in(
+            &mut tx,
+            context,
+            &current_policy.policy,
+            *product_id,
+            &name,
+            vulnerability,
+            &Event {
+                at: now,
+                kind: EventKind::FindingFirstSeen,
+            },
+        )
+        .await?;
+        report.cases += 1;
+    }
+
+    report.elapsed = started.elapsed();
+    if report.changed_anything() {
+        audit::record(
+            &mut tx,
+            context,
+            Change {
+                action: "finding.match",
+                entity_type: "finding",
+                entity_id: None,
+                old_value: None,
+                new_value: Some(json!({
+                    "scope": scope_json(scope),
+                    "components": report.components,
+                    "records": report.records,
+                    "opened": report.opened.len(),
+                    "reopened": report.reopened.len(),
+                    "changed": report.changed.len(),
+                    "closed": report.closed.len(),
+                    "confirmed": report.confirmed,
+                    "cases": report.cases,
+                })),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    tracing::info!(
+        components = report.components,
+        records = report.records,
+        opened = report.opened.len(),
+        closed = report.closed.len(),
+        elapsed_ms = report.elapsed.as_millis() as u64,
+        "matched"
+    );
+    Ok(report)
+}
+
+fn scope_json(scope: MatchScope<'_>) -> Value {
+    match scope {
+        MatchScope::All => json!("all"),
+        MatchScope::Release(id) => json!({"release": id}),
+        MatchScope::Delta(delta) => json!({
+            "vulnerabilities": delta.vulnerabilities.len(),
+            "packages": delta.packages.len(),
+            "products": delta.products.len(),
+            "kev": delta.kev.len(),
+        }),
+    }
+}
+
+async fn select(
+    tx: &mut aftercare_store::Tx,
+    scope: MatchScope<'_>,
+) -> Result<Vec<MatchableComponent>, ServiceError> {
+    let components = match scope {
+        MatchScope::All => stored::matchable_components(tx, Selection::All).await?,
+        MatchScope::Release(id) => stored::matchable_components(tx, Selection::Release(id)).await?,
+        MatchScope::Delta(delta) => {
+            let mut out: BTreeMap<i64, MatchableComponent> = BTreeMap::new();
+            if !delta.packages.is_empty() {
+                for c in stored::matchable_components(tx, Selection::PackageKeys(&delta.packages))
+                    .await?
+                {
+                    out.insert(c.component.id, c);
+                }
+            }
+            if !delta.products.is_empty() {
+                let wanted: HashSet<&(String, String)> = delta.products.iter().collect();
+                let any = wanted.contains(&("*".to_string(), "*".to_string()));
+                for c in stored::matchable_components(tx, Selection::WithCpes).await? {
+                    let hit = any
+                        || c.component.cpes.iter().any(|text| {
+                            text.parse::<Cpe>()
+                                .map(|cpe| {
+                                    let pair = cpe_pair(&cpe);
+                                    pair.0 == "*"
+                                        || wanted.contains(&pair)
+                                        || wanted.contains(&("*".to_string(), pair.1.clone()))
+                                        || wanted.contains(&(pair.0.clone(), "*".to_string()))
+                                })
+                                .unwrap_or(false)
+                        });
+                    if hit {
+                        out.insert(c.component.id, c);
+                    }
+                }
+            }
+            let touched =
+                stored::components_with_vulnerabilities(tx, &delta.vulnerabilities, &delta.kev)
+                    .await?;
+            let missing: Vec<i64> = touched
+                .into_iter()
+                .filter(|id| !out.contains_key(id))
+                .collect();
+            if !missing.is_empty() {
+                for c in stored::matchable_components(tx, Selection::Ids(&missing)).await? {
+                    out.insert(c.component.id, c);
+                }
+            }
+            let mut list: Vec<MatchableComponent> = out.into_values().collect();
+            list.sort_by_key(|c| (c.release_id, c.component.position));
+            list
+        }
+    };
+    Ok(components)
+}
+
+/// Whether a stored finding is the same vulnerability as a new match: the same stored
+/// vulnerability row (stable across alias merges), the same canonical id, or the stored id
+/// now among the match's aliases.
+fn same_vulnerability(row: &FindingRow, found: &MatchFields) -> bool {
+    if let (Some(a), Some(b)) = (row.vulnerability_id, found.vulnerability_id) {
+        return a == b;
+    }
+    row.vulnerability == found.vulnerability
+        || serde_json::from_str::<Vec<String>>(&found.aliases)
+            .is_ok_and(|aliases| aliases.contains(&row.vulnerability))
+}
+
+fn fields_of(row: &FindingRow) -> MatchFields {
+    MatchFields {
+        vulnerability: row.vulnerability.clone(),
+        vulnerability_id: row.vulnerability_id,
+        aliases: row.aliases.clone(),
+        summary: row.summary.clone(),
+        severity: row.severity.clone(),
+        score: row.score,
+        severity_basis: row.severity_basis.clone(),
+        kev: row.kev,
+        confidence: row.confidence.clone(),
+        matched_version: row.matched_version.clone(),
+        fixed_versions: row.fixed_versions.clone(),
+        reasons: row.reasons.clone(),
+    }
+}
+
+fn summary_of(fields: &MatchFields) -> Value {
+    let reasons: Value = serde_json::from_str(&fields.reasons).unwrap_or(Value::Null);
+    json!({
+        "severity": fields.severity,
+        "kev": fields.kev,
+        "fixed_versions": serde_json::from_str::<Value>(&fields.fixed_versions).unwrap_or(Value::Null),
+        "reasons": reasons
+            .as_array()
+            .map(|list| list.iter().filter_map(|r| r.get("text").cloned()).collect::<Vec<_>>()),
+    })
+}
+
+fn differences(before: &MatchFields, after: &MatchFields) -> Value {
+    let mut out = serde_json::Map::new();
+    let mut put = |name: &str, old: Value, new: Value| {
+        if old != new {
+            out.insert(name.to_string(), json!({"from": old, "to": new}));
+        }
+    };
+    put(
+        "vulnerability",
+        json!(before.vulnerability),
+        json!(after.vulnerability),
+    );
+    put("severity", json!(before.severity), json!(after.severity));
+    put("score", json!(before.score), json!(after.score));
+    put("kev", json!(before.kev), json!(after.kev));
+    put(
+        "confidence",
+        json!(before.confidence),
+        json!(after.confidence),
+    );
+    let parse = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
+    put(
+        "fixed_versions",
+        parse(&before.fixed_versions),
+        parse(&after.fixed_versions),
+    );
+    put("aliases", parse(&before.aliases), parse(&after.aliases));
+    if before.reasons != after.reasons {
+        out.insert("reasons".into(), summary_of(after)["reasons"].clone());
+    }
+    if before.summary != after.summary {
+        out.insert("summary".into(), json!({"to": after.summary}));
+    }
+    Value::Object(out)
+}
+
+async fn close_reason(
+    workspace: &Workspace,
+    row: &FindingRow,
+    component: &ComponentRecord,
+) -> Result<String, ServiceError> {
+    let version = component.version.as_deref().unwrap_or("(no version)");
+    if let Some(id) = row.vulnerability_id
+        && let Some(vulnerability) = intel::vulnerability(workspace.store().pool(), id).await?
+        && vulnerability.withdrawn
+    {
+        return Ok(format!("{} was withdrawn by its source", row.vulnerability));
+    }
+    Ok(format!(
+        "no record of {} affects {} {version} any more",
+        row.vulnerability, row.component_name
+    ))
+}
+
+fn reason_json(reason: &Reason) -> Value {
+    json!({
+        "record": reason.record.to_string(),
+        "source": reason.record.source.as_str(),
+        "id": reason.record.id.to_string(),
+        "kind": reason.kind(),
+        "text": reason.describe(),
+        "about": reason.about.as_ref().map(ToString::to_string),
+        "version": reason.version,
+        "fixed": reason.fixed,
+        "confidence": reason.confidence.as_str(),
+    })
+}
+
+/// What a matcher finding says, as stored.
+fn fields(
+    finding: &Finding,
+    vulnerability_of: &HashMap<RecordKey, &Membership>,
+    kev: &HashSet<String>,
+) -> MatchFields {
+    let membership = finding
+        .reasons
+        .iter()
+        .find_map(|reason| vulnerability_of.get(&reason.record).copied());
+    let canonical = finding.vulnerability.to_string();
+    let vulnerability = membership.map_or_else(|| canonical.clone(), |m| m.canonical.clone());
+    let mut aliases: BTreeSet<String> = finding.aliases.iter().map(ToString::to_string).collect();
+    aliases.insert(canonical);
+    aliases.remove(&vulnerability);
+    let in_kev = finding.kev
+        || kev.contains(&vulnerability)
+        || aliases.iter().any(|alias| kev.contains(alias));
+    let (score, basis) = match &finding.severity.basis {
+        Basis::Cvss {
+            record,
+            version,
+            vector,
+            score,
+        } => (
+            Some(*score),
+            json!({"source": "cvss", "record": record.to_string(), "version": version.as_str(), "vector": vector, "score": score}),
+        ),
+        Basis::Label { record, label } => (
+            None,
+            json!({"source": "label", "record": record.to_string(), "label": label}),
+        ),
+        Basis::Unknown => (None, json!({"source": "none"})),
+    };
+    MatchFields {
+        vulnerability,
+        vulnerability_id: membership.map(|m| m.vulnerability_id),
+        aliases: json!(aliases).to_string(),
+        summary: finding.summary.clone(),
+        severity: finding.severity.severity.as_str().to_string(),
+        score,
+        severity_basis: basis.to_string(),
+        kev: in_kev,
+        confidence: finding.confidence.as_str().to_string(),
+        matched_version: finding.reasons.iter().find_map(|r| r.version.clone()),
+        fixed_versions: json!(finding.fixed_versions).to_string(),
+        reasons: Value::Array(finding.reasons.iter().map(reason_json).collect()).to_string(),
+    }
+}
+
+/// A page of findings.
+#[derive(Debug, Clone)]
+pub struct FindingPage {
+    /// The findings.
+    pub findings: Vec<FindingRow>,
+    /// How many match the filter.
+    pub total: i64,
+}
+
+/// A finding list query, as people and clients write it.
+#[derive(Debug, Clone, Default)]
+pub struct FindingQuery {
+    /// A product by name or id.
+    pub product: Option<String>,
+    /// A release version (with `product`).
+    pub release: Option<String>,
+    /// Severities (`critical`, `high`, `medium`, `low`, `none`, `unknown`).
+    pub severities: Vec<String>,
+    /// Only KEV findings (true) or only the others (false).
+    pub kev: Option<bool>,
+    /// `open` (the default when `None` is not asked for), `closed` or `all`.
+    pub state: Option<String>,
+    /// A vulnerability by any of its ids.
+    pub vulnerability: Option<String>,
+    /// Text in the component or vulnerability.
+    pub search: Option<String>,
+    /// Skip this many.
+    pub offset: i64,
+    /// At most this many.
+    pub limit: i64,
+}
+
+const SEVERITIES: [&str; 6] = ["critical", "high", "medium", "low", "none", "unknown"];
+
+/// Lists findings.
+pub async fn list(
+    workspace: &Workspace,
+    query: &FindingQuery,
+) -> Result<FindingPage, ServiceError> {
+    let mut filter = FindingFilter::default();
+    if let Some(product) = query.product.as_deref().filter(|p| !p.trim().is_empty()) {
+        let product = crate::inventory::product(workspace, product).await?;
+        filter.product_id = Some(product.id);
+        if let Some(version) = query.release.as_deref().filter(|v| !v.trim().is_empty()) {
+            let release = crate::inventory::release(workspace, &product.name, version).await?;
+            filter.release_id = Some(release.id);
+        }
+    } else if query.release.is_some() {
+        return Err(ServiceError::invalid(
+            "release",
+            "a release is named with its product (--product)",
+        ));
+    }
+    for severity in &query.severities {
+        let severity = severity.trim().to_ascii_lowercase();
+        if !SEVERITIES.contains(&severity.as_str()) {
+            return Err(ServiceError::invalid(
+                "severity",
+                format!("{severity:?}: expected one of {}", SEVERITIES.join(", ")),
+            ));
+        }
+        filter.severities.push(severity);
+    }
+    filter.kev = query.kev;
+    filter.state = match query.state.as_deref().map(str::trim) {
+        None | Some("") | Some("open") => Some("open".into()),
+        Some("closed") => Some("closed".into()),
+        Some("all") => None,
+        Some(other) => {
+            return Err(ServiceError::invalid(
+                "state",
+                format!("{other:?}: expected open, closed or all"),
+            ));
+        }
+    };
+    if let Some(name) = query
+        .vulnerability
+        .as_deref()
+        .filter(|v| !v.trim().is_empty())
+    {
+        let canonical = match lookup::resolve(workspace, None, name).await {
+            Ok(found) if !found.is_empty() => {
+                intel::vulnerability(workspace.store().pool(), found[0].0)
+                    .await?
+                    .map(|v| v.canonical)
+            }
+            _ => None,
+        };
+        filter.vulnerability = Some(canonical.unwrap_or_else(|| name.trim().to_string()));
+    }
+    filter.search = query.search.clone();
+    let limit = if query.limit <= 0 {
+        100
+    } else {
+        query.limit.min(10_000)
+    };
+    let (findings, total) = stored::list(
+        workspace.store().pool(),
+        &filter,
+        query.offset.max(0),
+        limit,
+    )
+    .await?;
+    Ok(FindingPage { findings, total })
+}
+
+/// A finding with its history.
+#[derive(Debug, Clone)]
+pub struct FindingDetail {
+    /// The finding.
+    pub finding: FindingRow,
+    /// What happened to it, oldest first.
+    pub history: Vec<FindingEvent>,
+}
+
+/// One finding and its history.
+pub async fn show(workspace: &Workspace, id: i64) -> Result<FindingDetail, ServiceError> {
+    let pool = workspace.store().pool();
+    let finding = stored::by_id(pool, id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound {
+            entity: "finding",
+            key: id.to_string(),
+        })?;
+    let history = stored::events_of(pool, id).await?;
+    Ok(FindingDetail { finding, history })
+}

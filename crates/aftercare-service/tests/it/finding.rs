@@ -1,0 +1,305 @@
+//! Findings in the workspace, on real data: the GHSA records of the shared data synced from a
+//! local folder, the real juice-shop SBOM imported; the stored findings equal what the pure
+//! matcher finds on the same records and components; a changed record closes a finding with
+//! its reason and the original reopens it, keeping its first-seen date; a first match opens
+//! the product's regulatory case.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use aftercare_match::Index;
+use aftercare_service::finding::{self, FindingQuery, MatchScope};
+use aftercare_service::intel::FeedKind;
+use aftercare_service::intel::sync::SyncOptions;
+use aftercare_service::inventory::{self, SbomFile};
+
+use crate::intel::{add_feed, sync_ok};
+use crate::{shared_member, workspaces};
+
+const GHSA: &str = "osv/GHSA-and-fixtures.zip";
+const LODASH: &str = "github/advisory-database/advisories/github-reviewed/2021/05/GHSA-35jh-r3h4-6jhm/GHSA-35jh-r3h4-6jhm.json";
+const JUICE_SHOP: (&str, &str) = (
+    "sbom/cyclonedx-bom-examples.zip",
+    "SBOM/juice-shop/v11.1.2/bom.json",
+);
+
+/// Writes every member of the GHSA zip into a folder (the feed's local mirror).
+fn mirror(dir: &Path) {
+    for entry in aftercare_testdata::zip_entries(GHSA) {
+        let target = dir.join(&entry.name);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(target, &entry.bytes).unwrap();
+    }
+}
+
+/// The (component purl, vulnerability ids) pairs the pure matcher finds for the SBOM against
+/// every OSV record of the zip: the expectation, computed without the store.
+fn expected_pairs() -> BTreeSet<(String, BTreeSet<String>)> {
+    let mut records = Vec::new();
+    for entry in aftercare_testdata::zip_entries(GHSA) {
+        if let Ok(parsed) = aftercare_intel::read_document(&entry.name, &entry.bytes) {
+            records.extend(parsed.into_records());
+        }
+    }
+    let index = Index::build(records);
+    let sbom = aftercare_sbom::read(JUICE_SHOP.1, &shared_member(JUICE_SHOP.0, JUICE_SHOP.1))
+        .unwrap()
+        .sbom;
+    let components: Vec<aftercare_match::Component> = sbom
+        .components
+        .iter()
+        .map(|c| aftercare_match::Component {
+            name: c.name.clone(),
+            version: c.version.clone(),
+            purl: c.purl.clone(),
+            package: None,
+            cpes: c.cpes.clone(),
+            hashes: Vec::new(),
+        })
+        .collect();
+    index
+        .scan(&components, &[])
+        .findings
+        .iter()
+        .map(|f| {
+            let purl = components[f.component]
+                .purl
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            let ids: BTreeSet<String> = std::iter::once(f.vulnerability.to_string())
+                .chain(f.aliases.iter().map(ToString::to_string))
+                .collect();
+            (purl, ids)
+        })
+        .collect()
+}
+
+fn ids_of(row: &aftercare_store::finding::FindingRow) -> BTreeSet<String> {
+    let aliases: Vec<String> = serde_json::from_str(&row.aliases).unwrap();
+    std::iter::once(row.vulnerability.clone())
+        .chain(aliases)
+        .collect()
+}
+
+async fn all_findings(
+    workspace: &aftercare_service::Workspace,
+    state: &str,
+) -> Vec<aftercare_store::finding::FindingRow> {
+    finding::list(
+        workspace,
+        &FindingQuery {
+            state: Some(state.into()),
+            limit: 10_000,
+            ..FindingQuery::default()
+        },
+    )
+    .await
+    .unwrap()
+    .findings
+}
+
+#[tokio::test]
+async fn import_matches_sync_rematches_and_closed_findings_keep_their_history() {
+    let expected = expected_pairs();
+    assert!(
+        expected.len() >= 3,
+        "juice-shop has known-vulnerable npm packages: {expected:?}"
+    );
+    for (test, workspace, context) in workspaces().await {
+        let backend = test.backend().as_str();
+        let dir = tempfile::tempdir().unwrap();
+        mirror(dir.path());
+        add_feed(
+            &workspace,
+            &context,
+            "ghsa",
+            FeedKind::Osv,
+            None,
+            Some(dir.path()),
+        )
+        .await;
+        let options = SyncOptions::default();
+        sync_ok(&workspace, &context, "ghsa", &options).await;
+        inventory::add_product(&workspace, &context, "Infusion Pump", None)
+            .await
+            .unwrap();
+        let file = SbomFile {
+            name: "bom.json".into(),
+            bytes: shared_member(JUICE_SHOP.0, JUICE_SHOP.1),
+        };
+        let outcome =
+            inventory::add_release(&workspace, &context, "Infusion Pump", "1.0", Some(&file))
+                .await
+                .unwrap();
+        let report = outcome.matched.expect("an import with an SBOM is matched");
+        assert_eq!(report.opened.len(), expected.len(), "{backend}");
+
+        // The stored findings are the pure matcher's, pair for pair.
+        let stored = all_findings(&workspace, "open").await;
+        let got: BTreeSet<(String, BTreeSet<String>)> = stored
+            .iter()
+            .map(|row| (row.component_purl.clone().unwrap_or_default(), ids_of(row)))
+            .collect();
+        assert_eq!(got, expected, "{backend}");
+
+        // lodash 4.17.19: GHSA-35jh-r3h4-6jhm, npm lodash [0, 4.17.21), CVSS 3.1
+        // AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H = 7.2 high; the CVE is the canonical id.
+        let lodash = stored
+            .iter()
+            .find(|row| {
+                row.component_purl.as_deref() == Some("pkg:npm/lodash@4.17.19")
+                    && ids_of(row).contains("GHSA-35jh-r3h4-6jhm")
+            })
+            .expect("the lodash finding");
+        assert_eq!(lodash.vulnerability, "CVE-2021-23337");
+        assert_eq!(lodash.severity, "high");
+        assert_eq!(lodash.score, Some(7.2));
+        assert_eq!(lodash.fixed_versions, r#"["4.17.21"]"#);
+        assert_eq!(lodash.matched_version.as_deref(), Some("4.17.19"));
+        assert!(
+            lodash.reasons.contains(
+                "GHSA-35jh-r3h4-6jhm affected[0].ranges[0] ECOSYSTEM introduced 0, fixed 4.17.21"
+            ),
+            "{}",
+            lodash.reasons
+        );
+        assert_eq!(lodash.first_seen, lodash.last_seen);
+        // The first match opened the product's case, aware today.
+        let case = aftercare_store::case::cases(workspace.store().pool(), Some(lodash.product_id))
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| c.vulnerability == "CVE-2021-23337")
+            .expect("a case for the first match");
+        // The awareness day is the first match's day in the policy's time zone.
+        let policy = aftercare_risk::Policy::builtin().unwrap();
+        let first_seen: jiff::Timestamp = lodash.first_seen.parse().unwrap();
+        assert_eq!(
+            case.awareness_date,
+            Some(policy.calendar().day_of(first_seen).to_string())
+        );
+
+        // Matching everything again changes nothing.
+        let again = finding::rematch(
+            &workspace,
+            &context,
+            MatchScope::All,
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        assert!(!again.changed_anything(), "{backend}: {again:?}");
+        assert_eq!(again.confirmed, expected.len());
+
+        // The supplier moves the fix down to 4.17.19: the finding closes, with the reason.
+        let path = dir.path().join(LODASH);
+        let original = std::fs::read_to_string(&path).unwrap();
+        let changed = original
+            .replace("\"fixed\": \"4.17.21\"", "\"fixed\": \"4.17.19\"")
+            .replace("2022-02-08T21:35:09Z", "2026-03-01T00:00:00Z");
+        std::fs::write(&path, changed).unwrap();
+        let report = sync_ok(&workspace, &context, "ghsa", &options).await;
+        let matched = report.matched.expect("the delta is re-matched");
+        assert_eq!(matched.closed, vec![lodash.id], "{backend}");
+        assert!(matched.opened.is_empty());
+        let closed = finding::show(&workspace, lodash.id).await.unwrap();
+        assert_eq!(closed.finding.state, "closed");
+        assert_eq!(
+            closed.finding.close_reason.as_deref(),
+            Some("no record of CVE-2021-23337 affects lodash 4.17.19 any more")
+        );
+        let kinds: Vec<&str> = closed.history.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, ["opened", "closed"]);
+        assert_eq!(all_findings(&workspace, "closed").await.len(), 1);
+
+        // The original comes back: the same finding reopens, first seen unchanged.
+        std::fs::write(
+            &path,
+            original.replace("2022-02-08T21:35:09Z", "2026-03-02T00:00:00Z"),
+        )
+        .unwrap();
+        let report = sync_ok(&workspace, &context, "ghsa", &options).await;
+        let matched = report.matched.expect("the delta is re-matched");
+        assert_eq!(matched.reopened, vec![lodash.id], "{backend}");
+        let reopened = finding::show(&workspace, lodash.id).await.unwrap();
+        assert_eq!(reopened.finding.state, "open");
+        assert_eq!(reopened.finding.first_seen, lodash.first_seen);
+        assert_eq!(reopened.finding.close_reason, None);
+
+        // A second release with the same SBOM: its own findings, no new case.
+        let cases_before = aftercare_store::case::cases(workspace.store().pool(), None)
+            .await
+            .unwrap()
+            .len();
+        let outcome =
+            inventory::add_release(&workspace, &context, "Infusion Pump", "1.1", Some(&file))
+                .await
+                .unwrap();
+        let report = outcome.matched.unwrap();
+        assert_eq!(report.opened.len(), expected.len());
+        assert_eq!(report.cases, 0);
+        assert_eq!(
+            aftercare_store::case::cases(workspace.store().pool(), None)
+                .await
+                .unwrap()
+                .len(),
+            cases_before
+        );
+
+        // Filters.
+        let of_release = finding::list(
+            &workspace,
+            &FindingQuery {
+                product: Some("Infusion Pump".into()),
+                release: Some("1.1".into()),
+                limit: 10_000,
+                ..FindingQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(of_release.total, expected.len() as i64);
+        assert!(of_release.findings.iter().all(|f| f.release == "1.1"));
+        let high = finding::list(
+            &workspace,
+            &FindingQuery {
+                severities: vec!["high".into()],
+                limit: 10_000,
+                ..FindingQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(high.total > 0 && high.findings.iter().all(|f| f.severity == "high"));
+        let by_alias = finding::list(
+            &workspace,
+            &FindingQuery {
+                vulnerability: Some("GHSA-35jh-r3h4-6jhm".into()),
+                ..FindingQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+        let per_release = expected
+            .iter()
+            .filter(|(_, ids)| ids.contains("GHSA-35jh-r3h4-6jhm"))
+            .count();
+        assert!(per_release >= 1);
+        assert_eq!(
+            by_alias.total,
+            2 * per_release as i64,
+            "{backend}: found by an alias, in both releases"
+        );
+        let wrong = finding::list(
+            &workspace,
+            &FindingQuery {
+                severities: vec!["severe".into()],
+                ..FindingQuery::default()
+            },
+        )
+        .await
+        .unwrap_err();
+        assert!(wrong.to_string().contains("severe"), "{wrong}");
+    }
+}

@@ -1,0 +1,711 @@
+//! Findings: one row per (release, component, vulnerability), kept for ever — a finding that
+//! stops matching is closed with its reason, never deleted — and the log of what happened to
+//! each (opened, changed, closed, reopened, assessed …).
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::bulk::{self, Value};
+use crate::sbom::{COMPONENT_SELECT, ComponentRecord, component_from_row};
+use crate::{StoreError, Tx};
+
+/// A stored finding, with the names of its product, release and component.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FindingRow {
+    /// The id.
+    pub id: i64,
+    /// The product.
+    pub product_id: i64,
+    /// The product's name.
+    pub product: String,
+    /// The release.
+    pub release_id: i64,
+    /// The release's version.
+    pub release: String,
+    /// The component.
+    pub component_id: i64,
+    /// The component's name (with its group, `group/name`).
+    pub component_name: String,
+    /// The component's version.
+    pub component_version: Option<String>,
+    /// The component's purl.
+    pub component_purl: Option<String>,
+    /// The vulnerability's canonical id when it matched.
+    pub vulnerability: String,
+    /// The stored vulnerability it belongs to, when the intelligence store knows it.
+    pub vulnerability_id: Option<i64>,
+    /// Its other ids, a JSON array.
+    pub aliases: String,
+    /// Its summary.
+    pub summary: Option<String>,
+    /// `open` or `closed`.
+    pub state: String,
+    /// `critical`, `high`, `medium`, `low`, `none` or `unknown`.
+    pub severity: String,
+    /// The score behind the severity, when a CVSS vector gave it.
+    pub score: Option<f64>,
+    /// Where the severity comes from, JSON.
+    pub severity_basis: String,
+    /// Whether the vulnerability is in CISA's KEV catalog.
+    pub kev: bool,
+    /// `high`, `medium` or `low`.
+    pub confidence: String,
+    /// The component version that matched.
+    pub matched_version: Option<String>,
+    /// The versions that fix it, a JSON array.
+    pub fixed_versions: String,
+    /// Why it matched, a JSON array of reasons.
+    pub reasons: String,
+    /// When it was first matched: the awareness date the clocks start from.
+    pub first_seen: String,
+    /// When a match last confirmed it.
+    pub last_seen: String,
+    /// When it was closed.
+    pub closed_at: Option<String>,
+    /// Why it was closed.
+    pub close_reason: Option<String>,
+}
+
+/// What a match says about a finding: the columns a re-match may change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchFields {
+    /// The vulnerability's canonical id.
+    pub vulnerability: String,
+    /// The stored vulnerability.
+    pub vulnerability_id: Option<i64>,
+    /// Other ids, a JSON array.
+    pub aliases: String,
+    /// Summary.
+    pub summary: Option<String>,
+    /// Severity label.
+    pub severity: String,
+    /// Score.
+    pub score: Option<f64>,
+    /// Severity basis, JSON.
+    pub severity_basis: String,
+    /// In KEV.
+    pub kev: bool,
+    /// Confidence.
+    pub confidence: String,
+    /// The version that matched.
+    pub matched_version: Option<String>,
+    /// Fixed versions, a JSON array.
+    pub fixed_versions: String,
+    /// Reasons, a JSON array.
+    pub reasons: String,
+}
+
+/// A finding to insert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewFinding {
+    /// The product.
+    pub product_id: i64,
+    /// The release.
+    pub release_id: i64,
+    /// The component.
+    pub component_id: i64,
+    /// What matched.
+    pub fields: MatchFields,
+}
+
+const FINDING_SELECT: &str = "SELECT f.id, f.product_id, p.name AS product, f.release_id, \
+     r.version AS release_version, f.component_id, c.grp AS component_group, \
+     c.name AS component_name, c.version AS component_version, c.purl AS component_purl, \
+     f.vulnerability, f.vulnerability_id, f.aliases, f.summary, f.state, f.severity, f.score, \
+     f.severity_basis, f.kev, f.confidence, f.matched_version, f.fixed_versions, f.reasons, \
+     f.first_seen, f.last_seen, f.closed_at, f.close_reason \
+     FROM findings f JOIN products p ON p.id = f.product_id \
+     JOIN releases r ON r.id = f.release_id JOIN components c ON c.id = f.component_id";
+
+fn finding_from_row(row: &AnyRow) -> Result<FindingRow, sqlx::Error> {
+    let group: Option<String> = row.try_get("component_group")?;
+    let name: String = row.try_get("component_name")?;
+    Ok(FindingRow {
+        id: row.try_get("id")?,
+        product_id: row.try_get("product_id")?,
+        product: row.try_get("product")?,
+        release_id: row.try_get("release_id")?,
+        release: row.try_get("release_version")?,
+        component_id: row.try_get("component_id")?,
+        component_name: match group {
+            Some(group) if !group.is_empty() => format!("{group}/{name}"),
+            _ => name,
+        },
+        component_version: row.try_get("component_version")?,
+        component_purl: row.try_get("component_purl")?,
+        vulnerability: row.try_get("vulnerability")?,
+        vulnerability_id: row.try_get("vulnerability_id")?,
+        aliases: row.try_get("aliases")?,
+        summary: row.try_get("summary")?,
+        state: row.try_get("state")?,
+        severity: row.try_get("severity")?,
+        score: row.try_get("score")?,
+        severity_basis: row.try_get("severity_basis")?,
+        kev: row.try_get::<i64, _>("kev")? != 0,
+        confidence: row.try_get("confidence")?,
+        matched_version: row.try_get("matched_version")?,
+        fixed_versions: row.try_get("fixed_versions")?,
+        reasons: row.try_get("reasons")?,
+        first_seen: row.try_get("first_seen")?,
+        last_seen: row.try_get("last_seen")?,
+        closed_at: row.try_get("closed_at")?,
+        close_reason: row.try_get("close_reason")?,
+    })
+}
+
+/// A component to match, with its release and product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchableComponent {
+    /// The product.
+    pub product_id: i64,
+    /// The release.
+    pub release_id: i64,
+    /// The component.
+    pub component: ComponentRecord,
+}
+
+/// Which components to match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection<'a> {
+    /// Every component of every release.
+    All,
+    /// The components of one release.
+    Release(i64),
+    /// Components by id.
+    Ids(&'a [i64]),
+    /// Components whose package key is one of these.
+    PackageKeys(&'a [String]),
+    /// Components that carry at least one CPE.
+    WithCpes,
+}
+
+/// The components of a selection, with their release and product, in release then document
+/// order.
+pub async fn matchable_components(
+    tx: &mut Tx,
+    selection: Selection<'_>,
+) -> Result<Vec<MatchableComponent>, StoreError> {
+    let base = COMPONENT_SELECT
+        .replace(
+            "SELECT id,",
+            "SELECT release_id AS m_release, m_product, id,",
+        )
+        .replace(
+            "FROM components",
+            "FROM (SELECT c.*, r.product_id AS m_product FROM components c \
+             JOIN releases r ON r.id = c.release_id) components",
+        );
+    let order = "ORDER BY release_id, position";
+    let operation = "read the components to match";
+    let rows = match selection {
+        Selection::All => sqlx::query(&format!("{base} {order}"))
+            .fetch_all(tx.conn())
+            .await
+            .map_err(StoreError::query(operation))?,
+        Selection::Release(id) => sqlx::query(&format!("{base} WHERE release_id = $1 {order}"))
+            .bind(id)
+            .fetch_all(tx.conn())
+            .await
+            .map_err(StoreError::query(operation))?,
+        Selection::WithCpes => sqlx::query(&format!("{base} WHERE cpes <> '[]' {order}"))
+            .fetch_all(tx.conn())
+            .await
+            .map_err(StoreError::query(operation))?,
+        Selection::Ids(ids) => {
+            let mut out = Vec::new();
+            for chunk in ids.chunks(1000) {
+                let sql = format!(
+                    "{base} WHERE id IN {} {order}",
+                    bulk::in_list(tx.backend(), chunk.len())
+                );
+                let mut query = sqlx::query(&sql);
+                for id in chunk {
+                    query = query.bind(*id);
+                }
+                out.extend(
+                    query
+                        .fetch_all(tx.conn())
+                        .await
+                        .map_err(StoreError::query(operation))?,
+                );
+            }
+            out
+        }
+        Selection::PackageKeys(keys) => {
+            let mut out = Vec::new();
+            for chunk in keys.chunks(1000) {
+                let sql = format!(
+                    "{base} WHERE package_key IN {} {order}",
+                    bulk::in_list(tx.backend(), chunk.len())
+                );
+                let mut query = sqlx::query(&sql);
+                for key in chunk {
+                    query = query.bind(key.as_str());
+                }
+                out.extend(
+                    query
+                        .fetch_all(tx.conn())
+                        .await
+                        .map_err(StoreError::query(operation))?,
+                );
+            }
+            out
+        }
+    };
+    rows.iter()
+        .map(|row| {
+            Ok(MatchableComponent {
+                product_id: row
+                    .try_get("m_product")
+                    .map_err(StoreError::query(operation))?,
+                release_id: row
+                    .try_get("m_release")
+                    .map_err(StoreError::query(operation))?,
+                component: component_from_row(row)?,
+            })
+        })
+        .collect()
+}
+
+/// The ids of components that have a finding of one of these vulnerabilities (row ids or
+/// canonical ids), open or closed.
+pub async fn components_with_vulnerabilities(
+    tx: &mut Tx,
+    vulnerability_ids: &[i64],
+    canonical: &[String],
+) -> Result<Vec<i64>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in vulnerability_ids.chunks(1000) {
+        let sql = format!(
+            "SELECT DISTINCT component_id FROM findings WHERE vulnerability_id IN {}",
+            bulk::in_list(tx.backend(), chunk.len())
+        );
+        let mut query = sqlx::query_scalar::<_, i64>(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        out.extend(
+            query
+                .fetch_all(tx.conn())
+                .await
+                .map_err(StoreError::query("find findings of vulnerabilities"))?,
+        );
+    }
+    for chunk in canonical.chunks(1000) {
+        let sql = format!(
+            "SELECT DISTINCT component_id FROM findings WHERE vulnerability IN {}",
+            bulk::in_list(tx.backend(), chunk.len())
+        );
+        let mut query = sqlx::query_scalar::<_, i64>(&sql);
+        for id in chunk {
+            query = query.bind(id.as_str());
+        }
+        out.extend(
+            query
+                .fetch_all(tx.conn())
+                .await
+                .map_err(StoreError::query("find findings of vulnerabilities"))?,
+        );
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+/// The findings of some components, open and closed.
+pub async fn of_components(
+    tx: &mut Tx,
+    component_ids: &[i64],
+) -> Result<Vec<FindingRow>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in component_ids.chunks(1000) {
+        let sql = format!(
+            "{FINDING_SELECT} WHERE f.component_id IN {}",
+            bulk::in_list(tx.backend(), chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        let rows = query
+            .fetch_all(tx.conn())
+            .await
+            .map_err(StoreError::query("read findings"))?;
+        for row in &rows {
+            out.push(finding_from_row(row).map_err(StoreError::query("read findings"))?);
+        }
+    }
+    Ok(out)
+}
+
+/// Inserts new open findings first seen at `at`; returns their ids, in the order given.
+pub async fn insert(
+    tx: &mut Tx,
+    findings: &[NewFinding],
+    at: &str,
+) -> Result<Vec<i64>, StoreError> {
+    if findings.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<Vec<Value<'_>>> = findings
+        .iter()
+        .map(|f| {
+            vec![
+                Value::Int(f.product_id),
+                Value::Int(f.release_id),
+                Value::Int(f.component_id),
+                Value::Text(&f.fields.vulnerability),
+                Value::OptInt(f.fields.vulnerability_id),
+                Value::Text(&f.fields.aliases),
+                Value::OptText(f.fields.summary.as_deref()),
+                Value::Text("open"),
+                Value::Text(&f.fields.severity),
+                Value::OptFloat(f.fields.score),
+                Value::Text(&f.fields.severity_basis),
+                Value::Int(i64::from(f.fields.kev)),
+                Value::Text(&f.fields.confidence),
+                Value::OptText(f.fields.matched_version.as_deref()),
+                Value::Text(&f.fields.fixed_versions),
+                Value::Text(&f.fields.reasons),
+                Value::Text(at),
+                Value::Text(at),
+            ]
+        })
+        .collect();
+    bulk::insert_rows(
+        tx,
+        "INSERT INTO findings (product_id, release_id, component_id, vulnerability, \
+         vulnerability_id, aliases, summary, state, severity, score, severity_basis, kev, \
+         confidence, matched_version, fixed_versions, reasons, first_seen, last_seen)",
+        18,
+        "",
+        &rows,
+        "insert findings",
+    )
+    .await?;
+    let mut components: Vec<i64> = findings.iter().map(|f| f.component_id).collect();
+    components.sort_unstable();
+    components.dedup();
+    let mut ids = std::collections::HashMap::new();
+    for chunk in components.chunks(1000) {
+        let sql = format!(
+            "SELECT id, release_id, component_id, vulnerability FROM findings \
+             WHERE component_id IN {}",
+            bulk::in_list(tx.backend(), chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query
+            .fetch_all(tx.conn())
+            .await
+            .map_err(StoreError::query("read new finding ids"))?
+        {
+            let read = || -> Result<((i64, i64, String), i64), sqlx::Error> {
+                Ok((
+                    (
+                        row.try_get("release_id")?,
+                        row.try_get("component_id")?,
+                        row.try_get("vulnerability")?,
+                    ),
+                    row.try_get("id")?,
+                ))
+            };
+            let (key, id) = read().map_err(StoreError::query("read new finding ids"))?;
+            ids.insert(key, id);
+        }
+    }
+    findings
+        .iter()
+        .map(|f| {
+            ids.get(&(f.release_id, f.component_id, f.fields.vulnerability.clone()))
+                .copied()
+                .ok_or_else(|| StoreError::Corrupt {
+                    entity: "finding",
+                    id: format!("{}/{}", f.component_id, f.fields.vulnerability),
+                    field: "id",
+                    message: "not found after insertion".into(),
+                })
+        })
+        .collect()
+}
+
+/// Records that a match confirmed these findings at `at`.
+pub async fn touch(tx: &mut Tx, ids: &[i64], at: &str) -> Result<(), StoreError> {
+    let head = format!(
+        "UPDATE findings SET last_seen = '{}' WHERE id",
+        at.replace('\'', "")
+    );
+    bulk::by_ids(tx, &head, ids, "confirm findings").await?;
+    Ok(())
+}
+
+/// Replaces what a match says about a finding, and reopens it if it was closed.
+pub async fn update_match(
+    tx: &mut Tx,
+    id: i64,
+    fields: &MatchFields,
+    at: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE findings SET vulnerability_id = $2, aliases = $3, summary = $4, severity = $5, \
+         score = $6, severity_basis = $7, kev = $8, confidence = $9, matched_version = $10, \
+         fixed_versions = $11, reasons = $12, last_seen = $13, state = 'open', closed_at = NULL, \
+         close_reason = NULL WHERE id = $1",
+    )
+    .bind(id)
+    .bind(fields.vulnerability_id)
+    .bind(&fields.aliases)
+    .bind(&fields.summary)
+    .bind(&fields.severity)
+    .bind(fields.score)
+    .bind(&fields.severity_basis)
+    .bind(i64::from(fields.kev))
+    .bind(&fields.confidence)
+    .bind(&fields.matched_version)
+    .bind(&fields.fixed_versions)
+    .bind(&fields.reasons)
+    .bind(at)
+    .execute(tx.conn())
+    .await
+    .map_err(StoreError::query("update a finding"))?;
+    Ok(())
+}
+
+/// Closes open findings with a reason.
+pub async fn close(tx: &mut Tx, id: i64, at: &str, reason: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE findings SET state = 'closed', closed_at = $2, close_reason = $3 \
+         WHERE id = $1 AND state = 'open'",
+    )
+    .bind(id)
+    .bind(at)
+    .bind(reason)
+    .execute(tx.conn())
+    .await
+    .map_err(StoreError::query("close a finding"))?;
+    Ok(())
+}
+
+/// An event of a finding's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FindingEvent {
+    /// The id (0 before insertion).
+    pub id: i64,
+    /// The finding.
+    pub finding_id: i64,
+    /// When.
+    pub at: String,
+    /// `opened`, `changed`, `closed`, `reopened`, `assessed` …
+    pub kind: String,
+    /// What, as JSON.
+    pub detail: String,
+    /// Who.
+    pub actor: String,
+}
+
+/// Logs events of findings.
+pub async fn insert_events(tx: &mut Tx, events: &[FindingEvent]) -> Result<(), StoreError> {
+    let rows: Vec<Vec<Value<'_>>> = events
+        .iter()
+        .map(|e| {
+            vec![
+                Value::Int(e.finding_id),
+                Value::Text(&e.at),
+                Value::Text(&e.kind),
+                Value::Text(&e.detail),
+                Value::Text(&e.actor),
+            ]
+        })
+        .collect();
+    bulk::insert_rows(
+        tx,
+        "INSERT INTO finding_events (finding_id, at, kind, detail, actor)",
+        5,
+        "",
+        &rows,
+        "log finding events",
+    )
+    .await?;
+    Ok(())
+}
+
+/// The history of a finding, oldest first.
+pub async fn events_of(
+    executor: impl sqlx::any::AnyExecutor<'_>,
+    finding_id: i64,
+) -> Result<Vec<FindingEvent>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, finding_id, at, kind, detail, actor FROM finding_events \
+         WHERE finding_id = $1 ORDER BY id",
+    )
+    .bind(finding_id)
+    .fetch_all(executor)
+    .await
+    .map_err(StoreError::query("read a finding's history"))?;
+    rows.iter()
+        .map(|row| {
+            Ok(FindingEvent {
+                id: row.try_get("id")?,
+                finding_id: row.try_get("finding_id")?,
+                at: row.try_get("at")?,
+                kind: row.try_get("kind")?,
+                detail: row.try_get("detail")?,
+                actor: row.try_get("actor")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::query("read a finding's history"))
+}
+
+/// A finding by id.
+pub async fn by_id(
+    executor: impl sqlx::any::AnyExecutor<'_>,
+    id: i64,
+) -> Result<Option<FindingRow>, StoreError> {
+    let sql = format!("{FINDING_SELECT} WHERE f.id = $1");
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(executor)
+        .await
+        .map_err(StoreError::query("find a finding"))?;
+    row.as_ref()
+        .map(finding_from_row)
+        .transpose()
+        .map_err(StoreError::query("find a finding"))
+}
+
+/// Filters of a finding list; `None` does not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FindingFilter {
+    /// One product.
+    pub product_id: Option<i64>,
+    /// One release.
+    pub release_id: Option<i64>,
+    /// These severities.
+    pub severities: Vec<String>,
+    /// Only KEV (true) or only not KEV (false).
+    pub kev: Option<bool>,
+    /// `open` or `closed`.
+    pub state: Option<String>,
+    /// One vulnerability (canonical id).
+    pub vulnerability: Option<String>,
+    /// Findings whose component name, purl or vulnerability contains this text.
+    pub search: Option<String>,
+}
+
+/// A page of findings (most severe first, then vulnerability, product, release, component)
+/// and the count of all that match the filter.
+pub async fn list(
+    pool: &sqlx::AnyPool,
+    filter: &FindingFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<FindingRow>, i64), StoreError> {
+    let mut conditions = vec!["1 = 1".to_string()];
+    let mut texts: Vec<String> = Vec::new();
+    let mut ints: Vec<i64> = Vec::new();
+    // Integers first, then texts, so the placeholders can be numbered in order.
+    if let Some(id) = filter.product_id {
+        ints.push(id);
+        conditions.push(format!("f.product_id = ${}", ints.len()));
+    }
+    if let Some(id) = filter.release_id {
+        ints.push(id);
+        conditions.push(format!("f.release_id = ${}", ints.len()));
+    }
+    if let Some(kev) = filter.kev {
+        ints.push(i64::from(kev));
+        conditions.push(format!("f.kev = ${}", ints.len()));
+    }
+    let base = ints.len();
+    if !filter.severities.is_empty() {
+        let mut marks = Vec::new();
+        for severity in &filter.severities {
+            texts.push(severity.clone());
+            marks.push(format!("${}", base + texts.len()));
+        }
+        conditions.push(format!("f.severity IN ({})", marks.join(", ")));
+    }
+    if let Some(state) = &filter.state {
+        texts.push(state.clone());
+        conditions.push(format!("f.state = ${}", base + texts.len()));
+    }
+    if let Some(vulnerability) = &filter.vulnerability {
+        texts.push(vulnerability.clone());
+        conditions.push(format!("f.vulnerability = ${}", base + texts.len()));
+    }
+    if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
+        texts.push(format!("%{}%", search.trim().to_lowercase()));
+        let mark = format!("${}", base + texts.len());
+        conditions.push(format!(
+            "(LOWER(c.name) LIKE {mark} OR LOWER(COALESCE(c.purl, '')) LIKE {mark} \
+             OR LOWER(f.vulnerability) LIKE {mark} OR LOWER(f.aliases) LIKE {mark})"
+        ));
+    }
+    let filter_sql = conditions.join(" AND ");
+    let order = "ORDER BY CASE f.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 \
+                 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 WHEN 'none' THEN 4 ELSE 5 END, \
+                 f.kev DESC, f.vulnerability, p.name, f.release_id, c.name, f.id";
+    let n = base + texts.len();
+    let sql = format!(
+        "{FINDING_SELECT} WHERE {filter_sql} {order} LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let mut query = sqlx::query(&sql);
+    for value in &ints {
+        query = query.bind(*value);
+    }
+    for value in &texts {
+        query = query.bind(value.as_str());
+    }
+    let rows = query
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(pool)
+        .await
+        .map_err(StoreError::query("list findings"))?;
+    let count_sql = format!(
+        "SELECT COUNT(*) AS n FROM findings f JOIN products p ON p.id = f.product_id \
+         JOIN components c ON c.id = f.component_id WHERE {filter_sql}"
+    );
+    let mut count = sqlx::query(&count_sql);
+    for value in &ints {
+        count = count.bind(*value);
+    }
+    for value in &texts {
+        count = count.bind(value.as_str());
+    }
+    let total: i64 = count
+        .fetch_one(pool)
+        .await
+        .and_then(|row| row.try_get("n"))
+        .map_err(StoreError::query("count findings"))?;
+    let findings = rows
+        .iter()
+        .map(finding_from_row)
+        .collect::<Result<_, _>>()
+        .map_err(StoreError::query("list findings"))?;
+    Ok((findings, total))
+}
+
+/// Counts of open findings per severity, for one product or all.
+pub async fn open_counts(
+    pool: &sqlx::AnyPool,
+    product_id: Option<i64>,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT severity, COUNT(*) AS n FROM findings WHERE state = 'open' \
+         AND ($1 IS NULL OR product_id = $1) GROUP BY severity",
+    )
+    .bind(product_id)
+    .fetch_all(pool)
+    .await
+    .map_err(StoreError::query("count findings"))?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("severity")?, row.try_get("n")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::query("count findings"))
+}
