@@ -123,6 +123,7 @@ pub fn routes() -> Vec<Route> {
     use Access::{Authenticated, Permission as Needs, Public};
     use Method as M;
     use api::access as acc;
+    use api::finding as fnd;
     use api::intel as int;
     use api::inventory as inv;
     use api::triage as tri;
@@ -327,6 +328,25 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/feeds/{name}/sync",
             Needs(Permission::FeedManage),
             post(int::sync_feed),
+        ),
+        // Findings.
+        route(
+            M::GET,
+            "/api/v1/findings",
+            Needs(Permission::FindingRead),
+            get(fnd::list_findings),
+        ),
+        route(
+            M::GET,
+            "/api/v1/findings/{id}",
+            Needs(Permission::FindingRead),
+            get(fnd::get_finding),
+        ),
+        route(
+            M::POST,
+            "/api/v1/match",
+            Needs(Permission::InventoryWrite),
+            post(fnd::match_all),
         ),
         // Policy, cases and clocks.
         route(

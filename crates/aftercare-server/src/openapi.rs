@@ -4,7 +4,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::api::{access, intel, inventory, triage};
+use crate::api::{access, finding, intel, inventory, triage};
 use crate::dto;
 
 /// The API description.
@@ -50,6 +50,9 @@ use crate::dto;
         intel::get_feed,
         intel::delete_feed,
         intel::sync_feed,
+        finding::list_findings,
+        finding::get_finding,
+        finding::match_all,
         triage::get_policy,
         triage::change_policy,
         triage::policy_revisions,
@@ -61,6 +64,13 @@ use crate::dto;
     ),
     components(schemas(
         dto::ProductDto,
+        dto::MatchReportDto,
+        dto::FindingComponentDto,
+        dto::FindingVulnerabilityDto,
+        dto::FindingDto,
+        dto::FindingPageDto,
+        dto::FindingEventDto,
+        dto::FindingDetailDto,
         dto::NewProductDto,
         dto::ReleaseDto,
         dto::SbomSummaryDto,
@@ -122,6 +132,7 @@ use crate::dto;
         (name = "access", description = "Login, sessions, API tokens, accounts and trainings"),
         (name = "audit", description = "The tamper-evident audit trail and security alerts"),
         (name = "intelligence", description = "Vulnerabilities by any alias, feeds and their sync"),
+        (name = "findings", description = "Vulnerabilities matched to the components of every release, with why, and their history"),
         (name = "triage", description = "The policy, regulatory cases and their clocks")
     )
 )]

@@ -66,6 +66,12 @@ pub enum Command {
     /// Look up a vulnerability by any of its ids, and search vulnerabilities.
     #[command(subcommand)]
     Vuln(VulnCommand),
+    /// Findings: vulnerabilities matched to the components of every release.
+    #[command(subcommand)]
+    Finding(FindingCommand),
+    /// Re-match the workspace's releases against the stored intelligence and report what
+    /// changed (imports and feed syncs already match what they touch).
+    Match(MatchArgs),
     /// Serve the REST API (and, later, the web UI) of a workspace.
     Serve(ServeArgs),
     /// Create a demo workspace with a fictional device product line, import it and serve it.
@@ -926,4 +932,71 @@ pub struct DemoArgs {
     pub no_serve: bool,
     #[command(flatten)]
     pub server: ServerArgs,
+}
+
+/// `aftercare finding …`.
+#[derive(Debug, Subcommand)]
+pub enum FindingCommand {
+    /// List findings, most severe first (KEV first within a severity).
+    List {
+        /// Only this product (name or id).
+        #[arg(long)]
+        product: Option<String>,
+        /// Only this release of the product (its version; needs --product).
+        #[arg(long)]
+        release: Option<String>,
+        /// Only these severities: critical, high, medium, low, none, unknown (repeat or
+        /// separate with commas).
+        #[arg(long, value_delimiter = ',')]
+        severity: Vec<String>,
+        /// Only findings of vulnerabilities in CISA's KEV catalog.
+        #[arg(long)]
+        kev: bool,
+        /// open (default), closed or all.
+        #[arg(long, default_value = "open")]
+        state: String,
+        /// Only this vulnerability, by any of its ids.
+        #[arg(long)]
+        vulnerability: Option<String>,
+        /// Text in the component's name or purl, or in the vulnerability's ids.
+        #[arg(long)]
+        search: Option<String>,
+        /// Skip this many.
+        #[arg(long, default_value_t = 0)]
+        offset: i64,
+        /// Print at most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Show a finding: why it matched, severity, fixed versions, and its history.
+    Show {
+        /// The finding's id.
+        id: i64,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+}
+
+/// `aftercare match`.
+#[derive(Debug, Args)]
+pub struct MatchArgs {
+    /// Every release of every product (the default when no release is named).
+    #[arg(long, conflicts_with_all = ["product", "release"])]
+    pub all: bool,
+    /// Only the releases of this product (with --release: only that release).
+    #[arg(long)]
+    pub product: Option<String>,
+    /// Only this release of --product.
+    #[arg(long, requires = "product")]
+    pub release: Option<String>,
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+    #[command(flatten)]
+    pub format: FormatArg,
 }

@@ -6,6 +6,7 @@
 
 mod access;
 mod browser;
+mod finding;
 mod intel;
 mod inventory;
 mod openapi;

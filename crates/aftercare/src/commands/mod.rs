@@ -5,6 +5,7 @@ mod advisories;
 mod component;
 mod cvss;
 mod demo;
+mod finding;
 mod index;
 mod init;
 mod intel;
@@ -39,6 +40,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Clock(command) => triage::clock(command).await,
         Command::Feed(command) => intel::feed(command).await,
         Command::Vuln(command) => intel::vuln(command).await,
+        Command::Finding(command) => finding::run(command).await,
+        Command::Match(args) => finding::rematch(args).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Demo(args) => demo::run(args).await,
     }

@@ -100,8 +100,21 @@ pub(crate) async fn run(command: ReleaseCommand) -> anyhow::Result<Outcome> {
             }
             let dto = aftercare_server::dto::ImportDto::from(&outcome);
             emit(format.format, &dto, || {
+                let matched = dto.matched.as_ref().map_or(String::new(), |m| {
+                    format!(
+                        "\nmatched {} components: {} finding{} opened, {} regulatory case{} opened \
+                         (aftercare finding list --product {:?} --release {:?})\n",
+                        m.components,
+                        m.opened.len(),
+                        if m.opened.len() == 1 { "" } else { "s" },
+                        m.cases,
+                        if m.cases == 1 { "" } else { "s" },
+                        dto.release.product,
+                        dto.release.version
+                    )
+                });
                 format!(
-                    "{}{}",
+                    "{}{}{matched}",
                     releases_table(std::slice::from_ref(&dto.release)),
                     super::sbom::warnings_table(&dto.warnings)
                 )

@@ -1,0 +1,110 @@
+//! `/api/v1` routes of the findings: the list with its filters, one finding with its
+//! history, and a full re-match.
+
+use aftercare_service::finding::{self, FindingQuery, MatchScope};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::auth::RequestContext;
+use crate::dto::{ErrorDto, FindingDetailDto, FindingDto, FindingPageDto, MatchReportDto};
+use crate::{ApiError, AppState};
+
+/// Which findings.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct FindingParams {
+    /// Only this product (name or id).
+    pub product: Option<String>,
+    /// Only this release of the product (its version).
+    pub release: Option<String>,
+    /// Only these severities, comma-separated (`critical,high`).
+    pub severity: Option<String>,
+    /// Only KEV findings (`true`) or only the others (`false`).
+    pub kev: Option<bool>,
+    /// `open` (the default), `closed` or `all`.
+    pub state: Option<String>,
+    /// Only this vulnerability, by any of its ids.
+    pub vulnerability: Option<String>,
+    /// Text in the component's name or purl, or in the vulnerability's ids.
+    pub search: Option<String>,
+    /// Skip this many (default 0).
+    pub offset: Option<i64>,
+    /// At most this many (default 100, at most 10,000).
+    pub limit: Option<i64>,
+}
+
+impl FindingParams {
+    /// The service's query.
+    pub fn query(&self) -> FindingQuery {
+        FindingQuery {
+            product: self.product.clone(),
+            release: self.release.clone(),
+            severities: self
+                .severity
+                .as_deref()
+                .map(|s| {
+                    s.split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            kev: self.kev,
+            state: self.state.clone(),
+            vulnerability: self.vulnerability.clone(),
+            search: self.search.clone(),
+            offset: self.offset.unwrap_or(0),
+            limit: self.limit.unwrap_or(100),
+        }
+    }
+}
+
+/// Lists findings, most severe first (KEV first within a severity).
+#[utoipa::path(get, path = "/api/v1/findings", tag = "findings", params(FindingParams),
+    responses((status = 200, body = FindingPageDto), (status = 400, body = ErrorDto),
+        (status = 404, body = ErrorDto)))]
+pub async fn list_findings(
+    State(state): State<AppState>,
+    Query(params): Query<FindingParams>,
+) -> Result<Json<FindingPageDto>, ApiError> {
+    let query = params.query();
+    let page = finding::list(&state.workspace, &query).await?;
+    Ok(Json(FindingPageDto {
+        items: page.findings.iter().map(FindingDto::from).collect(),
+        total: page.total,
+        offset: query.offset.max(0),
+        limit: query.limit,
+    }))
+}
+
+/// One finding: why it matched, its severity and fixed versions, and its history.
+#[utoipa::path(get, path = "/api/v1/findings/{id}", tag = "findings",
+    params(("id" = i64, Path, description = "The finding's id")),
+    responses((status = 200, body = FindingDetailDto), (status = 404, body = ErrorDto)))]
+pub async fn get_finding(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<FindingDetailDto>, ApiError> {
+    let detail = finding::show(&state.workspace, id).await?;
+    Ok(Json(FindingDetailDto::from(&detail)))
+}
+
+/// Re-matches every component of every release against the stored intelligence and reports
+/// what changed (imports and feed syncs already match what they touch).
+#[utoipa::path(post, path = "/api/v1/match", tag = "findings",
+    responses((status = 200, body = MatchReportDto), (status = 403, body = ErrorDto)))]
+pub async fn match_all(
+    State(state): State<AppState>,
+    RequestContext(context): RequestContext,
+) -> Result<Json<MatchReportDto>, ApiError> {
+    let report = finding::rematch(
+        &state.workspace,
+        &context,
+        MatchScope::All,
+        jiff::Timestamp::now(),
+    )
+    .await?;
+    Ok(Json(MatchReportDto::from(&report)))
+}

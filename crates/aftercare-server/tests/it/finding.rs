@@ -1,0 +1,158 @@
+//! The findings API on each backend: the real GHSA records synced, the real juice-shop SBOM
+//! imported; list with filters, one finding with its history, a full re-match, and who may
+//! do what.
+
+use aftercare_server::Settings;
+use aftercare_service::auth::Principal;
+use aftercare_service::intel::FeedKind;
+use aftercare_service::intel::feed::{self, NewFeedRequest};
+use aftercare_service::intel::sync::{self, NoProgress, SyncOptions};
+use aftercare_service::inventory::{self, SbomFile};
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+
+use crate::{apps, get_as, send, token_for};
+
+#[tokio::test]
+async fn findings_are_listed_filtered_shown_and_rematched() {
+    let mirror = aftercare_testdata::path("osv/GHSA-and-fixtures.zip");
+    let bom = aftercare_testdata::zip_entries("sbom/cyclonedx-bom-examples.zip")
+        .into_iter()
+        .find(|e| e.name == "SBOM/juice-shop/v11.1.2/bom.json")
+        .unwrap()
+        .bytes;
+    for (test, router, workspace, context) in apps(Settings::default()).await {
+        let backend = test.backend().as_str();
+        let admin = aftercare_store::account::local_admin(workspace.store().pool())
+            .await
+            .unwrap()
+            .unwrap();
+        let principal = Principal::local(&admin).unwrap();
+        feed::add(
+            &workspace,
+            &context,
+            &principal,
+            &NewFeedRequest {
+                name: "ghsa".into(),
+                kind: FeedKind::Osv,
+                url: None,
+                path: Some(mirror.display().to_string()),
+                ecosystem: None,
+            },
+        )
+        .await
+        .unwrap();
+        sync::sync(
+            &workspace,
+            &context,
+            &principal,
+            "ghsa",
+            &SyncOptions::default(),
+            &NoProgress,
+        )
+        .await
+        .unwrap();
+        inventory::add_product(&workspace, &context, "Pump", None)
+            .await
+            .unwrap();
+        let outcome = inventory::add_release(
+            &workspace,
+            &context,
+            "Pump",
+            "2.0",
+            Some(&SbomFile {
+                name: "bom.json".into(),
+                bytes: bom.clone(),
+            }),
+        )
+        .await
+        .unwrap();
+        let opened = outcome.matched.unwrap().opened.len();
+        assert!(opened >= 3, "{backend}");
+
+        let viewer = token_for(
+            &workspace,
+            &context,
+            "viewer",
+            &[aftercare_model::Role::Viewer],
+        )
+        .await;
+        let analyst = token_for(
+            &workspace,
+            &context,
+            "analyst",
+            &[aftercare_model::Role::SecurityAnalyst],
+        )
+        .await;
+        let (status, page) = send(
+            &router,
+            get_as(
+                "/api/v1/findings?product=Pump&release=2.0&limit=1000",
+                &viewer,
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{backend}: {page}");
+        assert_eq!(page["total"].as_u64().unwrap() as usize, opened);
+        let items = page["items"].as_array().unwrap();
+        // Most severe first.
+        let rank = |s: &str| {
+            ["critical", "high", "medium", "low", "none", "unknown"]
+                .iter()
+                .position(|x| *x == s)
+                .unwrap()
+        };
+        let ranks: Vec<usize> = items
+            .iter()
+            .map(|f| rank(f["severity"].as_str().unwrap()))
+            .collect();
+        assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "{ranks:?}");
+        let lodash = items
+            .iter()
+            .find(|f| {
+                f["component"]["purl"] == "pkg:npm/lodash@4.17.19"
+                    && f["vulnerability"]["id"] == "CVE-2021-23337"
+            })
+            .unwrap_or_else(|| panic!("{backend}: no lodash finding"));
+        assert_eq!(lodash["fixed_versions"], serde_json::json!(["4.17.21"]));
+        assert_eq!(
+            lodash["severity_basis"]["vector"],
+            "CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H"
+        );
+        assert_eq!(lodash["reasons"][0]["id"], "GHSA-35jh-r3h4-6jhm");
+
+        let (status, detail) = send(
+            &router,
+            get_as(&format!("/api/v1/findings/{}", lodash["id"]), &viewer),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{backend}: {detail}");
+        assert_eq!(detail["finding"]["id"], lodash["id"]);
+        assert_eq!(detail["history"][0]["kind"], "opened");
+
+        let (status, _) = send(&router, get_as("/api/v1/findings/999999", &viewer)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{backend}");
+        let (status, body) =
+            send(&router, get_as("/api/v1/findings?severity=severe", &viewer)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{backend}: {body}");
+        let (status, body) = send(&router, get_as("/api/v1/findings?state=closed", &viewer)).await;
+        assert_eq!(status, StatusCode::OK, "{backend}: {body}");
+        assert_eq!(body["total"], 0);
+
+        // A full re-match: the viewer may not, the analyst may; nothing changed.
+        let post = |token: &str| {
+            Request::builder()
+                .method("POST")
+                .uri("/api/v1/match")
+                .header("authorization", format!("Bearer {token}"))
+                .body(Body::empty())
+                .unwrap()
+        };
+        let (status, _) = send(&router, post(&viewer)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{backend}");
+        let (status, report) = send(&router, post(&analyst)).await;
+        assert_eq!(status, StatusCode::OK, "{backend}: {report}");
+        assert_eq!(report["confirmed"].as_u64().unwrap() as usize, opened);
+        assert_eq!(report["opened"], serde_json::json!([]));
+    }
+}

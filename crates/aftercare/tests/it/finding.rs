@@ -1,0 +1,141 @@
+//! Findings at the command line: a mirror of the real GHSA records synced, the real
+//! juice-shop SBOM imported and matched at once, then listed, filtered, shown and re-matched.
+
+use crate::{aftercare, describe, extract};
+
+fn json(output: &std::process::Output) -> serde_json::Value {
+    assert!(output.status.success(), "{}", describe(output));
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|error| panic!("{error}: {}", describe(output)))
+}
+
+#[test]
+fn an_import_is_matched_and_its_findings_listed_shown_and_rematched() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mirror = aftercare_testdata::path("osv/GHSA-and-fixtures.zip");
+    assert!(aftercare(d, &["init"]).status.success());
+    let add = aftercare(
+        d,
+        &[
+            "feed",
+            "add",
+            "ghsa",
+            "--kind",
+            "osv",
+            "--path",
+            mirror.to_str().unwrap(),
+        ],
+    );
+    assert!(add.status.success(), "{}", describe(&add));
+    assert!(aftercare(d, &["feed", "sync", "ghsa"]).status.success());
+    assert!(aftercare(d, &["product", "add", "Pump"]).status.success());
+    let sbom = extract(
+        "sbom/cyclonedx-bom-examples.zip",
+        "SBOM/juice-shop/v11.1.2/bom.json",
+        d,
+        "bom.json",
+    );
+    let imported = json(&aftercare(
+        d,
+        &[
+            "release",
+            "add",
+            "Pump",
+            "2.0",
+            "--sbom",
+            sbom.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    ));
+    let opened = imported["matched"]["opened"].as_array().unwrap().len();
+    assert!(opened >= 3, "{imported}");
+
+    let page = json(&aftercare(
+        d,
+        &[
+            "finding",
+            "list",
+            "--product",
+            "Pump",
+            "--release",
+            "2.0",
+            "--format",
+            "json",
+            "--limit",
+            "1000",
+        ],
+    ));
+    assert_eq!(page["total"].as_u64().unwrap() as usize, opened);
+    // lodash 4.17.19 is affected by GHSA-35jh-r3h4-6jhm (CVE-2021-23337), fixed in 4.17.21.
+    let lodash = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["component"]["purl"] == "pkg:npm/lodash@4.17.19"
+                && f["vulnerability"]["id"] == "CVE-2021-23337"
+        })
+        .unwrap_or_else(|| panic!("no lodash finding in {page}"));
+    assert_eq!(lodash["fixed_versions"], serde_json::json!(["4.17.21"]));
+    assert_eq!(lodash["severity"], "high");
+    assert!(
+        lodash["vulnerability"]["aliases"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("GHSA-35jh-r3h4-6jhm"))
+    );
+    // Severity filter and the table.
+    let high = json(&aftercare(
+        d,
+        &[
+            "finding",
+            "list",
+            "--severity",
+            "high,critical",
+            "--format",
+            "json",
+            "--limit",
+            "1000",
+        ],
+    ));
+    assert!(
+        high["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["severity"] == "high" || f["severity"] == "critical")
+    );
+    let table = aftercare(
+        d,
+        &["finding", "list", "--vulnerability", "GHSA-35jh-r3h4-6jhm"],
+    );
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains("CVE-2021-23337") && text.contains("4.17.21"),
+        "{text}"
+    );
+    let bad = aftercare(d, &["finding", "list", "--severity", "severe"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", describe(&bad));
+
+    let id = lodash["id"].as_i64().unwrap().to_string();
+    let show = aftercare(d, &["finding", "show", &id]);
+    let text = String::from_utf8_lossy(&show.stdout);
+    assert!(show.status.success(), "{}", describe(&show));
+    assert!(
+        text.contains(
+            "GHSA-35jh-r3h4-6jhm affected[0].ranges[0] ECOSYSTEM introduced 0, fixed 4.17.21"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("opened"), "{text}");
+    let missing = aftercare(d, &["finding", "show", "999999"]);
+    assert_eq!(missing.status.code(), Some(2), "{}", describe(&missing));
+
+    // Nothing changed since the import: a full re-match confirms every finding.
+    let report = json(&aftercare(d, &["match", "--all", "--format", "json"]));
+    assert_eq!(report["opened"], serde_json::json!([]));
+    assert_eq!(report["closed"], serde_json::json!([]));
+    assert_eq!(report["confirmed"].as_u64().unwrap() as usize, opened);
+}
