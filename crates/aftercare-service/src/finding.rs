@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use aftercare_match::{Basis, Component, FileHash, Finding, Index, Reason, RecordKey};
 use aftercare_model::{Cpe, Purl};
 use aftercare_risk::{Event, EventKind};
+use aftercare_store::assessment::Reachable;
 use aftercare_store::finding::{
     self as stored, FindingEvent, FindingFilter, FindingRow, MatchFields, MatchableComponent,
     NewFinding, Selection,
@@ -263,6 +264,34 @@ pub async fn rematch(
             json!({"vulnerability": new.fields.vulnerability, "reasons": summary_of(&new.fields)}),
         ));
     }
+    // Decisions made on other releases reach the new findings (inherited, or flagged for a
+    // re-review when the version left the decision's range).
+    let by_component: HashMap<i64, &MatchableComponent> =
+        components.iter().map(|c| (c.component.id, c)).collect();
+    let reachable: Vec<(i64, i64, String, Reachable)> = ids
+        .iter()
+        .zip(&new_findings)
+        .filter_map(|(id, new)| {
+            let c = &by_component.get(&new.component_id)?.component;
+            Some((
+                *id,
+                new.product_id,
+                new.fields.vulnerability.clone(),
+                Reachable {
+                    finding_id: *id,
+                    product_id: new.product_id,
+                    package_key: c.package_key.clone(),
+                    group: c.group.clone(),
+                    name: c.name.clone(),
+                    version: c.version.clone(),
+                    purl: c.purl.clone(),
+                    assessed_directly: false,
+                },
+            ))
+        })
+        .collect();
+    let actor = context.actor.to_string();
+    events.extend(crate::assessment::inherit_new(&mut tx, &reachable, &at, &actor).await?);
     report.opened = ids;
     stored::insert_events(&mut tx, &events).await?;
 

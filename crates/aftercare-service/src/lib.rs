@@ -8,6 +8,7 @@
 mod error;
 
 pub mod account;
+pub mod assessment;
 pub mod audit;
 pub mod auth;
 pub mod case;

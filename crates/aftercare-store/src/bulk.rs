@@ -41,13 +41,20 @@ pub(crate) async fn insert_rows(
         return Ok(0);
     }
     let per_chunk = (MAX_VALUES / columns).clamp(1, MAX_ROWS);
+    // A cached PostgreSQL statement keeps the parameter types of its first execution, and
+    // through the `Any` driver a NULL float is not typed as a float: a later non-NULL value
+    // would then be refused. Statements with optional floats are prepared afresh.
+    let persistent = !rows
+        .iter()
+        .flatten()
+        .any(|value| matches!(value, Value::OptFloat(_)));
     let mut affected = 0;
     for chunk in rows.chunks(per_chunk) {
         let sql = format!(
             "{head} VALUES {} {tail}",
             values_placeholders(tx.backend(), chunk.len(), columns)
         );
-        let mut query = sqlx::query(&sql);
+        let mut query = sqlx::query(&sql).persistent(persistent);
         for row in chunk {
             for value in row {
                 query = match *value {

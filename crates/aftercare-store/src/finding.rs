@@ -454,6 +454,8 @@ pub async fn update_match(
          fixed_versions = $11, reasons = $12, last_seen = $13, state = 'open', closed_at = NULL, \
          close_reason = NULL WHERE id = $1",
     )
+    // Not cached: an optional float (see `bulk::insert_rows`).
+    .persistent(false)
     .bind(id)
     .bind(fields.vulnerability_id)
     .bind(&fields.aliases)

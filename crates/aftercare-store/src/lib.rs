@@ -14,6 +14,7 @@ mod error;
 mod schema;
 
 pub mod account;
+pub mod assessment;
 pub mod audit;
 pub mod case;
 pub mod document;

@@ -502,6 +502,69 @@ CREATE INDEX finding_events_finding ON finding_events (finding_id);
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 6,
+        name: "triage: decisions, assessments of findings, determinations",
+        shared: r#"
+CREATE TABLE decisions (
+    id {id},
+    finding_id BIGINT NOT NULL REFERENCES findings(id),
+    scope TEXT NOT NULL,
+    product_id BIGINT NOT NULL REFERENCES products(id),
+    vulnerability TEXT NOT NULL,
+    component_key TEXT NOT NULL,
+    versions TEXT NOT NULL,
+    status TEXT NOT NULL,
+    justification TEXT,
+    impact_statement TEXT,
+    responses TEXT NOT NULL,
+    action_statement TEXT,
+    details TEXT,
+    assignee TEXT,
+    cvss_vector TEXT,
+    cvss_score DOUBLE PRECISION,
+    rubric_vector TEXT,
+    harm_severity TEXT,
+    ecp_affected BIGINT,
+    controls TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+CREATE INDEX decisions_vulnerability_component ON decisions (vulnerability, component_key);
+CREATE TABLE assessments (
+    finding_id BIGINT PRIMARY KEY REFERENCES findings(id),
+    decision_id BIGINT NOT NULL REFERENCES decisions(id),
+    inherited BIGINT NOT NULL,
+    review_required BIGINT NOT NULL,
+    review_reason TEXT,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX assessments_decision ON assessments (decision_id);
+CREATE TABLE determinations (
+    id {id},
+    product_id BIGINT NOT NULL REFERENCES products(id),
+    vulnerability TEXT NOT NULL,
+    decision_id BIGINT REFERENCES decisions(id),
+    outcome TEXT NOT NULL,
+    computed TEXT NOT NULL,
+    exploitability_level TEXT NOT NULL,
+    exploitability_reasons TEXT NOT NULL,
+    harm_severity TEXT NOT NULL,
+    ecp_affected BIGINT NOT NULL,
+    override_rationale TEXT,
+    patch_path TEXT NOT NULL,
+    inputs TEXT NOT NULL,
+    inputs_digest TEXT NOT NULL,
+    policy_digest TEXT NOT NULL,
+    signature_id BIGINT REFERENCES signatures(id),
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+CREATE INDEX determinations_product_vulnerability ON determinations (product_id, vulnerability);
+"#,
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -1,0 +1,850 @@
+//! Triage of findings: assessments, their reach across releases and products, exploitability
+//! signals, and the signed FDA determination.
+//!
+//! An analyst's **decision** about a finding holds the VEX statement (status, justification,
+//! impact, responses, action), the device-context CVSS vector (typed, or answered through the
+//! MITRE/MDIC rubric), the patient-harm side (ISO 14971 severity, essential clinical
+//! performance, compensating controls) and its **scope**: this finding only, every release of
+//! the product, or every product — for the same component (package) and the versions the
+//! decision covers (`=4.17.19` by default: the version it was made on). A decision reaches
+//! the other open findings of its scope at once, and every finding a later import or sync
+//! opens: inside the versions it is inherited, outside it the finding is flagged for a
+//! re-review. A decision made on a finding itself always wins over an inherited one.
+//!
+//! When the harm side is given, the **determination** of the product and the vulnerability
+//! is made with the policy (exploitability from KEV, EPSS and the vector's exploit maturity;
+//! the policy's matrix; an override only with a rationale), stored with its canonical inputs,
+//! signed when the workspace requires it (the default), and told to the regulatory case —
+//! which starts the clocks.
+
+use std::collections::BTreeMap;
+
+use aftercare_model::{PackageKey, Permission, Purl, Severity};
+use aftercare_risk::{
+    CompensatingControl, EpssSignal, Event, EventKind, ExploitMaturity, ExploitabilityAssessment,
+    ExploitabilitySignals, HarmSeverity, Justification, KevSignal, Override, PatchPath,
+    PatientHarm, Response, RiskClass, Rubric, VexStatement, VexStatus,
+};
+use aftercare_store::assessment::{
+    self as stored, AssessmentRow, DecisionRow, DeterminationRow, Reachable,
+};
+use aftercare_store::finding::{self as findings, FindingEvent, FindingRow};
+use aftercare_store::intel;
+use aftercare_version::Scheme;
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+use crate::audit::{self, Change};
+use crate::auth::{AccessSettings, Principal};
+use crate::signature::{self, SignRequest, Signable};
+use crate::{Context, ServiceError, Workspace, case, policy};
+
+/// A compensating control as entered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ControlInput {
+    /// What it is.
+    pub description: String,
+    /// Where the evidence is.
+    pub evidence: String,
+    /// Whether it prevents or substantially hinders exploitation.
+    pub effective: bool,
+}
+
+/// An assessment as people and clients enter it.
+#[derive(Debug, Clone, Default)]
+pub struct AssessmentInput {
+    /// `not_affected`, `affected`, `fixed` or `under_investigation`.
+    pub status: String,
+    /// One of the nine CycloneDX justifications (for `not_affected`).
+    pub justification: Option<String>,
+    /// Why the product is not affected, in words.
+    pub impact_statement: Option<String>,
+    /// `can_not_fix`, `will_not_fix`, `update`, `rollback`, `workaround_available`.
+    pub responses: Vec<String>,
+    /// What users should do, in words.
+    pub action_statement: Option<String>,
+    /// Notes.
+    pub details: Option<String>,
+    /// Who works on it.
+    pub assignee: Option<String>,
+    /// `finding` (default), `product` or `portfolio`.
+    pub scope: Option<String>,
+    /// The versions of the component the decision covers (default: exactly the finding's).
+    pub versions: Option<String>,
+    /// The CVSS vector rescored for the device.
+    pub cvss_vector: Option<String>,
+    /// The MITRE/MDIC rubric's extended vector of answers (gives the vector when none is
+    /// typed).
+    pub rubric: Option<String>,
+    /// ISO 14971 harm severity: with it, the determination is made.
+    pub harm: Option<String>,
+    /// Whether essential clinical performance is affected (default: yes when harm is given).
+    pub ecp_affected: Option<bool>,
+    /// Compensating controls.
+    pub controls: Vec<ControlInput>,
+    /// An override of the determination's outcome (`controlled`, `uncontrolled`).
+    pub override_risk: Option<String>,
+    /// The override's written rationale.
+    pub override_rationale: Option<String>,
+}
+
+/// What an assessment did.
+#[derive(Debug, Clone, Default)]
+pub struct AssessOutcome {
+    /// The decisions made, one per finding assessed.
+    pub decisions: Vec<i64>,
+    /// Other findings that inherited a decision.
+    pub inherited: Vec<i64>,
+    /// Other findings flagged for a re-review.
+    pub flagged: Vec<i64>,
+    /// The determinations made.
+    pub determinations: Vec<DeterminationRow>,
+}
+
+fn invalid(field: &'static str, error: impl std::fmt::Display) -> ServiceError {
+    ServiceError::invalid(field, error.to_string())
+}
+
+/// The identity a decision follows across releases: the package key, else the name.
+pub fn component_key(purl: Option<&str>, group: Option<&str>, name: &str) -> String {
+    if let Some(key) = purl
+        .and_then(|p| p.parse::<Purl>().ok())
+        .as_ref()
+        .and_then(PackageKey::from_purl)
+    {
+        return key.to_string();
+    }
+    match group {
+        Some(group) if !group.is_empty() => format!("name:{group}/{name}"),
+        _ => format!("name:{name}"),
+    }
+}
+
+fn scheme_of(purl: Option<&str>) -> Scheme {
+    purl.and_then(|p| p.parse::<Purl>().ok())
+        .and_then(|p| Scheme::from_purl_type(p.ty()))
+        .unwrap_or(Scheme::Generic)
+}
+
+/// One bound of a version range: `=1.2`, `>=1.0`, `<2.0`.
+fn bounds(versions: &str) -> Vec<(&str, &str)> {
+    versions
+        .split(',')
+        .map(str::trim)
+        .filter(|b| !b.is_empty())
+        .map(|bound| {
+            for op in [">=", "<=", "==", ">", "<", "="] {
+                if let Some(rest) = bound.strip_prefix(op) {
+                    return (if op == "==" { "=" } else { op }, rest.trim());
+                }
+            }
+            ("=", bound)
+        })
+        .collect()
+}
+
+/// Checks a version range in a component's scheme.
+fn check_versions(versions: &str, purl: Option<&str>) -> Result<(), ServiceError> {
+    if versions.trim() == "*" {
+        return Ok(());
+    }
+    let scheme = scheme_of(purl);
+    let list = bounds(versions);
+    if list.is_empty() {
+        return Err(invalid(
+            "versions",
+            "expected `*` or bounds such as `=1.2.3` or `>=1.0,<2.0`",
+        ));
+    }
+    for (_, version) in list {
+        aftercare_version::parse(scheme, version).map_err(|e| invalid("versions", e))?;
+    }
+    Ok(())
+}
+
+/// Whether a version lies in a range (`*`: any version; unknown versions never do).
+pub fn in_range(versions: &str, version: Option<&str>, purl: Option<&str>) -> bool {
+    if versions.trim() == "*" {
+        return true;
+    }
+    let Some(version) = version else {
+        return false;
+    };
+    let scheme = scheme_of(purl);
+    let Ok(version) = aftercare_version::parse(scheme, version) else {
+        return false;
+    };
+    bounds(versions).into_iter().all(|(op, bound)| {
+        let Ok(bound) = aftercare_version::parse(scheme, bound) else {
+            return false;
+        };
+        match op {
+            ">=" => version >= bound,
+            "<=" => version <= bound,
+            ">" => version > bound,
+            "<" => version < bound,
+            _ => version == bound,
+        }
+    })
+}
+
+fn parse_list<T: std::str::FromStr>(
+    field: &'static str,
+    values: &[String],
+) -> Result<Vec<T>, ServiceError>
+where
+    T::Err: std::fmt::Display,
+{
+    values
+        .iter()
+        .map(|v| v.trim().parse::<T>().map_err(|e| invalid(field, e)))
+        .collect()
+}
+
+/// The checked parts of an input, shared by every finding it is applied to.
+struct Checked {
+    vex: VexStatement,
+    scope: &'static str,
+    cvss_vector: Option<String>,
+    cvss_score: Option<f64>,
+    rubric_vector: Option<String>,
+    harm: Option<PatientHarm>,
+    override_: Option<Override>,
+}
+
+fn check(input: &AssessmentInput) -> Result<Checked, ServiceError> {
+    let status: VexStatus = input
+        .status
+        .trim()
+        .parse()
+        .map_err(|e| invalid("status", e))?;
+    let justification: Option<Justification> = input
+        .justification
+        .as_deref()
+        .filter(|j| !j.trim().is_empty())
+        .map(|j| j.trim().parse().map_err(|e| invalid("justification", e)))
+        .transpose()?;
+    let responses: Vec<Response> = parse_list("response", &input.responses)?;
+    let vex = VexStatement::new(
+        status,
+        justification,
+        input.impact_statement.as_deref(),
+        &responses,
+        input.action_statement.as_deref(),
+    )
+    .map_err(|e| invalid("assessment", e))?;
+    let scope = match input.scope.as_deref().map(str::trim) {
+        None | Some("") | Some("finding") => "finding",
+        Some("product") => "product",
+        Some("portfolio") => "portfolio",
+        Some(other) => {
+            return Err(invalid(
+                "scope",
+                format!("{other:?}: expected finding, product or portfolio"),
+            ));
+        }
+    };
+    let mut rubric_vector = None;
+    let mut cvss_vector = input
+        .cvss_vector
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string);
+    if let Some(extended) = input.rubric.as_deref().filter(|r| !r.trim().is_empty()) {
+        let rubric = Rubric::mitre_2020().map_err(|e| invalid("rubric", e))?;
+        let answers = aftercare_risk::parse_extended_vector(&rubric, extended.trim())
+            .map_err(|e| invalid("rubric", e))?;
+        let result = aftercare_risk::answer(&rubric, &answers).map_err(|e| invalid("rubric", e))?;
+        rubric_vector = Some(result.extended_vector);
+        if cvss_vector.is_none() {
+            cvss_vector = Some(result.base_vector);
+        }
+    }
+    let cvss_score = match &cvss_vector {
+        Some(vector) => Some(
+            aftercare_cvss::parse(vector)
+                .map_err(|e| invalid("cvss vector", e))?
+                .score(),
+        ),
+        None => None,
+    };
+    let harm = match input.harm.as_deref().filter(|h| !h.trim().is_empty()) {
+        Some(harm) => {
+            let severity: HarmSeverity = harm.trim().parse().map_err(|e| invalid("harm", e))?;
+            let controls = input
+                .controls
+                .iter()
+                .map(|c| {
+                    CompensatingControl::new(&c.description, &c.evidence, c.effective)
+                        .map_err(|e| invalid("control", e))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Some(PatientHarm {
+                severity,
+                essential_clinical_performance_affected: input.ecp_affected.unwrap_or(true),
+                compensating_controls: controls,
+            })
+        }
+        None => {
+            if !input.controls.is_empty() || input.override_risk.is_some() {
+                return Err(invalid(
+                    "harm",
+                    "compensating controls and an override belong to a determination: give the harm severity too",
+                ));
+            }
+            None
+        }
+    };
+    let override_ = match input
+        .override_risk
+        .as_deref()
+        .filter(|r| !r.trim().is_empty())
+    {
+        Some(risk) => {
+            let risk: RiskClass = risk.trim().parse().map_err(|e| invalid("override", e))?;
+            Some(Override::new(
+                risk,
+                input.override_rationale.as_deref().unwrap_or_default(),
+            ))
+        }
+        None => None,
+    };
+    Ok(Checked {
+        vex,
+        scope,
+        cvss_vector,
+        cvss_score,
+        rubric_vector,
+        harm,
+        override_,
+    })
+}
+
+/// The exploitability signals of a vulnerability: KEV, EPSS (with its history) and the
+/// exploit maturity of a device-context vector.
+pub async fn signals(
+    workspace: &Workspace,
+    finding: &FindingRow,
+    vector: Option<&str>,
+) -> Result<ExploitabilitySignals, ServiceError> {
+    let pool = workspace.store().pool();
+    let mut ids: Vec<String> = vec![finding.vulnerability.clone()];
+    ids.extend(serde_json::from_str::<Vec<String>>(&finding.aliases).unwrap_or_default());
+    let cves: Vec<&String> = ids.iter().filter(|id| id.starts_with("CVE-")).collect();
+    let mut out = ExploitabilitySignals::default();
+    for cve in &cves {
+        if out.kev.is_none()
+            && let Some(entry) = intel::kev_entry(pool, cve).await?
+            && let Some(date) = entry.date_added.as_deref().and_then(|d| d.parse().ok())
+        {
+            out.kev = Some(KevSignal {
+                date_added: date,
+                known_ransomware_use: entry
+                    .ransomware
+                    .as_deref()
+                    .is_some_and(|r| r.eq_ignore_ascii_case("known")),
+            });
+        }
+        if out.epss.is_none()
+            && let Some(score) = intel::epss_score(pool, cve).await?
+            && let Ok(date) = score.score_date.get(..10).unwrap_or("").parse()
+        {
+            let history: Vec<(jiff::civil::Date, f64)> = intel::epss_history(pool, cve)
+                .await?
+                .into_iter()
+                .filter_map(|row| Some((row.score_date.get(..10)?.parse().ok()?, row.epss)))
+                .collect();
+            out.epss = EpssSignal::new(score.epss, score.percentile, date, &history).ok();
+        }
+    }
+    if let Some(vector) = vector {
+        out.exploit_maturity = ExploitMaturity::from_vector(vector).ok().flatten();
+    }
+    Ok(out)
+}
+
+/// Assesses findings with one input (bulk when several), as a person or a client with
+/// `finding.assess`; with a harm severity, makes and (when required) signs the
+/// determination of each (product, vulnerability).
+pub async fn assess(
+    workspace: &Workspace,
+    context: &Context,
+    principal: &Principal,
+    finding_ids: &[i64],
+    input: &AssessmentInput,
+    sign: Option<&SignRequest>,
+    now: Timestamp,
+) -> Result<AssessOutcome, ServiceError> {
+    principal.require(Permission::FindingAssess)?;
+    if finding_ids.is_empty() {
+        return Err(invalid("findings", "name at least one finding"));
+    }
+    let checked = check(input)?;
+    let pool = workspace.store().pool();
+    let mut rows = Vec::new();
+    for id in finding_ids {
+        let row = findings::by_id(pool, *id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound {
+                entity: "finding",
+                key: id.to_string(),
+            })?;
+        let versions = match input.versions.as_deref().map(str::trim) {
+            Some(v) if !v.is_empty() => v.to_string(),
+            _ => row
+                .component_version
+                .as_ref()
+                .map_or_else(|| "*".to_string(), |v| format!("={v}")),
+        };
+        check_versions(&versions, row.component_purl.as_deref())?;
+        rows.push((row, versions));
+    }
+    let current = policy::current(workspace).await?;
+    let policy = &current.policy;
+
+    // The determinations, one per (product, vulnerability), computed and — when the
+    // workspace requires it — their signers verified before anything is written.
+    let mut planned: BTreeMap<(i64, String), (aftercare_risk::Determination, &FindingRow)> =
+        BTreeMap::new();
+    if let Some(harm) = &checked.harm {
+        for (row, _) in &rows {
+            let key = (row.product_id, row.vulnerability.clone());
+            if planned.contains_key(&key) {
+                continue;
+            }
+            let signals = signals(workspace, row, checked.cvss_vector.as_deref()).await?;
+            let exploitability = aftercare_risk::assess_exploitability(policy, &signals);
+            let determination =
+                aftercare_risk::determine(policy, &exploitability, harm, checked.override_.clone())
+                    .map_err(|e| invalid("determination", e))?;
+            planned.insert(key, (determination, row));
+        }
+    }
+    let settings = AccessSettings::load(workspace).await?;
+    let signing = settings
+        .signature_required_for
+        .iter()
+        .any(|a| a == "determination");
+    let mut signers = BTreeMap::new();
+    for ((product_id, vulnerability), (determination, row)) in &planned {
+        let content = determination_content(&row.product, vulnerability, determination);
+        if signing {
+            let request = sign.ok_or_else(|| ServiceError::SignatureRefused {
+                reason: "a determination requires your electronic signature".into(),
+            })?;
+            let signable = Signable {
+                entity_type: "determination",
+                entity_id: format!("{}/{vulnerability}", row.product),
+                content: content.as_bytes(),
+                author_account_id: Some(principal.account_id),
+            };
+            let signer =
+                signature::verify_signer(workspace, context, principal, &signable, request, now)
+                    .await?;
+            signers.insert((*product_id, vulnerability.clone()), signer);
+        }
+    }
+
+    let at = aftercare_store::timestamp_text(now);
+    let actor = context.actor.to_string();
+    let mut outcome = AssessOutcome::default();
+    let mut tx = workspace.store().begin().await?;
+    let mut events = Vec::new();
+    let mut decision_of: BTreeMap<(i64, String), i64> = BTreeMap::new();
+    for (row, versions) in &rows {
+        let decision = DecisionRow {
+            id: 0,
+            finding_id: row.id,
+            scope: checked.scope.to_string(),
+            product_id: row.product_id,
+            vulnerability: row.vulnerability.clone(),
+            component_key: component_key(
+                row.component_purl.as_deref(),
+                None,
+                &row.component_name,
+            ),
+            versions: versions.clone(),
+            status: checked.vex.status().as_str().to_string(),
+            justification: checked.vex.justification().map(|j| j.as_str().to_string()),
+            impact_statement: checked.vex.impact_statement().map(str::to_string),
+            responses: json!(
+                checked
+                    .vex
+                    .responses()
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+            )
+            .to_string(),
+            action_statement: checked.vex.action_statement().map(str::to_string),
+            details: input
+                .details
+                .as_deref()
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .map(str::to_string),
+            assignee: input
+                .assignee
+                .as_deref()
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .map(str::to_string),
+            cvss_vector: checked.cvss_vector.clone(),
+            cvss_score: checked.cvss_score,
+            rubric_vector: checked.rubric_vector.clone(),
+            harm_severity: checked.harm.as_ref().map(|h| h.severity.as_str().to_string()),
+            ecp_affected: checked
+                .harm
+                .as_ref()
+                .map(|h| h.essential_clinical_performance_affected),
+            controls: json!(
+                checked
+                    .harm
+                    .as_ref()
+                    .map(|h| h.compensating_controls.clone())
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|c| json!({"description": c.description(), "evidence": c.evidence(), "effective": c.effective()}))
+                    .collect::<Vec<_>>()
+            )
+            .to_string(),
+            created_at: at.clone(),
+            created_by: actor.clone(),
+        };
+        let previous = stored::assessment(tx.conn(), row.id).await?;
+        let decision_id = stored::insert_decision(&mut tx, &decision).await?;
+        decision_of.insert((row.product_id, row.vulnerability.clone()), decision_id);
+        stored::put_assessment(
+            &mut tx,
+            &AssessmentRow {
+                finding_id: row.id,
+                decision_id,
+                inherited: false,
+                review_required: false,
+                review_reason: None,
+                updated_at: at.clone(),
+            },
+        )
+        .await?;
+        let summary = decision_json(&decision);
+        events.push(FindingEvent {
+            id: 0,
+            finding_id: row.id,
+            at: at.clone(),
+            kind: "assessed".into(),
+            detail: json!({"decision": decision_id, "assessment": summary, "replaces": previous.map(|p| p.decision_id)}).to_string(),
+            actor: actor.clone(),
+        });
+        audit::record(
+            &mut tx,
+            context,
+            Change {
+                action: "finding.assess",
+                entity_type: "finding",
+                entity_id: Some(row.id.to_string()),
+                old_value: None,
+                new_value: Some(json!({"decision": decision_id, "assessment": summary})),
+            },
+        )
+        .await?;
+        outcome.decisions.push(decision_id);
+        if checked.scope != "finding" {
+            let product = (checked.scope == "product").then_some(row.product_id);
+            let reachable = stored::reachable(&mut tx, &row.vulnerability, product).await?;
+            let assessed: Vec<i64> = rows.iter().map(|(r, _)| r.id).collect();
+            for other in reachable {
+                if other.finding_id == row.id
+                    || assessed.contains(&other.finding_id)
+                    || other.assessed_directly
+                {
+                    continue;
+                }
+                if let Some(event) =
+                    reach(&mut tx, &decision, decision_id, &other, &at, &actor).await?
+                {
+                    if event.kind == "inherited" {
+                        outcome.inherited.push(other.finding_id);
+                    } else {
+                        outcome.flagged.push(other.finding_id);
+                    }
+                    events.push(event);
+                }
+            }
+        }
+    }
+    findings::insert_events(&mut tx, &events).await?;
+
+    for ((product_id, vulnerability), (determination, row)) in &planned {
+        let kev = row.kev;
+        let severity: Severity = row.severity.parse().unwrap_or(Severity::Unknown);
+        let patch = aftercare_risk::patch_path(policy, determination.outcome(), kev, severity);
+        let mut record = DeterminationRow {
+            id: 0,
+            product_id: *product_id,
+            vulnerability: vulnerability.clone(),
+            decision_id: decision_of
+                .get(&(*product_id, vulnerability.clone()))
+                .copied(),
+            outcome: determination.outcome().as_str().to_string(),
+            computed: determination.computed().as_str().to_string(),
+            exploitability_level: determination.exploitability_level().id().to_string(),
+            exploitability_reasons: json!(
+                determination
+                    .exploitability_reasons()
+                    .iter()
+                    .map(|r| json!({"rule": r.rule, "level": r.level, "detail": r.detail}))
+                    .collect::<Vec<_>>()
+            )
+            .to_string(),
+            harm_severity: determination.harm_severity().as_str().to_string(),
+            ecp_affected: determination.essential_clinical_performance_affected(),
+            override_rationale: determination.override_().map(|o| o.rationale().to_string()),
+            patch_path: patch_json(&patch).to_string(),
+            inputs: determination.canonical_inputs(),
+            inputs_digest: determination.inputs_digest().to_hex(),
+            policy_digest: determination.policy_digest().to_hex(),
+            signature_id: None,
+            created_at: at.clone(),
+            created_by: actor.clone(),
+        };
+        record.id = stored::insert_determination(&mut tx, &record).await?;
+        if let Some(signer) = signers.get(&(*product_id, vulnerability.clone())) {
+            let content = determination_content(&row.product, vulnerability, determination);
+            let signed = signature::record(
+                &mut tx,
+                context,
+                signer,
+                &Signable {
+                    entity_type: "determination",
+                    entity_id: record.id.to_string(),
+                    content: content.as_bytes(),
+                    author_account_id: Some(principal.account_id),
+                },
+            )
+            .await?;
+            stored::set_determination_signature(&mut tx, record.id, signed.id).await?;
+            record.signature_id = Some(signed.id);
+        }
+        audit::record(
+            &mut tx,
+            context,
+            Change {
+                action: "determination.make",
+                entity_type: "determination",
+                entity_id: Some(record.id.to_string()),
+                old_value: None,
+                new_value: Some(json!({
+                    "product": row.product,
+                    "vulnerability": vulnerability,
+                    "outcome": record.outcome,
+                    "computed": record.computed,
+                    "exploitability": record.exploitability_level,
+                    "harm": record.harm_severity,
+                    "inputs_sha256": record.inputs_digest,
+                    "policy_sha256": record.policy_digest,
+                    "signature_id": record.signature_id,
+                })),
+            },
+        )
+        .await?;
+        case::apply_in(
+            &mut tx,
+            context,
+            policy,
+            *product_id,
+            &row.product,
+            vulnerability,
+            &Event {
+                at: now,
+                kind: EventKind::DeterminationMade {
+                    risk: determination.outcome(),
+                },
+            },
+        )
+        .await?;
+        outcome.determinations.push(record);
+    }
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// What is signed: the determination's canonical inputs, bound to the product, the
+/// vulnerability and the outcome.
+fn determination_content(
+    product: &str,
+    vulnerability: &str,
+    determination: &aftercare_risk::Determination,
+) -> String {
+    format!(
+        "{}product={product}\nvulnerability={vulnerability}\noutcome={}\n",
+        determination.canonical_inputs(),
+        determination.outcome().as_str()
+    )
+}
+
+fn patch_json(path: &PatchPath) -> Value {
+    match path {
+        PatchPath::RegularCycle => json!({"path": "regular_cycle"}),
+        PatchPath::OutOfCycleCandidate { reasons } => {
+            json!({"path": "out_of_cycle_candidate", "reasons": reasons})
+        }
+        PatchPath::OutOfCycleRequired => json!({"path": "out_of_cycle_required"}),
+    }
+}
+
+/// A decision in JSON, for history and audit.
+pub fn decision_json(d: &DecisionRow) -> Value {
+    json!({
+        "scope": d.scope,
+        "versions": d.versions,
+        "status": d.status,
+        "justification": d.justification,
+        "impact_statement": d.impact_statement,
+        "responses": serde_json::from_str::<Value>(&d.responses).unwrap_or_default(),
+        "action_statement": d.action_statement,
+        "details": d.details,
+        "assignee": d.assignee,
+        "cvss_vector": d.cvss_vector,
+        "cvss_score": d.cvss_score,
+        "rubric_vector": d.rubric_vector,
+        "harm_severity": d.harm_severity,
+        "essential_clinical_performance_affected": d.ecp_affected,
+        "controls": serde_json::from_str::<Value>(&d.controls).unwrap_or_default(),
+    })
+}
+
+/// Applies a decision to a finding it reaches: inherited inside its versions, flagged for a
+/// re-review outside. Returns the finding's history event.
+async fn reach(
+    tx: &mut aftercare_store::Tx,
+    decision: &DecisionRow,
+    decision_id: i64,
+    other: &Reachable,
+    at: &str,
+    actor: &str,
+) -> Result<Option<FindingEvent>, ServiceError> {
+    let key = component_key(other.purl.as_deref(), other.group.as_deref(), &other.name);
+    if key != decision.component_key {
+        return Ok(None);
+    }
+    let inside = in_range(
+        &decision.versions,
+        other.version.as_deref(),
+        other.purl.as_deref(),
+    );
+    let reason = (!inside).then(|| {
+        format!(
+            "version {} is outside {} covered by the decision made on finding {}",
+            other.version.as_deref().unwrap_or("(none)"),
+            decision.versions,
+            decision.finding_id
+        )
+    });
+    stored::put_assessment(
+        tx,
+        &AssessmentRow {
+            finding_id: other.finding_id,
+            decision_id,
+            inherited: true,
+            review_required: !inside,
+            review_reason: reason.clone(),
+            updated_at: at.to_string(),
+        },
+    )
+    .await?;
+    Ok(Some(FindingEvent {
+        id: 0,
+        finding_id: other.finding_id,
+        at: at.to_string(),
+        kind: if inside {
+            "inherited"
+        } else {
+            "review_flagged"
+        }
+        .into(),
+        detail: json!({
+            "decision": decision_id,
+            "from_finding": decision.finding_id,
+            "status": decision.status,
+            "versions": decision.versions,
+            "reason": reason,
+        })
+        .to_string(),
+        actor: actor.to_string(),
+    }))
+}
+
+/// Gives new findings the decisions that reach them (a later release bringing the component
+/// again), inside the caller's transaction; returns their history events.
+pub(crate) async fn inherit_new(
+    tx: &mut aftercare_store::Tx,
+    new: &[(i64, i64, String, Reachable)],
+    at: &str,
+    actor: &str,
+) -> Result<Vec<FindingEvent>, ServiceError> {
+    let mut events = Vec::new();
+    for (finding_id, product_id, vulnerability, reachable) in new {
+        let key = component_key(
+            reachable.purl.as_deref(),
+            reachable.group.as_deref(),
+            &reachable.name,
+        );
+        let decisions = stored::reaching_decisions(tx, *product_id, vulnerability, &key).await?;
+        if let Some(decision) = decisions.first() {
+            let mut target = reachable.clone();
+            target.finding_id = *finding_id;
+            if let Some(event) = reach(tx, decision, decision.id, &target, at, actor).await? {
+                events.push(event);
+            }
+        }
+    }
+    Ok(events)
+}
+
+/// The triage of one finding: its assessment and decision, the determination of its
+/// product and vulnerability, the exploitability signals and the level the policy gives them.
+#[derive(Debug, Clone)]
+pub struct Triage {
+    /// Which decision applies, and how.
+    pub assessment: Option<AssessmentRow>,
+    /// The decision.
+    pub decision: Option<DecisionRow>,
+    /// The signals.
+    pub signals: ExploitabilitySignals,
+    /// The policy's exploitability level for them.
+    pub exploitability: ExploitabilityAssessment,
+    /// The latest determination of the product and vulnerability.
+    pub determination: Option<DeterminationRow>,
+    /// Earlier determinations, newest first.
+    pub earlier_determinations: Vec<DeterminationRow>,
+}
+
+/// The triage state of a finding.
+pub async fn triage(workspace: &Workspace, finding: &FindingRow) -> Result<Triage, ServiceError> {
+    let pool = workspace.store().pool();
+    let assessment = stored::assessment(pool, finding.id).await?;
+    let decision = match &assessment {
+        Some(a) => stored::decision(pool, a.decision_id).await?,
+        None => None,
+    };
+    let vector = decision.as_ref().and_then(|d| d.cvss_vector.clone());
+    let signals = signals(workspace, finding, vector.as_deref()).await?;
+    let current = policy::current(workspace).await?;
+    let exploitability = aftercare_risk::assess_exploitability(&current.policy, &signals);
+    let mut determinations =
+        stored::determinations(pool, finding.product_id, &finding.vulnerability).await?;
+    let determination = if determinations.is_empty() {
+        None
+    } else {
+        Some(determinations.remove(0))
+    };
+    Ok(Triage {
+        assessment,
+        decision,
+        signals,
+        exploitability,
+        determination,
+        earlier_determinations: determinations,
+    })
+}

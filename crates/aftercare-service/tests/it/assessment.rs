@@ -1,0 +1,330 @@
+//! Triage through storage, on each backend, with the real GHSA records: decide once on
+//! release 1.0, a release 1.1 with the same lodash inherits the decision, a release 1.2 with
+//! lodash outside the decision's versions is flagged for a re-review; a determination is
+//! signed, starts the clocks (30 and 60 days from the awareness date), and is refused without
+//! a signature; VEX rules are enforced; bulk assessment.
+
+use aftercare_service::account::Password;
+use aftercare_service::assessment::{self, AssessmentInput, ControlInput};
+use aftercare_service::finding::{self, FindingQuery};
+use aftercare_service::intel::FeedKind;
+use aftercare_service::intel::sync::SyncOptions;
+use aftercare_service::inventory::{self, SbomFile};
+use aftercare_service::signature::{Meaning, SignRequest};
+use aftercare_store::finding::FindingRow;
+
+use crate::intel::{add_feed, admin, sync_ok};
+use crate::workspaces;
+
+/// A small CycloneDX SBOM of a pump release carrying one lodash version.
+fn sbom(release: &str, lodash: &str) -> SbomFile {
+    let text = format!(
+        r#"{{"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+  "metadata": {{"component": {{"type": "firmware", "name": "pump-ui", "version": "{release}"}}}},
+  "components": [
+    {{"type": "library", "bom-ref": "lodash", "name": "lodash", "version": "{lodash}",
+      "purl": "pkg:npm/lodash@{lodash}"}},
+    {{"type": "library", "bom-ref": "left-pad", "name": "left-pad", "version": "1.3.0",
+      "purl": "pkg:npm/left-pad@1.3.0"}}
+  ]}}"#
+    );
+    SbomFile {
+        name: format!("pump-ui-{release}.cdx.json"),
+        bytes: text.into_bytes(),
+    }
+}
+
+fn signer() -> SignRequest {
+    SignRequest {
+        login: Some("admin".into()),
+        password: Password::new("correct horse battery"),
+        meaning: Meaning::Authorship,
+        reason: Some("triage of CVE-2021-23337".into()),
+    }
+}
+
+async fn lodash_finding(workspace: &aftercare_service::Workspace, release: &str) -> FindingRow {
+    let page = finding::list(
+        workspace,
+        &FindingQuery {
+            product: Some("Pump".into()),
+            release: Some(release.into()),
+            vulnerability: Some("CVE-2021-23337".into()),
+            ..FindingQuery::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(page.total, 1, "release {release}: {:?}", page.findings);
+    page.findings[0].clone()
+}
+
+#[tokio::test]
+async fn decide_once_inherit_on_import_flag_outside_the_range_and_sign_the_determination() {
+    let mirror = aftercare_testdata::path("osv/GHSA-and-fixtures.zip");
+    for (test, workspace, context) in workspaces().await {
+        let backend = test.backend().as_str();
+        let principal = admin(&workspace).await;
+        add_feed(
+            &workspace,
+            &context,
+            "ghsa",
+            FeedKind::Osv,
+            None,
+            Some(&mirror),
+        )
+        .await;
+        sync_ok(&workspace, &context, "ghsa", &SyncOptions::default()).await;
+        inventory::add_product(&workspace, &context, "Pump", None)
+            .await
+            .unwrap();
+        inventory::add_release(
+            &workspace,
+            &context,
+            "Pump",
+            "1.0",
+            Some(&sbom("1.0", "4.17.19")),
+        )
+        .await
+        .unwrap();
+        let first = lodash_finding(&workspace, "1.0").await;
+
+        // VEX rules: not_affected needs a justification or an impact statement; a
+        // justification only goes with not_affected.
+        let missing = assessment::assess(
+            &workspace,
+            &context,
+            &principal,
+            &[first.id],
+            &AssessmentInput {
+                status: "not_affected".into(),
+                ..AssessmentInput::default()
+            },
+            None,
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap_err();
+        assert!(missing.to_string().contains("justification"), "{missing}");
+        let misplaced = assessment::assess(
+            &workspace,
+            &context,
+            &principal,
+            &[first.id],
+            &AssessmentInput {
+                status: "affected".into(),
+                justification: Some("code_not_reachable".into()),
+                responses: vec!["update".into()],
+                ..AssessmentInput::default()
+            },
+            None,
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            misplaced.to_string().contains("justification"),
+            "{misplaced}"
+        );
+
+        // Decide once, for every release of the product.
+        let decided = assessment::assess(
+            &workspace,
+            &context,
+            &principal,
+            &[first.id],
+            &AssessmentInput {
+                status: "not_affected".into(),
+                justification: Some("code_not_reachable".into()),
+                impact_statement: Some("lodash.template is never called by the pump UI".into()),
+                scope: Some("product".into()),
+                assignee: Some("ada".into()),
+                ..AssessmentInput::default()
+            },
+            None,
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(decided.decisions.len(), 1);
+        assert!(
+            decided.determinations.is_empty(),
+            "no harm given, no determination"
+        );
+
+        // Release 1.1 brings the same lodash: inherited on import.
+        inventory::add_release(
+            &workspace,
+            &context,
+            "Pump",
+            "1.1",
+            Some(&sbom("1.1", "4.17.19")),
+        )
+        .await
+        .unwrap();
+        let second = lodash_finding(&workspace, "1.1").await;
+        let triage = assessment::triage(&workspace, &second).await.unwrap();
+        let inherited = triage.assessment.expect("inherited on import");
+        assert!(
+            inherited.inherited && !inherited.review_required,
+            "{backend}"
+        );
+        assert_eq!(inherited.decision_id, decided.decisions[0]);
+        let decision = triage.decision.unwrap();
+        assert_eq!(decision.status, "not_affected");
+        assert_eq!(decision.versions, "=4.17.19");
+        assert_eq!(decision.finding_id, first.id);
+        let history = finding::show(&workspace, second.id).await.unwrap().history;
+        assert_eq!(
+            history.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+            ["opened", "inherited"]
+        );
+
+        // Release 1.2 moves to lodash 4.17.20: still affected by the record, but outside
+        // the versions the decision covers — flagged for a re-review, not inherited.
+        inventory::add_release(
+            &workspace,
+            &context,
+            "Pump",
+            "1.2",
+            Some(&sbom("1.2", "4.17.20")),
+        )
+        .await
+        .unwrap();
+        let third = lodash_finding(&workspace, "1.2").await;
+        let flagged = assessment::triage(&workspace, &third)
+            .await
+            .unwrap()
+            .assessment
+            .expect("flagged on import");
+        assert!(flagged.review_required, "{backend}");
+        assert_eq!(
+            flagged.review_reason.as_deref(),
+            Some(
+                format!(
+                    "version 4.17.20 is outside =4.17.19 covered by the decision made on finding {}",
+                    first.id
+                )
+                .as_str()
+            )
+        );
+
+        // A determination needs the signature; refused without it, and nothing is written.
+        let affected = AssessmentInput {
+            status: "affected".into(),
+            responses: vec!["update".into()],
+            action_statement: Some("Install pump UI 1.3".into()),
+            harm: Some("serious".into()),
+            ecp_affected: Some(true),
+            controls: vec![ControlInput {
+                description: "UI reachable only from the clinical VLAN".into(),
+                evidence: "NET-DOC-7 rev B".into(),
+                effective: false,
+            }],
+            override_risk: Some("uncontrolled".into()),
+            override_rationale: Some(
+                "Template injection could alter displayed infusion rates; treat as uncontrolled until fixed."
+                    .into(),
+            ),
+            cvss_vector: Some("CVSS:3.1/AV:A/AC:H/PR:H/UI:N/S:U/C:H/I:H/A:H".into()),
+            ..AssessmentInput::default()
+        };
+        let refused = assessment::assess(
+            &workspace,
+            &context,
+            &principal,
+            &[third.id],
+            &affected,
+            None,
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap_err();
+        assert!(refused.to_string().contains("signature"), "{refused}");
+        assert!(
+            assessment::triage(&workspace, &third)
+                .await
+                .unwrap()
+                .assessment
+                .unwrap()
+                .review_required,
+            "nothing written"
+        );
+
+        let signed = assessment::assess(
+            &workspace,
+            &context,
+            &principal,
+            &[third.id],
+            &affected,
+            Some(&signer()),
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        let determination = &signed.determinations[0];
+        assert_eq!(determination.outcome, "uncontrolled");
+        assert_eq!(determination.harm_severity, "serious");
+        assert!(determination.signature_id.is_some());
+        assert!(
+            determination
+                .inputs
+                .contains("override.outcome=12:uncontrolled")
+        );
+        // CVSS 3.1 AV:A/AC:H/PR:H/UI:N/S:U/C:H/I:H/A:H = 6.4 (FIRST calculator).
+        let triage = assessment::triage(&workspace, &third).await.unwrap();
+        assert_eq!(triage.decision.as_ref().unwrap().cvss_score, Some(6.4));
+        assert!(!triage.assessment.unwrap().review_required);
+        assert_eq!(triage.determination.unwrap().id, determination.id);
+
+        // The determination drove the case: uncontrolled, customer communication within 30
+        // days and the fix within 60 days of the awareness date (the first match).
+        let (case, _) = aftercare_service::case::case(&workspace, "Pump", "CVE-2021-23337")
+            .await
+            .unwrap();
+        assert_eq!(case.row.risk.as_deref(), Some("uncontrolled"));
+        let awareness: jiff::civil::Date =
+            case.row.awareness_date.as_deref().unwrap().parse().unwrap();
+        let record = case.case.to_record();
+        let due = |kind: &str| {
+            record
+                .clocks
+                .iter()
+                .find(|c| c.kind.as_str() == kind)
+                .unwrap_or_else(|| panic!("{backend}: no {kind} clock in {:?}", record.clocks))
+                .deadline_day
+        };
+        assert_eq!(
+            due("customer_communication"),
+            awareness.checked_add(jiff::Span::new().days(30)).unwrap()
+        );
+        assert_eq!(
+            due("remediation"),
+            awareness.checked_add(jiff::Span::new().days(60)).unwrap()
+        );
+
+        // Bulk: the two other releases at once.
+        let bulk = assessment::assess(
+            &workspace,
+            &context,
+            &principal,
+            &[first.id, second.id],
+            &AssessmentInput {
+                status: "under_investigation".into(),
+                details: Some("re-opened after the 1.2 review".into()),
+                ..AssessmentInput::default()
+            },
+            None,
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(bulk.decisions.len(), 2);
+        for id in [first.id, second.id] {
+            let row = finding::show(&workspace, id).await.unwrap().finding;
+            let triage = assessment::triage(&workspace, &row).await.unwrap();
+            assert_eq!(triage.decision.unwrap().status, "under_investigation");
+            assert!(!triage.assessment.unwrap().inherited);
+        }
+    }
+}
