@@ -1817,6 +1817,13 @@ pub struct FindingDto {
     pub closed_at: Option<String>,
     /// Why it was closed.
     pub close_reason: Option<String>,
+    /// The VEX status of the decision that applies, when assessed.
+    pub vex_status: Option<String>,
+    /// Whether that decision was made on another finding (inherited).
+    pub inherited: Option<bool>,
+    /// Whether the finding needs a re-review (its version left an inherited decision's
+    /// range).
+    pub review_required: bool,
 }
 
 impl From<&aftercare_store::finding::FindingRow> for FindingDto {
@@ -1852,6 +1859,9 @@ impl From<&aftercare_store::finding::FindingRow> for FindingDto {
             last_seen: row.last_seen.clone(),
             closed_at: row.closed_at.clone(),
             close_reason: row.close_reason.clone(),
+            vex_status: row.vex_status.clone(),
+            inherited: row.inherited,
+            review_required: row.review_required,
         }
     }
 }
@@ -1894,11 +1904,15 @@ impl From<&aftercare_store::finding::FindingEvent> for FindingEventDto {
     }
 }
 
-/// A finding with its history.
+/// A finding with its triage, its case and its history.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct FindingDetailDto {
     /// The finding.
     pub finding: FindingDto,
+    /// Its assessment, exploitability signals and determination.
+    pub triage: TriageDto,
+    /// The regulatory case of the product and the vulnerability: awareness, risk, clocks.
+    pub case: Option<CaseDto>,
     /// What happened to it, oldest first.
     pub history: Vec<FindingEventDto>,
 }
@@ -1907,7 +1921,345 @@ impl From<&aftercare_service::finding::FindingDetail> for FindingDetailDto {
     fn from(detail: &aftercare_service::finding::FindingDetail) -> FindingDetailDto {
         FindingDetailDto {
             finding: FindingDto::from(&detail.finding),
+            triage: TriageDto::from(&detail.triage),
+            case: detail
+                .case
+                .as_ref()
+                .map(|(view, events)| CaseDto::new(view, events)),
             history: detail.history.iter().map(FindingEventDto::from).collect(),
+        }
+    }
+}
+
+/// A compensating control.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ControlDto {
+    /// What it is.
+    pub description: String,
+    /// Where the evidence is (a document id, a test report).
+    pub evidence: String,
+    /// Whether it prevents or substantially hinders exploitation of this vulnerability.
+    #[serde(default = "yes")]
+    pub effective: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The assessment that applies to a finding: the decision, and how it applies.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AssessmentDto {
+    /// The decision's id.
+    pub decision: i64,
+    /// The finding it was made on.
+    pub made_on_finding: i64,
+    /// Whether it was made on another finding.
+    pub inherited: bool,
+    /// Whether this finding needs a re-review.
+    pub review_required: bool,
+    /// Why.
+    pub review_reason: Option<String>,
+    /// `finding`, `product` or `portfolio`.
+    pub scope: String,
+    /// The versions of the component it covers.
+    pub versions: String,
+    /// VEX status.
+    pub status: String,
+    /// CycloneDX justification (for `not_affected`).
+    pub justification: Option<String>,
+    /// The OpenVEX / CSAF justification it maps to.
+    pub openvex_justification: Option<String>,
+    /// Why not affected, in words.
+    pub impact_statement: Option<String>,
+    /// Responses.
+    pub responses: Vec<String>,
+    /// What users should do.
+    pub action_statement: Option<String>,
+    /// Notes.
+    pub details: Option<String>,
+    /// Who works on it.
+    pub assignee: Option<String>,
+    /// The CVSS vector rescored for the device.
+    pub cvss_vector: Option<String>,
+    /// Its score.
+    pub cvss_score: Option<f64>,
+    /// The medical-device rubric's extended vector of answers.
+    pub rubric_vector: Option<String>,
+    /// ISO 14971 harm severity.
+    pub harm_severity: Option<String>,
+    /// Whether essential clinical performance is affected.
+    pub essential_clinical_performance_affected: Option<bool>,
+    /// Compensating controls.
+    pub controls: Vec<ControlDto>,
+    /// When the decision was made.
+    pub made_at: String,
+    /// Who made it.
+    pub made_by: String,
+}
+
+/// The exploitability signals of a finding and the level the policy gives them.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SignalsDto {
+    /// In CISA's KEV catalog since this date.
+    pub kev_date_added: Option<String>,
+    /// KEV: known use in ransomware campaigns.
+    pub kev_ransomware: bool,
+    /// The latest EPSS score (0–1).
+    pub epss: Option<f64>,
+    /// Its percentile.
+    pub epss_percentile: Option<f64>,
+    /// Its date.
+    pub epss_date: Option<String>,
+    /// How much the score rose over the policy's trend window.
+    pub epss_rise: Option<f64>,
+    /// The exploit maturity of the device vector.
+    pub exploit_maturity: Option<String>,
+    /// The policy's exploitability level.
+    pub exploitability: String,
+    /// The rules that fired (`rule`, `level`, `detail`).
+    #[schema(value_type = Vec<Object>)]
+    pub reasons: Vec<serde_json::Value>,
+}
+
+/// A determination: controlled or uncontrolled, with its inputs.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DeterminationDto {
+    /// The id.
+    pub id: i64,
+    /// `controlled` or `uncontrolled`.
+    pub outcome: String,
+    /// What the policy computed (differs from the outcome when overridden).
+    pub computed: String,
+    /// The exploitability level.
+    pub exploitability: String,
+    /// The rules that fired.
+    #[schema(value_type = Vec<Object>)]
+    pub exploitability_reasons: Vec<serde_json::Value>,
+    /// The harm severity.
+    pub harm_severity: String,
+    /// Whether essential clinical performance is affected.
+    pub essential_clinical_performance_affected: bool,
+    /// The override's rationale.
+    pub override_rationale: Option<String>,
+    /// The patch path (`regular_cycle`, `out_of_cycle_candidate` with reasons,
+    /// `out_of_cycle_required`).
+    #[schema(value_type = Object)]
+    pub patch_path: serde_json::Value,
+    /// The SHA-256 of its canonical inputs.
+    pub inputs_sha256: String,
+    /// The SHA-256 of the policy that made it.
+    pub policy_sha256: String,
+    /// Its electronic signature.
+    pub signature_id: Option<i64>,
+    /// When.
+    pub created_at: String,
+    /// Who.
+    pub created_by: String,
+}
+
+impl From<&aftercare_store::assessment::DeterminationRow> for DeterminationDto {
+    fn from(d: &aftercare_store::assessment::DeterminationRow) -> DeterminationDto {
+        DeterminationDto {
+            id: d.id,
+            outcome: d.outcome.clone(),
+            computed: d.computed.clone(),
+            exploitability: d.exploitability_level.clone(),
+            exploitability_reasons: serde_json::from_str(&d.exploitability_reasons)
+                .unwrap_or_default(),
+            harm_severity: d.harm_severity.clone(),
+            essential_clinical_performance_affected: d.ecp_affected,
+            override_rationale: d.override_rationale.clone(),
+            patch_path: serde_json::from_str(&d.patch_path).unwrap_or_default(),
+            inputs_sha256: d.inputs_digest.clone(),
+            policy_sha256: d.policy_digest.clone(),
+            signature_id: d.signature_id,
+            created_at: d.created_at.clone(),
+            created_by: d.created_by.clone(),
+        }
+    }
+}
+
+/// The triage of a finding.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TriageDto {
+    /// The assessment, when assessed.
+    pub assessment: Option<AssessmentDto>,
+    /// The exploitability signals.
+    pub signals: SignalsDto,
+    /// The latest determination of the product and the vulnerability.
+    pub determination: Option<DeterminationDto>,
+    /// Earlier determinations, newest first.
+    pub earlier_determinations: Vec<DeterminationDto>,
+}
+
+impl From<&aftercare_service::assessment::Triage> for TriageDto {
+    fn from(t: &aftercare_service::assessment::Triage) -> TriageDto {
+        let assessment = match (&t.assessment, &t.decision) {
+            (Some(a), Some(d)) => Some(AssessmentDto {
+                decision: d.id,
+                made_on_finding: d.finding_id,
+                inherited: a.inherited,
+                review_required: a.review_required,
+                review_reason: a.review_reason.clone(),
+                scope: d.scope.clone(),
+                versions: d.versions.clone(),
+                status: d.status.clone(),
+                justification: d.justification.clone(),
+                openvex_justification: d
+                    .justification
+                    .as_deref()
+                    .and_then(|j| j.parse::<aftercare_risk::Justification>().ok())
+                    .map(|j| j.to_openvex().as_str().to_string()),
+                impact_statement: d.impact_statement.clone(),
+                responses: serde_json::from_str(&d.responses).unwrap_or_default(),
+                action_statement: d.action_statement.clone(),
+                details: d.details.clone(),
+                assignee: d.assignee.clone(),
+                cvss_vector: d.cvss_vector.clone(),
+                cvss_score: d.cvss_score,
+                rubric_vector: d.rubric_vector.clone(),
+                harm_severity: d.harm_severity.clone(),
+                essential_clinical_performance_affected: d.ecp_affected,
+                controls: serde_json::from_str(&d.controls).unwrap_or_default(),
+                made_at: d.created_at.clone(),
+                made_by: d.created_by.clone(),
+            }),
+            _ => None,
+        };
+        let s = &t.signals;
+        TriageDto {
+            assessment,
+            signals: SignalsDto {
+                kev_date_added: s.kev.map(|k| k.date_added.to_string()),
+                kev_ransomware: s.kev.is_some_and(|k| k.known_ransomware_use),
+                epss: s.epss.as_ref().map(|e| e.score()),
+                epss_percentile: s.epss.as_ref().map(|e| e.percentile()),
+                epss_date: s.epss.as_ref().map(|e| e.date().to_string()),
+                epss_rise: s.epss.as_ref().and_then(|e| e.rise(30)),
+                exploit_maturity: s.exploit_maturity.map(|m| m.as_str().to_string()),
+                exploitability: t.exploitability.level.id().to_string(),
+                reasons: t
+                    .exploitability
+                    .reasons
+                    .iter()
+                    .map(|r| serde_json::json!({"rule": r.rule, "level": r.level, "detail": r.detail}))
+                    .collect(),
+            },
+            determination: t.determination.as_ref().map(DeterminationDto::from),
+            earlier_determinations: t
+                .earlier_determinations
+                .iter()
+                .map(DeterminationDto::from)
+                .collect(),
+        }
+    }
+}
+
+/// An assessment to record on one or several findings.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct NewAssessmentDto {
+    /// The findings (for `POST /api/v1/findings/assessments`; the path names it otherwise).
+    #[serde(default)]
+    pub findings: Vec<i64>,
+    /// `not_affected`, `affected`, `fixed` or `under_investigation`.
+    pub status: String,
+    /// One of the nine CycloneDX justifications, for `not_affected`.
+    pub justification: Option<String>,
+    /// Why not affected, in words.
+    pub impact_statement: Option<String>,
+    /// `can_not_fix`, `will_not_fix`, `update`, `rollback`, `workaround_available`.
+    #[serde(default)]
+    pub responses: Vec<String>,
+    /// What users should do.
+    pub action_statement: Option<String>,
+    /// Notes.
+    pub details: Option<String>,
+    /// Who works on it.
+    pub assignee: Option<String>,
+    /// `finding` (default), `product` (every release of the product with the same component)
+    /// or `portfolio` (every product).
+    pub scope: Option<String>,
+    /// The versions of the component it covers (default: exactly the finding's version):
+    /// `*`, `=1.2.3`, `>=1.0,<2.0`.
+    pub versions: Option<String>,
+    /// The CVSS vector rescored for the device.
+    pub cvss_vector: Option<String>,
+    /// The MITRE/MDIC rubric's extended vector of answers (gives the CVSS vector when none
+    /// is typed).
+    pub rubric: Option<String>,
+    /// ISO 14971 harm severity (`negligible` … `catastrophic`): with it, the determination
+    /// of the product and the vulnerability is made.
+    pub harm: Option<String>,
+    /// Whether essential clinical performance is affected (default true with a harm).
+    pub essential_clinical_performance_affected: Option<bool>,
+    /// Compensating controls.
+    #[serde(default)]
+    pub controls: Vec<ControlDto>,
+    /// Override the determination's outcome (`controlled`, `uncontrolled`).
+    pub override_outcome: Option<String>,
+    /// The override's written rationale.
+    pub override_rationale: Option<String>,
+    /// The electronic signature (a determination requires one by default).
+    pub signature: Option<SignDto>,
+}
+
+impl NewAssessmentDto {
+    /// The service's input.
+    pub fn input(&self) -> aftercare_service::assessment::AssessmentInput {
+        aftercare_service::assessment::AssessmentInput {
+            status: self.status.clone(),
+            justification: self.justification.clone(),
+            impact_statement: self.impact_statement.clone(),
+            responses: self.responses.clone(),
+            action_statement: self.action_statement.clone(),
+            details: self.details.clone(),
+            assignee: self.assignee.clone(),
+            scope: self.scope.clone(),
+            versions: self.versions.clone(),
+            cvss_vector: self.cvss_vector.clone(),
+            rubric: self.rubric.clone(),
+            harm: self.harm.clone(),
+            ecp_affected: self.essential_clinical_performance_affected,
+            controls: self
+                .controls
+                .iter()
+                .map(|c| aftercare_service::assessment::ControlInput {
+                    description: c.description.clone(),
+                    evidence: c.evidence.clone(),
+                    effective: c.effective,
+                })
+                .collect(),
+            override_risk: self.override_outcome.clone(),
+            override_rationale: self.override_rationale.clone(),
+        }
+    }
+}
+
+/// What an assessment did.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AssessOutcomeDto {
+    /// The decisions made, one per finding assessed.
+    pub decisions: Vec<i64>,
+    /// Other findings that inherited the decision.
+    pub inherited: Vec<i64>,
+    /// Other findings flagged for a re-review (their version is outside the decision's).
+    pub flagged: Vec<i64>,
+    /// The determinations made.
+    pub determinations: Vec<DeterminationDto>,
+}
+
+impl From<&aftercare_service::assessment::AssessOutcome> for AssessOutcomeDto {
+    fn from(o: &aftercare_service::assessment::AssessOutcome) -> AssessOutcomeDto {
+        AssessOutcomeDto {
+            decisions: o.decisions.clone(),
+            inherited: o.inherited.clone(),
+            flagged: o.flagged.clone(),
+            determinations: o
+                .determinations
+                .iter()
+                .map(DeterminationDto::from)
+                .collect(),
         }
     }
 }

@@ -343,6 +343,24 @@ pub fn routes() -> Vec<Route> {
             get(fnd::get_finding),
         ),
         route(
+            M::GET,
+            "/api/v1/findings/{id}/assessment",
+            Needs(Permission::FindingRead),
+            get(fnd::get_assessment),
+        ),
+        route(
+            M::PUT,
+            "/api/v1/findings/{id}/assessment",
+            Needs(Permission::FindingAssess),
+            put(fnd::put_assessment),
+        ),
+        route(
+            M::POST,
+            "/api/v1/findings/assessments",
+            Needs(Permission::FindingAssess),
+            post(fnd::bulk_assess),
+        ),
+        route(
             M::POST,
             "/api/v1/match",
             Needs(Permission::InventoryWrite),

@@ -623,6 +623,8 @@ pub struct FindingQuery {
     pub vulnerability: Option<String>,
     /// Text in the component or vulnerability.
     pub search: Option<String>,
+    /// `unassessed`, `assessed`, `needs_review`, or a VEX status (`not_affected` …).
+    pub assessment: Option<String>,
     /// Skip this many.
     pub offset: i64,
     /// At most this many.
@@ -688,6 +690,25 @@ pub async fn list(
         filter.vulnerability = Some(canonical.unwrap_or_else(|| name.trim().to_string()));
     }
     filter.search = query.search.clone();
+    if let Some(assessment) = query
+        .assessment
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+    {
+        let known = ["unassessed", "assessed", "needs_review"].contains(&assessment)
+            || assessment.parse::<aftercare_risk::VexStatus>().is_ok();
+        if !known {
+            return Err(ServiceError::invalid(
+                "assessment",
+                format!(
+                    "{assessment:?}: expected unassessed, assessed, needs_review, not_affected, \
+                     affected, fixed or under_investigation"
+                ),
+            ));
+        }
+        filter.assessment = Some(assessment.to_string());
+    }
     let limit = if query.limit <= 0 {
         100
     } else {
@@ -703,16 +724,23 @@ pub async fn list(
     Ok(FindingPage { findings, total })
 }
 
-/// A finding with its history.
+/// A finding with its triage, its product's regulatory case and its history.
 #[derive(Debug, Clone)]
 pub struct FindingDetail {
     /// The finding.
     pub finding: FindingRow,
+    /// Assessment, signals, exploitability and determination.
+    pub triage: crate::assessment::Triage,
+    /// The regulatory case of the product and the vulnerability, with its events.
+    pub case: Option<(
+        crate::case::CaseView,
+        Vec<aftercare_store::case::CaseEventRow>,
+    )>,
     /// What happened to it, oldest first.
     pub history: Vec<FindingEvent>,
 }
 
-/// One finding and its history.
+/// One finding: why it matched, its triage, its case and clocks, and its history.
 pub async fn show(workspace: &Workspace, id: i64) -> Result<FindingDetail, ServiceError> {
     let pool = workspace.store().pool();
     let finding = stored::by_id(pool, id)
@@ -722,5 +750,16 @@ pub async fn show(workspace: &Workspace, id: i64) -> Result<FindingDetail, Servi
             key: id.to_string(),
         })?;
     let history = stored::events_of(pool, id).await?;
-    Ok(FindingDetail { finding, history })
+    let triage = crate::assessment::triage(workspace, &finding).await?;
+    let case = match case::case(workspace, &finding.product, &finding.vulnerability).await {
+        Ok(found) => Some(found),
+        Err(ServiceError::NotFound { .. }) => None,
+        Err(error) => return Err(error),
+    };
+    Ok(FindingDetail {
+        finding,
+        triage,
+        case,
+        history,
+    })
 }

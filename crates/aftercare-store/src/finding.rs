@@ -64,6 +64,12 @@ pub struct FindingRow {
     pub closed_at: Option<String>,
     /// Why it was closed.
     pub close_reason: Option<String>,
+    /// The VEX status of the decision that applies, when assessed.
+    pub vex_status: Option<String>,
+    /// Whether that decision was made on another finding.
+    pub inherited: Option<bool>,
+    /// Whether the finding needs a re-review.
+    pub review_required: bool,
 }
 
 /// What a match says about a finding: the columns a re-match may change.
@@ -113,9 +119,11 @@ const FINDING_SELECT: &str = "SELECT f.id, f.product_id, p.name AS product, f.re
      c.name AS component_name, c.version AS component_version, c.purl AS component_purl, \
      f.vulnerability, f.vulnerability_id, f.aliases, f.summary, f.state, f.severity, f.score, \
      f.severity_basis, f.kev, f.confidence, f.matched_version, f.fixed_versions, f.reasons, \
-     f.first_seen, f.last_seen, f.closed_at, f.close_reason \
+     f.first_seen, f.last_seen, f.closed_at, f.close_reason, \
+     d.status AS vex_status, a.inherited AS a_inherited, a.review_required AS a_review \
      FROM findings f JOIN products p ON p.id = f.product_id \
-     JOIN releases r ON r.id = f.release_id JOIN components c ON c.id = f.component_id";
+     JOIN releases r ON r.id = f.release_id JOIN components c ON c.id = f.component_id \
+     LEFT JOIN assessments a ON a.finding_id = f.id LEFT JOIN decisions d ON d.id = a.decision_id";
 
 fn finding_from_row(row: &AnyRow) -> Result<FindingRow, sqlx::Error> {
     let group: Option<String> = row.try_get("component_group")?;
@@ -150,6 +158,11 @@ fn finding_from_row(row: &AnyRow) -> Result<FindingRow, sqlx::Error> {
         last_seen: row.try_get("last_seen")?,
         closed_at: row.try_get("closed_at")?,
         close_reason: row.try_get("close_reason")?,
+        vex_status: row.try_get("vex_status")?,
+        inherited: row
+            .try_get::<Option<i64>, _>("a_inherited")?
+            .map(|v| v != 0),
+        review_required: row.try_get::<Option<i64>, _>("a_review")?.unwrap_or(0) != 0,
     })
 }
 
@@ -595,6 +608,9 @@ pub struct FindingFilter {
     pub vulnerability: Option<String>,
     /// Findings whose component name, purl or vulnerability contains this text.
     pub search: Option<String>,
+    /// `unassessed`, `assessed` (and not needing a re-review), `needs_review`, or a VEX
+    /// status of the decision that applies.
+    pub assessment: Option<String>,
 }
 
 /// A page of findings (most severe first, then vulnerability, product, release, component)
@@ -646,6 +662,21 @@ pub async fn list(
              OR LOWER(f.vulnerability) LIKE {mark} OR LOWER(f.aliases) LIKE {mark})"
         ));
     }
+    match filter.assessment.as_deref() {
+        None => {}
+        Some("unassessed") => conditions.push("a.finding_id IS NULL".into()),
+        Some("needs_review") => conditions.push("a.review_required = 1".into()),
+        Some("assessed") => {
+            conditions.push("a.finding_id IS NOT NULL AND a.review_required = 0".into())
+        }
+        Some(status) => {
+            texts.push(status.to_string());
+            conditions.push(format!(
+                "d.status = ${} AND a.review_required = 0",
+                base + texts.len()
+            ));
+        }
+    }
     let filter_sql = conditions.join(" AND ");
     let order = "ORDER BY CASE f.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 \
                  WHEN 'medium' THEN 2 WHEN 'low' THEN 3 WHEN 'none' THEN 4 ELSE 5 END, \
@@ -671,7 +702,9 @@ pub async fn list(
         .map_err(StoreError::query("list findings"))?;
     let count_sql = format!(
         "SELECT COUNT(*) AS n FROM findings f JOIN products p ON p.id = f.product_id \
-         JOIN components c ON c.id = f.component_id WHERE {filter_sql}"
+         JOIN components c ON c.id = f.component_id \
+         LEFT JOIN assessments a ON a.finding_id = f.id \
+         LEFT JOIN decisions d ON d.id = a.decision_id WHERE {filter_sql}"
     );
     let mut count = sqlx::query(&count_sql);
     for value in &ints {

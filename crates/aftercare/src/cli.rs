@@ -68,7 +68,7 @@ pub enum Command {
     Vuln(VulnCommand),
     /// Findings: vulnerabilities matched to the components of every release.
     #[command(subcommand)]
-    Finding(FindingCommand),
+    Finding(Box<FindingCommand>),
     /// Re-match the workspace's releases against the stored intelligence and report what
     /// changed (imports and feed syncs already match what they touch).
     Match(MatchArgs),
@@ -961,6 +961,10 @@ pub enum FindingCommand {
         /// Text in the component's name or purl, or in the vulnerability's ids.
         #[arg(long)]
         search: Option<String>,
+        /// unassessed, assessed, needs_review, or a VEX status (not_affected, affected, fixed,
+        /// under_investigation).
+        #[arg(long)]
+        assessment: Option<String>,
         /// Skip this many.
         #[arg(long, default_value_t = 0)]
         offset: i64,
@@ -972,7 +976,12 @@ pub enum FindingCommand {
         #[command(flatten)]
         format: FormatArg,
     },
-    /// Show a finding: why it matched, severity, fixed versions, and its history.
+    /// Assess findings (several at once with one assessment): VEX status, justification,
+    /// response, the device's CVSS vector or the rubric's answers, and — with --harm — the
+    /// signed controlled / uncontrolled determination that starts the clocks.
+    Assess(Box<AssessArgs>),
+    /// Show a finding: why it matched, severity, fixed versions, signals, assessment,
+    /// determination, clocks and history.
     Show {
         /// The finding's id.
         id: i64,
@@ -995,6 +1004,82 @@ pub struct MatchArgs {
     /// Only this release of --product.
     #[arg(long, requires = "product")]
     pub release: Option<String>,
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+    #[command(flatten)]
+    pub format: FormatArg,
+}
+
+/// `aftercare finding assess`.
+#[derive(Debug, Args)]
+pub struct AssessArgs {
+    /// The findings' ids.
+    #[arg(required = true)]
+    pub ids: Vec<i64>,
+    /// not_affected, affected, fixed or under_investigation.
+    #[arg(long)]
+    pub status: String,
+    /// For not_affected, one of the nine CycloneDX justifications: code_not_present,
+    /// code_not_reachable, requires_configuration, requires_dependency, requires_environment,
+    /// protected_by_compiler, protected_at_runtime, protected_at_perimeter,
+    /// protected_by_mitigating_control.
+    #[arg(long)]
+    pub justification: Option<String>,
+    /// Why the product is not affected, in words.
+    #[arg(long)]
+    pub impact: Option<String>,
+    /// can_not_fix, will_not_fix, update, rollback, workaround_available (repeat or separate
+    /// with commas).
+    #[arg(long = "response", value_delimiter = ',')]
+    pub responses: Vec<String>,
+    /// What users should do, in words.
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Notes.
+    #[arg(long)]
+    pub details: Option<String>,
+    /// Who works on it.
+    #[arg(long)]
+    pub assignee: Option<String>,
+    /// finding (default), product (every release of the product with the same component)
+    /// or portfolio (every product).
+    #[arg(long)]
+    pub scope: Option<String>,
+    /// The versions of the component the decision covers (default: exactly the finding's):
+    /// `*`, `=1.2.3`, `>=1.0,<2.0`.
+    #[arg(long)]
+    pub versions: Option<String>,
+    /// The CVSS vector rescored for the device.
+    #[arg(long)]
+    pub vector: Option<String>,
+    /// The MITRE/MDIC medical-device rubric's extended vector of answers (gives the CVSS
+    /// vector when --vector is not given).
+    #[arg(long)]
+    pub rubric: Option<String>,
+    /// ISO 14971 harm severity: negligible, minor, serious, critical, catastrophic. With it,
+    /// the determination of the product and the vulnerability is made and signed.
+    #[arg(long)]
+    pub harm: Option<String>,
+    /// Essential clinical performance is not affected (by default it is, with --harm).
+    #[arg(long)]
+    pub no_ecp: bool,
+    /// A compensating control: `DESCRIPTION::EVIDENCE`, or `DESCRIPTION::EVIDENCE::ineffective`
+    /// for one that does not hinder this vulnerability (repeat).
+    #[arg(long = "control")]
+    pub controls: Vec<String>,
+    /// Override the determination's outcome: controlled or uncontrolled (needs --rationale).
+    #[arg(long = "override")]
+    pub override_outcome: Option<String>,
+    /// The override's written rationale.
+    #[arg(long)]
+    pub rationale: Option<String>,
+    /// Who signs the determination (default: the workspace's local administrator); the
+    /// password comes from AFTERCARE_SIGNER_PASSWORD or the terminal.
+    #[arg(long, env = "AFTERCARE_SIGNER")]
+    pub signer: Option<String>,
+    /// The meaning of the signature: authorship, review, approval or responsibility.
+    #[arg(long, default_value = "authorship")]
+    pub meaning: String,
     #[command(flatten)]
     pub workspace: WorkspaceArgs,
     #[command(flatten)]

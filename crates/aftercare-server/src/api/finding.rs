@@ -1,14 +1,19 @@
 //! `/api/v1` routes of the findings: the list with its filters, one finding with its
 //! history, and a full re-match.
 
+use aftercare_service::assessment;
 use aftercare_service::finding::{self, FindingQuery, MatchScope};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::auth::RequestContext;
-use crate::dto::{ErrorDto, FindingDetailDto, FindingDto, FindingPageDto, MatchReportDto};
+use crate::api::triage::sign_request;
+use crate::auth::{Caller, RequestContext};
+use crate::dto::{
+    AssessOutcomeDto, ErrorDto, FindingDetailDto, FindingDto, FindingPageDto, MatchReportDto,
+    NewAssessmentDto, TriageDto,
+};
 use crate::{ApiError, AppState};
 
 /// Which findings.
@@ -28,6 +33,8 @@ pub struct FindingParams {
     pub vulnerability: Option<String>,
     /// Text in the component's name or purl, or in the vulnerability's ids.
     pub search: Option<String>,
+    /// `unassessed`, `assessed`, `needs_review`, or a VEX status (`not_affected` …).
+    pub assessment: Option<String>,
     /// Skip this many (default 0).
     pub offset: Option<i64>,
     /// At most this many (default 100, at most 10,000).
@@ -55,6 +62,7 @@ impl FindingParams {
             state: self.state.clone(),
             vulnerability: self.vulnerability.clone(),
             search: self.search.clone(),
+            assessment: self.assessment.clone(),
             offset: self.offset.unwrap_or(0),
             limit: self.limit.unwrap_or(100),
         }
@@ -107,4 +115,70 @@ pub async fn match_all(
     )
     .await?;
     Ok(Json(MatchReportDto::from(&report)))
+}
+
+/// The triage of a finding: its assessment, exploitability signals and determination.
+#[utoipa::path(get, path = "/api/v1/findings/{id}/assessment", tag = "findings",
+    params(("id" = i64, Path, description = "The finding's id")),
+    responses((status = 200, body = TriageDto), (status = 404, body = ErrorDto)))]
+pub async fn get_assessment(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<TriageDto>, ApiError> {
+    let detail = finding::show(&state.workspace, id).await?;
+    Ok(Json(TriageDto::from(&detail.triage)))
+}
+
+/// Records the assessment of a finding (and, with a harm severity, the signed determination
+/// of its product and vulnerability); returns the finding as it is now.
+#[utoipa::path(put, path = "/api/v1/findings/{id}/assessment", tag = "findings",
+    params(("id" = i64, Path, description = "The finding's id")),
+    request_body = NewAssessmentDto,
+    responses((status = 200, body = FindingDetailDto), (status = 400, body = ErrorDto),
+        (status = 403, body = ErrorDto), (status = 404, body = ErrorDto)))]
+pub async fn put_assessment(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    RequestContext(context): RequestContext,
+    Path(id): Path<i64>,
+    Json(new): Json<NewAssessmentDto>,
+) -> Result<Json<FindingDetailDto>, ApiError> {
+    let signature = new.signature.as_ref().map(sign_request).transpose()?;
+    assessment::assess(
+        &state.workspace,
+        &context,
+        &principal,
+        &[id],
+        &new.input(),
+        signature.as_ref(),
+        jiff::Timestamp::now(),
+    )
+    .await?;
+    let detail = finding::show(&state.workspace, id).await?;
+    Ok(Json(FindingDetailDto::from(&detail)))
+}
+
+/// Assesses several findings at once with one assessment (`findings` lists them).
+#[utoipa::path(post, path = "/api/v1/findings/assessments", tag = "findings",
+    request_body = NewAssessmentDto,
+    responses((status = 200, body = AssessOutcomeDto), (status = 400, body = ErrorDto),
+        (status = 403, body = ErrorDto), (status = 404, body = ErrorDto)))]
+pub async fn bulk_assess(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    RequestContext(context): RequestContext,
+    Json(new): Json<NewAssessmentDto>,
+) -> Result<Json<AssessOutcomeDto>, ApiError> {
+    let signature = new.signature.as_ref().map(sign_request).transpose()?;
+    let outcome = assessment::assess(
+        &state.workspace,
+        &context,
+        &principal,
+        &new.findings,
+        &new.input(),
+        signature.as_ref(),
+        jiff::Timestamp::now(),
+    )
+    .await?;
+    Ok(Json(AssessOutcomeDto::from(&outcome)))
 }

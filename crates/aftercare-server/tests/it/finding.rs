@@ -154,5 +154,112 @@ async fn findings_are_listed_filtered_shown_and_rematched() {
         assert_eq!(status, StatusCode::OK, "{backend}: {report}");
         assert_eq!(report["confirmed"].as_u64().unwrap() as usize, opened);
         assert_eq!(report["opened"], serde_json::json!([]));
+
+        // Triage over the API: a token may assess, a viewer may not.
+        let put = |token: &str, body: serde_json::Value| {
+            Request::builder()
+                .method("PUT")
+                .uri(format!("/api/v1/findings/{}/assessment", lodash["id"]))
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap()
+        };
+        let not_affected = serde_json::json!({
+            "status": "not_affected", "justification": "code_not_reachable",
+            "impact_statement": "lodash.template is never called", "scope": "product"});
+        let (status, _) = send(&router, put(&viewer, not_affected.clone())).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{backend}");
+        let (status, detail) = send(&router, put(&analyst, not_affected)).await;
+        assert_eq!(status, StatusCode::OK, "{backend}: {detail}");
+        let assessment = &detail["triage"]["assessment"];
+        assert_eq!(assessment["status"], "not_affected");
+        assert_eq!(
+            assessment["openvex_justification"],
+            "vulnerable_code_not_in_execute_path"
+        );
+        assert_eq!(assessment["versions"], "=4.17.19");
+        let (status, bad) = send(
+            &router,
+            put(&analyst, serde_json::json!({"status": "not_affected"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{backend}: {bad}");
+        let (status, page) = send(
+            &router,
+            get_as("/api/v1/findings?assessment=not_affected", &viewer),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{backend}: {page}");
+        assert_eq!(page["total"], 1);
+
+        // A determination is signed by a person in a session, never with a token.
+        let harm = serde_json::json!({
+            "status": "affected", "responses": ["update"], "harm": "serious",
+            "override_outcome": "uncontrolled",
+            "override_rationale": "Template injection could alter the displayed dose rate.",
+            "signature": {"login": "analyst", "password": "analyst-password-1", "meaning": "authorship"}});
+        let (status, refused) = send(&router, put(&analyst, harm.clone())).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{backend}: {refused}");
+        let login = Request::post("/api/v1/auth/login")
+            .header("content-type", "application/json")
+            .body(Body::from(
+                r#"{"login":"analyst","password":"analyst-password-1"}"#,
+            ))
+            .unwrap();
+        let response = tower::ServiceExt::oneshot(router.clone(), login)
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{backend}");
+        let session = response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let request = Request::builder()
+            .method("PUT")
+            .uri(format!("/api/v1/findings/{}/assessment", lodash["id"]))
+            .header("cookie", &session)
+            .header("content-type", "application/json")
+            .body(Body::from(harm.to_string()))
+            .unwrap();
+        let (status, detail) = send(&router, request).await;
+        assert_eq!(status, StatusCode::OK, "{backend}: {detail}");
+        let determination = &detail["triage"]["determination"];
+        assert_eq!(determination["outcome"], "uncontrolled");
+        assert!(determination["signature_id"].is_i64(), "{determination}");
+        assert_eq!(detail["case"]["risk"], "uncontrolled");
+        let (status, triage) = send(
+            &router,
+            get_as(
+                &format!("/api/v1/findings/{}/assessment", lodash["id"]),
+                &viewer,
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{backend}: {triage}");
+        assert_eq!(triage["assessment"]["status"], "affected");
+
+        // Bulk: several findings with one assessment.
+        let ids: Vec<i64> = items
+            .iter()
+            .filter(|f| f["id"] != lodash["id"])
+            .take(2)
+            .map(|f| f["id"].as_i64().unwrap())
+            .collect();
+        let request = Request::builder()
+            .method("POST")
+            .uri("/api/v1/findings/assessments")
+            .header("authorization", format!("Bearer {analyst}"))
+            .header("content-type", "application/json")
+            .body(Body::from(
+                serde_json::json!({"findings": ids, "status": "under_investigation"}).to_string(),
+            ))
+            .unwrap();
+        let (status, outcome) = send(&router, request).await;
+        assert_eq!(status, StatusCode::OK, "{backend}: {outcome}");
+        assert_eq!(outcome["decisions"].as_array().unwrap().len(), ids.len());
     }
 }

@@ -1,10 +1,13 @@
 //! `aftercare finding …` and `aftercare match`.
 
-use aftercare_server::dto::{FindingDetailDto, FindingDto, FindingPageDto, MatchReportDto};
+use aftercare_server::dto::{
+    AssessOutcomeDto, FindingDetailDto, FindingDto, FindingPageDto, MatchReportDto,
+};
+use aftercare_service::assessment::{self, AssessmentInput, ControlInput};
 use aftercare_service::finding::{self, FindingQuery, MatchScope};
 
 use crate::Outcome;
-use crate::cli::{FindingCommand, MatchArgs};
+use crate::cli::{AssessArgs, FindingCommand, MatchArgs, SignerArgs};
 use crate::output::{Table, cell, emit};
 
 pub(crate) async fn run(command: FindingCommand) -> anyhow::Result<Outcome> {
@@ -17,6 +20,7 @@ pub(crate) async fn run(command: FindingCommand) -> anyhow::Result<Outcome> {
             state,
             vulnerability,
             search,
+            assessment,
             offset,
             limit,
             workspace,
@@ -31,6 +35,7 @@ pub(crate) async fn run(command: FindingCommand) -> anyhow::Result<Outcome> {
                 state: Some(state),
                 vulnerability,
                 search,
+                assessment,
                 offset,
                 limit,
             };
@@ -43,6 +48,7 @@ pub(crate) async fn run(command: FindingCommand) -> anyhow::Result<Outcome> {
             };
             emit(format.format, &dto, || list_table(&dto))?;
         }
+        FindingCommand::Assess(args) => assess(*args).await?,
         FindingCommand::Show {
             id,
             workspace,
@@ -69,6 +75,7 @@ fn list_table(page: &FindingPageDto) -> String {
         "VERSION",
         "FIXED IN",
         "STATE",
+        "ASSESSMENT",
         "FIRST SEEN",
     ]);
     for f in &page.items {
@@ -87,6 +94,7 @@ fn list_table(page: &FindingPageDto) -> String {
                 f.fixed_versions.join(", ")
             },
             f.state.clone(),
+            assessment_cell(f),
             f.first_seen.get(..10).unwrap_or(&f.first_seen).to_string(),
         ]);
     }
@@ -105,6 +113,15 @@ fn list_table(page: &FindingPageDto) -> String {
     }
     out.push('\n');
     out
+}
+
+fn assessment_cell(f: &FindingDto) -> String {
+    match (&f.vex_status, f.review_required, f.inherited) {
+        (_, true, _) => "RE-REVIEW".to_string(),
+        (Some(status), false, Some(true)) => format!("{status} (inherited)"),
+        (Some(status), false, _) => status.clone(),
+        (None, _, _) => "-".to_string(),
+    }
 }
 
 fn show_text(detail: &FindingDetailDto) -> String {
@@ -181,6 +198,159 @@ fn show_text(detail: &FindingDetailDto) -> String {
             reason["text"].as_str().unwrap_or("?"),
             reason["confidence"].as_str().unwrap_or("?")
         ));
+    }
+    let signals = &detail.triage.signals;
+    out.push_str("\nexploitability signals\n");
+    out.push_str(&format!(
+        "  KEV            {}\n",
+        match &signals.kev_date_added {
+            Some(date) => format!(
+                "listed since {date}{}",
+                if signals.kev_ransomware {
+                    ", known ransomware use"
+                } else {
+                    ""
+                }
+            ),
+            None => "not listed".to_string(),
+        }
+    ));
+    out.push_str(&format!(
+        "  EPSS           {}\n",
+        match signals.epss {
+            Some(score) => format!(
+                "{score:.4} (percentile {:.2}, {}){}",
+                signals.epss_percentile.unwrap_or_default(),
+                signals.epss_date.as_deref().unwrap_or("?"),
+                signals
+                    .epss_rise
+                    .map(|r| format!(", {r:+.4} over 30 days"))
+                    .unwrap_or_default()
+            ),
+            None => "no score".to_string(),
+        }
+    ));
+    out.push_str(&format!(
+        "  level          {}{}\n",
+        signals.exploitability,
+        if signals.reasons.is_empty() {
+            " (the policy's default)".to_string()
+        } else {
+            format!(
+                " ({})",
+                signals
+                    .reasons
+                    .iter()
+                    .filter_map(|r| r["detail"].as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        }
+    ));
+    out.push_str("\nassessment\n");
+    match &detail.triage.assessment {
+        None => out.push_str("  not assessed\n"),
+        Some(a) => {
+            if a.review_required {
+                out.push_str(&format!(
+                    "  NEEDS RE-REVIEW: {}\n",
+                    a.review_reason.as_deref().unwrap_or("")
+                ));
+            }
+            out.push_str(&format!(
+                "  status         {}{}\n",
+                a.status,
+                a.justification
+                    .as_deref()
+                    .map(|j| format!(
+                        " ({j}; OpenVEX {})",
+                        a.openvex_justification.as_deref().unwrap_or("-")
+                    ))
+                    .unwrap_or_default()
+            ));
+            if let Some(impact) = &a.impact_statement {
+                out.push_str(&format!("  impact         {impact}\n"));
+            }
+            if !a.responses.is_empty() {
+                out.push_str(&format!("  response       {}\n", a.responses.join(", ")));
+            }
+            if let Some(action) = &a.action_statement {
+                out.push_str(&format!("  action         {action}\n"));
+            }
+            if let Some(vector) = &a.cvss_vector {
+                out.push_str(&format!(
+                    "  device CVSS    {vector} ({:.1})\n",
+                    a.cvss_score.unwrap_or_default()
+                ));
+            }
+            if let Some(rubric) = &a.rubric_vector {
+                out.push_str(&format!("  rubric         {rubric}\n"));
+            }
+            if let Some(harm) = &a.harm_severity {
+                out.push_str(&format!(
+                    "  harm           {harm}, essential clinical performance {}\n",
+                    if a.essential_clinical_performance_affected == Some(false) {
+                        "not affected"
+                    } else {
+                        "affected"
+                    }
+                ));
+            }
+            for control in &a.controls {
+                out.push_str(&format!(
+                    "  control        {} [evidence {}]{}\n",
+                    control.description,
+                    control.evidence,
+                    if control.effective {
+                        ""
+                    } else {
+                        " (not effective)"
+                    }
+                ));
+            }
+            if let Some(assignee) = &a.assignee {
+                out.push_str(&format!("  assignee       {assignee}\n"));
+            }
+            out.push_str(&format!(
+                "  decided        {} by {} (scope {}, versions {}){}\n",
+                a.made_at,
+                a.made_by,
+                a.scope,
+                a.versions,
+                if a.inherited {
+                    format!(", inherited from finding {}", a.made_on_finding)
+                } else {
+                    String::new()
+                }
+            ));
+        }
+    }
+    if let Some(d) = &detail.triage.determination {
+        out.push_str(&format!(
+            "\ndetermination {}: {} risk{} (exploitability {}, harm {}), patch path {}, {}\n",
+            d.id,
+            d.outcome.to_uppercase(),
+            if d.outcome != d.computed {
+                format!(
+                    " (computed {}, overridden: {})",
+                    d.computed,
+                    d.override_rationale.as_deref().unwrap_or("")
+                )
+            } else {
+                String::new()
+            },
+            d.exploitability,
+            d.harm_severity,
+            d.patch_path["path"].as_str().unwrap_or("?"),
+            match d.signature_id {
+                Some(id) => format!("signed (signature {id})"),
+                None => "not signed".to_string(),
+            }
+        ));
+    }
+    if let Some(case) = &detail.case {
+        out.push('\n');
+        out.push_str(&super::triage::case_text(case));
     }
     out.push_str("\nhistory\n");
     for event in &detail.history {
@@ -259,4 +429,112 @@ pub(crate) async fn rematch(args: MatchArgs) -> anyhow::Result<Outcome> {
         )
     })?;
     Ok(Outcome::Ok)
+}
+
+fn control(text: &str) -> anyhow::Result<ControlInput> {
+    let mut parts = text.split("::").map(str::trim);
+    let description = parts.next().unwrap_or_default().to_string();
+    let evidence = parts
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("--control {text:?}: expected DESCRIPTION::EVIDENCE"))?
+        .to_string();
+    let effective = match parts.next() {
+        None | Some("effective") => true,
+        Some("ineffective") | Some("not effective") => false,
+        Some(other) => anyhow::bail!(
+            "--control {text:?}: the third part is `effective` or `ineffective`, not {other:?}"
+        ),
+    };
+    Ok(ControlInput {
+        description,
+        evidence,
+        effective,
+    })
+}
+
+async fn assess(args: AssessArgs) -> anyhow::Result<()> {
+    let input = AssessmentInput {
+        status: args.status.clone(),
+        justification: args.justification.clone(),
+        impact_statement: args.impact.clone(),
+        responses: args.responses.clone(),
+        action_statement: args.action.clone(),
+        details: args.details.clone(),
+        assignee: args.assignee.clone(),
+        scope: args.scope.clone(),
+        versions: args.versions.clone(),
+        cvss_vector: args.vector.clone(),
+        rubric: args.rubric.clone(),
+        harm: args.harm.clone(),
+        ecp_affected: args.harm.as_ref().map(|_| !args.no_ecp),
+        controls: args
+            .controls
+            .iter()
+            .map(|c| control(c))
+            .collect::<anyhow::Result<_>>()?,
+        override_risk: args.override_outcome.clone(),
+        override_rationale: args.rationale.clone(),
+    };
+    // A determination is signed by a person: only then are credentials asked for.
+    let (workspace, context, principal, request) = if args.harm.is_some() {
+        let signer = SignerArgs {
+            signer: args.signer.clone(),
+            meaning: args.meaning.clone(),
+        };
+        let (workspace, context, principal, request) =
+            super::triage::as_signer(&args.workspace, &signer).await?;
+        (workspace, context, principal, Some(request))
+    } else {
+        let (workspace, context, principal) = super::open_as_admin(&args.workspace).await?;
+        (workspace, context, principal, None)
+    };
+    let outcome = assessment::assess(
+        &workspace,
+        &context,
+        &principal,
+        &args.ids,
+        &input,
+        request.as_ref(),
+        jiff::Timestamp::now(),
+    )
+    .await?;
+    let dto = AssessOutcomeDto::from(&outcome);
+    emit(args.format.format, &dto, || {
+        let mut out = format!(
+            "{} finding{} assessed ({})",
+            dto.decisions.len(),
+            if dto.decisions.len() == 1 { "" } else { "s" },
+            args.status
+        );
+        if !dto.inherited.is_empty() {
+            out.push_str(&format!(
+                "; inherited by {} other finding(s)",
+                dto.inherited.len()
+            ));
+        }
+        if !dto.flagged.is_empty() {
+            out.push_str(&format!(
+                "; {} finding(s) outside the covered versions flagged for a re-review: {:?}",
+                dto.flagged.len(),
+                dto.flagged
+            ));
+        }
+        out.push('\n');
+        for d in &dto.determinations {
+            out.push_str(&format!(
+                "determination {}: {} (exploitability {}, harm {}){}\n",
+                d.id,
+                d.outcome,
+                d.exploitability,
+                d.harm_severity,
+                if d.signature_id.is_some() {
+                    ", signed"
+                } else {
+                    ""
+                }
+            ));
+        }
+        out
+    })?;
+    Ok(())
 }

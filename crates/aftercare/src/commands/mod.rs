@@ -40,7 +40,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Clock(command) => triage::clock(command).await,
         Command::Feed(command) => intel::feed(command).await,
         Command::Vuln(command) => intel::vuln(command).await,
-        Command::Finding(command) => finding::run(command).await,
+        Command::Finding(command) => finding::run(*command).await,
         Command::Match(args) => finding::rematch(args).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Demo(args) => demo::run(args).await,

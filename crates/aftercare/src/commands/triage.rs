@@ -23,7 +23,7 @@ const SIGNER_PASSWORD_ENV: &str = "AFTERCARE_SIGNER_PASSWORD";
 /// Opens the workspace as the signer: the person named by `--signer` (default the local
 /// administrator), whose credentials the signature will check. Returns the principal, its
 /// context and the signature request (login and password always, as for a first signing).
-async fn as_signer(
+pub(crate) async fn as_signer(
     workspace_args: &WorkspaceArgs,
     signer: &SignerArgs,
 ) -> anyhow::Result<(Workspace, Context, Principal, SignRequest)> {
@@ -405,7 +405,7 @@ pub(crate) async fn clock(command: ClockCommand) -> anyhow::Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
-fn case_text(case: &CaseDto) -> String {
+pub(crate) fn case_text(case: &CaseDto) -> String {
     format!(
         "{} — {}\nawareness: {} ({})\nrisk:      {}\ncorrection started: {}\n\n{}",
         case.product,

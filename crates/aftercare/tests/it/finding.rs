@@ -138,4 +138,109 @@ fn an_import_is_matched_and_its_findings_listed_shown_and_rematched() {
     assert_eq!(report["opened"], serde_json::json!([]));
     assert_eq!(report["closed"], serde_json::json!([]));
     assert_eq!(report["confirmed"].as_u64().unwrap() as usize, opened);
+
+    // Triage: decide for the product, list by assessment, then a signed determination.
+    let assessed = aftercare(
+        d,
+        &[
+            "finding",
+            "assess",
+            &id,
+            "--status",
+            "not_affected",
+            "--justification",
+            "code_not_reachable",
+            "--impact",
+            "template() is never called",
+            "--scope",
+            "product",
+        ],
+    );
+    assert!(assessed.status.success(), "{}", describe(&assessed));
+    let listed = json(&aftercare(
+        d,
+        &[
+            "finding",
+            "list",
+            "--assessment",
+            "not_affected",
+            "--format",
+            "json",
+        ],
+    ));
+    assert_eq!(listed["total"], 1, "{listed}");
+    assert_eq!(listed["items"][0]["id"].as_i64().unwrap().to_string(), id);
+    let unsigned = aftercare(
+        d,
+        &[
+            "finding",
+            "assess",
+            &id,
+            "--status",
+            "affected",
+            "--response",
+            "update",
+            "--harm",
+            "critical",
+        ],
+    );
+    assert_eq!(unsigned.status.code(), Some(2), "{}", describe(&unsigned));
+    assert!(
+        String::from_utf8_lossy(&unsigned.stderr).contains("AFTERCARE_SIGNER_PASSWORD"),
+        "{}",
+        describe(&unsigned)
+    );
+    let signed = std::process::Command::new(env!("CARGO_BIN_EXE_aftercare"))
+        .args([
+            "finding",
+            "assess",
+            &id,
+            "--status",
+            "affected",
+            "--response",
+            "update",
+            "--harm",
+            "critical",
+            "--control",
+            "UI on an isolated VLAN::NET-7::ineffective",
+            "--override",
+            "uncontrolled",
+            "--rationale",
+            "Template injection could alter the displayed dose; uncontrolled until fixed.",
+            "--format",
+            "json",
+        ])
+        .current_dir(d)
+        .env("AFTERCARE_SIGNER_PASSWORD", "correct horse battery")
+        .env_remove("AFTERCARE_WORKSPACE")
+        .env_remove("AFTERCARE_DATABASE_URL")
+        .env_remove("AFTERCARE_FORMAT")
+        .output()
+        .unwrap();
+    let outcome = json(&signed);
+    assert_eq!(outcome["determinations"][0]["outcome"], "uncontrolled");
+    assert!(
+        outcome["determinations"][0]["signature_id"].is_i64(),
+        "{outcome}"
+    );
+    let show = aftercare(d, &["finding", "show", &id]);
+    let text = String::from_utf8_lossy(&show.stdout);
+    assert!(text.contains("UNCONTROLLED risk"), "{text}");
+    assert!(
+        text.contains("UI on an isolated VLAN [evidence NET-7] (not effective)"),
+        "{text}"
+    );
+    let detail = json(&aftercare(d, &["finding", "show", &id, "--format", "json"]));
+    assert_eq!(detail["case"]["risk"], "uncontrolled", "{detail}");
+    let clocks = json(&aftercare(d, &["clock", "list", "--format", "json"]));
+    let kinds: Vec<&str> = clocks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"customer_communication") && kinds.contains(&"remediation"),
+        "{kinds:?}"
+    );
 }
