@@ -357,7 +357,7 @@ pub async fn rematch(
         .await?;
     }
     tx.commit().await?;
-    tracing::info!(
+    tracing::debug!(
         components = report.components,
         records = report.records,
         opened = report.opened.len(),

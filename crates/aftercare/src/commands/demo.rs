@@ -2,8 +2,15 @@
 //! served.
 
 use aftercare_service::account::{self, Password};
+use aftercare_service::assessment::{self, AssessmentInput, ControlInput};
+use aftercare_service::auth::Principal;
 use aftercare_service::case::{self, EventInput};
+use aftercare_service::finding::{self, FindingQuery};
+use aftercare_service::intel::FeedKind;
+use aftercare_service::intel::feed::{self, NewFeedRequest};
+use aftercare_service::intel::sync::{self, NoProgress, SyncOptions};
 use aftercare_service::inventory::{self, SbomFile};
+use aftercare_service::signature::{Meaning, SignRequest};
 use aftercare_service::{Context, Workspace, WorkspaceLocation};
 use anyhow::Context as _;
 
@@ -66,10 +73,19 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
             );
         }
     }
-    let cases = record_cases(&workspace, &context).await?;
+    // The case histories first (they lie in the past), then the intelligence: its sync
+    // matches every release and opens the cases of the other first matches today.
+    record_cases(&workspace, &context).await?;
+    let principal = Principal::local(&admin)?;
+    let findings = load_advisories(&workspace, &context, &principal, dir).await?;
+    let determinations = triage(&workspace, &context, &principal, &password).await?;
+    let cases = aftercare_store::case::cases(workspace.store().pool(), None)
+        .await?
+        .len();
     let banner = format!(
-        "demo workspace {}: 2 products, {imported} releases, {cases} regulatory cases; \
-         administrator `admin`, password `{}`; web UI at the address above",
+        "demo workspace {}: 2 products, {imported} releases, {findings} open findings, \
+         {determinations} signed determinations, {cases} regulatory cases; administrator \
+         `admin`, password `{}`; web UI at the address above",
         dir.display(),
         password.expose()
     );
@@ -106,6 +122,145 @@ const DEMO_EVENTS: &[DemoEvent] = &[
     ("VitaLink hospital gateway", "CVE-2021-33503", "report_acknowledged", 34, Some("PSIRT-DEMO-007"), None),
     ("VitaLink hospital gateway", "CVE-2021-33503", "determination_made", 12, None, Some("uncontrolled")),
 ];
+
+/// Writes the demo's OSV records into the workspace, adds them as a local feed and syncs
+/// it; returns how many findings are open.
+async fn load_advisories(
+    workspace: &Workspace,
+    context: &Context,
+    principal: &Principal,
+    dir: &std::path::Path,
+) -> anyhow::Result<i64> {
+    let folder = dir.join("demo-advisories");
+    std::fs::create_dir_all(&folder)
+        .with_context(|| format!("cannot create {}", folder.display()))?;
+    for (name, bytes) in crate::demo::advisories() {
+        std::fs::write(folder.join(&name), bytes)
+            .with_context(|| format!("cannot write {name} in {}", folder.display()))?;
+    }
+    feed::add(
+        workspace,
+        context,
+        principal,
+        &NewFeedRequest {
+            name: "demo-advisories".into(),
+            kind: FeedKind::Osv,
+            url: None,
+            path: Some(folder.display().to_string()),
+            ecosystem: None,
+        },
+    )
+    .await?;
+    let report = sync::sync(
+        workspace,
+        context,
+        principal,
+        "demo-advisories",
+        &SyncOptions::default(),
+        &NoProgress,
+    )
+    .await?;
+    eprintln!(
+        "synced {} demo advisories: {} findings opened",
+        report.counts.new,
+        report.matched.as_ref().map_or(0, |m| m.opened.len())
+    );
+    Ok(finding::list(workspace, &FindingQuery::default())
+        .await?
+        .total)
+}
+
+/// The one finding of a vulnerability in a release.
+async fn one_finding(
+    workspace: &Workspace,
+    product: &str,
+    release: &str,
+    vulnerability: &str,
+) -> anyhow::Result<i64> {
+    let page = finding::list(
+        workspace,
+        &FindingQuery {
+            product: Some(product.into()),
+            release: Some(release.into()),
+            vulnerability: Some(vulnerability.into()),
+            ..FindingQuery::default()
+        },
+    )
+    .await?;
+    page.findings
+        .first()
+        .map(|f| f.id)
+        .ok_or_else(|| anyhow::anyhow!("demo: no {vulnerability} finding in {product} {release}"))
+}
+
+/// Triages two findings the way an analyst would: the pump's hyper overflow is affected in
+/// every release that has hyper below 0.14.10, with a signed determination; the gateway never
+/// loads YAML with the full loader, so PyYAML's code execution does not affect any of its
+/// releases. Returns how many determinations were signed.
+async fn triage(
+    workspace: &Workspace,
+    context: &Context,
+    principal: &Principal,
+    password: &Password,
+) -> anyhow::Result<usize> {
+    let now = jiff::Timestamp::now();
+    let hyper = one_finding(workspace, PUMP, "2.0.0", "CVE-2021-32714").await?;
+    let sign = SignRequest {
+        login: Some("admin".into()),
+        password: password.clone(),
+        meaning: Meaning::Authorship,
+        reason: Some("demo triage".into()),
+    };
+    let outcome = assessment::assess(
+        workspace,
+        context,
+        principal,
+        &[hyper],
+        &AssessmentInput {
+            status: "affected".into(),
+            responses: vec!["update".into()],
+            action_statement: Some("Install VitaFlow IP-300 firmware 2.2.0.".into()),
+            scope: Some("product".into()),
+            versions: Some("<0.14.10".into()),
+            cvss_vector: Some("CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:N/I:H/A:H".into()),
+            harm: Some("serious".into()),
+            ecp_affected: Some(true),
+            controls: vec![ControlInput {
+                description: "Pump web service reachable from the clinical VLAN only".into(),
+                evidence: "VF-NET-007 rev C".into(),
+                effective: false,
+            }],
+            ..AssessmentInput::default()
+        },
+        Some(&sign),
+        now,
+    )
+    .await?;
+    let pyyaml = one_finding(workspace, GATEWAY, "1.4.0", "CVE-2020-14343").await?;
+    assessment::assess(
+        workspace,
+        context,
+        principal,
+        &[pyyaml],
+        &AssessmentInput {
+            status: "not_affected".into(),
+            justification: Some("code_not_reachable".into()),
+            impact_statement: Some(
+                "The gateway parses its configuration with yaml.safe_load only.".into(),
+            ),
+            scope: Some("product".into()),
+            versions: Some("<5.4".into()),
+            ..AssessmentInput::default()
+        },
+        None,
+        now,
+    )
+    .await?;
+    Ok(outcome.determinations.len())
+}
+
+const PUMP: &str = "VitaFlow IP-300 infusion pump";
+const GATEWAY: &str = "VitaLink hospital gateway";
 
 /// Records the demo's regulatory cases; returns how many there are.
 async fn record_cases(workspace: &Workspace, context: &Context) -> anyhow::Result<usize> {

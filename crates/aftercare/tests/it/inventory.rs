@@ -188,6 +188,58 @@ fn the_demo_imports_two_products_with_three_releases_each() {
     ] {
         assert!(due.contains(&expected.to_string()), "{expected}: {due:?}");
     }
+    // Its own advisories matched the releases, and two findings were triaged: the pump's
+    // hyper overflow (affected, signed determination, inherited by 2.1.0 whose hyper is the
+    // same) and the gateway's PyYAML (not affected in any release with PyYAML below 5.4).
+    let findings = |extra: &[&str]| {
+        let mut args = vec!["finding", "list", "--workspace", "demo", "--format", "json"];
+        args.extend_from_slice(extra);
+        let out = aftercare(d, &args);
+        assert!(out.status.success(), "{}", describe(&out));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let all = findings(&["--limit", "1000"]);
+    // regex < 1.5.5 is in pump 2.0.0 and 2.1.0; 2.2.0 has 1.5.5.
+    let regex: Vec<&str> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["vulnerability"]["id"] == "CVE-2022-24713")
+        .map(|f| f["release"].as_str().unwrap())
+        .collect();
+    assert_eq!(regex.len(), 2, "{regex:?}");
+    assert!(!regex.contains(&"2.2.0"));
+    let hyper = findings(&["--vulnerability", "CVE-2021-32714"]);
+    assert_eq!(hyper["total"], 2, "{hyper}");
+    for f in hyper["items"].as_array().unwrap() {
+        assert_eq!(f["vex_status"], "affected", "{f}");
+        assert_eq!(f["inherited"], f["release"] == "2.1.0", "{f}");
+    }
+    let pyyaml = findings(&["--vulnerability", "CVE-2020-14343"]);
+    assert_eq!(pyyaml["total"], 2, "gateway 1.4.0 and 1.5.0: {pyyaml}");
+    assert_eq!(
+        findings(&["--assessment", "not_affected"])["total"],
+        2,
+        "both PyYAML findings"
+    );
+    let id = hyper["items"][0]["id"].as_i64().unwrap().to_string();
+    let shown = aftercare(
+        d,
+        &[
+            "finding",
+            "show",
+            &id,
+            "--workspace",
+            "demo",
+            "--format",
+            "json",
+        ],
+    );
+    let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert!(
+        shown["triage"]["determination"]["signature_id"].is_i64(),
+        "{shown}"
+    );
     // Running it again replaces its own workspace.
     let again = aftercare(d, &["demo", "--no-serve", "--workspace", "demo"]);
     assert!(again.status.success(), "{}", describe(&again));

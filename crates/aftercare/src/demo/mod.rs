@@ -5,8 +5,28 @@
 //! The companies, products and hashes are invented. The open-source components and versions
 //! are real packages at real versions, chosen so that later steps of the loop (matching,
 //! triage) have something to find.
+//!
+//! [`advisories`] are OSV records the project wrote for the demo (`advisories.json`): each
+//! summarizes a real public advisory about one of those packages (its id among the aliases,
+//! the fixed version, the CVSS vector), so that the demo has findings without a network.
+//! They are not the advisories themselves; their ids start with `AFTERCARE-DEMO-`.
 
 use serde_json::{Value, json};
+
+/// The demo's OSV records as (file name, bytes), one document each.
+pub fn advisories() -> Vec<(String, Vec<u8>)> {
+    let list: Vec<Value> =
+        serde_json::from_str(include_str!("advisories.json")).unwrap_or_default();
+    list.iter()
+        .map(|record| {
+            let id = record["id"].as_str().unwrap_or("record");
+            (
+                format!("{id}.json"),
+                serde_json::to_vec_pretty(record).unwrap_or_default(),
+            )
+        })
+        .collect()
+}
 
 /// One demo product.
 #[derive(Debug, Clone)]
