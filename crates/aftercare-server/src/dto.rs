@@ -2263,3 +2263,124 @@ impl From<&aftercare_service::assessment::AssessOutcome> for AssessOutcomeDto {
         }
     }
 }
+
+/// One answer option of a rubric question.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RubricOptionDto {
+    /// The code stored in the extended vector.
+    pub code: String,
+    /// The answer in words.
+    pub label: String,
+    /// The next question, when the answer leads to one.
+    pub next: Option<String>,
+    /// The metric value, when the answer sets one.
+    pub value: Option<String>,
+}
+
+/// One question of the rubric.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RubricQuestionDto {
+    /// The extended-vector element (`XAVN`).
+    pub id: String,
+    /// The CVSS base metric it decides.
+    pub metric: String,
+    /// Its number in the rubric.
+    pub number: String,
+    /// The clinical category, for impact questions.
+    pub category: Option<String>,
+    /// The question.
+    pub text: String,
+    /// The options.
+    pub options: Vec<RubricOptionDto>,
+}
+
+/// One CVSS base metric of the rubric and the first question of each of its decision flows.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RubricMetricDto {
+    /// Its abbreviation (`AV`).
+    pub name: String,
+    /// Its name.
+    pub title: String,
+    /// Its values, least severe first.
+    pub values: Vec<String>,
+    /// The first question of each flow.
+    pub roots: Vec<String>,
+}
+
+/// The MITRE/MDIC medical-device rubric as a questionnaire.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RubricDto {
+    /// Its id.
+    pub id: String,
+    /// Its version (the extended vector names it).
+    pub version: String,
+    /// Its title.
+    pub title: String,
+    /// Where it comes from.
+    pub source: String,
+    /// The metrics in vector order.
+    pub metrics: Vec<RubricMetricDto>,
+    /// The questions.
+    pub questions: Vec<RubricQuestionDto>,
+}
+
+impl From<&aftercare_risk::Rubric> for RubricDto {
+    fn from(rubric: &aftercare_risk::Rubric) -> RubricDto {
+        RubricDto {
+            id: rubric.id().to_string(),
+            version: rubric.version().to_string(),
+            title: rubric.title().to_string(),
+            source: rubric.source().to_string(),
+            metrics: rubric
+                .metrics()
+                .iter()
+                .map(|m| RubricMetricDto {
+                    name: m.name.clone(),
+                    title: m.title.clone(),
+                    values: m.values.clone(),
+                    roots: m.roots.clone(),
+                })
+                .collect(),
+            questions: rubric
+                .questions()
+                .iter()
+                .map(|q| RubricQuestionDto {
+                    id: q.id.clone(),
+                    metric: q.metric.clone(),
+                    number: q.number.clone(),
+                    category: q.category.clone(),
+                    text: q.text.clone(),
+                    options: q
+                        .options
+                        .iter()
+                        .map(|o| RubricOptionDto {
+                            code: o.code.clone(),
+                            label: o.label.clone(),
+                            next: match &o.outcome {
+                                aftercare_risk::rubric::OptionOutcome::Next(n) => Some(n.clone()),
+                                aftercare_risk::rubric::OptionOutcome::Value(_) => None,
+                            },
+                            value: match &o.outcome {
+                                aftercare_risk::rubric::OptionOutcome::Value(v) => Some(v.clone()),
+                                aftercare_risk::rubric::OptionOutcome::Next(_) => None,
+                            },
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The rubric's answers scored.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RubricScoreDto {
+    /// The extended vector of the answers, as stored.
+    pub extended_vector: String,
+    /// The CVSS v3.0 base vector the answers give.
+    pub base_vector: String,
+    /// Its base score.
+    pub base_score: f64,
+    /// Its severity.
+    pub severity: String,
+}

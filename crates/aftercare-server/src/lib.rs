@@ -361,6 +361,18 @@ pub fn routes() -> Vec<Route> {
             post(fnd::bulk_assess),
         ),
         route(
+            M::GET,
+            "/api/v1/rubric",
+            Needs(Permission::FindingRead),
+            get(fnd::get_rubric),
+        ),
+        route(
+            M::POST,
+            "/api/v1/rubric/score",
+            Needs(Permission::FindingRead),
+            post(fnd::score_rubric),
+        ),
+        route(
             M::POST,
             "/api/v1/match",
             Needs(Permission::InventoryWrite),

@@ -848,3 +848,19 @@ pub async fn triage(workspace: &Workspace, finding: &FindingRow) -> Result<Triag
         earlier_determinations: determinations,
     })
 }
+
+/// The rubric's answers, given as its extended vector, scored: (extended vector as stored,
+/// CVSS base vector, base score, severity).
+pub fn score_rubric(extended: &str) -> Result<(String, String, f64, String), ServiceError> {
+    let rubric = Rubric::mitre_2020().map_err(|e| invalid("rubric", e))?;
+    let answers = aftercare_risk::parse_extended_vector(&rubric, extended.trim())
+        .map_err(|e| invalid("rubric", e))?;
+    let result = aftercare_risk::answer(&rubric, &answers).map_err(|e| invalid("rubric", e))?;
+    let cvss = aftercare_cvss::parse(&result.base_vector).map_err(|e| invalid("rubric", e))?;
+    Ok((
+        result.extended_vector,
+        result.base_vector,
+        cvss.base_score(),
+        cvss.base_severity().as_str().to_lowercase(),
+    ))
+}

@@ -167,7 +167,7 @@ pub async fn rematch(
 
     // Match release by release: NVD "running on" configurations look for their platform
     // among the CPEs of the same release.
-    let mut matched: HashMap<i64, Vec<MatchFields>> = HashMap::new();
+    let mut scans: Vec<(usize, aftercare_match::Scan)> = Vec::new();
     let mut start = 0;
     while start < components.len() {
         let release = components[start].release_id;
@@ -177,15 +177,56 @@ pub async fn rematch(
             .map_or(components.len(), |n| start + n);
         let slice = &matchers[start..end];
         let platform: Vec<Cpe> = slice.iter().flat_map(|c| c.cpes.clone()).collect();
-        let scan = index.scan(slice, &platform);
+        scans.push((start, index.scan(slice, &platform)));
+        start = end;
+    }
+    // The stored vulnerability of each matched id: the one the id belongs to (not merely
+    // shares), else the one its first record belongs to.
+    let canonical_ids: Vec<String> = scans
+        .iter()
+        .flat_map(|(_, scan)| scan.findings.iter().map(|f| f.vulnerability.to_string()))
+        .collect::<BTreeSet<String>>()
+        .into_iter()
+        .collect();
+    let mut by_alias: HashMap<String, i64> = HashMap::new();
+    for (alias, id, _shared) in intel::aliases_in(workspace.store(), &canonical_ids).await? {
+        by_alias.entry(alias).or_insert(id);
+    }
+    let mut rows_needed: BTreeSet<i64> = by_alias.values().copied().collect();
+    rows_needed.extend(memberships.iter().map(|m| m.vulnerability_id));
+    let canonical_of: HashMap<i64, String> = memberships
+        .iter()
+        .map(|m| (m.vulnerability_id, m.canonical.clone()))
+        .collect();
+    let mut canonical_of = canonical_of;
+    for id in rows_needed {
+        if !canonical_of.contains_key(&id)
+            && let Some(row) = intel::vulnerability(workspace.store().pool(), id).await?
+        {
+            canonical_of.insert(id, row.canonical);
+        }
+    }
+    let resolved = Resolved {
+        by_alias: &by_alias,
+        canonical_of: &canonical_of,
+        by_record: &vulnerability_of,
+        kev: &kev,
+    };
+    let mut matched: HashMap<i64, Vec<MatchFields>> = HashMap::new();
+    for (start, scan) in &scans {
         for finding in &scan.findings {
             let component = &components[start + finding.component];
-            matched
-                .entry(component.component.id)
-                .or_default()
-                .push(fields(finding, &vulnerability_of, &kev));
+            let found = fields(finding, &resolved);
+            let list = matched.entry(component.component.id).or_default();
+            // Two matcher vulnerabilities the store keeps as one are one finding.
+            match list
+                .iter_mut()
+                .find(|f| f.vulnerability == found.vulnerability)
+            {
+                Some(existing) => merge(existing, found),
+                None => list.push(found),
+            }
         }
-        start = end;
     }
 
     // Compare with what is stored.
@@ -547,18 +588,80 @@ fn reason_json(reason: &Reason) -> Value {
     })
 }
 
-/// What a matcher finding says, as stored.
-fn fields(
-    finding: &Finding,
-    vulnerability_of: &HashMap<RecordKey, &Membership>,
-    kev: &HashSet<String>,
-) -> MatchFields {
-    let membership = finding
-        .reasons
+/// How matcher ids map onto stored vulnerabilities.
+struct Resolved<'a> {
+    /// Alias → the stored vulnerability it belongs to.
+    by_alias: &'a HashMap<String, i64>,
+    /// Stored vulnerability → its canonical id.
+    canonical_of: &'a HashMap<i64, String>,
+    /// Record → the stored vulnerability it is attached to.
+    by_record: &'a HashMap<RecordKey, &'a Membership>,
+    /// CVEs in the KEV catalog.
+    kev: &'a HashSet<String>,
+}
+
+fn severity_rank(severity: &str) -> usize {
+    ["critical", "high", "medium", "low", "none", "unknown"]
         .iter()
-        .find_map(|reason| vulnerability_of.get(&reason.record).copied());
+        .position(|s| *s == severity)
+        .unwrap_or(5)
+}
+
+fn confidence_rank(confidence: &str) -> usize {
+    ["high", "medium", "low"]
+        .iter()
+        .position(|s| *s == confidence)
+        .unwrap_or(2)
+}
+
+/// Merges a second match of the same stored vulnerability into the first: the union of
+/// aliases, reasons and fixed versions, the worse severity, KEV if either says so, the
+/// higher confidence.
+fn merge(into: &mut MatchFields, other: MatchFields) {
+    let list = |text: &str| serde_json::from_str::<Vec<Value>>(text).unwrap_or_default();
+    let union = |a: &str, b: &str| {
+        let mut out = list(a);
+        for item in list(b) {
+            if !out.contains(&item) {
+                out.push(item);
+            }
+        }
+        Value::Array(out).to_string()
+    };
+    into.aliases = union(&into.aliases, &other.aliases);
+    into.reasons = union(&into.reasons, &other.reasons);
+    into.fixed_versions = union(&into.fixed_versions, &other.fixed_versions);
+    if severity_rank(&other.severity) < severity_rank(&into.severity) {
+        into.severity = other.severity;
+        into.score = other.score;
+        into.severity_basis = other.severity_basis;
+    }
+    into.kev |= other.kev;
+    if confidence_rank(&other.confidence) < confidence_rank(&into.confidence) {
+        into.confidence = other.confidence;
+    }
+    if into.summary.is_none() {
+        into.summary = other.summary;
+    }
+    if into.vulnerability_id.is_none() {
+        into.vulnerability_id = other.vulnerability_id;
+    }
+}
+
+/// What a matcher finding says, as stored.
+fn fields(finding: &Finding, resolved: &Resolved<'_>) -> MatchFields {
     let canonical = finding.vulnerability.to_string();
-    let vulnerability = membership.map_or_else(|| canonical.clone(), |m| m.canonical.clone());
+    let row = resolved.by_alias.get(&canonical).copied().or_else(|| {
+        finding
+            .reasons
+            .iter()
+            .find_map(|reason| resolved.by_record.get(&reason.record))
+            .map(|m| m.vulnerability_id)
+    });
+    let vulnerability = row
+        .and_then(|id| resolved.canonical_of.get(&id).cloned())
+        .unwrap_or_else(|| canonical.clone());
+    let kev = resolved.kev;
     let mut aliases: BTreeSet<String> = finding.aliases.iter().map(ToString::to_string).collect();
     aliases.insert(canonical);
     aliases.remove(&vulnerability);
@@ -583,7 +686,7 @@ fn fields(
     };
     MatchFields {
         vulnerability,
-        vulnerability_id: membership.map(|m| m.vulnerability_id),
+        vulnerability_id: row,
         aliases: json!(aliases).to_string(),
         summary: finding.summary.clone(),
         severity: finding.severity.severity.as_str().to_string(),

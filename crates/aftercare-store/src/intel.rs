@@ -1566,3 +1566,38 @@ pub async fn sibling_records(
     out.dedup();
     Ok(out)
 }
+
+/// The vulnerabilities some aliases name: (alias, vulnerability id, shared), those an alias
+/// belongs to first.
+pub async fn aliases_in(
+    store: &crate::Store,
+    aliases: &[String],
+) -> Result<Vec<(String, i64, bool)>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in aliases.chunks(500) {
+        let sql = format!(
+            "SELECT alias, vulnerability_id, shared FROM aliases WHERE alias IN {} \
+             ORDER BY alias, shared, vulnerability_id",
+            in_list(store.backend(), chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for alias in chunk {
+            query = query.bind(alias.as_str());
+        }
+        for row in query
+            .fetch_all(store.pool())
+            .await
+            .map_err(StoreError::query("look up aliases"))?
+        {
+            let read = || -> Result<(String, i64, bool), sqlx::Error> {
+                Ok((
+                    row.try_get("alias")?,
+                    row.try_get("vulnerability_id")?,
+                    row.try_get::<i64, _>("shared")? != 0,
+                ))
+            };
+            out.push(read().map_err(StoreError::query("look up aliases"))?);
+        }
+    }
+    Ok(out)
+}

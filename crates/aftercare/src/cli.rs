@@ -29,6 +29,10 @@ pub enum Command {
         #[command(flatten)]
         format: FormatArg,
     },
+    /// The MITRE/MDIC rubric for applying CVSS to medical devices: its questions, and the
+    /// CVSS vector a set of answers gives.
+    #[command(subcommand)]
+    Rubric(RubricCommand),
     /// Match SBOMs against vulnerability data and report the findings (no workspace needed).
     Scan(ScanArgs),
     /// Compile vulnerability data into an index file that scans read fast.
@@ -1084,4 +1088,23 @@ pub struct AssessArgs {
     pub workspace: WorkspaceArgs,
     #[command(flatten)]
     pub format: FormatArg,
+}
+
+/// `aftercare rubric …`.
+#[derive(Debug, Subcommand)]
+pub enum RubricCommand {
+    /// Print the questions: per CVSS base metric, the decision flow and, for the impacts, one
+    /// flow per clinical category.
+    Questions {
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Score answers given as the rubric's extended vector (`MDR:1.0/XAVN:Y/…`): the CVSS
+    /// v3.0 base vector and score they give (what `finding assess --rubric` stores).
+    Score {
+        /// The extended vector.
+        vector: String,
+        #[command(flatten)]
+        format: FormatArg,
+    },
 }

@@ -12,7 +12,7 @@ use crate::api::triage::sign_request;
 use crate::auth::{Caller, RequestContext};
 use crate::dto::{
     AssessOutcomeDto, ErrorDto, FindingDetailDto, FindingDto, FindingPageDto, MatchReportDto,
-    NewAssessmentDto, TriageDto,
+    NewAssessmentDto, RubricDto, RubricScoreDto, TriageDto,
 };
 use crate::{ApiError, AppState};
 
@@ -181,4 +181,37 @@ pub async fn bulk_assess(
     )
     .await?;
     Ok(Json(AssessOutcomeDto::from(&outcome)))
+}
+
+/// The MITRE/MDIC rubric for applying CVSS to medical devices, as a questionnaire.
+#[utoipa::path(get, path = "/api/v1/rubric", tag = "findings",
+    responses((status = 200, body = RubricDto)))]
+pub async fn get_rubric() -> Result<Json<RubricDto>, ApiError> {
+    let rubric =
+        aftercare_risk::Rubric::mitre_2020().map_err(|e| ApiError::invalid(e.to_string()))?;
+    Ok(Json(RubricDto::from(&rubric)))
+}
+
+/// Answers to score.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct RubricAnswersDto {
+    /// The answers as the rubric's extended vector (`MDR:1.0/XAVN:Y/…`).
+    pub extended_vector: String,
+}
+
+/// Scores the rubric's answers: the CVSS base vector they give and its score.
+#[utoipa::path(post, path = "/api/v1/rubric/score", tag = "findings",
+    request_body = RubricAnswersDto,
+    responses((status = 200, body = RubricScoreDto), (status = 400, body = ErrorDto)))]
+pub async fn score_rubric(
+    Json(answers): Json<RubricAnswersDto>,
+) -> Result<Json<RubricScoreDto>, ApiError> {
+    let (extended_vector, base_vector, base_score, severity) =
+        assessment::score_rubric(&answers.extended_vector)?;
+    Ok(Json(RubricScoreDto {
+        extended_vector,
+        base_vector,
+        base_score,
+        severity,
+    }))
 }

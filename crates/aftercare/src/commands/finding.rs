@@ -1,13 +1,14 @@
 //! `aftercare finding …` and `aftercare match`.
 
 use aftercare_server::dto::{
-    AssessOutcomeDto, FindingDetailDto, FindingDto, FindingPageDto, MatchReportDto,
+    AssessOutcomeDto, FindingDetailDto, FindingDto, FindingPageDto, MatchReportDto, RubricDto,
+    RubricScoreDto,
 };
 use aftercare_service::assessment::{self, AssessmentInput, ControlInput};
 use aftercare_service::finding::{self, FindingQuery, MatchScope};
 
 use crate::Outcome;
-use crate::cli::{AssessArgs, FindingCommand, MatchArgs, SignerArgs};
+use crate::cli::{AssessArgs, FindingCommand, MatchArgs, RubricCommand, SignerArgs};
 use crate::output::{Table, cell, emit};
 
 pub(crate) async fn run(command: FindingCommand) -> anyhow::Result<Outcome> {
@@ -537,4 +538,62 @@ async fn assess(args: AssessArgs) -> anyhow::Result<()> {
         out
     })?;
     Ok(())
+}
+
+pub(crate) fn rubric(command: RubricCommand) -> anyhow::Result<Outcome> {
+    match command {
+        RubricCommand::Questions { format } => {
+            let rubric = aftercare_risk::Rubric::mitre_2020()?;
+            let dto = RubricDto::from(&rubric);
+            emit(format.format, &dto, || {
+                let mut out = format!("{} (version {})\n{}\n", dto.title, dto.version, dto.source);
+                for metric in &dto.metrics {
+                    out.push_str(&format!(
+                        "\n{} — {} (start at {})\n",
+                        metric.name,
+                        metric.title,
+                        metric.roots.join(", ")
+                    ));
+                    for q in dto.questions.iter().filter(|q| q.metric == metric.name) {
+                        out.push_str(&format!(
+                            "  {} [{}]{} {}\n",
+                            q.id,
+                            q.number,
+                            q.category
+                                .as_deref()
+                                .map(|c| format!(" ({c})"))
+                                .unwrap_or_default(),
+                            q.text
+                        ));
+                        for o in &q.options {
+                            let leads = match (&o.next, &o.value) {
+                                (Some(next), _) => format!("next {next}"),
+                                (None, Some(value)) => format!("{}:{value}", metric.name),
+                                (None, None) => String::new(),
+                            };
+                            out.push_str(&format!("      {}: {} → {leads}\n", o.code, o.label));
+                        }
+                    }
+                }
+                out
+            })?;
+        }
+        RubricCommand::Score { vector, format } => {
+            let (extended_vector, base_vector, base_score, severity) =
+                assessment::score_rubric(&vector)?;
+            let dto = RubricScoreDto {
+                extended_vector,
+                base_vector,
+                base_score,
+                severity,
+            };
+            emit(format.format, &dto, || {
+                format!(
+                    "{}\n{} — base score {:.1} ({})\n",
+                    dto.extended_vector, dto.base_vector, dto.base_score, dto.severity
+                )
+            })?;
+        }
+    }
+    Ok(Outcome::Ok)
 }

@@ -27,6 +27,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Sbom(command) => sbom::run(command).await,
         Command::Cvss { vector, format } => cvss::run(&vector, format.format),
+        Command::Rubric(command) => finding::rubric(command),
         Command::Scan(args) => scan::run(args).await,
         Command::Index(command) => index::run(command).await,
         Command::Init(args) => init::run(args).await,

@@ -244,3 +244,39 @@ fn an_import_is_matched_and_its_findings_listed_shown_and_rematched() {
         "{kinds:?}"
     );
 }
+
+#[test]
+fn the_rubric_questions_and_a_scored_set_of_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let questions = json(&aftercare(d, &["rubric", "questions", "--format", "json"]));
+    let ids: Vec<&str> = questions["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"XAVN") && ids.contains(&"XIT"), "{ids:?}");
+    assert_eq!(questions["metrics"].as_array().unwrap().len(), 8);
+    // The rubric's worked example, hand-checked against its decision flow: an insulin pump
+    // over Bluetooth LE whose vulnerability lets an attacker change and stop dosing.
+    let scored = json(&aftercare(
+        d,
+        &[
+            "rubric",
+            "score",
+            "MDR:1.0/XAVN:Y/XAVT:N/XAVW:Y/XAVR:N/XACL:Y/XPRL:N/XUI:N/XS:N/XCP:N/XCD:N/XCT:L/\
+             XCW:N/XCS:N/XCO:N/XIP:N/XID:N/XIT:H/XIW:N/XIS:N/XIO:N/XAP:N/XAD:N/XAT:H/XAW:N/\
+             XAS:N/XAO:N",
+            "--format",
+            "json",
+        ],
+    ));
+    assert_eq!(
+        scored["base_vector"],
+        "CVSS:3.0/AV:A/AC:L/PR:N/UI:N/S:U/C:L/I:H/A:H"
+    );
+    assert_eq!(scored["base_score"], 8.3);
+    let bad = aftercare(d, &["rubric", "score", "MDR:1.0/XQQ:Y"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", describe(&bad));
+}

@@ -1,0 +1,263 @@
+//! Benchmark: findings in a workspace. Every OSV record of the shared data is synced into a
+//! fresh workspace (SQLite, and PostgreSQL when `AFTERCARE_BENCH_POSTGRES_URL` is set); then
+//! RELEASES releases of COMPONENTS components each are imported (the SBOMs name real packages
+//! of those records at versions their `versions` lists and range events give, 2 % of the
+//! versions changing from one release to the next), each import matched at once; then a
+//! full re-match (`aftercare match --all`) and the re-match of a sync delta naming 100 package
+//! keys across every release.
+//!
+//! `cargo run --release -p aftercare-service --example finding_bench [RELEASES [COMPONENTS]]`
+//! (default 20 × 1,000). Wall time counts everything the machine did meanwhile.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use aftercare_service::account::{self, Password};
+use aftercare_service::auth::Principal;
+use aftercare_service::finding::{self, MatchScope};
+use aftercare_service::intel::FeedKind;
+use aftercare_service::intel::feed::{self, NewFeedRequest};
+use aftercare_service::intel::sync::{self, NoProgress, SyncDelta, SyncOptions};
+use aftercare_service::inventory::{self, SbomFile};
+use aftercare_service::{Context, Workspace, WorkspaceLocation};
+
+/// Packages named by the shared OSV records with versions their lists enumerate: (purl type,
+/// name, versions).
+fn packages() -> Vec<(String, String, Vec<String>)> {
+    let mut out: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    for zip in aftercare_testdata::zips_in("osv") {
+        for entry in aftercare_testdata::zip_entries(&zip) {
+            let Ok(value) = serde_json::from_slice::<serde_json::Value>(&entry.bytes) else {
+                continue;
+            };
+            for affected in value["affected"].as_array().into_iter().flatten() {
+                let ecosystem = affected["package"]["ecosystem"].as_str().unwrap_or("");
+                let name = affected["package"]["name"].as_str().unwrap_or("");
+                let ty = match ecosystem {
+                    "PyPI" => "pypi",
+                    "crates.io" => "cargo",
+                    "npm" => "npm",
+                    "Go" => "golang",
+                    _ => continue,
+                };
+                if name.is_empty() || name.contains('@') {
+                    continue;
+                }
+                let versions = out.entry((ty.to_string(), name.to_string())).or_default();
+                for v in affected["versions"].as_array().into_iter().flatten() {
+                    if let Some(v) = v.as_str() {
+                        versions.insert(v.to_string());
+                    }
+                }
+                // The versions the ranges name (a fixed version is not affected by its own
+                // range: about half the components end up vulnerable).
+                for range in affected["ranges"].as_array().into_iter().flatten() {
+                    if range["type"] == "GIT" {
+                        continue;
+                    }
+                    for event in range["events"].as_array().into_iter().flatten() {
+                        for key in ["introduced", "fixed", "last_affected"] {
+                            if let Some(v) = event[key].as_str().filter(|v| *v != "0") {
+                                versions.insert(v.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out.into_iter()
+        .filter(|(_, versions)| versions.len() >= 2)
+        .map(|((ty, name), versions)| (ty, name, versions.into_iter().collect()))
+        .collect()
+}
+
+/// The SBOM of release `index`: the first `count` packages, each at a version of its list
+/// (2 % of the packages move to another version from one release to the next).
+fn sbom(packages: &[(String, String, Vec<String>)], count: usize, index: usize) -> Vec<u8> {
+    let components: Vec<serde_json::Value> = packages
+        .iter()
+        .take(count)
+        .enumerate()
+        .map(|(i, (ty, name, versions))| {
+            let moves = (0..=index).filter(|r| (i + r * 7) % 50 == 0).count();
+            let version = &versions[moves % versions.len()];
+            let purl = if ty == "golang" {
+                format!("pkg:golang/{name}@{version}")
+            } else {
+                format!("pkg:{ty}/{name}@{version}")
+            };
+            serde_json::json!({
+                "type": "library", "bom-ref": format!("c{i}"), "name": name,
+                "version": version, "purl": purl,
+            })
+        })
+        .collect();
+    serde_json::to_vec(&serde_json::json!({
+        "bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+        "metadata": {"component": {"type": "firmware", "name": "bench-device", "version": index.to_string()}},
+        "components": components,
+    }))
+    .unwrap()
+}
+
+async fn run(url: &str, releases: usize, count: usize, packages: &[(String, String, Vec<String>)]) {
+    let workspace = Workspace::open(WorkspaceLocation::Database(url.to_string()))
+        .await
+        .unwrap();
+    let admin = account::init(
+        &workspace,
+        "bench",
+        "Bench",
+        &Password::new("bench-password-1"),
+    )
+    .await
+    .unwrap();
+    let principal = Principal::local(&admin).unwrap();
+    let context = Context::new(account::actor_of(&admin));
+    feed::add(
+        &workspace,
+        &context,
+        &principal,
+        &NewFeedRequest {
+            name: "osv".into(),
+            kind: FeedKind::Osv,
+            url: None,
+            path: Some(aftercare_testdata::path("osv").display().to_string()),
+            ecosystem: None,
+        },
+    )
+    .await
+    .unwrap();
+    let started = Instant::now();
+    let report = sync::sync(
+        &workspace,
+        &context,
+        &principal,
+        "osv",
+        &SyncOptions::default(),
+        &NoProgress,
+    )
+    .await
+    .unwrap();
+    println!(
+        "  sync of every shared OSV record ({} new): {:.1} s",
+        report.counts.new,
+        started.elapsed().as_secs_f64()
+    );
+    inventory::add_product(&workspace, &context, "Bench", None)
+        .await
+        .unwrap();
+    let mut imports = Vec::new();
+    let mut matches = Vec::new();
+    let mut findings = 0;
+    for index in 0..releases {
+        let file = SbomFile {
+            name: format!("bench-{index}.cdx.json"),
+            bytes: sbom(packages, count, index),
+        };
+        let started = Instant::now();
+        let outcome = inventory::add_release(
+            &workspace,
+            &context,
+            "Bench",
+            &index.to_string(),
+            Some(&file),
+        )
+        .await
+        .unwrap();
+        imports.push(started.elapsed());
+        let matched = outcome.matched.unwrap();
+        findings += matched.opened.len();
+        matches.push(matched.elapsed);
+    }
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    println!(
+        "  import + match of one release of {count} components: median {:.0} ms (match alone {:.0} ms); {findings} findings in {releases} releases",
+        median(imports).as_secs_f64() * 1e3,
+        median(matches).as_secs_f64() * 1e3,
+    );
+    let started = Instant::now();
+    let all = finding::rematch(
+        &workspace,
+        &context,
+        MatchScope::All,
+        jiff::Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    println!(
+        "  full re-match of {} components ({} confirmed, {} changed): {:.0} ms",
+        all.components,
+        all.confirmed,
+        all.changed.len(),
+        started.elapsed().as_secs_f64() * 1e3
+    );
+    let keys: Vec<String> = packages
+        .iter()
+        .take(count)
+        .step_by((count / 100).max(1))
+        .take(100)
+        .map(|(ty, name, _)| {
+            let ecosystem = match ty.as_str() {
+                "pypi" => "PyPI",
+                "cargo" => "crates.io",
+                "npm" => "npm",
+                _ => "Go",
+            };
+            let name = if ty == "pypi" {
+                name.to_lowercase().replace(['_', '.'], "-")
+            } else {
+                name.clone()
+            };
+            format!("{ecosystem}/{name}")
+        })
+        .collect();
+    let delta = SyncDelta {
+        packages: keys,
+        ..SyncDelta::default()
+    };
+    let started = Instant::now();
+    let report = finding::rematch(
+        &workspace,
+        &context,
+        MatchScope::Delta(&delta),
+        jiff::Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    println!(
+        "  re-match of a delta of 100 package keys across {releases} releases ({} components): {:.0} ms",
+        report.components,
+        started.elapsed().as_secs_f64() * 1e3
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let releases: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(20);
+    let count: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000);
+    let packages = packages();
+    assert!(
+        packages.len() >= count,
+        "only {} packages with version lists",
+        packages.len()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    println!("SQLite, {releases} releases × {count} components");
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("bench.db").display()
+    );
+    run(&url, releases, count, &packages).await;
+    if let Ok(url) = std::env::var("AFTERCARE_BENCH_POSTGRES_URL") {
+        println!("PostgreSQL, {releases} releases × {count} components");
+        run(&url, releases, count, &packages).await;
+    }
+}
