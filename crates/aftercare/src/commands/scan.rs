@@ -2,7 +2,8 @@
 //! SARIF or a CycloneDX VDR; exit 1 when `--fail-on` trips.
 //!
 //! The matching is `aftercare-match`'s; this module reads the inputs (SBOMs, `--advisories`
-//! or `--index`, `--kev`), runs the scan off the async runtime, and renders the result.
+//! or `--index`, `--kev`), runs the scan, and renders the result. It is synchronous: the
+//! binary runs it on the main thread without starting an async runtime.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt::Write as _;
@@ -44,12 +45,6 @@ pub(crate) struct DataDto {
     pub peeked: usize,
     /// Warnings met reading the data.
     pub warnings: usize,
-}
-
-pub(crate) async fn run(args: ScanArgs) -> anyhow::Result<Outcome> {
-    tokio::task::spawn_blocking(move || scan(args))
-        .await
-        .context("the scan stopped unexpectedly")?
 }
 
 /// The matcher's view of an SBOM component.
@@ -128,7 +123,7 @@ pub(crate) fn open_index(
         .with_context(|| format!("reading the index {}", path.display()))
 }
 
-fn scan(args: ScanArgs) -> anyhow::Result<Outcome> {
+pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Outcome> {
     if args.format == ScanFormat::Cyclonedx && args.sboms.len() != 1 {
         anyhow::bail!("--format cyclonedx writes the report of one SBOM; give one SBOM per run");
     }
