@@ -87,40 +87,12 @@ fn read_sbom(path: &Path) -> anyhow::Result<ScannedSbom> {
     })
 }
 
-/// `pread` access to an index file.
-struct FileSource(std::fs::File);
-
-impl aftercare_match::file::ReadAt for FileSource {
-    fn read_at(&self, offset: u64, length: usize) -> std::io::Result<Vec<u8>> {
-        let mut buffer = vec![0u8; length];
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::FileExt;
-            self.0.read_exact_at(&mut buffer, offset)?;
-        }
-        #[cfg(not(unix))]
-        {
-            use std::io::{Read, Seek, SeekFrom};
-            let mut file = &self.0;
-            file.seek(SeekFrom::Start(offset))?;
-            file.read_exact(&mut buffer)?;
-        }
-        Ok(buffer)
-    }
-
-    fn length(&self) -> std::io::Result<u64> {
-        Ok(self.0.metadata()?.len())
-    }
-}
-
-/// Opens a compiled index file.
-pub(crate) fn open_index(
-    path: &Path,
-) -> anyhow::Result<IndexFile<impl aftercare_match::file::ReadAt>> {
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    IndexFile::open(FileSource(file))
-        .with_context(|| format!("reading the index {}", path.display()))
+/// Opens a compiled index file: read whole, in one system call, so that every part the scan
+/// needs is borrowed from memory (a few MB; reading ranges one by one cost a `pread` and a
+/// buffer per record).
+pub(crate) fn open_index(path: &Path) -> anyhow::Result<IndexFile<Vec<u8>>> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot open {}", path.display()))?;
+    IndexFile::open(bytes).with_context(|| format!("reading the index {}", path.display()))
 }
 
 pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Outcome> {
