@@ -1572,7 +1572,8 @@ impl<R: ReadAt> IndexFile<R> {
             }
         }
         // The records, and the vulnerabilities they are attached to.
-        let mut vulnerabilities: Vec<VulnerabilityId> = Vec::new();
+        let mut vulnerabilities: Vec<VulnerabilityId> = Vec::with_capacity(wanted.len() * 2);
+        parts.records.reserve_exact(wanted.len());
         for number in &wanted {
             let info = self.record(*number)?;
             vulnerabilities.extend(info.vulnerabilities.iter().cloned());
@@ -1591,8 +1592,9 @@ impl<R: ReadAt> IndexFile<R> {
                 }
             }
         }
-        vulnerabilities.sort();
+        vulnerabilities.sort_unstable();
         vulnerabilities.dedup();
+        parts.vulnerabilities.reserve_exact(vulnerabilities.len());
         for id in vulnerabilities {
             if let Some(blob) = self.find(&format!("u{id}"))? {
                 let mut reader = Reader::new(&blob, 0);
