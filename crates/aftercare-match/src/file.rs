@@ -22,12 +22,14 @@
 //! id, `a` the canonical ids of an id a CSAF statement names.
 //!
 //! Reading goes through [`ReadAt`] so that this crate does no I/O: the command line reads
-//! ranges of the file (`pread`), tests read from memory. Opening reads the header, the
+//! the whole file into memory once and every section is then borrowed from it, without a
+//! copy; another source may read ranges (`pread`) into buffers. Opening reads the header, the
 //! summary and the directory (one read each); [`IndexFile::load`] then reads the blobs of the
 //! keys the components name, the records they reference and those records' vulnerabilities.
 //! Every read is bounds-checked: a truncated or corrupt file is a [`MatchError`], never a
 //! panic.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -91,20 +93,20 @@ pub struct Summary {
 
 /// Random access to the bytes of an index file.
 pub trait ReadAt {
-    /// Reads exactly `length` bytes at `offset`.
-    fn read_at(&self, offset: u64, length: usize) -> std::io::Result<Vec<u8>>;
+    /// Reads exactly `length` bytes at `offset`: borrowed when the bytes are in memory.
+    fn read_at(&self, offset: u64, length: usize) -> std::io::Result<Cow<'_, [u8]>>;
     /// The total length.
     fn length(&self) -> std::io::Result<u64>;
 }
 
 impl ReadAt for [u8] {
-    fn read_at(&self, offset: u64, length: usize) -> std::io::Result<Vec<u8>> {
+    fn read_at(&self, offset: u64, length: usize) -> std::io::Result<Cow<'_, [u8]>> {
         let start = usize::try_from(offset).map_err(std::io::Error::other)?;
         let end = start
             .checked_add(length)
             .filter(|end| *end <= self.len())
             .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::UnexpectedEof))?;
-        Ok(self[start..end].to_vec())
+        Ok(Cow::Borrowed(&self[start..end]))
     }
 
     fn length(&self) -> std::io::Result<u64> {
@@ -113,7 +115,7 @@ impl ReadAt for [u8] {
 }
 
 impl<T: ReadAt + ?Sized> ReadAt for &T {
-    fn read_at(&self, offset: u64, length: usize) -> std::io::Result<Vec<u8>> {
+    fn read_at(&self, offset: u64, length: usize) -> std::io::Result<Cow<'_, [u8]>> {
         (**self).read_at(offset, length)
     }
 
@@ -123,7 +125,7 @@ impl<T: ReadAt + ?Sized> ReadAt for &T {
 }
 
 impl ReadAt for Vec<u8> {
-    fn read_at(&self, offset: u64, length: usize) -> std::io::Result<Vec<u8>> {
+    fn read_at(&self, offset: u64, length: usize) -> std::io::Result<Cow<'_, [u8]>> {
         self.as_slice().read_at(offset, length)
     }
 
@@ -1245,7 +1247,11 @@ pub struct IndexFile<R> {
     record_count: u64,
 }
 
-fn read<R: ReadAt + ?Sized>(source: &R, offset: u64, length: u64) -> Result<Vec<u8>, MatchError> {
+fn read<R: ReadAt + ?Sized>(
+    source: &R,
+    offset: u64,
+    length: u64,
+) -> Result<Cow<'_, [u8]>, MatchError> {
     let size = usize::try_from(length).map_err(|_| MatchError::Corrupt {
         what: "section length",
         offset,
@@ -1350,7 +1356,7 @@ impl<R: ReadAt> IndexFile<R> {
             keys: reader.number("summary counts")?,
             warnings: reader.number("summary counts")?,
         };
-        let directory = read(&source, directory_offset, directory_length)?;
+        let directory = read(&source, directory_offset, directory_length)?.into_owned();
         let mut reader = Reader::new(&directory, directory_offset);
         let entries = reader.count("directory size")?;
         let keys_start = reader.position + entries * DIRECTORY_ENTRY;
@@ -1388,7 +1394,7 @@ impl<R: ReadAt> IndexFile<R> {
     }
 
     /// The blob of a directory key, if the key exists.
-    fn find(&self, key: &str) -> Result<Option<Vec<u8>>, MatchError> {
+    fn find(&self, key: &str) -> Result<Option<Cow<'_, [u8]>>, MatchError> {
         let wanted = key.as_bytes();
         let (mut low, mut high) = (0, self.entries);
         while low < high {
@@ -1566,7 +1572,8 @@ impl<R: ReadAt> IndexFile<R> {
             }
         }
         // The records, and the vulnerabilities they are attached to.
-        let mut vulnerabilities: Vec<VulnerabilityId> = Vec::new();
+        let mut vulnerabilities: Vec<VulnerabilityId> = Vec::with_capacity(wanted.len() * 2);
+        parts.records.reserve_exact(wanted.len());
         for number in &wanted {
             let info = self.record(*number)?;
             vulnerabilities.extend(info.vulnerabilities.iter().cloned());
@@ -1585,8 +1592,9 @@ impl<R: ReadAt> IndexFile<R> {
                 }
             }
         }
-        vulnerabilities.sort();
+        vulnerabilities.sort_unstable();
         vulnerabilities.dedup();
+        parts.vulnerabilities.reserve_exact(vulnerabilities.len());
         for id in vulnerabilities {
             if let Some(blob) = self.find(&format!("u{id}"))? {
                 let mut reader = Reader::new(&blob, 0);

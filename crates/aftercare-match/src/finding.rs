@@ -718,12 +718,19 @@ impl Index {
             let Some(info) = self.record(&reason.record) else {
                 continue;
             };
-            for vulnerability in self.vulnerabilities_for(info, reason.about.as_ref()) {
+            // A reason is nearly always about one vulnerability: moved there, cloned only
+            // for the others.
+            let mut vulnerabilities = self.vulnerabilities_for(info, reason.about.as_ref());
+            let Some(last) = vulnerabilities.pop() else {
+                continue;
+            };
+            for vulnerability in vulnerabilities {
                 by_vulnerability
                     .entry(vulnerability)
                     .or_default()
                     .push(reason.clone());
             }
+            by_vulnerability.entry(last).or_default().push(reason);
         }
         let scheme = component.scheme();
         for (id, reasons) in by_vulnerability {

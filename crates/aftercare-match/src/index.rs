@@ -791,6 +791,10 @@ impl Index {
     /// Assembles an index from stored parts (the compiled index file's loader).
     pub(crate) fn from_parts(parts: Parts) -> Index {
         let mut index = Index::default();
+        index.slots.reserve_exact(parts.records.len());
+        index.by_key.reserve(parts.records.len());
+        index.vulnerabilities.reserve(parts.vulnerabilities.len());
+        index.canonical_of.reserve(parts.vulnerabilities.len() * 2);
         for (position, info) in parts.records.into_iter().enumerate() {
             index.by_key.insert(info.key.clone(), position as u32);
             index.slots.push(Some(Slot {

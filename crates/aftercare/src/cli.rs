@@ -174,6 +174,10 @@ pub struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ScanFormat::Table, env = "AFTERCARE_FORMAT")]
     pub format: ScanFormat,
+    /// Indent JSON output (`json`, `sarif`, `cyclonedx`). Without it, JSON is indented when
+    /// printed to a terminal and compact when piped or redirected.
+    #[arg(long, env = "AFTERCARE_PRETTY")]
+    pub pretty: bool,
     /// Exit with 1 when a finding is at or above this severity (`kev`: when a finding's
     /// vulnerability is known exploited). Findings of unknown severity do not count.
     #[arg(long, value_enum, value_name = "LEVEL", env = "AFTERCARE_FAIL_ON")]

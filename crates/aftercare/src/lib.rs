@@ -11,7 +11,7 @@ pub mod reference;
 
 use std::process::ExitCode;
 
-pub use commands::run;
+pub use commands::{run, run_local};
 
 /// The exit code for success.
 pub const EXIT_OK: u8 = 0;

@@ -1,5 +1,6 @@
 //! The `aftercare` binary: parses arguments, runs the command, maps the result to an exit
-//! code (0 ok, 1 policy failed, 2 error).
+//! code (0 ok, 1 policy failed, 2 error). One-shot commands run on the main thread; only
+//! the others start the multi-threaded async runtime.
 
 use std::process::ExitCode;
 
@@ -14,17 +15,11 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_target(false)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::from(aftercare::EXIT_ERROR);
-        }
+    let result = match aftercare::run_local(cli) {
+        Ok(result) => result,
+        Err(cli) => run_async(*cli),
     };
-    match runtime.block_on(aftercare::run(cli)) {
+    match result {
         Ok(outcome) => outcome.into(),
         Err(error) => {
             eprintln!("error: {error}");
@@ -34,4 +29,16 @@ fn main() -> ExitCode {
             ExitCode::from(aftercare::EXIT_ERROR)
         }
     }
+}
+
+/// Runs a command that needs the async runtime (workspace, server, feeds).
+fn run_async(cli: aftercare::cli::Cli) -> anyhow::Result<aftercare::Outcome> {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => anyhow::bail!("cannot start the async runtime: {error}"),
+    };
+    runtime.block_on(aftercare::run(cli))
 }

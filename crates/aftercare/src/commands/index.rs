@@ -11,8 +11,8 @@ use crate::Outcome;
 use crate::cli::{IndexCommand, OutputFormat};
 use crate::output::{Table, emit};
 
-pub(crate) async fn run(command: IndexCommand) -> anyhow::Result<Outcome> {
-    tokio::task::spawn_blocking(move || match command {
+pub(crate) fn run(command: IndexCommand) -> anyhow::Result<Outcome> {
+    match command {
         IndexCommand::Build {
             advisories,
             output,
@@ -23,9 +23,7 @@ pub(crate) async fn run(command: IndexCommand) -> anyhow::Result<Outcome> {
             advisories,
             format,
         } => info(&file, &advisories, format.format),
-    })
-    .await
-    .context("the index command stopped unexpectedly")?
+    }
 }
 
 #[derive(Serialize)]

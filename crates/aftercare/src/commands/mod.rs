@@ -22,14 +22,39 @@ use anyhow::Context as _;
 use crate::Outcome;
 use crate::cli::{Cli, Command, WorkspaceArgs};
 
+/// Runs a one-shot command that needs no async runtime (`scan`, `index`, `cvss`) on the
+/// calling thread, or hands the command line back for [`run`].
+///
+/// `scan` is meant to take a few tens of milliseconds as a whole process: starting a
+/// multi-threaded runtime costs threads, and moving the work off the main thread makes
+/// glibc allocate from a thread arena that grows by `mprotect`, page fault after page fault.
+pub fn run_local(cli: Cli) -> Result<anyhow::Result<Outcome>, Box<Cli>> {
+    match cli.command {
+        Command::Cvss { vector, format } => Ok(cvss::run(&vector, format.format)),
+        Command::Rubric(command) => Ok(finding::rubric(command)),
+        Command::Scan(args) => Ok(scan::run(args)),
+        Command::Index(command) => Ok(index::run(command)),
+        command => Err(Box::new(Cli { command })),
+    }
+}
+
+/// Runs CPU-bound synchronous work off the async runtime.
+async fn blocking(
+    work: impl FnOnce() -> anyhow::Result<Outcome> + Send + 'static,
+) -> anyhow::Result<Outcome> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .context("the command stopped unexpectedly")?
+}
+
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Sbom(command) => sbom::run(command).await,
         Command::Cvss { vector, format } => cvss::run(&vector, format.format),
         Command::Rubric(command) => finding::rubric(command),
-        Command::Scan(args) => scan::run(args).await,
-        Command::Index(command) => index::run(command).await,
+        Command::Scan(args) => blocking(move || scan::run(args)).await,
+        Command::Index(command) => blocking(move || index::run(command)).await,
         Command::Init(args) => init::run(args).await,
         Command::Product(command) => product::run(command).await,
         Command::Release(command) => release::run(command).await,

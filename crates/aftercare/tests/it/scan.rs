@@ -84,6 +84,27 @@ fn json_has_the_documented_shape() {
 }
 
 #[test]
+fn json_is_compact_when_piped_and_indented_with_pretty() {
+    let dir = tempfile::tempdir().unwrap();
+    let sbom = juice_shop(dir.path());
+    let ghsa = ghsa();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["scan", "--advisories", &ghsa, &sbom, "--format", "json"];
+        args.extend_from_slice(extra);
+        let output = aftercare(dir.path(), &args);
+        assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+        output
+    };
+    // The test captures stdout: not a terminal.
+    let compact = run(&[]);
+    let pretty = run(&["--pretty"]);
+    let text = String::from_utf8_lossy(&compact.stdout);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(String::from_utf8_lossy(&pretty.stdout).contains("\n  \"findings\": ["));
+    assert_eq!(json(&compact), json(&pretty));
+}
+
+#[test]
 fn fail_on_trips_exit_1_only_at_or_above_the_level() {
     let dir = tempfile::tempdir().unwrap();
     let sbom = juice_shop(dir.path());
