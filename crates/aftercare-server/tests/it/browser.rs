@@ -291,7 +291,7 @@ impl Browser {
 
     /// Records script exceptions and console errors (but the expected 401s of a logged-out
     /// page: `auth/me` at start, the failed login; and the 400 of the incomplete assessment
-    /// the test submits on purpose).
+    /// and the 403 of the wrong signing password the test submits on purpose).
     fn observe(&mut self, message: &Value) {
         match message["method"].as_str() {
             Some("Runtime.exceptionThrown") => self.problems.push(format!(
@@ -304,7 +304,7 @@ impl Browser {
                 let url = entry["url"].as_str().unwrap_or_default();
                 let expected = (text.contains("status of 401")
                     && (url.ends_with("/api/v1/auth/me") || url.ends_with("/api/v1/auth/login")))
-                    || (text.contains("status of 400")
+                    || ((text.contains("status of 400") || text.contains("status of 403"))
                         && url.contains("/api/v1/findings/")
                         && url.ends_with("/assessment"));
                 if entry["level"] == "error" && !expected {
@@ -696,6 +696,54 @@ fn a_browser_logs_in_walks_every_page_and_hostile_data_stays_text() {
         "the history records it: {history}"
     );
     assert_no_injection(&mut browser, "assessed finding");
+
+    // A determination is signed (21 CFR Part 11): the form shows the manifestation; a wrong
+    // password is refused and the password field gets focus; the right one signs.
+    browser.eval(
+        "{ const harm = document.getElementById('assess-harm'); harm.value = 'negligible'; harm.dispatchEvent(new Event('change')); } true",
+    );
+    let manifestation = browser.eval("document.getElementById('assess-manifestation').textContent");
+    let manifestation = manifestation.as_str().unwrap();
+    assert!(
+        manifestation.starts_with("Signed by Ada Admin on ")
+            && manifestation.ends_with("(UTC) — authorship"),
+        "{manifestation}"
+    );
+    fill_and_submit(
+        &mut browser,
+        "form.assess-form",
+        &[
+            ("#assess-login", "admin"),
+            ("#assess-password", "not the password"),
+        ],
+    );
+    browser.wait_for(
+        "the refused signature",
+        "document.querySelector('#assess-feedback .alert-error')?.textContent.includes('wrong password')",
+    );
+    let focused = browser.eval("[document.activeElement?.id, document.activeElement?.value]");
+    assert_eq!(focused, json!(["assess-password", ""]));
+    fill_and_submit(
+        &mut browser,
+        "form.assess-form",
+        &[("#assess-password", "correct horse battery")],
+    );
+    browser.wait_for(
+        "the signed determination",
+        "document.querySelector('main .alert-ok')?.textContent.includes('signed')",
+    );
+    let determination = browser.eval(
+        "document.querySelector('section[aria-labelledby=finding-determination]').textContent",
+    );
+    let determination = determination.as_str().unwrap();
+    for part in [
+        "controlled",
+        "as computed by the policy",
+        "negligible",
+        "signed (signature ",
+    ] {
+        assert!(determination.contains(part), "{part}: {determination}");
+    }
 
     // The list filtered by assessment finds it.
     browser.go(&format!(

@@ -473,7 +473,9 @@ function historySection(history) {
         timestamp(e.at),
         words(e.kind),
         e.detail && typeof e.detail === 'object' && Object.keys(e.detail).length
-          ? pre(JSON.stringify(e.detail, null, 2), `Details of ${e.kind}`) : '—',
+          ? h('details', null, h('summary', null, 'what was recorded'),
+            pre(JSON.stringify(e.detail, null, 2), `Details of ${e.kind}`))
+          : '—',
         e.actor,
       ]), { empty: 'No history.', hideCaption: true }));
 }
