@@ -608,6 +608,8 @@ fn a_browser_logs_in_walks_every_page_and_hostile_data_stays_text() {
         "the filtered list",
         "document.getElementById('finding-count')?.textContent === 'Findings 1–1 of 1'",
     );
+    let announced = browser.eval("document.getElementById('status').textContent");
+    assert_eq!(announced, json!("1 finding matches."));
     let address_bar = browser.eval("location.hash");
     let address_bar = address_bar.as_str().unwrap();
     for part in [

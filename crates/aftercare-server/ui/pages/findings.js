@@ -138,7 +138,7 @@ export function findingsRoute(filters) {
   });
 }
 
-async function renderList({ view, heading, query, navigate, can }) {
+async function renderList({ view, heading, query, navigate, can, announce }) {
   heading('Findings');
   const filters = filtersOf(query);
   const products = can('inventory.read') ? await api.get('/products').catch(() => null) : null;
@@ -206,6 +206,8 @@ async function renderList({ view, heading, query, navigate, can }) {
     offset: filters.offset,
     limit: filters.limit,
   });
+  // Focus goes to the heading after a filter is applied; say what it found.
+  announce(page.total === 0 ? 'No finding matches these filters.' : `${page.total} finding${page.total === 1 ? ' matches' : 's match'}.`);
   const size = Number(filters.limit);
   const first = page.total === 0 ? 0 : page.offset + 1;
   const last = page.offset + page.items.length;
