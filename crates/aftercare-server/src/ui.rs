@@ -42,6 +42,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("pages/audit.js"),
     asset!("pages/clocks.js"),
     asset!("pages/dashboard.js"),
+    asset!("pages/findings.js"),
     asset!("pages/login.js"),
     asset!("pages/policy.js"),
     asset!("pages/products.js"),

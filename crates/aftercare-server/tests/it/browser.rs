@@ -2,7 +2,10 @@
 //! a pipe (`--remote-debugging-pipe`: NUL-separated JSON on file descriptors 3 and 4, so no
 //! WebSocket client and no Node), against the server on a real port. It logs in, walks every
 //! page, and checks that hostile names in the data stay text, that no script error or
-//! Content-Security-Policy violation happens, and that logging out shows the login form.
+//! Content-Security-Policy violation happens, and that logging out shows the login form. With
+//! the real GHSA records synced, the releases carry lodash 4.17.19: it filters the findings,
+//! opens one, is refused an incomplete assessment with the field named, and records a
+//! not_affected assessment through the form.
 //!
 //! CI installs Chromium (`.ci/run`); elsewhere the test is skipped, with a note, when no
 //! browser is found (`AFTERCARE_CHROMIUM` names one explicitly).
@@ -14,7 +17,11 @@ use std::time::{Duration, Instant};
 
 use aftercare_server::{AppState, Settings};
 use aftercare_service::account::{self, Password};
+use aftercare_service::auth::Principal;
 use aftercare_service::case::{self, EventInput};
+use aftercare_service::intel::FeedKind;
+use aftercare_service::intel::feed::{self, NewFeedRequest};
+use aftercare_service::intel::sync::{self, NoProgress, SyncOptions};
 use aftercare_service::inventory::{self, SbomFile};
 use aftercare_service::{Context, Workspace, WorkspaceLocation};
 use serde_json::{Value, json};
@@ -24,7 +31,11 @@ const HOSTILE_PRODUCT: &str = "Pump <img src=x onerror=\"window.__xss='product'\
 const HOSTILE_DESCRIPTION: &str = "<script>window.__xss='description'</script>";
 const HOSTILE_COMPONENT: &str = "<b>bold</b><svg onload=\"window.__xss='component'\">";
 const HOSTILE_REFERENCE: &str = "<i>REF-1</i>";
+const HOSTILE_IMPACT: &str =
+    "<img src=x onerror=\"window.__xss='impact'\"> lodash.template is never called";
 const VULNERABILITY: &str = "CVE-2021-33503";
+/// What the GHSA records say of lodash 4.17.19 (command injection in `template`).
+const LODASH_VULNERABILITY: &str = "CVE-2021-23337";
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -44,7 +55,7 @@ fn chromium() -> Option<String> {
     None
 }
 
-/// A CycloneDX 1.5 document with one hostile component name.
+/// A CycloneDX 1.5 document with one hostile component name and a vulnerable lodash.
 fn sbom(version: &str, tokio: &str) -> Vec<u8> {
     json!({
         "bomFormat": "CycloneDX",
@@ -60,15 +71,18 @@ fn sbom(version: &str, tokio: &str) -> Vec<u8> {
             {"type": "library", "bom-ref": "tokio", "name": "tokio", "version": tokio,
              "purl": format!("pkg:cargo/tokio@{tokio}"), "supplier": {"name": "Tokio"}},
             {"type": "library", "bom-ref": "hostile", "name": HOSTILE_COMPONENT, "version": "1.0.0",
-             "purl": "pkg:generic/hostile@1.0.0"}
+             "purl": "pkg:generic/hostile@1.0.0"},
+            {"type": "library", "bom-ref": "lodash", "name": "lodash", "version": "4.17.19",
+             "purl": "pkg:npm/lodash@4.17.19"}
         ],
-        "dependencies": [{"ref": "pump", "dependsOn": ["tokio", "hostile"]}]
+        "dependencies": [{"ref": "pump", "dependsOn": ["tokio", "hostile", "lodash"]}]
     })
     .to_string()
     .into_bytes()
 }
 
-/// A workspace with an administrator, a product with two releases and a regulatory case.
+/// A workspace with an administrator, the GHSA records, a product with two releases (and
+/// so findings) and a regulatory case.
 async fn workspace() -> (aftercare_store::testing::TestStore, Workspace, i64) {
     let test = aftercare_store::testing::sqlite().await;
     let workspace = Workspace::from_store(
@@ -84,6 +98,35 @@ async fn workspace() -> (aftercare_store::testing::TestStore, Workspace, i64) {
     .await
     .unwrap();
     let context = Context::new(account::actor_of(&admin));
+    let principal = Principal::local(&admin).unwrap();
+    feed::add(
+        &workspace,
+        &context,
+        &principal,
+        &NewFeedRequest {
+            name: "ghsa".into(),
+            kind: FeedKind::Osv,
+            url: None,
+            path: Some(
+                aftercare_testdata::path("osv/GHSA-and-fixtures.zip")
+                    .display()
+                    .to_string(),
+            ),
+            ecosystem: None,
+        },
+    )
+    .await
+    .unwrap();
+    sync::sync(
+        &workspace,
+        &context,
+        &principal,
+        "ghsa",
+        &SyncOptions::default(),
+        &NoProgress,
+    )
+    .await
+    .unwrap();
     inventory::add_product(
         &workspace,
         &context,
@@ -247,7 +290,8 @@ impl Browser {
     }
 
     /// Records script exceptions and console errors (but the expected 401s of a logged-out
-    /// page: `auth/me` at start, the failed login).
+    /// page: `auth/me` at start, the failed login; and the 400 of the incomplete assessment
+    /// and the 403 of the wrong signing password the test submits on purpose).
     fn observe(&mut self, message: &Value) {
         match message["method"].as_str() {
             Some("Runtime.exceptionThrown") => self.problems.push(format!(
@@ -258,8 +302,11 @@ impl Browser {
                 let entry = &message["params"]["entry"];
                 let text = entry["text"].as_str().unwrap_or_default();
                 let url = entry["url"].as_str().unwrap_or_default();
-                let expected = text.contains("status of 401")
-                    && (url.ends_with("/api/v1/auth/me") || url.ends_with("/api/v1/auth/login"));
+                let expected = (text.contains("status of 401")
+                    && (url.ends_with("/api/v1/auth/me") || url.ends_with("/api/v1/auth/login")))
+                    || ((text.contains("status of 400") || text.contains("status of 403"))
+                        && url.contains("/api/v1/findings/")
+                        && url.ends_with("/assessment"));
                 if entry["level"] == "error" && !expected {
                     self.problems.push(format!("console: {text} {url}"));
                 }
@@ -433,7 +480,7 @@ fn a_browser_logs_in_walks_every_page_and_hostile_data_stays_text() {
     );
     browser.wait_for(
         "the dashboard's sections",
-        "document.querySelectorAll('main .section-body').length === 4 && document.querySelectorAll('main .section-body[aria-busy]').length === 0",
+        "document.querySelectorAll('main .section-body').length === 5 && document.querySelectorAll('main .section-body[aria-busy]').length === 0",
     );
     let dashboard = browser.text();
     assert!(dashboard.contains(HOSTILE_PRODUCT), "{dashboard}");
@@ -445,6 +492,18 @@ fn a_browser_logs_in_walks_every_page_and_hostile_data_stays_text() {
     assert!(
         dashboard.contains("Remediation"),
         "remediation is due within 30 days: {dashboard}"
+    );
+    assert!(
+        dashboard.contains("Open findings") && dashboard.contains("Not assessed"),
+        "open findings by severity: {dashboard}"
+    );
+    let high = browser.eval(
+        "document.querySelector('main a[href=\"#/findings?severity=high\"]')?.getAttribute('aria-label') ?? ''",
+    );
+    assert!(
+        high.as_str().unwrap().ends_with("open high findings")
+            && !high.as_str().unwrap().starts_with("0 "),
+        "lodash's high findings are counted: {high}"
     );
     assert_no_injection(&mut browser, "dashboard");
 
@@ -492,9 +551,17 @@ fn a_browser_logs_in_walks_every_page_and_hostile_data_stays_text() {
     browser.go(&format!("/releases/{newest}"));
     browser.wait_for(
         "the component table",
-        "document.querySelector('main').textContent.includes('Components 1–3 of 3')",
+        "document.querySelector('main').textContent.includes('Components 1–4 of 4')",
     );
     assert!(browser.text().contains("NTIA"), "the quality table");
+    let release_findings = browser.wait_for(
+        "the release's findings",
+        "document.getElementById('release-findings')?.getAttribute('href') ?? ''",
+    );
+    assert!(
+        release_findings.as_str().unwrap().contains("release=1.1.0"),
+        "{release_findings}"
+    );
     fill_and_submit(
         &mut browser,
         "form[role=search]",
@@ -518,6 +585,177 @@ fn a_browser_logs_in_walks_every_page_and_hostile_data_stays_text() {
         "document.querySelector('main').textContent.includes('From 1.0.0 to 1.1.0: 0 added, 0 removed')",
     );
     assert_no_injection(&mut browser, "release");
+
+    // Findings: from the release page's link, filtered by the form (kept in the address).
+    browser.eval("document.getElementById('release-findings').click(); true");
+    browser.wait_for(
+        "the release's findings",
+        "/^Findings 1–\\d+ of \\d+$/.test(document.getElementById('finding-count')?.textContent ?? '')",
+    );
+    let list = browser.text();
+    assert!(list.contains(LODASH_VULNERABILITY), "{list}");
+    assert!(list.contains(HOSTILE_PRODUCT), "{list}");
+    assert!(list.contains("lodash 4.17.19"), "{list}");
+    assert!(list.contains("not assessed"), "{list}");
+    assert_no_injection(&mut browser, "findings");
+    browser.eval("document.getElementById('finding-severity-high').checked = true; true");
+    fill_and_submit(
+        &mut browser,
+        "form.filters",
+        &[("#finding-search", LODASH_VULNERABILITY)],
+    );
+    browser.wait_for(
+        "the filtered list",
+        "document.getElementById('finding-count')?.textContent === 'Findings 1–1 of 1'",
+    );
+    let announced = browser.eval("document.getElementById('status').textContent");
+    assert_eq!(announced, json!("1 finding matches."));
+    let address_bar = browser.eval("location.hash");
+    let address_bar = address_bar.as_str().unwrap();
+    for part in [
+        "release=1.1.0",
+        "severity=high",
+        &format!("search={LODASH_VULNERABILITY}"),
+    ] {
+        assert!(address_bar.contains(part), "{part} in {address_bar}");
+    }
+    let aliases = browser.eval("document.querySelector('main table a.id').title");
+    assert!(
+        aliases.as_str().unwrap().contains("GHSA-"),
+        "the aliases on hover: {aliases}"
+    );
+
+    // One finding: why it matched, severity, signals, no assessment yet.
+    browser.eval("document.querySelector('main table a.id').click(); true");
+    browser.wait_for(
+        "the finding",
+        &format!(
+            "document.querySelector('h1')?.textContent === '{LODASH_VULNERABILITY} in lodash 4.17.19'"
+        ),
+    );
+    let detail = browser.text();
+    for part in [
+        "What matched and why",
+        "GHSA-",
+        "Exploitability",
+        "Not assessed yet.",
+        "4.17.21",
+        HOSTILE_PRODUCT,
+    ] {
+        assert!(detail.contains(part), "{part}: {detail}");
+    }
+    assert_no_injection(&mut browser, "finding");
+
+    // An incomplete not_affected is refused; the message names the field, which gets focus.
+    browser.eval(
+        "{ const status = document.getElementById('assess-status'); status.value = 'not_affected'; status.dispatchEvent(new Event('change')); } true",
+    );
+    let hidden =
+        browser.eval("document.getElementById('assess-justification').closest('.field').hidden");
+    assert_eq!(
+        hidden,
+        json!(false),
+        "the justification shows for not_affected"
+    );
+    browser.eval("document.querySelector('form.assess-form').requestSubmit(); true");
+    browser.wait_for(
+        "the refusal next to the form",
+        "document.querySelector('#assess-feedback .alert-error')?.textContent.includes('justification')",
+    );
+    let focused = browser.eval("document.activeElement?.id");
+    assert_eq!(focused, json!("assess-justification"));
+
+    // A complete one is recorded and shown.
+    browser
+        .eval("document.getElementById('assess-justification').value = 'code_not_reachable'; true");
+    fill_and_submit(
+        &mut browser,
+        "form.assess-form",
+        &[
+            ("#assess-impact", HOSTILE_IMPACT),
+            ("#assess-assignee", "Ada"),
+        ],
+    );
+    browser.wait_for(
+        "the saved assessment",
+        "document.querySelector('main .alert-ok')?.textContent.startsWith('Assessment saved: not affected')",
+    );
+    let assessed = browser
+        .eval("document.querySelector('section[aria-labelledby=finding-assessment]').textContent");
+    let assessed = assessed.as_str().unwrap();
+    for part in [
+        "not affected",
+        "code not reachable",
+        HOSTILE_IMPACT,
+        "this finding",
+    ] {
+        assert!(assessed.contains(part), "{part}: {assessed}");
+    }
+    let history = browser
+        .eval("document.querySelector('section[aria-labelledby=finding-history]').textContent");
+    assert!(
+        history.as_str().unwrap().contains("assessed"),
+        "the history records it: {history}"
+    );
+    assert_no_injection(&mut browser, "assessed finding");
+
+    // A determination is signed (21 CFR Part 11): the form shows the manifestation; a wrong
+    // password is refused and the password field gets focus; the right one signs.
+    browser.eval(
+        "{ const harm = document.getElementById('assess-harm'); harm.value = 'negligible'; harm.dispatchEvent(new Event('change')); } true",
+    );
+    let manifestation = browser.eval("document.getElementById('assess-manifestation').textContent");
+    let manifestation = manifestation.as_str().unwrap();
+    assert!(
+        manifestation.starts_with("Signed by Ada Admin on ")
+            && manifestation.ends_with("(UTC) — authorship"),
+        "{manifestation}"
+    );
+    fill_and_submit(
+        &mut browser,
+        "form.assess-form",
+        &[
+            ("#assess-login", "admin"),
+            ("#assess-password", "not the password"),
+        ],
+    );
+    browser.wait_for(
+        "the refused signature",
+        "document.querySelector('#assess-feedback .alert-error')?.textContent.includes('wrong password')",
+    );
+    let focused = browser.eval("[document.activeElement?.id, document.activeElement?.value]");
+    assert_eq!(focused, json!(["assess-password", ""]));
+    fill_and_submit(
+        &mut browser,
+        "form.assess-form",
+        &[("#assess-password", "correct horse battery")],
+    );
+    browser.wait_for(
+        "the signed determination",
+        "document.querySelector('main .alert-ok')?.textContent.includes('signed')",
+    );
+    let determination = browser.eval(
+        "document.querySelector('section[aria-labelledby=finding-determination]').textContent",
+    );
+    let determination = determination.as_str().unwrap();
+    for part in [
+        "controlled",
+        "as computed by the policy",
+        "negligible",
+        "signed (signature ",
+    ] {
+        assert!(determination.contains(part), "{part}: {determination}");
+    }
+
+    // The list filtered by assessment finds it.
+    browser.go(&format!(
+        "/findings?assessment=not_affected&vulnerability={LODASH_VULNERABILITY}"
+    ));
+    browser.wait_for(
+        "the assessed findings",
+        "document.getElementById('finding-count')?.textContent === 'Findings 1–1 of 1'",
+    );
+    assert!(browser.text().contains("not affected"));
 
     // Clocks with a filter, the policy, the audit trail and its chain check.
     browser.go("/clocks?state=missed");

@@ -115,7 +115,7 @@ const BASIS_LABELS = {
   advisory_received: 'a supplier advisory was received',
 };
 
-function awarenessBasis(basis) {
+export function awarenessBasis(basis) {
   if (!basis) return null;
   if (basis.startsWith('analyst: ')) return `entered by an analyst: ${basis.slice('analyst: '.length)}`;
   return BASIS_LABELS[basis] ?? basis;
@@ -127,6 +127,38 @@ function prettyJson(text) {
   } catch {
     return text;
   }
+}
+
+/** A case's clocks: kind, state, day 0, days, deadline, satisfied, source. */
+export function caseClockTable(clocks) {
+  return table('The case’s clocks',
+    ['Clock', 'State', 'Day 0 (basis)', 'Days', 'Deadline (policy time zone, UTC)', 'Satisfied', 'Source'],
+    clocks.map((c) => [
+      [kindLabel(c.kind), c.reference ? h('span', { class: 'muted' }, ` ${c.reference}`) : null,
+        c.note ? h('p', { class: 'muted' }, c.note) : null,
+        c.waiver ? h('p', null, h('strong', null, 'Waived: '), c.waiver) : null],
+      stateBadge(c),
+      `${c.start} (${c.basis.replaceAll('_', ' ')})`,
+      `${c.days} ${c.day_kind} days`,
+      [deadline(c.deadline_end, c.time_zone), h('br'), h('span', { class: 'muted' }, `day N is ${c.deadline_day}`)],
+      c.satisfied_at ? timestamp(c.satisfied_at) : '—',
+      h('span', { class: 'source' }, c.source, h('br'), h('span', { class: 'muted' }, 'policy '),
+        h('code', { class: 'hash', title: c.policy_digest }, c.policy_digest.slice(0, 12))),
+    ]),
+    { empty: 'No clock runs for this case.', hideCaption: true });
+}
+
+/** A case's event log, in the order the events were applied. */
+export function caseEventTable(events) {
+  return table('The events applied to the case, in order',
+    ['When', 'Event', 'Details', 'Recorded by'],
+    events.map((e) => [
+      timestamp(e.at),
+      e.kind.replaceAll('_', ' '),
+      e.detail && e.detail !== '{}' && e.detail !== 'null' ? pre(prettyJson(e.detail), `Details of ${e.kind}`) : '—',
+      e.actor,
+    ]),
+    { empty: 'No events yet.', hideCaption: true });
 }
 
 async function renderCase({ view, heading, params }) {
@@ -147,30 +179,8 @@ async function renderCase({ view, heading, params }) {
       ['Correction started', found.correction_started],
     ]),
     h('h2', null, 'Clocks'),
-    table('The case’s clocks',
-      ['Clock', 'State', 'Day 0 (basis)', 'Days', 'Deadline (policy time zone, UTC)', 'Satisfied', 'Source'],
-      found.clocks.map((c) => [
-        [kindLabel(c.kind), c.reference ? h('span', { class: 'muted' }, ` ${c.reference}`) : null,
-          c.note ? h('p', { class: 'muted' }, c.note) : null,
-          c.waiver ? h('p', null, h('strong', null, 'Waived: '), c.waiver) : null],
-        stateBadge(c),
-        `${c.start} (${c.basis.replaceAll('_', ' ')})`,
-        `${c.days} ${c.day_kind} days`,
-        [deadline(c.deadline_end, c.time_zone), h('br'), h('span', { class: 'muted' }, `day N is ${c.deadline_day}`)],
-        c.satisfied_at ? timestamp(c.satisfied_at) : '—',
-        h('span', { class: 'source' }, c.source, h('br'), h('span', { class: 'muted' }, 'policy '),
-          h('code', { class: 'hash', title: c.policy_digest }, c.policy_digest.slice(0, 12))),
-      ]),
-      { empty: 'No clock runs for this case.', hideCaption: true }),
+    caseClockTable(found.clocks),
     h('h2', null, 'Event log'),
-    table('The events applied to the case, in order',
-      ['When', 'Event', 'Details', 'Recorded by'],
-      found.events.map((e) => [
-        timestamp(e.at),
-        e.kind.replaceAll('_', ' '),
-        e.detail && e.detail !== '{}' && e.detail !== 'null' ? pre(prettyJson(e.detail), `Details of ${e.kind}`) : '—',
-        e.actor,
-      ]),
-      { empty: 'No events yet.', hideCaption: true }),
+    caseEventTable(found.events),
   );
 }

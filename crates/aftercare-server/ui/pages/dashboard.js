@@ -1,10 +1,11 @@
-// The dashboard: products, regulatory clocks that are overdue or due within 30 days, and
+// The dashboard: products, open findings by severity, regulatory clocks that are overdue or due within 30 days, and
 // security alerts, each shown only to callers allowed to read it.
 
 import * as api from '../api.js';
 import { h, table, link, route, errorBox } from '../dom.js';
 import { timestamp, relative } from '../format.js';
 import { clockRows, CLOCK_COLUMNS } from './clocks.js';
+import { findingsRoute, severityBadge } from './findings.js';
 
 export const nav = { label: 'Dashboard', route: '/' };
 
@@ -19,6 +20,35 @@ function section(title, load, wide = false) {
     .catch((error) => body.replaceChildren(errorBox(error)))
     .finally(() => body.removeAttribute('aria-busy'));
   return { node, done };
+}
+
+/** How many findings a filter matches (one item fetched: the page carries the total). */
+async function count(filters) {
+  return (await api.get('/findings', { ...filters, limit: 1 })).total;
+}
+
+/** Open findings by severity, known exploited, and not yet assessed, each linking to the list. */
+async function openFindings() {
+  const severities = ['critical', 'high', 'medium', 'low', 'unknown'];
+  const [bySeverity, kev, unassessed, review] = await Promise.all([
+    Promise.all(severities.map((severity) => count({ severity }))),
+    count({ kev: true }),
+    count({ assessment: 'unassessed' }),
+    count({ assessment: 'needs_review' }),
+  ]);
+  const item = (label, total, filters) => h('li', null,
+    h('a', { href: `#${findingsRoute(filters)}` }, label, ': ', h('span', { class: 'num' }, String(total))));
+  return [
+    h('ul', { class: 'counts', 'aria-label': 'Open findings by severity' },
+      severities.map((severity, i) => h('li', null,
+        h('a', { href: `#${findingsRoute({ severity: [severity] })}`, 'aria-label': `${bySeverity[i]} open ${severity} findings` },
+          severityBadge(severity), ' ', h('span', { class: 'num' }, String(bySeverity[i])))))),
+    h('ul', { class: 'counts', 'aria-label': 'Open findings to act on' },
+      item('Known exploited (KEV)', kev, { kev: true }),
+      item('Not assessed', unassessed, { assessment: 'unassessed' }),
+      item('Need a re-review', review, { assessment: 'needs_review' })),
+    h('p', null, link('/findings', 'All open findings')),
+  ];
 }
 
 async function render({ view, heading, can, me }) {
@@ -38,6 +68,7 @@ async function render({ view, heading, can, me }) {
     }));
   }
   if (can('finding.read')) {
+    sections.push(section('Open findings', openFindings, true));
     // Overdue: past the deadline and not yet done (open, or missed and still unsatisfied).
     const overdue = api.get('/clocks', { overdue: true });
     const due = api.get('/clocks', { due_within_days: 30 });

@@ -8,6 +8,7 @@
 import * as api from '../api.js';
 import { h, replace, table, link, route, facts, field, badge, errorBox } from '../dom.js';
 import { timestamp } from '../format.js';
+import { findingsRoute, severityBadge, SEVERITIES } from './findings.js';
 
 export const routes = [
   { pattern: /^\/releases\/(\d+)$/, permission: 'inventory.read', render },
@@ -16,7 +17,7 @@ export const routes = [
 const PAGE_SIZE = 50;
 const WARNINGS_SHOWN = 200;
 
-async function render({ view, heading, params, query }) {
+async function render({ view, heading, params, query, can }) {
   const id = Number(params[0]);
   const [release, quality, warnings] = await Promise.all([
     api.get(`/releases/${id}`),
@@ -40,6 +41,11 @@ async function render({ view, heading, params, query }) {
     h('section', { class: 'card', 'aria-labelledby': 'sbom-title' },
       h('h2', { id: 'sbom-title' }, 'SBOM'), sbomSummary(release)),
   );
+  const findings = can('finding.read') ? h('div', { 'aria-busy': 'true' }) : null;
+  if (findings) {
+    view.append(h('section', { class: 'card', 'aria-labelledby': 'findings-title' },
+      h('h2', { id: 'findings-title' }, 'Findings'), findings));
+  }
   if (release.sbom) {
     view.append(
       h('section', { class: 'card', 'aria-labelledby': 'quality-title' },
@@ -59,9 +65,34 @@ async function render({ view, heading, params, query }) {
       h('h2', { id: 'diff-title' }, 'Compare with another release'), diff),
   );
   await Promise.all([
+    findings ? findingSection(findings, release) : null,
     componentSection(components, id, state, remember),
     diffSection(diff, release, state, remember),
   ]);
+}
+
+/** The release's open findings by severity, each count linking to the filtered list. */
+async function findingSection(container, release) {
+  const base = { product: release.product, release: release.version };
+  try {
+    // One item per query: the page's total is the count.
+    const [page, ...bySeverity] = await Promise.all([base, ...SEVERITIES.map((severity) => ({ ...base, severity }))]
+      .map((filters) => api.get('/findings', { ...filters, limit: 1 })));
+    const counts = SEVERITIES.map((s, i) => [s, bySeverity[i].total]).filter(([, n]) => n > 0);
+    replace(container,
+      page.total === 0
+        ? h('p', { class: 'empty' }, 'No open finding in this release.')
+        : h('ul', { class: 'counts', 'aria-label': 'Open findings of this release by severity' },
+          counts.map(([s, n]) => h('li', null, h('a', { href: `#${findingsRoute({ ...base, severity: [s] })}` },
+            severityBadge(s), ' ', h('span', { class: 'num' }, String(n)))))),
+      h('p', null, h('a', { href: `#${findingsRoute(base)}`, id: 'release-findings' },
+        `${page.total} open finding${page.total === 1 ? '' : 's'} of ${release.product} ${release.version}`),
+        ' · ', h('a', { href: `#${findingsRoute({ ...base, state: 'all' })}` }, 'including closed ones')));
+  } catch (error) {
+    replace(container, errorBox(error));
+  } finally {
+    container.removeAttribute('aria-busy');
+  }
 }
 
 function sbomSummary(release) {
