@@ -163,7 +163,10 @@ pub async fn rematch(
         .into_iter()
         .map(|entry| entry.cve)
         .collect();
-    let index = Index::build(records.into_values());
+    // In row order: what a finding says must not depend on a hash map's order.
+    let mut records: Vec<(i64, aftercare_intel::Record)> = records.into_iter().collect();
+    records.sort_by_key(|(id, _)| *id);
+    let index = Index::build(records.into_iter().map(|(_, record)| record));
 
     // Match release by release: NVD "running on" configurations look for their platform
     // among the CPEs of the same release.
@@ -629,7 +632,7 @@ fn merge(into: &mut MatchFields, other: MatchFields) {
         Value::Array(out).to_string()
     };
     into.aliases = union(&into.aliases, &other.aliases);
-    into.reasons = union(&into.reasons, &other.reasons);
+    into.reasons = sorted_reasons(list(&union(&into.reasons, &other.reasons)));
     into.fixed_versions = union(&into.fixed_versions, &other.fixed_versions);
     if severity_rank(&other.severity) < severity_rank(&into.severity) {
         into.severity = other.severity;
@@ -646,6 +649,14 @@ fn merge(into: &mut MatchFields, other: MatchFields) {
     if into.vulnerability_id.is_none() {
         into.vulnerability_id = other.vulnerability_id;
     }
+}
+
+/// Reasons in a stable order (record, then what matched), as stored JSON.
+fn sorted_reasons(mut reasons: Vec<Value>) -> String {
+    reasons.sort_by(|a, b| {
+        (a["record"].as_str(), a["text"].as_str()).cmp(&(b["record"].as_str(), b["text"].as_str()))
+    });
+    Value::Array(reasons).to_string()
 }
 
 /// What a matcher finding says, as stored.
@@ -696,7 +707,7 @@ fn fields(finding: &Finding, resolved: &Resolved<'_>) -> MatchFields {
         confidence: finding.confidence.as_str().to_string(),
         matched_version: finding.reasons.iter().find_map(|r| r.version.clone()),
         fixed_versions: json!(finding.fixed_versions).to_string(),
-        reasons: Value::Array(finding.reasons.iter().map(reason_json).collect()).to_string(),
+        reasons: sorted_reasons(finding.reasons.iter().map(reason_json).collect()),
     }
 }
 
