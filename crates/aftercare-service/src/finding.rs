@@ -119,54 +119,24 @@ pub async fn rematch(
         ..MatchReport::default()
     };
 
-    // The candidate records, and every record of their vulnerabilities.
     let matchers: Vec<Component> = components
         .iter()
         .map(|c| matcher_component(&c.component))
         .collect();
-    let mut keys: BTreeSet<String> = BTreeSet::new();
-    let mut products: BTreeSet<(String, String)> = BTreeSet::new();
-    for (stored_component, matcher) in components.iter().zip(&matchers) {
-        if let Some(key) = &stored_component.component.package_key {
-            keys.insert(key.clone());
-        }
-        if let Some(key) = matcher.package_key() {
-            keys.insert(key.to_string());
-        }
-        for cpe in &matcher.cpes {
-            products.insert(cpe_pair(cpe));
-        }
-    }
-    let keys: Vec<String> = keys.into_iter().collect();
-    let products: Vec<(String, String)> = products.into_iter().collect();
-    let candidates = if components.is_empty() {
-        lookup::Candidates::default()
-    } else {
-        lookup::candidates(workspace, &keys, &products).await?
-    };
-    let memberships = intel::sibling_records(workspace.store(), &candidates.record_ids()).await?;
-    let mut record_ids: Vec<i64> = candidates.record_ids();
-    record_ids.extend(memberships.iter().map(|m| m.record_id));
-    record_ids.sort_unstable();
-    record_ids.dedup();
-    let records = lookup::reread(workspace, &record_ids).await?;
-    report.records = records.len();
-    let mut vulnerability_of: HashMap<RecordKey, &Membership> = HashMap::new();
-    let by_row: HashMap<i64, &Membership> = memberships.iter().map(|m| (m.record_id, m)).collect();
-    for (row_id, record) in &records {
-        if let Some(membership) = by_row.get(row_id) {
-            vulnerability_of.insert(RecordKey::of(record), membership);
-        }
-    }
-    let kev: HashSet<String> = intel::kev_entries(workspace.store().pool())
-        .await?
-        .into_iter()
-        .map(|entry| entry.cve)
+    let extra_keys: Vec<String> = components
+        .iter()
+        .filter_map(|c| c.component.package_key.clone())
         .collect();
-    // In row order: what a finding says must not depend on a hash map's order.
-    let mut records: Vec<(i64, aftercare_intel::Record)> = records.into_iter().collect();
-    records.sort_by_key(|(id, _)| *id);
-    let index = Index::build(records.into_iter().map(|(_, record)| record));
+    let prepared = candidate_index(workspace, &matchers, &extra_keys).await?;
+    report.records = prepared.records;
+    let vulnerability_of: HashMap<RecordKey, &Membership> = prepared
+        .vulnerability_of
+        .iter()
+        .filter_map(|(key, position)| Some((key.clone(), prepared.memberships.get(*position)?)))
+        .collect();
+    let memberships = &prepared.memberships;
+    let kev = kev_cves(workspace).await?;
+    let index = &prepared.index;
 
     // Match release by release: NVD "running on" configurations look for their platform
     // among the CPEs of the same release.
@@ -410,6 +380,84 @@ pub async fn rematch(
         "matched"
     );
     Ok(report)
+}
+
+/// The records that may affect some components, prepared for matching: the candidates of
+/// the affected index (by package key and CPE vendor/product) and every other record of their
+/// vulnerabilities (so that severity and aliases are those of the whole vulnerability),
+/// re-read from their documents and indexed in record order.
+#[derive(Debug)]
+pub struct CandidateIndex {
+    /// The index.
+    pub index: Index,
+    /// How many records it holds.
+    pub records: usize,
+    memberships: Vec<Membership>,
+    /// Record → position in `memberships`.
+    vulnerability_of: HashMap<RecordKey, usize>,
+}
+
+/// Prepares the candidate records of some components (`package_keys` adds keys the
+/// components' purls do not give, such as stored ones).
+pub async fn candidate_index(
+    workspace: &Workspace,
+    components: &[Component],
+    package_keys: &[String],
+) -> Result<CandidateIndex, ServiceError> {
+    let mut keys: BTreeSet<String> = package_keys.iter().cloned().collect();
+    let mut products: BTreeSet<(String, String)> = BTreeSet::new();
+    for component in components {
+        if let Some(key) = component.package_key() {
+            keys.insert(key.to_string());
+        }
+        for cpe in &component.cpes {
+            products.insert(cpe_pair(cpe));
+        }
+    }
+    let keys: Vec<String> = keys.into_iter().collect();
+    let products: Vec<(String, String)> = products.into_iter().collect();
+    let candidates = if components.is_empty() {
+        lookup::Candidates::default()
+    } else {
+        lookup::candidates(workspace, &keys, &products).await?
+    };
+    let memberships = intel::sibling_records(workspace.store(), &candidates.record_ids()).await?;
+    let mut record_ids: Vec<i64> = candidates.record_ids();
+    record_ids.extend(memberships.iter().map(|m| m.record_id));
+    record_ids.sort_unstable();
+    record_ids.dedup();
+    let records = lookup::reread(workspace, &record_ids).await?;
+    let by_row: HashMap<i64, usize> = memberships
+        .iter()
+        .enumerate()
+        .map(|(position, m)| (m.record_id, position))
+        .collect();
+    let mut vulnerability_of = HashMap::new();
+    for (row_id, record) in &records {
+        if let Some(position) = by_row.get(row_id) {
+            vulnerability_of.insert(RecordKey::of(record), *position);
+        }
+    }
+    // In row order: what a finding says must not depend on a hash map's order.
+    let mut records: Vec<(i64, aftercare_intel::Record)> = records.into_iter().collect();
+    records.sort_by_key(|(id, _)| *id);
+    let count = records.len();
+    let index = Index::build(records.into_iter().map(|(_, record)| record));
+    Ok(CandidateIndex {
+        index,
+        records: count,
+        memberships,
+        vulnerability_of,
+    })
+}
+
+/// The CVEs of the stored KEV catalog.
+pub async fn kev_cves(workspace: &Workspace) -> Result<HashSet<String>, ServiceError> {
+    Ok(intel::kev_entries(workspace.store().pool())
+        .await?
+        .into_iter()
+        .map(|entry| entry.cve)
+        .collect())
 }
 
 fn scope_json(scope: MatchScope<'_>) -> Value {

@@ -153,7 +153,7 @@ pub enum RequireArg {
 
 /// `aftercare scan`.
 #[derive(Debug, Clone, Args)]
-#[command(group(clap::ArgGroup::new("data").required(true).args(["advisories", "index"])))]
+#[command(group(clap::ArgGroup::new("data").required(true).args(["advisories", "index", "workspace", "database_url"])))]
 pub struct ScanArgs {
     /// The SBOM files to scan (CycloneDX or SPDX, any encoding, optionally compressed).
     #[arg(required = true, value_name = "SBOM")]
@@ -171,6 +171,13 @@ pub struct ScanArgs {
     /// A compiled index (`aftercare index build`) instead of raw vulnerability data.
     #[arg(long, value_name = "FILE", env = "AFTERCARE_INDEX")]
     pub index: Option<PathBuf>,
+    /// The intelligence of a workspace (its synced feeds and KEV catalog) instead of files:
+    /// the workspace directory. Nothing is written to it.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["advisories", "index", "database_url"])]
+    pub workspace: Option<PathBuf>,
+    /// The intelligence of a workspace on PostgreSQL (`postgres://user@host/db`).
+    #[arg(long, value_name = "URL", conflicts_with_all = ["advisories", "index"], hide_env_values = true)]
+    pub database_url: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ScanFormat::Table, env = "AFTERCARE_FORMAT")]
     pub format: ScanFormat,

@@ -51,6 +51,33 @@ pub(crate) struct DataDto {
     pub warnings: usize,
 }
 
+/// The candidate records of a workspace for these components, and its KEV catalog's CVEs:
+/// (index, records, CVEs). Only this use of `scan` needs an async runtime: a
+/// current-thread one, for the workspace's queries.
+fn workspace_index(
+    location: aftercare_service::WorkspaceLocation,
+    components: &[Component],
+) -> anyhow::Result<(aftercare_match::Index, usize, HashSet<String>)> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        if let aftercare_service::WorkspaceLocation::Directory(dir) = &location {
+            let database = dir.join(aftercare_service::workspace::DATABASE_FILE);
+            if !database.exists() {
+                anyhow::bail!("no workspace at {}", dir.display());
+            }
+        }
+        let workspace = aftercare_service::Workspace::open(location.clone())
+            .await
+            .with_context(|| format!("opening the workspace at {location}"))?;
+        let prepared =
+            aftercare_service::finding::candidate_index(&workspace, components, &[]).await?;
+        let cves = aftercare_service::finding::kev_cves(&workspace).await?;
+        Ok((prepared.index, prepared.records, cves))
+    })
+}
+
 /// The matcher's view of an SBOM component.
 pub(crate) fn component(component: &aftercare_sbom::Component) -> Component {
     Component {
@@ -121,8 +148,26 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Outcome> {
                 .collect(),
         ),
     };
-    let (index, data, mut kev) = match &args.index {
-        Some(path) => {
+    let from_workspace = match (&args.workspace, &args.database_url) {
+        (Some(dir), _) => Some(aftercare_service::WorkspaceLocation::Directory(dir.clone())),
+        (None, Some(url)) => Some(aftercare_service::WorkspaceLocation::Database(url.clone())),
+        (None, None) => None,
+    };
+    let mut workspace_kev: HashSet<VulnerabilityId> = HashSet::new();
+    let (index, data, mut kev) = match (&args.index, from_workspace) {
+        (_, Some(location)) => {
+            let (index, records, cves) = workspace_index(location.clone(), &all)?;
+            let data = DataDto {
+                source: "workspace",
+                paths: vec![location.to_string()],
+                records,
+                peeked: 0,
+                warnings: 0,
+            };
+            workspace_kev = cves.iter().filter_map(|cve| cve.parse().ok()).collect();
+            (index, data, Vec::new())
+        }
+        (Some(path), None) => {
             let file = open_index(path)?;
             let index = file
                 .load(&all)
@@ -136,7 +181,7 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Outcome> {
             };
             (index, data, Vec::new())
         }
-        None => {
+        (None, None) => {
             let wanted: HashSet<PackageKey> =
                 all.iter().filter_map(Component::package_key).collect();
             let loaded = super::advisories::load(&args.advisories, Some(&wanted), false)?;
@@ -170,10 +215,11 @@ pub(crate) fn run(args: ScanArgs) -> anyhow::Result<Outcome> {
     if let Some(path) = &args.kev {
         kev.push(read_kev(path)?);
     }
-    let kev_ids: HashSet<VulnerabilityId> = kev
+    let mut kev_ids: HashSet<VulnerabilityId> = kev
         .iter()
         .flat_map(|catalog| catalog.entries.iter().map(|entry| entry.cve.clone()))
         .collect();
+    kev_ids.extend(workspace_kev);
     for sbom in &mut sboms {
         sbom.scan = index.scan(&sbom.components, &sbom.platform);
         for finding in &mut sbom.scan.findings {

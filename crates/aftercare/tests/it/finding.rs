@@ -280,3 +280,73 @@ fn the_rubric_questions_and_a_scored_set_of_answers() {
     let bad = aftercare(d, &["rubric", "score", "MDR:1.0/XQQ:Y"]);
     assert_eq!(bad.status.code(), Some(2), "{}", describe(&bad));
 }
+
+#[test]
+fn scan_against_a_workspace_finds_what_the_files_give() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mirror = aftercare_testdata::path("osv/GHSA-and-fixtures.zip");
+    let mirror = mirror.to_str().unwrap();
+    assert!(aftercare(d, &["init"]).status.success());
+    let add = aftercare(
+        d,
+        &["feed", "add", "ghsa", "--kind", "osv", "--path", mirror],
+    );
+    assert!(add.status.success(), "{}", describe(&add));
+    assert!(aftercare(d, &["feed", "sync", "ghsa"]).status.success());
+    let sbom = extract(
+        "sbom/cyclonedx-bom-examples.zip",
+        "SBOM/juice-shop/v11.1.2/bom.json",
+        d,
+        "bom.json",
+    );
+    let sbom = sbom.to_str().unwrap();
+    let pairs = |report: &serde_json::Value| -> std::collections::BTreeSet<(String, String)> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["component"]["purl"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                    f["vulnerability"]["id"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let from_files = json(&aftercare(
+        d,
+        &["scan", sbom, "--advisories", mirror, "--format", "json"],
+    ));
+    let from_workspace = json(&aftercare(
+        d,
+        &[
+            "scan",
+            sbom,
+            "--workspace",
+            "aftercare-data",
+            "--format",
+            "json",
+        ],
+    ));
+    assert!(
+        pairs(&from_workspace).contains(&(
+            "pkg:npm/lodash@4.17.19".to_string(),
+            "CVE-2021-23337".to_string()
+        )),
+        "{from_workspace}"
+    );
+    assert_eq!(pairs(&from_workspace), pairs(&from_files));
+    let missing = aftercare(d, &["scan", sbom, "--workspace", "nowhere"]);
+    assert_eq!(missing.status.code(), Some(2), "{}", describe(&missing));
+    let none = aftercare(d, &["scan", sbom]);
+    assert_eq!(none.status.code(), Some(2), "{}", describe(&none));
+    assert!(
+        String::from_utf8_lossy(&none.stderr).contains("--workspace"),
+        "{}",
+        describe(&none)
+    );
+}
