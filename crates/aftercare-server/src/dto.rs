@@ -2052,6 +2052,10 @@ pub struct DeterminationDto {
     pub policy_sha256: String,
     /// Its electronic signature.
     pub signature_id: Option<i64>,
+    /// Its signatures, with the manifestation of 21 CFR 11.50 and whether each still matches
+    /// the stored record (filled for the latest determination of a finding's triage).
+    #[serde(default)]
+    pub signatures: Vec<SignatureDto>,
     /// When.
     pub created_at: String,
     /// Who.
@@ -2074,6 +2078,7 @@ impl From<&aftercare_store::assessment::DeterminationRow> for DeterminationDto {
             inputs_sha256: d.inputs_digest.clone(),
             policy_sha256: d.policy_digest.clone(),
             signature_id: d.signature_id,
+            signatures: Vec::new(),
             created_at: d.created_at.clone(),
             created_by: d.created_by.clone(),
         }
@@ -2146,7 +2151,15 @@ impl From<&aftercare_service::assessment::Triage> for TriageDto {
                     .map(|r| serde_json::json!({"rule": r.rule, "level": r.level, "detail": r.detail}))
                     .collect(),
             },
-            determination: t.determination.as_ref().map(DeterminationDto::from),
+            determination: t.determination.as_ref().map(|d| {
+                let mut dto = DeterminationDto::from(d);
+                dto.signatures = t
+                    .determination_signatures
+                    .iter()
+                    .map(SignatureDto::from)
+                    .collect();
+                dto
+            }),
             earlier_determinations: t
                 .earlier_determinations
                 .iter()

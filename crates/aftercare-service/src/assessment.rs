@@ -818,6 +818,16 @@ pub struct Triage {
     pub determination: Option<DeterminationRow>,
     /// Earlier determinations, newest first.
     pub earlier_determinations: Vec<DeterminationRow>,
+    /// The signatures of the latest determination, each checked against its stored content.
+    pub determination_signatures: Vec<signature::SignatureView>,
+}
+
+/// The content a determination's signature is bound to, rebuilt from the stored record.
+pub fn stored_determination_content(product: &str, d: &DeterminationRow) -> String {
+    format!(
+        "{}product={product}\nvulnerability={}\noutcome={}\n",
+        d.inputs, d.vulnerability, d.outcome
+    )
 }
 
 /// The triage state of a finding.
@@ -839,6 +849,19 @@ pub async fn triage(workspace: &Workspace, finding: &FindingRow) -> Result<Triag
     } else {
         Some(determinations.remove(0))
     };
+    let determination_signatures = match &determination {
+        Some(d) => {
+            let content = stored_determination_content(&finding.product, d);
+            signature::signatures(
+                workspace,
+                "determination",
+                &d.id.to_string(),
+                content.as_bytes(),
+            )
+            .await?
+        }
+        None => Vec::new(),
+    };
     Ok(Triage {
         assessment,
         decision,
@@ -846,6 +869,7 @@ pub async fn triage(workspace: &Workspace, finding: &FindingRow) -> Result<Triag
         exploitability,
         determination,
         earlier_determinations: determinations,
+        determination_signatures,
     })
 }
 

@@ -742,7 +742,9 @@ fn a_browser_logs_in_walks_every_page_and_hostile_data_stays_text() {
         "controlled",
         "as computed by the policy",
         "negligible",
-        "signed (signature ",
+        // The manifestation of 21 CFR 11.50: printed name, date and time, meaning.
+        "Signed by ",
+        "(UTC) — ",
     ] {
         assert!(determination.contains(part), "{part}: {determination}");
     }

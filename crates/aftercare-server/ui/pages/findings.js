@@ -423,7 +423,12 @@ function determinationFacts(d) {
     ['Patch path', patchPath(d.patch_path)],
     ['Signature', d.signature_id === null || d.signature_id === undefined
       ? badge('warn', 'not signed')
-      : [badge('ok', 'signed'), ` (signature ${d.signature_id})`]],
+      : (d.signatures ?? []).length === 0
+        ? [badge('ok', 'signed'), ` (signature ${d.signature_id})`]
+        : d.signatures.map((sig) => h('div', null,
+          sig.state === 'valid' ? badge('ok', 'signed') : badge('bad', sig.state),
+          ' ', sig.manifestation,
+          sig.reason ? h('span', { class: 'muted' }, ` — “${sig.reason}”`) : null))],
     ['Made', [timestamp(d.created_at), ` by ${d.created_by}`]],
     ['Inputs SHA-256', h('code', { class: 'hash' }, d.inputs_sha256)],
     ['Policy SHA-256', h('code', { class: 'hash' }, d.policy_sha256)],

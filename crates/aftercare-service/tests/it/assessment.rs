@@ -276,6 +276,11 @@ async fn decide_once_inherit_on_import_flag_outside_the_range_and_sign_the_deter
         assert_eq!(triage.decision.as_ref().unwrap().cvss_score, Some(6.4));
         assert!(!triage.assessment.unwrap().review_required);
         assert_eq!(triage.determination.unwrap().id, determination.id);
+        let signatures = &triage.determination_signatures;
+        assert_eq!(signatures.len(), 1, "{backend}");
+        assert_eq!(signatures[0].state.as_str(), "valid");
+        assert_eq!(signatures[0].signature.meaning, "authorship");
+        assert_eq!(signatures[0].signature.login, "admin");
 
         // The determination drove the case: uncontrolled, customer communication within 30
         // days and the fix within 60 days of the awareness date (the first match).

@@ -348,6 +348,17 @@ fn show_text(detail: &FindingDetailDto) -> String {
                 None => "not signed".to_string(),
             }
         ));
+        for signature in &d.signatures {
+            out.push_str(&format!(
+                "  {}{}\n",
+                signature.manifestation,
+                if signature.state == "valid" {
+                    String::new()
+                } else {
+                    format!(" [{}]", signature.state)
+                }
+            ));
+        }
     }
     if let Some(case) = &detail.case {
         out.push('\n');

@@ -226,6 +226,11 @@ fn an_import_is_matched_and_its_findings_listed_shown_and_rematched() {
     let show = aftercare(d, &["finding", "show", &id]);
     let text = String::from_utf8_lossy(&show.stdout);
     assert!(text.contains("UNCONTROLLED risk"), "{text}");
+    // The signature's manifestation (21 CFR 11.50) is shown with the record.
+    assert!(
+        text.contains("Signed by ") && text.contains("(UTC) — authorship"),
+        "{text}"
+    );
     assert!(
         text.contains("UI on an isolated VLAN [evidence NET-7] (not effective)"),
         "{text}"
