@@ -228,9 +228,14 @@ pub async fn rematch(
         let mut rows = existing_by_component.remove(&id).unwrap_or_default();
         let mut seen: HashSet<i64> = HashSet::new();
         for found in matched.remove(&id).unwrap_or_default() {
+            // The row of the same canonical id first, so that a renamed id never collides.
             let position = rows
                 .iter()
-                .position(|row| same_vulnerability(row, &found) && !seen.contains(&row.id));
+                .position(|row| row.vulnerability == found.vulnerability && !seen.contains(&row.id))
+                .or_else(|| {
+                    rows.iter()
+                        .position(|row| same_vulnerability(row, &found) && !seen.contains(&row.id))
+                });
             match position {
                 Some(position) => {
                     let row = &rows[position];
@@ -245,6 +250,16 @@ pub async fn rematch(
                         ));
                         report.reopened.push(row.id);
                     } else if before != found {
+                        if row.vulnerability != found.vulnerability {
+                            // The case follows its vulnerability's new canonical id.
+                            aftercare_store::case::rename_case(
+                                &mut tx,
+                                row.product_id,
+                                &row.vulnerability,
+                                &found.vulnerability,
+                            )
+                            .await?;
+                        }
                         stored::update_match(&mut tx, row.id, &found, &at).await?;
                         events.push(event(row.id, "changed", differences(&before, &found)));
                         report.changed.push(row.id);
@@ -534,9 +549,12 @@ async fn select(
 /// vulnerability row (stable across alias merges), the same canonical id, or the stored id
 /// now among the match's aliases.
 fn same_vulnerability(row: &FindingRow, found: &MatchFields) -> bool {
-    if let (Some(a), Some(b)) = (row.vulnerability_id, found.vulnerability_id) {
-        return a == b;
+    if let (Some(a), Some(b)) = (row.vulnerability_id, found.vulnerability_id)
+        && a == b
+    {
+        return true;
     }
+    // A row merged into another since (its id redirected) still names the same ids.
     row.vulnerability == found.vulnerability
         || serde_json::from_str::<Vec<String>>(&found.aliases)
             .is_ok_and(|aliases| aliases.contains(&row.vulnerability))

@@ -493,3 +493,28 @@ pub async fn events_of(
         .collect::<Result<_, sqlx::Error>>()
         .map_err(StoreError::query("list case events"))
 }
+
+/// Renames the vulnerability of a product's case (an id that learned its CVE), unless the
+/// product already has a case under the new id; returns whether it renamed.
+pub async fn rename_case(
+    tx: &mut Tx,
+    product_id: i64,
+    from: &str,
+    to: &str,
+) -> Result<bool, StoreError> {
+    if case_for_update(tx, product_id, to).await?.is_some() {
+        return Ok(false);
+    }
+    let done = sqlx::query(
+        "UPDATE cases SET vulnerability = $3, updated_at = $4 \
+         WHERE product_id = $1 AND vulnerability = $2",
+    )
+    .bind(product_id)
+    .bind(from)
+    .bind(to)
+    .bind(crate::now_text())
+    .execute(tx.conn())
+    .await
+    .map_err(StoreError::query("rename a case"))?;
+    Ok(done.rows_affected() > 0)
+}

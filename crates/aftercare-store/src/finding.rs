@@ -454,7 +454,8 @@ pub async fn touch(tx: &mut Tx, ids: &[i64], at: &str) -> Result<(), StoreError>
     Ok(())
 }
 
-/// Replaces what a match says about a finding, and reopens it if it was closed.
+/// Replaces what a match says about a finding (its canonical id included: a GHSA id that
+/// learned its CVE), and reopens it if it was closed.
 pub async fn update_match(
     tx: &mut Tx,
     id: i64,
@@ -465,7 +466,7 @@ pub async fn update_match(
         "UPDATE findings SET vulnerability_id = $2, aliases = $3, summary = $4, severity = $5, \
          score = $6, severity_basis = $7, kev = $8, confidence = $9, matched_version = $10, \
          fixed_versions = $11, reasons = $12, last_seen = $13, state = 'open', closed_at = NULL, \
-         close_reason = NULL WHERE id = $1",
+         close_reason = NULL, vulnerability = $14 WHERE id = $1",
     )
     // Not cached: an optional float (see `bulk::insert_rows`).
     .persistent(false)
@@ -482,6 +483,7 @@ pub async fn update_match(
     .bind(&fields.fixed_versions)
     .bind(&fields.reasons)
     .bind(at)
+    .bind(&fields.vulnerability)
     .execute(tx.conn())
     .await
     .map_err(StoreError::query("update a finding"))?;

@@ -227,6 +227,58 @@ async fn import_matches_sync_rematches_and_closed_findings_keep_their_history() 
         assert_eq!(reopened.finding.first_seen, lodash.first_seen);
         assert_eq!(reopened.finding.close_reason, None);
 
+        // An advisory known first by its own id, which later learns its CVE: the same
+        // finding, renamed, aware since the first match (a hand-made record beside the real
+        // ones).
+        let advisory = |aliases: &str, modified: &str| {
+            format!(
+                r#"{{"id": "AFTERCARE-TEST-0001", "modified": "{modified}", "aliases": [{aliases}],
+                  "summary": "test advisory",
+                  "affected": [{{"package": {{"ecosystem": "npm", "name": "lodash"}},
+                    "ranges": [{{"type": "SEMVER", "events": [{{"introduced": "4.17.0"}}, {{"fixed": "4.17.20"}}]}}]}}]}}"#
+            )
+        };
+        let test_record = dir.path().join("aftercare-test-0001.json");
+        std::fs::write(&test_record, advisory("", "2026-03-03T00:00:00Z")).unwrap();
+        let report = sync_ok(&workspace, &context, "ghsa", &options).await;
+        let opened = report.matched.expect("the new record is matched").opened;
+        assert_eq!(opened.len(), 1, "{backend}");
+        let before = finding::show(&workspace, opened[0]).await.unwrap().finding;
+        assert_eq!(before.vulnerability, "AFTERCARE-TEST-0001");
+        std::fs::write(
+            &test_record,
+            advisory(r#""CVE-2099-0001""#, "2026-03-04T00:00:00Z"),
+        )
+        .unwrap();
+        let report = sync_ok(&workspace, &context, "ghsa", &options).await;
+        let matched = report.matched.expect("the changed record is re-matched");
+        assert_eq!(matched.changed, vec![before.id], "{backend}: {matched:?}");
+        assert!(matched.opened.is_empty() && matched.closed.is_empty());
+        let after = finding::show(&workspace, before.id).await.unwrap();
+        assert_eq!(after.finding.vulnerability, "CVE-2099-0001");
+        assert_eq!(after.finding.first_seen, before.first_seen);
+        assert!(after.finding.aliases.contains("AFTERCARE-TEST-0001"));
+        // Matching again changes nothing.
+        let again = finding::rematch(
+            &workspace,
+            &context,
+            MatchScope::All,
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        assert!(again.changed.is_empty(), "{backend}: {again:?}");
+        // Its case followed the new id.
+        let cases = aftercare_store::case::cases(workspace.store().pool(), Some(before.product_id))
+            .await
+            .unwrap();
+        assert!(cases.iter().any(|c| c.vulnerability == "CVE-2099-0001"));
+        assert!(
+            !cases
+                .iter()
+                .any(|c| c.vulnerability == "AFTERCARE-TEST-0001")
+        );
+
         // A second release with the same SBOM: its own findings, no new case.
         let cases_before = aftercare_store::case::cases(workspace.store().pool(), None)
             .await
@@ -237,7 +289,8 @@ async fn import_matches_sync_rematches_and_closed_findings_keep_their_history() 
                 .await
                 .unwrap();
         let report = outcome.matched.unwrap();
-        assert_eq!(report.opened.len(), expected.len());
+        // The real records' findings, and the test record's.
+        assert_eq!(report.opened.len(), expected.len() + 1);
         assert_eq!(report.cases, 0);
         assert_eq!(
             aftercare_store::case::cases(workspace.store().pool(), None)
@@ -259,7 +312,7 @@ async fn import_matches_sync_rematches_and_closed_findings_keep_their_history() 
         )
         .await
         .unwrap();
-        assert_eq!(of_release.total, expected.len() as i64);
+        assert_eq!(of_release.total, expected.len() as i64 + 1);
         assert!(of_release.findings.iter().all(|f| f.release == "1.1"));
         let high = finding::list(
             &workspace,
