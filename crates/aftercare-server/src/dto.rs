@@ -2015,6 +2015,9 @@ pub struct SignalsDto {
     pub epss_rise: Option<f64>,
     /// The exploit maturity of the device vector.
     pub exploit_maturity: Option<String>,
+    /// Public exploit references in the vulnerability's records (links tagged as exploits,
+    /// Exploit-DB, Packet Storm, Metasploit).
+    pub public_exploit_references: u32,
     /// The policy's exploitability level.
     pub exploitability: String,
     /// The rules that fired (`rule`, `level`, `detail`).
@@ -2143,6 +2146,7 @@ impl From<&aftercare_service::assessment::Triage> for TriageDto {
                 epss_date: s.epss.as_ref().map(|e| e.date().to_string()),
                 epss_rise: s.epss.as_ref().and_then(|e| e.rise(30)),
                 exploit_maturity: s.exploit_maturity.map(|m| m.as_str().to_string()),
+                public_exploit_references: s.public_exploit_references,
                 exploitability: t.exploitability.level.id().to_string(),
                 reasons: t
                     .exploitability

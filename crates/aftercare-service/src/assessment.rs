@@ -361,7 +361,45 @@ pub async fn signals(
     if let Some(vector) = vector {
         out.exploit_maturity = ExploitMaturity::from_vector(vector).ok().flatten();
     }
+    if let Some(id) = finding.vulnerability_id {
+        let rows: Vec<i64> = intel::records_of(pool, id)
+            .await?
+            .iter()
+            .map(|attached| attached.record.id)
+            .collect();
+        let records = crate::intel::lookup::reread(workspace, &rows).await?;
+        out.public_exploit_references =
+            u32::try_from(exploit_references(records.values())).unwrap_or(u32::MAX);
+    }
     Ok(out)
+}
+
+/// How many distinct public exploit references some records give: links tagged as an
+/// exploit (OSV `EXPLOIT`, NVD and CVE 5 `Exploit` / `exploit`) or pointing at an exploit
+/// archive (Exploit-DB, Packet Storm, Metasploit modules).
+pub fn exploit_references<'a>(
+    records: impl IntoIterator<Item = &'a aftercare_intel::Record>,
+) -> usize {
+    const ARCHIVES: [&str; 4] = [
+        "exploit-db.com/",
+        "packetstormsecurity.com/files/",
+        "github.com/rapid7/metasploit-framework/",
+        "metasploit.com/modules/",
+    ];
+    let mut urls = std::collections::BTreeSet::new();
+    for record in records {
+        for reference in &record.references {
+            let tagged = reference
+                .tags
+                .iter()
+                .any(|tag| tag.eq_ignore_ascii_case("exploit"));
+            let archived = ARCHIVES.iter().any(|a| reference.url.contains(a));
+            if tagged || archived {
+                urls.insert(reference.url.trim_end_matches('/').to_string());
+            }
+        }
+    }
+    urls.len()
 }
 
 /// Assesses findings with one input (bulk when several), as a person or a client with

@@ -351,6 +351,7 @@ function signalsSection(s) {
         : `${percent(s.epss)} (percentile ${percent(s.epss_percentile ?? 0)}) on ${s.epss_date ?? '?'}`],
       ['EPSS rise (trend window)', s.epss_rise === null || s.epss_rise === undefined ? null : `${s.epss_rise >= 0 ? '+' : ''}${percent(s.epss_rise)}`],
       ['Exploit maturity (device vector)', s.exploit_maturity ? words(s.exploit_maturity) : null],
+      ['Public exploit references', String(s.public_exploit_references ?? 0)],
     ]),
     table('The policy rules that fired', ['Rule', 'Level', 'Detail'],
       s.reasons.map((r) => [h('code', null, String(r.rule ?? '')), String(r.level ?? ''), String(r.detail ?? '')]),

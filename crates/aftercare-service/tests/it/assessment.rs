@@ -333,3 +333,29 @@ async fn decide_once_inherit_on_import_flag_outside_the_range_and_sign_the_deter
         }
     }
 }
+
+#[test]
+fn public_exploit_references_are_counted_from_real_nvd_records() {
+    let bytes = aftercare_testdata::read("nvd/nvd-api-2.0-cves.jsonl");
+    let records = aftercare_intel::read_document("nvd-api-2.0-cves.jsonl", &bytes)
+        .unwrap()
+        .into_records();
+    // Expected counts from an independent Python pass over the same file: distinct URLs
+    // tagged `Exploit` or on an exploit archive (CVE-2016-1897 tags the same URL twice).
+    for (id, expected) in [
+        ("CVE-2021-26855", 4),
+        ("CVE-2016-1897", 2),
+        ("CVE-2021-25992", 1),
+        ("CVE-1999-1341", 0),
+    ] {
+        let record = records
+            .iter()
+            .find(|r| r.id.as_str() == id)
+            .unwrap_or_else(|| panic!("{id} is in the file"));
+        assert_eq!(
+            assessment::exploit_references(std::iter::once(record)),
+            expected,
+            "{id}"
+        );
+    }
+}

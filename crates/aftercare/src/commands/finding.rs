@@ -232,6 +232,15 @@ fn show_text(detail: &FindingDetailDto) -> String {
         }
     ));
     out.push_str(&format!(
+        "  exploits       {} public reference{}\n",
+        signals.public_exploit_references,
+        if signals.public_exploit_references == 1 {
+            ""
+        } else {
+            "s"
+        }
+    ));
+    out.push_str(&format!(
         "  level          {}{}\n",
         signals.exploitability,
         if signals.reasons.is_empty() {
