@@ -99,6 +99,14 @@ async fn all_findings(
     .findings
 }
 
+/// How many of the expected findings of one release are CVE-2021-23337's.
+fn per_release_lodash(expected: &BTreeSet<(String, BTreeSet<String>)>) -> usize {
+    expected
+        .iter()
+        .filter(|(_, ids)| ids.contains("CVE-2021-23337"))
+        .count()
+}
+
 #[tokio::test]
 async fn import_matches_sync_rematches_and_closed_findings_keep_their_history() {
     let expected = expected_pairs();
@@ -298,6 +306,66 @@ async fn import_matches_sync_rematches_and_closed_findings_keep_their_history() 
                 .unwrap()
                 .len(),
             cases_before
+        );
+
+        // A KEV catalog lists CVE-2021-23337 (the real catalog with one test entry added):
+        // its sync re-matches the findings of the listed CVEs, which become KEV findings.
+        let mut catalog: serde_json::Value = serde_json::from_slice(&aftercare_testdata::read(
+            "kev/known_exploited_vulnerabilities.json",
+        ))
+        .unwrap();
+        catalog["vulnerabilities"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({
+                "cveID": "CVE-2021-23337", "vendorProject": "test entry", "product": "lodash",
+                "vulnerabilityName": "added by the aftercare test", "dateAdded": "2026-03-01",
+                "shortDescription": "test", "requiredAction": "test", "dueDate": "2026-03-22",
+                "knownRansomwareCampaignUse": "Unknown", "notes": "", "cwes": []}));
+        let kev_dir = tempfile::tempdir().unwrap();
+        let kev_file = kev_dir.path().join("known_exploited_vulnerabilities.json");
+        std::fs::write(&kev_file, serde_json::to_vec(&catalog).unwrap()).unwrap();
+        add_feed(
+            &workspace,
+            &context,
+            "kev",
+            FeedKind::Kev,
+            None,
+            Some(&kev_file),
+        )
+        .await;
+        let report = sync_ok(&workspace, &context, "kev", &options).await;
+        let matched = report.matched.expect("the KEV delta is re-matched");
+        assert_eq!(
+            matched.changed.len(),
+            2 * per_release_lodash(&expected),
+            "{backend}: {matched:?}"
+        );
+        let kev = finding::list(
+            &workspace,
+            &FindingQuery {
+                kev: Some(true),
+                ..FindingQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            kev.total as usize,
+            2 * per_release_lodash(&expected),
+            "{backend}"
+        );
+        assert!(
+            kev.findings
+                .iter()
+                .all(|f| f.vulnerability == "CVE-2021-23337")
+        );
+        let triage = aftercare_service::assessment::triage(&workspace, &kev.findings[0])
+            .await
+            .unwrap();
+        assert_eq!(
+            triage.signals.kev.map(|k| k.date_added.to_string()),
+            Some("2026-03-01".to_string())
         );
 
         // Filters.
