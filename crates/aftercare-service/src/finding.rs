@@ -639,7 +639,11 @@ async fn close_reason(
     }
     Ok(format!(
         "no record of {} affects {} {version} any more",
-        row.vulnerability, row.component_name
+        row.vulnerability,
+        match &component.group {
+            Some(group) if !group.is_empty() => format!("{group}/{}", component.name),
+            _ => component.name.clone(),
+        }
     ))
 }
 

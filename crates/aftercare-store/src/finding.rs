@@ -325,7 +325,19 @@ pub async fn components_with_vulnerabilities(
     Ok(out)
 }
 
-/// The findings of some components, open and closed.
+/// The columns of a finding without the joined names and assessment: what a match run
+/// compares (a third of the time of the full select on large runs).
+const FINDING_MATCH_SELECT: &str = "SELECT f.id, f.product_id, '' AS product, f.release_id, \
+     '' AS release_version, f.component_id, CAST(NULL AS TEXT) AS component_group, \
+     '' AS component_name, CAST(NULL AS TEXT) AS component_version, \
+     CAST(NULL AS TEXT) AS component_purl, f.vulnerability, f.vulnerability_id, f.aliases, \
+     f.summary, f.state, f.severity, f.score, f.severity_basis, f.kev, f.confidence, \
+     f.matched_version, f.fixed_versions, f.reasons, f.first_seen, f.last_seen, f.closed_at, \
+     f.close_reason, CAST(NULL AS TEXT) AS vex_status, CAST(NULL AS BIGINT) AS a_inherited, \
+     CAST(NULL AS BIGINT) AS a_review FROM findings f";
+
+/// The findings of some components, open and closed, for a match run to compare with: the
+/// product, release and component names and the assessment are left empty.
 pub async fn of_components(
     tx: &mut Tx,
     component_ids: &[i64],
@@ -333,7 +345,7 @@ pub async fn of_components(
     let mut out = Vec::new();
     for chunk in component_ids.chunks(1000) {
         let sql = format!(
-            "{FINDING_SELECT} WHERE f.component_id IN {}",
+            "{FINDING_MATCH_SELECT} WHERE f.component_id IN {}",
             bulk::in_list(tx.backend(), chunk.len())
         );
         let mut query = sqlx::query(&sql);
