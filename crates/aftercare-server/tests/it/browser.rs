@@ -759,6 +759,28 @@ fn a_browser_logs_in_walks_every_page_and_hostile_data_stays_text() {
     );
     assert!(browser.text().contains("not affected"));
 
+    // Several at once: the other release's lodash finding, selected in the table.
+    browser.go(&format!(
+        "/findings?assessment=unassessed&vulnerability={LODASH_VULNERABILITY}"
+    ));
+    browser.wait_for(
+        "the unassessed lodash finding",
+        "document.getElementById('finding-count')?.textContent === 'Findings 1–1 of 1'",
+    );
+    browser.eval(
+        "document.querySelector('input[name=finding]').checked = true; \
+         document.getElementById('bulk-status').value = 'under_investigation'; \
+         document.querySelector('section[aria-labelledby=bulk-title] form').requestSubmit(); true",
+    );
+    browser.wait_for(
+        "the bulk assessment",
+        "document.querySelector('main .alert-ok')?.textContent === '1 finding assessed as under investigation.'",
+    );
+    browser.wait_for(
+        "no unassessed lodash finding left",
+        "document.querySelector('main')?.textContent.includes('No finding matches these filters.')",
+    );
+
     // Clocks with a filter, the policy, the audit trail and its chain check.
     browser.go("/clocks?state=missed");
     browser.wait_for(

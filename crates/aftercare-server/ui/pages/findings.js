@@ -138,8 +138,15 @@ export function findingsRoute(filters) {
   });
 }
 
+/** A message to show once on the next render of the list (after a bulk assessment). */
+let listFlash = null;
+
 async function renderList({ view, heading, query, navigate, can, announce }) {
   heading('Findings');
+  if (listFlash !== null) {
+    view.append(h('p', { class: 'alert alert-ok', role: 'status' }, listFlash));
+    listFlash = null;
+  }
   const filters = filtersOf(query);
   const products = can('inventory.read') ? await api.get('/products').catch(() => null) : null;
   const product = products
@@ -206,6 +213,7 @@ async function renderList({ view, heading, query, navigate, can, announce }) {
     offset: filters.offset,
     limit: filters.limit,
   });
+  const bulk = can('finding.assess') ? bulkAssessment(page.items, { navigate, announce, query }) : null;
   // Focus goes to the heading after a filter is applied; say what it found.
   announce(page.total === 0 ? 'No finding matches these filters.' : `${page.total} finding${page.total === 1 ? ' matches' : 's match'}.`);
   const size = Number(filters.limit);
@@ -220,8 +228,10 @@ async function renderList({ view, heading, query, navigate, can, announce }) {
       h('span', { id: 'finding-count' }, page.total === 0 ? 'No findings' : `Findings ${first}–${last} of ${page.total}`),
       pageLink(page.offset + size, 'Next →', last < page.total)),
     table('Findings, most severe first', [
+      ...(bulk ? [bulk.all] : []),
       'Severity', 'KEV', 'Vulnerability', 'Product', 'Release', 'Component', 'Fixed in', 'Assessment', 'First seen',
     ], page.items.map((f) => [
+      ...(bulk ? [bulk.box(f)] : []),
       severityBadge(f.severity, f.score),
       f.kev ? kevMark(true) : h('span', { class: 'muted' }, '—'),
       [h('a', {
@@ -239,6 +249,93 @@ async function renderList({ view, heading, query, navigate, can, announce }) {
       timestamp(f.first_seen),
     ]), { empty: 'No finding matches these filters.', hideCaption: true }),
   );
+  if (bulk && page.items.length > 0) view.append(bulk.form);
+}
+
+/**
+ * Assessing several findings at once (`POST /api/v1/findings/assessments`): a checkbox per
+ * row, one to select the whole page, and a short form — status, justification, responses,
+ * statements, scope. A determination is made one finding at a time, with its signature.
+ */
+function bulkAssessment(items, { navigate, announce, query }) {
+  const boxes = [];
+  const box = (f) => {
+    const input = h('input', { type: 'checkbox', name: 'finding', value: String(f.id), id: `bulk-${f.id}`,
+      'aria-label': `Select ${f.vulnerability.id} in ${f.component.name} (${f.release})` });
+    boxes.push(input);
+    return input;
+  };
+  const all = h('input', { type: 'checkbox', id: 'bulk-all', 'aria-label': 'Select every finding on this page' });
+  all.addEventListener('change', () => { for (const b of boxes) b.checked = all.checked; });
+  const status = select('status', 'bulk-status', STATUSES, 'under_investigation');
+  const justification = select('justification', 'bulk-justification', [['', '—'], ...JUSTIFICATIONS], '');
+  const justificationField = field('Justification', justification, 'Required for “not affected”, unless an impact statement says why.');
+  const responses = h('fieldset', { class: 'checks' }, h('legend', null, 'Responses'),
+    RESPONSES.map(([value, label]) => h('span', { class: 'field-check' },
+      h('input', { type: 'checkbox', name: 'responses', value, id: `bulk-response-${value}` }),
+      h('label', { for: `bulk-response-${value}` }, label))));
+  const impact = textarea('impact_statement', 'bulk-impact', '');
+  const action = textarea('action_statement', 'bulk-action', '');
+  const details = textarea('details', 'bulk-details', '');
+  const scope = select('scope', 'bulk-scope', SCOPES, 'finding');
+  const feedback = h('div', { id: 'bulk-feedback', tabindex: '-1', 'aria-live': 'assertive' });
+  const submit = h('button', { type: 'submit' }, 'Assess the selected findings');
+  const form = h('form', { class: 'stacked assess-form', 'aria-labelledby': 'bulk-title', novalidate: true },
+    feedback,
+    field('Status', status),
+    justificationField,
+    field('Impact statement', impact),
+    responses,
+    field('Action statement', action),
+    field('Details', details),
+    field('Scope', scope, 'Each finding’s decision also reaches the same component in other releases.'),
+    submit);
+  const sync = () => { justificationField.hidden = status.value !== 'not_affected'; };
+  status.addEventListener('change', sync);
+  sync();
+  const text = (control) => control.value.trim() || null;
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const findings = boxes.filter((b) => b.checked).map((b) => Number(b.value));
+    if (findings.length === 0) {
+      replace(feedback, h('p', { class: 'alert alert-error', role: 'alert' }, 'Select at least one finding in the table.'));
+      feedback.focus();
+      return;
+    }
+    submit.disabled = true;
+    replace(feedback, h('p', { class: 'muted' }, 'Saving…'));
+    try {
+      const outcome = await api.post('/findings/assessments', {
+        findings,
+        status: status.value,
+        justification: status.value === 'not_affected' ? text(justification) : null,
+        impact_statement: text(impact),
+        responses: [...responses.querySelectorAll('input:checked')].map((c) => c.value),
+        action_statement: text(action),
+        details: text(details),
+        scope: scope.value,
+      });
+      const message = `${outcome.decisions.length} finding${outcome.decisions.length === 1 ? '' : 's'} assessed as ${words(status.value)}`
+        + (outcome.inherited.length ? `; ${outcome.inherited.length} more inherited the decision` : '')
+        + (outcome.flagged.length ? `; ${outcome.flagged.length} flagged for a re-review` : '') + '.';
+      listFlash = message;
+      announce(message);
+      navigate(findingsRoute(filtersOf(query)));
+    } catch (error) {
+      replace(feedback, errorBox(error));
+      feedback.focus();
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return {
+    all,
+    box,
+    form: h('section', { class: 'card', 'aria-labelledby': 'bulk-title' },
+      h('h2', { id: 'bulk-title' }, 'Assess several findings'),
+      h('p', { class: 'hint' }, `Select findings in the table (${items.length} on this page), then record one assessment for all of them.`),
+      form),
+  };
 }
 
 // One finding.
