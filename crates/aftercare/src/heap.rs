@@ -13,8 +13,9 @@
 //!
 //! Nothing is done when the kernel would not honour the advice (THP `always`, where it is
 //! not needed, or `never`), when the variable already names the tunable, when this process
-//! is the re-executed one, or when `AFTERCARE_HUGE_PAGES=0`. If `exec` fails the command
-//! simply runs in this process, with ordinary pages.
+//! is the re-executed one, when the executable is not named like the program started (a
+//! link of another name, `ld.so aftercare …`), or when `AFTERCARE_HUGE_PAGES=0`. If `exec`
+//! fails the command simply runs in this process, with ordinary pages.
 
 /// Disables the re-execution when set to `0`; set to `1` by it, so it happens at most once.
 pub const ENV: &str = "AFTERCARE_HUGE_PAGES";
@@ -43,6 +44,14 @@ pub fn use_huge_pages() {
     let Ok(executable) = std::env::current_exe() else {
         return;
     };
+    // Started as `ld.so aftercare …` (or through a link of another name), the executable
+    // is not the program the arguments are for: run here, as is.
+    let started_as_itself = std::env::args_os()
+        .next()
+        .is_some_and(|name| std::path::Path::new(&name).file_name() == executable.file_name());
+    if !started_as_itself {
+        return;
+    }
     let tunables = match tunables.as_str() {
         "" => SETTINGS.to_string(),
         other => format!("{other}:{SETTINGS}"),
