@@ -35,10 +35,11 @@ use std::sync::Arc;
 
 use aftercare_intel::csaf::ProductStatus;
 use aftercare_intel::record::{
-    AffectedProduct, Configuration, Container, CpeMatch, Node, Operator, RangeEvent, Source,
-    VersionBound, VersionChange, VersionStatement, VersionStatus,
+    AffectedProduct, Configuration, Container, CpeMatch, Node, Operator, Source, VersionBound,
+    VersionChange, VersionStatement, VersionStatus,
 };
 use aftercare_model::{Cpe, Ecosystem, PackageKey, Severity, VulnerabilityId};
+use aftercare_version::RangeEvent;
 
 use crate::component::{Component, FileHash};
 use crate::csaf::{CsafKey, CsafStatement, Helper};
@@ -804,15 +805,17 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// An id, parsed from the file's bytes (not from a copy of them).
     fn id(&mut self, what: &'static str) -> Result<VulnerabilityId, MatchError> {
-        let text = self.text(what)?;
+        let text = self.str(what)?;
         text.parse().map_err(|_| self.corrupt(what))
     }
 
     fn option_id(&mut self, what: &'static str) -> Result<Option<VulnerabilityId>, MatchError> {
-        match self.option_text(what)? {
-            Some(text) => text.parse().map(Some).map_err(|_| self.corrupt(what)),
-            None => Ok(None),
+        match self.u8(what)? {
+            0 => Ok(None),
+            1 => self.id(what).map(Some),
+            _ => Err(self.corrupt(what)),
         }
     }
 
@@ -838,12 +841,9 @@ impl<'a> Reader<'a> {
     }
 
     fn package_key(&mut self, what: &'static str) -> Result<PackageKey, MatchError> {
-        let ecosystem = self.text(what)?;
+        let ecosystem = Ecosystem::from_osv(self.str(what)?).0;
         let name = self.text(what)?;
-        Ok(PackageKey {
-            ecosystem: Ecosystem::from_osv(&ecosystem).0,
-            name,
-        })
+        Ok(PackageKey { ecosystem, name })
     }
 
     fn severity(&mut self, what: &'static str) -> Result<Severity, MatchError> {

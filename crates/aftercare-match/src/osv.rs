@@ -14,10 +14,10 @@
 //! broken bound still matches on the others); listed versions are compared under the
 //! ecosystem's scheme, so `1.0` listed matches `1.0.0` where the scheme says they are equal.
 
-use aftercare_intel::record::{AffectedPackage, RangeEvent, RangeKind};
+use aftercare_intel::record::{AffectedPackage, RangeEvent as RecordEvent, RangeKind};
 use aftercare_model::{PackageKey, Purl};
 use aftercare_version::range::{Bound, Range};
-use aftercare_version::{RangeEvent as VersionEvent, Scheme, Version};
+use aftercare_version::{RangeEvent, Scheme, Version};
 
 use crate::component::{ReleaseFit, VersionCache, release_fit};
 
@@ -54,8 +54,9 @@ pub(crate) struct StoredPackage {
     pub release: Option<String>,
     /// The package name as written.
     pub name: String,
-    /// The ranges: their position in the entry, type, and events in record order. GIT
-    /// ranges and ranges of unknown type are not stored.
+    /// The ranges: their position in the entry, type, and events in record order (in
+    /// `aftercare-version`'s type, so that preparing does not copy them). GIT ranges and
+    /// ranges of unknown type are not stored.
     pub ranges: Vec<(u32, RangeType, Vec<RangeEvent>)>,
     /// The listed versions.
     pub versions: Vec<String>,
@@ -75,7 +76,11 @@ impl StoredPackage {
                     RangeKind::Ecosystem => RangeType::Ecosystem,
                     RangeKind::Git | RangeKind::Other(_) => return None,
                 };
-                Some((position as u32, kind, range.events.clone()))
+                Some((
+                    position as u32,
+                    kind,
+                    range.events.iter().map(convert_event).collect(),
+                ))
             })
             .collect();
         Some(StoredPackage {
@@ -299,19 +304,18 @@ impl PackageEntry {
                 RangeType::Semver => Scheme::Semver,
                 RangeType::Ecosystem => scheme,
             };
-            let converted: Vec<VersionEvent> = events.iter().map(convert_event).collect();
-            let range = match Range::with_scheme(range_scheme, &converted) {
+            let range = match Range::with_scheme(range_scheme, events) {
                 Ok(range) => range,
                 Err(_) => {
                     // Keep the bounds that parse; say which were dropped.
-                    let mut kept = Vec::with_capacity(converted.len());
-                    for event in converted {
-                        let text = event_text(&event);
+                    let mut kept = Vec::with_capacity(events.len());
+                    for event in events {
+                        let text = event_text(event);
                         let parses = text == "0"
-                            || (matches!(event, VersionEvent::Limit(_)) && text.contains('*'))
+                            || (matches!(event, RangeEvent::Limit(_)) && text.contains('*'))
                             || aftercare_version::parse(range_scheme, text).is_ok();
                         if parses {
-                            kept.push(event);
+                            kept.push(event.clone());
                         } else {
                             warnings.push(PrepareWarning {
                                 message: format!(
@@ -441,21 +445,21 @@ impl PackageEntry {
     }
 }
 
-fn convert_event(event: &RangeEvent) -> VersionEvent {
+fn convert_event(event: &RecordEvent) -> RangeEvent {
     match event {
-        RangeEvent::Introduced(text) => VersionEvent::Introduced(text.clone()),
-        RangeEvent::Fixed(text) => VersionEvent::Fixed(text.clone()),
-        RangeEvent::LastAffected(text) => VersionEvent::LastAffected(text.clone()),
-        RangeEvent::Limit(text) => VersionEvent::Limit(text.clone()),
+        RecordEvent::Introduced(text) => RangeEvent::Introduced(text.clone()),
+        RecordEvent::Fixed(text) => RangeEvent::Fixed(text.clone()),
+        RecordEvent::LastAffected(text) => RangeEvent::LastAffected(text.clone()),
+        RecordEvent::Limit(text) => RangeEvent::Limit(text.clone()),
     }
 }
 
-fn event_text(event: &VersionEvent) -> &str {
+fn event_text(event: &RangeEvent) -> &str {
     match event {
-        VersionEvent::Introduced(text)
-        | VersionEvent::Fixed(text)
-        | VersionEvent::LastAffected(text)
-        | VersionEvent::Limit(text) => text,
+        RangeEvent::Introduced(text)
+        | RangeEvent::Fixed(text)
+        | RangeEvent::LastAffected(text)
+        | RangeEvent::Limit(text) => text,
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod cli;
 mod commands;
 pub mod demo;
+pub mod heap;
 pub mod output;
 pub mod reference;
 

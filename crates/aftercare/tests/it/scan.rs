@@ -340,3 +340,26 @@ fn a_compiled_index_gives_the_same_findings_and_knows_when_it_is_stale() {
     assert_eq!(wrong.status.code(), Some(2), "{}", describe(&wrong));
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("not an aftercare index file"));
 }
+
+/// `scan` re-executes itself once for huge pages (`aftercare::heap`) where the kernel
+/// honours them: the report is the same with and without, and with tunables of the caller's.
+#[test]
+fn huge_pages_do_not_change_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let sbom = juice_shop(dir.path());
+    let ghsa = ghsa();
+    let run = |variable: &str, value: &str| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_aftercare"))
+            .args(["scan", "--advisories", &ghsa, &sbom, "--format", "json"])
+            .current_dir(dir.path())
+            .env_remove("AFTERCARE_FORMAT")
+            .env(variable, value)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+        output.stdout
+    };
+    let default = run("AFTERCARE_SCAN_TEST", "1");
+    assert_eq!(run(aftercare::heap::ENV, "0"), default);
+    assert_eq!(run("GLIBC_TUNABLES", "glibc.malloc.arena_max=2"), default);
+}
