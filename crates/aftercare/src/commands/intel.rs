@@ -117,8 +117,18 @@ impl Progress for TerminalProgress {
 }
 
 fn report_line(report: &SyncReportDto) -> String {
+    let matched = report.matched.as_ref().map_or(String::new(), |m| {
+        format!(
+            "; findings re-matched over {} components: {} opened, {} reopened, {} changed, {} closed",
+            m.components,
+            m.opened.len(),
+            m.reopened.len(),
+            m.changed.len(),
+            m.closed.len()
+        )
+    });
     format!(
-        "{}: {}{} — {} new, {} updated, {} withdrawn, {} unchanged, {} warnings ({} documents, {:.1} s)",
+        "{}: {}{} — {} new, {} updated, {} withdrawn, {} unchanged, {} warnings ({} documents, {:.1} s){matched}",
         report.feed,
         report.status,
         if report.resumed { " (resumed)" } else { "" },

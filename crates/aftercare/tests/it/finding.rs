@@ -133,6 +133,29 @@ fn an_import_is_matched_and_its_findings_listed_shown_and_rematched() {
     let missing = aftercare(d, &["finding", "show", "999999"]);
     assert_eq!(missing.status.code(), Some(2), "{}", describe(&missing));
 
+    // A sync says what its re-match did.
+    let kev = aftercare_testdata::path("kev/known_exploited_vulnerabilities.json");
+    let add = aftercare(
+        d,
+        &[
+            "feed",
+            "add",
+            "kev",
+            "--kind",
+            "kev",
+            "--path",
+            kev.to_str().unwrap(),
+        ],
+    );
+    assert!(add.status.success(), "{}", describe(&add));
+    let synced = aftercare(d, &["feed", "sync", "kev"]);
+    assert!(synced.status.success(), "{}", describe(&synced));
+    assert!(
+        String::from_utf8_lossy(&synced.stdout).contains("findings re-matched over"),
+        "{}",
+        describe(&synced)
+    );
+
     // Nothing changed since the import: a full re-match confirms every finding.
     let report = json(&aftercare(d, &["match", "--all", "--format", "json"]));
     assert_eq!(report["opened"], serde_json::json!([]));
