@@ -224,6 +224,11 @@ impl Rubric {
         &self.source
     }
 
+    /// The prefix of its extended vectors (`MDR`), followed by `:` and the version.
+    pub fn extended_vector_prefix(&self) -> &str {
+        &self.extended_vector_prefix
+    }
+
     /// The metrics in vector order.
     pub fn metrics(&self) -> &[RubricMetric] {
         &self.metrics

@@ -2335,6 +2335,9 @@ pub struct RubricDto {
     pub title: String,
     /// Where it comes from.
     pub source: String,
+    /// How its extended vectors start (`MDR:1.0`): then `/ID:CODE` per answered question, in
+    /// the order of `questions`.
+    pub extended_vector_prefix: String,
     /// The metrics in vector order.
     pub metrics: Vec<RubricMetricDto>,
     /// The questions.
@@ -2348,6 +2351,11 @@ impl From<&aftercare_risk::Rubric> for RubricDto {
             version: rubric.version().to_string(),
             title: rubric.title().to_string(),
             source: rubric.source().to_string(),
+            extended_vector_prefix: format!(
+                "{}:{}",
+                rubric.extended_vector_prefix(),
+                rubric.version()
+            ),
             metrics: rubric
                 .metrics()
                 .iter()

@@ -749,6 +749,34 @@ fn a_browser_logs_in_walks_every_page_and_hostile_data_stays_text() {
         assert!(determination.contains(part), "{part}: {determination}");
     }
 
+    // The medical-device rubric as a questionnaire: the rubric's worked example (an insulin
+    // pump over Bluetooth LE; hand-checked against its decision flow) gives
+    // CVSS:3.0/AV:A/AC:L/PR:N/UI:N/S:U/C:L/I:H/A:H, 8.3, written into the device vector.
+    browser.eval("document.getElementById('assess-rubric').open = true; true");
+    browser.wait_for(
+        "the rubric's first question",
+        "document.getElementById('rubric-XAVN') !== null",
+    );
+    let answered = browser.eval(
+        "(() => { for (const [id, code] of [['XAVN','Y'],['XAVT','N'],['XAVW','Y'],['XAVR','N'],\
+         ['XACL','Y'],['XPRL','N'],['XUI','N'],['XS','N'],['XCP','N'],['XCD','N'],['XCT','L'],\
+         ['XCW','N'],['XCS','N'],['XCO','N'],['XIP','N'],['XID','N'],['XIT','H'],['XIW','N'],\
+         ['XIS','N'],['XIO','N'],['XAP','N'],['XAD','N'],['XAT','H'],['XAW','N'],['XAS','N'],\
+         ['XAO','N']]) { const el = document.getElementById('rubric-' + id); \
+         if (!el) return 'no question ' + id; el.value = code; \
+         el.dispatchEvent(new Event('change')); } \
+         document.getElementById('rubric-score').click(); return 'answered'; })()",
+    );
+    assert_eq!(answered, json!("answered"));
+    browser.wait_for(
+        "the rubric's score",
+        "document.getElementById('rubric-result')?.textContent.includes('8.3')",
+    );
+    assert_eq!(
+        browser.eval("document.getElementById('assess-cvss').value"),
+        json!("CVSS:3.0/AV:A/AC:L/PR:N/UI:N/S:U/C:L/I:H/A:H")
+    );
+
     // The list filtered by assessment finds it.
     browser.go(&format!(
         "/findings?assessment=not_affected&vulnerability={LODASH_VULNERABILITY}"

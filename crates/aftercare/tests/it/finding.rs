@@ -133,6 +133,44 @@ fn an_import_is_matched_and_its_findings_listed_shown_and_rematched() {
     let missing = aftercare(d, &["finding", "show", "999999"]);
     assert_eq!(missing.status.code(), Some(2), "{}", describe(&missing));
 
+    // The rubric's answers give the device vector, and both are kept with the assessment.
+    let rubric = "MDR:1.0/XAVN:Y/XAVT:N/XAVW:Y/XAVR:N/XACL:Y/XPRL:N/XUI:N/XS:N/XCP:N/XCD:N/\
+                  XCT:L/XCW:N/XCS:N/XCO:N/XIP:N/XID:N/XIT:H/XIW:N/XIS:N/XIO:N/XAP:N/XAD:N/\
+                  XAT:H/XAW:N/XAS:N/XAO:N";
+    let other = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] != lodash["id"])
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let rated = aftercare(
+        d,
+        &[
+            "finding",
+            "assess",
+            &other,
+            "--status",
+            "under_investigation",
+            "--rubric",
+            rubric,
+        ],
+    );
+    assert!(rated.status.success(), "{}", describe(&rated));
+    let detail = json(&aftercare(
+        d,
+        &["finding", "show", &other, "--format", "json"],
+    ));
+    let assessment = &detail["triage"]["assessment"];
+    assert_eq!(
+        assessment["cvss_vector"],
+        "CVSS:3.0/AV:A/AC:L/PR:N/UI:N/S:U/C:L/I:H/A:H"
+    );
+    assert_eq!(assessment["cvss_score"], 8.3);
+    assert_eq!(assessment["rubric_vector"], rubric);
+
     // A sync says what its re-match did.
     let kev = aftercare_testdata::path("kev/known_exploited_vulnerabilities.json");
     let add = aftercare(
