@@ -2378,17 +2378,21 @@ impl From<&aftercare_risk::Rubric> for RubricDto {
                     options: q
                         .options
                         .iter()
-                        .map(|o| RubricOptionDto {
-                            code: o.code.clone(),
-                            label: o.label.clone(),
-                            next: match &o.outcome {
-                                aftercare_risk::rubric::OptionOutcome::Next(n) => Some(n.clone()),
-                                aftercare_risk::rubric::OptionOutcome::Value(_) => None,
-                            },
-                            value: match &o.outcome {
-                                aftercare_risk::rubric::OptionOutcome::Value(v) => Some(v.clone()),
-                                aftercare_risk::rubric::OptionOutcome::Next(_) => None,
-                            },
+                        .map(|o| {
+                            let (next, value) = match &o.outcome {
+                                aftercare_risk::rubric::OptionOutcome::Next(n) => {
+                                    (Some(n.clone()), None)
+                                }
+                                aftercare_risk::rubric::OptionOutcome::Value(v) => {
+                                    (None, Some(v.clone()))
+                                }
+                            };
+                            RubricOptionDto {
+                                code: o.code.clone(),
+                                label: o.label.clone(),
+                                next,
+                                value,
+                            }
                         })
                         .collect(),
                 })

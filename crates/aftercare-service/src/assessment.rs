@@ -114,10 +114,7 @@ pub fn component_key(purl: Option<&str>, group: Option<&str>, name: &str) -> Str
     {
         return key.to_string();
     }
-    match group {
-        Some(group) if !group.is_empty() => format!("name:{group}/{name}"),
-        _ => format!("name:{name}"),
-    }
+    format!("name:{}", aftercare_store::sbom::full_name(group, name))
 }
 
 fn scheme_of(purl: Option<&str>) -> Scheme {

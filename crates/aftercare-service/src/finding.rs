@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use aftercare_match::{Basis, Component, FileHash, Finding, Index, Reason, RecordKey};
-use aftercare_model::{Cpe, Purl};
+use aftercare_model::{Cpe, Purl, Severity};
 use aftercare_risk::{Event, EventKind};
 use aftercare_store::assessment::Reachable;
 use aftercare_store::finding::{
@@ -82,10 +82,7 @@ impl MatchReport {
 /// The matcher's view of a stored component.
 pub fn matcher_component(record: &ComponentRecord) -> Component {
     Component {
-        name: match &record.group {
-            Some(group) if !group.is_empty() => format!("{group}/{}", record.name),
-            _ => record.name.clone(),
-        },
+        name: record.full_name(),
         version: record.version.clone(),
         purl: record.purl.as_deref().and_then(|p| p.parse::<Purl>().ok()),
         package: None,
@@ -129,12 +126,6 @@ pub async fn rematch(
         .collect();
     let prepared = candidate_index(workspace, &matchers, &extra_keys).await?;
     report.records = prepared.records;
-    let vulnerability_of: HashMap<RecordKey, &Membership> = prepared
-        .vulnerability_of
-        .iter()
-        .filter_map(|(key, position)| Some((key.clone(), prepared.memberships.get(*position)?)))
-        .collect();
-    let memberships = &prepared.memberships;
     let kev = kev_cves(workspace).await?;
     let index = &prepared.index;
 
@@ -165,24 +156,22 @@ pub async fn rematch(
     for (alias, id, _shared) in intel::aliases_in(workspace.store(), &canonical_ids).await? {
         by_alias.entry(alias).or_insert(id);
     }
-    let mut rows_needed: BTreeSet<i64> = by_alias.values().copied().collect();
-    rows_needed.extend(memberships.iter().map(|m| m.vulnerability_id));
-    let canonical_of: HashMap<i64, String> = memberships
+    let mut canonical_of: HashMap<i64, String> = prepared
+        .memberships
         .iter()
         .map(|m| (m.vulnerability_id, m.canonical.clone()))
         .collect();
-    let mut canonical_of = canonical_of;
-    for id in rows_needed {
-        if !canonical_of.contains_key(&id)
-            && let Some(row) = intel::vulnerability(workspace.store().pool(), id).await?
+    for id in by_alias.values() {
+        if !canonical_of.contains_key(id)
+            && let Some(row) = intel::vulnerability(workspace.store().pool(), *id).await?
         {
-            canonical_of.insert(id, row.canonical);
+            canonical_of.insert(*id, row.canonical);
         }
     }
     let resolved = Resolved {
         by_alias: &by_alias,
         canonical_of: &canonical_of,
-        by_record: &vulnerability_of,
+        prepared: &prepared,
         kev: &kev,
     };
     let mut matched: HashMap<i64, Vec<MatchFields>> = HashMap::new();
@@ -410,6 +399,15 @@ pub struct CandidateIndex {
     memberships: Vec<Membership>,
     /// Record → position in `memberships`.
     vulnerability_of: HashMap<RecordKey, usize>,
+}
+
+impl CandidateIndex {
+    /// The stored vulnerability a record is attached to.
+    fn membership(&self, record: &RecordKey) -> Option<&Membership> {
+        self.vulnerability_of
+            .get(record)
+            .and_then(|position| self.memberships.get(*position))
+    }
 }
 
 /// Prepares the candidate records of some components (`package_keys` adds keys the
@@ -640,10 +638,7 @@ async fn close_reason(
     Ok(format!(
         "no record of {} affects {} {version} any more",
         row.vulnerability,
-        match &component.group {
-            Some(group) if !group.is_empty() => format!("{group}/{}", component.name),
-            _ => component.name.clone(),
-        }
+        component.full_name()
     ))
 }
 
@@ -667,17 +662,10 @@ struct Resolved<'a> {
     by_alias: &'a HashMap<String, i64>,
     /// Stored vulnerability → its canonical id.
     canonical_of: &'a HashMap<i64, String>,
-    /// Record → the stored vulnerability it is attached to.
-    by_record: &'a HashMap<RecordKey, &'a Membership>,
+    /// Records → the stored vulnerabilities they are attached to.
+    prepared: &'a CandidateIndex,
     /// CVEs in the KEV catalog.
     kev: &'a HashSet<String>,
-}
-
-fn severity_rank(severity: &str) -> usize {
-    ["critical", "high", "medium", "low", "none", "unknown"]
-        .iter()
-        .position(|s| *s == severity)
-        .unwrap_or(5)
 }
 
 fn confidence_rank(confidence: &str) -> usize {
@@ -704,7 +692,8 @@ fn merge(into: &mut MatchFields, other: MatchFields) {
     into.aliases = union(&into.aliases, &other.aliases);
     into.reasons = sorted_reasons(list(&union(&into.reasons, &other.reasons)));
     into.fixed_versions = union(&into.fixed_versions, &other.fixed_versions);
-    if severity_rank(&other.severity) < severity_rank(&into.severity) {
+    let severity = |label: &str| label.parse::<Severity>().unwrap_or(Severity::Unknown);
+    if severity(&other.severity) > severity(&into.severity) {
         into.severity = other.severity;
         into.score = other.score;
         into.severity_basis = other.severity_basis;
@@ -736,7 +725,7 @@ fn fields(finding: &Finding, resolved: &Resolved<'_>) -> MatchFields {
         finding
             .reasons
             .iter()
-            .find_map(|reason| resolved.by_record.get(&reason.record))
+            .find_map(|reason| resolved.prepared.membership(&reason.record))
             .map(|m| m.vulnerability_id)
     });
     let vulnerability = row

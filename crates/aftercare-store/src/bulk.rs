@@ -106,6 +106,55 @@ pub(crate) async fn by_ids(
     Ok(affected)
 }
 
+/// A key of an `IN` list.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Key<'a> {
+    /// An integer key.
+    Int(i64),
+    /// A text key.
+    Text(&'a str),
+}
+
+/// Runs `{head} IN (…) {tail}` for every chunk of keys on one connection and returns every
+/// row (a select by many ids or names).
+pub(crate) async fn select_in(
+    conn: &mut sqlx::AnyConnection,
+    backend: crate::Backend,
+    head: &str,
+    tail: &str,
+    keys: &[Key<'_>],
+    operation: &'static str,
+) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
+    let mut rows = Vec::new();
+    for chunk in keys.chunks(MAX_ROWS) {
+        let sql = format!("{head} IN {} {tail}", in_list(backend, chunk.len()));
+        let mut query = sqlx::query(&sql);
+        for key in chunk {
+            query = match *key {
+                Key::Int(v) => query.bind(v),
+                Key::Text(v) => query.bind(v),
+            };
+        }
+        rows.extend(
+            query
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(StoreError::query(operation))?,
+        );
+    }
+    Ok(rows)
+}
+
+/// Integer keys.
+pub(crate) fn ints(ids: &[i64]) -> Vec<Key<'_>> {
+    ids.iter().map(|id| Key::Int(*id)).collect()
+}
+
+/// Text keys.
+pub(crate) fn texts(values: &[String]) -> Vec<Key<'_>> {
+    values.iter().map(|v| Key::Text(v.as_str())).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

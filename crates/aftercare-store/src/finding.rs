@@ -135,10 +135,7 @@ fn finding_from_row(row: &AnyRow) -> Result<FindingRow, sqlx::Error> {
         release_id: row.try_get("release_id")?,
         release: row.try_get("release_version")?,
         component_id: row.try_get("component_id")?,
-        component_name: match group {
-            Some(group) if !group.is_empty() => format!("{group}/{name}"),
-            _ => name,
-        },
+        component_name: crate::sbom::full_name(group.as_deref(), &name),
         component_version: row.try_get("component_version")?,
         component_purl: row.try_get("component_purl")?,
         vulnerability: row.try_get("vulnerability")?,
@@ -225,44 +222,30 @@ pub async fn matchable_components(
             .await
             .map_err(StoreError::query(operation))?,
         Selection::Ids(ids) => {
-            let mut out = Vec::new();
-            for chunk in ids.chunks(1000) {
-                let sql = format!(
-                    "{base} WHERE id IN {} {order}",
-                    bulk::in_list(tx.backend(), chunk.len())
-                );
-                let mut query = sqlx::query(&sql);
-                for id in chunk {
-                    query = query.bind(*id);
-                }
-                out.extend(
-                    query
-                        .fetch_all(tx.conn())
-                        .await
-                        .map_err(StoreError::query(operation))?,
-                );
-            }
-            out
+            let backend = tx.backend();
+            let head = format!("{base} WHERE id");
+            bulk::select_in(
+                tx.conn(),
+                backend,
+                &head,
+                order,
+                &bulk::ints(ids),
+                operation,
+            )
+            .await?
         }
         Selection::PackageKeys(keys) => {
-            let mut out = Vec::new();
-            for chunk in keys.chunks(1000) {
-                let sql = format!(
-                    "{base} WHERE package_key IN {} {order}",
-                    bulk::in_list(tx.backend(), chunk.len())
-                );
-                let mut query = sqlx::query(&sql);
-                for key in chunk {
-                    query = query.bind(key.as_str());
-                }
-                out.extend(
-                    query
-                        .fetch_all(tx.conn())
-                        .await
-                        .map_err(StoreError::query(operation))?,
-                );
-            }
-            out
+            let backend = tx.backend();
+            let head = format!("{base} WHERE package_key");
+            bulk::select_in(
+                tx.conn(),
+                backend,
+                &head,
+                order,
+                &bulk::texts(keys),
+                operation,
+            )
+            .await?
         }
     };
     rows.iter()
@@ -287,39 +270,33 @@ pub async fn components_with_vulnerabilities(
     vulnerability_ids: &[i64],
     canonical: &[String],
 ) -> Result<Vec<i64>, StoreError> {
-    let mut out = Vec::new();
-    for chunk in vulnerability_ids.chunks(1000) {
-        let sql = format!(
-            "SELECT DISTINCT component_id FROM findings WHERE vulnerability_id IN {}",
-            bulk::in_list(tx.backend(), chunk.len())
-        );
-        let mut query = sqlx::query_scalar::<_, i64>(&sql);
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        out.extend(
-            query
-                .fetch_all(tx.conn())
-                .await
-                .map_err(StoreError::query("find findings of vulnerabilities"))?,
-        );
-    }
-    for chunk in canonical.chunks(1000) {
-        let sql = format!(
-            "SELECT DISTINCT component_id FROM findings WHERE vulnerability IN {}",
-            bulk::in_list(tx.backend(), chunk.len())
-        );
-        let mut query = sqlx::query_scalar::<_, i64>(&sql);
-        for id in chunk {
-            query = query.bind(id.as_str());
-        }
-        out.extend(
-            query
-                .fetch_all(tx.conn())
-                .await
-                .map_err(StoreError::query("find findings of vulnerabilities"))?,
-        );
-    }
+    let operation = "find findings of vulnerabilities";
+    let backend = tx.backend();
+    let mut rows = bulk::select_in(
+        tx.conn(),
+        backend,
+        "SELECT DISTINCT component_id FROM findings WHERE vulnerability_id",
+        "",
+        &bulk::ints(vulnerability_ids),
+        operation,
+    )
+    .await?;
+    rows.extend(
+        bulk::select_in(
+            tx.conn(),
+            backend,
+            "SELECT DISTINCT component_id FROM findings WHERE vulnerability",
+            "",
+            &bulk::texts(canonical),
+            operation,
+        )
+        .await?,
+    );
+    let mut out = rows
+        .iter()
+        .map(|row| row.try_get::<i64, _>("component_id"))
+        .collect::<Result<Vec<i64>, _>>()
+        .map_err(StoreError::query(operation))?;
     out.sort_unstable();
     out.dedup();
     Ok(out)
@@ -342,25 +319,21 @@ pub async fn of_components(
     tx: &mut Tx,
     component_ids: &[i64],
 ) -> Result<Vec<FindingRow>, StoreError> {
-    let mut out = Vec::new();
-    for chunk in component_ids.chunks(1000) {
-        let sql = format!(
-            "{FINDING_MATCH_SELECT} WHERE f.component_id IN {}",
-            bulk::in_list(tx.backend(), chunk.len())
-        );
-        let mut query = sqlx::query(&sql);
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        let rows = query
-            .fetch_all(tx.conn())
-            .await
-            .map_err(StoreError::query("read findings"))?;
-        for row in &rows {
-            out.push(finding_from_row(row).map_err(StoreError::query("read findings"))?);
-        }
-    }
-    Ok(out)
+    let backend = tx.backend();
+    let head = format!("{FINDING_MATCH_SELECT} WHERE f.component_id");
+    let rows = bulk::select_in(
+        tx.conn(),
+        backend,
+        &head,
+        "",
+        &bulk::ints(component_ids),
+        "read findings",
+    )
+    .await?;
+    rows.iter()
+        .map(finding_from_row)
+        .collect::<Result<_, _>>()
+        .map_err(StoreError::query("read findings"))
 }
 
 /// Inserts new open findings first seen at `at`; returns their ids, in the order given.
@@ -411,35 +384,30 @@ pub async fn insert(
     let mut components: Vec<i64> = findings.iter().map(|f| f.component_id).collect();
     components.sort_unstable();
     components.dedup();
+    let backend = tx.backend();
+    let rows = bulk::select_in(
+        tx.conn(),
+        backend,
+        "SELECT id, release_id, component_id, vulnerability FROM findings WHERE component_id",
+        "",
+        &bulk::ints(&components),
+        "read new finding ids",
+    )
+    .await?;
     let mut ids = std::collections::HashMap::new();
-    for chunk in components.chunks(1000) {
-        let sql = format!(
-            "SELECT id, release_id, component_id, vulnerability FROM findings \
-             WHERE component_id IN {}",
-            bulk::in_list(tx.backend(), chunk.len())
-        );
-        let mut query = sqlx::query(&sql);
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        for row in query
-            .fetch_all(tx.conn())
-            .await
-            .map_err(StoreError::query("read new finding ids"))?
-        {
-            let read = || -> Result<((i64, i64, String), i64), sqlx::Error> {
-                Ok((
-                    (
-                        row.try_get("release_id")?,
-                        row.try_get("component_id")?,
-                        row.try_get("vulnerability")?,
-                    ),
-                    row.try_get("id")?,
-                ))
-            };
-            let (key, id) = read().map_err(StoreError::query("read new finding ids"))?;
-            ids.insert(key, id);
-        }
+    for row in &rows {
+        let read = || -> Result<((i64, i64, String), i64), sqlx::Error> {
+            Ok((
+                (
+                    row.try_get("release_id")?,
+                    row.try_get("component_id")?,
+                    row.try_get("vulnerability")?,
+                ),
+                row.try_get("id")?,
+            ))
+        };
+        let (key, id) = read().map_err(StoreError::query("read new finding ids"))?;
+        ids.insert(key, id);
     }
     findings
         .iter()

@@ -1532,36 +1532,36 @@ pub async fn sibling_records(
     store: &crate::Store,
     record_ids: &[i64],
 ) -> Result<Vec<Membership>, StoreError> {
-    let mut out = Vec::new();
-    for chunk in record_ids.chunks(500) {
-        let sql = format!(
-            "SELECT DISTINCT other.record_id, other.vulnerability_id, v.canonical, v.withdrawn \
-             FROM vulnerability_records mine \
-             JOIN vulnerability_records other ON other.vulnerability_id = mine.vulnerability_id \
-             JOIN vulnerabilities v ON v.id = mine.vulnerability_id \
-             WHERE mine.record_id IN {}",
-            in_list(store.backend(), chunk.len())
-        );
-        let mut query = sqlx::query(&sql);
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        for row in query
-            .fetch_all(store.pool())
-            .await
-            .map_err(StoreError::query("read the records of vulnerabilities"))?
-        {
-            let read = || -> Result<Membership, sqlx::Error> {
-                Ok(Membership {
-                    record_id: row.try_get("record_id")?,
-                    vulnerability_id: row.try_get("vulnerability_id")?,
-                    canonical: row.try_get("canonical")?,
-                    withdrawn: row.try_get::<i64, _>("withdrawn")? != 0,
-                })
-            };
-            out.push(read().map_err(StoreError::query("read the records of vulnerabilities"))?);
-        }
-    }
+    let operation = "read the records of vulnerabilities";
+    let mut conn = store
+        .pool()
+        .acquire()
+        .await
+        .map_err(StoreError::query(operation))?;
+    let rows = crate::bulk::select_in(
+        &mut conn,
+        store.backend(),
+        "SELECT DISTINCT other.record_id, other.vulnerability_id, v.canonical, v.withdrawn \
+         FROM vulnerability_records mine \
+         JOIN vulnerability_records other ON other.vulnerability_id = mine.vulnerability_id \
+         JOIN vulnerabilities v ON v.id = mine.vulnerability_id WHERE mine.record_id",
+        "",
+        &crate::bulk::ints(record_ids),
+        operation,
+    )
+    .await?;
+    let mut out = rows
+        .iter()
+        .map(|row| {
+            Ok(Membership {
+                record_id: row.try_get("record_id")?,
+                vulnerability_id: row.try_get("vulnerability_id")?,
+                canonical: row.try_get("canonical")?,
+                withdrawn: row.try_get::<i64, _>("withdrawn")? != 0,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(StoreError::query(operation))?;
     out.sort_by_key(|m| (m.record_id, m.vulnerability_id));
     out.dedup();
     Ok(out)
@@ -1573,31 +1573,29 @@ pub async fn aliases_in(
     store: &crate::Store,
     aliases: &[String],
 ) -> Result<Vec<(String, i64, bool)>, StoreError> {
-    let mut out = Vec::new();
-    for chunk in aliases.chunks(500) {
-        let sql = format!(
-            "SELECT alias, vulnerability_id, shared FROM aliases WHERE alias IN {} \
-             ORDER BY alias, shared, vulnerability_id",
-            in_list(store.backend(), chunk.len())
-        );
-        let mut query = sqlx::query(&sql);
-        for alias in chunk {
-            query = query.bind(alias.as_str());
-        }
-        for row in query
-            .fetch_all(store.pool())
-            .await
-            .map_err(StoreError::query("look up aliases"))?
-        {
-            let read = || -> Result<(String, i64, bool), sqlx::Error> {
-                Ok((
-                    row.try_get("alias")?,
-                    row.try_get("vulnerability_id")?,
-                    row.try_get::<i64, _>("shared")? != 0,
-                ))
-            };
-            out.push(read().map_err(StoreError::query("look up aliases"))?);
-        }
-    }
-    Ok(out)
+    let operation = "look up aliases";
+    let mut conn = store
+        .pool()
+        .acquire()
+        .await
+        .map_err(StoreError::query(operation))?;
+    let rows = crate::bulk::select_in(
+        &mut conn,
+        store.backend(),
+        "SELECT alias, vulnerability_id, shared FROM aliases WHERE alias",
+        "ORDER BY alias, shared, vulnerability_id",
+        &crate::bulk::texts(aliases),
+        operation,
+    )
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get("alias")?,
+                row.try_get("vulnerability_id")?,
+                row.try_get::<i64, _>("shared")? != 0,
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::query(operation))
 }

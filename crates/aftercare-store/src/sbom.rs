@@ -117,6 +117,21 @@ pub struct ComponentRecord {
     pub direct: Option<bool>,
 }
 
+/// A component's name with its group: `group/name`, or the name alone.
+pub fn full_name(group: Option<&str>, name: &str) -> String {
+    match group {
+        Some(group) if !group.is_empty() => format!("{group}/{name}"),
+        _ => name.to_string(),
+    }
+}
+
+impl ComponentRecord {
+    /// The name with its group (`org.postgresql/postgresql`).
+    pub fn full_name(&self) -> String {
+        full_name(self.group.as_deref(), &self.name)
+    }
+}
+
 /// A stored reading warning.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WarningRecord {

@@ -98,7 +98,18 @@ pub(crate) async fn open_as_admin(
 /// as the administrator `init` created, and record it as the actor.
 pub(crate) async fn open(args: &WorkspaceArgs) -> anyhow::Result<(Workspace, Context)> {
     let location = location(args);
-    if let WorkspaceLocation::Directory(dir) = &location {
+    require_initialized(&location)?;
+    let workspace = Workspace::open(location.clone())
+        .await
+        .with_context(|| format!("opening the workspace at {location}"))?;
+    let actor = account::local_actor(&workspace).await?;
+    Ok((workspace, Context::new(actor)))
+}
+
+/// Fails, saying how to create one, when a workspace directory has no database yet (opening
+/// it would create an empty one).
+pub(crate) fn require_initialized(location: &WorkspaceLocation) -> anyhow::Result<()> {
+    if let WorkspaceLocation::Directory(dir) = location {
         let database = dir.join(aftercare_service::workspace::DATABASE_FILE);
         if !database.exists() {
             anyhow::bail!(
@@ -108,11 +119,7 @@ pub(crate) async fn open(args: &WorkspaceArgs) -> anyhow::Result<(Workspace, Con
             );
         }
     }
-    let workspace = Workspace::open(location.clone())
-        .await
-        .with_context(|| format!("opening the workspace at {location}"))?;
-    let actor = account::local_actor(&workspace).await?;
-    Ok((workspace, Context::new(actor)))
+    Ok(())
 }
 
 /// Reads a file, naming it in the error.

@@ -62,12 +62,7 @@ fn workspace_index(
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        if let aftercare_service::WorkspaceLocation::Directory(dir) = &location {
-            let database = dir.join(aftercare_service::workspace::DATABASE_FILE);
-            if !database.exists() {
-                anyhow::bail!("no workspace at {}", dir.display());
-            }
-        }
+        super::require_initialized(&location)?;
         let workspace = aftercare_service::Workspace::open(location.clone())
             .await
             .with_context(|| format!("opening the workspace at {location}"))?;
@@ -362,11 +357,6 @@ fn purl_text(component: &Component) -> Option<String> {
     component.purl.as_ref().map(ToString::to_string)
 }
 
-/// A reason in words, for the table and SARIF.
-fn reason_text(reason: &Reason) -> String {
-    reason.describe()
-}
-
 /// A value serialized through its `Display`: written straight into the JSON output, without
 /// a `String` in between.
 struct Shown<T>(T);
@@ -453,7 +443,7 @@ impl<'a> ReasonDto<'a> {
             record: reason.record.id.as_str(),
             source: reason.record.source.as_str(),
             kind: "",
-            text: reason_text(reason),
+            text: reason.describe(),
             package: None,
             range: None,
             introduced: None,
@@ -952,7 +942,7 @@ impl Report<'_> {
                     finding
                         .reasons
                         .iter()
-                        .map(reason_text)
+                        .map(Reason::describe)
                         .collect::<Vec<_>>()
                         .join("; ")
                 );
@@ -1083,7 +1073,7 @@ impl Report<'_> {
                 affects.push(affect);
                 fixed.extend(finding.fixed_versions.iter().cloned());
                 for reason in &finding.reasons {
-                    reasons.push(json!({"name": "aftercare:reason", "value": reason_text(reason)}));
+                    reasons.push(json!({"name": "aftercare:reason", "value": reason.describe()}));
                 }
             }
             let mut value = json!({
