@@ -68,10 +68,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// A state with default intelligence settings (the alias map loads on first refresh).
+    /// A state with default intelligence settings (the alias map loads on first refresh) and
+    /// the matcher kept warm (its copy of the workspace loads on the first match run).
     pub fn new(workspace: Workspace, settings: Settings) -> AppState {
         AppState {
-            workspace,
+            workspace: workspace.keep_matcher_warm(),
             settings,
             intel: Arc::new(IntelRuntime::default()),
         }

@@ -15,16 +15,14 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use aftercare_match::{Basis, Component, FileHash, Finding, Index, Reason, RecordKey};
-use aftercare_model::{Cpe, Purl, Severity};
+use aftercare_match::{Basis, Component, Finding, Index, Reason, RecordKey};
+use aftercare_model::{Cpe, Severity};
 use aftercare_risk::{Event, EventKind};
 use aftercare_store::assessment::Reachable;
 use aftercare_store::finding::{
-    self as stored, FindingEvent, FindingFilter, FindingRow, MatchFields, MatchableComponent,
-    NewFinding, Selection,
+    self as stored, FindingEvent, FindingFilter, FindingRow, MatchFields, NewFinding,
 };
 use aftercare_store::intel::{self, Membership};
-use aftercare_store::sbom::ComponentRecord;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
@@ -33,6 +31,11 @@ use crate::intel::lookup;
 use crate::intel::normalize::cpe_pair;
 use crate::intel::sync::SyncDelta;
 use crate::{Context, ServiceError, Workspace, case, policy};
+
+mod mirror;
+
+pub use mirror::MatchState;
+use mirror::{Identity, Mirror, Mirrored, WarmIndex};
 
 /// Which components a match run covers.
 #[derive(Debug, Clone, Copy)]
@@ -79,27 +82,9 @@ impl MatchReport {
     }
 }
 
-/// The matcher's view of a stored component.
-pub fn matcher_component(record: &ComponentRecord) -> Component {
-    Component {
-        name: record.full_name(),
-        version: record.version.clone(),
-        purl: record.purl.as_deref().and_then(|p| p.parse::<Purl>().ok()),
-        package: None,
-        cpes: record
-            .cpes
-            .iter()
-            .filter_map(|c| c.parse::<Cpe>().ok())
-            .collect(),
-        hashes: record
-            .hashes
-            .iter()
-            .map(|(algorithm, value)| FileHash::new(algorithm, value))
-            .collect(),
-    }
-}
-
-/// Runs a match over a scope at `now`, as the context's actor.
+/// Runs a match over a scope at `now`, as the context's actor. A workspace that keeps its
+/// matcher warm ([`Workspace::keep_matcher_warm`], the server) compares with its
+/// [`MatchState`]; otherwise the run reads its scope from the store.
 pub async fn rematch(
     workspace: &Workspace,
     context: &Context,
@@ -107,42 +92,126 @@ pub async fn rematch(
     now: Timestamp,
 ) -> Result<MatchReport, ServiceError> {
     let started = Instant::now();
-    let at = aftercare_store::timestamp_text(now);
     let current_policy = policy::current(workspace).await?;
+    let report = match workspace.match_state() {
+        Some(state) => {
+            let mut guard = state.inner.lock().await;
+            // Taken out while the run works: a run that fails leaves nothing to trust, and the
+            // next one loads the workspace again.
+            let mut mirror = guard.take().unwrap_or_default();
+            let report = run(
+                workspace,
+                context,
+                scope,
+                now,
+                &current_policy.policy,
+                Some(&mut mirror),
+            )
+            .await?;
+            *guard = Some(mirror);
+            report
+        }
+        None => run(workspace, context, scope, now, &current_policy.policy, None).await?,
+    };
+    let report = MatchReport {
+        elapsed: started.elapsed(),
+        ..report
+    };
+    tracing::debug!(
+        components = report.components,
+        records = report.records,
+        opened = report.opened.len(),
+        closed = report.closed.len(),
+        elapsed_ms = report.elapsed.as_millis() as u64,
+        "matched"
+    );
+    Ok(report)
+}
+
+/// A change a run makes to a stored finding: (row in the mirror, position in its findings,
+/// what matches now).
+type Update = (usize, usize, MatchFields);
+
+async fn run(
+    workspace: &Workspace,
+    context: &Context,
+    scope: MatchScope<'_>,
+    now: Timestamp,
+    current_policy: &aftercare_risk::Policy,
+    warm: Option<&mut Mirror>,
+) -> Result<MatchReport, ServiceError> {
+    let at = aftercare_store::timestamp_text(now);
     let mut tx = workspace.store().begin().await?;
-    let components = select(&mut tx, scope).await?;
+    let previous = stored::begin_matching(&mut tx).await?;
+    let is_warm = warm.is_some();
+    let mut cold: Mirror;
+    let mirror: &mut Mirror = match warm {
+        Some(mirror) => {
+            mirror.refresh(&mut tx, previous).await?;
+            mirror
+        }
+        None => {
+            cold = Mirror::of_scope(&mut tx, scope).await?;
+            &mut cold
+        }
+    };
+    let rows: Vec<usize> = if is_warm {
+        mirror.select(scope)
+    } else {
+        (0..mirror.rows.len()).collect()
+    };
+    let identities: Vec<u32> = rows
+        .iter()
+        .map(|row| mirror.rows[*row].identity)
+        .collect::<BTreeSet<u32>>()
+        .into_iter()
+        .collect();
     let mut report = MatchReport {
-        components: components.len(),
+        components: rows.len(),
         ..MatchReport::default()
     };
 
-    let matchers: Vec<Component> = components
-        .iter()
-        .map(|c| matcher_component(&c.component))
-        .collect();
-    let extra_keys: Vec<String> = components
-        .iter()
-        .filter_map(|c| c.component.package_key.clone())
-        .collect();
-    let prepared = candidate_index(workspace, &matchers, &extra_keys).await?;
+    // The records: a warm full re-match keeps its index while the intelligence and the
+    // identities stay the same; other runs prepare the candidates of their identities.
+    let intel_generation = intel::generation(workspace.store().pool()).await?;
+    let kept = mirror.index.take().filter(|kept| {
+        is_warm
+            && matches!(scope, MatchScope::All)
+            && kept.intel_generation == intel_generation
+            && kept.identities == mirror.identities.len()
+    });
+    let prepared = match kept {
+        Some(kept) => kept.prepared,
+        None => {
+            let components: Vec<Component> = identities
+                .iter()
+                .map(|i| mirror.identities[*i as usize].component.clone())
+                .collect();
+            let keys: Vec<String> = identities
+                .iter()
+                .filter_map(|i| mirror.identities[*i as usize].package_key.clone())
+                .collect();
+            candidate_index(workspace, &components, &keys).await?
+        }
+    };
     report.records = prepared.records;
     let kev = kev_cves(workspace).await?;
-    let index = &prepared.index;
 
-    // Match release by release: NVD "running on" configurations look for their platform
-    // among the CPEs of the same release.
-    let mut scans: Vec<(usize, aftercare_match::Scan)> = Vec::new();
-    let mut start = 0;
-    while start < components.len() {
-        let release = components[start].release_id;
-        let end = components[start..]
+    // Match each identity once, grouped by platform (NVD "running on" configurations look for
+    // theirs among the CPEs of the same release).
+    let mut by_platform: HashMap<&[Cpe], Vec<u32>> = HashMap::new();
+    for identity in &identities {
+        let platform = mirror.identities[*identity as usize].platform.as_slice();
+        by_platform.entry(platform).or_default().push(*identity);
+    }
+    let mut scans: Vec<(Vec<u32>, aftercare_match::Scan)> = Vec::new();
+    for (platform, members) in by_platform {
+        let components: Vec<Component> = members
             .iter()
-            .position(|c| c.release_id != release)
-            .map_or(components.len(), |n| start + n);
-        let slice = &matchers[start..end];
-        let platform: Vec<Cpe> = slice.iter().flat_map(|c| c.cpes.clone()).collect();
-        scans.push((start, index.scan(slice, &platform)));
-        start = end;
+            .map(|i| mirror.identities[*i as usize].component.clone())
+            .collect();
+        let scan = prepared.index.scan(&components, platform);
+        scans.push((members, scan));
     }
     // The stored vulnerability of each matched id: the one the id belongs to (not merely
     // shares), else the one its first record belongs to.
@@ -174,12 +243,11 @@ pub async fn rematch(
         prepared: &prepared,
         kev: &kev,
     };
-    let mut matched: HashMap<i64, Vec<MatchFields>> = HashMap::new();
-    for (start, scan) in &scans {
+    let mut matched: HashMap<u32, Vec<MatchFields>> = HashMap::new();
+    for (members, scan) in &scans {
         for finding in &scan.findings {
-            let component = &components[start + finding.component];
             let found = fields(finding, &resolved);
-            let list = matched.entry(component.component.id).or_default();
+            let list = matched.entry(members[finding.component]).or_default();
             // Two matcher vulnerabilities the store keeps as one are one finding.
             match list
                 .iter_mut()
@@ -190,20 +258,76 @@ pub async fn rematch(
             }
         }
     }
+    let matched: HashMap<u32, Vec<(MatchFields, u128)>> = matched
+        .into_iter()
+        .map(|(identity, list)| {
+            let list = list
+                .into_iter()
+                .map(|f| {
+                    let digest = mirror::digest_value(&f.digest());
+                    (f, digest)
+                })
+                .collect();
+            (identity, list)
+        })
+        .collect();
 
     // Compare with what is stored.
-    let component_ids: Vec<i64> = components.iter().map(|c| c.component.id).collect();
-    let existing = stored::of_components(&mut tx, &component_ids).await?;
-    let mut existing_by_component: HashMap<i64, Vec<FindingRow>> = HashMap::new();
-    for row in existing {
-        existing_by_component
-            .entry(row.component_id)
-            .or_default()
-            .push(row);
-    }
     let mut new_findings: Vec<NewFinding> = Vec::new();
-    let mut events: Vec<FindingEvent> = Vec::new();
+    let mut new_rows: Vec<usize> = Vec::new();
+    let mut reopen: Vec<Update> = Vec::new();
+    let mut change: Vec<Update> = Vec::new();
+    let mut close: Vec<(usize, usize)> = Vec::new();
     let mut confirmed: Vec<i64> = Vec::new();
+    let none: Vec<(MatchFields, u128)> = Vec::new();
+    for r in &rows {
+        let row = mirror.rows[*r];
+        let stored_list = &mirror.findings[*r];
+        let mut seen = vec![false; stored_list.len()];
+        for (found, digest) in matched.get(&row.identity).unwrap_or(&none) {
+            // The row of the same canonical id first, so that a renamed id never collides.
+            let name = mirror.interned(&found.vulnerability);
+            let position = stored_list
+                .iter()
+                .enumerate()
+                .position(|(i, m)| !seen[i] && Some(m.name) == name)
+                .or_else(|| {
+                    stored_list.iter().enumerate().position(|(i, m)| {
+                        !seen[i]
+                            && same_vulnerability(mirror.name(m.name), m.vulnerability_id, found)
+                    })
+                });
+            match position {
+                Some(p) => {
+                    seen[p] = true;
+                    let m = stored_list[p];
+                    if !m.open {
+                        reopen.push((*r, p, found.clone()));
+                    } else if m.digest != *digest {
+                        change.push((*r, p, found.clone()));
+                    } else {
+                        confirmed.push(m.id);
+                    }
+                }
+                None => {
+                    new_findings.push(NewFinding {
+                        product_id: row.product_id,
+                        release_id: row.release_id,
+                        component_id: row.id,
+                        fields: found.clone(),
+                    });
+                    new_rows.push(*r);
+                }
+            }
+        }
+        for (p, m) in stored_list.iter().enumerate() {
+            if !seen[p] && m.open {
+                close.push((*r, p));
+            }
+        }
+    }
+
+    let mut events: Vec<FindingEvent> = Vec::new();
     let event = |finding_id: i64, kind: &str, detail: Value| FindingEvent {
         id: 0,
         finding_id,
@@ -212,67 +336,77 @@ pub async fn rematch(
         detail: detail.to_string(),
         actor: context.actor.to_string(),
     };
-    for component in &components {
-        let id = component.component.id;
-        let mut rows = existing_by_component.remove(&id).unwrap_or_default();
-        let mut seen: HashSet<i64> = HashSet::new();
-        for found in matched.remove(&id).unwrap_or_default() {
-            // The row of the same canonical id first, so that a renamed id never collides.
-            let position = rows
-                .iter()
-                .position(|row| row.vulnerability == found.vulnerability && !seen.contains(&row.id))
-                .or_else(|| {
-                    rows.iter()
-                        .position(|row| same_vulnerability(row, &found) && !seen.contains(&row.id))
-                });
-            match position {
-                Some(position) => {
-                    let row = &rows[position];
-                    seen.insert(row.id);
-                    let before = fields_of(row);
-                    if row.state != "open" {
-                        stored::update_match(&mut tx, row.id, &found, &at).await?;
-                        events.push(event(
-                            row.id,
-                            "reopened",
-                            json!({"reasons": summary_of(&found), "closed_because": row.close_reason}),
-                        ));
-                        report.reopened.push(row.id);
-                    } else if before != found {
-                        if row.vulnerability != found.vulnerability {
-                            // The case follows its vulnerability's new canonical id.
-                            aftercare_store::case::rename_case(
-                                &mut tx,
-                                row.product_id,
-                                &row.vulnerability,
-                                &found.vulnerability,
-                            )
-                            .await?;
-                        }
-                        stored::update_match(&mut tx, row.id, &found, &at).await?;
-                        events.push(event(row.id, "changed", differences(&before, &found)));
-                        report.changed.push(row.id);
-                    } else {
-                        confirmed.push(row.id);
-                    }
-                }
-                None => new_findings.push(NewFinding {
-                    product_id: component.product_id,
-                    release_id: component.release_id,
-                    component_id: id,
-                    fields: found,
-                }),
-            }
-        }
-        rows.retain(|row| !seen.contains(&row.id) && row.state == "open");
-        for row in rows {
-            let reason = close_reason(workspace, &row, &component.component).await?;
-            stored::close(&mut tx, row.id, &at, &reason).await?;
-            events.push(event(row.id, "closed", json!({"reason": reason})));
-            report.closed.push(row.id);
-        }
+    let before_ids: Vec<i64> = reopen
+        .iter()
+        .chain(&change)
+        .map(|(r, p, _)| mirror.findings[*r][*p].id)
+        .collect();
+    let before: HashMap<i64, (MatchFields, Option<String>)> =
+        stored::match_fields(&mut tx, &before_ids)
+            .await?
+            .into_iter()
+            .map(|(id, fields, reason)| (id, (fields, reason)))
+            .collect();
+    for (r, p, found) in &reopen {
+        let id = mirror.findings[*r][*p].id;
+        let closed_because = before.get(&id).and_then(|(_, reason)| reason.clone());
+        stored::update_match(&mut tx, id, found, &at).await?;
+        events.push(event(
+            id,
+            "reopened",
+            json!({"reasons": summary_of(found), "closed_because": closed_because}),
+        ));
+        report.reopened.push(id);
     }
-    stored::touch(&mut tx, &confirmed, &at).await?;
+    for (r, p, found) in &change {
+        let id = mirror.findings[*r][*p].id;
+        let Some((old, _)) = before.get(&id) else {
+            continue;
+        };
+        if old == found {
+            // Equal fields under another digest (one kept by an older build): rewritten.
+            stored::update_match(&mut tx, id, found, &at).await?;
+            confirmed.push(id);
+            continue;
+        }
+        if old.vulnerability != found.vulnerability {
+            // The case follows its vulnerability's new canonical id.
+            aftercare_store::case::rename_case(
+                &mut tx,
+                mirror.rows[*r].product_id,
+                &old.vulnerability,
+                &found.vulnerability,
+            )
+            .await?;
+        }
+        stored::update_match(&mut tx, id, found, &at).await?;
+        events.push(event(id, "changed", differences(old, found)));
+        report.changed.push(id);
+    }
+    let mut withdrawn: HashMap<i64, bool> = HashMap::new();
+    for (r, p) in &close {
+        let m = mirror.findings[*r][*p];
+        let identity = &mirror.identities[mirror.rows[*r].identity as usize];
+        let reason = close_reason(
+            workspace,
+            &mut withdrawn,
+            mirror.name(m.name),
+            m.vulnerability_id,
+            identity,
+        )
+        .await?;
+        stored::close(&mut tx, m.id, &at, &reason).await?;
+        events.push(event(m.id, "closed", json!({"reason": reason})));
+        report.closed.push(m.id);
+    }
+    // A full re-match confirms every finding it leaves alone with one row; a release's run
+    // touches its own (a feed delta's run confirms nothing: its records' findings that stay
+    // are confirmed by the next full re-match).
+    match scope {
+        MatchScope::All => stored::confirm_all(&mut tx, &at).await?,
+        MatchScope::Release(_) => stored::touch(&mut tx, &confirmed, &at).await?,
+        MatchScope::Delta(_) => {}
+    }
     report.confirmed = confirmed.len();
     let ids = stored::insert(&mut tx, &new_findings, &at).await?;
     for (id, new) in ids.iter().zip(&new_findings) {
@@ -284,14 +418,13 @@ pub async fn rematch(
     }
     // Decisions made on other releases reach the new findings (inherited, or flagged for a
     // re-review when the version left the decision's range).
-    let by_component: HashMap<i64, &MatchableComponent> =
-        components.iter().map(|c| (c.component.id, c)).collect();
     let reachable: Vec<(i64, i64, String, Reachable)> = ids
         .iter()
         .zip(&new_findings)
-        .filter_map(|(id, new)| {
-            let c = &by_component.get(&new.component_id)?.component;
-            Some((
+        .zip(&new_rows)
+        .map(|((id, new), r)| {
+            let c = &mirror.identities[mirror.rows[*r].identity as usize];
+            (
                 *id,
                 new.product_id,
                 new.fields.vulnerability.clone(),
@@ -305,12 +438,12 @@ pub async fn rematch(
                     purl: c.purl.clone(),
                     assessed_directly: false,
                 },
-            ))
+            )
         })
         .collect();
     let actor = context.actor.to_string();
     events.extend(crate::assessment::inherit_new(&mut tx, &reachable, &at, &actor).await?);
-    report.opened = ids;
+    report.opened = ids.clone();
     stored::insert_events(&mut tx, &events).await?;
 
     // A first match is an awareness source of the product's regulatory case.
@@ -336,7 +469,7 @@ pub async fn rematch(
         case::apply_in(
             &mut tx,
             context,
-            &current_policy.policy,
+            current_policy,
             *product_id,
             &name,
             vulnerability,
@@ -349,7 +482,6 @@ pub async fn rematch(
         report.cases += 1;
     }
 
-    report.elapsed = started.elapsed();
     if report.changed_anything() {
         audit::record(
             &mut tx,
@@ -375,17 +507,39 @@ pub async fn rematch(
         .await?;
     }
     tx.commit().await?;
-    tracing::debug!(
-        components = report.components,
-        records = report.records,
-        opened = report.opened.len(),
-        closed = report.closed.len(),
-        elapsed_ms = report.elapsed.as_millis() as u64,
-        "matched"
-    );
+
+    // The mirror follows what was committed.
+    for (r, p, found) in reopen.iter().chain(&change) {
+        let name = mirror.intern(&found.vulnerability);
+        let slot = &mut mirror.findings[*r][*p];
+        slot.name = name;
+        slot.vulnerability_id = found.vulnerability_id;
+        slot.open = true;
+        slot.digest = mirror::digest_value(&found.digest());
+    }
+    for (r, p) in &close {
+        mirror.findings[*r][*p].open = false;
+    }
+    for ((id, new), r) in ids.iter().zip(&new_findings).zip(&new_rows) {
+        let name = mirror.intern(&new.fields.vulnerability);
+        mirror.findings[*r].push(Mirrored {
+            id: *id,
+            name,
+            vulnerability_id: new.fields.vulnerability_id,
+            open: true,
+            digest: mirror::digest_value(&new.fields.digest()),
+        });
+    }
+    mirror.generation = Some(previous + 1);
+    if is_warm && matches!(scope, MatchScope::All) {
+        mirror.index = Some(WarmIndex {
+            intel_generation,
+            identities: mirror.identities.len(),
+            prepared,
+        });
+    }
     Ok(report)
 }
-
 /// The records that may affect some components, prepared for matching: the candidates of
 /// the affected index (by package key and CPE vendor/product) and every other record of their
 /// vulnerabilities (so that severity and aliases are those of the whole vulnerability),
@@ -486,93 +640,19 @@ fn scope_json(scope: MatchScope<'_>) -> Value {
     }
 }
 
-async fn select(
-    tx: &mut aftercare_store::Tx,
-    scope: MatchScope<'_>,
-) -> Result<Vec<MatchableComponent>, ServiceError> {
-    let components = match scope {
-        MatchScope::All => stored::matchable_components(tx, Selection::All).await?,
-        MatchScope::Release(id) => stored::matchable_components(tx, Selection::Release(id)).await?,
-        MatchScope::Delta(delta) => {
-            let mut out: BTreeMap<i64, MatchableComponent> = BTreeMap::new();
-            if !delta.packages.is_empty() {
-                for c in stored::matchable_components(tx, Selection::PackageKeys(&delta.packages))
-                    .await?
-                {
-                    out.insert(c.component.id, c);
-                }
-            }
-            if !delta.products.is_empty() {
-                let wanted: HashSet<&(String, String)> = delta.products.iter().collect();
-                let any = wanted.contains(&("*".to_string(), "*".to_string()));
-                for c in stored::matchable_components(tx, Selection::WithCpes).await? {
-                    let hit = any
-                        || c.component.cpes.iter().any(|text| {
-                            text.parse::<Cpe>()
-                                .map(|cpe| {
-                                    let pair = cpe_pair(&cpe);
-                                    pair.0 == "*"
-                                        || wanted.contains(&pair)
-                                        || wanted.contains(&("*".to_string(), pair.1.clone()))
-                                        || wanted.contains(&(pair.0.clone(), "*".to_string()))
-                                })
-                                .unwrap_or(false)
-                        });
-                    if hit {
-                        out.insert(c.component.id, c);
-                    }
-                }
-            }
-            let touched =
-                stored::components_with_vulnerabilities(tx, &delta.vulnerabilities, &delta.kev)
-                    .await?;
-            let missing: Vec<i64> = touched
-                .into_iter()
-                .filter(|id| !out.contains_key(id))
-                .collect();
-            if !missing.is_empty() {
-                for c in stored::matchable_components(tx, Selection::Ids(&missing)).await? {
-                    out.insert(c.component.id, c);
-                }
-            }
-            let mut list: Vec<MatchableComponent> = out.into_values().collect();
-            list.sort_by_key(|c| (c.release_id, c.component.position));
-            list
-        }
-    };
-    Ok(components)
-}
-
 /// Whether a stored finding is the same vulnerability as a new match: the same stored
 /// vulnerability row (stable across alias merges), the same canonical id, or the stored id
 /// now among the match's aliases.
-fn same_vulnerability(row: &FindingRow, found: &MatchFields) -> bool {
-    if let (Some(a), Some(b)) = (row.vulnerability_id, found.vulnerability_id)
+fn same_vulnerability(stored: &str, stored_id: Option<i64>, found: &MatchFields) -> bool {
+    if let (Some(a), Some(b)) = (stored_id, found.vulnerability_id)
         && a == b
     {
         return true;
     }
     // A row merged into another since (its id redirected) still names the same ids.
-    row.vulnerability == found.vulnerability
+    stored == found.vulnerability
         || serde_json::from_str::<Vec<String>>(&found.aliases)
-            .is_ok_and(|aliases| aliases.contains(&row.vulnerability))
-}
-
-fn fields_of(row: &FindingRow) -> MatchFields {
-    MatchFields {
-        vulnerability: row.vulnerability.clone(),
-        vulnerability_id: row.vulnerability_id,
-        aliases: row.aliases.clone(),
-        summary: row.summary.clone(),
-        severity: row.severity.clone(),
-        score: row.score,
-        severity_basis: row.severity_basis.clone(),
-        kev: row.kev,
-        confidence: row.confidence.clone(),
-        matched_version: row.matched_version.clone(),
-        fixed_versions: row.fixed_versions.clone(),
-        reasons: row.reasons.clone(),
-    }
+            .is_ok_and(|aliases| aliases.iter().any(|alias| alias == stored))
 }
 
 fn summary_of(fields: &MatchFields) -> Value {
@@ -625,19 +705,29 @@ fn differences(before: &MatchFields, after: &MatchFields) -> Value {
 
 async fn close_reason(
     workspace: &Workspace,
-    row: &FindingRow,
-    component: &ComponentRecord,
+    withdrawn: &mut HashMap<i64, bool>,
+    vulnerability: &str,
+    vulnerability_id: Option<i64>,
+    component: &Identity,
 ) -> Result<String, ServiceError> {
     let version = component.version.as_deref().unwrap_or("(no version)");
-    if let Some(id) = row.vulnerability_id
-        && let Some(vulnerability) = intel::vulnerability(workspace.store().pool(), id).await?
-        && vulnerability.withdrawn
-    {
-        return Ok(format!("{} was withdrawn by its source", row.vulnerability));
+    if let Some(id) = vulnerability_id {
+        let gone = match withdrawn.get(&id) {
+            Some(gone) => *gone,
+            None => {
+                let gone = intel::vulnerability(workspace.store().pool(), id)
+                    .await?
+                    .is_some_and(|v| v.withdrawn);
+                withdrawn.insert(id, gone);
+                gone
+            }
+        };
+        if gone {
+            return Ok(format!("{vulnerability} was withdrawn by its source"));
+        }
     }
     Ok(format!(
-        "no record of {} affects {} {version} any more",
-        row.vulnerability,
+        "no record of {vulnerability} affects {} {version} any more",
         component.full_name()
     ))
 }

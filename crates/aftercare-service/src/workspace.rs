@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use aftercare_store::Store;
 
@@ -45,6 +46,8 @@ pub const DATABASE_FILE: &str = "aftercare.db";
 pub struct Workspace {
     store: Store,
     location: WorkspaceLocation,
+    /// The matcher's warm copy of the workspace, when this process keeps one.
+    matcher: Option<Arc<crate::finding::MatchState>>,
 }
 
 impl Workspace {
@@ -54,12 +57,20 @@ impl Workspace {
             create_dir(dir)?;
         }
         let store = Store::open(&location.database_url()).await?;
-        Ok(Workspace { store, location })
+        Ok(Workspace {
+            store,
+            location,
+            matcher: None,
+        })
     }
 
     /// A workspace over an already open store (tests, embedding).
     pub fn from_store(store: Store, location: WorkspaceLocation) -> Workspace {
-        Workspace { store, location }
+        Workspace {
+            store,
+            location,
+            matcher: None,
+        }
     }
 
     /// The store.
@@ -70,6 +81,19 @@ impl Workspace {
     /// Where the workspace lives.
     pub fn location(&self) -> &WorkspaceLocation {
         &self.location
+    }
+
+    /// Keeps the matcher warm for the life of this workspace and its clones (a server): match
+    /// runs compare with an in-memory copy of the components and findings instead of reading
+    /// their scope again (see `finding::MatchState`). The first run loads it.
+    pub fn keep_matcher_warm(mut self) -> Workspace {
+        self.matcher = Some(Arc::new(crate::finding::MatchState::new()));
+        self
+    }
+
+    /// The matcher's warm state, when kept.
+    pub(crate) fn match_state(&self) -> Option<&crate::finding::MatchState> {
+        self.matcher.as_deref()
     }
 }
 

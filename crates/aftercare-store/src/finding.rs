@@ -6,7 +6,6 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::bulk::{self, Value};
-use crate::sbom::{COMPONENT_SELECT, ComponentRecord, component_from_row};
 use crate::{StoreError, Tx};
 
 /// A stored finding, with the names of its product, release and component.
@@ -119,9 +118,10 @@ const FINDING_SELECT: &str = "SELECT f.id, f.product_id, p.name AS product, f.re
      c.name AS component_name, c.version AS component_version, c.purl AS component_purl, \
      f.vulnerability, f.vulnerability_id, f.aliases, f.summary, f.state, f.severity, f.score, \
      f.severity_basis, f.kev, f.confidence, f.matched_version, f.fixed_versions, f.reasons, \
-     f.first_seen, f.last_seen, f.closed_at, f.close_reason, \
+     f.first_seen, CASE WHEN f.state = 'open' AND ms.confirmed_at > f.last_seen \
+     THEN ms.confirmed_at ELSE f.last_seen END AS last_seen, f.closed_at, f.close_reason, \
      d.status AS vex_status, a.inherited AS a_inherited, a.review_required AS a_review \
-     FROM findings f JOIN products p ON p.id = f.product_id \
+     FROM findings f JOIN match_state ms ON ms.id = 1 JOIN products p ON p.id = f.product_id \
      JOIN releases r ON r.id = f.release_id JOIN components c ON c.id = f.component_id \
      LEFT JOIN assessments a ON a.finding_id = f.id LEFT JOIN decisions d ON d.id = a.decision_id";
 
@@ -163,106 +163,6 @@ fn finding_from_row(row: &AnyRow) -> Result<FindingRow, sqlx::Error> {
     })
 }
 
-/// A component to match, with its release and product.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MatchableComponent {
-    /// The product.
-    pub product_id: i64,
-    /// The release.
-    pub release_id: i64,
-    /// The component.
-    pub component: ComponentRecord,
-}
-
-/// Which components to match.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Selection<'a> {
-    /// Every component of every release.
-    All,
-    /// The components of one release.
-    Release(i64),
-    /// Components by id.
-    Ids(&'a [i64]),
-    /// Components whose package key is one of these.
-    PackageKeys(&'a [String]),
-    /// Components that carry at least one CPE.
-    WithCpes,
-}
-
-/// The components of a selection, with their release and product, in release then document
-/// order.
-pub async fn matchable_components(
-    tx: &mut Tx,
-    selection: Selection<'_>,
-) -> Result<Vec<MatchableComponent>, StoreError> {
-    let base = COMPONENT_SELECT
-        .replace(
-            "SELECT id,",
-            "SELECT release_id AS m_release, m_product, id,",
-        )
-        .replace(
-            "FROM components",
-            "FROM (SELECT c.*, r.product_id AS m_product FROM components c \
-             JOIN releases r ON r.id = c.release_id) components",
-        );
-    let order = "ORDER BY release_id, position";
-    let operation = "read the components to match";
-    let rows = match selection {
-        Selection::All => sqlx::query(&format!("{base} {order}"))
-            .fetch_all(tx.conn())
-            .await
-            .map_err(StoreError::query(operation))?,
-        Selection::Release(id) => sqlx::query(&format!("{base} WHERE release_id = $1 {order}"))
-            .bind(id)
-            .fetch_all(tx.conn())
-            .await
-            .map_err(StoreError::query(operation))?,
-        Selection::WithCpes => sqlx::query(&format!("{base} WHERE cpes <> '[]' {order}"))
-            .fetch_all(tx.conn())
-            .await
-            .map_err(StoreError::query(operation))?,
-        Selection::Ids(ids) => {
-            let backend = tx.backend();
-            let head = format!("{base} WHERE id");
-            bulk::select_in(
-                tx.conn(),
-                backend,
-                &head,
-                order,
-                &bulk::ints(ids),
-                operation,
-            )
-            .await?
-        }
-        Selection::PackageKeys(keys) => {
-            let backend = tx.backend();
-            let head = format!("{base} WHERE package_key");
-            bulk::select_in(
-                tx.conn(),
-                backend,
-                &head,
-                order,
-                &bulk::texts(keys),
-                operation,
-            )
-            .await?
-        }
-    };
-    rows.iter()
-        .map(|row| {
-            Ok(MatchableComponent {
-                product_id: row
-                    .try_get("m_product")
-                    .map_err(StoreError::query(operation))?,
-                release_id: row
-                    .try_get("m_release")
-                    .map_err(StoreError::query(operation))?,
-                component: component_from_row(row)?,
-            })
-        })
-        .collect()
-}
-
 /// The ids of components that have a finding of one of these vulnerabilities (row ids or
 /// canonical ids), open or closed.
 pub async fn components_with_vulnerabilities(
@@ -302,40 +202,6 @@ pub async fn components_with_vulnerabilities(
     Ok(out)
 }
 
-/// The columns of a finding without the joined names and assessment: what a match run
-/// compares (a third of the time of the full select on large runs).
-const FINDING_MATCH_SELECT: &str = "SELECT f.id, f.product_id, '' AS product, f.release_id, \
-     '' AS release_version, f.component_id, CAST(NULL AS TEXT) AS component_group, \
-     '' AS component_name, CAST(NULL AS TEXT) AS component_version, \
-     CAST(NULL AS TEXT) AS component_purl, f.vulnerability, f.vulnerability_id, f.aliases, \
-     f.summary, f.state, f.severity, f.score, f.severity_basis, f.kev, f.confidence, \
-     f.matched_version, f.fixed_versions, f.reasons, f.first_seen, f.last_seen, f.closed_at, \
-     f.close_reason, CAST(NULL AS TEXT) AS vex_status, CAST(NULL AS BIGINT) AS a_inherited, \
-     CAST(NULL AS BIGINT) AS a_review FROM findings f";
-
-/// The findings of some components, open and closed, for a match run to compare with: the
-/// product, release and component names and the assessment are left empty.
-pub async fn of_components(
-    tx: &mut Tx,
-    component_ids: &[i64],
-) -> Result<Vec<FindingRow>, StoreError> {
-    let backend = tx.backend();
-    let head = format!("{FINDING_MATCH_SELECT} WHERE f.component_id");
-    let rows = bulk::select_in(
-        tx.conn(),
-        backend,
-        &head,
-        "",
-        &bulk::ints(component_ids),
-        "read findings",
-    )
-    .await?;
-    rows.iter()
-        .map(finding_from_row)
-        .collect::<Result<_, _>>()
-        .map_err(StoreError::query("read findings"))
-}
-
 /// Inserts new open findings first seen at `at`; returns their ids, in the order given.
 pub async fn insert(
     tx: &mut Tx,
@@ -345,9 +211,11 @@ pub async fn insert(
     if findings.is_empty() {
         return Ok(Vec::new());
     }
+    let digests: Vec<String> = findings.iter().map(|f| f.fields.digest()).collect();
     let rows: Vec<Vec<Value<'_>>> = findings
         .iter()
-        .map(|f| {
+        .enumerate()
+        .map(|(i, f)| {
             vec![
                 Value::Int(f.product_id),
                 Value::Int(f.release_id),
@@ -367,6 +235,7 @@ pub async fn insert(
                 Value::Text(&f.fields.reasons),
                 Value::Text(at),
                 Value::Text(at),
+                Value::Text(&digests[i]),
             ]
         })
         .collect();
@@ -374,8 +243,9 @@ pub async fn insert(
         tx,
         "INSERT INTO findings (product_id, release_id, component_id, vulnerability, \
          vulnerability_id, aliases, summary, state, severity, score, severity_basis, kev, \
-         confidence, matched_version, fixed_versions, reasons, first_seen, last_seen)",
-        18,
+         confidence, matched_version, fixed_versions, reasons, first_seen, last_seen, \
+         match_digest)",
+        19,
         "",
         &rows,
         "insert findings",
@@ -446,7 +316,7 @@ pub async fn update_match(
         "UPDATE findings SET vulnerability_id = $2, aliases = $3, summary = $4, severity = $5, \
          score = $6, severity_basis = $7, kev = $8, confidence = $9, matched_version = $10, \
          fixed_versions = $11, reasons = $12, last_seen = $13, state = 'open', closed_at = NULL, \
-         close_reason = NULL, vulnerability = $14 WHERE id = $1",
+         close_reason = NULL, vulnerability = $14, match_digest = $15 WHERE id = $1",
     )
     // Not cached: an optional float (see `bulk::insert_rows`).
     .persistent(false)
@@ -464,6 +334,7 @@ pub async fn update_match(
     .bind(&fields.reasons)
     .bind(at)
     .bind(&fields.vulnerability)
+    .bind(fields.digest())
     .execute(tx.conn())
     .await
     .map_err(StoreError::query("update a finding"))?;
@@ -473,7 +344,9 @@ pub async fn update_match(
 /// Closes open findings with a reason.
 pub async fn close(tx: &mut Tx, id: i64, at: &str, reason: &str) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE findings SET state = 'closed', closed_at = $2, close_reason = $3 \
+        "UPDATE findings SET state = 'closed', closed_at = $2, close_reason = $3, \
+         last_seen = CASE WHEN (SELECT confirmed_at FROM match_state WHERE id = 1) > last_seen \
+         THEN (SELECT confirmed_at FROM match_state WHERE id = 1) ELSE last_seen END \
          WHERE id = $1 AND state = 'open'",
     )
     .bind(id)
@@ -483,6 +356,373 @@ pub async fn close(tx: &mut Tx, id: i64, at: &str, reason: &str) -> Result<(), S
     .await
     .map_err(StoreError::query("close a finding"))?;
     Ok(())
+}
+
+impl MatchFields {
+    /// A digest of what the match says (every field, in order): a match run compares it with
+    /// the stored one instead of reading the fields back.
+    pub fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        let mut text = |value: Option<&str>| {
+            match value {
+                Some(value) => {
+                    hasher.update((value.len() as u64).to_le_bytes());
+                    hasher.update(value.as_bytes());
+                }
+                None => hasher.update(u64::MAX.to_le_bytes()),
+            };
+        };
+        text(Some(&self.vulnerability));
+        text(self.vulnerability_id.map(|id| id.to_string()).as_deref());
+        text(Some(&self.aliases));
+        text(self.summary.as_deref());
+        text(Some(&self.severity));
+        text(self.score.map(|s| s.to_bits().to_string()).as_deref());
+        text(Some(&self.severity_basis));
+        text(Some(if self.kev { "kev" } else { "" }));
+        text(Some(&self.confidence));
+        text(self.matched_version.as_deref());
+        text(Some(&self.fixed_versions));
+        text(Some(&self.reasons));
+        hex::encode(&hasher.finalize()[..16])
+    }
+}
+
+/// Takes the matcher's lock for the transaction (finding writers from several processes or
+/// nodes queue behind it) and moves its generation on; returns the generation before. A
+/// process whose in-memory copy of the findings was made at another generation reloads it.
+pub async fn begin_matching(tx: &mut Tx) -> Result<i64, StoreError> {
+    let row = sqlx::query(
+        "UPDATE match_state SET generation = generation + 1 WHERE id = 1 RETURNING generation",
+    )
+    .fetch_one(tx.conn())
+    .await
+    .map_err(StoreError::query("take the matcher's lock"))?;
+    let generation: i64 = row
+        .try_get("generation")
+        .map_err(StoreError::query("take the matcher's lock"))?;
+    Ok(generation - 1)
+}
+
+/// Records that a full match confirmed every open finding it did not change at `at` (one
+/// row instead of one update per finding; see `last_seen` in [`FindingRow`]).
+pub async fn confirm_all(tx: &mut Tx, at: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE match_state SET confirmed_at = $1 WHERE id = 1")
+        .bind(at)
+        .execute(tx.conn())
+        .await
+        .map_err(StoreError::query("confirm the findings"))?;
+    Ok(())
+}
+
+/// What a match run needs of a stored finding: its identity, state and digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchedRow {
+    /// The finding.
+    pub id: i64,
+    /// The component.
+    pub component_id: i64,
+    /// The canonical id it was stored with.
+    pub vulnerability: String,
+    /// The stored vulnerability.
+    pub vulnerability_id: Option<i64>,
+    /// Whether it is open.
+    pub open: bool,
+    /// [`MatchFields::digest`], computed for rows stored before digests were kept.
+    pub digest: String,
+}
+
+/// The findings of some components (all findings with `None`), open and closed, as a match
+/// run compares them.
+pub async fn matched_rows(
+    tx: &mut Tx,
+    component_ids: Option<&[i64]>,
+) -> Result<Vec<MatchedRow>, StoreError> {
+    let operation = "read findings";
+    let head = "SELECT id, component_id, vulnerability, vulnerability_id, state, match_digest \
+                FROM findings";
+    let rows = match component_ids {
+        None => sqlx::query(head)
+            .fetch_all(tx.conn())
+            .await
+            .map_err(StoreError::query(operation))?,
+        Some(ids) => {
+            let backend = tx.backend();
+            bulk::select_in(
+                tx.conn(),
+                backend,
+                &format!("{head} WHERE component_id"),
+                "",
+                &bulk::ints(ids),
+                operation,
+            )
+            .await?
+        }
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    let mut undigested: Vec<usize> = Vec::new();
+    for row in &rows {
+        let read = || -> Result<(MatchedRow, Option<String>), sqlx::Error> {
+            let state: String = row.try_get("state")?;
+            Ok((
+                MatchedRow {
+                    id: row.try_get("id")?,
+                    component_id: row.try_get("component_id")?,
+                    vulnerability: row.try_get("vulnerability")?,
+                    vulnerability_id: row.try_get("vulnerability_id")?,
+                    open: state == "open",
+                    digest: String::new(),
+                },
+                row.try_get("match_digest")?,
+            ))
+        };
+        let (mut matched, digest) = read().map_err(StoreError::query(operation))?;
+        match digest {
+            Some(digest) => matched.digest = digest,
+            None => undigested.push(out.len()),
+        }
+        out.push(matched);
+    }
+    // Rows stored before digests were kept: computed once and written back.
+    if !undigested.is_empty() {
+        let ids: Vec<i64> = undigested.iter().map(|i| out[*i].id).collect();
+        let fields = match_fields(tx, &ids).await?;
+        for (position, (id, found, _)) in undigested.iter().zip(&fields) {
+            let digest = found.digest();
+            sqlx::query("UPDATE findings SET match_digest = $2 WHERE id = $1")
+                .bind(*id)
+                .bind(&digest)
+                .execute(tx.conn())
+                .await
+                .map_err(StoreError::query("keep a finding's digest"))?;
+            out[*position].digest = digest;
+        }
+    }
+    Ok(out)
+}
+
+/// What the match says of some findings, and why closed ones were closed, in the order of
+/// `ids`.
+pub async fn match_fields(
+    tx: &mut Tx,
+    ids: &[i64],
+) -> Result<Vec<(i64, MatchFields, Option<String>)>, StoreError> {
+    let operation = "read what findings matched";
+    let backend = tx.backend();
+    let rows = bulk::select_in(
+        tx.conn(),
+        backend,
+        "SELECT id, vulnerability, vulnerability_id, aliases, summary, severity, score, \
+         severity_basis, kev, confidence, matched_version, fixed_versions, reasons, \
+         close_reason FROM findings WHERE id",
+        "",
+        &bulk::ints(ids),
+        operation,
+    )
+    .await?;
+    let mut by_id = std::collections::HashMap::new();
+    for row in &rows {
+        let read = || -> Result<(i64, MatchFields, Option<String>), sqlx::Error> {
+            Ok((
+                row.try_get("id")?,
+                MatchFields {
+                    vulnerability: row.try_get("vulnerability")?,
+                    vulnerability_id: row.try_get("vulnerability_id")?,
+                    aliases: row.try_get("aliases")?,
+                    summary: row.try_get("summary")?,
+                    severity: row.try_get("severity")?,
+                    score: row.try_get("score")?,
+                    severity_basis: row.try_get("severity_basis")?,
+                    kev: row.try_get::<i64, _>("kev")? != 0,
+                    confidence: row.try_get("confidence")?,
+                    matched_version: row.try_get("matched_version")?,
+                    fixed_versions: row.try_get("fixed_versions")?,
+                    reasons: row.try_get("reasons")?,
+                },
+                row.try_get("close_reason")?,
+            ))
+        };
+        let (id, fields, reason) = read().map_err(StoreError::query(operation))?;
+        by_id.insert(id, (fields, reason));
+    }
+    ids.iter()
+        .map(|id| {
+            by_id
+                .remove(id)
+                .map(|(fields, reason)| (*id, fields, reason))
+                .ok_or_else(|| StoreError::Corrupt {
+                    entity: "finding",
+                    id: id.to_string(),
+                    field: "id",
+                    message: "not found".into(),
+                })
+        })
+        .collect()
+}
+
+/// A component as the matcher reads it: what identifies it for matching, with its release
+/// and product. The CPE and hash lists are the stored JSON text (components that share them
+/// are one identity, parsed once).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatcherRow {
+    /// The component.
+    pub id: i64,
+    /// Its SBOM.
+    pub sbom_id: i64,
+    /// Its release.
+    pub release_id: i64,
+    /// Its product.
+    pub product_id: i64,
+    /// Its position in the SBOM.
+    pub position: i64,
+    /// Name.
+    pub name: String,
+    /// Group.
+    pub group: Option<String>,
+    /// Version.
+    pub version: Option<String>,
+    /// Package URL.
+    pub purl: Option<String>,
+    /// Package key.
+    pub package_key: Option<String>,
+    /// CPEs, a JSON array.
+    pub cpes: String,
+    /// Hashes, a JSON array of `algorithm:value`.
+    pub hashes: String,
+}
+
+impl MatcherRow {
+    /// The CPEs.
+    pub fn cpe_list(&self) -> Result<Vec<String>, StoreError> {
+        crate::sbom::parse_list(&self.cpes, self.id, "cpes")
+    }
+
+    /// The hashes, as (algorithm, value).
+    pub fn hash_list(&self) -> Result<Vec<(String, String)>, StoreError> {
+        crate::sbom::parse_hashes(&self.hashes, self.id)
+    }
+
+    /// The name with its group, `group/name`.
+    pub fn full_name(&self) -> String {
+        crate::sbom::full_name(self.group.as_deref(), &self.name)
+    }
+}
+
+/// Which components the matcher reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatcherSelection<'a> {
+    /// The components of these SBOMs.
+    Sboms(&'a [i64]),
+    /// The components of one release.
+    Release(i64),
+    /// Components by id.
+    Ids(&'a [i64]),
+    /// Components whose package key is one of these.
+    PackageKeys(&'a [String]),
+    /// Components with CPEs (in these releases, or in every release with `None`).
+    WithCpes(Option<&'a [i64]>),
+}
+
+/// Components as the matcher reads them, in release then document order.
+pub async fn matcher_rows(
+    tx: &mut Tx,
+    selection: MatcherSelection<'_>,
+) -> Result<Vec<MatcherRow>, StoreError> {
+    let operation = "read the components to match";
+    let base = "SELECT c.id, c.sbom_id, c.release_id, r.product_id, c.position, c.name, c.grp, \
+                c.version, c.purl, c.package_key, c.cpes, c.hashes FROM components c \
+                JOIN releases r ON r.id = c.release_id";
+    let backend = tx.backend();
+    let rows = match selection {
+        MatcherSelection::Release(id) => sqlx::query(&format!("{base} WHERE c.release_id = $1"))
+            .bind(id)
+            .fetch_all(tx.conn())
+            .await
+            .map_err(StoreError::query(operation))?,
+        MatcherSelection::WithCpes(None) => sqlx::query(&format!("{base} WHERE c.cpes <> '[]'"))
+            .fetch_all(tx.conn())
+            .await
+            .map_err(StoreError::query(operation))?,
+        MatcherSelection::WithCpes(Some(releases)) => {
+            bulk::select_in(
+                tx.conn(),
+                backend,
+                &format!("{base} WHERE c.cpes <> '[]' AND c.release_id"),
+                "",
+                &bulk::ints(releases),
+                operation,
+            )
+            .await?
+        }
+        MatcherSelection::Sboms(ids) => {
+            bulk::select_in(
+                tx.conn(),
+                backend,
+                &format!("{base} WHERE c.sbom_id"),
+                "",
+                &bulk::ints(ids),
+                operation,
+            )
+            .await?
+        }
+        MatcherSelection::Ids(ids) => {
+            bulk::select_in(
+                tx.conn(),
+                backend,
+                &format!("{base} WHERE c.id"),
+                "",
+                &bulk::ints(ids),
+                operation,
+            )
+            .await?
+        }
+        MatcherSelection::PackageKeys(keys) => {
+            bulk::select_in(
+                tx.conn(),
+                backend,
+                &format!("{base} WHERE c.package_key"),
+                "",
+                &bulk::texts(keys),
+                operation,
+            )
+            .await?
+        }
+    };
+    let mut out = rows
+        .iter()
+        .map(|row| -> Result<MatcherRow, sqlx::Error> {
+            Ok(MatcherRow {
+                id: row.try_get("id")?,
+                sbom_id: row.try_get("sbom_id")?,
+                release_id: row.try_get("release_id")?,
+                product_id: row.try_get("product_id")?,
+                position: row.try_get("position")?,
+                name: row.try_get("name")?,
+                group: row.try_get("grp")?,
+                version: row.try_get("version")?,
+                purl: row.try_get("purl")?,
+                package_key: row.try_get("package_key")?,
+                cpes: row.try_get("cpes")?,
+                hashes: row.try_get("hashes")?,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(StoreError::query(operation))?;
+    out.sort_by_key(|row| (row.release_id, row.position));
+    Ok(out)
+}
+
+/// Every SBOM's id.
+pub async fn sbom_ids(tx: &mut Tx) -> Result<Vec<i64>, StoreError> {
+    let rows = sqlx::query("SELECT id FROM sboms")
+        .fetch_all(tx.conn())
+        .await
+        .map_err(StoreError::query("list SBOMs"))?;
+    rows.iter()
+        .map(|row| row.try_get::<i64, _>("id"))
+        .collect::<Result<_, _>>()
+        .map_err(StoreError::query("list SBOMs"))
 }
 
 /// An event of a finding's history.

@@ -277,7 +277,11 @@ fn len_i64(len: usize) -> i64 {
     i64::try_from(len).unwrap_or(i64::MAX)
 }
 
-fn parse_list(raw: &str, id: i64, field: &'static str) -> Result<Vec<String>, StoreError> {
+pub(crate) fn parse_list(
+    raw: &str,
+    id: i64,
+    field: &'static str,
+) -> Result<Vec<String>, StoreError> {
     serde_json::from_str(raw).map_err(|error| StoreError::Corrupt {
         entity: "component",
         id: id.to_string(),
@@ -372,14 +376,19 @@ pub(crate) fn component_from_row(row: &AnyRow) -> Result<ComponentRecord, StoreE
     };
     let (mut component, cpes, hashes) = read().map_err(StoreError::query("read a component"))?;
     component.cpes = parse_list(&cpes, component.id, "cpes")?;
-    component.hashes = parse_list(&hashes, component.id, "hashes")?
+    component.hashes = parse_hashes(&hashes, component.id)?;
+    Ok(component)
+}
+
+/// A component's stored hash list (`algorithm:value` strings) as pairs.
+pub(crate) fn parse_hashes(raw: &str, id: i64) -> Result<Vec<(String, String)>, StoreError> {
+    Ok(parse_list(raw, id, "hashes")?
         .into_iter()
         .map(|pair| match pair.split_once(':') {
             Some((algorithm, value)) => (algorithm.to_string(), value.to_string()),
             None => (String::new(), pair),
         })
-        .collect();
-    Ok(component)
+        .collect())
 }
 
 /// Every component of an SBOM, in document order.

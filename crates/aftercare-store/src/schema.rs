@@ -565,6 +565,21 @@ CREATE INDEX determinations_product_vulnerability ON determinations (product_id,
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 7,
+        name: "matching: a digest of each finding's match, the matcher's generation and its last full confirmation",
+        shared: r#"
+ALTER TABLE findings ADD COLUMN match_digest TEXT;
+CREATE TABLE match_state (
+    id BIGINT PRIMARY KEY,
+    generation BIGINT NOT NULL,
+    confirmed_at TEXT
+);
+INSERT INTO match_state (id, generation) VALUES (1, 0);
+"#,
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 /// The newest schema version this build knows.

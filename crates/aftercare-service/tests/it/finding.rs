@@ -114,8 +114,29 @@ async fn import_matches_sync_rematches_and_closed_findings_keep_their_history() 
         expected.len() >= 3,
         "juice-shop has known-vulnerable npm packages: {expected:?}"
     );
-    for (test, workspace, context) in workspaces().await {
-        let backend = test.backend().as_str();
+    // A one-shot process reads each run's scope; a server keeps the matcher warm.
+    for warm in [false, true] {
+        for (test, workspace, context) in workspaces().await {
+            let workspace = if warm {
+                workspace.keep_matcher_warm()
+            } else {
+                workspace
+            };
+            let backend = format!("{} (warm: {warm})", test.backend().as_str());
+            scenario(&expected, &backend, &workspace, &context).await;
+        }
+    }
+}
+
+async fn scenario(
+    expected: &BTreeSet<(String, BTreeSet<String>)>,
+    backend: &str,
+    workspace: &aftercare_service::Workspace,
+    context: &aftercare_service::Context,
+) {
+    let expected = expected.clone();
+    let (workspace, context) = (workspace.clone(), context.clone());
+    {
         let dir = tempfile::tempdir().unwrap();
         mirror(dir.path());
         add_feed(
@@ -287,6 +308,27 @@ async fn import_matches_sync_rematches_and_closed_findings_keep_their_history() 
                 .any(|c| c.vulnerability == "AFTERCARE-TEST-0001")
         );
 
+        // Another process (a CLI import beside the server, another node) matches meanwhile:
+        // a warm matcher sees the generation move and reads the findings again.
+        let other = aftercare_service::Workspace::from_store(
+            workspace.store().clone(),
+            workspace.location().clone(),
+        );
+        let outcome = inventory::add_release(&other, &context, "Infusion Pump", "0.9", Some(&file))
+            .await
+            .unwrap();
+        assert_eq!(outcome.matched.unwrap().opened.len(), expected.len() + 1);
+        let again = finding::rematch(
+            &workspace,
+            &context,
+            MatchScope::All,
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        assert!(!again.changed_anything(), "{backend}: {again:?}");
+        assert_eq!(again.confirmed, 2 * (expected.len() + 1), "{backend}");
+
         // A second release with the same SBOM: its own findings, no new case.
         let cases_before = aftercare_store::case::cases(workspace.store().pool(), None)
             .await
@@ -338,7 +380,7 @@ async fn import_matches_sync_rematches_and_closed_findings_keep_their_history() 
         let matched = report.matched.expect("the KEV delta is re-matched");
         assert_eq!(
             matched.changed.len(),
-            2 * per_release_lodash(&expected),
+            3 * per_release_lodash(&expected),
             "{backend}: {matched:?}"
         );
         let kev = finding::list(
@@ -352,7 +394,7 @@ async fn import_matches_sync_rematches_and_closed_findings_keep_their_history() 
         .unwrap();
         assert_eq!(
             kev.total as usize,
-            2 * per_release_lodash(&expected),
+            3 * per_release_lodash(&expected),
             "{backend}"
         );
         assert!(
@@ -409,8 +451,8 @@ async fn import_matches_sync_rematches_and_closed_findings_keep_their_history() 
         assert!(per_release >= 1);
         assert_eq!(
             by_alias.total,
-            2 * per_release as i64,
-            "{backend}: found by an alias, in both releases"
+            3 * per_release as i64,
+            "{backend}: found by an alias, in the three releases"
         );
         let wrong = finding::list(
             &workspace,
@@ -422,5 +464,25 @@ async fn import_matches_sync_rematches_and_closed_findings_keep_their_history() 
         .await
         .unwrap_err();
         assert!(wrong.to_string().contains("severe"), "{wrong}");
+
+        // Findings stored before digests were kept (an upgraded workspace): a run computes
+        // their digests from the stored fields, writes them back, and changes nothing.
+        sqlx::query("UPDATE findings SET match_digest = NULL")
+            .execute(workspace.store().pool())
+            .await
+            .unwrap();
+        let again = finding::rematch(&other, &context, MatchScope::All, jiff::Timestamp::now())
+            .await
+            .unwrap();
+        assert!(!again.changed_anything(), "{backend}: {again:?}");
+        let undigested: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM findings WHERE match_digest IS NULL")
+                .fetch_one(workspace.store().pool())
+                .await
+                .unwrap();
+        assert_eq!(undigested, 0, "{backend}");
+        // A full re-match confirms the open findings it leaves alone.
+        let confirmed = finding::show(&workspace, lodash.id).await.unwrap().finding;
+        assert!(confirmed.last_seen > lodash.last_seen, "{backend}");
     }
 }
