@@ -819,14 +819,31 @@ pub(crate) async fn inherit_new(
     actor: &str,
 ) -> Result<Vec<FindingEvent>, ServiceError> {
     let mut events = Vec::new();
+    if new.is_empty() {
+        return Ok(events);
+    }
+    // The decisions about their vulnerabilities, read at once (an import opens thousands).
+    let vulnerabilities: Vec<String> = new
+        .iter()
+        .map(|(_, _, vulnerability, _)| vulnerability.clone())
+        .collect::<std::collections::BTreeSet<String>>()
+        .into_iter()
+        .collect();
+    let about = stored::decisions_about(tx, &vulnerabilities).await?;
     for (finding_id, product_id, vulnerability, reachable) in new {
         let key = component_key(
             reachable.purl.as_deref(),
             reachable.group.as_deref(),
             &reachable.name,
         );
-        let decisions = stored::reaching_decisions(tx, *product_id, vulnerability, &key).await?;
-        if let Some(decision) = decisions.first() {
+        // The same vulnerability and component, made with the portfolio scope or the product
+        // scope in this product; the newest.
+        let reaching = about.iter().find(|d| {
+            d.vulnerability == *vulnerability
+                && d.component_key == key
+                && (d.scope == "portfolio" || (d.scope == "product" && d.product_id == *product_id))
+        });
+        if let Some(decision) = reaching {
             let mut target = reachable.clone();
             target.finding_id = *finding_id;
             if let Some(event) = reach(tx, decision, decision.id, &target, at, actor).await? {

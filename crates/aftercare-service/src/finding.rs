@@ -191,7 +191,12 @@ async fn run(
                 .iter()
                 .filter_map(|i| mirror.identities[*i as usize].package_key.clone())
                 .collect();
-            candidate_index(workspace, &components, &keys).await?
+            let cache = if is_warm {
+                Some(&mut mirror.records)
+            } else {
+                None
+            };
+            prepare(workspace, &components, &keys, cache).await?
         }
     };
     report.records = prepared.records;
@@ -451,14 +456,19 @@ async fn run(
         .iter()
         .map(|f| ((f.product_id, f.fields.vulnerability.clone()), ()))
         .collect();
+    let products: Vec<i64> = first
+        .keys()
+        .map(|(product, _)| *product)
+        .collect::<BTreeSet<i64>>()
+        .into_iter()
+        .collect();
+    let with_case = aftercare_store::case::case_keys(&mut tx, &products).await?;
     let mut product_names: HashMap<i64, String> = HashMap::new();
-    for (product_id, vulnerability) in first.keys() {
-        if aftercare_store::case::case_for_update(&mut tx, *product_id, vulnerability)
-            .await?
-            .is_some()
-        {
+    for key in first.keys() {
+        if with_case.contains(key) {
             continue;
         }
+        let (product_id, vulnerability) = key;
         if !product_names.contains_key(product_id) {
             let name = aftercare_store::product::by_id(tx.conn(), *product_id)
                 .await?
@@ -571,6 +581,16 @@ pub async fn candidate_index(
     components: &[Component],
     package_keys: &[String],
 ) -> Result<CandidateIndex, ServiceError> {
+    prepare(workspace, components, package_keys, None).await
+}
+
+/// [`candidate_index`], through a server's record cache when there is one.
+async fn prepare(
+    workspace: &Workspace,
+    components: &[Component],
+    package_keys: &[String],
+    cache: Option<&mut lookup::RecordCache>,
+) -> Result<CandidateIndex, ServiceError> {
     let mut keys: BTreeSet<String> = package_keys.iter().cloned().collect();
     let mut products: BTreeSet<(String, String)> = BTreeSet::new();
     for component in components {
@@ -593,7 +613,10 @@ pub async fn candidate_index(
     record_ids.extend(memberships.iter().map(|m| m.record_id));
     record_ids.sort_unstable();
     record_ids.dedup();
-    let records = lookup::reread(workspace, &record_ids).await?;
+    let records = match cache {
+        Some(cache) => lookup::reread_cached(workspace, &record_ids, cache).await?,
+        None => lookup::reread(workspace, &record_ids).await?,
+    };
     let by_row: HashMap<i64, usize> = memberships
         .iter()
         .enumerate()

@@ -147,30 +147,31 @@ pub async fn decision(
         .map_err(StoreError::query("read a decision"))
 }
 
-/// The decisions that may reach a finding of a product: those about the same vulnerability
-/// and component made with the portfolio scope, or with the product scope in that product;
-/// newest first.
-pub async fn reaching_decisions(
+/// The decisions about some vulnerabilities, newest first (those that may reach a new finding
+/// are among them: the same vulnerability and component, made with the portfolio scope or
+/// with the product scope in its product).
+pub async fn decisions_about(
     tx: &mut Tx,
-    product_id: i64,
-    vulnerability: &str,
-    component_key: &str,
+    vulnerabilities: &[String],
 ) -> Result<Vec<DecisionRow>, StoreError> {
-    let sql = format!(
-        "SELECT {DECISION_COLUMNS} FROM decisions WHERE vulnerability = $1 AND component_key = $2 \
-         AND (scope = 'portfolio' OR (scope = 'product' AND product_id = $3)) ORDER BY id DESC"
-    );
-    let rows = sqlx::query(&sql)
-        .bind(vulnerability)
-        .bind(component_key)
-        .bind(product_id)
-        .fetch_all(tx.conn())
-        .await
-        .map_err(StoreError::query("find decisions"))?;
-    rows.iter()
+    let operation = "find decisions";
+    let backend = tx.backend();
+    let rows = crate::bulk::select_in(
+        tx.conn(),
+        backend,
+        &format!("SELECT {DECISION_COLUMNS} FROM decisions WHERE vulnerability"),
+        "",
+        &crate::bulk::texts(vulnerabilities),
+        operation,
+    )
+    .await?;
+    let mut out = rows
+        .iter()
         .map(decision_from_row)
-        .collect::<Result<_, _>>()
-        .map_err(StoreError::query("find decisions"))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(StoreError::query(operation))?;
+    out.sort_by_key(|d| std::cmp::Reverse(d.id));
+    Ok(out)
 }
 
 /// Which decision applies to a finding.

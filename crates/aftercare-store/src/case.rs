@@ -172,6 +172,28 @@ pub async fn case_for_update(
         .map_err(StoreError::query("find a case"))
 }
 
+/// The vulnerabilities that have a case, for some products: (product, vulnerability).
+pub async fn case_keys(
+    tx: &mut Tx,
+    product_ids: &[i64],
+) -> Result<std::collections::HashSet<(i64, String)>, StoreError> {
+    let operation = "list the cases of products";
+    let backend = tx.backend();
+    let rows = crate::bulk::select_in(
+        tx.conn(),
+        backend,
+        "SELECT product_id, vulnerability FROM cases WHERE product_id",
+        "",
+        &crate::bulk::ints(product_ids),
+        operation,
+    )
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("product_id")?, row.try_get("vulnerability")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::query(operation))
+}
+
 /// Inserts or updates a case's state.
 pub async fn save_case(tx: &mut Tx, case: &CaseRow) -> Result<i64, StoreError> {
     let now = crate::now_text();

@@ -823,6 +823,32 @@ pub async fn record_by_key(
         .map_err(StoreError::query("read a record"))
 }
 
+/// The digests of some records: (record row id, digest).
+pub async fn record_digests(
+    store: &crate::Store,
+    record_ids: &[i64],
+) -> Result<Vec<(i64, String)>, StoreError> {
+    let operation = "read records' digests";
+    let mut conn = store
+        .pool()
+        .acquire()
+        .await
+        .map_err(StoreError::query(operation))?;
+    let rows = crate::bulk::select_in(
+        &mut conn,
+        store.backend(),
+        "SELECT id, digest FROM records WHERE id",
+        "",
+        &crate::bulk::ints(record_ids),
+        operation,
+    )
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("id")?, row.try_get("digest")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::query(operation))
+}
+
 /// The original documents of some records: (record row id, source, record id, document name,
 /// bytes). The matcher re-reads records from them.
 pub async fn record_documents(

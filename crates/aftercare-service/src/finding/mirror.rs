@@ -122,6 +122,8 @@ pub(super) struct Mirror {
     /// The stored findings of each row.
     pub findings: Vec<Vec<Mirrored>>,
     pub index: Option<WarmIndex>,
+    /// Records re-read for earlier runs (a server's).
+    pub records: crate::intel::lookup::RecordCache,
 }
 
 /// A digest as kept in memory.

@@ -443,6 +443,46 @@ pub async fn reread(
     })
 }
 
+/// Records already re-read, by row id with their digest: a server's matcher keeps them, and
+/// reads again only the records that changed since (their digest moved).
+#[derive(Debug, Default)]
+pub struct RecordCache {
+    records: HashMap<i64, (String, Record)>,
+}
+
+/// [`reread`] through a cache: records whose stored digest is the cached one are not read
+/// again.
+pub async fn reread_cached(
+    workspace: &Workspace,
+    record_ids: &[i64],
+    cache: &mut RecordCache,
+) -> Result<HashMap<i64, Record>, ServiceError> {
+    let digests = intel::record_digests(workspace.store(), record_ids).await?;
+    let mut out = HashMap::with_capacity(digests.len());
+    let mut missing: Vec<i64> = Vec::new();
+    for (id, digest) in &digests {
+        match cache.records.get(id) {
+            Some((cached, record)) if cached == digest => {
+                out.insert(*id, record.clone());
+            }
+            _ => missing.push(*id),
+        }
+    }
+    if !missing.is_empty() {
+        let read = reread(workspace, &missing).await?;
+        let digest_of: HashMap<i64, &String> = digests.iter().map(|(id, d)| (*id, d)).collect();
+        for (id, record) in read {
+            if let Some(digest) = digest_of.get(&id) {
+                cache
+                    .records
+                    .insert(id, ((*digest).clone(), record.clone()));
+            }
+            out.insert(id, record);
+        }
+    }
+    Ok(out)
+}
+
 /// Candidate records of the affected index, for the matcher: by package key, and by CPE
 /// (vendor, product) — records indexed with a wildcard come with every CPE query.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
