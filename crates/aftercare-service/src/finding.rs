@@ -389,6 +389,7 @@ async fn run(
         report.changed.push(id);
     }
     let mut withdrawn: HashMap<i64, bool> = HashMap::new();
+    let mut closes: Vec<(i64, String)> = Vec::with_capacity(close.len());
     for (r, p) in &close {
         let m = mirror.findings[*r][*p];
         let identity = &mirror.identities[mirror.rows[*r].identity as usize];
@@ -400,10 +401,11 @@ async fn run(
             identity,
         )
         .await?;
-        stored::close(&mut tx, m.id, &at, &reason).await?;
         events.push(event(m.id, "closed", json!({"reason": reason})));
         report.closed.push(m.id);
+        closes.push((m.id, reason));
     }
+    stored::close_many(&mut tx, &closes, &at).await?;
     // A full re-match confirms every finding it leaves alone with one row; a release's run
     // touches its own (a feed delta's run confirms nothing: its records' findings that stay
     // are confirmed by the next full re-match).
@@ -516,6 +518,7 @@ async fn run(
         )
         .await?;
     }
+    let last_event = stored::last_event(&mut tx).await?;
     tx.commit().await?;
 
     // The mirror follows what was committed.
@@ -541,6 +544,7 @@ async fn run(
         });
     }
     mirror.generation = Some(previous + 1);
+    mirror.last_event = last_event;
     if is_warm && matches!(scope, MatchScope::All) {
         mirror.index = Some(WarmIndex {
             intel_generation,

@@ -341,21 +341,66 @@ pub async fn update_match(
     Ok(())
 }
 
-/// Closes open findings with a reason.
-pub async fn close(tx: &mut Tx, id: i64, at: &str, reason: &str) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE findings SET state = 'closed', closed_at = $2, close_reason = $3, \
-         last_seen = CASE WHEN (SELECT confirmed_at FROM match_state WHERE id = 1) > last_seen \
-         THEN (SELECT confirmed_at FROM match_state WHERE id = 1) ELSE last_seen END \
-         WHERE id = $1 AND state = 'open'",
+/// Closes open findings, each with its reason, at `at`: (finding, reason).
+pub async fn close_many(tx: &mut Tx, closes: &[(i64, String)], at: &str) -> Result<(), StoreError> {
+    let rows: Vec<Vec<Value<'_>>> = closes
+        .iter()
+        .map(|(id, reason)| vec![Value::Int(*id), Value::Text(reason), Value::Text(at)])
+        .collect();
+    // `UPDATE … FROM (VALUES …)`: SQLite and PostgreSQL both name the columns column1….
+    bulk::insert_rows(
+        tx,
+        "UPDATE findings SET state = 'closed', closed_at = v.column3, close_reason = v.column2, \
+         last_seen = CASE WHEN (SELECT confirmed_at FROM match_state WHERE id = 1) > \
+         findings.last_seen THEN (SELECT confirmed_at FROM match_state WHERE id = 1) \
+         ELSE findings.last_seen END FROM (",
+        3,
+        ") AS v WHERE findings.id = v.column1 AND findings.state = 'open'",
+        &rows,
+        "close findings",
     )
-    .bind(id)
-    .bind(at)
-    .bind(reason)
-    .execute(tx.conn())
-    .await
-    .map_err(StoreError::query("close a finding"))?;
+    .await?;
     Ok(())
+}
+
+/// The last event of any finding's history (0 when none).
+pub async fn last_event(tx: &mut Tx) -> Result<i64, StoreError> {
+    let row = sqlx::query("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) AS id FROM finding_events")
+        .fetch_one(tx.conn())
+        .await
+        .map_err(StoreError::query("read the last finding event"))?;
+    row.try_get("id")
+        .map_err(StoreError::query("read the last finding event"))
+}
+
+/// The findings a match changed (opened, changed, closed, reopened) after an event, and the
+/// last event. Match runs write under the matcher's lock ([`begin_matching`]), so a run that
+/// holds it sees every such event of the runs before.
+pub async fn matched_since(tx: &mut Tx, event: i64) -> Result<(Vec<i64>, i64), StoreError> {
+    let operation = "read the findings matched since";
+    let rows =
+        sqlx::query("SELECT id, finding_id, kind FROM finding_events WHERE id > $1 ORDER BY id")
+            .bind(event)
+            .fetch_all(tx.conn())
+            .await
+            .map_err(StoreError::query(operation))?;
+    let mut ids = std::collections::BTreeSet::new();
+    let mut last = event;
+    for row in &rows {
+        let read = || -> Result<(i64, i64, String), sqlx::Error> {
+            Ok((
+                row.try_get("id")?,
+                row.try_get("finding_id")?,
+                row.try_get("kind")?,
+            ))
+        };
+        let (id, finding, kind) = read().map_err(StoreError::query(operation))?;
+        last = last.max(id);
+        if ["opened", "changed", "closed", "reopened"].contains(&kind.as_str()) {
+            ids.insert(finding);
+        }
+    }
+    Ok((ids.into_iter().collect(), last))
 }
 
 impl MatchFields {
@@ -433,26 +478,47 @@ pub struct MatchedRow {
     pub digest: String,
 }
 
-/// The findings of some components (all findings with `None`), open and closed, as a match
-/// run compares them.
+/// Which findings a match run reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchedSelection<'a> {
+    /// Every finding.
+    All,
+    /// The findings of these components.
+    Components(&'a [i64]),
+    /// These findings.
+    Ids(&'a [i64]),
+}
+
+/// Findings, open and closed, as a match run compares them.
 pub async fn matched_rows(
     tx: &mut Tx,
-    component_ids: Option<&[i64]>,
+    selection: MatchedSelection<'_>,
 ) -> Result<Vec<MatchedRow>, StoreError> {
     let operation = "read findings";
     let head = "SELECT id, component_id, vulnerability, vulnerability_id, state, match_digest \
                 FROM findings";
-    let rows = match component_ids {
-        None => sqlx::query(head)
+    let backend = tx.backend();
+    let rows = match selection {
+        MatchedSelection::All => sqlx::query(head)
             .fetch_all(tx.conn())
             .await
             .map_err(StoreError::query(operation))?,
-        Some(ids) => {
-            let backend = tx.backend();
+        MatchedSelection::Components(ids) => {
             bulk::select_in(
                 tx.conn(),
                 backend,
                 &format!("{head} WHERE component_id"),
+                "",
+                &bulk::ints(ids),
+                operation,
+            )
+            .await?
+        }
+        MatchedSelection::Ids(ids) => {
+            bulk::select_in(
+                tx.conn(),
+                backend,
+                &format!("{head} WHERE id"),
                 "",
                 &bulk::ints(ids),
                 operation,

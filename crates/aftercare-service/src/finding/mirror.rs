@@ -16,7 +16,9 @@ use std::fmt;
 
 use aftercare_match::{Component, FileHash};
 use aftercare_model::{Cpe, Purl};
-use aftercare_store::finding::{self as stored, MatchedRow, MatcherRow, MatcherSelection};
+use aftercare_store::finding::{
+    self as stored, MatchedRow, MatchedSelection, MatcherRow, MatcherSelection,
+};
 use tokio::sync::Mutex;
 
 use super::{CandidateIndex, MatchScope};
@@ -109,6 +111,8 @@ pub(super) struct WarmIndex {
 pub(super) struct Mirror {
     /// The matcher generation the findings were read at (`None`: not yet).
     pub generation: Option<i64>,
+    /// The last finding event the findings reflect.
+    pub last_event: i64,
     sboms: HashSet<i64>,
     pub rows: Vec<Row>,
     row_of: HashMap<i64, usize>,
@@ -201,14 +205,15 @@ impl Mirror {
         };
         mirror.add_rows(rows, &platforms)?;
         let ids: Vec<i64> = mirror.rows.iter().map(|row| row.id).collect();
-        let found = stored::matched_rows(tx, Some(&ids)).await?;
+        let found = stored::matched_rows(tx, MatchedSelection::Components(&ids)).await?;
         mirror.add_findings(found);
         Ok(mirror)
     }
 
     /// Brings a server's mirror up to date inside a run's transaction: the components of
-    /// SBOMs imported since, and every finding again when another writer matched since
-    /// (`previous` is the matcher generation before this run).
+    /// SBOMs imported since, and, when another writer matched since (`previous` is the matcher
+    /// generation before this run), the findings its runs changed — every finding the first
+    /// time.
     pub async fn refresh(
         &mut self,
         tx: &mut aftercare_store::Tx,
@@ -226,11 +231,20 @@ impl Mirror {
             self.sboms.extend(new);
         }
         if self.generation != Some(previous) {
-            for list in &mut self.findings {
-                list.clear();
+            if self.generation.is_none() {
+                let last = stored::last_event(tx).await?;
+                for list in &mut self.findings {
+                    list.clear();
+                }
+                let found = stored::matched_rows(tx, MatchedSelection::All).await?;
+                self.add_findings(found);
+                self.last_event = last;
+            } else {
+                let (ids, last) = stored::matched_since(tx, self.last_event).await?;
+                let found = stored::matched_rows(tx, MatchedSelection::Ids(&ids)).await?;
+                self.add_findings(found);
+                self.last_event = last;
             }
-            let found = stored::matched_rows(tx, None).await?;
-            self.add_findings(found);
             self.generation = Some(previous);
         }
         Ok(())
@@ -370,13 +384,19 @@ impl Mirror {
                 continue;
             };
             let name = self.intern(&row.vulnerability);
-            self.findings[position].push(Mirrored {
+            let mirrored = Mirrored {
                 id: row.id,
                 name,
                 vulnerability_id: row.vulnerability_id,
                 open: row.open,
                 digest: digest_value(&row.digest),
-            });
+            };
+            // A finding read again replaces its copy.
+            let list = &mut self.findings[position];
+            match list.iter_mut().find(|m| m.id == row.id) {
+                Some(existing) => *existing = mirrored,
+                None => list.push(mirrored),
+            }
         }
     }
 }
