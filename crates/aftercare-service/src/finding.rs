@@ -128,6 +128,28 @@ pub async fn rematch(
     Ok(report)
 }
 
+/// Loads a warm matcher's copy of the workspace now (a server at start), so that the first
+/// import or sync does not wait for it; returns how many components and findings it holds.
+/// Does nothing for a workspace that keeps no warm state.
+pub async fn warm_up(workspace: &Workspace) -> Result<(usize, usize), ServiceError> {
+    let Some(state) = workspace.match_state() else {
+        return Ok((0, 0));
+    };
+    let mut guard = state.inner.lock().await;
+    let mut mirror = guard.take().unwrap_or_default();
+    let mut tx = workspace.store().begin().await?;
+    let previous = stored::begin_matching(&mut tx).await?;
+    mirror.refresh(&mut tx, previous).await?;
+    tx.commit().await?;
+    mirror.generation = Some(previous + 1);
+    let held = (
+        mirror.rows.len(),
+        mirror.findings.iter().map(Vec::len).sum(),
+    );
+    *guard = Some(mirror);
+    Ok(held)
+}
+
 /// A change a run makes to a stored finding: (row in the mirror, position in its findings,
 /// what matches now).
 type Update = (usize, usize, MatchFields);
@@ -171,6 +193,20 @@ async fn run(
         ..MatchReport::default()
     };
 
+    // A feed delta re-evaluates its own vulnerabilities only (those of the changed records,
+    // merged into others, or with a changed KEV entry): every record of theirs, and the
+    // findings of theirs; the other findings of the same components stay as they are.
+    let in_play = match scope {
+        // A delta recorded before its records were listed (a run resumed after an upgrade)
+        // re-matches its components against every candidate record, as a release's run does.
+        MatchScope::Delta(delta)
+            if !delta.records.is_empty()
+                || (delta.packages.is_empty() && delta.products.is_empty()) =>
+        {
+            Some(InPlay::of(workspace, delta).await?)
+        }
+        _ => None,
+    };
     // The records: a warm full re-match keeps its index while the intelligence and the
     // identities stay the same; other runs prepare the candidates of their identities.
     let intel_generation = intel::generation(workspace.store().pool()).await?;
@@ -180,9 +216,18 @@ async fn run(
             && kept.intel_generation == intel_generation
             && kept.identities == mirror.identities.len()
     });
-    let prepared = match kept {
-        Some(kept) => kept.prepared,
-        None => {
+    let cache = if is_warm {
+        Some(&mut mirror.records)
+    } else {
+        None
+    };
+    let prepared = match (kept, &in_play) {
+        (Some(kept), _) => kept.prepared,
+        (None, Some(in_play)) => {
+            let record_ids: Vec<i64> = in_play.memberships.iter().map(|m| m.record_id).collect();
+            index_of(workspace, record_ids, in_play.memberships.clone(), cache).await?
+        }
+        (None, None) => {
             let components: Vec<Component> = identities
                 .iter()
                 .map(|i| mirror.identities[*i as usize].component.clone())
@@ -191,11 +236,6 @@ async fn run(
                 .iter()
                 .filter_map(|i| mirror.identities[*i as usize].package_key.clone())
                 .collect();
-            let cache = if is_warm {
-                Some(&mut mirror.records)
-            } else {
-                None
-            };
             prepare(workspace, &components, &keys, cache).await?
         }
     };
@@ -252,6 +292,15 @@ async fn run(
     for (members, scan) in &scans {
         for finding in &scan.findings {
             let found = fields(finding, &resolved);
+            if let Some(in_play) = &in_play
+                && found
+                    .vulnerability_id
+                    .is_some_and(|id| !in_play.ids.contains(&id))
+            {
+                // Another vulnerability a shared record also belongs to: not re-evaluated
+                // here (not every record of it is loaded).
+                continue;
+            }
             let list = matched.entry(members[finding.component]).or_default();
             // Two matcher vulnerabilities the store keeps as one are one finding.
             match list
@@ -326,7 +375,12 @@ async fn run(
             }
         }
         for (p, m) in stored_list.iter().enumerate() {
-            if !seen[p] && m.open {
+            let evaluated = in_play.as_ref().is_none_or(|in_play| {
+                m.vulnerability_id
+                    .is_some_and(|id| in_play.ids.contains(&id))
+                    || in_play.names.contains(mirror.name(m.name))
+            });
+            if !seen[p] && m.open && evaluated {
                 close.push((*r, p));
             }
         }
@@ -615,6 +669,17 @@ async fn prepare(
     let memberships = intel::sibling_records(workspace.store(), &candidates.record_ids()).await?;
     let mut record_ids: Vec<i64> = candidates.record_ids();
     record_ids.extend(memberships.iter().map(|m| m.record_id));
+    index_of(workspace, record_ids, memberships, cache).await
+}
+
+/// The index of some records, re-read from their documents (through a server's cache), with
+/// the vulnerabilities they are attached to.
+async fn index_of(
+    workspace: &Workspace,
+    mut record_ids: Vec<i64>,
+    memberships: Vec<Membership>,
+    cache: Option<&mut lookup::RecordCache>,
+) -> Result<CandidateIndex, ServiceError> {
     record_ids.sort_unstable();
     record_ids.dedup();
     let records = match cache {
@@ -643,6 +708,45 @@ async fn prepare(
         memberships,
         vulnerability_of,
     })
+}
+
+/// What a feed delta's run re-evaluates: its vulnerabilities — those of the changed records,
+/// those the alias merge changed or retired, those of the changed KEV entries — (row ids, and
+/// canonical ids for findings stored without one) and every record of theirs.
+struct InPlay {
+    ids: HashSet<i64>,
+    names: HashSet<String>,
+    memberships: Vec<Membership>,
+}
+
+impl InPlay {
+    async fn of(workspace: &Workspace, delta: &SyncDelta) -> Result<InPlay, ServiceError> {
+        let mut ids: BTreeSet<i64> = delta.vulnerabilities.iter().copied().collect();
+        // The vulnerabilities of the changed records (whose alias groups did not change).
+        for m in intel::sibling_records(workspace.store(), &delta.records).await? {
+            ids.insert(m.vulnerability_id);
+        }
+        let mut names: HashSet<String> = delta.kev.iter().cloned().collect();
+        for (_, id, _) in intel::aliases_in(workspace.store(), &delta.kev).await? {
+            ids.insert(id);
+        }
+        let ids: Vec<i64> = ids.into_iter().collect();
+        let memberships = intel::records_of_vulnerabilities(workspace.store(), &ids).await?;
+        let with_records: HashSet<i64> = memberships.iter().map(|m| m.vulnerability_id).collect();
+        names.extend(memberships.iter().map(|m| m.canonical.clone()));
+        // Vulnerabilities merged into others keep no records: their findings are re-evaluated
+        // under their canonical id too.
+        for id in ids.iter().filter(|id| !with_records.contains(id)) {
+            if let Some(row) = intel::vulnerability(workspace.store().pool(), *id).await? {
+                names.insert(row.canonical);
+            }
+        }
+        Ok(InPlay {
+            ids: ids.into_iter().collect(),
+            names,
+            memberships,
+        })
+    }
 }
 
 /// The CVEs of the stored KEV catalog.

@@ -1593,6 +1593,45 @@ pub async fn sibling_records(
     Ok(out)
 }
 
+/// Every record of some vulnerabilities.
+pub async fn records_of_vulnerabilities(
+    store: &crate::Store,
+    vulnerability_ids: &[i64],
+) -> Result<Vec<Membership>, StoreError> {
+    let operation = "read the records of vulnerabilities";
+    let mut conn = store
+        .pool()
+        .acquire()
+        .await
+        .map_err(StoreError::query(operation))?;
+    let rows = crate::bulk::select_in(
+        &mut conn,
+        store.backend(),
+        "SELECT vr.record_id, vr.vulnerability_id, v.canonical, v.withdrawn \
+         FROM vulnerability_records vr JOIN vulnerabilities v ON v.id = vr.vulnerability_id \
+         WHERE vr.vulnerability_id",
+        "",
+        &crate::bulk::ints(vulnerability_ids),
+        operation,
+    )
+    .await?;
+    let mut out = rows
+        .iter()
+        .map(|row| {
+            Ok(Membership {
+                record_id: row.try_get("record_id")?,
+                vulnerability_id: row.try_get("vulnerability_id")?,
+                canonical: row.try_get("canonical")?,
+                withdrawn: row.try_get::<i64, _>("withdrawn")? != 0,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(StoreError::query(operation))?;
+    out.sort_by_key(|m| (m.record_id, m.vulnerability_id));
+    out.dedup();
+    Ok(out)
+}
+
 /// The vulnerabilities some aliases name: (alias, vulnerability id, shared), those an alias
 /// belongs to first.
 pub async fn aliases_in(

@@ -115,6 +115,8 @@ impl SyncStatus {
 pub struct SyncDelta {
     /// Row ids of vulnerabilities that are new, changed, or merged into others.
     pub vulnerabilities: Vec<i64>,
+    /// Row ids of records that are new or changed (withdrawn included).
+    pub records: Vec<i64>,
     /// Package keys (`Ecosystem/name`) named by a new or changed record, before or after.
     pub packages: Vec<String>,
     /// CPE (vendor, product) pairs named by a new or changed record, before or after (`*`
@@ -133,6 +135,7 @@ impl SyncDelta {
         for (kind, value) in changes {
             match kind.as_str() {
                 "vulnerability" => delta.vulnerabilities.extend(value.parse::<i64>().ok()),
+                "record" => delta.records.extend(value.parse::<i64>().ok()),
                 "package" => delta.packages.push(value.clone()),
                 "product" => {
                     if let Some((vendor, product)) = value.split_once(':') {
@@ -148,6 +151,8 @@ impl SyncDelta {
         }
         delta.vulnerabilities.sort_unstable();
         delta.vulnerabilities.dedup();
+        delta.records.sort_unstable();
+        delta.records.dedup();
         delta
     }
 

@@ -221,6 +221,39 @@ async fn scenario(
         assert!(!again.changed_anything(), "{backend}: {again:?}");
         assert_eq!(again.confirmed, expected.len());
 
+        // A server started on this workspace loads its warm copy at once, and a full re-match
+        // from it changes nothing either.
+        let server = aftercare_service::Workspace::from_store(
+            workspace.store().clone(),
+            workspace.location().clone(),
+        )
+        .keep_matcher_warm();
+        let (components, findings) = finding::warm_up(&server).await.unwrap();
+        let release = aftercare_service::inventory::release(&workspace, "Infusion Pump", "1.0")
+            .await
+            .unwrap();
+        let in_release = aftercare_store::sbom::components(
+            workspace.store().pool(),
+            aftercare_store::sbom::by_release(workspace.store().pool(), release.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+        )
+        .await
+        .unwrap()
+        .len();
+        assert_eq!(
+            (components, findings),
+            (in_release, expected.len()),
+            "{backend}"
+        );
+        let again = finding::rematch(&server, &context, MatchScope::All, jiff::Timestamp::now())
+            .await
+            .unwrap();
+        assert!(!again.changed_anything(), "{backend}: {again:?}");
+        assert_eq!(again.confirmed, expected.len());
+
         // The supplier moves the fix down to 4.17.19: the finding closes, with the reason.
         let path = dir.path().join(LODASH);
         let original = std::fs::read_to_string(&path).unwrap();

@@ -39,6 +39,21 @@ pub(crate) async fn serve(
     if let Some(banner) = banner {
         eprintln!("{banner}");
     }
+    // The matcher's warm copy of the workspace loads in the background; a match run that
+    // comes meanwhile waits for it.
+    let warming = state.workspace.clone();
+    tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        match aftercare_service::finding::warm_up(&warming).await {
+            Ok((components, findings)) => tracing::info!(
+                components,
+                findings,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "matcher warm"
+            ),
+            Err(error) => tracing::warn!(%error, "the matcher could not load the workspace"),
+        }
+    });
     // Background jobs: scheduled feed syncs and the clock tick; both stop with the server.
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let background = tokio::spawn(aftercare_server::scheduler::run(
