@@ -139,7 +139,7 @@ pub async fn warm_up(workspace: &Workspace) -> Result<(usize, usize), ServiceErr
     let mut mirror = guard.take().unwrap_or_default();
     let mut tx = workspace.store().begin().await?;
     let previous = stored::begin_matching(&mut tx).await?;
-    mirror.refresh(&mut tx, previous).await?;
+    mirror.refresh(workspace, &mut tx, previous).await?;
     tx.commit().await?;
     mirror.generation = Some(previous + 1);
     let held = (
@@ -169,11 +169,11 @@ async fn run(
     let mut cold: Mirror;
     let mirror: &mut Mirror = match warm {
         Some(mirror) => {
-            mirror.refresh(&mut tx, previous).await?;
+            mirror.refresh(workspace, &mut tx, previous).await?;
             mirror
         }
         None => {
-            cold = Mirror::of_scope(&mut tx, scope).await?;
+            cold = Mirror::of_scope(workspace, &mut tx, scope).await?;
             &mut cold
         }
     };

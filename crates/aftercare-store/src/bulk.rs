@@ -54,27 +54,66 @@ pub(crate) async fn insert_rows(
             "{head} VALUES {} {tail}",
             values_placeholders(tx.backend(), chunk.len(), columns)
         );
-        let mut query = sqlx::query(&sql).persistent(persistent);
-        for row in chunk {
-            for value in row {
-                query = match *value {
-                    Value::Int(v) => query.bind(v),
-                    Value::OptInt(v) => query.bind(v),
-                    Value::Text(v) => query.bind(v),
-                    Value::OptText(v) => query.bind(v),
-                    Value::Float(v) => query.bind(v),
-                    Value::OptFloat(v) => query.bind(v),
-                    Value::Blob(v) => query.bind(v),
-                };
-            }
-        }
-        let result = query
+        let result = bind_rows(sqlx::query(&sql).persistent(persistent), chunk)
             .execute(tx.conn())
             .await
             .map_err(StoreError::query(operation))?;
         affected += result.rows_affected();
     }
     Ok(affected)
+}
+
+/// [`insert_rows`] with a `RETURNING …` tail: every returned row, chunk after chunk.
+pub(crate) async fn insert_returning(
+    tx: &mut Tx,
+    head: &str,
+    columns: usize,
+    returning: &str,
+    rows: &[Vec<Value<'_>>],
+    operation: &'static str,
+) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
+    let mut out = Vec::with_capacity(rows.len());
+    if rows.is_empty() || columns == 0 {
+        return Ok(out);
+    }
+    let per_chunk = (MAX_VALUES / columns).clamp(1, MAX_ROWS);
+    let persistent = !rows
+        .iter()
+        .flatten()
+        .any(|value| matches!(value, Value::OptFloat(_)));
+    for chunk in rows.chunks(per_chunk) {
+        let sql = format!(
+            "{head} VALUES {} RETURNING {returning}",
+            values_placeholders(tx.backend(), chunk.len(), columns)
+        );
+        out.extend(
+            bind_rows(sqlx::query(&sql).persistent(persistent), chunk)
+                .fetch_all(tx.conn())
+                .await
+                .map_err(StoreError::query(operation))?,
+        );
+    }
+    Ok(out)
+}
+
+fn bind_rows<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    rows: &'q [Vec<Value<'q>>],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for row in rows {
+        for value in row {
+            query = match *value {
+                Value::Int(v) => query.bind(v),
+                Value::OptInt(v) => query.bind(v),
+                Value::Text(v) => query.bind(v),
+                Value::OptText(v) => query.bind(v),
+                Value::Float(v) => query.bind(v),
+                Value::OptFloat(v) => query.bind(v),
+                Value::Blob(v) => query.bind(v),
+            };
+        }
+    }
+    query
 }
 
 /// `(?, ?, …)` or `($1, $2, …)` for an `IN` list of `count` values.

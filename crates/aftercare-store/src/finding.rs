@@ -239,40 +239,23 @@ pub async fn insert(
             ]
         })
         .collect();
-    bulk::insert_rows(
+    let returned = bulk::insert_returning(
         tx,
         "INSERT INTO findings (product_id, release_id, component_id, vulnerability, \
          vulnerability_id, aliases, summary, state, severity, score, severity_basis, kev, \
          confidence, matched_version, fixed_versions, reasons, first_seen, last_seen, \
          match_digest)",
         19,
-        "",
+        "id, component_id, vulnerability",
         &rows,
         "insert findings",
     )
     .await?;
-    let mut components: Vec<i64> = findings.iter().map(|f| f.component_id).collect();
-    components.sort_unstable();
-    components.dedup();
-    let backend = tx.backend();
-    let rows = bulk::select_in(
-        tx.conn(),
-        backend,
-        "SELECT id, release_id, component_id, vulnerability FROM findings WHERE component_id",
-        "",
-        &bulk::ints(&components),
-        "read new finding ids",
-    )
-    .await?;
-    let mut ids = std::collections::HashMap::new();
-    for row in &rows {
-        let read = || -> Result<((i64, i64, String), i64), sqlx::Error> {
+    let mut ids = std::collections::HashMap::with_capacity(returned.len());
+    for row in &returned {
+        let read = || -> Result<((i64, String), i64), sqlx::Error> {
             Ok((
-                (
-                    row.try_get("release_id")?,
-                    row.try_get("component_id")?,
-                    row.try_get("vulnerability")?,
-                ),
+                (row.try_get("component_id")?, row.try_get("vulnerability")?),
                 row.try_get("id")?,
             ))
         };
@@ -282,13 +265,13 @@ pub async fn insert(
     findings
         .iter()
         .map(|f| {
-            ids.get(&(f.release_id, f.component_id, f.fields.vulnerability.clone()))
+            ids.get(&(f.component_id, f.fields.vulnerability.clone()))
                 .copied()
                 .ok_or_else(|| StoreError::Corrupt {
                     entity: "finding",
                     id: format!("{}/{}", f.component_id, f.fields.vulnerability),
                     field: "id",
-                    message: "not found after insertion".into(),
+                    message: "not returned by its insertion".into(),
                 })
         })
         .collect()
@@ -777,6 +760,141 @@ pub async fn matcher_rows(
         .map_err(StoreError::query(operation))?;
     out.sort_by_key(|row| (row.release_id, row.position));
     Ok(out)
+}
+
+const MATCHER_ALL: &str = "SELECT c.id, c.sbom_id, c.release_id, r.product_id, c.position, \
+     c.name, c.grp, c.version, c.purl, c.package_key, c.cpes, c.hashes FROM components c \
+     JOIN releases r ON r.id = c.release_id ORDER BY c.release_id, c.position";
+const MATCHED_ALL: &str =
+    "SELECT id, component_id, vulnerability, vulnerability_id, state, match_digest FROM findings";
+
+/// Every component as the matcher reads it, through rusqlite: sqlx's SQLite driver costs
+/// about ten times as much per row, which a server's first load of a large workspace feels
+/// (see `audit::scan_sqlite`). Blocking: call it from `spawn_blocking`.
+pub fn all_matcher_rows_sqlite(file: &std::path::Path) -> Result<Vec<MatcherRow>, StoreError> {
+    let failed = |source: rusqlite::Error| StoreError::Scan {
+        operation: "read the components to match",
+        message: source.to_string(),
+    };
+    let connection = open_read_only(file).map_err(failed)?;
+    let mut statement = connection.prepare(MATCHER_ALL).map_err(failed)?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok(MatcherRow {
+                id: row.get(0)?,
+                sbom_id: row.get(1)?,
+                release_id: row.get(2)?,
+                product_id: row.get(3)?,
+                position: row.get(4)?,
+                name: row.get(5)?,
+                group: row.get(6)?,
+                version: row.get(7)?,
+                purl: row.get(8)?,
+                package_key: row.get(9)?,
+                cpes: row.get(10)?,
+                hashes: row.get(11)?,
+            })
+        })
+        .map_err(failed)?;
+    rows.collect::<Result<Vec<_>, _>>().map_err(failed)
+}
+
+/// Every finding as a match run compares it, through rusqlite (see
+/// [`all_matcher_rows_sqlite`]); a finding stored without a digest has an empty one.
+pub fn all_matched_rows_sqlite(file: &std::path::Path) -> Result<Vec<MatchedRow>, StoreError> {
+    let failed = |source: rusqlite::Error| StoreError::Scan {
+        operation: "read findings",
+        message: source.to_string(),
+    };
+    let connection = open_read_only(file).map_err(failed)?;
+    let mut statement = connection.prepare(MATCHED_ALL).map_err(failed)?;
+    let rows = statement
+        .query_map([], |row| {
+            let state: String = row.get(4)?;
+            Ok(MatchedRow {
+                id: row.get(0)?,
+                component_id: row.get(1)?,
+                vulnerability: row.get(2)?,
+                vulnerability_id: row.get(3)?,
+                open: state == "open",
+                digest: row.get::<_, Option<String>>(5)?.unwrap_or_default(),
+            })
+        })
+        .map_err(failed)?;
+    rows.collect::<Result<Vec<_>, _>>().map_err(failed)
+}
+
+fn open_read_only(file: &std::path::Path) -> Result<rusqlite::Connection, rusqlite::Error> {
+    use rusqlite::OpenFlags;
+    rusqlite::Connection::open_with_flags(
+        file,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+}
+
+/// Every component as the matcher reads it, on a native PostgreSQL connection (the `Any`
+/// driver's per-row cost is several times higher).
+pub async fn all_matcher_rows_postgres(
+    store: &crate::Store,
+) -> Result<Vec<MatcherRow>, StoreError> {
+    use sqlx::Connection;
+    let operation = "read the components to match";
+    let mut connection = sqlx::postgres::PgConnection::connect(store.url())
+        .await
+        .map_err(StoreError::query(operation))?;
+    let rows = sqlx::query(MATCHER_ALL)
+        .fetch_all(&mut connection)
+        .await
+        .map_err(StoreError::query(operation))?;
+    rows.iter()
+        .map(|row| -> Result<MatcherRow, sqlx::Error> {
+            Ok(MatcherRow {
+                id: row.try_get(0)?,
+                sbom_id: row.try_get(1)?,
+                release_id: row.try_get(2)?,
+                product_id: row.try_get(3)?,
+                position: row.try_get(4)?,
+                name: row.try_get(5)?,
+                group: row.try_get(6)?,
+                version: row.try_get(7)?,
+                purl: row.try_get(8)?,
+                package_key: row.try_get(9)?,
+                cpes: row.try_get(10)?,
+                hashes: row.try_get(11)?,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(StoreError::query(operation))
+}
+
+/// Every finding as a match run compares it, on a native PostgreSQL connection; a finding
+/// stored without a digest has an empty one.
+pub async fn all_matched_rows_postgres(
+    store: &crate::Store,
+) -> Result<Vec<MatchedRow>, StoreError> {
+    use sqlx::Connection;
+    let operation = "read findings";
+    let mut connection = sqlx::postgres::PgConnection::connect(store.url())
+        .await
+        .map_err(StoreError::query(operation))?;
+    let rows = sqlx::query(MATCHED_ALL)
+        .fetch_all(&mut connection)
+        .await
+        .map_err(StoreError::query(operation))?;
+    rows.iter()
+        .map(|row| -> Result<MatchedRow, sqlx::Error> {
+            let state: String = row.try_get(4)?;
+            Ok(MatchedRow {
+                id: row.try_get(0)?,
+                component_id: row.try_get(1)?,
+                vulnerability: row.try_get(2)?,
+                vulnerability_id: row.try_get(3)?,
+                open: state == "open",
+                digest: row.try_get::<Option<String>, _>(5)?.unwrap_or_default(),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(StoreError::query(operation))
 }
 
 /// Every SBOM's id.

@@ -16,14 +16,15 @@ use std::fmt;
 
 use aftercare_match::{Component, FileHash};
 use aftercare_model::{Cpe, Purl};
+use aftercare_store::Backend;
 use aftercare_store::finding::{
     self as stored, MatchedRow, MatchedSelection, MatcherRow, MatcherSelection,
 };
 use tokio::sync::Mutex;
 
 use super::{CandidateIndex, MatchScope};
-use crate::ServiceError;
 use crate::intel::normalize::cpe_pair;
+use crate::{ServiceError, Workspace};
 
 /// A server's warm copy of what the matcher compares with, shared by its match runs (they
 /// queue on it). See the module documentation.
@@ -138,6 +139,7 @@ pub(super) fn digest_value(text: &str) -> u128 {
 impl Mirror {
     /// The mirror of one run's scope (a one-shot process); every row is in scope.
     pub async fn of_scope(
+        workspace: &Workspace,
         tx: &mut aftercare_store::Tx,
         scope: MatchScope<'_>,
     ) -> Result<Mirror, ServiceError> {
@@ -146,7 +148,7 @@ impl Mirror {
             MatchScope::All => {
                 let sboms = stored::sbom_ids(tx).await?;
                 mirror.sboms = sboms.iter().copied().collect();
-                stored::matcher_rows(tx, MatcherSelection::Sboms(&sboms)).await?
+                all_components(workspace, tx).await?
             }
             MatchScope::Release(id) => {
                 stored::matcher_rows(tx, MatcherSelection::Release(id)).await?
@@ -204,8 +206,12 @@ impl Mirror {
             platforms(&rows)?
         };
         mirror.add_rows(rows, &platforms)?;
-        let ids: Vec<i64> = mirror.rows.iter().map(|row| row.id).collect();
-        let found = stored::matched_rows(tx, MatchedSelection::Components(&ids)).await?;
+        let found = if matches!(scope, MatchScope::All) {
+            all_findings(workspace, tx).await?
+        } else {
+            let ids: Vec<i64> = mirror.rows.iter().map(|row| row.id).collect();
+            stored::matched_rows(tx, MatchedSelection::Components(&ids)).await?
+        };
         mirror.add_findings(found);
         Ok(mirror)
     }
@@ -216,6 +222,7 @@ impl Mirror {
     /// time.
     pub async fn refresh(
         &mut self,
+        workspace: &Workspace,
         tx: &mut aftercare_store::Tx,
         previous: i64,
     ) -> Result<(), ServiceError> {
@@ -225,7 +232,11 @@ impl Mirror {
             .filter(|id| !self.sboms.contains(id))
             .collect();
         if !new.is_empty() {
-            let rows = stored::matcher_rows(tx, MatcherSelection::Sboms(&new)).await?;
+            let rows = if self.sboms.is_empty() {
+                all_components(workspace, tx).await?
+            } else {
+                stored::matcher_rows(tx, MatcherSelection::Sboms(&new)).await?
+            };
             let platforms = platforms(&rows)?;
             self.add_rows(rows, &platforms)?;
             self.sboms.extend(new);
@@ -236,7 +247,7 @@ impl Mirror {
                 for list in &mut self.findings {
                     list.clear();
                 }
-                let found = stored::matched_rows(tx, MatchedSelection::All).await?;
+                let found = all_findings(workspace, tx).await?;
                 self.add_findings(found);
                 self.last_event = last;
             } else {
@@ -399,6 +410,70 @@ impl Mirror {
             }
         }
     }
+}
+
+/// Every component, read in bulk (rusqlite on SQLite, a native connection on PostgreSQL).
+async fn all_components(
+    workspace: &Workspace,
+    tx: &mut aftercare_store::Tx,
+) -> Result<Vec<MatcherRow>, ServiceError> {
+    let store = workspace.store();
+    match (store.backend(), store.sqlite_file()) {
+        (Backend::Sqlite, Some(file)) => {
+            let file = file.to_path_buf();
+            tokio::task::spawn_blocking(move || stored::all_matcher_rows_sqlite(&file))
+                .await
+                .map_err(|_| ServiceError::Background {
+                    operation: "read the components to match",
+                })?
+                .map_err(ServiceError::from)
+        }
+        (Backend::Postgres, _) => Ok(stored::all_matcher_rows_postgres(store).await?),
+        (Backend::Sqlite, None) => {
+            let sboms = stored::sbom_ids(tx).await?;
+            Ok(stored::matcher_rows(tx, MatcherSelection::Sboms(&sboms)).await?)
+        }
+    }
+}
+
+/// Every finding, read in bulk; those stored before digests were kept get theirs (computed
+/// and written back in the run's transaction).
+async fn all_findings(
+    workspace: &Workspace,
+    tx: &mut aftercare_store::Tx,
+) -> Result<Vec<MatchedRow>, ServiceError> {
+    let store = workspace.store();
+    let mut found = match (store.backend(), store.sqlite_file()) {
+        (Backend::Sqlite, Some(file)) => {
+            let file = file.to_path_buf();
+            tokio::task::spawn_blocking(move || stored::all_matched_rows_sqlite(&file))
+                .await
+                .map_err(|_| ServiceError::Background {
+                    operation: "read findings",
+                })??
+        }
+        (Backend::Postgres, _) => stored::all_matched_rows_postgres(store).await?,
+        (Backend::Sqlite, None) => stored::matched_rows(tx, MatchedSelection::All).await?,
+    };
+    let undigested: Vec<i64> = found
+        .iter()
+        .filter(|row| row.digest.is_empty())
+        .map(|row| row.id)
+        .collect();
+    if !undigested.is_empty() {
+        let digested: HashMap<i64, String> =
+            stored::matched_rows(tx, MatchedSelection::Ids(&undigested))
+                .await?
+                .into_iter()
+                .map(|row| (row.id, row.digest))
+                .collect();
+        for row in &mut found {
+            if let Some(digest) = digested.get(&row.id) {
+                row.digest = digest.clone();
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// Every CPE of each release among some rows, sorted.
