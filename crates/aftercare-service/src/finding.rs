@@ -35,7 +35,7 @@ use crate::{Context, ServiceError, Workspace, case, policy};
 mod mirror;
 
 pub use mirror::MatchState;
-use mirror::{Identity, Mirror, Mirrored, WarmIndex};
+use mirror::{Identity, Mirror, Mirrored, Touched, WarmIndex};
 
 /// Which components a match run covers.
 #[derive(Debug, Clone, Copy)]
@@ -166,6 +166,33 @@ async fn run(
     let mut tx = workspace.store().begin().await?;
     let previous = stored::begin_matching(&mut tx).await?;
     let is_warm = warm.is_some();
+    // A feed delta re-evaluates its own vulnerabilities only (those of the changed records,
+    // merged into others, or with a changed KEV entry): every record of theirs, and the
+    // findings of theirs; the other findings of the same components stay as they are.
+    let in_play = match scope {
+        // A delta that names packages or products but no records (its records were written
+        // again by a later run, or it was made by hand) re-matches its components against
+        // every candidate record, as a release's run does.
+        MatchScope::Delta(delta)
+            if !delta.records.is_empty()
+                || (delta.packages.is_empty() && delta.products.is_empty()) =>
+        {
+            Some(InPlay::of(workspace, delta).await?)
+        }
+        _ => None,
+    };
+    // Components with a finding of those vulnerabilities are in the delta's scope.
+    let touched = match (scope, &in_play) {
+        (_, Some(in_play)) => Touched {
+            ids: in_play.ids.iter().copied().collect(),
+            names: in_play.names.iter().cloned().collect(),
+        },
+        (MatchScope::Delta(delta), None) => Touched {
+            ids: delta.vulnerabilities.clone(),
+            names: delta.kev.clone(),
+        },
+        _ => Touched::default(),
+    };
     let mut cold: Mirror;
     let mirror: &mut Mirror = match warm {
         Some(mirror) => {
@@ -173,12 +200,12 @@ async fn run(
             mirror
         }
         None => {
-            cold = Mirror::of_scope(workspace, &mut tx, scope).await?;
+            cold = Mirror::of_scope(workspace, &mut tx, scope, &touched).await?;
             &mut cold
         }
     };
     let rows: Vec<usize> = if is_warm {
-        mirror.select(scope)
+        mirror.select(scope, &touched)
     } else {
         (0..mirror.rows.len()).collect()
     };
@@ -193,20 +220,6 @@ async fn run(
         ..MatchReport::default()
     };
 
-    // A feed delta re-evaluates its own vulnerabilities only (those of the changed records,
-    // merged into others, or with a changed KEV entry): every record of theirs, and the
-    // findings of theirs; the other findings of the same components stay as they are.
-    let in_play = match scope {
-        // A delta recorded before its records were listed (a run resumed after an upgrade)
-        // re-matches its components against every candidate record, as a release's run does.
-        MatchScope::Delta(delta)
-            if !delta.records.is_empty()
-                || (delta.packages.is_empty() && delta.products.is_empty()) =>
-        {
-            Some(InPlay::of(workspace, delta).await?)
-        }
-        _ => None,
-    };
     // The records: a warm full re-match keeps its index while the intelligence and the
     // identities stay the same; other runs prepare the candidates of their identities.
     let intel_generation = intel::generation(workspace.store().pool()).await?;

@@ -569,13 +569,16 @@ pub async fn add_changes(
     Ok(())
 }
 
-/// A run's delta, as (kind, value), sorted.
+/// A run's delta, as (kind, value), sorted: what it recorded, and the records it wrote last
+/// (`record`, row id; a record's row keeps the run that wrote it).
 pub async fn changes(
     executor: impl AnyExecutor<'_>,
     run_id: i64,
 ) -> Result<Vec<(String, String)>, StoreError> {
     let rows = sqlx::query(
-        "SELECT kind, value FROM sync_run_changes WHERE run_id = $1 ORDER BY kind, value",
+        "SELECT kind, value FROM sync_run_changes WHERE run_id = $1 \
+         UNION ALL SELECT 'record' AS kind, CAST(id AS TEXT) AS value FROM records \
+         WHERE run_id = $1 ORDER BY kind, value",
     )
     .bind(run_id)
     .fetch_all(executor)

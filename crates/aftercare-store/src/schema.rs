@@ -567,9 +567,10 @@ CREATE INDEX determinations_product_vulnerability ON determinations (product_id,
     },
     Migration {
         version: 7,
-        name: "matching: a digest of each finding's match, the matcher's generation and its last full confirmation",
+        name: "matching: a digest of each finding's match, the matcher's generation and its last full confirmation, records by run",
         shared: r#"
 ALTER TABLE findings ADD COLUMN match_digest TEXT;
+CREATE INDEX records_run ON records (run_id);
 CREATE TABLE match_state (
     id BIGINT PRIMARY KEY,
     generation BIGINT NOT NULL,

@@ -46,6 +46,14 @@ impl fmt::Debug for MatchState {
     }
 }
 
+/// The vulnerabilities whose findings put their components in a feed delta's scope: row ids,
+/// and canonical ids (for findings stored without a row).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Touched {
+    pub ids: Vec<i64>,
+    pub names: Vec<String>,
+}
+
 /// A component row in scope.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Row {
@@ -142,6 +150,7 @@ impl Mirror {
         workspace: &Workspace,
         tx: &mut aftercare_store::Tx,
         scope: MatchScope<'_>,
+        touched: &Touched,
     ) -> Result<Mirror, ServiceError> {
         let mut mirror = Mirror::default();
         let rows = match scope {
@@ -172,7 +181,7 @@ impl Mirror {
                     }
                 }
                 let touched =
-                    stored::components_with_vulnerabilities(tx, &delta.vulnerabilities, &delta.kev)
+                    stored::components_with_vulnerabilities(tx, &touched.ids, &touched.names)
                         .await?;
                 let missing: Vec<i64> = touched
                     .into_iter()
@@ -262,7 +271,7 @@ impl Mirror {
     }
 
     /// The rows of a scope, in release then document order.
-    pub fn select(&self, scope: MatchScope<'_>) -> Vec<usize> {
+    pub fn select(&self, scope: MatchScope<'_>, touched: &Touched) -> Vec<usize> {
         let mut out: Vec<usize> = match scope {
             MatchScope::All => (0..self.rows.len()).collect(),
             MatchScope::Release(id) => self.by_release.get(&id).cloned().unwrap_or_default(),
@@ -281,10 +290,10 @@ impl Mirror {
                         }
                     }
                 }
-                if !delta.vulnerabilities.is_empty() || !delta.kev.is_empty() {
-                    let ids: HashSet<i64> = delta.vulnerabilities.iter().copied().collect();
-                    let names: HashSet<u32> = delta
-                        .kev
+                if !touched.ids.is_empty() || !touched.names.is_empty() {
+                    let ids: HashSet<i64> = touched.ids.iter().copied().collect();
+                    let names: HashSet<u32> = touched
+                        .names
                         .iter()
                         .filter_map(|name| self.name_ids.get(name).copied())
                         .collect();

@@ -322,7 +322,6 @@ impl IntelState {
                     .changes
                     .push(("product", format!("{vendor}:{product}")));
             }
-            outcome.changes.push(("record", id.to_string()));
             rows.push(RecordRow {
                 id,
                 source: key.0.clone(),

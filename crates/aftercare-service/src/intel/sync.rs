@@ -115,7 +115,8 @@ impl SyncStatus {
 pub struct SyncDelta {
     /// Row ids of vulnerabilities that are new, changed, or merged into others.
     pub vulnerabilities: Vec<i64>,
-    /// Row ids of records that are new or changed (withdrawn included).
+    /// Row ids of records that are new or changed (withdrawn included) and not changed by a
+    /// later run.
     pub records: Vec<i64>,
     /// Package keys (`Ecosystem/name`) named by a new or changed record, before or after.
     pub packages: Vec<String>,

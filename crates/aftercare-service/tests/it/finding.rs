@@ -517,5 +517,66 @@ async fn scenario(
         // A full re-match confirms the open findings it leaves alone.
         let confirmed = finding::show(&workspace, lodash.id).await.unwrap().finding;
         assert!(confirmed.last_seen > lodash.last_seen, "{backend}");
+
+        // A record that names no package, only the vulnerability, joins it; a later change of
+        // that record alone re-rates the vulnerability's findings in every release — the
+        // delta reaches them through the vulnerability, not through a package. The vector
+        // AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H is 9.8, critical, in FIRST's calculator.
+        let sibling = |severity: &str, modified: &str| {
+            format!(
+                r#"{{"id": "AFTERCARE-TEST-0002", "modified": "{modified}",
+                  "aliases": ["CVE-2021-23337"], "summary": "test sibling", {severity}
+                  "affected": []}}"#
+            )
+        };
+        let sibling_record = dir.path().join("aftercare-test-0002.json");
+        std::fs::write(&sibling_record, sibling("", "2026-03-05T00:00:00Z")).unwrap();
+        let report = sync_ok(&workspace, &context, "ghsa", &options).await;
+        let matched = report
+            .matched
+            .expect("the joined vulnerability is re-matched");
+        assert_eq!(
+            matched.changed.len(),
+            3 * per_release_lodash(&expected),
+            "{backend}: the findings gain the new id among their aliases: {matched:?}"
+        );
+        std::fs::write(
+            &sibling_record,
+            sibling(
+                r#""severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],"#,
+                "2026-03-06T00:00:00Z",
+            ),
+        )
+        .unwrap();
+        let report = sync_ok(&workspace, &context, "ghsa", &options).await;
+        assert!(
+            report.delta.packages.is_empty(),
+            "{backend}: {:?}",
+            report.delta
+        );
+        let matched = report.matched.expect("the changed record is re-matched");
+        assert_eq!(
+            matched.changed.len(),
+            3 * per_release_lodash(&expected),
+            "{backend}: {matched:?}"
+        );
+        assert!(matched.opened.is_empty() && matched.closed.is_empty());
+        let rated = finding::list(
+            &workspace,
+            &FindingQuery {
+                vulnerability: Some("CVE-2021-23337".into()),
+                ..FindingQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(rated.total as usize, 3 * per_release_lodash(&expected));
+        assert!(
+            rated
+                .findings
+                .iter()
+                .all(|f| f.severity == "critical" && f.score == Some(9.8)),
+            "{backend}"
+        );
     }
 }
