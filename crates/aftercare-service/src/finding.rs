@@ -169,30 +169,33 @@ async fn run(
     // A feed delta re-evaluates its own vulnerabilities only (those of the changed records,
     // merged into others, or with a changed KEV entry): every record of theirs, and the
     // findings of theirs; the other findings of the same components stay as they are.
+    // A delta that names packages or products but no records (its records were written again
+    // by a later run, or it was made by hand), or a very large one (a first sync), re-matches
+    // its components against every candidate record, as a release's run does.
     let in_play = match scope {
-        // A delta that names packages or products but no records (its records were written
-        // again by a later run, or it was made by hand) re-matches its components against
-        // every candidate record, as a release's run does.
-        MatchScope::Delta(delta)
-            if !delta.records.is_empty()
-                || (delta.packages.is_empty() && delta.products.is_empty()) =>
-        {
+        MatchScope::Delta(delta) if stored::has_components(&mut tx).await? => {
             Some(InPlay::of(workspace, delta).await?)
         }
         _ => None,
     };
+    let restricted = match scope {
+        MatchScope::Delta(delta) => {
+            in_play.is_some()
+                && delta.records.len() <= RESTRICTED_DELTA
+                && (!delta.records.is_empty()
+                    || (delta.packages.is_empty() && delta.products.is_empty()))
+        }
+        _ => false,
+    };
     // Components with a finding of those vulnerabilities are in the delta's scope.
-    let touched = match (scope, &in_play) {
-        (_, Some(in_play)) => Touched {
+    let touched = match &in_play {
+        Some(in_play) => Touched {
             ids: in_play.ids.iter().copied().collect(),
             names: in_play.names.iter().cloned().collect(),
         },
-        (MatchScope::Delta(delta), None) => Touched {
-            ids: delta.vulnerabilities.clone(),
-            names: delta.kev.clone(),
-        },
-        _ => Touched::default(),
+        None => Touched::default(),
     };
+    let in_play = in_play.filter(|_| restricted);
     let mut cold: Mirror;
     let mirror: &mut Mirror = match warm {
         Some(mirror) => {
@@ -236,9 +239,18 @@ async fn run(
     };
     let prepared = match (kept, &in_play) {
         (Some(kept), _) => kept.prepared,
+        // Nothing in scope: no records to read.
+        (None, _) if identities.is_empty() => CandidateIndex {
+            index: Index::build(std::iter::empty()),
+            records: 0,
+            memberships: Vec::new(),
+            vulnerability_of: HashMap::new(),
+        },
         (None, Some(in_play)) => {
-            let record_ids: Vec<i64> = in_play.memberships.iter().map(|m| m.record_id).collect();
-            index_of(workspace, record_ids, in_play.memberships.clone(), cache).await?
+            let ids: Vec<i64> = in_play.ids.iter().copied().collect();
+            let memberships = intel::records_of_vulnerabilities(workspace.store(), &ids).await?;
+            let record_ids: Vec<i64> = memberships.iter().map(|m| m.record_id).collect();
+            index_of(workspace, record_ids, memberships, cache).await?
         }
         (None, None) => {
             let components: Vec<Component> = identities
@@ -729,27 +741,29 @@ async fn index_of(
 struct InPlay {
     ids: HashSet<i64>,
     names: HashSet<String>,
-    memberships: Vec<Membership>,
 }
+
+/// Deltas of more records than this (a first sync) re-match their components against every
+/// candidate record, as a release's run does, instead of every record of their vulnerabilities.
+const RESTRICTED_DELTA: usize = 5_000;
 
 impl InPlay {
     async fn of(workspace: &Workspace, delta: &SyncDelta) -> Result<InPlay, ServiceError> {
         let mut ids: BTreeSet<i64> = delta.vulnerabilities.iter().copied().collect();
+        let mut names: HashSet<String> = delta.kev.iter().cloned().collect();
         // The vulnerabilities of the changed records (whose alias groups did not change).
+        let mut known: HashSet<i64> = HashSet::new();
         for m in intel::sibling_records(workspace.store(), &delta.records).await? {
             ids.insert(m.vulnerability_id);
+            known.insert(m.vulnerability_id);
+            names.insert(m.canonical);
         }
-        let mut names: HashSet<String> = delta.kev.iter().cloned().collect();
         for (_, id, _) in intel::aliases_in(workspace.store(), &delta.kev).await? {
             ids.insert(id);
         }
-        let ids: Vec<i64> = ids.into_iter().collect();
-        let memberships = intel::records_of_vulnerabilities(workspace.store(), &ids).await?;
-        let with_records: HashSet<i64> = memberships.iter().map(|m| m.vulnerability_id).collect();
-        names.extend(memberships.iter().map(|m| m.canonical.clone()));
-        // Vulnerabilities merged into others keep no records: their findings are re-evaluated
-        // under their canonical id too.
-        for id in ids.iter().filter(|id| !with_records.contains(id)) {
+        // The others (merged into another, keeping no records; or a KEV entry's) by their
+        // canonical id too.
+        for id in ids.iter().filter(|id| !known.contains(id)) {
             if let Some(row) = intel::vulnerability(workspace.store().pool(), *id).await? {
                 names.insert(row.canonical);
             }
@@ -757,7 +771,6 @@ impl InPlay {
         Ok(InPlay {
             ids: ids.into_iter().collect(),
             names,
-            memberships,
         })
     }
 }

@@ -897,6 +897,20 @@ pub async fn all_matched_rows_postgres(
         .map_err(StoreError::query(operation))
 }
 
+/// Whether any component is stored.
+pub async fn has_components(tx: &mut Tx) -> Result<bool, StoreError> {
+    let row = sqlx::query(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM (SELECT id FROM components LIMIT 1) c",
+    )
+    .fetch_one(tx.conn())
+    .await
+    .map_err(StoreError::query("look for components"))?;
+    let count: i64 = row
+        .try_get("n")
+        .map_err(StoreError::query("look for components"))?;
+    Ok(count > 0)
+}
+
 /// Every SBOM's id.
 pub async fn sbom_ids(tx: &mut Tx) -> Result<Vec<i64>, StoreError> {
     let rows = sqlx::query("SELECT id FROM sboms")
