@@ -603,24 +603,33 @@ async fn run(
     // The mirror follows what was committed.
     for (r, p, found) in reopen.iter().chain(&change) {
         let name = mirror.intern(&found.vulnerability);
-        let slot = &mut mirror.findings[*r][*p];
-        slot.name = name;
-        slot.vulnerability_id = found.vulnerability_id;
-        slot.open = true;
-        slot.digest = mirror::digest_value(&found.digest());
+        let id = mirror.findings[*r][*p].id;
+        mirror.put(
+            *r,
+            Mirrored {
+                id,
+                name,
+                vulnerability_id: found.vulnerability_id,
+                open: true,
+                digest: mirror::digest_value(&found.digest()),
+            },
+        );
     }
     for (r, p) in &close {
         mirror.findings[*r][*p].open = false;
     }
     for ((id, new), r) in ids.iter().zip(&new_findings).zip(&new_rows) {
         let name = mirror.intern(&new.fields.vulnerability);
-        mirror.findings[*r].push(Mirrored {
-            id: *id,
-            name,
-            vulnerability_id: new.fields.vulnerability_id,
-            open: true,
-            digest: mirror::digest_value(&new.fields.digest()),
-        });
+        mirror.put(
+            *r,
+            Mirrored {
+                id: *id,
+                name,
+                vulnerability_id: new.fields.vulnerability_id,
+                open: true,
+                digest: mirror::digest_value(&new.fields.digest()),
+            },
+        );
     }
     mirror.generation = Some(previous + 1);
     mirror.last_event = last_event;

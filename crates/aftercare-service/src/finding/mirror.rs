@@ -60,7 +60,6 @@ pub(super) struct Row {
     pub id: i64,
     pub release_id: i64,
     pub product_id: i64,
-    pub position: i64,
     pub identity: u32,
 }
 
@@ -134,6 +133,11 @@ pub(super) struct Mirror {
     name_ids: HashMap<String, u32>,
     /// The stored findings of each row.
     pub findings: Vec<Vec<Mirrored>>,
+    /// Rows with a finding of a vulnerability row, and of a canonical id (a row may stay
+    /// listed after its finding moved to another vulnerability: a run compares it for
+    /// nothing).
+    rows_by_vulnerability: HashMap<i64, Vec<usize>>,
+    rows_by_name: HashMap<u32, Vec<usize>>,
     pub index: Option<WarmIndex>,
     /// Records re-read for earlier runs (a server's).
     pub records: crate::intel::lookup::RecordCache,
@@ -256,6 +260,8 @@ impl Mirror {
                 for list in &mut self.findings {
                     list.clear();
                 }
+                self.rows_by_name.clear();
+                self.rows_by_vulnerability.clear();
                 let found = all_findings(workspace, tx).await?;
                 self.add_findings(found);
                 self.last_event = last;
@@ -276,7 +282,7 @@ impl Mirror {
             MatchScope::All => (0..self.rows.len()).collect(),
             MatchScope::Release(id) => self.by_release.get(&id).cloned().unwrap_or_default(),
             MatchScope::Delta(delta) => {
-                let mut set: HashSet<usize> = HashSet::new();
+                let mut set: Vec<usize> = Vec::new();
                 for key in &delta.packages {
                     if let Some(rows) = self.by_package.get(key) {
                         set.extend(rows);
@@ -286,30 +292,31 @@ impl Mirror {
                     for row in &self.with_cpes {
                         let identity = &self.identities[self.rows[*row].identity as usize];
                         if touches_products(&identity.cpe_pairs, &delta.products) {
-                            set.insert(*row);
+                            set.push(*row);
                         }
                     }
                 }
-                if !touched.ids.is_empty() || !touched.names.is_empty() {
-                    let ids: HashSet<i64> = touched.ids.iter().copied().collect();
-                    let names: HashSet<u32> = touched
-                        .names
-                        .iter()
-                        .filter_map(|name| self.name_ids.get(name).copied())
-                        .collect();
-                    for (row, list) in self.findings.iter().enumerate() {
-                        if list.iter().any(|m| {
-                            names.contains(&m.name)
-                                || m.vulnerability_id.is_some_and(|id| ids.contains(&id))
-                        }) {
-                            set.insert(row);
-                        }
+                for id in &touched.ids {
+                    if let Some(rows) = self.rows_by_vulnerability.get(id) {
+                        set.extend(rows);
                     }
                 }
-                set.into_iter().collect()
+                for name in &touched.names {
+                    if let Some(rows) = self
+                        .name_ids
+                        .get(name)
+                        .and_then(|name| self.rows_by_name.get(name))
+                    {
+                        set.extend(rows);
+                    }
+                }
+                set.sort_unstable();
+                set.dedup();
+                set
             }
         };
-        out.sort_by_key(|row| (self.rows[*row].release_id, self.rows[*row].position));
+        // Rows are kept in the order they were read: release, then document order.
+        out.sort_unstable();
         out
     }
 
@@ -385,7 +392,6 @@ impl Mirror {
                 id: row.id,
                 release_id: row.release_id,
                 product_id: row.product_id,
-                position: row.position,
                 identity,
             });
             self.findings.push(Vec::new());
@@ -404,18 +410,41 @@ impl Mirror {
                 continue;
             };
             let name = self.intern(&row.vulnerability);
-            let mirrored = Mirrored {
-                id: row.id,
-                name,
-                vulnerability_id: row.vulnerability_id,
-                open: row.open,
-                digest: digest_value(&row.digest),
-            };
-            // A finding read again replaces its copy.
-            let list = &mut self.findings[position];
-            match list.iter_mut().find(|m| m.id == row.id) {
-                Some(existing) => *existing = mirrored,
-                None => list.push(mirrored),
+            self.put(
+                position,
+                Mirrored {
+                    id: row.id,
+                    name,
+                    vulnerability_id: row.vulnerability_id,
+                    open: row.open,
+                    digest: digest_value(&row.digest),
+                },
+            );
+        }
+    }
+
+    /// Keeps a finding of a row (a finding known by its id is replaced).
+    pub fn put(&mut self, row: usize, mirrored: Mirrored) {
+        let list = &mut self.findings[row];
+        let moved = match list.iter_mut().find(|m| m.id == mirrored.id) {
+            Some(existing) => {
+                let moved = existing.name != mirrored.name
+                    || existing.vulnerability_id != mirrored.vulnerability_id;
+                *existing = mirrored;
+                moved
+            }
+            None => {
+                list.push(mirrored);
+                true
+            }
+        };
+        if moved {
+            self.rows_by_name
+                .entry(mirrored.name)
+                .or_default()
+                .push(row);
+            if let Some(id) = mirrored.vulnerability_id {
+                self.rows_by_vulnerability.entry(id).or_default().push(row);
             }
         }
     }
