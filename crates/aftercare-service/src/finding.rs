@@ -212,11 +212,12 @@ async fn run(
     } else {
         (0..mirror.rows.len()).collect()
     };
-    let identities: Vec<u32> = rows
-        .iter()
-        .map(|row| mirror.rows[*row].identity)
-        .collect::<BTreeSet<u32>>()
-        .into_iter()
+    let mut wanted = vec![false; mirror.identities.len()];
+    for row in &rows {
+        wanted[mirror.rows[*row].identity as usize] = true;
+    }
+    let identities: Vec<u32> = (0..wanted.len() as u32)
+        .filter(|i| wanted[*i as usize])
         .collect();
     let mut report = MatchReport {
         components: rows.len(),
@@ -337,19 +338,28 @@ async fn run(
             }
         }
     }
-    let matched: HashMap<u32, Vec<(MatchFields, u128)>> = matched
+    // With each its digest and its canonical id as the mirror knows it.
+    let matched: HashMap<u32, Vec<(MatchFields, u128, Option<u32>)>> = matched
         .into_iter()
         .map(|(identity, list)| {
             let list = list
                 .into_iter()
                 .map(|f| {
                     let digest = mirror::digest_value(&f.digest());
-                    (f, digest)
+                    let name = mirror.interned(&f.vulnerability);
+                    (f, digest, name)
                 })
                 .collect();
             (identity, list)
         })
         .collect();
+    let names_in_play: Option<HashSet<u32>> = in_play.as_ref().map(|in_play| {
+        in_play
+            .names
+            .iter()
+            .filter_map(|name| mirror.interned(name))
+            .collect()
+    });
 
     // Compare with what is stored.
     let mut new_findings: Vec<NewFinding> = Vec::new();
@@ -358,14 +368,16 @@ async fn run(
     let mut change: Vec<Update> = Vec::new();
     let mut close: Vec<(usize, usize)> = Vec::new();
     let mut confirmed: Vec<i64> = Vec::new();
-    let none: Vec<(MatchFields, u128)> = Vec::new();
+    let none: Vec<(MatchFields, u128, Option<u32>)> = Vec::new();
+    let mut seen: Vec<bool> = Vec::new();
     for r in &rows {
         let row = mirror.rows[*r];
         let stored_list = &mirror.findings[*r];
-        let mut seen = vec![false; stored_list.len()];
-        for (found, digest) in matched.get(&row.identity).unwrap_or(&none) {
+        seen.clear();
+        seen.resize(stored_list.len(), false);
+        for (found, digest, name) in matched.get(&row.identity).unwrap_or(&none) {
             // The row of the same canonical id first, so that a renamed id never collides.
-            let name = mirror.interned(&found.vulnerability);
+            let name = *name;
             let position = stored_list
                 .iter()
                 .enumerate()
@@ -400,11 +412,14 @@ async fn run(
             }
         }
         for (p, m) in stored_list.iter().enumerate() {
-            let evaluated = in_play.as_ref().is_none_or(|in_play| {
-                m.vulnerability_id
-                    .is_some_and(|id| in_play.ids.contains(&id))
-                    || in_play.names.contains(mirror.name(m.name))
-            });
+            let evaluated = match (&in_play, &names_in_play) {
+                (Some(in_play), Some(names)) => {
+                    m.vulnerability_id
+                        .is_some_and(|id| in_play.ids.contains(&id))
+                        || names.contains(&m.name)
+                }
+                _ => true,
+            };
             if !seen[p] && m.open && evaluated {
                 close.push((*r, p));
             }
