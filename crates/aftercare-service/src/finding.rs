@@ -92,26 +92,17 @@ pub async fn rematch(
     now: Timestamp,
 ) -> Result<MatchReport, ServiceError> {
     let started = Instant::now();
-    let current_policy = policy::current(workspace).await?;
     let report = match workspace.match_state() {
         Some(state) => {
             let mut guard = state.inner.lock().await;
             // Taken out while the run works: a run that fails leaves nothing to trust, and the
             // next one loads the workspace again.
             let mut mirror = guard.take().unwrap_or_default();
-            let report = run(
-                workspace,
-                context,
-                scope,
-                now,
-                &current_policy.policy,
-                Some(&mut mirror),
-            )
-            .await?;
+            let report = run(workspace, context, scope, now, Some(&mut mirror)).await?;
             *guard = Some(mirror);
             report
         }
-        None => run(workspace, context, scope, now, &current_policy.policy, None).await?,
+        None => run(workspace, context, scope, now, None).await?,
     };
     let report = MatchReport {
         elapsed: started.elapsed(),
@@ -159,7 +150,6 @@ async fn run(
     context: &Context,
     scope: MatchScope<'_>,
     now: Timestamp,
-    current_policy: &aftercare_risk::Policy,
     warm: Option<&mut Mirror>,
 ) -> Result<MatchReport, ServiceError> {
     let at = aftercare_store::timestamp_text(now);
@@ -338,27 +328,30 @@ async fn run(
             }
         }
     }
-    // With each its digest and its canonical id as the mirror knows it.
-    let matched: HashMap<u32, Vec<(MatchFields, u128, Option<u32>)>> = matched
-        .into_iter()
-        .map(|(identity, list)| {
-            let list = list
-                .into_iter()
-                .map(|f| {
-                    let digest = mirror::digest_value(&f.digest());
-                    let name = mirror.interned(&f.vulnerability);
-                    (f, digest, name)
-                })
-                .collect();
-            (identity, list)
-        })
-        .collect();
-    let names_in_play: Option<HashSet<u32>> = in_play.as_ref().map(|in_play| {
-        in_play
-            .names
-            .iter()
-            .filter_map(|name| mirror.interned(name))
-            .collect()
+    // By identity, each with its digest and its canonical id as the mirror knows it.
+    let mut by_identity: Vec<Vec<(MatchFields, u128, Option<u32>)>> =
+        vec![Vec::new(); mirror.identities.len()];
+    for (identity, list) in matched {
+        by_identity[identity as usize] = list
+            .into_iter()
+            .map(|f| {
+                let digest = mirror::digest_value(&f.digest());
+                let name = mirror.interned(&f.vulnerability);
+                (f, digest, name)
+            })
+            .collect();
+    }
+    // A delta's vulnerabilities, as interned canonical ids and sorted row ids.
+    let in_play = in_play.map(|in_play| {
+        let mut names = vec![false; mirror.name_count()];
+        for name in &in_play.names {
+            if let Some(id) = mirror.interned(name) {
+                names[id as usize] = true;
+            }
+        }
+        let mut ids: Vec<i64> = in_play.ids.iter().copied().collect();
+        ids.sort_unstable();
+        (ids, names)
     });
 
     // Compare with what is stored.
@@ -368,14 +361,13 @@ async fn run(
     let mut change: Vec<Update> = Vec::new();
     let mut close: Vec<(usize, usize)> = Vec::new();
     let mut confirmed: Vec<i64> = Vec::new();
-    let none: Vec<(MatchFields, u128, Option<u32>)> = Vec::new();
     let mut seen: Vec<bool> = Vec::new();
     for r in &rows {
         let row = mirror.rows[*r];
         let stored_list = &mirror.findings[*r];
         seen.clear();
         seen.resize(stored_list.len(), false);
-        for (found, digest, name) in matched.get(&row.identity).unwrap_or(&none) {
+        for (found, digest, name) in &by_identity[row.identity as usize] {
             // The row of the same canonical id first, so that a renamed id never collides.
             let name = *name;
             let position = stored_list
@@ -412,15 +404,18 @@ async fn run(
             }
         }
         for (p, m) in stored_list.iter().enumerate() {
-            let evaluated = match (&in_play, &names_in_play) {
-                (Some(in_play), Some(names)) => {
-                    m.vulnerability_id
-                        .is_some_and(|id| in_play.ids.contains(&id))
-                        || names.contains(&m.name)
+            if seen[p] || !m.open {
+                continue;
+            }
+            let evaluated = match &in_play {
+                Some((ids, names)) => {
+                    names.get(m.name as usize).copied().unwrap_or(false)
+                        || m.vulnerability_id
+                            .is_some_and(|id| ids.binary_search(&id).is_ok())
                 }
-                _ => true,
+                None => true,
             };
-            if !seen[p] && m.open && evaluated {
+            if evaluated {
                 close.push((*r, p));
             }
         }
@@ -560,6 +555,8 @@ async fn run(
         .collect();
     let with_case = aftercare_store::case::case_keys(&mut tx, &products).await?;
     let mut product_names: HashMap<i64, String> = HashMap::new();
+    // The policy is read when a case is to be told (most runs tell none).
+    let mut current_policy: Option<aftercare_risk::Policy> = None;
     for key in first.keys() {
         if with_case.contains(key) {
             continue;
@@ -572,6 +569,12 @@ async fn run(
             product_names.insert(*product_id, name);
         }
         let name = product_names.get(product_id).cloned().unwrap_or_default();
+        if current_policy.is_none() {
+            current_policy = Some(policy::current(workspace).await?.policy);
+        }
+        let Some(current_policy) = &current_policy else {
+            continue;
+        };
         case::apply_in(
             &mut tx,
             context,

@@ -325,6 +325,11 @@ impl Mirror {
         self.names.get(id as usize).map_or("", String::as_str)
     }
 
+    /// How many canonical ids are interned.
+    pub fn name_count(&self) -> usize {
+        self.names.len()
+    }
+
     /// The interned id of a canonical id, when known.
     pub fn interned(&self, name: &str) -> Option<u32> {
         self.name_ids.get(name).copied()
