@@ -216,11 +216,14 @@ async fn run(
 
     // The records: a warm full re-match keeps its index while the intelligence and the
     // identities stay the same; other runs prepare the candidates of their identities.
-    let intel_generation = intel::generation(workspace.store().pool()).await?;
+    let keeps_index = is_warm && matches!(scope, MatchScope::All);
+    let intel_generation = if keeps_index {
+        Some(intel::generation(workspace.store().pool()).await?)
+    } else {
+        None
+    };
     let kept = mirror.index.take().filter(|kept| {
-        is_warm
-            && matches!(scope, MatchScope::All)
-            && kept.intel_generation == intel_generation
+        Some(kept.intel_generation) == intel_generation
             && kept.identities == mirror.identities.len()
     });
     let cache = if is_warm {
@@ -651,7 +654,7 @@ async fn run(
     }
     mirror.generation = Some(previous + 1);
     mirror.last_event = last_event;
-    if is_warm && matches!(scope, MatchScope::All) {
+    if let Some(intel_generation) = intel_generation {
         mirror.index = Some(WarmIndex {
             intel_generation,
             identities: mirror.identities.len(),

@@ -682,7 +682,6 @@ pub async fn matcher_rows(
     let base = "SELECT c.id, c.sbom_id, c.release_id, r.product_id, c.position, c.name, c.grp, \
                 c.version, c.purl, c.package_key, c.cpes, c.hashes FROM components c \
                 JOIN releases r ON r.id = c.release_id";
-    let backend = tx.backend();
     let rows = match selection {
         MatcherSelection::Release(id) => sqlx::query(&format!("{base} WHERE c.release_id = $1"))
             .bind(id)
@@ -694,48 +693,18 @@ pub async fn matcher_rows(
             .await
             .map_err(StoreError::query(operation))?,
         MatcherSelection::WithCpes(Some(releases)) => {
-            bulk::select_in(
-                tx.conn(),
-                backend,
-                &format!("{base} WHERE c.cpes <> '[]' AND c.release_id"),
-                "",
+            in_list(
+                tx,
+                base,
+                "c.cpes <> '[]' AND c.release_id",
                 &bulk::ints(releases),
-                operation,
             )
             .await?
         }
-        MatcherSelection::Sboms(ids) => {
-            bulk::select_in(
-                tx.conn(),
-                backend,
-                &format!("{base} WHERE c.sbom_id"),
-                "",
-                &bulk::ints(ids),
-                operation,
-            )
-            .await?
-        }
-        MatcherSelection::Ids(ids) => {
-            bulk::select_in(
-                tx.conn(),
-                backend,
-                &format!("{base} WHERE c.id"),
-                "",
-                &bulk::ints(ids),
-                operation,
-            )
-            .await?
-        }
+        MatcherSelection::Sboms(ids) => in_list(tx, base, "c.sbom_id", &bulk::ints(ids)).await?,
+        MatcherSelection::Ids(ids) => in_list(tx, base, "c.id", &bulk::ints(ids)).await?,
         MatcherSelection::PackageKeys(keys) => {
-            bulk::select_in(
-                tx.conn(),
-                backend,
-                &format!("{base} WHERE c.package_key"),
-                "",
-                &bulk::texts(keys),
-                operation,
-            )
-            .await?
+            in_list(tx, base, "c.package_key", &bulk::texts(keys)).await?
         }
     };
     let mut out = rows
@@ -760,6 +729,25 @@ pub async fn matcher_rows(
         .map_err(StoreError::query(operation))?;
     out.sort_by_key(|row| (row.release_id, row.position));
     Ok(out)
+}
+
+/// `{base} WHERE {column} IN (keys)`, in chunks, for the components the matcher reads.
+async fn in_list(
+    tx: &mut Tx,
+    base: &str,
+    column: &str,
+    keys: &[bulk::Key<'_>],
+) -> Result<Vec<AnyRow>, StoreError> {
+    let backend = tx.backend();
+    bulk::select_in(
+        tx.conn(),
+        backend,
+        &format!("{base} WHERE {column}"),
+        "",
+        keys,
+        "read the components to match",
+    )
+    .await
 }
 
 const MATCHER_ALL: &str = "SELECT c.id, c.sbom_id, c.release_id, r.product_id, c.position, \

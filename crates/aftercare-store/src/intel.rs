@@ -1558,45 +1558,37 @@ pub async fn sibling_records(
     store: &crate::Store,
     record_ids: &[i64],
 ) -> Result<Vec<Membership>, StoreError> {
-    let operation = "read the records of vulnerabilities";
-    let mut conn = store
-        .pool()
-        .acquire()
-        .await
-        .map_err(StoreError::query(operation))?;
-    let rows = crate::bulk::select_in(
-        &mut conn,
-        store.backend(),
+    memberships(
+        store,
         "SELECT DISTINCT other.record_id, other.vulnerability_id, v.canonical, v.withdrawn \
          FROM vulnerability_records mine \
          JOIN vulnerability_records other ON other.vulnerability_id = mine.vulnerability_id \
          JOIN vulnerabilities v ON v.id = mine.vulnerability_id WHERE mine.record_id",
-        "",
-        &crate::bulk::ints(record_ids),
-        operation,
+        record_ids,
     )
-    .await?;
-    let mut out = rows
-        .iter()
-        .map(|row| {
-            Ok(Membership {
-                record_id: row.try_get("record_id")?,
-                vulnerability_id: row.try_get("vulnerability_id")?,
-                canonical: row.try_get("canonical")?,
-                withdrawn: row.try_get::<i64, _>("withdrawn")? != 0,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()
-        .map_err(StoreError::query(operation))?;
-    out.sort_by_key(|m| (m.record_id, m.vulnerability_id));
-    out.dedup();
-    Ok(out)
+    .await
 }
 
 /// Every record of some vulnerabilities.
 pub async fn records_of_vulnerabilities(
     store: &crate::Store,
     vulnerability_ids: &[i64],
+) -> Result<Vec<Membership>, StoreError> {
+    memberships(
+        store,
+        "SELECT vr.record_id, vr.vulnerability_id, v.canonical, v.withdrawn \
+         FROM vulnerability_records vr JOIN vulnerabilities v ON v.id = vr.vulnerability_id \
+         WHERE vr.vulnerability_id",
+        vulnerability_ids,
+    )
+    .await
+}
+
+/// Memberships selected by `{head} IN (ids)`, in record then vulnerability order, once each.
+async fn memberships(
+    store: &crate::Store,
+    head: &str,
+    ids: &[i64],
 ) -> Result<Vec<Membership>, StoreError> {
     let operation = "read the records of vulnerabilities";
     let mut conn = store
@@ -1607,11 +1599,9 @@ pub async fn records_of_vulnerabilities(
     let rows = crate::bulk::select_in(
         &mut conn,
         store.backend(),
-        "SELECT vr.record_id, vr.vulnerability_id, v.canonical, v.withdrawn \
-         FROM vulnerability_records vr JOIN vulnerabilities v ON v.id = vr.vulnerability_id \
-         WHERE vr.vulnerability_id",
+        head,
         "",
-        &crate::bulk::ints(vulnerability_ids),
+        &crate::bulk::ints(ids),
         operation,
     )
     .await?;
