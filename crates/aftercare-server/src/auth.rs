@@ -6,7 +6,7 @@
 //! permission (403, audited as an unauthorized attempt, 21 CFR 11.300(d)).
 
 use aftercare_model::Permission;
-use aftercare_service::auth::{self, Principal, Secret};
+use aftercare_service::access::auth::{self, Principal, Secret};
 use aftercare_service::{Context, ServiceError};
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -146,6 +146,7 @@ async fn deny(state: &AppState, principal: &Principal, permission: Permission, a
     );
     let context = Context {
         actor: principal.actor(),
+        now: jiff::Timestamp::now(),
         request_id: attempt.request_id,
         reason: None,
     };
@@ -195,6 +196,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestContext {
         let Caller(principal) = Caller::from_request_parts(parts, state).await?;
         Ok(RequestContext(Context {
             actor: principal.actor(),
+            now: jiff::Timestamp::now(),
             request_id: request_id(&parts.headers),
             reason: None,
         }))

@@ -5,7 +5,8 @@
 //! crates never derive `Serialize` for the API's sake.
 
 use aftercare_sbom::{Component, QualityReport, Requirement, Sbom};
-use aftercare_service::inventory::{ImportOutcome, ReleaseDiff};
+use aftercare_service::flow::{Imported, Synced};
+use aftercare_service::inventory::ReleaseDiff;
 use aftercare_store::product::ProductRow;
 use aftercare_store::release::ReleaseRow;
 use aftercare_store::sbom::{ComponentRecord, SbomRow, WarningRecord};
@@ -490,13 +491,14 @@ pub struct ImportDto {
     pub matched: Option<MatchReportDto>,
 }
 
-impl From<&ImportOutcome> for ImportDto {
-    fn from(outcome: &ImportOutcome) -> ImportDto {
+impl From<&Imported> for ImportDto {
+    fn from(imported: &Imported) -> ImportDto {
+        let outcome = &imported.import;
         ImportDto {
             release: ReleaseDto::new(&outcome.release, outcome.sbom.as_ref()),
             duplicate: outcome.duplicate,
             warnings: outcome.warnings.iter().map(WarningDto::from).collect(),
-            matched: outcome.matched.as_ref().map(MatchReportDto::from),
+            matched: imported.matched.as_ref().map(MatchReportDto::from),
         }
     }
 }
@@ -607,8 +609,8 @@ pub struct MeDto {
     pub organisation: Option<String>,
 }
 
-impl From<&aftercare_service::auth::Principal> for MeDto {
-    fn from(principal: &aftercare_service::auth::Principal) -> MeDto {
+impl From<&aftercare_service::access::auth::Principal> for MeDto {
+    fn from(principal: &aftercare_service::access::auth::Principal) -> MeDto {
         MeDto {
             account_id: principal.account_id,
             login: principal.login.clone(),
@@ -624,9 +626,9 @@ impl From<&aftercare_service::auth::Principal> for MeDto {
                 .map(|p| p.as_str().to_string())
                 .collect(),
             via: match principal.via {
-                aftercare_service::auth::Via::Session { .. } => "session",
-                aftercare_service::auth::Via::Token { .. } => "token",
-                aftercare_service::auth::Via::Local => "local",
+                aftercare_service::access::auth::Via::Session { .. } => "session",
+                aftercare_service::access::auth::Via::Token { .. } => "token",
+                aftercare_service::access::auth::Via::Local => "local",
             }
             .to_string(),
             organisation: principal.organisation.clone(),
@@ -870,8 +872,8 @@ pub struct SignatureDto {
     pub reason: Option<String>,
 }
 
-impl From<&aftercare_service::signature::SignatureView> for SignatureDto {
-    fn from(view: &aftercare_service::signature::SignatureView) -> SignatureDto {
+impl From<&aftercare_service::access::signature::SignatureView> for SignatureDto {
+    fn from(view: &aftercare_service::access::signature::SignatureView) -> SignatureDto {
         let s = &view.signature;
         SignatureDto {
             id: s.id,
@@ -881,7 +883,7 @@ impl From<&aftercare_service::signature::SignatureView> for SignatureDto {
             signed_at: s.signed_at.clone(),
             content_sha256: s.content_sha256.clone(),
             state: view.state.as_str().to_string(),
-            manifestation: aftercare_service::signature::manifestation(s),
+            manifestation: aftercare_service::access::signature::manifestation(s),
             reason: s.reason.clone(),
         }
     }
@@ -1054,7 +1056,7 @@ pub struct CaseDto {
 impl CaseDto {
     /// The wire form of a case.
     pub fn new(
-        view: &aftercare_service::case::CaseView,
+        view: &aftercare_service::triage::case::CaseView,
         events: &[aftercare_store::case::CaseEventRow],
     ) -> CaseDto {
         let awareness = view.case.awareness();
@@ -1403,8 +1405,9 @@ pub struct SyncReportDto {
     pub elapsed_ms: u64,
 }
 
-impl From<&aftercare_service::intel::sync::SyncReport> for SyncReportDto {
-    fn from(report: &aftercare_service::intel::sync::SyncReport) -> SyncReportDto {
+impl From<&Synced> for SyncReportDto {
+    fn from(synced: &Synced) -> SyncReportDto {
+        let report = &synced.sync;
         SyncReportDto {
             feed: report.feed.clone(),
             run_id: report.run_id,
@@ -1418,7 +1421,7 @@ impl From<&aftercare_service::intel::sync::SyncReport> for SyncReportDto {
             warning_count: report.counts.warnings,
             warnings: report.warnings.iter().map(SyncWarningDto::from).collect(),
             delta: SyncDeltaDto::from(&report.delta),
-            matched: report.matched.as_ref().map(MatchReportDto::from),
+            matched: synced.matched.as_ref().map(MatchReportDto::from),
             elapsed_ms: u64::try_from(report.elapsed.as_millis()).unwrap_or(u64::MAX),
         }
     }
@@ -2101,8 +2104,8 @@ pub struct TriageDto {
     pub earlier_determinations: Vec<DeterminationDto>,
 }
 
-impl From<&aftercare_service::assessment::Triage> for TriageDto {
-    fn from(t: &aftercare_service::assessment::Triage) -> TriageDto {
+impl From<&aftercare_service::triage::assessment::Triage> for TriageDto {
+    fn from(t: &aftercare_service::triage::assessment::Triage) -> TriageDto {
         let assessment = match (&t.assessment, &t.decision) {
             (Some(a), Some(d)) => Some(AssessmentDto {
                 decision: d.id,
@@ -2223,8 +2226,8 @@ pub struct NewAssessmentDto {
 
 impl NewAssessmentDto {
     /// The service's input.
-    pub fn input(&self) -> aftercare_service::assessment::AssessmentInput {
-        aftercare_service::assessment::AssessmentInput {
+    pub fn input(&self) -> aftercare_service::triage::assessment::AssessmentInput {
+        aftercare_service::triage::assessment::AssessmentInput {
             status: self.status.clone(),
             justification: self.justification.clone(),
             impact_statement: self.impact_statement.clone(),
@@ -2241,7 +2244,7 @@ impl NewAssessmentDto {
             controls: self
                 .controls
                 .iter()
-                .map(|c| aftercare_service::assessment::ControlInput {
+                .map(|c| aftercare_service::triage::assessment::ControlInput {
                     description: c.description.clone(),
                     evidence: c.evidence.clone(),
                     effective: c.effective,
@@ -2266,8 +2269,8 @@ pub struct AssessOutcomeDto {
     pub determinations: Vec<DeterminationDto>,
 }
 
-impl From<&aftercare_service::assessment::AssessOutcome> for AssessOutcomeDto {
-    fn from(o: &aftercare_service::assessment::AssessOutcome) -> AssessOutcomeDto {
+impl From<&aftercare_service::triage::assessment::AssessOutcome> for AssessOutcomeDto {
+    fn from(o: &aftercare_service::triage::assessment::AssessOutcome) -> AssessOutcomeDto {
         AssessOutcomeDto {
             decisions: o.decisions.clone(),
             inherited: o.inherited.clone(),

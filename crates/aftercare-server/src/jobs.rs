@@ -19,7 +19,7 @@ pub fn spawn_clock_tick(
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            match aftercare_service::case::tick(&workspace, jiff::Timestamp::now()).await {
+            match aftercare_service::triage::case::tick(&workspace, jiff::Timestamp::now()).await {
                 Ok(0) => {}
                 Ok(changed) => tracing::info!(changed, "clock tick changed cases"),
                 Err(error) => tracing::error!(error = %error, "clock tick failed"),

@@ -72,7 +72,7 @@ impl AppState {
     /// the matcher kept warm (its copy of the workspace loads on the first match run).
     pub fn new(workspace: Workspace, settings: Settings) -> AppState {
         AppState {
-            workspace: workspace.keep_matcher_warm(),
+            workspace: aftercare_service::finding::keep_warm(workspace),
             settings,
             intel: Arc::new(IntelRuntime::default()),
         }

@@ -8,7 +8,7 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use aftercare_service::intel::sync;
+use aftercare_service::flow;
 use tokio::sync::watch;
 
 use crate::AppState;
@@ -31,7 +31,8 @@ pub async fn run(state: AppState, interval: Option<Duration>, mut shutdown: watc
             && tokio::time::Instant::now() >= next_sync
         {
             let options = &state.intel.options;
-            let syncing = sync::sync_due(&state.workspace, options, interval);
+            let syncing =
+                flow::sync_due(&state.workspace, options, interval, jiff::Timestamp::now());
             tokio::pin!(syncing);
             let result = tokio::select! {
                 result = &mut syncing => Some(result),
@@ -46,11 +47,11 @@ pub async fn run(state: AppState, interval: Option<Duration>, mut shutdown: watc
                 Some(Ok(reports)) => {
                     for report in reports {
                         match report {
-                            Ok(report) => tracing::info!(
-                                feed = %report.feed,
-                                status = report.status.as_str(),
-                                new = report.counts.new,
-                                updated = report.counts.updated,
+                            Ok(synced) => tracing::info!(
+                                feed = %synced.sync.feed,
+                                status = synced.sync.status.as_str(),
+                                new = synced.sync.counts.new,
+                                updated = synced.sync.counts.updated,
                                 "scheduled sync"
                             ),
                             Err((feed, error)) => {

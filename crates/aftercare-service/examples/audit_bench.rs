@@ -11,7 +11,8 @@
 use std::time::Instant;
 
 use aftercare_model::AuditEvent;
-use aftercare_service::account::{self, Password};
+use aftercare_service::access::account;
+use aftercare_service::access::password::Password;
 use aftercare_service::{Workspace, WorkspaceLocation};
 use aftercare_store::Backend;
 
@@ -120,15 +121,17 @@ async fn run(label: &str, url: &str, events: i64) {
     let workspace = Workspace::open(WorkspaceLocation::Database(url.to_string()))
         .await
         .unwrap();
-    let admin = account::init(
+    let admin = aftercare_service::flow::init(
         &workspace,
         "bench",
         "Bench",
         &Password::new("bench-password-1"),
+        jiff::Timestamp::now(),
     )
     .await
     .unwrap();
-    let context = aftercare_service::Context::new(account::actor_of(&admin));
+    let context =
+        aftercare_service::Context::new(account::actor_of(&admin), jiff::Timestamp::now());
 
     // One audit event inside a use case's transaction: time 2,000 of them.
     let start = Instant::now();

@@ -16,12 +16,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use aftercare_service::account::{self, Password};
-use aftercare_service::auth::Principal;
+use aftercare_service::access::account;
+use aftercare_service::access::auth::Principal;
+use aftercare_service::access::password::Password;
 use aftercare_service::finding::{self, MatchScope};
 use aftercare_service::intel::FeedKind;
 use aftercare_service::intel::feed::{self, NewFeedRequest};
-use aftercare_service::intel::sync::{self, NoProgress, SyncOptions};
+use aftercare_service::intel::sync::{NoProgress, SyncOptions};
 use aftercare_service::inventory::{self, SbomFile};
 use aftercare_service::{Context, Workspace, WorkspaceLocation};
 
@@ -109,18 +110,19 @@ async fn run(url: &str, releases: usize, count: usize, packages: &[(String, Stri
     // As a server keeps it.
     let workspace = Workspace::open(WorkspaceLocation::Database(url.to_string()))
         .await
-        .unwrap()
-        .keep_matcher_warm();
-    let admin = account::init(
+        .map(finding::keep_warm)
+        .unwrap();
+    let admin = aftercare_service::flow::init(
         &workspace,
         "bench",
         "Bench",
         &Password::new("bench-password-1"),
+        jiff::Timestamp::now(),
     )
     .await
     .unwrap();
     let principal = Principal::local(&admin).unwrap();
-    let context = Context::new(account::actor_of(&admin));
+    let context = Context::new(account::actor_of(&admin), jiff::Timestamp::now());
     feed::add(
         &workspace,
         &context,
@@ -136,7 +138,7 @@ async fn run(url: &str, releases: usize, count: usize, packages: &[(String, Stri
     .await
     .unwrap();
     let started = Instant::now();
-    let report = sync::sync(
+    let report = aftercare_service::flow::sync(
         &workspace,
         &context,
         &principal,
@@ -148,7 +150,7 @@ async fn run(url: &str, releases: usize, count: usize, packages: &[(String, Stri
     .unwrap();
     println!(
         "  sync of every shared OSV record ({} new): {:.1} s",
-        report.counts.new,
+        report.sync.counts.new,
         started.elapsed().as_secs_f64()
     );
     inventory::add_product(&workspace, &context, "Bench", None)
@@ -163,7 +165,7 @@ async fn run(url: &str, releases: usize, count: usize, packages: &[(String, Stri
             bytes: sbom(packages, count, index),
         };
         let started = Instant::now();
-        let outcome = inventory::add_release(
+        let outcome = aftercare_service::flow::import_release(
             &workspace,
             &context,
             "Bench",
@@ -293,7 +295,7 @@ async fn run(url: &str, releases: usize, count: usize, packages: &[(String, Stri
         let principal = principal.clone();
         async move {
             let started = Instant::now();
-            let report = sync::sync(
+            let report = aftercare_service::flow::sync(
                 &workspace,
                 &context,
                 &principal,

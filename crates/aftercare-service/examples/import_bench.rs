@@ -8,7 +8,8 @@
 
 use std::time::{Duration, Instant};
 
-use aftercare_service::account::{self, Password};
+use aftercare_service::access::account;
+use aftercare_service::access::password::Password;
 use aftercare_service::inventory::{self, SbomFile};
 use aftercare_service::{Context, Workspace, WorkspaceLocation};
 
@@ -68,15 +69,19 @@ async fn fresh(url: &str) -> (Workspace, Context) {
     let workspace = Workspace::open(WorkspaceLocation::Database(url.to_string()))
         .await
         .unwrap();
-    let admin = account::init(
+    let admin = aftercare_service::flow::init(
         &workspace,
         "bench",
         "Bench",
         &Password::new("bench-password-1"),
+        jiff::Timestamp::now(),
     )
     .await
     .unwrap();
-    (workspace, Context::new(account::actor_of(&admin)))
+    (
+        workspace,
+        Context::new(account::actor_of(&admin), jiff::Timestamp::now()),
+    )
 }
 
 async fn time_import(url: &str, bytes: &[u8]) -> Duration {
@@ -89,7 +94,7 @@ async fn time_import(url: &str, bytes: &[u8]) -> Duration {
         bytes: bytes.to_vec(),
     };
     let start = Instant::now();
-    inventory::add_release(&workspace, &context, "bench", "1.0", Some(&file))
+    aftercare_service::flow::import_release(&workspace, &context, "bench", "1.0", Some(&file))
         .await
         .unwrap();
     let elapsed = start.elapsed();

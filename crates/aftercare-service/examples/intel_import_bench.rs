@@ -11,8 +11,9 @@
 
 use std::time::{Duration, Instant};
 
-use aftercare_service::account::{self, Password};
-use aftercare_service::auth::Principal;
+use aftercare_service::access::account;
+use aftercare_service::access::auth::Principal;
+use aftercare_service::access::password::Password;
 use aftercare_service::intel::FeedKind;
 use aftercare_service::intel::feed::{self, NewFeedRequest};
 use aftercare_service::intel::lookup::{self, AliasIndex};
@@ -41,18 +42,19 @@ async fn fresh(url: &str) -> (Workspace, Context, Principal) {
     let workspace = Workspace::open(WorkspaceLocation::Database(url.to_string()))
         .await
         .unwrap();
-    let admin = account::init(
+    let admin = aftercare_service::flow::init(
         &workspace,
         "bench",
         "Bench",
         &Password::new("bench-password-1"),
+        jiff::Timestamp::now(),
     )
     .await
     .unwrap();
     let principal = Principal::local(&admin).unwrap();
     (
         workspace,
-        Context::new(account::actor_of(&admin)),
+        Context::new(account::actor_of(&admin), jiff::Timestamp::now()),
         principal,
     )
 }
@@ -64,7 +66,7 @@ async fn timed_sync(
     name: &str,
 ) -> (SyncReport, Duration, Duration) {
     let (start, cpu) = (Instant::now(), cpu_time());
-    let report = sync::sync(
+    let report = aftercare_service::flow::sync(
         workspace,
         context,
         principal,
@@ -73,7 +75,8 @@ async fn timed_sync(
         &NoProgress,
     )
     .await
-    .unwrap();
+    .unwrap()
+    .sync;
     (report, start.elapsed(), cpu_time().saturating_sub(cpu))
 }
 

@@ -82,7 +82,7 @@ pub enum ServiceError {
     },
     /// A feed file could not be downloaded.
     #[error(transparent)]
-    Fetch(#[from] crate::intel::fetch::FetchError),
+    Fetch(#[from] crate::fetch::FetchError),
     /// A feed file or document could not be read at all.
     #[error(transparent)]
     ReadIntel(#[from] aftercare_intel::IntelError),

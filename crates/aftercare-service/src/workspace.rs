@@ -1,5 +1,6 @@
 //! A workspace: one manufacturer's data, in a directory (SQLite) or a PostgreSQL database.
 
+use std::any::Any;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -46,8 +47,10 @@ pub const DATABASE_FILE: &str = "aftercare.db";
 pub struct Workspace {
     store: Store,
     location: WorkspaceLocation,
-    /// The matcher's warm copy of the workspace, when this process keeps one.
-    matcher: Option<Arc<crate::finding::MatchState>>,
+    /// State a slice keeps warm for the life of the workspace and its clones (the matcher's
+    /// copy of the workspace in a server), held without knowing its type so that this floor
+    /// module never imports a slice.
+    warm: Option<Arc<dyn Any + Send + Sync>>,
 }
 
 impl Workspace {
@@ -60,7 +63,7 @@ impl Workspace {
         Ok(Workspace {
             store,
             location,
-            matcher: None,
+            warm: None,
         })
     }
 
@@ -69,7 +72,7 @@ impl Workspace {
         Workspace {
             store,
             location,
-            matcher: None,
+            warm: None,
         }
     }
 
@@ -83,17 +86,15 @@ impl Workspace {
         &self.location
     }
 
-    /// Keeps the matcher warm for the life of this workspace and its clones (a server): match
-    /// runs compare with an in-memory copy of the components and findings instead of reading
-    /// their scope again (see `finding::MatchState`). The first run loads it.
-    pub fn keep_matcher_warm(mut self) -> Workspace {
-        self.matcher = Some(Arc::new(crate::finding::MatchState::new()));
+    /// The same workspace keeping a slice's warm state (see `finding::keep_warm`).
+    pub(crate) fn with_warm(mut self, state: Arc<dyn Any + Send + Sync>) -> Workspace {
+        self.warm = Some(state);
         self
     }
 
-    /// The matcher's warm state, when kept.
-    pub(crate) fn match_state(&self) -> Option<&crate::finding::MatchState> {
-        self.matcher.as_deref()
+    /// The warm state, when this workspace keeps one of that type.
+    pub(crate) fn warm<T: Any + Send + Sync>(&self) -> Option<&T> {
+        self.warm.as_deref()?.downcast_ref::<T>()
     }
 }
 

@@ -2,8 +2,9 @@
 //! audit trail and security alerts.
 
 use aftercare_model::Role;
-use aftercare_service::account::{self, NewAccountRequest, Password};
-use aftercare_service::auth::{self, AccessSettings, TokenRequest};
+use aftercare_service::access::account::{self, NewAccountRequest};
+use aftercare_service::access::auth::{self, AccessSettings, TokenRequest};
+use aftercare_service::access::password::Password;
 use aftercare_store::audit::{self as stored_audit, AuditFilter};
 use axum::Json;
 use axum::extract::{Path, Query, State};

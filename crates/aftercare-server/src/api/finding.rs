@@ -1,8 +1,8 @@
 //! `/api/v1` routes of the findings: the list with its filters, one finding with its
 //! history, and a full re-match.
 
-use aftercare_service::assessment;
 use aftercare_service::finding::{self, FindingQuery, MatchScope};
+use aftercare_service::triage::assessment;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;

@@ -191,7 +191,7 @@ pub async fn sync_feed(
         .require(aftercare_model::Permission::FeedManage)
         .map_err(ApiError::from)?;
     if params.wait {
-        let report = sync::sync(
+        let report = aftercare_service::flow::sync(
             &state.workspace,
             &context,
             &principal,
@@ -206,7 +206,7 @@ pub async fn sync_feed(
     let background = state.clone();
     let feed_name = found.name.clone();
     tokio::spawn(async move {
-        let result = sync::sync(
+        let result = aftercare_service::flow::sync(
             &background.workspace,
             &context,
             &principal,
@@ -217,7 +217,7 @@ pub async fn sync_feed(
         .await;
         match result {
             Ok(report) => {
-                tracing::info!(feed = %feed_name, status = report.status.as_str(), "sync finished")
+                tracing::info!(feed = %feed_name, status = report.sync.status.as_str(), "sync finished")
             }
             Err(error) => tracing::warn!(feed = %feed_name, error = %error, "sync failed"),
         }

@@ -222,7 +222,7 @@ pub async fn create_release(
         }
         file
     });
-    let outcome = inventory::add_release(
+    let outcome = aftercare_service::flow::import_release(
         &state.workspace,
         &context.0,
         &product,
@@ -230,7 +230,7 @@ pub async fn create_release(
         file.as_ref(),
     )
     .await?;
-    let status = if outcome.duplicate {
+    let status = if outcome.import.duplicate {
         StatusCode::OK
     } else {
         StatusCode::CREATED

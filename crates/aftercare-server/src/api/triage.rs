@@ -1,9 +1,9 @@
 //! `/api/v1` routes of the policy and the regulatory cases and clocks.
 
-use aftercare_service::account::Password;
-use aftercare_service::case::{self, ClockQuery, EventInput};
-use aftercare_service::policy::{self, PolicyChange};
-use aftercare_service::signature::SignRequest;
+use aftercare_service::access::password::Password;
+use aftercare_service::access::signature::SignRequest;
+use aftercare_service::triage::case::{self, ClockQuery, EventInput};
+use aftercare_service::triage::policy::{self, PolicyChange};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

@@ -16,13 +16,14 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
 use aftercare_server::{AppState, Settings};
-use aftercare_service::account::{self, Password};
-use aftercare_service::auth::Principal;
-use aftercare_service::case::{self, EventInput};
+use aftercare_service::access::account;
+use aftercare_service::access::auth::Principal;
+use aftercare_service::access::password::Password;
 use aftercare_service::intel::FeedKind;
 use aftercare_service::intel::feed::{self, NewFeedRequest};
-use aftercare_service::intel::sync::{self, NoProgress, SyncOptions};
+use aftercare_service::intel::sync::{NoProgress, SyncOptions};
 use aftercare_service::inventory::{self, SbomFile};
+use aftercare_service::triage::case::{self, EventInput};
 use aftercare_service::{Context, Workspace, WorkspaceLocation};
 use serde_json::{Value, json};
 
@@ -89,15 +90,16 @@ async fn workspace() -> (aftercare_store::testing::TestStore, Workspace, i64) {
         test.store.clone(),
         WorkspaceLocation::Database(test.url.clone()),
     );
-    let admin = account::init(
+    let admin = aftercare_service::flow::init(
         &workspace,
         "admin",
         "Ada Admin",
         &Password::new("correct horse battery"),
+        jiff::Timestamp::now(),
     )
     .await
     .unwrap();
-    let context = Context::new(account::actor_of(&admin));
+    let context = Context::new(account::actor_of(&admin), jiff::Timestamp::now());
     let principal = Principal::local(&admin).unwrap();
     feed::add(
         &workspace,
@@ -117,7 +119,7 @@ async fn workspace() -> (aftercare_store::testing::TestStore, Workspace, i64) {
     )
     .await
     .unwrap();
-    sync::sync(
+    aftercare_service::flow::sync(
         &workspace,
         &context,
         &principal,
@@ -137,7 +139,7 @@ async fn workspace() -> (aftercare_store::testing::TestStore, Workspace, i64) {
     .unwrap();
     let mut newest = 0;
     for (version, tokio) in [("1.0.0", "1.18.0"), ("1.1.0", "1.20.4")] {
-        let outcome = inventory::add_release(
+        let outcome = aftercare_service::flow::import_release(
             &workspace,
             &context,
             HOSTILE_PRODUCT,
@@ -149,7 +151,7 @@ async fn workspace() -> (aftercare_store::testing::TestStore, Workspace, i64) {
         )
         .await
         .unwrap();
-        newest = outcome.release.id;
+        newest = outcome.import.release.id;
     }
     let now = jiff::Timestamp::now();
     let days_ago = |days: i64| Some(now - jiff::SignedDuration::from_hours(24 * days));

@@ -3,10 +3,10 @@
 //! do what.
 
 use aftercare_server::Settings;
-use aftercare_service::auth::Principal;
+use aftercare_service::access::auth::Principal;
 use aftercare_service::intel::FeedKind;
 use aftercare_service::intel::feed::{self, NewFeedRequest};
-use aftercare_service::intel::sync::{self, NoProgress, SyncOptions};
+use aftercare_service::intel::sync::{NoProgress, SyncOptions};
 use aftercare_service::inventory::{self, SbomFile};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -42,7 +42,7 @@ async fn findings_are_listed_filtered_shown_and_rematched() {
         )
         .await
         .unwrap();
-        sync::sync(
+        aftercare_service::flow::sync(
             &workspace,
             &context,
             &principal,
@@ -55,7 +55,7 @@ async fn findings_are_listed_filtered_shown_and_rematched() {
         inventory::add_product(&workspace, &context, "Pump", None)
             .await
             .unwrap();
-        let outcome = inventory::add_release(
+        let outcome = aftercare_service::flow::import_release(
             &workspace,
             &context,
             "Pump",

@@ -23,7 +23,7 @@ async fn reads_products_releases_components_quality_and_the_original_sbom() {
             .await
             .unwrap();
         let bytes = juice_shop();
-        let outcome = inventory::add_release(
+        let outcome = aftercare_service::flow::import_release(
             &workspace,
             &context,
             "Juice shop",
@@ -35,7 +35,7 @@ async fn reads_products_releases_components_quality_and_the_original_sbom() {
         )
         .await
         .unwrap();
-        let id = outcome.release.id;
+        let id = outcome.import.release.id;
         let viewer = token_for(
             &workspace,
             &context,

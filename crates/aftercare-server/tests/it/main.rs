@@ -13,7 +13,8 @@ mod openapi;
 mod ui;
 
 use aftercare_server::{AppState, Settings};
-use aftercare_service::account::{self, Password};
+use aftercare_service::access::account;
+use aftercare_service::access::password::Password;
 use aftercare_service::{Context, Workspace, WorkspaceLocation};
 use aftercare_store::testing::{TestStore, each_backend};
 use axum::body::Body;
@@ -32,7 +33,7 @@ pub async fn token_for(
         .await
         .unwrap()
         .unwrap();
-    let admin = aftercare_service::auth::Principal::local(&admin).unwrap();
+    let admin = aftercare_service::access::auth::Principal::local(&admin).unwrap();
     if aftercare_store::account::by_login(workspace.store().pool(), login)
         .await
         .unwrap()
@@ -56,12 +57,12 @@ pub async fn token_for(
         .await
         .unwrap();
     }
-    let request = aftercare_service::auth::TokenRequest {
+    let request = aftercare_service::access::auth::TokenRequest {
         account_login: Some(login.into()),
         name: format!("{login}-token"),
         ..Default::default()
     };
-    let (secret, _) = aftercare_service::auth::create_token(
+    let (secret, _) = aftercare_service::access::auth::create_token(
         workspace,
         context,
         &admin,
@@ -89,11 +90,12 @@ pub async fn apps(settings: Settings) -> Vec<(TestStore, axum::Router, Workspace
             test.store.clone(),
             WorkspaceLocation::Database(test.url.clone()),
         );
-        let admin = account::init(
+        let admin = aftercare_service::flow::init(
             &workspace,
             "admin",
             "Ada Admin",
             &Password::new("correct horse battery"),
+            jiff::Timestamp::now(),
         )
         .await
         .unwrap();
@@ -102,7 +104,7 @@ pub async fn apps(settings: Settings) -> Vec<(TestStore, axum::Router, Workspace
             test,
             router,
             workspace,
-            Context::new(account::actor_of(&admin)),
+            Context::new(account::actor_of(&admin), jiff::Timestamp::now()),
         ));
     }
     out

@@ -4,8 +4,8 @@ use aftercare_model::Permission;
 use aftercare_store::feed::{self, FeedRow, NewFeed, RunRow, WarningRow};
 
 use super::{FeedKind, defaults};
+use crate::access::auth::Principal;
 use crate::audit::{self, Change};
-use crate::auth::Principal;
 use crate::{Context, ServiceError, Workspace};
 
 /// A feed to add.

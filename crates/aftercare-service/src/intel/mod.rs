@@ -18,7 +18,6 @@
 pub mod defaults;
 mod enrichment;
 pub mod feed;
-pub mod fetch;
 mod identity;
 pub mod lookup;
 pub(crate) mod normalize;

@@ -27,7 +27,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use aftercare_intel::{Content, IntelError, KevCatalog, Limits, Parsed, Warning, WarningKind};
-use aftercare_model::{Actor, Permission};
+use aftercare_model::Permission;
 use aftercare_store::Tx;
 use aftercare_store::feed::{self, FeedFile, FeedRow, RunCounts, RunRow, WarningRow};
 use serde::{Deserialize, Serialize};
@@ -35,12 +35,12 @@ use sha2::Digest as _;
 use tokio::sync::mpsc;
 
 use super::enrichment;
-use super::fetch::{Client, Download, FetchError, Fetched, Validators};
 use super::normalize::normalize;
 use super::state::{BatchDocument, BatchOutcome, IntelState, Prepared, warning_rows};
 use super::{FeedKind, defaults};
+use crate::access::auth::{Principal, Secret};
 use crate::audit::{self, Change};
-use crate::auth::{Principal, Secret};
+use crate::fetch::{Client, Download, FetchError, Fetched, Validators};
 use crate::{Context, ServiceError, Workspace};
 
 /// How syncs run.
@@ -180,9 +180,6 @@ pub struct SyncReport {
     pub warnings: Vec<WarningRow>,
     /// What changed.
     pub delta: SyncDelta,
-    /// The re-match of the findings the delta touches (absent when nothing changed, or
-    /// when the re-match failed: the sync itself stands, and the failure is logged).
-    pub matched: Option<crate::finding::MatchReport>,
     /// How long it took.
     pub elapsed: Duration,
 }
@@ -289,20 +286,15 @@ pub async fn sync(
     sync_feed(workspace, context, &feed, options, progress).await
 }
 
-/// Syncs every feed not synced successfully within `interval`, as `system:feed-sync`; feeds
-/// another node is syncing are skipped. Returns the reports and the failures.
-pub async fn sync_due(
+/// The feeds due for a sync at `now`: not synced successfully within `interval`, or with an
+/// interrupted run to resume.
+pub async fn due_feeds(
     workspace: &Workspace,
-    options: &SyncOptions,
     interval: Duration,
-) -> Result<Vec<Result<SyncReport, (String, ServiceError)>>, ServiceError> {
-    let context = Context::new(Actor::system("feed-sync"));
-    let now = jiff::Timestamp::now();
+    now: jiff::Timestamp,
+) -> Result<Vec<FeedRow>, ServiceError> {
     let mut out = Vec::new();
     for feed in feed::list(workspace.store().pool()).await? {
-        if options.cancel.load(Ordering::Relaxed) {
-            break;
-        }
         let due = match &feed.last_success_at {
             None => true,
             Some(at) => at
@@ -313,13 +305,8 @@ pub async fn sync_due(
         let open = feed::open_run(workspace.store().pool(), feed.id)
             .await?
             .is_some();
-        if !due && !open {
-            continue;
-        }
-        match sync_feed(workspace, &context, &feed, options, &NoProgress).await {
-            Ok(report) => out.push(Ok(report)),
-            Err(ServiceError::Busy { .. }) => {}
-            Err(error) => out.push(Err((feed.name.clone(), error))),
+        if due || open {
+            out.push(feed);
         }
     }
     Ok(out)
@@ -340,7 +327,7 @@ fn lease_times(options: &SyncOptions) -> (String, String) {
 }
 
 /// Syncs one feed under its lease.
-pub(crate) async fn sync_feed(
+pub async fn sync_feed(
     workspace: &Workspace,
     context: &Context,
     feed: &FeedRow,
@@ -371,26 +358,8 @@ pub(crate) async fn sync_feed(
             }
         })
     };
-    let mut result = run(workspace, context, feed, options, progress).await;
+    let result = run(workspace, context, feed, options, progress).await;
     heartbeat.abort();
-    if let Ok(report) = &mut result
-        && !report.delta.is_empty()
-    {
-        // Re-match what the delta touches, across every release of every product.
-        match crate::finding::rematch(
-            workspace,
-            context,
-            crate::finding::MatchScope::Delta(&report.delta),
-            jiff::Timestamp::now(),
-        )
-        .await
-        {
-            Ok(matched) => report.matched = Some(matched),
-            Err(error) => {
-                tracing::warn!(feed = %feed.name, error = %error_chain(&error), "re-match after sync failed");
-            }
-        }
-    }
     if let Err(error) = &result {
         let message = error_chain(error);
         tracing::warn!(feed = %feed.name, error = %message, "feed sync failed");
@@ -400,7 +369,7 @@ pub(crate) async fn sync_feed(
     result
 }
 
-fn error_chain(error: &ServiceError) -> String {
+pub(crate) fn error_chain(error: &ServiceError) -> String {
     let mut message = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
@@ -542,7 +511,6 @@ async fn run(
             counts: applier.counts,
             warnings: feed::warnings(store.pool(), run.id, 50).await?,
             delta,
-            matched: None,
             elapsed: started.elapsed(),
         });
     }
@@ -570,7 +538,6 @@ async fn run(
         counts,
         warnings: feed::warnings(store.pool(), run.id, 50).await?,
         delta,
-        matched: None,
         elapsed: started.elapsed(),
     })
 }

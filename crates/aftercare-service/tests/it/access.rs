@@ -2,8 +2,8 @@
 
 use aftercare_model::Role;
 use aftercare_service::ServiceError;
-use aftercare_service::account::Password;
-use aftercare_service::auth::{self, AccessSettings, TokenRequest, Via};
+use aftercare_service::access::auth::{self, AccessSettings, TokenRequest, Via};
+use aftercare_service::access::password::Password;
 use jiff::SignedDuration;
 
 use crate::{person, t0, workspaces};
@@ -148,7 +148,7 @@ async fn sessions_expire_when_idle_and_end_at_logout() {
         )
         .await
         .unwrap();
-        let context = aftercare_service::Context::new(principal2.actor());
+        let context = aftercare_service::Context::new(principal2.actor(), jiff::Timestamp::now());
         auth::logout(&workspace, &context, &principal2, t0())
             .await
             .unwrap();
@@ -183,7 +183,7 @@ async fn tokens_are_shown_once_stored_hashed_scoped_and_revocable() {
         )
         .await
         .unwrap();
-        let owner_context = aftercare_service::Context::new(owner.actor());
+        let owner_context = aftercare_service::Context::new(owner.actor(), jiff::Timestamp::now());
         let request = TokenRequest {
             name: "pipeline".into(),
             roles: vec![Role::Viewer],

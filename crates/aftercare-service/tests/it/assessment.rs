@@ -4,13 +4,13 @@
 //! signed, starts the clocks (30 and 60 days from the awareness date), and is refused without
 //! a signature; VEX rules are enforced; bulk assessment.
 
-use aftercare_service::account::Password;
-use aftercare_service::assessment::{self, AssessmentInput, ControlInput};
+use aftercare_service::access::password::Password;
+use aftercare_service::access::signature::{Meaning, SignRequest};
 use aftercare_service::finding::{self, FindingQuery};
 use aftercare_service::intel::FeedKind;
 use aftercare_service::intel::sync::SyncOptions;
 use aftercare_service::inventory::{self, SbomFile};
-use aftercare_service::signature::{Meaning, SignRequest};
+use aftercare_service::triage::assessment::{self, AssessmentInput, ControlInput};
 use aftercare_store::finding::FindingRow;
 
 use crate::intel::{add_feed, admin, sync_ok};
@@ -78,7 +78,7 @@ async fn decide_once_inherit_on_import_flag_outside_the_range_and_sign_the_deter
         inventory::add_product(&workspace, &context, "Pump", None)
             .await
             .unwrap();
-        inventory::add_release(
+        aftercare_service::flow::import_release(
             &workspace,
             &context,
             "Pump",
@@ -153,7 +153,7 @@ async fn decide_once_inherit_on_import_flag_outside_the_range_and_sign_the_deter
         );
 
         // Release 1.1 brings the same lodash: inherited on import.
-        inventory::add_release(
+        aftercare_service::flow::import_release(
             &workspace,
             &context,
             "Pump",
@@ -182,7 +182,7 @@ async fn decide_once_inherit_on_import_flag_outside_the_range_and_sign_the_deter
 
         // Release 1.2 moves to lodash 4.17.20: still affected by the record, but outside
         // the versions the decision covers — flagged for a re-review, not inherited.
-        inventory::add_release(
+        aftercare_service::flow::import_release(
             &workspace,
             &context,
             "Pump",
@@ -284,7 +284,7 @@ async fn decide_once_inherit_on_import_flag_outside_the_range_and_sign_the_deter
 
         // The determination drove the case: uncontrolled, customer communication within 30
         // days and the fix within 60 days of the awareness date (the first match).
-        let (case, _) = aftercare_service::case::case(&workspace, "Pump", "CVE-2021-23337")
+        let (case, _) = aftercare_service::triage::case::case(&workspace, "Pump", "CVE-2021-23337")
             .await
             .unwrap();
         assert_eq!(case.row.risk.as_deref(), Some("uncontrolled"));

@@ -3,11 +3,11 @@
 
 use aftercare_model::Role;
 use aftercare_risk::{ClockKind, ClockState, Event, EventKind, RiskClass};
-use aftercare_service::account::Password;
-use aftercare_service::auth;
-use aftercare_service::case::{self, ClockQuery};
-use aftercare_service::policy::{self, PolicyChange};
-use aftercare_service::signature::{Meaning, SignRequest};
+use aftercare_service::access::auth;
+use aftercare_service::access::password::Password;
+use aftercare_service::access::signature::{Meaning, SignRequest};
+use aftercare_service::triage::case::{self, ClockQuery};
+use aftercare_service::triage::policy::{self, PolicyChange};
 use aftercare_service::{Context, ServiceError, inventory};
 use jiff::{SignedDuration, Timestamp};
 
@@ -32,7 +32,10 @@ async fn an_uncontrolled_finding_runs_its_clocks_through_storage() {
         inventory::add_product(&workspace, &context, "Pump", None)
             .await
             .unwrap();
-        let system = Context::new(aftercare_model::Actor::system("rematch"));
+        let system = Context::new(
+            aftercare_model::Actor::system("rematch"),
+            jiff::Timestamp::now(),
+        );
         case::record_event(
             &workspace,
             &system,
@@ -273,7 +276,7 @@ async fn awareness_only_moves_earlier_and_waiving_needs_a_signature() {
         )
         .await
         .unwrap();
-        let rita_context = Context::new(rita.actor());
+        let rita_context = Context::new(rita.actor(), jiff::Timestamp::now());
         let clock_id = case::clocks(&workspace, &ClockQuery::default(), day(8))
             .await
             .unwrap()
@@ -353,7 +356,7 @@ async fn awareness_only_moves_earlier_and_waiving_needs_a_signature() {
         .unwrap();
         let refused = case::waive(
             &workspace,
-            &Context::new(sam.actor()),
+            &Context::new(sam.actor(), jiff::Timestamp::now()),
             &sam,
             clock_id,
             rationale,
@@ -395,7 +398,7 @@ async fn the_policy_is_versioned_and_changed_only_with_a_signature() {
         )
         .await
         .unwrap();
-        let rita_context = Context::new(rita.actor());
+        let rita_context = Context::new(rita.actor(), jiff::Timestamp::now());
         let text = aftercare_risk::policy::DEFAULT_POLICY_TOML.replacen(
             "[clock.customer_communication]\ndays = 30",
             "[clock.customer_communication]\ndays = 21",

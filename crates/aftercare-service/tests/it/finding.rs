@@ -13,7 +13,7 @@ use aftercare_service::intel::FeedKind;
 use aftercare_service::intel::sync::SyncOptions;
 use aftercare_service::inventory::{self, SbomFile};
 
-use crate::intel::{add_feed, sync_ok};
+use crate::intel::{add_feed, sync_matched, sync_ok};
 use crate::{shared_member, workspaces};
 
 const GHSA: &str = "osv/GHSA-and-fixtures.zip";
@@ -118,7 +118,7 @@ async fn import_matches_sync_rematches_and_closed_findings_keep_their_history() 
     for warm in [false, true] {
         for (test, workspace, context) in workspaces().await {
             let workspace = if warm {
-                workspace.keep_matcher_warm()
+                aftercare_service::finding::keep_warm(workspace)
             } else {
                 workspace
             };
@@ -157,10 +157,15 @@ async fn scenario(
             name: "bom.json".into(),
             bytes: shared_member(JUICE_SHOP.0, JUICE_SHOP.1),
         };
-        let outcome =
-            inventory::add_release(&workspace, &context, "Infusion Pump", "1.0", Some(&file))
-                .await
-                .unwrap();
+        let outcome = aftercare_service::flow::import_release(
+            &workspace,
+            &context,
+            "Infusion Pump",
+            "1.0",
+            Some(&file),
+        )
+        .await
+        .unwrap();
         let report = outcome.matched.expect("an import with an SBOM is matched");
         assert_eq!(report.opened.len(), expected.len(), "{backend}");
 
@@ -226,8 +231,8 @@ async fn scenario(
         let server = aftercare_service::Workspace::from_store(
             workspace.store().clone(),
             workspace.location().clone(),
-        )
-        .keep_matcher_warm();
+        );
+        let server = finding::keep_warm(server);
         let (components, findings) = finding::warm_up(&server).await.unwrap();
         let release = aftercare_service::inventory::release(&workspace, "Infusion Pump", "1.0")
             .await
@@ -261,7 +266,7 @@ async fn scenario(
             .replace("\"fixed\": \"4.17.21\"", "\"fixed\": \"4.17.19\"")
             .replace("2022-02-08T21:35:09Z", "2026-03-01T00:00:00Z");
         std::fs::write(&path, changed).unwrap();
-        let report = sync_ok(&workspace, &context, "ghsa", &options).await;
+        let report = sync_matched(&workspace, &context, "ghsa", &options).await;
         let matched = report.matched.expect("the delta is re-matched");
         assert_eq!(matched.closed, vec![lodash.id], "{backend}");
         assert!(matched.opened.is_empty());
@@ -281,7 +286,7 @@ async fn scenario(
             original.replace("2022-02-08T21:35:09Z", "2026-03-02T00:00:00Z"),
         )
         .unwrap();
-        let report = sync_ok(&workspace, &context, "ghsa", &options).await;
+        let report = sync_matched(&workspace, &context, "ghsa", &options).await;
         let matched = report.matched.expect("the delta is re-matched");
         assert_eq!(matched.reopened, vec![lodash.id], "{backend}");
         let reopened = finding::show(&workspace, lodash.id).await.unwrap();
@@ -302,7 +307,7 @@ async fn scenario(
         };
         let test_record = dir.path().join("aftercare-test-0001.json");
         std::fs::write(&test_record, advisory("", "2026-03-03T00:00:00Z")).unwrap();
-        let report = sync_ok(&workspace, &context, "ghsa", &options).await;
+        let report = sync_matched(&workspace, &context, "ghsa", &options).await;
         let opened = report.matched.expect("the new record is matched").opened;
         assert_eq!(opened.len(), 1, "{backend}");
         let before = finding::show(&workspace, opened[0]).await.unwrap().finding;
@@ -312,7 +317,7 @@ async fn scenario(
             advisory(r#""CVE-2099-0001""#, "2026-03-04T00:00:00Z"),
         )
         .unwrap();
-        let report = sync_ok(&workspace, &context, "ghsa", &options).await;
+        let report = sync_matched(&workspace, &context, "ghsa", &options).await;
         let matched = report.matched.expect("the changed record is re-matched");
         assert_eq!(matched.changed, vec![before.id], "{backend}: {matched:?}");
         assert!(matched.opened.is_empty() && matched.closed.is_empty());
@@ -347,9 +352,15 @@ async fn scenario(
             workspace.store().clone(),
             workspace.location().clone(),
         );
-        let outcome = inventory::add_release(&other, &context, "Infusion Pump", "0.9", Some(&file))
-            .await
-            .unwrap();
+        let outcome = aftercare_service::flow::import_release(
+            &other,
+            &context,
+            "Infusion Pump",
+            "0.9",
+            Some(&file),
+        )
+        .await
+        .unwrap();
         assert_eq!(outcome.matched.unwrap().opened.len(), expected.len() + 1);
         let again = finding::rematch(
             &workspace,
@@ -367,10 +378,15 @@ async fn scenario(
             .await
             .unwrap()
             .len();
-        let outcome =
-            inventory::add_release(&workspace, &context, "Infusion Pump", "1.1", Some(&file))
-                .await
-                .unwrap();
+        let outcome = aftercare_service::flow::import_release(
+            &workspace,
+            &context,
+            "Infusion Pump",
+            "1.1",
+            Some(&file),
+        )
+        .await
+        .unwrap();
         let report = outcome.matched.unwrap();
         // The real records' findings, and the test record's.
         assert_eq!(report.opened.len(), expected.len() + 1);
@@ -409,7 +425,7 @@ async fn scenario(
             Some(&kev_file),
         )
         .await;
-        let report = sync_ok(&workspace, &context, "kev", &options).await;
+        let report = sync_matched(&workspace, &context, "kev", &options).await;
         let matched = report.matched.expect("the KEV delta is re-matched");
         assert_eq!(
             matched.changed.len(),
@@ -435,7 +451,7 @@ async fn scenario(
                 .iter()
                 .all(|f| f.vulnerability == "CVE-2021-23337")
         );
-        let triage = aftercare_service::assessment::triage(&workspace, &kev.findings[0])
+        let triage = aftercare_service::triage::assessment::triage(&workspace, &kev.findings[0])
             .await
             .unwrap();
         assert_eq!(
@@ -531,7 +547,7 @@ async fn scenario(
         };
         let sibling_record = dir.path().join("aftercare-test-0002.json");
         std::fs::write(&sibling_record, sibling("", "2026-03-05T00:00:00Z")).unwrap();
-        let report = sync_ok(&workspace, &context, "ghsa", &options).await;
+        let report = sync_matched(&workspace, &context, "ghsa", &options).await;
         let matched = report
             .matched
             .expect("the joined vulnerability is re-matched");
@@ -548,11 +564,11 @@ async fn scenario(
             ),
         )
         .unwrap();
-        let report = sync_ok(&workspace, &context, "ghsa", &options).await;
+        let report = sync_matched(&workspace, &context, "ghsa", &options).await;
         assert!(
-            report.delta.packages.is_empty(),
+            report.sync.delta.packages.is_empty(),
             "{backend}: {:?}",
-            report.delta
+            report.sync.delta
         );
         let matched = report.matched.expect("the changed record is re-matched");
         assert_eq!(

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use aftercare_service::auth::Principal;
+use aftercare_service::access::auth::Principal;
 use aftercare_service::intel::FeedKind;
 use aftercare_service::intel::feed::{self, NewFeedRequest};
 use aftercare_service::intel::lookup::{self, AliasIndex, SearchQuery};
@@ -51,17 +51,27 @@ pub async fn add_feed(
     .unwrap();
 }
 
-/// Syncs a feed; panics on error.
+/// Syncs a feed and re-matches its delta (as `aftercare feed sync` does); panics on error.
+pub async fn sync_matched(
+    workspace: &Workspace,
+    context: &Context,
+    name: &str,
+    options: &SyncOptions,
+) -> aftercare_service::flow::Synced {
+    let principal = admin(workspace).await;
+    aftercare_service::flow::sync(workspace, context, &principal, name, options, &NoProgress)
+        .await
+        .unwrap_or_else(|error| panic!("sync {name}: {error:?}"))
+}
+
+/// Syncs a feed (and re-matches its delta); panics on error; returns the sync's report.
 pub async fn sync_ok(
     workspace: &Workspace,
     context: &Context,
     name: &str,
     options: &SyncOptions,
 ) -> sync::SyncReport {
-    let principal = admin(workspace).await;
-    sync::sync(workspace, context, &principal, name, options, &NoProgress)
-        .await
-        .unwrap_or_else(|error| panic!("sync {name}: {error:?}"))
+    sync_matched(workspace, context, name, options).await.sync
 }
 
 /// One raw document of the shared data: its name and bytes (xz decompressed).

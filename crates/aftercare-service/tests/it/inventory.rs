@@ -41,7 +41,7 @@ async fn import_read_back_diff_and_reimport_on_each_backend() {
             .unwrap();
         let old_file = proton("1.6.3");
         let new_file = proton("1.8.0");
-        let old = inventory::add_release(
+        let old = aftercare_service::inventory::add_release(
             &workspace,
             &context,
             "Proton bridge",
@@ -53,7 +53,7 @@ async fn import_read_back_diff_and_reimport_on_each_backend() {
         assert!(!old.duplicate, "{backend}");
         let expected = raw_component_count(&old_file.bytes);
         assert_eq!(old.release.component_count as usize, expected, "{backend}");
-        let new = inventory::add_release(
+        let new = aftercare_service::inventory::add_release(
             &workspace,
             &context,
             "Proton bridge",
@@ -113,7 +113,7 @@ async fn import_read_back_diff_and_reimport_on_each_backend() {
 
         // Re-import of the same bytes: reported, nothing written.
         let events_before = audit::head(test.store.pool()).await.unwrap().seq;
-        let again = inventory::add_release(
+        let again = aftercare_service::inventory::add_release(
             &workspace,
             &context,
             "Proton bridge",
@@ -131,7 +131,7 @@ async fn import_read_back_diff_and_reimport_on_each_backend() {
         );
 
         // A different SBOM for a release that has one is refused.
-        let error = inventory::add_release(
+        let error = aftercare_service::inventory::add_release(
             &workspace,
             &context,
             "Proton bridge",
@@ -161,9 +161,15 @@ async fn a_corrupt_sbom_writes_nothing_on_each_backend() {
             name: "truncated.json".into(),
             bytes,
         };
-        let error = inventory::add_release(&workspace, &context, "Pump", "1.0", Some(&corrupt))
-            .await
-            .unwrap_err();
+        let error = aftercare_service::inventory::add_release(
+            &workspace,
+            &context,
+            "Pump",
+            "1.0",
+            Some(&corrupt),
+        )
+        .await
+        .unwrap_err();
         let message = error.to_string();
         assert!(
             message.contains("truncated.json"),
@@ -195,7 +201,7 @@ async fn every_mutation_leaves_a_chained_audit_event() {
         inventory::add_product(&workspace, &context, "Gateway", None)
             .await
             .unwrap();
-        inventory::add_release(
+        aftercare_service::inventory::add_release(
             &workspace,
             &context,
             "Gateway",
@@ -265,7 +271,7 @@ async fn a_support_addendum_fills_the_fda_fields_on_each_backend() {
         inventory::add_product(&workspace, &context, "Bridge", None)
             .await
             .unwrap();
-        let outcome = inventory::add_release(
+        let outcome = aftercare_service::inventory::add_release(
             &workspace,
             &context,
             "Bridge",

@@ -14,7 +14,8 @@ mod intel_sync;
 mod inventory;
 mod signature;
 
-use aftercare_service::account::{self, Password};
+use aftercare_service::access::account;
+use aftercare_service::access::password::Password;
 use aftercare_service::{Context, Workspace, WorkspaceLocation};
 use aftercare_store::testing::{TestStore, each_backend};
 
@@ -26,15 +27,16 @@ pub async fn workspaces() -> Vec<(TestStore, Workspace, Context)> {
             test.store.clone(),
             WorkspaceLocation::Database(test.url.clone()),
         );
-        let admin = account::init(
+        let admin = aftercare_service::flow::init(
             &workspace,
             "admin",
             "Ada Admin",
             &Password::new("correct horse battery"),
+            jiff::Timestamp::now(),
         )
         .await
         .unwrap();
-        let context = Context::new(account::actor_of(&admin));
+        let context = Context::new(account::actor_of(&admin), jiff::Timestamp::now());
         out.push((test, workspace, context));
     }
     out
@@ -61,7 +63,7 @@ pub async fn person(
         .await
         .unwrap()
         .unwrap();
-    let principal = aftercare_service::auth::Principal::local(&admin).unwrap();
+    let principal = aftercare_service::access::auth::Principal::local(&admin).unwrap();
     account::create(
         workspace,
         context,

@@ -2,9 +2,10 @@
 
 use aftercare_model::Role;
 use aftercare_service::ServiceError;
-use aftercare_service::account::{self, Password};
-use aftercare_service::auth::{self, AccessSettings, Principal, TokenRequest};
-use aftercare_service::signature::{self, Meaning, SignRequest, Signable, SignatureState};
+use aftercare_service::access::account;
+use aftercare_service::access::auth::{self, AccessSettings, Principal, TokenRequest};
+use aftercare_service::access::password::Password;
+use aftercare_service::access::signature::{self, Meaning, SignRequest, Signable, SignatureState};
 use aftercare_service::{Context, Workspace};
 
 use crate::{person, t0, workspaces};
@@ -37,7 +38,7 @@ async fn sign(
     signable: &Signable<'_>,
     request: &SignRequest,
 ) -> Result<aftercare_store::signature::SignatureRow, ServiceError> {
-    let context = Context::new(principal.actor());
+    let context = Context::new(principal.actor(), jiff::Timestamp::now());
     let signer =
         signature::verify_signer(workspace, &context, principal, signable, request, t0()).await?;
     let mut tx = workspace.store().begin().await.unwrap();
@@ -130,7 +131,7 @@ async fn a_signature_binds_to_content_and_shows_when_the_record_changed() {
 
 /// The principal of the same session re-read after a signing (the session is now "signed").
 async fn session_after_signing(workspace: &Workspace, principal: &Principal) -> Principal {
-    let aftercare_service::auth::Via::Session { id, .. } = principal.via else {
+    let aftercare_service::access::auth::Via::Session { id, .. } = principal.via else {
         panic!("a session")
     };
     let row: i64 = sqlx::query_scalar("SELECT signed FROM sessions WHERE id = $1")
@@ -140,7 +141,7 @@ async fn session_after_signing(workspace: &Workspace, principal: &Principal) -> 
         .unwrap();
     assert_eq!(row, 1, "the session is marked signed");
     Principal {
-        via: aftercare_service::auth::Via::Session { id, signed: true },
+        via: aftercare_service::access::auth::Via::Session { id, signed: true },
         ..principal.clone()
     }
 }
@@ -249,7 +250,7 @@ async fn tokens_never_sign_and_signing_can_require_a_current_training() {
         )
         .await;
         let rita = session(&workspace, "rita").await;
-        let rita_context = Context::new(rita.actor());
+        let rita_context = Context::new(rita.actor(), jiff::Timestamp::now());
         let (secret, _) = auth::create_token(
             &workspace,
             &rita_context,

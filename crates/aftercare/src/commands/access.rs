@@ -5,8 +5,9 @@ use std::io::{IsTerminal, Write};
 
 use aftercare_model::Role;
 use aftercare_server::dto::{AccountDto, AuditEventDto, AuditVerificationDto, TokenDto};
-use aftercare_service::account::{self, NewAccountRequest, Password};
-use aftercare_service::auth::{self, TokenRequest};
+use aftercare_service::access::account::{self, NewAccountRequest};
+use aftercare_service::access::auth::{self, TokenRequest};
+use aftercare_service::access::password::Password;
 use aftercare_store::audit::{self as stored_audit, AuditFilter};
 use anyhow::Context as _;
 

@@ -1,16 +1,17 @@
 //! `aftercare demo`: a fictional device product line, imported into a fresh workspace and
 //! served.
 
-use aftercare_service::account::{self, Password};
-use aftercare_service::assessment::{self, AssessmentInput, ControlInput};
-use aftercare_service::auth::Principal;
-use aftercare_service::case::{self, EventInput};
+use aftercare_service::access::account;
+use aftercare_service::access::auth::Principal;
+use aftercare_service::access::password::Password;
+use aftercare_service::access::signature::{Meaning, SignRequest};
 use aftercare_service::finding::{self, FindingQuery};
 use aftercare_service::intel::FeedKind;
 use aftercare_service::intel::feed::{self, NewFeedRequest};
-use aftercare_service::intel::sync::{self, NoProgress, SyncOptions};
+use aftercare_service::intel::sync::{NoProgress, SyncOptions};
 use aftercare_service::inventory::{self, SbomFile};
-use aftercare_service::signature::{Meaning, SignRequest};
+use aftercare_service::triage::assessment::{self, AssessmentInput, ControlInput};
+use aftercare_service::triage::case::{self, EventInput};
 use aftercare_service::{Context, Workspace, WorkspaceLocation};
 use anyhow::Context as _;
 
@@ -42,8 +43,15 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
 
     let workspace = Workspace::open(WorkspaceLocation::Directory(dir.clone())).await?;
     let password = demo_password();
-    let admin = account::init(&workspace, "admin", "Demo Administrator", &password).await?;
-    let context = Context::new(account::actor_of(&admin));
+    let admin = aftercare_service::flow::init(
+        &workspace,
+        "admin",
+        "Demo Administrator",
+        &password,
+        jiff::Timestamp::now(),
+    )
+    .await?;
+    let context = Context::new(account::actor_of(&admin), jiff::Timestamp::now());
     let mut imported = 0;
     for product in crate::demo::products() {
         inventory::add_product(
@@ -58,7 +66,7 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
                 name: release.file_name.clone(),
                 bytes: release.sbom.clone(),
             };
-            let outcome = inventory::add_release(
+            let outcome = aftercare_service::flow::import_release(
                 &workspace,
                 &context,
                 product.name,
@@ -69,7 +77,7 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
             imported += 1;
             eprintln!(
                 "imported {} {} ({} components)",
-                product.name, release.version, outcome.release.component_count
+                product.name, release.version, outcome.import.release.component_count
             );
         }
     }
@@ -151,7 +159,7 @@ async fn load_advisories(
         },
     )
     .await?;
-    let report = sync::sync(
+    let report = aftercare_service::flow::sync(
         workspace,
         context,
         principal,
@@ -162,7 +170,7 @@ async fn load_advisories(
     .await?;
     eprintln!(
         "synced {} demo advisories: {} findings opened",
-        report.counts.new,
+        report.sync.counts.new,
         report.matched.as_ref().map_or(0, |m| m.opened.len())
     );
     Ok(finding::list(workspace, &FindingQuery::default())

@@ -4,8 +4,8 @@ use aftercare_server::dto::{
     AssessOutcomeDto, FindingDetailDto, FindingDto, FindingPageDto, MatchReportDto, RubricDto,
     RubricScoreDto,
 };
-use aftercare_service::assessment::{self, AssessmentInput, ControlInput};
 use aftercare_service::finding::{self, FindingQuery, MatchScope};
+use aftercare_service::triage::assessment::{self, AssessmentInput, ControlInput};
 
 use crate::Outcome;
 use crate::cli::{AssessArgs, FindingCommand, MatchArgs, RubricCommand, SignerArgs};

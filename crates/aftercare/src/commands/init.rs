@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 
 use aftercare_service::Workspace;
-use aftercare_service::account::{self, Password};
+use aftercare_service::access::password::Password;
 use anyhow::Context as _;
 
 use crate::Outcome;
@@ -18,7 +18,14 @@ pub(crate) async fn run(args: InitArgs) -> anyhow::Result<Outcome> {
     let workspace = Workspace::open(location.clone())
         .await
         .with_context(|| format!("creating the workspace at {location}"))?;
-    let admin = account::init(&workspace, &args.admin_login, &args.admin_name, &password).await?;
+    let admin = aftercare_service::flow::init(
+        &workspace,
+        &args.admin_login,
+        &args.admin_name,
+        &password,
+        jiff::Timestamp::now(),
+    )
+    .await?;
     eprintln!(
         "initialized the workspace at {location}; administrator `{}` ({})",
         admin.login, admin.display_name

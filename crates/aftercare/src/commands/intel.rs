@@ -8,7 +8,7 @@ use aftercare_server::dto::{
     FeedDetailDto, FeedDto, SyncReportDto, VulnerabilityDto, VulnerabilityLookupDto,
     VulnerabilityPageDto, VulnerabilitySummaryDto,
 };
-use aftercare_service::auth::Secret;
+use aftercare_service::access::auth::Secret;
 use aftercare_service::intel::feed::{self, NewFeedRequest};
 use aftercare_service::intel::lookup::{self, SearchQuery};
 use aftercare_service::intel::sync::{self, Progress, SyncOptions};
@@ -333,9 +333,12 @@ pub(crate) async fn feed(command: FeedCommand) -> anyhow::Result<Outcome> {
             for name in &names {
                 let progress = TerminalProgress::new();
                 let result = if show_progress {
-                    sync::sync(&workspace, &context, &principal, name, &options, &progress).await
+                    aftercare_service::flow::sync(
+                        &workspace, &context, &principal, name, &options, &progress,
+                    )
+                    .await
                 } else {
-                    sync::sync(
+                    aftercare_service::flow::sync(
                         &workspace,
                         &context,
                         &principal,

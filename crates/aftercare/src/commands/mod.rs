@@ -16,7 +16,8 @@ mod scan;
 mod serve;
 mod triage;
 
-use aftercare_service::{Context, Workspace, WorkspaceLocation, account};
+use aftercare_service::access::account;
+use aftercare_service::{Context, Workspace, WorkspaceLocation};
 use anyhow::Context as _;
 
 use crate::Outcome;
@@ -85,12 +86,16 @@ pub(crate) fn location(args: &WorkspaceArgs) -> WorkspaceLocation {
 /// workspace may administer it, and local commands record that administrator as the actor.
 pub(crate) async fn open_as_admin(
     args: &WorkspaceArgs,
-) -> anyhow::Result<(Workspace, Context, aftercare_service::auth::Principal)> {
+) -> anyhow::Result<(
+    Workspace,
+    Context,
+    aftercare_service::access::auth::Principal,
+)> {
     let (workspace, context) = open(args).await?;
     let admin = aftercare_store::account::local_admin(workspace.store().pool())
         .await?
         .ok_or_else(|| anyhow::anyhow!("the workspace has no local administrator"))?;
-    let principal = aftercare_service::auth::Principal::local(&admin)?;
+    let principal = aftercare_service::access::auth::Principal::local(&admin)?;
     Ok((workspace, context, principal))
 }
 
@@ -103,7 +108,7 @@ pub(crate) async fn open(args: &WorkspaceArgs) -> anyhow::Result<(Workspace, Con
         .await
         .with_context(|| format!("opening the workspace at {location}"))?;
     let actor = account::local_actor(&workspace).await?;
-    Ok((workspace, Context::new(actor)))
+    Ok((workspace, Context::new(actor, jiff::Timestamp::now())))
 }
 
 /// Fails, saying how to create one, when a workspace directory has no database yet (opening

@@ -83,9 +83,15 @@ pub(crate) async fn run(command: ReleaseCommand) -> anyhow::Result<Outcome> {
                 }),
                 None => None,
             };
-            let outcome =
-                inventory::add_release(&workspace, &context, &product, &version, file.as_ref())
-                    .await?;
+            let imported = aftercare_service::flow::import_release(
+                &workspace,
+                &context,
+                &product,
+                &version,
+                file.as_ref(),
+            )
+            .await?;
+            let outcome = &imported.import;
             if outcome.duplicate {
                 eprintln!(
                     "{} {}: this SBOM (sha256 {}) is already imported; nothing changed",
@@ -98,7 +104,7 @@ pub(crate) async fn run(command: ReleaseCommand) -> anyhow::Result<Outcome> {
                         .unwrap_or("-")
                 );
             }
-            let dto = aftercare_server::dto::ImportDto::from(&outcome);
+            let dto = aftercare_server::dto::ImportDto::from(&imported);
             emit(format.format, &dto, || {
                 let matched = dto.matched.as_ref().map_or(String::new(), |m| {
                     format!(

@@ -4,11 +4,11 @@ use std::io::{IsTerminal, Write};
 
 use aftercare_risk::ClockKind;
 use aftercare_server::dto::{CaseDto, ClockDto};
-use aftercare_service::account::Password;
-use aftercare_service::auth::Principal;
-use aftercare_service::case::{self, ClockQuery, EventInput};
-use aftercare_service::policy::{self, PolicyChange};
-use aftercare_service::signature::SignRequest;
+use aftercare_service::access::auth::Principal;
+use aftercare_service::access::password::Password;
+use aftercare_service::access::signature::SignRequest;
+use aftercare_service::triage::case::{self, ClockQuery, EventInput};
+use aftercare_service::triage::policy::{self, PolicyChange};
 use aftercare_service::{Context, Workspace};
 use anyhow::Context as _;
 use serde::Serialize;
@@ -29,7 +29,7 @@ pub(crate) async fn as_signer(
 ) -> anyhow::Result<(Workspace, Context, Principal, SignRequest)> {
     let (workspace, _, admin) = super::open_as_admin(workspace_args).await?;
     let account = match &signer.signer {
-        Some(login) => aftercare_service::account::by_login(&workspace, login).await?,
+        Some(login) => aftercare_service::access::account::by_login(&workspace, login).await?,
         None => aftercare_store::account::by_id(workspace.store().pool(), admin.account_id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("the local administrator is missing"))?,
@@ -53,7 +53,7 @@ pub(crate) async fn as_signer(
         meaning: signer.meaning.parse()?,
         reason: None,
     };
-    let context = Context::new(principal.actor());
+    let context = Context::new(principal.actor(), jiff::Timestamp::now());
     Ok((workspace, context, principal, request))
 }
 

@@ -6,9 +6,9 @@ use aftercare_risk::Policy;
 use aftercare_store::case::{self as stored, PolicyRow};
 use jiff::Timestamp;
 
+use crate::access::auth::{AccessSettings, Principal};
+use crate::access::signature::{self, SignRequest, Signable};
 use crate::audit::{self, Change};
-use crate::auth::{AccessSettings, Principal};
-use crate::signature::{self, SignRequest, Signable};
 use crate::{Context, ServiceError, Workspace};
 
 /// The policy in force and its stored revision (`None` before any revision was stored:

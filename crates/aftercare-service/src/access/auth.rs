@@ -14,7 +14,7 @@ use aftercare_store::signature as settings_store;
 use jiff::{SignedDuration, Timestamp};
 use rand::RngCore;
 
-use crate::account::{Password, verify_password};
+use crate::access::password::{Password, verify_password};
 use crate::audit::{self, Change};
 use crate::{Context, ServiceError, Workspace};
 
@@ -301,7 +301,9 @@ fn parse_time(stored: &str) -> Option<Timestamp> {
 /// Spends the time of one argon2 computation, so that refusing an unknown login or a locked
 /// account costs what checking a real password costs.
 async fn equalize_timing(password: &Password) -> Result<(), ServiceError> {
-    crate::account::hash_password(password).await.map(|_| ())
+    crate::access::password::hash_password(password)
+        .await
+        .map(|_| ())
 }
 
 /// Logs a person in: checks the lock, the password, and the account; counts failures and
@@ -326,6 +328,7 @@ pub async fn login(
             id: account.id,
             login: account.login.clone(),
         },
+        now,
         request_id,
         reason: None,
     };

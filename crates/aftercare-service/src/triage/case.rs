@@ -15,10 +15,11 @@ use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
+use super::policy;
+use crate::access::auth::{AccessSettings, Principal};
+use crate::access::signature::{self, SignRequest, Signable};
 use crate::audit::{self, Change};
-use crate::auth::{AccessSettings, Principal};
-use crate::signature::{self, SignRequest, Signable};
-use crate::{Context, ServiceError, Workspace, policy};
+use crate::{Context, ServiceError, Workspace};
 
 fn corrupt(entity: &'static str, id: i64, message: impl Into<String>) -> ServiceError {
     ServiceError::Store(aftercare_store::StoreError::Corrupt {
@@ -463,7 +464,7 @@ fn event_detail(kind: &EventKind) -> Value {
 /// re-evaluated (clocks become missed, an 806 clock may open), as `system:clock-tick`.
 /// Returns how many cases changed.
 pub async fn tick(workspace: &Workspace, now: Timestamp) -> Result<usize, ServiceError> {
-    let context = Context::new(aftercare_model::Actor::system("clock-tick"));
+    let context = Context::new(aftercare_model::Actor::system("clock-tick"), now);
     let current = policy::current(workspace).await?;
     let due = stored::cases_with_lapsed_clocks(workspace.store().pool(), &time(now)).await?;
     let mut changed = 0;

@@ -22,9 +22,9 @@ use aftercare_store::session;
 use aftercare_store::signature::{self as stored, SignatureRow};
 use jiff::Timestamp;
 
-use crate::account::{Password, verify_password};
+use crate::access::auth::{AccessSettings, Principal, Via};
+use crate::access::password::{Password, verify_password};
 use crate::audit::{self, Change};
-use crate::auth::{AccessSettings, Principal, Via};
 use crate::{Context, ServiceError, Workspace};
 
 /// What a signature means (21 CFR 11.50(a)(3)).

@@ -34,10 +34,11 @@ use aftercare_version::Scheme;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
+use super::{case, policy};
+use crate::access::auth::{AccessSettings, Principal};
+use crate::access::signature::{self, SignRequest, Signable};
 use crate::audit::{self, Change};
-use crate::auth::{AccessSettings, Principal};
-use crate::signature::{self, SignRequest, Signable};
-use crate::{Context, ServiceError, Workspace, case, policy};
+use crate::{Context, ServiceError, Workspace};
 
 /// A compensating control as entered.
 #[derive(Debug, Clone, PartialEq, Eq)]

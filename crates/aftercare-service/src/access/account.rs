@@ -1,91 +1,15 @@
-//! Accounts: the local administrator `init` creates, and password hashing.
+//! Accounts: people and their roles, the local administrator, security trainings.
 
 use aftercare_model::Actor;
+use aftercare_store::Tx;
 use aftercare_store::account::{self, AccountRow, NewAccount};
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
+use super::password::{Password, check_password, hash_password};
 use crate::audit::{self, Change};
 use crate::{Context, ServiceError, Workspace};
 
-/// The shortest password accepted.
-pub const MIN_PASSWORD_LENGTH: usize = 10;
-
 /// The role of the local administrator.
 pub const ADMINISTRATOR: &str = "administrator";
-
-/// A password that never prints.
-#[derive(Clone)]
-pub struct Password(String);
-
-impl Password {
-    /// Wraps a password.
-    pub fn new(password: impl Into<String>) -> Password {
-        Password(password.into())
-    }
-
-    /// The password's text, for hashing and verification only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Password {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Password(***)")
-    }
-}
-
-/// Hashes a password with argon2id (default parameters of the argon2 crate: 19 MiB, 2
-/// passes), off the async runtime.
-pub async fn hash_password(password: &Password) -> Result<String, ServiceError> {
-    let password = password.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut salt = [0u8; 16];
-        rand::Rng::fill(&mut rand::rng(), &mut salt);
-        let salt = SaltString::encode_b64(&salt).map_err(|_| ServiceError::Background {
-            operation: "encode a password salt",
-        })?;
-        Argon2::default()
-            .hash_password(password.expose().as_bytes(), &salt)
-            .map(|hash| hash.to_string())
-            .map_err(|_| ServiceError::Background {
-                operation: "hash a password",
-            })
-    })
-    .await
-    .map_err(|_| ServiceError::Background {
-        operation: "hash a password",
-    })?
-}
-
-/// Whether a password matches a stored hash (constant-time inside argon2), off the runtime.
-pub async fn verify_password(password: &Password, hash: &str) -> Result<bool, ServiceError> {
-    let password = password.clone();
-    let hash = hash.to_string();
-    tokio::task::spawn_blocking(move || {
-        let Ok(parsed) = PasswordHash::new(&hash) else {
-            return false;
-        };
-        Argon2::default()
-            .verify_password(password.expose().as_bytes(), &parsed)
-            .is_ok()
-    })
-    .await
-    .map_err(|_| ServiceError::Background {
-        operation: "verify a password",
-    })
-}
-
-fn check_password(password: &Password) -> Result<(), ServiceError> {
-    if password.expose().chars().count() < MIN_PASSWORD_LENGTH {
-        return Err(ServiceError::invalid(
-            "password",
-            format!("use at least {MIN_PASSWORD_LENGTH} characters"),
-        ));
-    }
-    Ok(())
-}
 
 fn check_login(login: &str) -> Result<(), ServiceError> {
     let valid = !login.is_empty()
@@ -111,14 +35,13 @@ pub fn actor_of(account: &AccountRow) -> Actor {
     }
 }
 
-/// Initializes a workspace: creates its local administrator. Fails if the workspace has
-/// one already.
-pub async fn init(
-    workspace: &Workspace,
+/// Checks a local administrator's login, printed name and password, and hashes the password
+/// (off the async runtime, before any transaction opens).
+pub(crate) async fn local_admin_hash(
     login: &str,
     display_name: &str,
     password: &Password,
-) -> Result<AccountRow, ServiceError> {
+) -> Result<String, ServiceError> {
     check_login(login)?;
     check_password(password)?;
     if display_name.trim().is_empty() {
@@ -127,29 +50,41 @@ pub async fn init(
             "the printed name shown in signatures cannot be empty",
         ));
     }
-    let password_hash = hash_password(password).await?;
-    let mut tx = workspace.store().begin().await?;
-    if account::local_admin_in(&mut tx).await?.is_some() {
+    hash_password(password).await
+}
+
+/// Creates a workspace's local administrator in the caller's transaction (the first step of
+/// `flow::init`), with its audit event; fails if the workspace has one already. Returns the
+/// account and the context it acts in.
+pub(crate) async fn create_local_admin(
+    workspace: &Workspace,
+    tx: &mut Tx,
+    login: &str,
+    display_name: &str,
+    password_hash: &str,
+    now: jiff::Timestamp,
+) -> Result<(AccountRow, Context), ServiceError> {
+    if account::local_admin_in(tx).await?.is_some() {
         return Err(ServiceError::AlreadyExists {
             entity: "workspace",
             key: workspace.location().to_string(),
         });
     }
     let created = account::insert(
-        &mut tx,
+        tx,
         &NewAccount {
             login,
             display_name: display_name.trim(),
-            password_hash: &password_hash,
+            password_hash,
             roles: ADMINISTRATOR,
             local_admin: true,
             organisation: None,
         },
     )
     .await?;
-    let context = Context::new(actor_of(&created));
+    let context = Context::new(actor_of(&created), now);
     audit::record(
-        &mut tx,
+        tx,
         &context,
         Change {
             action: "workspace.init",
@@ -165,9 +100,7 @@ pub async fn init(
         },
     )
     .await?;
-    crate::policy::store_builtin(&mut tx, &context).await?;
-    tx.commit().await?;
-    Ok(created)
+    Ok((created, context))
 }
 
 /// The local administrator's actor: who local workspace commands run as.
@@ -224,7 +157,7 @@ fn check_organisation(
 pub async fn create(
     workspace: &Workspace,
     context: &Context,
-    principal: &crate::auth::Principal,
+    principal: &crate::access::auth::Principal,
     request: &NewAccountRequest,
 ) -> Result<AccountRow, ServiceError> {
     principal.require(aftercare_model::Permission::AccountManage)?;
@@ -292,7 +225,7 @@ fn account_json(account: &AccountRow) -> serde_json::Value {
 /// Every account (administrators).
 pub async fn list(
     workspace: &Workspace,
-    principal: &crate::auth::Principal,
+    principal: &crate::access::auth::Principal,
 ) -> Result<Vec<AccountRow>, ServiceError> {
     principal.require(aftercare_model::Permission::AccountManage)?;
     Ok(account::list(workspace.store().pool()).await?)
@@ -314,7 +247,7 @@ pub async fn by_login(workspace: &Workspace, login: &str) -> Result<AccountRow, 
 pub async fn update(
     workspace: &Workspace,
     context: &Context,
-    principal: &crate::auth::Principal,
+    principal: &crate::access::auth::Principal,
     login: &str,
     roles: Option<Vec<aftercare_model::Role>>,
     disabled: Option<bool>,
@@ -380,7 +313,7 @@ pub async fn update(
 pub async fn add_training(
     workspace: &Workspace,
     context: &Context,
-    principal: &crate::auth::Principal,
+    principal: &crate::access::auth::Principal,
     login: &str,
     topic: &str,
     completed_on: jiff::civil::Date,

@@ -113,9 +113,6 @@ pub struct ImportOutcome {
     pub warnings: Vec<aftercare_sbom::Warning>,
     /// Whether these exact bytes were already the release's SBOM: nothing was written.
     pub duplicate: bool,
-    /// The findings of the imported components against the stored intelligence (absent
-    /// without an SBOM or for a duplicate).
-    pub matched: Option<crate::finding::MatchReport>,
 }
 
 /// Reads an SBOM off the async runtime.
@@ -166,7 +163,6 @@ pub async fn add_release(
                         sbom: Some(current),
                         warnings: Vec::new(),
                         duplicate: true,
-                        matched: None,
                     });
                 }
                 return Err(ServiceError::AlreadyExists {
@@ -267,26 +263,11 @@ pub async fn add_release(
         })?;
     let sbom = sbom::by_release(tx.conn(), release_id).await?;
     tx.commit().await?;
-    // Match the new components at once. The import stands on its own: were the match to
-    // fail, `aftercare match --all` catches up, so its error is returned after the commit.
-    let matched = match &sbom {
-        Some(_) => Some(
-            crate::finding::rematch(
-                workspace,
-                context,
-                crate::finding::MatchScope::Release(release.id),
-                jiff::Timestamp::now(),
-            )
-            .await?,
-        ),
-        None => None,
-    };
     Ok(ImportOutcome {
         release,
         sbom,
         warnings,
         duplicate: false,
-        matched,
     })
 }
 

@@ -30,7 +30,8 @@ use crate::audit::{self, Change};
 use crate::intel::lookup;
 use crate::intel::normalize::cpe_pair;
 use crate::intel::sync::SyncDelta;
-use crate::{Context, ServiceError, Workspace, case, policy};
+use crate::triage::{case, policy};
+use crate::{Context, ServiceError, Workspace};
 
 mod mirror;
 
@@ -82,8 +83,15 @@ impl MatchReport {
     }
 }
 
+/// The same workspace keeping the matcher warm for its life and its clones' (a server): match
+/// runs compare with an in-memory copy of the components and findings instead of reading
+/// their scope again (see [`MatchState`]). The first run loads it.
+pub fn keep_warm(workspace: Workspace) -> Workspace {
+    workspace.with_warm(std::sync::Arc::new(MatchState::new()))
+}
+
 /// Runs a match over a scope at `now`, as the context's actor. A workspace that keeps its
-/// matcher warm ([`Workspace::keep_matcher_warm`], the server) compares with its
+/// matcher warm ([`keep_warm`], the server) compares with its
 /// [`MatchState`]; otherwise the run reads its scope from the store.
 pub async fn rematch(
     workspace: &Workspace,
@@ -92,7 +100,7 @@ pub async fn rematch(
     now: Timestamp,
 ) -> Result<MatchReport, ServiceError> {
     let started = Instant::now();
-    let report = match workspace.match_state() {
+    let report = match workspace.warm::<MatchState>() {
         Some(state) => {
             let mut guard = state.inner.lock().await;
             // Taken out while the run works: a run that fails leaves nothing to trust, and the
@@ -123,7 +131,7 @@ pub async fn rematch(
 /// import or sync does not wait for it; returns how many components and findings it holds.
 /// Does nothing for a workspace that keeps no warm state.
 pub async fn warm_up(workspace: &Workspace) -> Result<(usize, usize), ServiceError> {
-    let Some(state) = workspace.match_state() else {
+    let Some(state) = workspace.warm::<MatchState>() else {
         return Ok((0, 0));
     };
     let mut guard = state.inner.lock().await;
@@ -541,7 +549,7 @@ async fn run(
         })
         .collect();
     let actor = context.actor.to_string();
-    events.extend(crate::assessment::inherit_new(&mut tx, &reachable, &at, &actor).await?);
+    events.extend(crate::triage::assessment::inherit_new(&mut tx, &reachable, &at, &actor).await?);
     report.opened = ids.clone();
     stored::insert_events(&mut tx, &events).await?;
 
@@ -1180,10 +1188,10 @@ pub struct FindingDetail {
     /// The finding.
     pub finding: FindingRow,
     /// Assessment, signals, exploitability and determination.
-    pub triage: crate::assessment::Triage,
+    pub triage: crate::triage::assessment::Triage,
     /// The regulatory case of the product and the vulnerability, with its events.
     pub case: Option<(
-        crate::case::CaseView,
+        crate::triage::case::CaseView,
         Vec<aftercare_store::case::CaseEventRow>,
     )>,
     /// What happened to it, oldest first.
@@ -1200,7 +1208,7 @@ pub async fn show(workspace: &Workspace, id: i64) -> Result<FindingDetail, Servi
             key: id.to_string(),
         })?;
     let history = stored::events_of(pool, id).await?;
-    let triage = crate::assessment::triage(workspace, &finding).await?;
+    let triage = crate::triage::assessment::triage(workspace, &finding).await?;
     let case = match case::case(workspace, &finding.product, &finding.vulnerability).await {
         Ok(found) => Some(found),
         Err(ServiceError::NotFound { .. }) => None,
