@@ -17,8 +17,8 @@ use aftercare_service::{Workspace, WorkspaceLocation};
 use aftercare_store::Backend;
 
 async fn fill(workspace: &Workspace, events: i64) {
-    let pool = workspace.store().pool();
-    let backend = workspace.store().backend();
+    let pool = workspace.raw_store().pool();
+    let backend = workspace.raw_store().backend();
     // Continue the chain `init` started.
     let head = aftercare_store::audit::head(pool).await.unwrap();
     let mut previous = head.hash;
@@ -137,7 +137,7 @@ async fn run(label: &str, url: &str, events: i64) {
     let start = Instant::now();
     let writes = 2_000;
     for i in 0..writes {
-        let mut tx = workspace.store().begin().await.unwrap();
+        let mut tx = workspace.raw_store().begin().await.unwrap();
         aftercare_service::audit::record(
             &mut tx,
             &context,
@@ -171,7 +171,7 @@ async fn run(label: &str, url: &str, events: i64) {
         per_event,
         filled.as_secs_f64()
     );
-    workspace.store().close().await;
+    workspace.raw_store().close().await;
 }
 
 #[tokio::main]

@@ -98,7 +98,7 @@ async fn time_import(url: &str, bytes: &[u8]) -> Duration {
         .await
         .unwrap();
     let elapsed = start.elapsed();
-    workspace.store().close().await;
+    workspace.raw_store().close().await;
     elapsed
 }
 

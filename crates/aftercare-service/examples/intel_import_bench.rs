@@ -130,7 +130,7 @@ async fn bench(backend: &'static str, urls: Vec<String>, rows: &mut Vec<Row>) {
         // No change, without file digests (a server that sends no validators and a file
         // that was rewritten): every member is read and recognized by its digest.
         sqlx::query("DELETE FROM feed_files")
-            .execute(workspace.store().pool())
+            .execute(workspace.raw_store().pool())
             .await
             .unwrap();
         let (report, wall, cpu) = timed_sync(&workspace, &context, &principal, "osv").await;
@@ -141,12 +141,13 @@ async fn bench(backend: &'static str, urls: Vec<String>, rows: &mut Vec<Row>) {
         // Look-up by alias from the warm map, and the same through the database.
         let index = AliasIndex::new();
         index.refresh(&workspace).await.unwrap();
-        let aliases: Vec<String> = aftercare_store::intel::all_aliases(workspace.store().pool())
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|(alias, _, _)| alias)
-            .collect();
+        let aliases: Vec<String> =
+            aftercare_store::intel::all_aliases(workspace.raw_store().pool())
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|(alias, _, _)| alias)
+                .collect();
         alias_count = aliases.len();
         let start = Instant::now();
         let mut found = 0;
@@ -169,7 +170,7 @@ async fn bench(backend: &'static str, urls: Vec<String>, rows: &mut Vec<Row>) {
             lookup::show(&workspace, Some(&index), alias).await.unwrap();
         }
         shows.push(start.elapsed() / sample.len() as u32);
-        workspace.store().close().await;
+        workspace.raw_store().close().await;
     }
     let push = |rows: &mut Vec<Row>, step, records, wall: Vec<Duration>, cpu: Vec<Duration>| {
         rows.push(Row {

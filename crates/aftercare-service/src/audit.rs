@@ -71,6 +71,14 @@ impl Verification {
     }
 }
 
+/// Audit events matching a filter, oldest first.
+pub async fn list(
+    workspace: &crate::Workspace,
+    filter: &audit::AuditFilter,
+) -> Result<Vec<audit::StoredAuditEvent>, ServiceError> {
+    Ok(audit::list(workspace.store().pool(), filter).await?)
+}
+
 /// Walks the whole audit chain: every event's hash is recomputed from its stored fields and
 /// the previous hash; sequence numbers must be contiguous (a deleted event leaves a gap);
 /// the last event must be the head kept outside the table (removing the newest events is

@@ -76,8 +76,17 @@ impl Workspace {
         }
     }
 
-    /// The store.
-    pub fn store(&self) -> &Store {
+    /// The store: for the use cases of this crate only. The shells (server, CLI) call use
+    /// cases and never read or write the store themselves.
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The store, for tests and benchmarks that check what was written (feature `testing`;
+    /// never enabled by the server or the CLI, and a tidy test keeps their sources from
+    /// calling it).
+    #[cfg(feature = "testing")]
+    pub fn raw_store(&self) -> &Store {
         &self.store
     }
 

@@ -5,7 +5,7 @@ use aftercare_model::Role;
 use aftercare_service::access::account::{self, NewAccountRequest};
 use aftercare_service::access::auth::{self, AccessSettings, TokenRequest};
 use aftercare_service::access::password::Password;
-use aftercare_store::audit::{self as stored_audit, AuditFilter};
+use aftercare_store::audit::AuditFilter;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -278,9 +278,7 @@ pub async fn list_trainings(
     Path(login): Path<String>,
 ) -> Result<Json<Vec<TrainingDto>>, ApiError> {
     let found = account::by_login(&state.workspace, &login).await?;
-    let trainings = aftercare_store::signature::trainings(state.workspace.store().pool(), found.id)
-        .await
-        .map_err(aftercare_service::ServiceError::from)?;
+    let trainings = account::trainings(&state.workspace, found.id).await?;
     Ok(Json(
         trainings
             .into_iter()
@@ -337,9 +335,7 @@ pub async fn list_audit(
         after: query.after,
         limit: query.limit.unwrap_or(100).clamp(1, 10_000),
     };
-    let events = stored_audit::list(state.workspace.store().pool(), &filter)
-        .await
-        .map_err(aftercare_service::ServiceError::from)?;
+    let events = aftercare_service::audit::list(&state.workspace, &filter).await?;
     Ok(Json(events.iter().map(AuditEventDto::from).collect()))
 }
 
@@ -357,8 +353,6 @@ pub async fn verify_audit(
 #[utoipa::path(get, path = "/api/v1/alerts", tag = "audit",
     responses((status = 200, body = [AlertDto]), (status = 403, body = ErrorDto)))]
 pub async fn list_alerts(State(state): State<AppState>) -> Result<Json<Vec<AlertDto>>, ApiError> {
-    let alerts = aftercare_store::signature::alerts(state.workspace.store().pool(), 200)
-        .await
-        .map_err(aftercare_service::ServiceError::from)?;
+    let alerts = account::alerts(&state.workspace, 200).await?;
     Ok(Json(alerts.iter().map(AlertDto::from).collect()))
 }

@@ -2,7 +2,6 @@
 
 use aftercare_service::inventory::{self, SbomFile};
 use aftercare_store::release::ReleaseRow;
-use aftercare_store::sbom as stored;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -61,9 +60,7 @@ pub async fn get_product(
 }
 
 async fn release_dto(state: &AppState, release: &ReleaseRow) -> Result<ReleaseDto, ApiError> {
-    let sbom = stored::by_release(state.workspace.store().pool(), release.id)
-        .await
-        .map_err(aftercare_service::ServiceError::from)?;
+    let sbom = inventory::release_sbom(&state.workspace, release).await?;
     Ok(ReleaseDto::new(release, sbom.as_ref()))
 }
 

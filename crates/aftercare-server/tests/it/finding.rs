@@ -23,7 +23,7 @@ async fn findings_are_listed_filtered_shown_and_rematched() {
         .bytes;
     for (test, router, workspace, context) in apps(Settings::default()).await {
         let backend = test.backend().as_str();
-        let admin = aftercare_store::account::local_admin(workspace.store().pool())
+        let admin = aftercare_store::account::local_admin(workspace.raw_store().pool())
             .await
             .unwrap()
             .unwrap();

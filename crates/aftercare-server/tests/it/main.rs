@@ -29,12 +29,12 @@ pub async fn token_for(
     login: &str,
     roles: &[aftercare_model::Role],
 ) -> String {
-    let admin = aftercare_store::account::local_admin(workspace.store().pool())
+    let admin = aftercare_store::account::local_admin(workspace.raw_store().pool())
         .await
         .unwrap()
         .unwrap();
     let admin = aftercare_service::access::auth::Principal::local(&admin).unwrap();
-    if aftercare_store::account::by_login(workspace.store().pool(), login)
+    if aftercare_store::account::by_login(workspace.raw_store().pool(), login)
         .await
         .unwrap()
         .is_none()

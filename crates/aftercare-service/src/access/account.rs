@@ -113,6 +113,41 @@ pub async fn local_actor(workspace: &Workspace) -> Result<Actor, ServiceError> {
     }
 }
 
+/// The local administrator's account: who local workspace commands run as.
+pub async fn local_admin(workspace: &Workspace) -> Result<AccountRow, ServiceError> {
+    account::local_admin(workspace.store().pool())
+        .await?
+        .ok_or_else(|| ServiceError::NotInitialized {
+            location: workspace.location().to_string(),
+        })
+}
+
+/// An account by its row id.
+pub async fn by_id(workspace: &Workspace, id: i64) -> Result<AccountRow, ServiceError> {
+    account::by_id(workspace.store().pool(), id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound {
+            entity: "account",
+            key: id.to_string(),
+        })
+}
+
+/// An account's recorded trainings.
+pub async fn trainings(
+    workspace: &Workspace,
+    account_id: i64,
+) -> Result<Vec<aftercare_store::signature::TrainingRow>, ServiceError> {
+    Ok(aftercare_store::signature::trainings(workspace.store().pool(), account_id).await?)
+}
+
+/// The newest security alerts (lock-outs, repeated failed signatures), at most `limit`.
+pub async fn alerts(
+    workspace: &Workspace,
+    limit: i64,
+) -> Result<Vec<aftercare_store::signature::AlertRow>, ServiceError> {
+    Ok(aftercare_store::signature::alerts(workspace.store().pool(), limit).await?)
+}
+
 /// A new account.
 #[derive(Debug, Clone)]
 pub struct NewAccountRequest {

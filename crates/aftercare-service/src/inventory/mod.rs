@@ -393,8 +393,16 @@ pub async fn release_by_id(workspace: &Workspace, id: i64) -> Result<ReleaseRow,
         })
 }
 
+/// The SBOM row of a release, if it has one.
+pub async fn release_sbom(
+    workspace: &Workspace,
+    release: &ReleaseRow,
+) -> Result<Option<SbomRow>, ServiceError> {
+    Ok(sbom::by_release(workspace.store().pool(), release.id).await?)
+}
+
 async fn sbom_of(workspace: &Workspace, release: &ReleaseRow) -> Result<SbomRow, ServiceError> {
-    sbom::by_release(workspace.store().pool(), release.id)
+    release_sbom(workspace, release)
         .await?
         .ok_or_else(|| ServiceError::NotFound {
             entity: "SBOM of release",

@@ -496,6 +496,18 @@ pub async fn tick(workspace: &Workspace, now: Timestamp) -> Result<usize, Servic
     Ok(changed)
 }
 
+/// Every regulatory case, or a product's (by name or id).
+pub async fn cases(
+    workspace: &Workspace,
+    product_key: Option<&str>,
+) -> Result<Vec<CaseRow>, ServiceError> {
+    let product_id = match product_key {
+        Some(key) => Some(crate::inventory::product(workspace, key).await?.id),
+        None => None,
+    };
+    Ok(stored::cases(workspace.store().pool(), product_id).await?)
+}
+
 /// The case of (product, vulnerability).
 pub async fn case(
     workspace: &Workspace,

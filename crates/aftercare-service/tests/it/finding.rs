@@ -200,12 +200,13 @@ async fn scenario(
         );
         assert_eq!(lodash.first_seen, lodash.last_seen);
         // The first match opened the product's case, aware today.
-        let case = aftercare_store::case::cases(workspace.store().pool(), Some(lodash.product_id))
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|c| c.vulnerability == "CVE-2021-23337")
-            .expect("a case for the first match");
+        let case =
+            aftercare_store::case::cases(workspace.raw_store().pool(), Some(lodash.product_id))
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|c| c.vulnerability == "CVE-2021-23337")
+                .expect("a case for the first match");
         // The awareness day is the first match's day in the policy's time zone.
         let policy = aftercare_risk::Policy::builtin().unwrap();
         let first_seen: jiff::Timestamp = lodash.first_seen.parse().unwrap();
@@ -229,7 +230,7 @@ async fn scenario(
         // A server started on this workspace loads its warm copy at once, and a full re-match
         // from it changes nothing either.
         let server = aftercare_service::Workspace::from_store(
-            workspace.store().clone(),
+            workspace.raw_store().clone(),
             workspace.location().clone(),
         );
         let server = finding::keep_warm(server);
@@ -238,8 +239,8 @@ async fn scenario(
             .await
             .unwrap();
         let in_release = aftercare_store::sbom::components(
-            workspace.store().pool(),
-            aftercare_store::sbom::by_release(workspace.store().pool(), release.id)
+            workspace.raw_store().pool(),
+            aftercare_store::sbom::by_release(workspace.raw_store().pool(), release.id)
                 .await
                 .unwrap()
                 .unwrap()
@@ -336,9 +337,10 @@ async fn scenario(
         .unwrap();
         assert!(again.changed.is_empty(), "{backend}: {again:?}");
         // Its case followed the new id.
-        let cases = aftercare_store::case::cases(workspace.store().pool(), Some(before.product_id))
-            .await
-            .unwrap();
+        let cases =
+            aftercare_store::case::cases(workspace.raw_store().pool(), Some(before.product_id))
+                .await
+                .unwrap();
         assert!(cases.iter().any(|c| c.vulnerability == "CVE-2099-0001"));
         assert!(
             !cases
@@ -349,7 +351,7 @@ async fn scenario(
         // Another process (a CLI import beside the server, another node) matches meanwhile:
         // a warm matcher sees the generation move and reads the findings again.
         let other = aftercare_service::Workspace::from_store(
-            workspace.store().clone(),
+            workspace.raw_store().clone(),
             workspace.location().clone(),
         );
         let outcome = aftercare_service::flow::import_release(
@@ -374,7 +376,7 @@ async fn scenario(
         assert_eq!(again.confirmed, 2 * (expected.len() + 1), "{backend}");
 
         // A second release with the same SBOM: its own findings, no new case.
-        let cases_before = aftercare_store::case::cases(workspace.store().pool(), None)
+        let cases_before = aftercare_store::case::cases(workspace.raw_store().pool(), None)
             .await
             .unwrap()
             .len();
@@ -392,7 +394,7 @@ async fn scenario(
         assert_eq!(report.opened.len(), expected.len() + 1);
         assert_eq!(report.cases, 0);
         assert_eq!(
-            aftercare_store::case::cases(workspace.store().pool(), None)
+            aftercare_store::case::cases(workspace.raw_store().pool(), None)
                 .await
                 .unwrap()
                 .len(),
@@ -517,7 +519,7 @@ async fn scenario(
         // Findings stored before digests were kept (an upgraded workspace): a run computes
         // their digests from the stored fields, writes them back, and changes nothing.
         sqlx::query("UPDATE findings SET match_digest = NULL")
-            .execute(workspace.store().pool())
+            .execute(workspace.raw_store().pool())
             .await
             .unwrap();
         let again = finding::rematch(&other, &context, MatchScope::All, jiff::Timestamp::now())
@@ -526,7 +528,7 @@ async fn scenario(
         assert!(!again.changed_anything(), "{backend}: {again:?}");
         let undigested: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM findings WHERE match_digest IS NULL")
-                .fetch_one(workspace.store().pool())
+                .fetch_one(workspace.raw_store().pool())
                 .await
                 .unwrap();
         assert_eq!(undigested, 0, "{backend}");

@@ -18,7 +18,7 @@ use crate::workspaces;
 
 /// The local administrator as a principal.
 pub async fn admin(workspace: &Workspace) -> Principal {
-    let admin = aftercare_store::account::local_admin(workspace.store().pool())
+    let admin = aftercare_store::account::local_admin(workspace.raw_store().pool())
         .await
         .unwrap()
         .unwrap();
@@ -184,7 +184,7 @@ async fn stored_per_source(workspace: &Workspace) -> BTreeMap<String, i64> {
     let rows = sqlx::query(
         "SELECT source, CAST(COUNT(*) AS BIGINT) AS n FROM records GROUP BY source ORDER BY source",
     )
-    .fetch_all(workspace.store().pool())
+    .fetch_all(workspace.raw_store().pool())
     .await
     .unwrap();
     rows.iter()
@@ -294,7 +294,7 @@ async fn every_real_document_imports_and_counts_match_the_raw_files() {
             "SELECT vulnerability_id, CAST(COUNT(*) AS BIGINT) AS n FROM aliases \
              WHERE shared = 0 AND alias LIKE 'CVE-%' GROUP BY vulnerability_id HAVING COUNT(*) > 1",
         )
-        .fetch_all(workspace.store().pool())
+        .fetch_all(workspace.raw_store().pool())
         .await
         .unwrap();
         assert!(rows.is_empty(), "{backend}: a vulnerability holds two CVEs");

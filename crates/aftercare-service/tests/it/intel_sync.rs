@@ -289,7 +289,7 @@ async fn dump(workspace: &Workspace) -> BTreeMap<&'static str, Vec<String>> {
     let mut out = BTreeMap::new();
     for (table, sql) in queries {
         let rows = sqlx::query(sql)
-            .fetch_all(workspace.store().pool())
+            .fetch_all(workspace.raw_store().pool())
             .await
             .unwrap_or_else(|error| panic!("dump {table}: {error}"));
         let mut lines: Vec<String> = rows
@@ -341,7 +341,7 @@ async fn count(workspace: &Workspace, table: &str) -> i64 {
     sqlx::query(&format!(
         "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM {table}"
     ))
-    .fetch_one(workspace.store().pool())
+    .fetch_one(workspace.raw_store().pool())
     .await
     .unwrap()
     .get("n")
@@ -428,7 +428,7 @@ async fn osv_over_http_first_no_change_changed_and_withdrawn() {
             .next()
             .unwrap()
             .trim_end_matches(".json");
-        let stored = aftercare_store::intel::record_by_key(workspace.store().pool(), "osv", id)
+        let stored = aftercare_store::intel::record_by_key(workspace.raw_store().pool(), "osv", id)
             .await
             .unwrap()
             .unwrap();
@@ -626,7 +626,7 @@ async fn an_interrupted_sync_resumes_to_the_same_database_as_a_clean_one() {
             "{backend}: a truncated download applied"
         );
         assert_eq!(count(&cut.1, "documents").await, 0, "{backend}");
-        let feed = aftercare_store::feed::by_name(cut.1.store().pool(), "osv-mirror")
+        let feed = aftercare_store::feed::by_name(cut.1.raw_store().pool(), "osv-mirror")
             .await
             .unwrap()
             .unwrap();
@@ -838,12 +838,12 @@ async fn one_node_at_a_time_syncs_a_feed() {
             Some(&mirror),
         )
         .await;
-        let feed = aftercare_store::feed::by_name(workspace.store().pool(), "cran")
+        let feed = aftercare_store::feed::by_name(workspace.raw_store().pool(), "cran")
             .await
             .unwrap()
             .unwrap();
         // Another node holds an unexpired lease.
-        let pool = workspace.store().pool();
+        let pool = workspace.raw_store().pool();
         assert!(
             aftercare_store::feed::claim(
                 pool,

@@ -59,7 +59,7 @@ pub async fn person(
     name: &str,
     roles: &[aftercare_model::Role],
 ) -> aftercare_store::account::AccountRow {
-    let admin = aftercare_store::account::local_admin(workspace.store().pool())
+    let admin = aftercare_store::account::local_admin(workspace.raw_store().pool())
         .await
         .unwrap()
         .unwrap();

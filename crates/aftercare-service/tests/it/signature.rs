@@ -41,7 +41,7 @@ async fn sign(
     let context = Context::new(principal.actor(), jiff::Timestamp::now());
     let signer =
         signature::verify_signer(workspace, &context, principal, signable, request, t0()).await?;
-    let mut tx = workspace.store().begin().await.unwrap();
+    let mut tx = workspace.raw_store().begin().await.unwrap();
     let row = signature::record(&mut tx, &context, &signer, signable).await?;
     tx.commit().await.unwrap();
     Ok(row)
@@ -136,7 +136,7 @@ async fn session_after_signing(workspace: &Workspace, principal: &Principal) -> 
     };
     let row: i64 = sqlx::query_scalar("SELECT signed FROM sessions WHERE id = $1")
         .bind(id)
-        .fetch_one(workspace.store().pool())
+        .fetch_one(workspace.raw_store().pool())
         .await
         .unwrap();
     assert_eq!(row, 1, "the session is marked signed");

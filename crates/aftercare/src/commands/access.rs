@@ -8,7 +8,7 @@ use aftercare_server::dto::{AccountDto, AuditEventDto, AuditVerificationDto, Tok
 use aftercare_service::access::account::{self, NewAccountRequest};
 use aftercare_service::access::auth::{self, TokenRequest};
 use aftercare_service::access::password::Password;
-use aftercare_store::audit::{self as stored_audit, AuditFilter};
+use aftercare_store::audit::AuditFilter;
 use anyhow::Context as _;
 
 use crate::Outcome;
@@ -303,7 +303,7 @@ pub(crate) async fn audit(command: AuditCommand) -> anyhow::Result<Outcome> {
         } => {
             let (workspace, _) = super::open(&workspace).await?;
             let events: Vec<AuditEventDto> =
-                stored_audit::list(workspace.store().pool(), &filter(&args, 0, limit)?)
+                aftercare_service::audit::list(&workspace, &filter(&args, 0, limit)?)
                     .await?
                     .iter()
                     .map(AuditEventDto::from)
@@ -347,7 +347,7 @@ pub(crate) async fn audit(command: AuditCommand) -> anyhow::Result<Outcome> {
             let mut count = 0;
             loop {
                 let page =
-                    stored_audit::list(workspace.store().pool(), &filter(&args, after, 5_000)?)
+                    aftercare_service::audit::list(&workspace, &filter(&args, after, 5_000)?)
                         .await?;
                 let Some(last) = page.last() else { break };
                 after = last.event.seq;

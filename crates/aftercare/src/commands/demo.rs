@@ -87,7 +87,7 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     let principal = Principal::local(&admin)?;
     let findings = load_advisories(&workspace, &context, &principal, dir).await?;
     let determinations = triage(&workspace, &context, &principal, &password).await?;
-    let cases = aftercare_store::case::cases(workspace.store().pool(), None)
+    let cases = aftercare_service::triage::case::cases(&workspace, None)
         .await?
         .len();
     let banner = format!(

@@ -92,9 +92,7 @@ pub(crate) async fn open_as_admin(
     aftercare_service::access::auth::Principal,
 )> {
     let (workspace, context) = open(args).await?;
-    let admin = aftercare_store::account::local_admin(workspace.store().pool())
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("the workspace has no local administrator"))?;
+    let admin = aftercare_service::access::account::local_admin(&workspace).await?;
     let principal = aftercare_service::access::auth::Principal::local(&admin)?;
     Ok((workspace, context, principal))
 }

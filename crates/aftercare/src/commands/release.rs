@@ -20,7 +20,7 @@ pub(crate) async fn release_dtos(
 ) -> anyhow::Result<Vec<ReleaseDto>> {
     let mut out = Vec::with_capacity(releases.len());
     for release in releases {
-        let sbom = aftercare_store::sbom::by_release(workspace.store().pool(), release.id).await?;
+        let sbom = aftercare_service::inventory::release_sbom(workspace, release).await?;
         out.push(ReleaseDto::new(release, sbom.as_ref()));
     }
     Ok(out)

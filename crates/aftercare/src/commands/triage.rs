@@ -30,9 +30,7 @@ pub(crate) async fn as_signer(
     let (workspace, _, admin) = super::open_as_admin(workspace_args).await?;
     let account = match &signer.signer {
         Some(login) => aftercare_service::access::account::by_login(&workspace, login).await?,
-        None => aftercare_store::account::by_id(workspace.store().pool(), admin.account_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("the local administrator is missing"))?,
+        None => aftercare_service::access::account::by_id(&workspace, admin.account_id).await?,
     };
     let principal = Principal::local(&account)?;
     let password = match std::env::var(SIGNER_PASSWORD_ENV) {
