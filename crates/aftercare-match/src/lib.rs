@@ -10,10 +10,10 @@
 //! * [`Index::scan`] matches a list of [`Component`]s and returns a [`Scan`]: [`Finding`]s
 //!   with their [`Reason`]s, severity and fixed versions, the supplier's VEX statements that
 //!   are not findings, and what could not be compared.
-//! * [`Portfolio`] keeps the distinct components of every release of a workspace and their
-//!   matches, and re-matches only what a batch of record changes touches
-//!   ([`Portfolio::apply`]), returning the (component, vulnerability) pairs that appeared and
-//!   disappeared.
+//! * [`reconcile`] is the finding comparison: a component's stored findings against this
+//!   run's matches → opened, confirmed, changed, renamed, reopened, closed (with the reason),
+//!   or held when a record could not be read again. The workspace layer reads, calls it, and
+//!   writes what it says.
 //! * [`file`] writes and lazily reads a compiled index: a scan loads only the packages its
 //!   SBOM names.
 //!
@@ -52,7 +52,7 @@ pub mod finding;
 pub mod index;
 pub mod nvd;
 pub mod osv;
-pub mod portfolio;
+pub mod reconcile;
 pub mod severity;
 
 pub use component::{Component, FileHash};
@@ -64,5 +64,5 @@ pub use index::{
     Index, IndexBuilder, IndexDelta, IndexWarning, RecordChange, RecordInfo, RecordKey,
     Vulnerability,
 };
-pub use portfolio::{Identity, Pair, Portfolio, PortfolioDelta};
+pub use reconcile::{Found, Outcome, Stored, close_reason};
 pub use severity::{Assessment, Basis};

@@ -1729,6 +1729,13 @@ pub struct MatchReportDto {
     pub closed: Vec<i64>,
     /// Findings confirmed unchanged.
     pub confirmed: usize,
+    /// Findings left as they were because a record of their vulnerability could not be read
+    /// again from its stored document.
+    #[serde(default)]
+    pub held: Vec<i64>,
+    /// The records that could not be read again, in words.
+    #[serde(default)]
+    pub unreadable: Vec<String>,
     /// Regulatory cases told of a first match.
     pub cases: usize,
     /// How long it took, in milliseconds.
@@ -1745,6 +1752,8 @@ impl From<&aftercare_service::finding::MatchReport> for MatchReportDto {
             changed: report.changed.clone(),
             closed: report.closed.clone(),
             confirmed: report.confirmed,
+            held: report.held.clone(),
+            unreadable: report.unreadable.iter().map(ToString::to_string).collect(),
             cases: report.cases,
             elapsed_ms: u64::try_from(report.elapsed.as_millis()).unwrap_or(u64::MAX),
         }
@@ -1918,6 +1927,10 @@ pub struct FindingDetailDto {
     pub case: Option<CaseDto>,
     /// What happened to it, oldest first.
     pub history: Vec<FindingEventDto>,
+    /// Records of its vulnerability that can no longer be read from their stored documents,
+    /// in words: while any is listed, match runs leave the finding as it is.
+    #[serde(default)]
+    pub unreadable: Vec<String>,
 }
 
 impl From<&aftercare_service::finding::FindingDetail> for FindingDetailDto {
@@ -1930,6 +1943,7 @@ impl From<&aftercare_service::finding::FindingDetail> for FindingDetailDto {
                 .as_ref()
                 .map(|(view, events)| CaseDto::new(view, events)),
             history: detail.history.iter().map(FindingEventDto::from).collect(),
+            unreadable: detail.unreadable.iter().map(ToString::to_string).collect(),
         }
     }
 }

@@ -190,14 +190,9 @@ async fn run(url: &str, releases: usize, count: usize, packages: &[(String, Stri
     );
     for pass in ["first", "second"] {
         let started = Instant::now();
-        let all = finding::rematch(
-            &workspace,
-            &context,
-            MatchScope::All,
-            jiff::Timestamp::now(),
-        )
-        .await
-        .unwrap();
+        let all = finding::rematch(&workspace, &context, MatchScope::All)
+            .await
+            .unwrap();
         println!(
             "  full re-match, warm ({pass}): {} components, {} records ({} confirmed, {} changed): {:.0} ms",
             all.components,
@@ -212,7 +207,7 @@ async fn run(url: &str, releases: usize, count: usize, packages: &[(String, Stri
         .await
         .unwrap();
     let started = Instant::now();
-    let all = finding::rematch(&cold, &context, MatchScope::All, jiff::Timestamp::now())
+    let all = finding::rematch(&cold, &context, MatchScope::All)
         .await
         .unwrap();
     println!(
@@ -225,14 +220,9 @@ async fn run(url: &str, releases: usize, count: usize, packages: &[(String, Stri
     drop(cold);
     // The warm state reloads the findings once after another process matched.
     let started = Instant::now();
-    finding::rematch(
-        &workspace,
-        &context,
-        MatchScope::Release(1),
-        jiff::Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    finding::rematch(&workspace, &context, MatchScope::Release(1))
+        .await
+        .unwrap();
     println!(
         "  (the warm state reloads the findings another process touched: {:.0} ms)",
         started.elapsed().as_secs_f64() * 1e3

@@ -74,13 +74,7 @@ pub async fn import_release(
     let import = inventory::add_release(workspace, context, product_key, version, file).await?;
     let matched = match (&import.sbom, import.duplicate) {
         (Some(_), false) => Some(
-            finding::rematch(
-                workspace,
-                context,
-                MatchScope::Release(import.release.id),
-                context.now,
-            )
-            .await?,
+            finding::rematch(workspace, context, MatchScope::Release(import.release.id)).await?,
         ),
         _ => None,
     };
@@ -144,15 +138,16 @@ async fn rematch_delta(workspace: &Workspace, context: &Context, sync: SyncRepor
             matched: None,
         };
     }
-    let matched = match finding::rematch(
-        workspace,
-        context,
-        MatchScope::Delta(&sync.delta),
-        context.now,
-    )
-    .await
-    {
-        Ok(matched) => Some(matched),
+    let matched = match finding::rematch(workspace, context, MatchScope::Delta(&sync.delta)).await {
+        Ok(matched) => {
+            if let (Some(run_id), false) = (sync.run_id, matched.unreadable.is_empty())
+                && let Err(error) =
+                    sync::report_unreadable(workspace, run_id, &matched.unreadable).await
+            {
+                tracing::warn!(feed = %sync.feed, error = %error, "cannot record unreadable records");
+            }
+            Some(matched)
+        }
         Err(error) => {
             tracing::warn!(
                 feed = %sync.feed,

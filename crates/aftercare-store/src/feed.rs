@@ -664,3 +664,36 @@ pub async fn warnings(
         .collect::<Result<_, sqlx::Error>>()
         .map_err(StoreError::query("read sync warnings"))
 }
+
+/// Appends warnings to a run after the ones it has (what its re-match met, once the run is
+/// finished), and counts them with the run's.
+pub async fn append_warnings(
+    tx: &mut Tx,
+    run_id: i64,
+    warnings: &[WarningRow],
+) -> Result<(), StoreError> {
+    if warnings.is_empty() {
+        return Ok(());
+    }
+    let count: i64 = sqlx::query_scalar("SELECT warning_count FROM sync_runs WHERE id = $1")
+        .bind(run_id)
+        .fetch_one(tx.conn())
+        .await
+        .map_err(StoreError::query("read a run's warning count"))?;
+    let placed: Vec<WarningRow> = warnings
+        .iter()
+        .zip(count..)
+        .map(|(warning, position)| WarningRow {
+            position,
+            ..warning.clone()
+        })
+        .collect();
+    add_warnings(tx, run_id, &placed).await?;
+    sqlx::query("UPDATE sync_runs SET warning_count = $1 WHERE id = $2")
+        .bind(count + placed.len() as i64)
+        .bind(run_id)
+        .execute(tx.conn())
+        .await
+        .map_err(StoreError::query("count a run's warnings"))?;
+    Ok(())
+}

@@ -9,6 +9,5 @@ mod cpe;
 mod csaf;
 mod file;
 mod osv;
-mod portfolio;
 mod properties;
 mod sbom;

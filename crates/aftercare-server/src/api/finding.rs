@@ -107,13 +107,7 @@ pub async fn match_all(
     State(state): State<AppState>,
     RequestContext(context): RequestContext,
 ) -> Result<Json<MatchReportDto>, ApiError> {
-    let report = finding::rematch(
-        &state.workspace,
-        &context,
-        MatchScope::All,
-        jiff::Timestamp::now(),
-    )
-    .await?;
+    let report = finding::rematch(&state.workspace, &context, MatchScope::All).await?;
     Ok(Json(MatchReportDto::from(&report)))
 }
 

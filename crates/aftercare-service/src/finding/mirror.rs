@@ -320,14 +320,20 @@ impl Mirror {
         out
     }
 
+    /// The distinct identities of some rows, in identity order.
+    pub fn identities_of(&self, rows: &[usize]) -> Vec<u32> {
+        let mut wanted = vec![false; self.identities.len()];
+        for row in rows {
+            wanted[self.rows[*row].identity as usize] = true;
+        }
+        (0..wanted.len() as u32)
+            .filter(|i| wanted[*i as usize])
+            .collect()
+    }
+
     /// The canonical id of an interned name.
     pub fn name(&self, id: u32) -> &str {
         self.names.get(id as usize).map_or("", String::as_str)
-    }
-
-    /// How many canonical ids are interned.
-    pub fn name_count(&self) -> usize {
-        self.names.len()
     }
 
     /// The interned id of a canonical id, when known.

@@ -252,6 +252,7 @@ pub async fn detail(
         .into_iter()
         .map(|record| {
             let affected = reread
+                .records
                 .get(&record.record.id)
                 .map(affected_of)
                 .unwrap_or_default();
@@ -412,27 +413,77 @@ fn affected_of(record: &Record) -> Vec<Affected> {
     out
 }
 
+/// A stored record that could not be read again from its document: the document no longer
+/// parses (a reader changed, or the stored bytes did), or no longer holds the record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadableRecord {
+    /// The record's row id.
+    pub record_row: i64,
+    /// Its source (`osv`, `nvd` …).
+    pub source: String,
+    /// Its id in the source.
+    pub record_id: String,
+    /// The stored document's name.
+    pub document: String,
+    /// Why, in words.
+    pub reason: String,
+}
+
+impl std::fmt::Display for UnreadableRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the stored {} record {} (document {}) cannot be read again: {}",
+            self.source, self.record_id, self.document, self.reason
+        )
+    }
+}
+
+/// Records re-read from their documents, and those that could not be.
+#[derive(Debug, Clone, Default)]
+pub struct Reread {
+    /// The records, by row id.
+    pub records: HashMap<i64, Record>,
+    /// The records that could not be read again, by row id order. A caller that decides
+    /// from the records (the matcher) must not take their absence as evidence.
+    pub unreadable: Vec<UnreadableRecord>,
+}
+
 /// Records re-read from their original documents, by row id (each document read once).
-pub async fn reread(
-    workspace: &Workspace,
-    record_ids: &[i64],
-) -> Result<HashMap<i64, Record>, ServiceError> {
+/// A document that no longer parses, or no longer holds a record, is reported in
+/// [`Reread::unreadable`], never silently taken as "no records".
+pub async fn reread(workspace: &Workspace, record_ids: &[i64]) -> Result<Reread, ServiceError> {
     let documents = intel::record_documents(workspace.store(), record_ids).await?;
     tokio::task::spawn_blocking(move || {
-        let mut parsed: HashMap<aftercare_model::Sha256, Vec<Record>> = HashMap::new();
-        let mut out = HashMap::new();
+        let mut parsed: HashMap<aftercare_model::Sha256, Result<Vec<Record>, String>> =
+            HashMap::new();
+        let mut out = Reread::default();
         for (row_id, source, record_id, name, bytes) in documents {
+            let document = name.unwrap_or_else(|| "document".to_string());
             let key = aftercare_model::Sha256::of(&bytes);
             let records = parsed.entry(key).or_insert_with(|| {
-                aftercare_intel::read_document(name.as_deref().unwrap_or("document"), &bytes)
+                aftercare_intel::read_document(&document, &bytes)
                     .map(aftercare_intel::Parsed::into_records)
-                    .unwrap_or_default()
+                    .map_err(|error| error.to_string())
             });
-            if let Some(record) = records
-                .iter()
-                .find(|r| r.source.as_str() == source && r.id.as_str() == record_id)
-            {
-                out.insert(row_id, record.clone());
+            let found = match records {
+                Ok(records) => records
+                    .iter()
+                    .find(|r| r.source.as_str() == source && r.id.as_str() == record_id)
+                    .ok_or_else(|| "the document no longer holds this record".to_string()),
+                Err(reason) => Err(format!("the document no longer parses: {reason}")),
+            };
+            match found {
+                Ok(record) => {
+                    out.records.insert(row_id, record.clone());
+                }
+                Err(reason) => out.unreadable.push(UnreadableRecord {
+                    record_row: row_id,
+                    source,
+                    record_id,
+                    document,
+                    reason,
+                }),
             }
         }
         out
@@ -451,12 +502,12 @@ pub struct RecordCache {
 }
 
 /// [`reread`] through a cache: records whose stored digest is the cached one are not read
-/// again.
+/// again (an unreadable record is never cached: it is tried again next time).
 pub async fn reread_cached(
     workspace: &Workspace,
     record_ids: &[i64],
     cache: &mut RecordCache,
-) -> Result<HashMap<i64, Record>, ServiceError> {
+) -> Result<Reread, ServiceError> {
     let digests = intel::record_digests(workspace.store(), record_ids).await?;
     let mut out = HashMap::with_capacity(digests.len());
     let mut missing: Vec<i64> = Vec::new();
@@ -468,10 +519,12 @@ pub async fn reread_cached(
             _ => missing.push(*id),
         }
     }
+    let mut unreadable = Vec::new();
     if !missing.is_empty() {
         let read = reread(workspace, &missing).await?;
+        unreadable = read.unreadable;
         let digest_of: HashMap<i64, &String> = digests.iter().map(|(id, d)| (*id, d)).collect();
-        for (id, record) in read {
+        for (id, record) in read.records {
             if let Some(digest) = digest_of.get(&id) {
                 cache
                     .records
@@ -480,7 +533,10 @@ pub async fn reread_cached(
             out.insert(id, record);
         }
     }
-    Ok(out)
+    Ok(Reread {
+        records: out,
+        unreadable,
+    })
 }
 
 /// Candidate records of the affected index, for the matcher: by package key, and by CPE

@@ -286,6 +286,29 @@ pub async fn sync(
     sync_feed(workspace, context, &feed, options, progress).await
 }
 
+/// Records, as warnings of a finished run, the stored records its re-match could not read
+/// again (their vulnerabilities' findings were held as they are).
+pub async fn report_unreadable(
+    workspace: &Workspace,
+    run_id: i64,
+    unreadable: &[super::lookup::UnreadableRecord],
+) -> Result<(), ServiceError> {
+    let rows: Vec<WarningRow> = unreadable
+        .iter()
+        .map(|u| WarningRow {
+            position: 0,
+            document: u.document.clone(),
+            record: Some(format!("{}:{}", u.source, u.record_id)),
+            kind: "UnreadableRecord".to_string(),
+            message: format!("{u}; the findings of its vulnerability are held as they are"),
+        })
+        .collect();
+    let mut tx = workspace.store().begin().await?;
+    feed::append_warnings(&mut tx, run_id, &rows).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The feeds due for a sync at `now`: not synced successfully within `interval`, or with an
 /// interrupted run to resume.
 pub async fn due_feeds(

@@ -367,7 +367,7 @@ pub async fn signals(
             .collect();
         let records = crate::intel::lookup::reread(workspace, &rows).await?;
         out.public_exploit_references =
-            u32::try_from(exploit_references(records.values())).unwrap_or(u32::MAX);
+            u32::try_from(exploit_references(records.records.values())).unwrap_or(u32::MAX);
     }
     Ok(out)
 }

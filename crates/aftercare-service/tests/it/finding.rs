@@ -216,14 +216,9 @@ async fn scenario(
         );
 
         // Matching everything again changes nothing.
-        let again = finding::rematch(
-            &workspace,
-            &context,
-            MatchScope::All,
-            jiff::Timestamp::now(),
-        )
-        .await
-        .unwrap();
+        let again = finding::rematch(&workspace, &context, MatchScope::All)
+            .await
+            .unwrap();
         assert!(!again.changed_anything(), "{backend}: {again:?}");
         assert_eq!(again.confirmed, expected.len());
 
@@ -254,7 +249,7 @@ async fn scenario(
             (in_release, expected.len()),
             "{backend}"
         );
-        let again = finding::rematch(&server, &context, MatchScope::All, jiff::Timestamp::now())
+        let again = finding::rematch(&server, &context, MatchScope::All)
             .await
             .unwrap();
         assert!(!again.changed_anything(), "{backend}: {again:?}");
@@ -327,14 +322,9 @@ async fn scenario(
         assert_eq!(after.finding.first_seen, before.first_seen);
         assert!(after.finding.aliases.contains("AFTERCARE-TEST-0001"));
         // Matching again changes nothing.
-        let again = finding::rematch(
-            &workspace,
-            &context,
-            MatchScope::All,
-            jiff::Timestamp::now(),
-        )
-        .await
-        .unwrap();
+        let again = finding::rematch(&workspace, &context, MatchScope::All)
+            .await
+            .unwrap();
         assert!(again.changed.is_empty(), "{backend}: {again:?}");
         // Its case followed the new id.
         let cases =
@@ -364,14 +354,9 @@ async fn scenario(
         .await
         .unwrap();
         assert_eq!(outcome.matched.unwrap().opened.len(), expected.len() + 1);
-        let again = finding::rematch(
-            &workspace,
-            &context,
-            MatchScope::All,
-            jiff::Timestamp::now(),
-        )
-        .await
-        .unwrap();
+        let again = finding::rematch(&workspace, &context, MatchScope::All)
+            .await
+            .unwrap();
         assert!(!again.changed_anything(), "{backend}: {again:?}");
         assert_eq!(again.confirmed, 2 * (expected.len() + 1), "{backend}");
 
@@ -522,7 +507,12 @@ async fn scenario(
             .execute(workspace.raw_store().pool())
             .await
             .unwrap();
-        let again = finding::rematch(&other, &context, MatchScope::All, jiff::Timestamp::now())
+        // (A later instant: the run stamps what it confirms with its context's time.)
+        let later = aftercare_service::Context {
+            now: jiff::Timestamp::now(),
+            ..context.clone()
+        };
+        let again = finding::rematch(&other, &later, MatchScope::All)
             .await
             .unwrap();
         assert!(!again.changed_anything(), "{backend}: {again:?}");
@@ -596,5 +586,123 @@ async fn scenario(
                 .all(|f| f.severity == "critical" && f.score == Some(9.8)),
             "{backend}"
         );
+    }
+}
+
+/// Issue 11, item 1: a stored feed document that no longer parses was taken as "no records",
+/// and the next match closed its findings as "no record affects this any more" — a silent
+/// loss of evidence. Now its record is reported unreadable and the findings of its
+/// vulnerability are held as they are, by a full re-match and by a feed delta's run; `finding
+/// show` lists the record, and a sync run can carry it as a warning.
+#[tokio::test]
+async fn issue_11_unreadable_stored_document_holds_its_findings() {
+    for (test, workspace, context) in workspaces().await {
+        let backend = test.backend().as_str();
+        let dir = tempfile::tempdir().unwrap();
+        mirror(dir.path());
+        add_feed(
+            &workspace,
+            &context,
+            "ghsa",
+            FeedKind::Osv,
+            None,
+            Some(dir.path()),
+        )
+        .await;
+        let synced = sync_ok(&workspace, &context, "ghsa", &SyncOptions::default()).await;
+        inventory::add_product(&workspace, &context, "Infusion Pump", None)
+            .await
+            .unwrap();
+        let file = SbomFile {
+            name: "bom.json".into(),
+            bytes: shared_member(JUICE_SHOP.0, JUICE_SHOP.1),
+        };
+        aftercare_service::flow::import_release(
+            &workspace,
+            &context,
+            "Infusion Pump",
+            "1.0",
+            Some(&file),
+        )
+        .await
+        .unwrap();
+        let lodash: Vec<_> = all_findings(&workspace, "open")
+            .await
+            .into_iter()
+            .filter(|f| f.vulnerability == "CVE-2021-23337")
+            .collect();
+        assert!(
+            !lodash.is_empty(),
+            "{backend}: juice-shop has lodash 4.17.x"
+        );
+        let open_before = all_findings(&workspace, "open").await.len();
+
+        // The lodash advisory's stored document is damaged (as a reader change or a broken
+        // disk would leave it).
+        sqlx::query(
+            "UPDATE documents SET content = $1 WHERE id = \
+             (SELECT document_id FROM records WHERE record_id = 'GHSA-35jh-r3h4-6jhm')",
+        )
+        .bind(b"{ this is no longer an OSV document".to_vec())
+        .execute(workspace.raw_store().pool())
+        .await
+        .unwrap();
+
+        // A full re-match (what `aftercare match --all` runs) holds them, closes nothing.
+        let report = finding::rematch(&workspace, &context, MatchScope::All)
+            .await
+            .unwrap();
+        let held: BTreeSet<i64> = report.held.iter().copied().collect();
+        for finding in &lodash {
+            assert!(held.contains(&finding.id), "{backend}: {report:?}");
+        }
+        assert!(report.closed.is_empty(), "{backend}: {:?}", report.closed);
+        assert_eq!(report.unreadable.len(), 1, "{backend}");
+        assert_eq!(report.unreadable[0].record_id, "GHSA-35jh-r3h4-6jhm");
+        assert!(
+            report.unreadable[0].reason.contains("no longer parses"),
+            "{backend}: {}",
+            report.unreadable[0]
+        );
+        assert_eq!(
+            all_findings(&workspace, "open").await.len(),
+            open_before,
+            "{backend}"
+        );
+
+        // A feed delta's run that re-evaluates the vulnerability holds them too.
+        let vulnerability = lodash[0].vulnerability_id.expect("a stored vulnerability");
+        let delta = aftercare_service::intel::sync::SyncDelta {
+            vulnerabilities: vec![vulnerability],
+            ..Default::default()
+        };
+        let report = finding::rematch(&workspace, &context, MatchScope::Delta(&delta))
+            .await
+            .unwrap();
+        assert!(report.closed.is_empty(), "{backend}: {report:?}");
+        assert_eq!(report.held.len(), lodash.len(), "{backend}");
+
+        // `finding show` says why the finding is held.
+        let detail = finding::show(&workspace, lodash[0].id).await.unwrap();
+        assert_eq!(detail.finding.state, "open", "{backend}");
+        assert_eq!(detail.unreadable.len(), 1, "{backend}");
+        assert!(
+            detail.unreadable[0]
+                .to_string()
+                .contains("GHSA-35jh-r3h4-6jhm"),
+            "{backend}"
+        );
+
+        // A sync run carries it as a warning, after its own.
+        let run = synced.run_id.expect("the sync started a run");
+        aftercare_service::intel::sync::report_unreadable(&workspace, run, &report.unreadable)
+            .await
+            .unwrap();
+        let warnings = aftercare_store::feed::warnings(workspace.raw_store().pool(), run, 10_000)
+            .await
+            .unwrap();
+        let last = warnings.last().expect("a warning");
+        assert_eq!(last.kind, "UnreadableRecord", "{backend}");
+        assert_eq!(last.position, synced.counts.warnings, "{backend}");
     }
 }

@@ -429,9 +429,15 @@ async fn every_real_document_imports_and_counts_match_the_raw_files() {
         .await
         .unwrap();
         assert!(!candidates.by_package.is_empty(), "{backend}");
-        let records = lookup::reread(&workspace, &candidates.record_ids())
+        let reread = lookup::reread(&workspace, &candidates.record_ids())
             .await
             .unwrap();
+        assert!(
+            reread.unreadable.is_empty(),
+            "{backend}: {:?}",
+            reread.unreadable
+        );
+        let records = reread.records;
         assert_eq!(records.len(), candidates.record_ids().len(), "{backend}");
         assert!(records.values().any(|r| r.packages.iter().any(|p| {
             p.key

@@ -188,6 +188,11 @@ fn show_text(detail: &FindingDetailDto) -> String {
         ));
     }
     out.push('\n');
+    for unreadable in &detail.unreadable {
+        out.push_str(&format!(
+            "held           {unreadable}; match runs leave this finding as it is\n"
+        ));
+    }
     out.push_str(&format!(
         "first seen     {} (awareness)\nlast seen      {}\n",
         f.first_seen, f.last_seen
@@ -389,7 +394,6 @@ fn show_text(detail: &FindingDetailDto) -> String {
 
 pub(crate) async fn rematch(args: MatchArgs) -> anyhow::Result<Outcome> {
     let (workspace, context) = super::open(&args.workspace).await?;
-    let now = jiff::Timestamp::now();
     let mut total = MatchReportDto {
         components: 0,
         records: 0,
@@ -398,6 +402,8 @@ pub(crate) async fn rematch(args: MatchArgs) -> anyhow::Result<Outcome> {
         changed: Vec::new(),
         closed: Vec::new(),
         confirmed: 0,
+        held: Vec::new(),
+        unreadable: Vec::new(),
         cases: 0,
         elapsed_ms: 0,
     };
@@ -412,12 +418,11 @@ pub(crate) async fn rematch(args: MatchArgs) -> anyhow::Result<Outcome> {
     };
     let mut reports = Vec::new();
     if args.product.is_none() {
-        reports.push(finding::rematch(&workspace, &context, MatchScope::All, now).await?);
+        reports.push(finding::rematch(&workspace, &context, MatchScope::All).await?);
     } else {
         for release in releases {
             reports.push(
-                finding::rematch(&workspace, &context, MatchScope::Release(release.id), now)
-                    .await?,
+                finding::rematch(&workspace, &context, MatchScope::Release(release.id)).await?,
             );
         }
     }
@@ -430,8 +435,13 @@ pub(crate) async fn rematch(args: MatchArgs) -> anyhow::Result<Outcome> {
         total.changed.extend(dto.changed);
         total.closed.extend(dto.closed);
         total.confirmed += dto.confirmed;
+        total.held.extend(dto.held);
+        total.unreadable.extend(dto.unreadable);
         total.cases += dto.cases;
         total.elapsed_ms += dto.elapsed_ms;
+    }
+    for unreadable in &total.unreadable {
+        eprintln!("warning: {unreadable}; the findings of its vulnerability are held as they are");
     }
     emit(args.format.format, &total, || {
         format!(
