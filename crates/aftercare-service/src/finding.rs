@@ -15,6 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
+use aftercare_intel::normalize::cpe_pair;
 use aftercare_match::{Basis, Component, Finding, Index, Reason, RecordKey};
 use aftercare_model::{Cpe, Severity};
 use aftercare_risk::{Event, EventKind};
@@ -28,7 +29,6 @@ use serde_json::{Value, json};
 
 use crate::audit::{self, Change};
 use crate::intel::lookup;
-use crate::intel::normalize::cpe_pair;
 use crate::intel::sync::SyncDelta;
 use crate::{Context, ServiceError, Workspace, case, policy};
 
