@@ -39,6 +39,7 @@
 
 #![warn(missing_docs)]
 
+mod advisory;
 pub mod alias;
 pub mod archive;
 pub mod csaf;
