@@ -210,11 +210,12 @@ pub(crate) fn definitions(version: CvssVersion) -> &'static [Metric] {
     }
 }
 
-/// The token that spells Not Defined in a version's vector strings.
-pub(crate) fn not_defined(version: CvssVersion) -> &'static str {
-    match version {
-        CvssVersion::V2 => "ND",
-        _ => "X",
+// A version's metric list is defined here, beside the tables, so that the version type needs
+// nothing from this module and the two do not import each other.
+impl CvssVersion {
+    /// The version's metrics in the specification's canonical order.
+    pub fn metrics(self) -> &'static [Metric] {
+        definitions(self)
     }
 }
 
@@ -469,7 +470,7 @@ fn packed_value_index(
     packed: &Packed,
     value: u64,
 ) -> Option<u8> {
-    if value == pack(not_defined(version)) {
+    if value == pack(version.not_defined()) {
         // Base metrics have no Not Defined value: they are what is being scored.
         return (group != MetricGroup::Base).then_some(0);
     }
@@ -488,7 +489,7 @@ fn expected_values(version: CvssVersion, definition: &Metric) -> String {
     let mut expected = definition.values.join(", ");
     if definition.group != MetricGroup::Base {
         expected.push_str(", ");
-        expected.push_str(not_defined(version));
+        expected.push_str(version.not_defined());
     }
     expected
 }
@@ -549,7 +550,7 @@ mod tests {
                     definition.key
                 );
                 assert!(
-                    !definition.values.contains(&not_defined(version)),
+                    !definition.values.contains(&version.not_defined()),
                     "{version}: {} lists its Not Defined value",
                     definition.key
                 );

@@ -1,8 +1,10 @@
 //! CVSS versions and their vector-string prefixes.
+//!
+//! This module is the bottom of the crate: the metric tables and the error name versions, and
+//! a version knows nothing of them (its metric list, [`CvssVersion::metrics`], is defined
+//! beside the tables in `metric.rs`).
 
 use std::fmt;
-
-use crate::metric::{self, Metric};
 
 /// A version of the CVSS specification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -47,14 +49,12 @@ impl CvssVersion {
         }
     }
 
-    /// The version's metrics in the specification's canonical order.
-    pub fn metrics(self) -> &'static [Metric] {
-        metric::definitions(self)
-    }
-
     /// The value that spells Not Defined: `X`, or `ND` in v2.
     pub fn not_defined(self) -> &'static str {
-        metric::not_defined(self)
+        match self {
+            CvssVersion::V2 => "ND",
+            _ => "X",
+        }
     }
 
     /// The version named by a `CVSS:x.y` prefix.

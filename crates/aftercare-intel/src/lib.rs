@@ -11,7 +11,10 @@
 //! * [`archive`] reads zip archives (the osv.dev `all.zip` layout) and folders (the
 //!   `<Ecosystem>/` layout, `--advisories PATH`), with caps against hostile input.
 //! * [`alias`] merges records into vulnerabilities under the firm rule that two CVE ids
-//!   never merge.
+//!   never merge; [`identity`] keeps the vulnerabilities' stored row ids stable when a merge
+//!   or a split regroups them.
+//! * [`normalize`] gives a record's digest and the keys the affected index finds it by
+//!   (package keys, CPE vendor/product pairs).
 //! * [`peek`] looks at an OSV record's ids and packages without reading the rest, so that a
 //!   scan reads in full only the records that name its packages.
 //!
@@ -36,6 +39,7 @@
 
 #![warn(missing_docs)]
 
+mod advisory;
 pub mod alias;
 pub mod archive;
 pub mod csaf;
@@ -46,7 +50,9 @@ mod detect;
 pub mod epss;
 mod error;
 mod field;
+pub mod identity;
 pub mod kev;
+pub mod normalize;
 mod nvd;
 mod osv;
 pub mod peek;

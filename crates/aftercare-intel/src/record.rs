@@ -21,6 +21,8 @@ use aftercare_model::{Cpe, PackageKey, Purl, Severity, VulnerabilityId};
 use jiff::Timestamp;
 use jiff::civil::Date;
 
+use crate::advisory::Advisory;
+
 /// The kind of source a record was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Source {
@@ -92,7 +94,7 @@ pub struct Record {
     /// Affected vendor products with version statements (CVE 5, NVD `affected`).
     pub products: Vec<AffectedProduct>,
     /// The CSAF part of the record: product tree and per-vulnerability statements.
-    pub advisory: Option<Box<crate::csaf::Advisory>>,
+    pub advisory: Option<Box<Advisory>>,
     /// CISA SSVC decisions found in the record (CVE 5 vulnrichment, NVD `ssvcV203`).
     pub ssvc: Vec<Ssvc>,
     /// The record's own mention of the CISA KEV catalog (CVE 5 vulnrichment, NVD `cisa*`).

@@ -11,7 +11,7 @@
 use aftercare_model::Purl;
 use serde_json::Value;
 
-use crate::SbomError;
+use crate::error::SbomError;
 use crate::model::{Component, Sbom, Warning};
 use crate::support::{self, SupportField};
 

@@ -2,6 +2,9 @@
 //! (CycloneDX, SPDX 2.x, the SPDX 3.0 JSON-LD envelope), then the keys present decide the
 //! format. One pass, because SPDX writers sort keys and `spdxVersion` often comes last,
 //! after megabytes of packages: probing for it first would read the document twice.
+//!
+//! This module sits above the format readers: it hands each reader only its own top-level
+//! fields (`cyclonedx::json::Document`, `spdx::json::Document`), and no reader imports it.
 
 use std::collections::BTreeSet;
 
@@ -16,7 +19,7 @@ use crate::spdx;
 
 lenient_struct! {
     /// The top-level fields of every supported JSON format.
-    pub(crate) struct JsonDocument<'a> {
+    struct JsonDocument<'a> {
         // CycloneDX.
         "bomFormat" => bom_format: Text<'a>,
         "specVersion" => spec_version: Text<'a>,
@@ -39,6 +42,34 @@ lenient_struct! {
         // SPDX 3.0 JSON-LD: only the envelope; the graph is read by its own reader.
         "@context" => context: Option<&'a RawValue>,
         "@graph" => graph: Option<&'a RawValue>,
+    }
+}
+
+impl<'a> JsonDocument<'a> {
+    /// The fields the CycloneDX reader reads.
+    fn cyclonedx(self) -> cyclonedx::json::Document<'a> {
+        cyclonedx::json::Document {
+            serial_number: self.serial_number,
+            metadata: self.metadata,
+            components: self.components,
+            dependencies: self.dependencies,
+            services: self.services,
+        }
+    }
+
+    /// The fields the SPDX 2.x reader reads.
+    fn spdx(self) -> spdx::json::Document<'a> {
+        spdx::json::Document {
+            spdx_id: self.spdx_id,
+            name: self.name,
+            document_namespace: self.document_namespace,
+            creation_info: self.creation_info,
+            document_describes: self.document_describes,
+            packages: self.packages,
+            files: self.files,
+            snippets: self.snippets,
+            relationships: self.relationships,
+        }
     }
 }
 
@@ -98,7 +129,7 @@ fn dispatch(
     }
     if let Some(version) = document.spdx_version.get() {
         let version = spdx::json::version(file, version, &mut warnings)?;
-        return Ok(spdx::json::read(document, version, warnings));
+        return Ok(spdx::json::read(document.spdx(), version, warnings));
     }
     if let Some(context) = document.context {
         if context.get().contains("spdx.org/rdf/3") {
@@ -168,7 +199,11 @@ fn read_cyclonedx(
             });
         }
     }
-    Ok(cyclonedx::json::read(document, &version, warnings))
+    Ok(cyclonedx::json::read(
+        document.cyclonedx(),
+        &version,
+        warnings,
+    ))
 }
 
 /// The fields of a CycloneDX JSON document that 1.6 does not define, as paths
@@ -249,16 +284,4 @@ fn abbreviate(text: &str) -> String {
         short.push('…');
     }
     short
-}
-
-/// The message for a field that holds something other than a string: numbers are read as
-/// text (a number version loses trailing zeros, hence the warning), the rest is ignored.
-pub(crate) fn field_problem(text: &Text<'_>) -> Option<String> {
-    match text {
-        Text::Number(number) => Some(format!(
-            "expected a string, found a number; read as {number:?}"
-        )),
-        Text::Invalid(found) => Some(format!("expected a string, found {found}; ignored")),
-        Text::Missing | Text::Value(_) => None,
-    }
 }

@@ -61,6 +61,18 @@ impl<'a> Text<'a> {
     }
 }
 
+/// The message for a field that holds something other than a string: numbers are read as
+/// text (a number version loses trailing zeros, hence the warning), the rest is ignored.
+pub(crate) fn field_problem(text: &Text<'_>) -> Option<String> {
+    match text {
+        Text::Number(number) => Some(format!(
+            "expected a string, found a number; read as {number:?}"
+        )),
+        Text::Invalid(found) => Some(format!("expected a string, found {found}; ignored")),
+        Text::Missing | Text::Value(_) => None,
+    }
+}
+
 struct TextVisitor;
 
 impl<'de> Visitor<'de> for TextVisitor {

@@ -1,5 +1,6 @@
 //! Normalization of component fields that every format shares: package URLs, CPEs, hash
-//! algorithm names, license expressions and SPDX's "no value" words.
+//! algorithm names, license expressions and SPDX's "no value" words; and the label that names
+//! a component in the readers' messages.
 //!
 //! Each function takes what the document wrote and returns the normalized value, or a
 //! message for a warning: the readers decide the location and the reference.
@@ -218,6 +219,14 @@ pub(crate) enum AgentKind {
     Organization,
     Person,
     Tool,
+}
+
+/// `component "name" version`: how every reader names a component in a warning.
+pub(crate) fn component_label(name: &str, version: Option<&str>) -> String {
+    match version {
+        Some(version) => format!("component {name:?} {version}"),
+        None => format!("component {name:?}"),
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 
 use crate::Scheme;
 
-/// Why a version could not be parsed or a range could not be evaluated.
+/// Why a version, a range or version bounds could not be parsed, or a range could not be
+/// evaluated.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VersionError {
     /// The text is not a valid version of the scheme.
@@ -28,6 +29,18 @@ pub enum VersionError {
         range: Scheme,
         /// The scheme the version was parsed with.
         version: Scheme,
+    },
+    /// Version bounds ([`crate::Bounds`]) held neither `*` nor a single bound.
+    #[error("expected `*` or bounds such as `=1.2.3` or `>=1.0,<2.0`")]
+    NoBounds,
+    /// One bound of version bounds ([`crate::Bounds`]) does not hold a version of the scheme.
+    #[error("bound {bound:?}: {source}")]
+    Bound {
+        /// The bound as written, operator included (`>=1.0`).
+        bound: String,
+        /// Why its version does not parse.
+        #[source]
+        source: Box<VersionError>,
     },
 }
 

@@ -3,7 +3,8 @@
 //! The matcher asks one question millions of times: does this component version lie in
 //! this vulnerability's affected ranges? So versions are parsed once into a [`Version`]
 //! whose comparison is cheap (numbers are numbers, identifiers are pre-split), and OSV
-//! ranges are parsed once into a [`range::Range`] that is evaluated many times.
+//! ranges are parsed once into a [`range::Range`] that is evaluated many times. The
+//! versions a triage decision covers (`>=1.0,<2.0`) are [`Bounds`], parsed the same way.
 //!
 //! Each scheme lives in its own module, named after its ecosystem, with the package
 //! manager's rules written down at the top. Where a maintained crate implements the
@@ -25,6 +26,7 @@
 //! ```
 
 pub mod alpine;
+mod bounds;
 pub mod cran;
 pub mod crates_io;
 pub mod debian;
@@ -52,6 +54,7 @@ mod properties;
 use std::cmp::Ordering;
 use std::fmt;
 
+pub use bounds::Bounds;
 pub use error::VersionError;
 pub use range::{Range, RangeEvent, RangeType};
 pub use scheme::Scheme;

@@ -8,8 +8,7 @@ use std::collections::HashSet;
 
 use super::{DependencyLocation, Header, RawDependency, Version};
 use crate::assemble::{Added, Assembly};
-use crate::json::{JsonDocument, field_problem};
-use crate::lenient::{List, Obj, Text, lenient_struct};
+use crate::lenient::{List, Obj, Text, field_problem, lenient_struct};
 use crate::model::{Component, ComponentKind, Encoding, ReadOutcome, Warning};
 use crate::normalize::{self, Licenses};
 use crate::support;
@@ -212,9 +211,26 @@ fn service_references(services: &List<Obj<Service<'_>>>, into: &mut HashSet<Stri
     }
 }
 
-/// Reads a CycloneDX JSON document already parsed into the shared JSON document.
+/// The top-level fields of a CycloneDX JSON document that this reader reads. The one pass
+/// over a JSON document reads the fields of every JSON format at once; the JSON dispatcher
+/// hands each reader only its own, so that no reader depends on the dispatcher.
+#[derive(Debug)]
+pub(crate) struct Document<'a> {
+    /// `serialNumber`.
+    pub(crate) serial_number: Text<'a>,
+    /// `metadata`.
+    pub(crate) metadata: Obj<Metadata<'a>>,
+    /// `components`.
+    pub(crate) components: List<Obj<ParsedComponent>>,
+    /// `dependencies`.
+    pub(crate) dependencies: List<Obj<CdxDependency<'a>>>,
+    /// `services`.
+    pub(crate) services: List<Obj<Service<'a>>>,
+}
+
+/// Reads a CycloneDX JSON document from its top-level fields.
 pub(crate) fn read(
-    document: JsonDocument<'_>,
+    document: Document<'_>,
     version: &Version,
     mut warnings: Vec<Warning>,
 ) -> ReadOutcome {
@@ -395,7 +411,7 @@ fn convert(raw: CdxComponent<'_>) -> ParsedComponent {
         warn("name", "the component has no name".to_string());
     }
     // The label names the component in messages; most components have none.
-    let label = || component_label(component_name, raw.version.get());
+    let label = || normalize::component_label(component_name, raw.version.get());
     if let Some(kind) = raw.kind.get() {
         component.kind = ComponentKind::parse(kind);
     }
@@ -493,13 +509,5 @@ fn convert(raw: CdxComponent<'_>) -> ParsedComponent {
         component,
         problems,
         children: raw.components,
-    }
-}
-
-/// `name version` for messages.
-pub(crate) fn component_label(name: &str, version: Option<&str>) -> String {
-    match version {
-        Some(version) => format!("component {name:?} {version}"),
-        None => format!("component {name:?}"),
     }
 }

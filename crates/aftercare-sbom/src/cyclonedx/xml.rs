@@ -4,10 +4,9 @@
 use roxmltree::{Document, Node};
 
 use super::{DependencyLocation, Header, RawDependency, Version, known};
-use crate::SbomError;
 use crate::assemble::{Added, Assembly};
-use crate::cyclonedx::json::component_label;
 use crate::error::MAX_XML_DEPTH;
+use crate::error::SbomError;
 use crate::input::LineIndex;
 use crate::model::{Component, ComponentKind, Encoding, ReadOutcome};
 use crate::normalize::{self, Licenses};
@@ -248,7 +247,7 @@ impl<'a, 'input> Reader<'a> {
             warn(node, "the component has no name".to_string());
         }
         component.version = self.child_text(node, "version");
-        let label = component_label(&component.name, component.version.as_deref());
+        let label = normalize::component_label(&component.name, component.version.as_deref());
         if let Some(kind) = node.attribute("type") {
             component.kind = ComponentKind::parse(kind);
         }

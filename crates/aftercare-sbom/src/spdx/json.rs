@@ -1,8 +1,7 @@
 //! SPDX 2.2/2.3 JSON: lenient typed structs, converted into the shared [`Parts`].
 
 use super::{ExternalRef, Package as PackageParts, Parts, Relationship as RelationshipParts};
-use crate::json::{JsonDocument, field_problem};
-use crate::lenient::{List, Obj, Text, lenient_struct};
+use crate::lenient::{List, Obj, Text, field_problem, lenient_struct};
 use crate::model::{Encoding, ReadOutcome, Warning};
 
 lenient_struct! {
@@ -71,13 +70,38 @@ pub(crate) fn version(
     file: &str,
     declared: &str,
     warnings: &mut Vec<Warning>,
-) -> Result<String, crate::SbomError> {
+) -> Result<String, crate::error::SbomError> {
     super::check_version(file, "SPDX JSON", declared, "spdxVersion", warnings)
 }
 
-/// Reads an SPDX 2.x JSON document already parsed into the shared JSON document.
+/// The top-level fields of an SPDX 2.x JSON document that this reader reads. The one pass
+/// over a JSON document reads the fields of every JSON format at once; the JSON dispatcher
+/// hands each reader only its own, so that no reader depends on the dispatcher.
+#[derive(Debug)]
+pub(crate) struct Document<'a> {
+    /// `SPDXID`.
+    pub(crate) spdx_id: Text<'a>,
+    /// `name`.
+    pub(crate) name: Text<'a>,
+    /// `documentNamespace`.
+    pub(crate) document_namespace: Text<'a>,
+    /// `creationInfo`.
+    pub(crate) creation_info: Obj<CreationInfo<'a>>,
+    /// `documentDescribes`.
+    pub(crate) document_describes: List<Text<'a>>,
+    /// `packages`.
+    pub(crate) packages: List<Obj<Package<'a>>>,
+    /// `files`.
+    pub(crate) files: List<Obj<Element<'a>>>,
+    /// `snippets`.
+    pub(crate) snippets: List<Obj<Element<'a>>>,
+    /// `relationships`.
+    pub(crate) relationships: List<Obj<Relationship<'a>>>,
+}
+
+/// Reads an SPDX 2.x JSON document from its top-level fields.
 pub(crate) fn read(
-    document: JsonDocument<'_>,
+    document: Document<'_>,
     spec_version: String,
     warnings: Vec<Warning>,
 ) -> ReadOutcome {

@@ -22,7 +22,6 @@ pub(crate) mod v3;
 use std::collections::HashSet;
 
 use crate::assemble::Assembly;
-use crate::cyclonedx::json::component_label;
 use crate::model::{Component, ComponentKind, Encoding, Format, ReadOutcome, Sbom, Warning};
 use crate::normalize::{self, AgentKind, Licenses};
 use crate::support;
@@ -175,7 +174,7 @@ pub(crate) fn check_version(
     declared: &str,
     location: &str,
     warnings: &mut Vec<Warning>,
-) -> Result<String, crate::SbomError> {
+) -> Result<String, crate::error::SbomError> {
     let version = declared.trim();
     let number = version
         .strip_prefix("SPDX-")
@@ -191,7 +190,7 @@ pub(crate) fn check_version(
             });
             Ok(number.to_string())
         }
-        _ => Err(crate::SbomError::UnsupportedVersion {
+        _ => Err(crate::error::SbomError::UnsupportedVersion {
             file: file.to_string(),
             format,
             version: version.to_string(),
@@ -419,7 +418,7 @@ fn convert(assembly: &mut Assembly, package: &Package) -> Component {
     if component.name.is_empty() {
         assembly.warn(&package.location, reference, "the package has no name");
     }
-    let label = component_label(&component.name, package.version.as_deref());
+    let label = normalize::component_label(&component.name, package.version.as_deref());
     component.version = normalize::present(package.version.as_deref()).map(str::to_string);
     component.supplier = normalize::present(package.supplier.as_deref())
         .map(|supplier| normalize::agent(supplier).1)

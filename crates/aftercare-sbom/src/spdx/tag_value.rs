@@ -3,7 +3,7 @@
 //! and run until the next one; converted into the shared [`Parts`].
 
 use super::{Annotation, ExternalRef, Package, Parts, Relationship};
-use crate::SbomError;
+use crate::error::SbomError;
 use crate::model::{Encoding, ReadOutcome, Warning};
 
 /// The element the next tags belong to.

@@ -15,9 +15,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::SbomError;
 use crate::assemble::Assembly;
-use crate::cyclonedx::json::component_label;
+use crate::error::SbomError;
 use crate::model::{Component, ComponentKind, Encoding, Format, ReadOutcome, Sbom, Warning};
 use crate::normalize::{self, Licenses};
 use crate::support;
@@ -394,7 +393,7 @@ fn convert(
         assembly.warn(location, reference, "the package has no name");
     }
     component.version = text(element, "software_packageVersion").map(str::to_string);
-    let label = component_label(&component.name, component.version.as_deref());
+    let label = normalize::component_label(&component.name, component.version.as_deref());
     if let Some(purpose) = text(element, "software_primaryPurpose") {
         component.kind = ComponentKind::parse(&kebab(purpose));
     }

@@ -14,9 +14,9 @@ use aftercare_store::intel::{self, Membership};
 
 use super::mirror::{Mirror, WarmIndex};
 use crate::intel::lookup::{self, UnreadableRecord};
-use crate::intel::normalize::cpe_pair;
 use crate::intel::sync::SyncDelta;
 use crate::{ServiceError, Workspace};
+use aftercare_intel::normalize::cpe_pair;
 
 /// The records that may affect some components, prepared for matching: the candidates of
 /// the affected index (by package key and CPE vendor/product) and every other record of their

@@ -14,6 +14,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 
+use aftercare_intel::normalize::cpe_pair;
 use aftercare_match::{Component, FileHash};
 use aftercare_model::{Cpe, Purl};
 use aftercare_store::Backend;
@@ -23,7 +24,6 @@ use aftercare_store::finding::{
 use tokio::sync::Mutex;
 
 use super::{CandidateIndex, MatchScope};
-use crate::intel::normalize::cpe_pair;
 use crate::{ServiceError, Workspace};
 
 /// A server's warm copy of what the matcher compares with, shared by its match runs (they

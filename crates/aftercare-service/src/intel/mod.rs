@@ -13,12 +13,11 @@
 //!
 //! The alias merge and the "which version wins" rule run in Rust on an in-memory copy of the
 //! stored state (`state`); vulnerability row ids stay stable across merges and splits
-//! (`identity`). See `docs/adr/0008-feeds-and-sync.md`.
+//! (`aftercare_intel::identity`). See `docs/adr/0008-feeds-and-sync.md`.
 
 pub mod defaults;
 mod enrichment;
 pub mod feed;
-mod identity;
 pub mod lookup;
 pub(crate) mod normalize;
 mod state;

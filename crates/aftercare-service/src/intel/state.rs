@@ -15,12 +15,12 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use aftercare_intel::alias::{AliasEntry, AliasGraph, Change, Vulnerability};
+use aftercare_intel::identity::{self, NewGroup, OldRow};
 use aftercare_model::VulnerabilityId;
 use aftercare_store::Tx;
 use aftercare_store::feed::{RunCounts, WarningRow};
 use aftercare_store::intel::{self, NewDocument, RecordRow, Redirect, VulnerabilityRow};
 
-use super::identity::{self, NewGroup, OldRow};
 use super::normalize::Normalized;
 use crate::ServiceError;
 

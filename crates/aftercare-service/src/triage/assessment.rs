@@ -30,7 +30,7 @@ use aftercare_store::assessment::{
 };
 use aftercare_store::finding::{self as findings, FindingEvent, FindingRow};
 use aftercare_store::intel;
-use aftercare_version::Scheme;
+use aftercare_version::{Bounds, Scheme};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
@@ -124,66 +124,16 @@ fn scheme_of(purl: Option<&str>) -> Scheme {
         .unwrap_or(Scheme::Generic)
 }
 
-/// One bound of a version range: `=1.2`, `>=1.0`, `<2.0`.
-fn bounds(versions: &str) -> Vec<(&str, &str)> {
-    versions
-        .split(',')
-        .map(str::trim)
-        .filter(|b| !b.is_empty())
-        .map(|bound| {
-            for op in [">=", "<=", "==", ">", "<", "="] {
-                if let Some(rest) = bound.strip_prefix(op) {
-                    return (if op == "==" { "=" } else { op }, rest.trim());
-                }
-            }
-            ("=", bound)
-        })
-        .collect()
-}
-
-/// Checks a version range in a component's scheme.
+/// Checks a version range in a component's scheme (the rule is [`Bounds`]'s).
 fn check_versions(versions: &str, purl: Option<&str>) -> Result<(), ServiceError> {
-    if versions.trim() == "*" {
-        return Ok(());
-    }
-    let scheme = scheme_of(purl);
-    let list = bounds(versions);
-    if list.is_empty() {
-        return Err(invalid(
-            "versions",
-            "expected `*` or bounds such as `=1.2.3` or `>=1.0,<2.0`",
-        ));
-    }
-    for (_, version) in list {
-        aftercare_version::parse(scheme, version).map_err(|e| invalid("versions", e))?;
-    }
-    Ok(())
+    Bounds::parse(scheme_of(purl), versions)
+        .map(drop)
+        .map_err(|e| invalid("versions", e))
 }
 
 /// Whether a version lies in a range (`*`: any version; unknown versions never do).
 pub fn in_range(versions: &str, version: Option<&str>, purl: Option<&str>) -> bool {
-    if versions.trim() == "*" {
-        return true;
-    }
-    let Some(version) = version else {
-        return false;
-    };
-    let scheme = scheme_of(purl);
-    let Ok(version) = aftercare_version::parse(scheme, version) else {
-        return false;
-    };
-    bounds(versions).into_iter().all(|(op, bound)| {
-        let Ok(bound) = aftercare_version::parse(scheme, bound) else {
-            return false;
-        };
-        match op {
-            ">=" => version >= bound,
-            "<=" => version <= bound,
-            ">" => version > bound,
-            "<" => version < bound,
-            _ => version == bound,
-        }
-    })
+    Bounds::parse(scheme_of(purl), versions).is_ok_and(|bounds| bounds.contains_text(version))
 }
 
 fn parse_list<T: std::str::FromStr>(

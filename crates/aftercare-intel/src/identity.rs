@@ -1,8 +1,9 @@
 //! Stable vulnerability row ids across alias merges and splits.
 //!
-//! Other tables (findings, cases) reference vulnerabilities by row id, so a re-merge must not
-//! renumber them. When a batch of records changes the groups around it, every new group is
-//! matched with the old rows it overlaps, and keeps one of their ids:
+//! Storage gives each vulnerability the [`crate::alias`] merge forms a row id, and findings
+//! and cases reference vulnerabilities by it, so a re-merge must not renumber them. When a
+//! batch of records changes the groups around it, every new group is matched with the old
+//! rows it overlaps, and keeps one of their ids:
 //!
 //! 1. a group whose canonical id is a CVE keeps that CVE's row (two CVEs never merge, so a
 //!    CVE's row is never contested: a CVE keeps its row for life);
@@ -13,12 +14,15 @@
 //! An old row kept by no group is *merged*: it redirects to the groups that took its ids. An
 //! old row kept by one group whose ids partly went to other groups *split*: it redirects to
 //! those too. Either way an old id still resolves.
+//!
+//! The rule works on ids and sets only; reading the old rows and writing the new ones and the
+//! redirects is the caller's.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 /// An existing vulnerability row around the change.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct OldRow {
+pub struct OldRow {
     /// Its id.
     pub id: i64,
     /// Its canonical id.
@@ -29,7 +33,7 @@ pub(crate) struct OldRow {
 
 /// A group as the alias merge now sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct NewGroup {
+pub struct NewGroup {
     /// Its canonical id.
     pub canonical: String,
     /// The ids merged into it.
@@ -38,7 +42,7 @@ pub(crate) struct NewGroup {
 
 /// The outcome of [`assign`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub(crate) struct Assignment {
+pub struct Assignment {
     /// For each new group (same order): the old row it keeps, or `None` for a new row.
     pub kept: Vec<Option<i64>>,
     /// Old rows kept by no group, with the groups (indexes) that took their ids.
@@ -48,7 +52,7 @@ pub(crate) struct Assignment {
 }
 
 /// Assigns old row ids to new groups; see the module documentation for the rule.
-pub(crate) fn assign(old: &[OldRow], new: &[NewGroup]) -> Assignment {
+pub fn assign(old: &[OldRow], new: &[NewGroup]) -> Assignment {
     // (same canonical, overlap, row id, group) for every overlapping pair.
     let mut candidates: Vec<(bool, usize, i64, usize)> = Vec::new();
     for (index, group) in new.iter().enumerate() {

@@ -1,0 +1,368 @@
+//! Tidy checks of the workspace's layering, read from every `crates/*/Cargo.toml` and from the
+//! pure crates' sources.
+//!
+//! The layering (STYLE.md §1–2, ARCHITECTURE.md) is: the binary → server → service → store and
+//! the pure crates → model, with the pure crates in layers of their own (model ← version, cvss
+//! ← sbom, intel, risk ← match). It held so far by goodwill; these tests make a forbidden edge
+//! fail with the crate, the edge and the rule it breaks.
+//!
+//! To add a rule, add one row to [`CRATE_RULES`] (or [`NEVER_DERIVED`]) with the reason it
+//! exists. Only normal dependencies count: dev-dependencies may differ (a pure crate's tests
+//! may read real data through this crate, for instance).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// The functional core: synchronous code over in-memory data.
+const PURE: &[&str] = &[
+    "aftercare-model",
+    "aftercare-version",
+    "aftercare-cvss",
+    "aftercare-sbom",
+    "aftercare-intel",
+    "aftercare-risk",
+    "aftercare-match",
+];
+
+/// The crates above the core: storage, use cases, HTTP and the command line.
+const SHELL: &[&str] = &[
+    "aftercare-store",
+    "aftercare-service",
+    "aftercare-server",
+    "aftercare",
+];
+
+/// Runtime, storage, HTTP and wire-format crates.
+const INFRASTRUCTURE: &[&str] = &["tokio", "sqlx", "axum", "ureq", "utoipa"];
+
+/// One rule of the layering: `crates` never have a normal dependency on any of `never`.
+#[derive(Debug)]
+struct Rule {
+    crates: &'static [&'static str],
+    never: &'static [&'static str],
+    why: &'static str,
+}
+
+const fn rule(
+    crates: &'static [&'static str],
+    never: &'static [&'static str],
+    why: &'static str,
+) -> Rule {
+    Rule { crates, never, why }
+}
+
+/// The crate edges that must not exist, one rule a row, each with why it exists.
+#[rustfmt::skip]
+const CRATE_RULES: &[Rule] = &[
+    // The functional core.
+    rule(PURE, SHELL, "the pure core is called by the shells and never calls them: that keeps it fast, fuzzable and testable with plain check() helpers (STYLE.md §1)"),
+    rule(PURE, INFRASTRUCTURE, "the pure core does no async, storage, HTTP or wire format; those are adapters around it (STYLE.md §1, §6)"),
+    rule(&["aftercare-model"], &["aftercare-version", "aftercare-cvss", "aftercare-sbom", "aftercare-intel", "aftercare-risk", "aftercare-match"], "the shared words are the ground floor: every crate uses them and they use no other crate of ours"),
+    rule(&["aftercare-version", "aftercare-cvss"], &["aftercare-sbom", "aftercare-intel", "aftercare-risk", "aftercare-match"], "version and CVSS semantics are read by the formats and rules above them, never the reverse"),
+    rule(&["aftercare-sbom", "aftercare-intel", "aftercare-risk"], &["aftercare-match"], "the readers and the risk rules feed the matcher, never the reverse"),
+    // The shell.
+    rule(&["aftercare-store"], &["aftercare-service", "aftercare-server", "aftercare", "axum"], "storage is an adapter below the use cases: it knows rows and queries, not use cases or HTTP"),
+    rule(&["aftercare-service"], &["aftercare-server", "aftercare", "axum", "utoipa"], "the use cases serve both shells (HTTP and the CLI) and know neither; HTTP, its errors and its wire types are the server's (STYLE.md §6, §13)"),
+    rule(&["aftercare-server"], &["aftercare"], "the binary starts the server, never the reverse"),
+];
+
+/// What the pure crates' sources never derive: (trait, why).
+#[rustfmt::skip]
+const NEVER_DERIVED: &[(&str, &str)] = &[
+    ("Serialize", "domain types are not serialized for an API's sake; the boundary crate owns the wire format (STYLE.md §6)"),
+    ("ToSchema", "OpenAPI schemas describe wire types, which live in the server (STYLE.md §6)"),
+];
+
+/// One crate of the workspace, as its manifest declares it.
+#[derive(Debug)]
+struct Manifest {
+    /// `package.name`.
+    name: String,
+    /// The manifest's path, for messages.
+    path: PathBuf,
+    /// The crates of its normal dependencies (`[dependencies]` and per-target ones), by their
+    /// real names (a `package = "…"` rename resolved).
+    dependencies: BTreeSet<String>,
+    /// Every crate it names in any dependency table, dev- and build-dependencies included.
+    named: BTreeSet<String>,
+}
+
+fn workspace_root() -> &'static Path {
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    crate_dir.ancestors().nth(2).unwrap_or(crate_dir)
+}
+
+/// A path as messages show it: from the workspace root.
+fn shown(path: &Path) -> String {
+    path.strip_prefix(workspace_root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+fn read_toml(path: &Path) -> toml::Table {
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.parse()
+        .unwrap_or_else(|e| panic!("{}: not TOML: {e}", path.display()))
+}
+
+/// The real crate names of one dependency table; `renamed` maps the workspace's own renames.
+fn crate_names(table: Option<&toml::Value>, renamed: &BTreeMap<String, String>) -> Vec<String> {
+    let Some(table) = table.and_then(toml::Value::as_table) else {
+        return Vec::new();
+    };
+    table
+        .iter()
+        .map(|(key, value)| {
+            let inherited = value.get("workspace").and_then(toml::Value::as_bool) == Some(true);
+            match value.get("package").and_then(toml::Value::as_str) {
+                Some(package) => package.to_string(),
+                None if inherited => renamed.get(key).cloned().unwrap_or_else(|| key.clone()),
+                None => key.clone(),
+            }
+        })
+        .collect()
+}
+
+/// Every `crates/*/Cargo.toml`, in name order.
+fn manifests() -> Vec<Manifest> {
+    let root = workspace_root();
+    let workspace = read_toml(&root.join("Cargo.toml"));
+    let renamed: BTreeMap<String, String> = workspace
+        .get("workspace")
+        .and_then(|w| w.get("dependencies"))
+        .and_then(toml::Value::as_table)
+        .into_iter()
+        .flatten()
+        .filter_map(|(key, value)| {
+            let package = value.get("package")?.as_str()?;
+            Some((key.clone(), package.to_string()))
+        })
+        .collect();
+    let mut paths: Vec<PathBuf> = fs::read_dir(root.join("crates"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path().join("Cargo.toml"))
+        .filter(|path| path.is_file())
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let manifest = read_toml(&path);
+            let name = manifest
+                .get("package")
+                .and_then(|p| p.get("name"))
+                .and_then(toml::Value::as_str)
+                .unwrap_or_else(|| panic!("{}: no package.name", path.display()))
+                .to_string();
+            let targets: Vec<&toml::Value> = manifest
+                .get("target")
+                .and_then(toml::Value::as_table)
+                .into_iter()
+                .flat_map(|targets| targets.values())
+                .collect();
+            let mut dependencies = BTreeSet::new();
+            let mut named = BTreeSet::new();
+            for table in ["dependencies", "dev-dependencies", "build-dependencies"] {
+                let tables = std::iter::once(manifest.get(table))
+                    .chain(targets.iter().map(|target| target.get(table)));
+                for found in tables.map(|t| crate_names(t, &renamed)) {
+                    if table == "dependencies" {
+                        dependencies.extend(found.iter().cloned());
+                    }
+                    named.extend(found);
+                }
+            }
+            Manifest {
+                name,
+                path,
+                dependencies,
+                named,
+            }
+        })
+        .collect()
+}
+
+/// Every edge that breaks a rule, as a message naming the crate, the edge and the rule.
+fn violations(manifests: &[Manifest], rules: &[Rule]) -> Vec<String> {
+    let mut found = Vec::new();
+    for manifest in manifests {
+        for rule in rules
+            .iter()
+            .filter(|r| r.crates.contains(&manifest.name.as_str()))
+        {
+            for dependency in rule
+                .never
+                .iter()
+                .filter(|never| manifest.dependencies.contains(**never))
+            {
+                found.push(format!(
+                    "{crate_} depends on {dependency} ({path} [dependencies]); \
+                     rule: {crates:?} never depend on {never:?}, because {why}",
+                    crate_ = manifest.name,
+                    path = shown(&manifest.path),
+                    crates = rule.crates,
+                    never = rule.never,
+                    why = rule.why,
+                ));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn crate_edges_follow_the_layering() {
+    let found = violations(&manifests(), CRATE_RULES);
+    assert!(
+        found.is_empty(),
+        "forbidden crate edges:\n{}",
+        found.join("\n")
+    );
+}
+
+/// A rule that names a crate nobody is or uses would pass for ever, even after a rename.
+#[test]
+fn every_crate_a_rule_names_exists() {
+    let manifests = manifests();
+    let known: BTreeSet<&str> = manifests
+        .iter()
+        .flat_map(|m| std::iter::once(m.name.as_str()).chain(m.named.iter().map(String::as_str)))
+        .collect();
+    let unknown: Vec<&str> = CRATE_RULES
+        .iter()
+        .flat_map(|rule| rule.crates.iter().chain(rule.never))
+        .copied()
+        .filter(|name| !known.contains(name))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "rules name crates that no workspace crate is or depends on (renamed?): {unknown:?}"
+    );
+    for name in PURE {
+        assert!(
+            manifests.iter().any(|m| m.name == *name),
+            "{name} is not a crate of the workspace"
+        );
+    }
+}
+
+/// The traits listed in the `derive(…)` attributes of a Rust source, by their last path
+/// segment (`serde::Serialize` is `Serialize`); line comments are left out.
+fn derived(source: &str) -> Vec<String> {
+    let code: Vec<&str> = source
+        .lines()
+        .map(|line| line.split("//").next().unwrap_or_default())
+        .collect();
+    let code = code.join("\n");
+    let mut found = Vec::new();
+    let mut rest = code.as_str();
+    while let Some(start) = rest.find("derive(") {
+        rest = &rest[start + "derive(".len()..];
+        let end = rest.find(')').unwrap_or(rest.len());
+        found.extend(
+            rest[..end]
+                .split(',')
+                .filter_map(|path| path.rsplit("::").next())
+                .map(str::trim)
+                .filter(|name| !name.is_empty())
+                .map(str::to_string),
+        );
+        rest = &rest[end..];
+    }
+    found
+}
+
+fn rust_files(dir: &Path, into: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, into);
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            into.push(path);
+        }
+    }
+}
+
+#[test]
+fn pure_crates_never_derive_wire_traits() {
+    let root = workspace_root();
+    let mut found = Vec::new();
+    let mut read = 0;
+    for name in PURE {
+        let mut files = Vec::new();
+        rust_files(&root.join("crates").join(name).join("src"), &mut files);
+        for file in files {
+            let source = fs::read_to_string(&file).unwrap();
+            read += 1;
+            for derived in derived(&source) {
+                if let Some((_, why)) = NEVER_DERIVED.iter().find(|(t, _)| *t == derived) {
+                    found.push(format!(
+                        "{} derives {derived} ({name} is a pure crate): {why}",
+                        shown(&file)
+                    ));
+                }
+            }
+        }
+    }
+    assert!(read > PURE.len(), "read only {read} source files");
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+// The checks of the checks: a tidy test that cannot fail proves nothing.
+
+fn check_edges(name: &str, dependencies: &[&str], expected: &[&str]) {
+    let manifest = Manifest {
+        name: name.to_string(),
+        path: PathBuf::from(format!("crates/{name}/Cargo.toml")),
+        dependencies: dependencies.iter().map(|d| d.to_string()).collect(),
+        named: BTreeSet::new(),
+    };
+    let found = violations(&[manifest], CRATE_RULES);
+    let edges: Vec<String> = found
+        .iter()
+        .map(|message| {
+            let (edge, _) = message.split_once(" (").unwrap();
+            edge.replace(" depends on ", " -> ")
+        })
+        .collect();
+    assert_eq!(edges, expected, "{name} with {dependencies:?}");
+    for message in &found {
+        assert!(
+            message.contains("rule: ") && message.contains("because"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+#[rustfmt::skip]
+fn forbidden_edges_are_found() {
+    check_edges("aftercare-version", &["semver", "thiserror"], &[]);
+    check_edges("aftercare-version", &["tokio"], &["aftercare-version -> tokio"]);
+    check_edges("aftercare-match", &["aftercare-intel", "aftercare-store"], &["aftercare-match -> aftercare-store"]);
+    check_edges("aftercare-model", &["aftercare-version"], &["aftercare-model -> aftercare-version"]);
+    check_edges("aftercare-cvss", &["aftercare-risk"], &["aftercare-cvss -> aftercare-risk"]);
+    check_edges("aftercare-intel", &["aftercare-match", "ureq"], &["aftercare-intel -> ureq", "aftercare-intel -> aftercare-match"]);
+    check_edges("aftercare-store", &["sqlx", "axum"], &["aftercare-store -> axum"]);
+    check_edges("aftercare-service", &["aftercare-store", "utoipa"], &["aftercare-service -> utoipa"]);
+    check_edges("aftercare-server", &["aftercare-service", "aftercare"], &["aftercare-server -> aftercare"]);
+    check_edges("aftercare", &["aftercare-server", "axum", "tokio"], &[]);
+}
+
+fn check_derived(source: &str, expected: &[&str]) {
+    assert_eq!(derived(source), expected, "{source:?}");
+}
+
+#[test]
+#[rustfmt::skip]
+fn derive_lists_are_read() {
+    check_derived("#[derive(Debug, Clone)]", &["Debug", "Clone"]);
+    check_derived("#[derive(Deserialize)]", &["Deserialize"]);
+    check_derived("#[derive(serde::Serialize, PartialEq)]", &["Serialize", "PartialEq"]);
+    check_derived("#[derive(\n    Debug,\n    Serialize,\n)]", &["Debug", "Serialize"]);
+    check_derived("#[cfg_attr(test, derive(Serialize))]", &["Serialize"]);
+    check_derived("// #[derive(Serialize)] is what we do not do", &[]);
+    check_derived("struct Plain;", &[]);
+}
