@@ -17,7 +17,7 @@
 //! of the loop that cross slices (an import then its match, a sync then its re-match) live in
 //! [`flow`] alone. The floor every slice stands on: [`workspace`], [`audit`] (the one way an
 //! audit event is written), [`fetch`] (the feed client) and the error type. A test
-//! (`tests/it/tidy.rs`) fails when an edge against these rules appears.
+//! (`crates/aftercare-testdata/tests/it/tidy.rs`) fails when an edge against these rules appears.
 
 mod error;
 

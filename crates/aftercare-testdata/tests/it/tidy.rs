@@ -366,3 +366,194 @@ fn derive_lists_are_read() {
     check_derived("// #[derive(Serialize)] is what we do not do", &[]);
     check_derived("struct Plain;", &[]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The slices of `aftercare-service` (ARCHITECTURE.md, "aftercare-service").
+
+/// A slice of the service (a folder or file under `crates/aftercare-service/src`) and the
+/// slices it may import. Anything of the service not listed here is the *floor* (`lib.rs`,
+/// `workspace.rs`, `audit.rs`, `error.rs`, `fetch.rs`), which imports no slice.
+#[rustfmt::skip]
+const SLICE_RULES: &[(&str, &[&str], &str)] = &[
+    ("access", &[], "who may act and who signed: every slice uses it, it uses none"),
+    ("inventory", &["access"], "an import stands on its own; its match is flow's business"),
+    ("intel", &["access"], "a sync stands on its own; its re-match is flow's business"),
+    ("triage", &["access", "inventory", "intel"], "decisions and clocks read products and signals, never run matches"),
+    ("finding", &["access", "inventory", "intel", "triage"], "a run tells cases of first matches and lets decisions reach new findings"),
+    ("flow", &["access", "inventory", "intel", "triage", "finding"], "the one module that chains slices (import → match, sync → re-match)"),
+];
+
+/// The slice a service source file belongs to (`None`: the floor).
+fn slice_of(relative: &Path) -> Option<&'static str> {
+    let first = relative.components().next()?.as_os_str().to_str()?;
+    let name = first.strip_suffix(".rs").unwrap_or(first);
+    SLICE_RULES
+        .iter()
+        .map(|(slice, _, _)| *slice)
+        .find(|slice| *slice == name)
+}
+
+/// The top-level modules of the crate a source names through `crate::…` paths, `use crate::{…}`
+/// groups included.
+fn crate_paths(source: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    // Comments out, lines joined: a `use crate::{…}` group may span lines.
+    let code: Vec<&str> = source
+        .lines()
+        .map(|line| line.split("//").next().unwrap_or(""))
+        .collect();
+    let code = code.join(" ");
+    {
+        let mut rest = code.as_str();
+        while let Some(at) = rest.find("crate::") {
+            rest = &rest[at + "crate::".len()..];
+            if let Some(group) = rest.strip_prefix('{') {
+                // A group may span lines; the first segment of each item is what counts.
+                let end = group.find('}').unwrap_or(group.len());
+                for item in group[..end].split(',') {
+                    let name: String = item
+                        .trim()
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    if !name.is_empty() {
+                        out.insert(name);
+                    }
+                }
+            } else {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                out.insert(name);
+            }
+        }
+    }
+    out
+}
+
+/// Edges between service slices that the rules forbid, as messages.
+fn slice_violations(files: &[(PathBuf, String)]) -> Vec<String> {
+    let slices: Vec<&str> = SLICE_RULES.iter().map(|(slice, _, _)| *slice).collect();
+    let mut out = Vec::new();
+    for (relative, source) in files {
+        let from = slice_of(relative);
+        let allowed: &[&str] = match from {
+            Some(slice) => SLICE_RULES
+                .iter()
+                .find(|(name, _, _)| *name == slice)
+                .map_or(&[], |(_, allowed, _)| *allowed),
+            None if relative == Path::new("lib.rs") => &slices,
+            None => &[],
+        };
+        for target in crate_paths(source) {
+            let Some(target) = slices.iter().find(|slice| **slice == target) else {
+                continue;
+            };
+            if Some(*target) == from || allowed.contains(target) {
+                continue;
+            }
+            let why = match from {
+                Some(slice) => SLICE_RULES
+                    .iter()
+                    .find(|(name, _, _)| *name == slice)
+                    .map_or("", |(_, _, why)| *why),
+                None => {
+                    "the floor (workspace, audit, errors, the feed client) stands under every slice and imports none"
+                }
+            };
+            out.push(format!(
+                "aftercare-service/src/{} ({}) imports the slice `{target}`: {why}",
+                relative.display(),
+                from.unwrap_or("floor"),
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn service_slices_import_one_way() {
+    let root = workspace_root().join("crates/aftercare-service/src");
+    let mut paths = Vec::new();
+    rust_files(&root, &mut paths);
+    let files: Vec<(PathBuf, String)> = paths
+        .iter()
+        .map(|path| {
+            let relative = path.strip_prefix(&root).unwrap_or(path).to_path_buf();
+            (relative, fs::read_to_string(path).unwrap_or_default())
+        })
+        .collect();
+    assert!(files.len() > 20, "the service's sources were not found");
+    let found = slice_violations(&files);
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+#[test]
+fn forbidden_slice_edges_are_found() {
+    let files = |entries: &[(&str, &str)]| -> Vec<(PathBuf, String)> {
+        entries
+            .iter()
+            .map(|(path, source)| (PathBuf::from(path), source.to_string()))
+            .collect()
+    };
+    let check = |entries: &[(&str, &str)], expected: usize| {
+        let found = slice_violations(&files(entries));
+        assert_eq!(found.len(), expected, "{entries:?}: {found:?}");
+    };
+    check(&[("inventory/mod.rs", "use crate::finding::rematch;")], 1);
+    check(
+        &[("intel/sync.rs", "crate::finding::rematch(w, c, s).await")],
+        1,
+    );
+    check(&[("intel/sync.rs", "use crate::{Context, finding};")], 1);
+    check(
+        &[(
+            "intel/sync.rs",
+            "use crate::{\n    Context, ServiceError,\n    finding,\n};",
+        )],
+        1,
+    );
+    check(&[("workspace.rs", "Option<crate::finding::MatchState>")], 1);
+    check(
+        &[(
+            "access/account.rs",
+            "crate::triage::policy::store_builtin()",
+        )],
+        1,
+    );
+    check(
+        &[("finding/run.rs", "use crate::triage::{assessment, case};")],
+        0,
+    );
+    check(&[("flow.rs", "use crate::{access, finding, triage};")], 0);
+    check(
+        &[(
+            "triage/case.rs",
+            "// crate::finding::show is not called here",
+        )],
+        0,
+    );
+    check(&[("lib.rs", "pub mod finding;\nuse crate::finding::X;")], 0);
+}
+
+/// The shells (server, CLI) reach the store only through use cases: `Workspace::store()` is
+/// crate-private, and the tests' `raw_store()` must not appear in their sources.
+#[test]
+fn shells_never_read_the_store_directly() {
+    let mut found = Vec::new();
+    for shell in ["crates/aftercare-server/src", "crates/aftercare/src"] {
+        let mut paths = Vec::new();
+        rust_files(&workspace_root().join(shell), &mut paths);
+        for path in paths {
+            let source = fs::read_to_string(&path).unwrap_or_default();
+            if source.contains("raw_store(") || source.contains(".store().pool()") {
+                found.push(shown(&path));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "the shells call use cases, never the store: {found:?}"
+    );
+}
