@@ -58,6 +58,8 @@ impl From<ServiceError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "already_exists", error.to_string())
             }
             ServiceError::InvalidInput { .. } => ApiError::invalid(error.to_string()),
+            // The rule's own words follow the field: the caller can act on them.
+            ServiceError::Rule { source, .. } => ApiError::invalid(format!("{error}: {source}")),
             ServiceError::Unauthenticated { .. } => {
                 ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", error.to_string())
             }

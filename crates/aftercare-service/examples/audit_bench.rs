@@ -142,7 +142,8 @@ async fn run(label: &str, url: &str, events: i64) {
             &mut tx,
             &context,
             aftercare_service::audit::Change {
-                action: "bench.event",
+                // Any action: the bench times the write.
+                action: aftercare_service::audit::AuditAction::ProductCreate,
                 entity_type: "bench",
                 entity_id: Some(i.to_string()),
                 old_value: None,

@@ -5,11 +5,103 @@ use aftercare_store::audit::{self, NewAuditEvent};
 
 use crate::{Context, ServiceError};
 
+/// The audit vocabulary: every kind of change the trail records, in one reviewable list (21
+/// CFR Part 11.10(e): who did what, when). The text form is what the chain stores; a new
+/// action is a new variant here, never a string literal at the call.
+macro_rules! actions {
+    ($($(#[$doc:meta])* $variant:ident = $text:literal,)*) => {
+        /// What a change did. See the list below for each action's meaning.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum AuditAction {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl AuditAction {
+            /// Every action, in the order of the list.
+            pub const ALL: &'static [AuditAction] = &[$(AuditAction::$variant,)*];
+
+            /// The stored text form (`release.create`).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(AuditAction::$variant => $text,)*
+                }
+            }
+        }
+    };
+}
+
+actions! {
+    /// A request refused for a missing permission (21 CFR 11.300(d): unauthorized attempts are recorded).
+    AccessDenied = "access.denied",
+    /// An account created, with its roles.
+    AccountCreate = "account.create",
+    /// An account changed (roles, name, enabled).
+    AccountUpdate = "account.update",
+    /// A completed training recorded for an account (11.10(i)).
+    AccountTrainingAdd = "account.training.add",
+    /// A person logged in: a session began.
+    AuthLogin = "auth.login",
+    /// A login refused (wrong password, locked or disabled account).
+    AuthLoginFailed = "auth.login_failed",
+    /// A session ended.
+    AuthLogout = "auth.logout",
+    /// A regulatory case opened for a (product, vulnerability).
+    CaseOpen = "case.open",
+    /// An event applied to a regulatory case, with the clock changes it made.
+    CaseEvent = "case.event",
+    /// Time passed over a case: clocks became missed, an 806 clock may have opened.
+    CaseTick = "case.tick",
+    /// A controlled/uncontrolled determination made, with its inputs and their digest.
+    DeterminationMake = "determination.make",
+    /// A vulnerability feed added.
+    FeedAdd = "feed.add",
+    /// A feed removed (its records stay).
+    FeedRemove = "feed.remove",
+    /// A feed synced: one event per run, with its counts and delta digest.
+    FeedSync = "feed.sync",
+    /// An assessment of findings: VEX status, justification, response, scope.
+    FindingAssess = "finding.assess",
+    /// A match run changed findings: opened, reopened, changed, closed, held.
+    FindingMatch = "finding.match",
+    /// A new policy revision, e-signed.
+    PolicyChange = "policy.change",
+    /// The built-in policy stored by a new workspace.
+    PolicyInit = "policy.init",
+    /// A product added.
+    ProductCreate = "product.create",
+    /// A release added.
+    ReleaseCreate = "release.create",
+    /// A release's SBOM imported, with its digest.
+    ReleaseImportSbom = "release.import_sbom",
+    /// A support addendum applied to a release's components (level of support, end of support).
+    ReleaseSupportAddendum = "release.support_addendum",
+    /// A security alert raised (lock-out, repeated failed signatures) (11.300(d)).
+    SecurityAlert = "security.alert",
+    /// The access settings changed.
+    SettingsAccessUpdate = "settings.access.update",
+    /// An e-signature refused: wrong credentials or not allowed (11.300(d)).
+    SignatureRefused = "signature.refused",
+    /// An e-signature recorded: signer, meaning, time, and the signed content's digest (11.50, 11.70).
+    SignatureSign = "signature.sign",
+    /// An API token created (its secret shown once, stored hashed).
+    TokenCreate = "token.create",
+    /// An API token revoked.
+    TokenRevoke = "token.revoke",
+    /// A workspace initialized with its local administrator.
+    WorkspaceInit = "workspace.init",
+}
+
+impl std::fmt::Display for AuditAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// An audit record of one change, before it is chained.
 #[derive(Debug, Clone)]
 pub struct Change<'a> {
-    /// What was done (`product.create`).
-    pub action: &'a str,
+    /// What was done.
+    pub action: AuditAction,
     /// The kind of record.
     pub entity_type: &'a str,
     /// Its id.
@@ -30,7 +122,7 @@ pub async fn record(
         tx,
         NewAuditEvent {
             actor: context.actor.to_string(),
-            action: change.action.to_string(),
+            action: change.action.as_str().to_string(),
             entity_type: change.entity_type.to_string(),
             entity_id: change.entity_id,
             old_value: change.old_value.map(|v| v.to_string()),
@@ -407,7 +499,7 @@ pub async fn access_denied(
         &mut tx,
         context,
         Change {
-            action: "access.denied",
+            action: AuditAction::AccessDenied,
             entity_type: "request",
             entity_id: None,
             old_value: None,
@@ -417,4 +509,19 @@ pub async fn access_denied(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod vocabulary_tests {
+    use super::AuditAction;
+
+    #[test]
+    fn every_action_has_one_distinct_dotted_name() {
+        let mut names: Vec<&str> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
+        assert!(names.iter().all(|n| n.contains('.') && n.chars().all(|c| c.is_ascii_lowercase() || c == '.' || c == '_')));
+        let count = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), count, "two actions share a name");
+    }
 }

@@ -29,6 +29,16 @@ pub enum ServiceError {
         /// What is wrong with it.
         message: String,
     },
+    /// An argument breaks a rule of the pure core: a policy, a CVSS vector or rubric vector,
+    /// a version range, a VEX status, a role, a date. The rule's own error is the source.
+    #[error("invalid {field}")]
+    Rule {
+        /// The argument.
+        field: &'static str,
+        /// The rule that refused it.
+        #[source]
+        source: RuleError,
+    },
     /// An SBOM could not be read.
     #[error(transparent)]
     ReadSbom(#[from] aftercare_sbom::SbomError),
@@ -97,7 +107,36 @@ pub enum ServiceError {
     },
 }
 
+/// The pure core's errors an argument can meet, kept typed as a [`ServiceError::Rule`]'s
+/// source.
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    /// A risk rule: policy, VEX, harm, determination, rubric, clock event.
+    #[error(transparent)]
+    Risk(#[from] aftercare_risk::RiskError),
+    /// A CVSS vector.
+    #[error(transparent)]
+    Cvss(#[from] aftercare_cvss::CvssError),
+    /// A version or version range.
+    #[error(transparent)]
+    Version(#[from] aftercare_version::VersionError),
+    /// A role name.
+    #[error(transparent)]
+    Role(#[from] aftercare_model::access::RoleError),
+    /// A date or time.
+    #[error(transparent)]
+    Time(#[from] jiff::Error),
+}
+
 impl ServiceError {
+    /// An argument refused by a rule of the pure core, with the rule's error as the source.
+    pub(crate) fn rule(field: &'static str, source: impl Into<RuleError>) -> ServiceError {
+        ServiceError::Rule {
+            field,
+            source: source.into(),
+        }
+    }
+
     pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> ServiceError {
         ServiceError::InvalidInput {
             field,

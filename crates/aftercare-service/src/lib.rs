@@ -31,7 +31,7 @@ pub mod inventory;
 pub mod triage;
 pub mod workspace;
 
-pub use error::ServiceError;
+pub use error::{RuleError, ServiceError};
 pub use workspace::{Workspace, WorkspaceLocation};
 
 use aftercare_model::Actor;

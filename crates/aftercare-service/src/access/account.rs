@@ -5,7 +5,7 @@ use aftercare_store::Tx;
 use aftercare_store::account::{self, AccountRow, NewAccount};
 
 use super::password::{Password, check_password, hash_password};
-use crate::audit::{self, Change};
+use crate::audit::{self, AuditAction, Change};
 use crate::{Context, ServiceError, Workspace};
 
 /// The role of the local administrator.
@@ -87,7 +87,7 @@ pub(crate) async fn create_local_admin(
         tx,
         &context,
         Change {
-            action: "workspace.init",
+            action: AuditAction::WorkspaceInit,
             entity_type: "account",
             entity_id: Some(created.id.to_string()),
             old_value: None,
@@ -234,7 +234,7 @@ pub async fn create(
         &mut tx,
         context,
         Change {
-            action: "account.create",
+            action: AuditAction::AccountCreate,
             entity_type: "account",
             entity_id: Some(created.id.to_string()),
             old_value: None,
@@ -291,7 +291,7 @@ pub async fn update(
     principal.require(aftercare_model::Permission::AccountManage)?;
     let current = by_login(workspace, login).await?;
     let current_roles = aftercare_model::access::parse_roles(&current.roles)
-        .map_err(|e| ServiceError::invalid("roles", e.to_string()))?;
+        .map_err(|e| ServiceError::rule("roles", e))?;
     let roles = roles.unwrap_or(current_roles);
     let disabled = disabled.unwrap_or(current.disabled);
     let organisation = organisation.unwrap_or_else(|| current.organisation.clone());
@@ -332,7 +332,7 @@ pub async fn update(
         &mut tx,
         context,
         Change {
-            action: "account.update",
+            action: AuditAction::AccountUpdate,
             entity_type: "account",
             entity_id: Some(current.id.to_string()),
             old_value: Some(account_json(&current)),
@@ -379,7 +379,7 @@ pub async fn add_training(
         &mut tx,
         context,
         Change {
-            action: "account.training.add",
+            action: AuditAction::AccountTrainingAdd,
             entity_type: "account",
             entity_id: Some(account.id.to_string()),
             old_value: None,

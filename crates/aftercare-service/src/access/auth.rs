@@ -15,7 +15,7 @@ use jiff::{SignedDuration, Timestamp};
 use rand::RngCore;
 
 use crate::access::password::{Password, verify_password};
-use crate::audit::{self, Change};
+use crate::audit::{self, AuditAction, Change};
 use crate::{Context, ServiceError, Workspace};
 
 /// The workspace's access settings (the `access` setting, JSON; defaults below).
@@ -149,7 +149,7 @@ impl AccessSettings {
             &mut tx,
             context,
             Change {
-                action: "settings.access.update",
+                action: AuditAction::SettingsAccessUpdate,
                 entity_type: "settings",
                 entity_id: Some(SETTINGS_KEY.to_string()),
                 old_value: Some(old.to_json()),
@@ -245,7 +245,7 @@ impl Principal {
 
 fn roles_of(account: &AccountRow) -> Result<Vec<Role>, ServiceError> {
     access::parse_roles(&account.roles)
-        .map_err(|error| ServiceError::invalid("roles", error.to_string()))
+        .map_err(|error| ServiceError::rule("roles", error))
 }
 
 /// A secret shown once to its owner: a session cookie value or an API token.
@@ -353,7 +353,7 @@ pub async fn login(
             &mut tx,
             &context,
             Change {
-                action: "auth.login_failed",
+                action: AuditAction::AuthLoginFailed,
                 entity_type: "account",
                 entity_id: Some(account.id.to_string()),
                 old_value: None,
@@ -402,7 +402,7 @@ pub async fn login(
         &mut tx,
         &context,
         Change {
-            action: "auth.login",
+            action: AuditAction::AuthLogin,
             entity_type: "session",
             entity_id: Some(created.id.to_string()),
             old_value: None,
@@ -498,7 +498,7 @@ pub async fn token_principal(
     // A token never holds more than its account does today.
     let account_roles = roles_of(&account)?;
     let roles = access::parse_roles(&token.roles)
-        .map_err(|error| ServiceError::invalid("roles", error.to_string()))?
+        .map_err(|error| ServiceError::rule("roles", error))?
         .into_iter()
         .filter(|role| account_roles.contains(role))
         .collect();
@@ -531,7 +531,7 @@ pub async fn logout(
         &mut tx,
         context,
         Change {
-            action: "auth.logout",
+            action: AuditAction::AuthLogout,
             entity_type: "session",
             entity_id: Some(id.to_string()),
             old_value: None,
@@ -635,7 +635,7 @@ pub async fn create_token(
         &mut tx,
         context,
         Change {
-            action: "token.create",
+            action: AuditAction::TokenCreate,
             entity_type: "api_token",
             entity_id: Some(token.id.to_string()),
             old_value: None,
@@ -692,7 +692,7 @@ pub async fn revoke_token(
         &mut tx,
         context,
         Change {
-            action: "token.revoke",
+            action: AuditAction::TokenRevoke,
             entity_type: "api_token",
             entity_id: Some(id.to_string()),
             old_value: Some(serde_json::json!({"revoked_at": token.revoked_at})),

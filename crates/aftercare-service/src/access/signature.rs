@@ -24,7 +24,7 @@ use jiff::Timestamp;
 
 use crate::access::auth::{AccessSettings, Principal, Via};
 use crate::access::password::{Password, verify_password};
-use crate::audit::{self, Change};
+use crate::audit::{self, AuditAction, Change};
 use crate::{Context, ServiceError, Workspace};
 
 /// What a signature means (21 CFR 11.50(a)(3)).
@@ -273,7 +273,7 @@ async fn refuse(
         &mut tx,
         context,
         Change {
-            action: "signature.refused",
+            action: AuditAction::SignatureRefused,
             entity_type: signable.entity_type,
             entity_id: Some(signable.entity_id.clone()),
             old_value: None,
@@ -301,7 +301,7 @@ async fn refuse(
             &mut tx,
             context,
             Change {
-                action: "security.alert",
+                action: AuditAction::SecurityAlert,
                 entity_type: "account",
                 entity_id: Some(principal.account_id.to_string()),
                 old_value: None,
@@ -352,7 +352,7 @@ pub async fn record(
         tx,
         context,
         Change {
-            action: "signature.sign",
+            action: AuditAction::SignatureSign,
             entity_type: signable.entity_type,
             entity_id: Some(signable.entity_id.clone()),
             old_value: None,

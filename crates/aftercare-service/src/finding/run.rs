@@ -17,7 +17,7 @@ use super::candidates::{self, InPlay, RESTRICTED_DELTA};
 use super::fields::{self, Matched};
 use super::mirror::{self, MatchState, Mirror, Mirrored, Touched};
 use super::{MatchReport, MatchScope};
-use crate::audit::{self, Change};
+use crate::audit::{self, AuditAction, Change};
 use crate::triage::{assessment, case, policy};
 use crate::{Context, ServiceError, Workspace};
 
@@ -532,7 +532,7 @@ fn run_event(scope: MatchScope<'_>, report: &MatchReport) -> Change<'static> {
         }),
     };
     Change {
-        action: "finding.match",
+        action: AuditAction::FindingMatch,
         entity_type: "finding",
         entity_id: None,
         old_value: None,

@@ -5,7 +5,7 @@ use aftercare_store::feed::{self, FeedRow, NewFeed, RunRow, WarningRow};
 
 use super::{FeedKind, defaults};
 use crate::access::auth::Principal;
-use crate::audit::{self, Change};
+use crate::audit::{self, AuditAction, Change};
 use crate::{Context, ServiceError, Workspace};
 
 /// A feed to add.
@@ -146,7 +146,7 @@ pub async fn add(
         &mut tx,
         context,
         Change {
-            action: "feed.add",
+            action: AuditAction::FeedAdd,
             entity_type: "feed",
             entity_id: Some(created.name.clone()),
             old_value: None,
@@ -243,7 +243,7 @@ pub async fn remove(
         &mut tx,
         context,
         Change {
-            action: "feed.remove",
+            action: AuditAction::FeedRemove,
             entity_type: "feed",
             entity_id: Some(feed.name.clone()),
             old_value: Some(serde_json::json!({

@@ -735,5 +735,5 @@ fn parse_since(text: &str) -> Result<String, ServiceError> {
     })?;
     date.to_zoned(jiff::tz::TimeZone::UTC)
         .map(|zoned| aftercare_store::timestamp_text(zoned.timestamp()))
-        .map_err(|error| ServiceError::invalid("published since", error.to_string()))
+        .map_err(|error| ServiceError::rule("published since", error))
 }

@@ -39,7 +39,7 @@ use super::normalize::normalize;
 use super::state::{BatchDocument, BatchOutcome, IntelState, Prepared, warning_rows};
 use super::{FeedKind, defaults};
 use crate::access::auth::{Principal, Secret};
-use crate::audit::{self, Change};
+use crate::audit::{self, AuditAction, Change};
 use crate::fetch::{Client, Download, FetchError, Fetched, Validators};
 use crate::{Context, ServiceError, Workspace};
 
@@ -852,7 +852,7 @@ impl Applier<'_> {
             &mut tx,
             context,
             Change {
-                action: "feed.sync",
+                action: AuditAction::FeedSync,
                 entity_type: "feed",
                 entity_id: Some(self.feed.name.clone()),
                 old_value: None,

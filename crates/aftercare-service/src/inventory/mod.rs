@@ -7,7 +7,7 @@ use aftercare_store::product::{self, ProductRow};
 use aftercare_store::release::{self, ReleaseRow};
 use aftercare_store::sbom::{self, ComponentRecord, NewSbom, SbomRow, WarningRecord};
 
-use crate::audit::{self, Change};
+use crate::audit::{self, AuditAction, Change};
 use crate::{Context, ServiceError, Workspace};
 
 /// The longest product name or version accepted.
@@ -57,7 +57,7 @@ pub async fn add_product(
         &mut tx,
         context,
         Change {
-            action: "product.create",
+            action: AuditAction::ProductCreate,
             entity_type: "product",
             entity_id: Some(created.id.to_string()),
             old_value: None,
@@ -178,7 +178,7 @@ pub async fn add_release(
                 &mut tx,
                 context,
                 Change {
-                    action: "release.create",
+                    action: AuditAction::ReleaseCreate,
                     entity_type: "release",
                     entity_id: Some(id.to_string()),
                     old_value: None,
@@ -235,7 +235,7 @@ pub async fn add_release(
             &mut tx,
             context,
             Change {
-                action: "release.import_sbom",
+                action: AuditAction::ReleaseImportSbom,
                 entity_type: "release",
                 entity_id: Some(release_id.to_string()),
                 old_value: None,
@@ -587,7 +587,7 @@ pub async fn apply_support_addendum(
         &mut tx,
         context,
         Change {
-            action: "release.support_addendum",
+            action: AuditAction::ReleaseSupportAddendum,
             entity_type: "release",
             entity_id: Some(release.id.to_string()),
             old_value: None,

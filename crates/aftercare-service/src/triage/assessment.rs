@@ -37,7 +37,7 @@ use serde_json::{Value, json};
 use super::{case, policy};
 use crate::access::auth::{AccessSettings, Principal};
 use crate::access::signature::{self, SignRequest, Signable};
-use crate::audit::{self, Change};
+use crate::audit::{self, AuditAction, Change};
 use crate::{Context, ServiceError, Workspace};
 
 /// A compensating control as entered.
@@ -102,8 +102,8 @@ pub struct AssessOutcome {
     pub determinations: Vec<DeterminationRow>,
 }
 
-fn invalid(field: &'static str, error: impl std::fmt::Display) -> ServiceError {
-    ServiceError::invalid(field, error.to_string())
+fn invalid(field: &'static str, message: impl Into<String>) -> ServiceError {
+    ServiceError::invalid(field, message)
 }
 
 /// The identity a decision follows across releases: the package key, else the name.
@@ -128,7 +128,7 @@ fn scheme_of(purl: Option<&str>) -> Scheme {
 fn check_versions(versions: &str, purl: Option<&str>) -> Result<(), ServiceError> {
     Bounds::parse(scheme_of(purl), versions)
         .map(drop)
-        .map_err(|e| invalid("versions", e))
+        .map_err(|e| ServiceError::rule("versions", e))
 }
 
 /// Whether a version lies in a range (`*`: any version; unknown versions never do).
@@ -141,11 +141,11 @@ fn parse_list<T: std::str::FromStr>(
     values: &[String],
 ) -> Result<Vec<T>, ServiceError>
 where
-    T::Err: std::fmt::Display,
+    T::Err: Into<crate::RuleError>,
 {
     values
         .iter()
-        .map(|v| v.trim().parse::<T>().map_err(|e| invalid(field, e)))
+        .map(|v| v.trim().parse::<T>().map_err(|e| ServiceError::rule(field, e)))
         .collect()
 }
 
@@ -165,12 +165,12 @@ fn check(input: &AssessmentInput) -> Result<Checked, ServiceError> {
         .status
         .trim()
         .parse()
-        .map_err(|e| invalid("status", e))?;
+        .map_err(|e| ServiceError::rule("status", e))?;
     let justification: Option<Justification> = input
         .justification
         .as_deref()
         .filter(|j| !j.trim().is_empty())
-        .map(|j| j.trim().parse().map_err(|e| invalid("justification", e)))
+        .map(|j| j.trim().parse().map_err(|e| ServiceError::rule("justification", e)))
         .transpose()?;
     let responses: Vec<Response> = parse_list("response", &input.responses)?;
     let vex = VexStatement::new(
@@ -180,7 +180,7 @@ fn check(input: &AssessmentInput) -> Result<Checked, ServiceError> {
         &responses,
         input.action_statement.as_deref(),
     )
-    .map_err(|e| invalid("assessment", e))?;
+    .map_err(|e| ServiceError::rule("assessment", e))?;
     let scope = match input.scope.as_deref().map(str::trim) {
         None | Some("") | Some("finding") => "finding",
         Some("product") => "product",
@@ -200,10 +200,10 @@ fn check(input: &AssessmentInput) -> Result<Checked, ServiceError> {
         .filter(|v| !v.is_empty())
         .map(str::to_string);
     if let Some(extended) = input.rubric.as_deref().filter(|r| !r.trim().is_empty()) {
-        let rubric = Rubric::mitre_2020().map_err(|e| invalid("rubric", e))?;
+        let rubric = Rubric::mitre_2020().map_err(|e| ServiceError::rule("rubric", e))?;
         let answers = aftercare_risk::parse_extended_vector(&rubric, extended.trim())
-            .map_err(|e| invalid("rubric", e))?;
-        let result = aftercare_risk::answer(&rubric, &answers).map_err(|e| invalid("rubric", e))?;
+            .map_err(|e| ServiceError::rule("rubric", e))?;
+        let result = aftercare_risk::answer(&rubric, &answers).map_err(|e| ServiceError::rule("rubric", e))?;
         rubric_vector = Some(result.extended_vector);
         if cvss_vector.is_none() {
             cvss_vector = Some(result.base_vector);
@@ -212,20 +212,20 @@ fn check(input: &AssessmentInput) -> Result<Checked, ServiceError> {
     let cvss_score = match &cvss_vector {
         Some(vector) => Some(
             aftercare_cvss::parse(vector)
-                .map_err(|e| invalid("cvss vector", e))?
+                .map_err(|e| ServiceError::rule("cvss vector", e))?
                 .score(),
         ),
         None => None,
     };
     let harm = match input.harm.as_deref().filter(|h| !h.trim().is_empty()) {
         Some(harm) => {
-            let severity: HarmSeverity = harm.trim().parse().map_err(|e| invalid("harm", e))?;
+            let severity: HarmSeverity = harm.trim().parse().map_err(|e| ServiceError::rule("harm", e))?;
             let controls = input
                 .controls
                 .iter()
                 .map(|c| {
                     CompensatingControl::new(&c.description, &c.evidence, c.effective)
-                        .map_err(|e| invalid("control", e))
+                        .map_err(|e| ServiceError::rule("control", e))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             Some(PatientHarm {
@@ -250,7 +250,7 @@ fn check(input: &AssessmentInput) -> Result<Checked, ServiceError> {
         .filter(|r| !r.trim().is_empty())
     {
         Some(risk) => {
-            let risk: RiskClass = risk.trim().parse().map_err(|e| invalid("override", e))?;
+            let risk: RiskClass = risk.trim().parse().map_err(|e| ServiceError::rule("override", e))?;
             Some(Override::new(
                 risk,
                 input.override_rationale.as_deref().unwrap_or_default(),
@@ -403,7 +403,7 @@ pub async fn assess(
             let exploitability = aftercare_risk::assess_exploitability(policy, &signals);
             let determination =
                 aftercare_risk::determine(policy, &exploitability, harm, checked.override_.clone())
-                    .map_err(|e| invalid("determination", e))?;
+                    .map_err(|e| ServiceError::rule("determination", e))?;
             planned.insert(key, (determination, row));
         }
     }
@@ -526,7 +526,7 @@ pub async fn assess(
             &mut tx,
             context,
             Change {
-                action: "finding.assess",
+                action: AuditAction::FindingAssess,
                 entity_type: "finding",
                 entity_id: Some(row.id.to_string()),
                 old_value: None,
@@ -616,7 +616,7 @@ pub async fn assess(
             &mut tx,
             context,
             Change {
-                action: "determination.make",
+                action: AuditAction::DeterminationMake,
                 entity_type: "determination",
                 entity_id: Some(record.id.to_string()),
                 old_value: None,
@@ -879,11 +879,11 @@ pub async fn triage(workspace: &Workspace, finding: &FindingRow) -> Result<Triag
 /// The rubric's answers, given as its extended vector, scored: (extended vector as stored,
 /// CVSS base vector, base score, severity).
 pub fn score_rubric(extended: &str) -> Result<(String, String, f64, String), ServiceError> {
-    let rubric = Rubric::mitre_2020().map_err(|e| invalid("rubric", e))?;
+    let rubric = Rubric::mitre_2020().map_err(|e| ServiceError::rule("rubric", e))?;
     let answers = aftercare_risk::parse_extended_vector(&rubric, extended.trim())
-        .map_err(|e| invalid("rubric", e))?;
-    let result = aftercare_risk::answer(&rubric, &answers).map_err(|e| invalid("rubric", e))?;
-    let cvss = aftercare_cvss::parse(&result.base_vector).map_err(|e| invalid("rubric", e))?;
+        .map_err(|e| ServiceError::rule("rubric", e))?;
+    let result = aftercare_risk::answer(&rubric, &answers).map_err(|e| ServiceError::rule("rubric", e))?;
+    let cvss = aftercare_cvss::parse(&result.base_vector).map_err(|e| ServiceError::rule("rubric", e))?;
     Ok((
         result.extended_vector,
         result.base_vector,

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use super::policy;
 use crate::access::auth::{AccessSettings, Principal};
 use crate::access::signature::{self, SignRequest, Signable};
-use crate::audit::{self, Change};
+use crate::audit::{self, AuditAction, Change};
 use crate::{Context, ServiceError, Workspace};
 
 fn corrupt(entity: &'static str, id: i64, message: impl Into<String>) -> ServiceError {
@@ -316,7 +316,7 @@ pub(crate) async fn apply_in(
         ),
     };
     let transition = aftercare_risk::apply(&case, event, policy)
-        .map_err(|error| ServiceError::invalid("event", error.to_string()))?;
+        .map_err(|error| ServiceError::rule("event", error))?;
     save(tx, context, row, product_name, &transition, Some(event)).await
 }
 
@@ -374,7 +374,7 @@ async fn save(
             tx,
             context,
             Change {
-                action: "case.open",
+                action: AuditAction::CaseOpen,
                 entity_type: "case",
                 entity_id: entity_id.clone(),
                 old_value: None,
@@ -390,8 +390,8 @@ async fn save(
         context,
         Change {
             action: match event {
-                Some(_) => "case.event",
-                None => "case.tick",
+                Some(_) => AuditAction::CaseEvent,
+                None => AuditAction::CaseTick,
             },
             entity_type: "case",
             entity_id,
@@ -485,7 +485,7 @@ pub async fn tick(workspace: &Workspace, now: Timestamp) -> Result<usize, Servic
             .unwrap_or_default();
         let view = load(&mut tx, row, product.clone()).await?;
         let transition = aftercare_risk::tick(&view.case, now, &current.policy)
-            .map_err(|error| ServiceError::invalid("tick", error.to_string()))?;
+            .map_err(|error| ServiceError::rule("tick", error))?;
         if transition.changes.is_empty() {
             continue;
         }
@@ -741,7 +741,7 @@ impl EventInput {
                     .as_deref()
                     .unwrap_or_default()
                     .parse::<RiskClass>()
-                    .map_err(|e| ServiceError::invalid("risk", e.to_string()))?,
+                    .map_err(|e| ServiceError::rule("risk", e))?,
             },
             "correction_started" => EventKind::CorrectionStarted {
                 started_on: need_date()?,
@@ -772,7 +772,7 @@ impl EventInput {
                     .unwrap_or("serious_incident")
                     .parse()
                     .map_err(|e: aftercare_risk::RiskError| {
-                        ServiceError::invalid("category", e.to_string())
+                        ServiceError::rule("category", e)
                     })?,
             },
             "eu_mdr_report_submitted" => EventKind::EuMdrReportSubmitted {

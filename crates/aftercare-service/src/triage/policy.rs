@@ -8,7 +8,7 @@ use jiff::Timestamp;
 
 use crate::access::auth::{AccessSettings, Principal};
 use crate::access::signature::{self, SignRequest, Signable};
-use crate::audit::{self, Change};
+use crate::audit::{self, AuditAction, Change};
 use crate::{Context, ServiceError, Workspace};
 
 /// The policy in force and its stored revision (`None` before any revision was stored:
@@ -22,7 +22,7 @@ pub struct CurrentPolicy {
 }
 
 fn invalid(error: aftercare_risk::RiskError) -> ServiceError {
-    ServiceError::invalid("policy", error.to_string())
+    ServiceError::rule("policy", error)
 }
 
 /// The policy in force.
@@ -68,7 +68,7 @@ pub(crate) async fn store_builtin(
         tx,
         context,
         Change {
-            action: "policy.init",
+            action: AuditAction::PolicyInit,
             entity_type: "policy",
             entity_id: Some(row.revision.to_string()),
             old_value: None,
@@ -188,7 +188,7 @@ pub async fn change(
             .clone()
             .with_reason(Some(change.reason.trim().to_string())),
         Change {
-            action: "policy.change",
+            action: AuditAction::PolicyChange,
             entity_type: "policy",
             entity_id: Some(row.revision.to_string()),
             old_value: Some(serde_json::json!({
