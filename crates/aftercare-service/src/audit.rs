@@ -518,7 +518,11 @@ mod vocabulary_tests {
     #[test]
     fn every_action_has_one_distinct_dotted_name() {
         let mut names: Vec<&str> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
-        assert!(names.iter().all(|n| n.contains('.') && n.chars().all(|c| c.is_ascii_lowercase() || c == '.' || c == '_')));
+        assert!(names.iter().all(|n| {
+            n.contains('.')
+                && n.chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_')
+        }));
         let count = names.len();
         names.sort_unstable();
         names.dedup();

@@ -58,12 +58,16 @@ pub struct Imported {
     /// The import.
     pub import: ImportOutcome,
     /// The findings of the imported components against the stored intelligence (absent
-    /// without an SBOM or for a duplicate).
+    /// without an SBOM).
     pub matched: Option<MatchReport>,
 }
 
 /// Adds a release of a product, with its SBOM if one is given
 /// ([`inventory::add_release`]), and matches the new components at once.
+///
+/// The same SBOM imported again matches the release again: an import interrupted after its
+/// commit but before its match (a killed process) is completed by the documented retry, and
+/// a release already matched is only confirmed.
 pub async fn import_release(
     workspace: &Workspace,
     context: &Context,
@@ -72,11 +76,11 @@ pub async fn import_release(
     file: Option<&SbomFile>,
 ) -> Result<Imported, ServiceError> {
     let import = inventory::add_release(workspace, context, product_key, version, file).await?;
-    let matched = match (&import.sbom, import.duplicate) {
-        (Some(_), false) => Some(
+    let matched = match &import.sbom {
+        Some(_) => Some(
             finding::rematch(workspace, context, MatchScope::Release(import.release.id)).await?,
         ),
-        _ => None,
+        None => None,
     };
     Ok(Imported { import, matched })
 }

@@ -244,8 +244,7 @@ impl Principal {
 }
 
 fn roles_of(account: &AccountRow) -> Result<Vec<Role>, ServiceError> {
-    access::parse_roles(&account.roles)
-        .map_err(|error| ServiceError::rule("roles", error))
+    access::parse_roles(&account.roles).map_err(|error| ServiceError::rule("roles", error))
 }
 
 /// A secret shown once to its owner: a session cookie value or an API token.

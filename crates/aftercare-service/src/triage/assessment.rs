@@ -145,7 +145,11 @@ where
 {
     values
         .iter()
-        .map(|v| v.trim().parse::<T>().map_err(|e| ServiceError::rule(field, e)))
+        .map(|v| {
+            v.trim()
+                .parse::<T>()
+                .map_err(|e| ServiceError::rule(field, e))
+        })
         .collect()
 }
 
@@ -170,7 +174,11 @@ fn check(input: &AssessmentInput) -> Result<Checked, ServiceError> {
         .justification
         .as_deref()
         .filter(|j| !j.trim().is_empty())
-        .map(|j| j.trim().parse().map_err(|e| ServiceError::rule("justification", e)))
+        .map(|j| {
+            j.trim()
+                .parse()
+                .map_err(|e| ServiceError::rule("justification", e))
+        })
         .transpose()?;
     let responses: Vec<Response> = parse_list("response", &input.responses)?;
     let vex = VexStatement::new(
@@ -203,7 +211,8 @@ fn check(input: &AssessmentInput) -> Result<Checked, ServiceError> {
         let rubric = Rubric::mitre_2020().map_err(|e| ServiceError::rule("rubric", e))?;
         let answers = aftercare_risk::parse_extended_vector(&rubric, extended.trim())
             .map_err(|e| ServiceError::rule("rubric", e))?;
-        let result = aftercare_risk::answer(&rubric, &answers).map_err(|e| ServiceError::rule("rubric", e))?;
+        let result = aftercare_risk::answer(&rubric, &answers)
+            .map_err(|e| ServiceError::rule("rubric", e))?;
         rubric_vector = Some(result.extended_vector);
         if cvss_vector.is_none() {
             cvss_vector = Some(result.base_vector);
@@ -219,7 +228,10 @@ fn check(input: &AssessmentInput) -> Result<Checked, ServiceError> {
     };
     let harm = match input.harm.as_deref().filter(|h| !h.trim().is_empty()) {
         Some(harm) => {
-            let severity: HarmSeverity = harm.trim().parse().map_err(|e| ServiceError::rule("harm", e))?;
+            let severity: HarmSeverity = harm
+                .trim()
+                .parse()
+                .map_err(|e| ServiceError::rule("harm", e))?;
             let controls = input
                 .controls
                 .iter()
@@ -250,7 +262,10 @@ fn check(input: &AssessmentInput) -> Result<Checked, ServiceError> {
         .filter(|r| !r.trim().is_empty())
     {
         Some(risk) => {
-            let risk: RiskClass = risk.trim().parse().map_err(|e| ServiceError::rule("override", e))?;
+            let risk: RiskClass = risk
+                .trim()
+                .parse()
+                .map_err(|e| ServiceError::rule("override", e))?;
             Some(Override::new(
                 risk,
                 input.override_rationale.as_deref().unwrap_or_default(),
@@ -882,8 +897,10 @@ pub fn score_rubric(extended: &str) -> Result<(String, String, f64, String), Ser
     let rubric = Rubric::mitre_2020().map_err(|e| ServiceError::rule("rubric", e))?;
     let answers = aftercare_risk::parse_extended_vector(&rubric, extended.trim())
         .map_err(|e| ServiceError::rule("rubric", e))?;
-    let result = aftercare_risk::answer(&rubric, &answers).map_err(|e| ServiceError::rule("rubric", e))?;
-    let cvss = aftercare_cvss::parse(&result.base_vector).map_err(|e| ServiceError::rule("rubric", e))?;
+    let result =
+        aftercare_risk::answer(&rubric, &answers).map_err(|e| ServiceError::rule("rubric", e))?;
+    let cvss =
+        aftercare_cvss::parse(&result.base_vector).map_err(|e| ServiceError::rule("rubric", e))?;
     Ok((
         result.extended_vector,
         result.base_vector,

@@ -771,9 +771,7 @@ impl EventInput {
                     .as_deref()
                     .unwrap_or("serious_incident")
                     .parse()
-                    .map_err(|e: aftercare_risk::RiskError| {
-                        ServiceError::rule("category", e)
-                    })?,
+                    .map_err(|e: aftercare_risk::RiskError| ServiceError::rule("category", e))?,
             },
             "eu_mdr_report_submitted" => EventKind::EuMdrReportSubmitted {
                 reference: need_reference()?,

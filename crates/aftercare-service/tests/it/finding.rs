@@ -706,3 +706,65 @@ async fn issue_11_unreadable_stored_document_holds_its_findings() {
         assert_eq!(last.position, synced.counts.warnings, "{backend}");
     }
 }
+
+/// An import killed after its commit but before its match left the release without findings,
+/// and the documented retry said "already imported; nothing changed" and never matched
+/// (reliability review, D1). The retry now matches the release again.
+#[tokio::test]
+async fn a_retried_import_matches_a_release_its_first_import_did_not() {
+    for (test, workspace, context) in workspaces().await {
+        let backend = test.backend().as_str();
+        let dir = tempfile::tempdir().unwrap();
+        mirror(dir.path());
+        add_feed(
+            &workspace,
+            &context,
+            "ghsa",
+            FeedKind::Osv,
+            None,
+            Some(dir.path()),
+        )
+        .await;
+        sync_ok(&workspace, &context, "ghsa", &SyncOptions::default()).await;
+        inventory::add_product(&workspace, &context, "Infusion Pump", None)
+            .await
+            .unwrap();
+        let file = SbomFile {
+            name: "bom.json".into(),
+            bytes: shared_member(JUICE_SHOP.0, JUICE_SHOP.1),
+        };
+        // The import commits; the process dies before the match (the inventory use case
+        // alone is what committed).
+        inventory::add_release(&workspace, &context, "Infusion Pump", "1.0", Some(&file))
+            .await
+            .unwrap();
+        assert!(
+            all_findings(&workspace, "all").await.is_empty(),
+            "{backend}"
+        );
+        let retried = aftercare_service::flow::import_release(
+            &workspace,
+            &context,
+            "Infusion Pump",
+            "1.0",
+            Some(&file),
+        )
+        .await
+        .unwrap();
+        assert!(retried.import.duplicate, "{backend}");
+        let matched = retried.matched.expect("the retry matches the release");
+        assert_eq!(matched.opened.len(), expected_pairs().len(), "{backend}");
+        // Once more: everything is confirmed, nothing opens twice.
+        let again = aftercare_service::flow::import_release(
+            &workspace,
+            &context,
+            "Infusion Pump",
+            "1.0",
+            Some(&file),
+        )
+        .await
+        .unwrap();
+        let matched = again.matched.expect("matched again");
+        assert!(!matched.changed_anything(), "{backend}: {matched:?}");
+    }
+}

@@ -94,7 +94,8 @@ pub(crate) async fn run(command: ReleaseCommand) -> anyhow::Result<Outcome> {
             let outcome = &imported.import;
             if outcome.duplicate {
                 eprintln!(
-                    "{} {}: this SBOM (sha256 {}) is already imported; nothing changed",
+                    "{} {}: this SBOM (sha256 {}) is already imported; its components were \
+                     matched again",
                     outcome.release.product_name,
                     outcome.release.version,
                     outcome
