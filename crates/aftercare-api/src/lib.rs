@@ -12,6 +12,7 @@
 
 pub mod access;
 pub mod error;
+pub mod export;
 pub mod finding;
 pub mod flow;
 pub mod intel;
