@@ -8,6 +8,8 @@
 
 use std::path::Path;
 
+use aftercare_testdata::redact::redact;
+
 use crate::{aftercare, describe, extract};
 
 const GHSA: &str = "osv/GHSA-and-fixtures.zip";
@@ -114,4 +116,149 @@ fn scan_sarif() {
 #[test]
 fn scan_cyclonedx_vdr() {
     insta::assert_snapshot!(scan("cyclonedx"));
+}
+
+/// The binary in a directory, on the directory's SQLite workspace or on a database.
+struct Workspace<'a> {
+    dir: &'a Path,
+    database: Option<&'a str>,
+}
+
+impl Workspace<'_> {
+    /// Runs the binary as the workspace's administrator, who also signs.
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_aftercare"));
+        command
+            .args(args)
+            .current_dir(self.dir)
+            .env("AFTERCARE_ADMIN_PASSWORD", "correct horse battery")
+            .env("AFTERCARE_SIGNER_PASSWORD", "correct horse battery")
+            .env_remove("AFTERCARE_WORKSPACE")
+            .env_remove("AFTERCARE_DATABASE_URL")
+            .env_remove("AFTERCARE_FORMAT");
+        if let Some(url) = self.database {
+            command.env("AFTERCARE_DATABASE_URL", url);
+        }
+        command.output().unwrap()
+    }
+
+    /// Runs a command with `--format json` and returns its output.
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = args.to_vec();
+        all.extend(["--format", "json"]);
+        let output = self.run(&all);
+        assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+        serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|error| panic!("{error}: {}", describe(&output)))
+    }
+}
+
+/// The `--format json` of the workspace commands, from a feed sync to a signed determination
+/// and the clocks it leaves, on the device fixture: the same shapes as the API's (one wire
+/// crate), run by the real binary, on a SQLite workspace and on PostgreSQL when it is
+/// configured — one snapshot for both.
+#[test]
+fn workspace_commands_json() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let postgres = runtime.block_on(aftercare_store::testing::postgres());
+    workspace_commands_on(None);
+    if let Some(store) = &postgres {
+        workspace_commands_on(Some(&store.url));
+    }
+}
+
+fn workspace_commands_on(database: Option<&str>) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let workspace = Workspace { dir: d, database };
+    device_fixture(d);
+    // The OSV records of the fixture as a local feed (the CSAF documents are another kind).
+    let osv = d.join("osv");
+    std::fs::create_dir_all(&osv).unwrap();
+    for name in [
+        "AFTERCARE-TEST-0001.json",
+        "GHSA-35jh-r3h4-6jhm.json",
+        "GHSA-xvch-5gv4-984h.json",
+    ] {
+        std::fs::copy(d.join("advisories").join(name), osv.join(name)).unwrap();
+    }
+    let init = workspace.run(&["init"]);
+    assert!(init.status.success(), "{}", describe(&init));
+    let added = workspace.run(&[
+        "feed",
+        "add",
+        "advisories",
+        "--kind",
+        "osv",
+        "--path",
+        "osv",
+    ]);
+    assert!(added.status.success(), "{}", describe(&added));
+    let snapshot = |name: &str, args: &[&str]| {
+        let value = redact(workspace.json(args));
+        insta::assert_json_snapshot!(name, value);
+    };
+    snapshot("feed_sync", &["feed", "sync", "advisories"]);
+    snapshot(
+        "product_add",
+        &[
+            "product",
+            "add",
+            "Infusion pump",
+            "--description",
+            "A large-volume infusion pump",
+        ],
+    );
+    snapshot(
+        "release_add",
+        &[
+            "release",
+            "add",
+            "Infusion pump",
+            "4.2.0",
+            "--sbom",
+            "device.cdx.json",
+        ],
+    );
+    snapshot("product_show", &["product", "show", "Infusion pump"]);
+    snapshot(
+        "release_show",
+        &["release", "show", "Infusion pump", "4.2.0"],
+    );
+    snapshot(
+        "component_list",
+        &["component", "list", "--release", "Infusion pump@4.2.0"],
+    );
+    let page = workspace.json(&["finding", "list"]);
+    insta::assert_json_snapshot!("finding_list", redact(page.clone()));
+    let lodash = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|finding| finding["vulnerability"]["id"] == "CVE-2021-23337")
+        .unwrap()["id"]
+        .to_string();
+    snapshot(
+        "finding_assess",
+        &[
+            "finding",
+            "assess",
+            &lodash,
+            "--status",
+            "affected",
+            "--response",
+            "update",
+            "--harm",
+            "serious",
+        ],
+    );
+    snapshot("finding_show", &["finding", "show", &lodash]);
+    snapshot("vuln_show", &["vuln", "show", "CVE-2021-23337"]);
+    snapshot("clock_list", &["clock", "list"]);
+    snapshot(
+        "clock_show",
+        &["clock", "show", "Infusion pump", "CVE-2021-23337"],
+    );
+    snapshot("policy_show", &["policy", "show"]);
+    snapshot("audit_verify", &["audit", "verify"]);
 }
