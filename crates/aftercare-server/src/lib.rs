@@ -379,7 +379,13 @@ pub fn routes() -> Vec<Route> {
             Needs(Permission::InventoryWrite),
             post(fnd::match_all),
         ),
-        // Policy, cases and clocks.
+        // Policy, cases and clocks, and the words of triage.
+        route(
+            M::GET,
+            "/api/v1/vocabulary",
+            Authenticated,
+            get(tri::get_vocabulary),
+        ),
         route(
             M::GET,
             "/api/v1/policy",

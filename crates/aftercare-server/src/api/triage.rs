@@ -17,6 +17,7 @@ use aftercare_api::error::ErrorDto;
 use aftercare_api::triage::{
     CaseDto, ClockDto, NewCaseEventDto, PolicyChangeDto, PolicyDto, WaiverDto,
 };
+use aftercare_api::vocabulary::VocabularyDto;
 
 /// A signature request from its wire form.
 pub fn sign_request(dto: &SignDto) -> Result<SignRequest, ApiError> {
@@ -26,6 +27,15 @@ pub fn sign_request(dto: &SignDto) -> Result<SignRequest, ApiError> {
         meaning: dto.meaning.parse().map_err(ApiError::from)?,
         reason: dto.reason.clone(),
     })
+}
+
+/// The words of triage with their labels: VEX statuses, justifications, responses, decision
+/// scopes, harm severities, risk classes and signature meanings, in the order a form offers
+/// them.
+#[utoipa::path(get, path = "/api/v1/vocabulary", tag = "triage",
+    responses((status = 200, body = VocabularyDto), (status = 401, body = ErrorDto)))]
+pub async fn get_vocabulary() -> Json<VocabularyDto> {
+    Json(VocabularyDto::new())
 }
 
 /// The policy in force (TOML and digest).

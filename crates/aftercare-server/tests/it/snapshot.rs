@@ -286,6 +286,43 @@ async fn api_answers_match_their_snapshots_on_every_backend() {
             "feed",
         )
         .await;
+        snapshot(
+            &router,
+            folder.path(),
+            &viewer,
+            "/api/v1/vocabulary",
+            "vocabulary",
+        )
+        .await;
+        // The service accepts every scope the vocabulary offers (scopes have no enum of
+        // their own yet).
+        let (_, vocabulary) = send(&router, get_as("/api/v1/vocabulary", &viewer)).await;
+        let analyst = token_for(
+            &workspace,
+            &context,
+            "analyst",
+            &[aftercare_model::Role::SecurityAnalyst],
+        )
+        .await;
+        let unrated = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|finding| finding["vulnerability"]["id"] == "AFTERCARE-TEST-0001")
+            .unwrap()["id"]
+            .clone();
+        for scope in vocabulary["scopes"].as_array().unwrap() {
+            let request = Request::post("/api/v1/findings/assessments")
+                .header("authorization", format!("Bearer {analyst}"))
+                .header("content-type", "application/json")
+                .body(Body::from(
+                    json!({"findings": [unrated], "status": "under_investigation", "scope": scope["value"]})
+                        .to_string(),
+                ))
+                .unwrap();
+            let (status, body) = send(&router, request).await;
+            assert_eq!(status, StatusCode::OK, "{scope}: {body}");
+        }
         // The error envelope: not found, invalid input, forbidden.
         snapshot(
             &router,
