@@ -6,7 +6,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use crate::dto::{ErrorBodyDto, ErrorDto};
+use aftercare_api::error::{ErrorBodyDto, ErrorDto};
 
 /// An API error.
 #[derive(Debug)]

@@ -1,13 +1,13 @@
-//! The HTTP server: REST API under `/api/v1`, its OpenAPI document, the wire format, and the
-//! web UI's static shell ([`ui`]).
+//! The HTTP server: REST API under `/api/v1`, its OpenAPI document, and the web UI's static
+//! shell ([`ui`]).
 //!
 //! Handlers are thin: they extract, call one service function, and map the result to the
-//! wire format in [`dto`]. HTTP error mapping lives only here ([`ApiError`]). Every route is
+//! wire types of `aftercare_api` (shared with the CLI's JSON). HTTP error mapping lives only
+//! here ([`ApiError`]). Every route is
 //! registered in [`routes`] with its [`Access`] rule; nothing is reachable without one.
 
 pub mod api;
 pub mod auth;
-pub mod dto;
 mod error;
 pub mod jobs;
 pub mod openapi;
@@ -379,7 +379,13 @@ pub fn routes() -> Vec<Route> {
             Needs(Permission::InventoryWrite),
             post(fnd::match_all),
         ),
-        // Policy, cases and clocks.
+        // Policy, cases and clocks, and the words of triage.
+        route(
+            M::GET,
+            "/api/v1/vocabulary",
+            Authenticated,
+            get(tri::get_vocabulary),
+        ),
         route(
             M::GET,
             "/api/v1/policy",

@@ -4,8 +4,13 @@
 //! which honours `AFTERCARE_SHARED_DATA` so the same tests can run on another sample of
 //! the same sources. A missing folder fails the test loudly instead of skipping it: a
 //! green run must mean the real data was read.
+//!
+//! [`redact`] holds the one set of rules by which the JSON snapshots of the API and the CLI
+//! hide what differs from one run or backend to the next.
 
 #![allow(clippy::panic, clippy::expect_used)]
+
+pub mod redact;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

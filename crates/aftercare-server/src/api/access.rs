@@ -14,11 +14,12 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::{Caller, RequestContext, clear_cookie, session_cookie};
-use crate::dto::{
-    AccountChangeDto, AccountDto, AlertDto, AuditEventDto, AuditVerificationDto, ErrorDto,
-    LoginDto, MeDto, NewAccountDto, NewTokenDto, TokenDto, TrainingDto,
-};
 use crate::{ApiError, AppState};
+use aftercare_api::access::{
+    AccountChangeDto, AccountDto, AlertDto, AuditEventDto, AuditVerificationDto, LoginDto, MeDto,
+    NewAccountDto, NewTokenDto, TokenDto, TrainingDto,
+};
+use aftercare_api::error::ErrorDto;
 
 fn roles(names: &[String]) -> Result<Vec<Role>, ApiError> {
     names

@@ -10,11 +10,12 @@ use utoipa::IntoParams;
 
 use crate::api::triage::sign_request;
 use crate::auth::{Caller, RequestContext};
-use crate::dto::{
-    AssessOutcomeDto, ErrorDto, FindingDetailDto, FindingDto, FindingPageDto, MatchReportDto,
-    NewAssessmentDto, RubricDto, RubricScoreDto, TriageDto,
-};
 use crate::{ApiError, AppState};
+use aftercare_api::error::ErrorDto;
+use aftercare_api::finding::{FindingDetailDto, FindingDto, FindingPageDto, MatchReportDto};
+use aftercare_api::triage::{
+    AssessOutcomeDto, NewAssessmentDto, RubricAnswersDto, RubricDto, RubricScoreDto, TriageDto,
+};
 
 /// Which findings.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -184,13 +185,6 @@ pub async fn get_rubric() -> Result<Json<RubricDto>, ApiError> {
     let rubric =
         aftercare_risk::Rubric::mitre_2020().map_err(|e| ApiError::invalid(e.to_string()))?;
     Ok(Json(RubricDto::from(&rubric)))
-}
-
-/// Answers to score.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct RubricAnswersDto {
-    /// The answers as the rubric's extended vector (`MDR:1.0/XAVN:Y/…`).
-    pub extended_vector: String,
 }
 
 /// Scores the rubric's answers: the CVSS base vector they give and its score.

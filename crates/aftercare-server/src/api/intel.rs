@@ -13,11 +13,13 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::{Caller, RequestContext};
-use crate::dto::{
-    ErrorDto, FeedDetailDto, FeedDto, NewFeedDto, SyncReportDto, SyncStartedDto, VulnerabilityDto,
-    VulnerabilityLookupDto, VulnerabilityPageDto, VulnerabilitySummaryDto,
-};
 use crate::{ApiError, AppState};
+use aftercare_api::error::ErrorDto;
+use aftercare_api::flow::SyncReportDto;
+use aftercare_api::intel::{
+    FeedDetailDto, FeedDto, NewFeedDto, SyncStartedDto, VulnerabilityDto, VulnerabilityLookupDto,
+    VulnerabilityPageDto, VulnerabilitySummaryDto,
+};
 
 /// Which vulnerabilities.
 #[derive(Debug, Deserialize, IntoParams)]

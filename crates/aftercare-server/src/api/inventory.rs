@@ -12,11 +12,13 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::RequestContext;
-use crate::dto::{
-    ComponentDto, ComponentPageDto, DiffDto, ErrorDto, ImportDto, NewProductDto, ProductDto,
-    QualityDto, ReleaseDto, SupportOutcomeDto, WarningDto,
-};
 use crate::{ApiError, AppState};
+use aftercare_api::error::ErrorDto;
+use aftercare_api::flow::ImportDto;
+use aftercare_api::inventory::{
+    ComponentDto, ComponentPageDto, DiffDto, NewProductDto, ProductDto, QualityDto, ReleaseDto,
+    SupportOutcomeDto, WarningDto,
+};
 
 /// Lists products.
 #[utoipa::path(get, path = "/api/v1/products", tag = "inventory",

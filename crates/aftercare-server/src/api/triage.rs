@@ -11,10 +11,13 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::{Caller, RequestContext};
-use crate::dto::{
-    CaseDto, ClockDto, ErrorDto, NewCaseEventDto, PolicyChangeDto, PolicyDto, SignDto, WaiverDto,
-};
 use crate::{ApiError, AppState};
+use aftercare_api::access::SignDto;
+use aftercare_api::error::ErrorDto;
+use aftercare_api::triage::{
+    CaseDto, ClockDto, NewCaseEventDto, PolicyChangeDto, PolicyDto, WaiverDto,
+};
+use aftercare_api::vocabulary::VocabularyDto;
 
 /// A signature request from its wire form.
 pub fn sign_request(dto: &SignDto) -> Result<SignRequest, ApiError> {
@@ -26,29 +29,22 @@ pub fn sign_request(dto: &SignDto) -> Result<SignRequest, ApiError> {
     })
 }
 
-fn policy_dto(current: &policy::CurrentPolicy) -> PolicyDto {
-    let revision = current.revision.as_ref();
-    PolicyDto {
-        revision: revision.map(|r| r.revision),
-        id: current.policy.id().to_string(),
-        version: current.policy.version().to_string(),
-        digest: current.policy.digest().to_hex(),
-        time_zone: current.policy.calendar().time_zone_name().to_string(),
-        created_at: revision.map(|r| r.created_at.clone()),
-        created_by: revision.map(|r| r.created_by.clone()),
-        reason: revision.and_then(|r| r.reason.clone()),
-        source: revision.map_or_else(
-            || aftercare_risk::policy::DEFAULT_POLICY_TOML.to_string(),
-            |r| r.source.clone(),
-        ),
-    }
+/// The words of triage with their labels: VEX statuses, justifications, responses, decision
+/// scopes, harm severities, risk classes and signature meanings, in the order a form offers
+/// them.
+#[utoipa::path(get, path = "/api/v1/vocabulary", tag = "triage",
+    responses((status = 200, body = VocabularyDto), (status = 401, body = ErrorDto)))]
+pub async fn get_vocabulary() -> Json<VocabularyDto> {
+    Json(VocabularyDto::new())
 }
 
 /// The policy in force (TOML and digest).
 #[utoipa::path(get, path = "/api/v1/policy", tag = "triage",
     responses((status = 200, body = PolicyDto), (status = 403, body = ErrorDto)))]
 pub async fn get_policy(State(state): State<AppState>) -> Result<Json<PolicyDto>, ApiError> {
-    Ok(Json(policy_dto(&policy::current(&state.workspace).await?)))
+    Ok(Json(PolicyDto::from(
+        &policy::current(&state.workspace).await?,
+    )))
 }
 
 /// Every stored revision of the policy, newest first.
@@ -61,7 +57,7 @@ pub async fn policy_revisions(
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let parsed = policy::check(&row.source, "a stored revision")?;
-        out.push(policy_dto(&policy::CurrentPolicy {
+        out.push(PolicyDto::from(&policy::CurrentPolicy {
             policy: parsed,
             revision: Some(row),
         }));
@@ -100,7 +96,9 @@ pub async fn change_policy(
         jiff::Timestamp::now(),
     )
     .await?;
-    Ok(Json(policy_dto(&policy::current(&state.workspace).await?)))
+    Ok(Json(PolicyDto::from(
+        &policy::current(&state.workspace).await?,
+    )))
 }
 
 /// Which clocks.

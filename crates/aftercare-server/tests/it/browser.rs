@@ -4,8 +4,9 @@
 //! page, and checks that hostile names in the data stay text, that no script error or
 //! Content-Security-Policy violation happens, and that logging out shows the login form. With
 //! the real GHSA records synced, the releases carry lodash 4.17.19: it filters the findings,
-//! opens one, is refused an incomplete assessment with the field named, and records a
-//! not_affected assessment through the form.
+//! opens one, checks that the assessment form offers the server's vocabulary (fetched once),
+//! is refused an incomplete assessment with the field named, and records a not_affected
+//! assessment through the form.
 //!
 //! CI installs Chromium (`.ci/run`); elsewhere the test is skipped, with a note, when no
 //! browser is found (`AFTERCARE_CHROMIUM` names one explicitly).
@@ -394,6 +395,44 @@ impl Drop for Browser {
     }
 }
 
+/// What the assessment form should offer: the vocabulary the server serves, as options
+/// (`[value, text]`) after each select's empty choice, and fetched once per page load.
+fn served_choices() -> Value {
+    let vocabulary = aftercare_api::vocabulary::VocabularyDto::new();
+    let plain = |terms: &[aftercare_api::vocabulary::TermDto]| -> Vec<Value> {
+        terms.iter().map(|t| json!([t.value, t.label])).collect()
+    };
+    let described = |terms: &[aftercare_api::vocabulary::TermDto]| -> Vec<Value> {
+        terms
+            .iter()
+            .map(|t| match &t.description {
+                Some(description) => json!([t.value, format!("{}: {description}", t.label)]),
+                None => json!([t.value, t.label]),
+            })
+            .collect()
+    };
+    let with_empty = |empty: &str, rest: Vec<Value>| -> Value {
+        Value::Array(std::iter::once(json!(["", empty])).chain(rest).collect())
+    };
+    json!({
+        "status": plain(&vocabulary.vex_statuses),
+        "justification": with_empty(
+            "— choose —",
+            vocabulary
+                .justifications
+                .iter()
+                .map(|t| json!([t.value, format!("{}: {}", t.label, t.description)]))
+                .collect(),
+        ),
+        "scope": plain(&vocabulary.scopes),
+        "harm": with_empty("— no determination —", described(&vocabulary.harm_severities)),
+        "meaning": described(&vocabulary.signature_meanings),
+        "override": with_empty("— keep what the policy computes —", plain(&vocabulary.risk_classes)),
+        "responses": vocabulary.responses.iter().map(|t| t.value.clone()).collect::<Vec<_>>(),
+        "fetches": 1,
+    })
+}
+
 /// Fills a form's fields by selector and submits it (as a person pressing Enter would).
 fn fill_and_submit(browser: &mut Browser, form: &str, fields: &[(&str, &str)]) {
     let mut script = String::new();
@@ -647,6 +686,21 @@ fn a_browser_logs_in_walks_every_page_and_hostile_data_stays_text() {
         assert!(detail.contains(part), "{part}: {detail}");
     }
     assert_no_injection(&mut browser, "finding");
+
+    // The form offers the server's vocabulary (GET /api/v1/vocabulary), fetched once.
+    let offered = browser.eval(
+        "(() => { const options = (id) => [...document.getElementById(id).options].map((o) => [o.value, o.textContent]); \
+         return { status: options('assess-status'), justification: options('assess-justification'), \
+         scope: options('assess-scope'), harm: options('assess-harm'), meaning: options('assess-meaning'), \
+         override: options('assess-override'), \
+         responses: [...document.querySelectorAll('input[id^=assess-response-]')].map((c) => c.value), \
+         fetches: performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/vocabulary')).length }; })()",
+    );
+    assert_eq!(
+        offered,
+        served_choices(),
+        "the assessment form offers the served vocabulary"
+    );
 
     // An incomplete not_affected is refused; the message names the field, which gets focus.
     browser.eval(

@@ -10,6 +10,7 @@ mod finding;
 mod intel;
 mod inventory;
 mod openapi;
+mod snapshot;
 mod ui;
 
 use aftercare_server::{AppState, Settings};

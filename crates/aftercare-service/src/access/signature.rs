@@ -41,6 +41,14 @@ pub enum Meaning {
 }
 
 impl Meaning {
+    /// Every meaning, in the order a form offers them.
+    pub const ALL: &'static [Meaning] = &[
+        Meaning::Authorship,
+        Meaning::Review,
+        Meaning::Approval,
+        Meaning::Responsibility,
+    ];
+
     /// The meaning's name.
     pub fn as_str(self) -> &'static str {
         match self {

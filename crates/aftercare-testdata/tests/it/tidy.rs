@@ -29,6 +29,7 @@ const PURE: &[&str] = &[
 const SHELL: &[&str] = &[
     "aftercare-store",
     "aftercare-service",
+    "aftercare-api",
     "aftercare-server",
     "aftercare",
 ];
@@ -65,6 +66,8 @@ const CRATE_RULES: &[Rule] = &[
     rule(&["aftercare-store"], &["aftercare-service", "aftercare-server", "aftercare", "axum"], "storage is an adapter below the use cases: it knows rows and queries, not use cases or HTTP"),
     rule(&["aftercare-service"], &["aftercare-server", "aftercare", "axum", "utoipa"], "the use cases serve both shells (HTTP and the CLI) and know neither; HTTP, its errors and its wire types are the server's (STYLE.md §6, §13)"),
     rule(&["aftercare-server"], &["aftercare"], "the binary starts the server, never the reverse"),
+    rule(&["aftercare-api"], &["aftercare-server", "aftercare", "axum", "tokio", "sqlx"], "the wire types are shared by the server and the CLI and know no HTTP, runtime or SQL (ADR 0011)"),
+    rule(&["aftercare-service", "aftercare-store"], &["aftercare-api"], "the use cases and storage know no wire format; the API crate converts from them"),
 ];
 
 /// What the pure crates' sources never derive: (trait, why).

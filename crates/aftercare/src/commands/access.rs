@@ -3,8 +3,8 @@
 
 use std::io::{IsTerminal, Write};
 
+use aftercare_api::access::{AccountDto, AuditEventDto, AuditVerificationDto, TokenDto};
 use aftercare_model::Role;
-use aftercare_server::dto::{AccountDto, AuditEventDto, AuditVerificationDto, TokenDto};
 use aftercare_service::access::account::{self, NewAccountRequest};
 use aftercare_service::access::auth::{self, TokenRequest};
 use aftercare_service::access::password::Password;

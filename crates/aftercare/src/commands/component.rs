@@ -1,6 +1,6 @@
 //! `aftercare component list`.
 
-use aftercare_server::dto::{ComponentDto, ComponentPageDto};
+use aftercare_api::inventory::{ComponentDto, ComponentPageDto};
 use aftercare_service::Workspace;
 use aftercare_service::inventory;
 use aftercare_store::release::ReleaseRow;

@@ -1,9 +1,7 @@
 //! `aftercare finding …` and `aftercare match`.
 
-use aftercare_server::dto::{
-    AssessOutcomeDto, FindingDetailDto, FindingDto, FindingPageDto, MatchReportDto, RubricDto,
-    RubricScoreDto,
-};
+use aftercare_api::finding::{FindingDetailDto, FindingDto, FindingPageDto, MatchReportDto};
+use aftercare_api::triage::{AssessOutcomeDto, RubricDto, RubricScoreDto};
 use aftercare_service::finding::{self, FindingQuery, MatchScope};
 use aftercare_service::triage::assessment::{self, AssessmentInput, ControlInput};
 

@@ -4,9 +4,10 @@ use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use aftercare_server::dto::{
-    FeedDetailDto, FeedDto, SyncReportDto, VulnerabilityDto, VulnerabilityLookupDto,
-    VulnerabilityPageDto, VulnerabilitySummaryDto,
+use aftercare_api::flow::SyncReportDto;
+use aftercare_api::intel::{
+    FeedDetailDto, FeedDto, VulnerabilityDto, VulnerabilityLookupDto, VulnerabilityPageDto,
+    VulnerabilitySummaryDto,
 };
 use aftercare_service::access::auth::Secret;
 use aftercare_service::intel::feed::{self, NewFeedRequest};

@@ -1,19 +1,11 @@
 //! `aftercare product add|list|show`.
 
-use aftercare_server::dto::{ProductDto, ReleaseDto};
+use aftercare_api::inventory::{ProductDetailDto, ProductDto};
 use aftercare_service::inventory;
-use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::ProductCommand;
 use crate::output::{Table, cell, emit};
-
-#[derive(Serialize)]
-struct ProductDetail {
-    #[serde(flatten)]
-    product: ProductDto,
-    releases: Vec<ReleaseDto>,
-}
 
 pub(crate) async fn run(command: ProductCommand) -> anyhow::Result<Outcome> {
     match command {
@@ -52,7 +44,7 @@ pub(crate) async fn run(command: ProductCommand) -> anyhow::Result<Outcome> {
                 &inventory::releases(&workspace, Some(&name)).await?,
             )
             .await?;
-            let detail = ProductDetail {
+            let detail = ProductDetailDto {
                 product: ProductDto::from(&product),
                 releases,
             };

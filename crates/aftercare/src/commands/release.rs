@@ -2,13 +2,12 @@
 
 use std::io::Write;
 
+use aftercare_api::inventory::{DiffDto, QualityDto, ReleaseDetailDto, ReleaseDto, WarningDto};
 use aftercare_sbom::quality;
-use aftercare_server::dto::{DiffDto, QualityDto, ReleaseDto, WarningDto};
 use aftercare_service::Workspace;
 use aftercare_service::inventory::{self, SbomFile};
 use aftercare_store::release::ReleaseRow;
 use anyhow::Context as _;
-use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::ReleaseCommand;
@@ -58,14 +57,6 @@ pub(crate) fn releases_table(releases: &[ReleaseDto]) -> String {
     table.render()
 }
 
-#[derive(Serialize)]
-struct ReleaseDetail {
-    #[serde(flatten)]
-    release: ReleaseDto,
-    quality: Option<QualityDto>,
-    warnings: Vec<WarningDto>,
-}
-
 pub(crate) async fn run(command: ReleaseCommand) -> anyhow::Result<Outcome> {
     match command {
         ReleaseCommand::Add {
@@ -105,7 +96,7 @@ pub(crate) async fn run(command: ReleaseCommand) -> anyhow::Result<Outcome> {
                         .unwrap_or("-")
                 );
             }
-            let dto = aftercare_server::dto::ImportDto::from(&imported);
+            let dto = aftercare_api::flow::ImportDto::from(&imported);
             emit(format.format, &dto, || {
                 let matched = dto.matched.as_ref().map_or(String::new(), |m| {
                     format!(
@@ -157,7 +148,7 @@ pub(crate) async fn run(command: ReleaseCommand) -> anyhow::Result<Outcome> {
             } else {
                 (None, Vec::new())
             };
-            let detail = ReleaseDetail {
+            let detail = ReleaseDetailDto {
                 release: dto,
                 quality: quality_dto,
                 warnings,
@@ -213,7 +204,7 @@ pub(crate) async fn run(command: ReleaseCommand) -> anyhow::Result<Outcome> {
             };
             let outcome =
                 inventory::apply_support_addendum(&workspace, &context, &release, &file).await?;
-            let dto = aftercare_server::dto::SupportOutcomeDto::from(&outcome);
+            let dto = aftercare_api::inventory::SupportOutcomeDto::from(&outcome);
             emit(format.format, &dto, || {
                 format!(
                     "{} components changed\n{}",

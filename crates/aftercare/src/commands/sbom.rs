@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
+use aftercare_api::inventory::{DiffDto, QualityDto, SbomDto, WarningDto};
 use aftercare_sbom::{Requirement, quality};
-use aftercare_server::dto::{DiffDto, QualityDto, SbomDto, WarningDto};
 use aftercare_service::inventory::{self, SbomFile};
 
 use crate::Outcome;

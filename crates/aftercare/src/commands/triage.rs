@@ -2,8 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use aftercare_risk::ClockKind;
-use aftercare_server::dto::{CaseDto, ClockDto};
+use aftercare_api::triage::{CaseDto, ClockDto, PolicyRevisionDto, PolicySummaryDto};
 use aftercare_service::access::auth::Principal;
 use aftercare_service::access::password::Password;
 use aftercare_service::access::signature::SignRequest;
@@ -11,7 +10,6 @@ use aftercare_service::triage::case::{self, ClockQuery, EventInput};
 use aftercare_service::triage::policy::{self, PolicyChange};
 use aftercare_service::{Context, Workspace};
 use anyhow::Context as _;
-use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::{ClockCommand, PolicyCommand, SignerArgs, WorkspaceArgs};
@@ -55,51 +53,12 @@ pub(crate) async fn as_signer(
     Ok((workspace, context, principal, request))
 }
 
-#[derive(Serialize)]
-struct PolicySummary {
-    revision: Option<i64>,
-    id: String,
-    version: String,
-    digest: String,
-    time_zone: String,
-    clocks: Vec<ClockRuleSummary>,
-}
-
-#[derive(Serialize)]
-struct ClockRuleSummary {
-    kind: &'static str,
-    days: u32,
-    day_kind: &'static str,
-    enabled: bool,
-    source: String,
-}
-
 pub(crate) async fn policy(command: PolicyCommand) -> anyhow::Result<Outcome> {
     match command {
         PolicyCommand::Show { workspace, format } => {
             let (workspace, _) = super::open(&workspace).await?;
             let current = policy::current(&workspace).await?;
-            let p = &current.policy;
-            let summary = PolicySummary {
-                revision: current.revision.as_ref().map(|r| r.revision),
-                id: p.id().to_string(),
-                version: p.version().to_string(),
-                digest: p.digest().to_hex(),
-                time_zone: p.calendar().time_zone_name().to_string(),
-                clocks: ClockKind::ALL
-                    .iter()
-                    .map(|kind| {
-                        let rule = p.clock_rule(*kind);
-                        ClockRuleSummary {
-                            kind: kind.as_str(),
-                            days: rule.days(),
-                            day_kind: rule.day_kind().as_str(),
-                            enabled: rule.enabled(),
-                            source: rule.source().to_string(),
-                        }
-                    })
-                    .collect(),
-            };
+            let summary = PolicySummaryDto::from(&current);
             emit(format.format, &summary, || {
                 let mut out = format!(
                     "policy {} version {} (revision {})\ndigest {}\ntime zone {}\n\n",
@@ -179,28 +138,10 @@ pub(crate) async fn policy(command: PolicyCommand) -> anyhow::Result<Outcome> {
         }
         PolicyCommand::History { workspace, format } => {
             let (workspace, _) = super::open(&workspace).await?;
-            #[derive(Serialize)]
-            struct Revision {
-                revision: i64,
-                id: String,
-                version: String,
-                digest: String,
-                created_at: String,
-                created_by: String,
-                reason: Option<String>,
-            }
-            let revisions: Vec<Revision> = policy::history(&workspace)
+            let revisions: Vec<PolicyRevisionDto> = policy::history(&workspace)
                 .await?
-                .into_iter()
-                .map(|r| Revision {
-                    revision: r.revision,
-                    id: r.policy_id,
-                    version: r.policy_version,
-                    digest: r.digest,
-                    created_at: r.created_at,
-                    created_by: r.created_by,
-                    reason: r.reason,
-                })
+                .iter()
+                .map(PolicyRevisionDto::from)
                 .collect();
             emit(format.format, &revisions, || {
                 let mut table =

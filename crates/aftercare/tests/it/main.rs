@@ -12,6 +12,7 @@ mod reference;
 mod sbom;
 mod scan;
 mod serve;
+mod snapshot;
 mod triage;
 
 use std::path::Path;
