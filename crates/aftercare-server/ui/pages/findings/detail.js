@@ -30,7 +30,7 @@ export async function renderDetail({ view, heading, params, can, me, navigate, a
   flash = null;
 
   view.append(
-    summarySection(f),
+    summarySection(f, detail.unreadable),
     matchSection(f),
     severitySection(f),
     signalsSection(detail.triage.signals),
@@ -57,7 +57,7 @@ function card(id, title, ...content) {
   return h('section', { class: 'card', 'aria-labelledby': id }, h('h2', { id }, title), ...content);
 }
 
-function summarySection(f) {
+function summarySection(f, unreadable) {
   const v = f.vulnerability;
   return card('finding-summary', 'Finding',
     facts([
@@ -70,6 +70,9 @@ function summarySection(f) {
       ['State', [badge(f.state === 'open' ? 'warn' : 'neutral', f.state),
         f.closed_at ? [' since ', timestamp(f.closed_at)] : null]],
       ['Why closed', f.close_reason],
+      ['Held', unreadable && unreadable.length
+        ? [badge('bad', 'held'), ' match runs leave this finding as it is: ', unreadable.join('; ')]
+        : null],
       ['First seen', timestamp(f.first_seen)],
       ['Last confirmed', timestamp(f.last_seen)],
     ]),
