@@ -50,39 +50,10 @@ use jiff::tz::TimeZone;
 
 use crate::RiskError;
 use crate::calendar::{DayKind, Deadline};
-use crate::determination::{RiskClass, check_rationale};
-use crate::policy::Policy;
+use crate::policy::{Policy, check_rationale};
+pub use crate::vocabulary::ClockKind;
+use crate::vocabulary::RiskClass;
 use crate::vocabulary::vocabulary;
-
-vocabulary! {
-    /// What a clock is for; its length and counting come from the policy's `[clock.KIND]`.
-    pub enum ClockKind as "clock kind" {
-        /// Uncontrolled risk: communicate with customers and the user community (FDA 2016).
-        CustomerCommunication = "customer_communication",
-        /// Uncontrolled risk: fix, validate and distribute the deployable fix (FDA 2016).
-        Remediation = "remediation",
-        /// Uncontrolled risk: share the customer communication with the ISAO (FDA 2016).
-        IsaoSharing = "isao_sharing",
-        /// Report of a correction or removal (21 CFR 806.10).
-        Report806 = "report_806",
-        /// Controlled risk: fix in the regular patch cycle (FD&C Act 524B(b)(2)(A)).
-        RegularPatchCycle = "regular_patch_cycle",
-        /// Medical device report, 30 calendar days (21 CFR 803.50).
-        Mdr803 = "mdr_803",
-        /// Five-day report: remedial action needed, or FDA's written request (21 CFR 803.53).
-        Mdr803FiveDay = "mdr_803_5day",
-        /// Supplemental report (21 CFR 803.56).
-        Mdr803Supplemental = "mdr_803_supplemental",
-        /// EU serious incident report, 15 days (MDR 2017/745 Art. 87(3)).
-        EuMdrArt87 = "eu_mdr_art87",
-        /// EU serious public health threat, 2 days (Art. 87(4)).
-        EuMdrArt87PublicHealthThreat = "eu_mdr_art87_public_health_threat",
-        /// EU death or unanticipated serious deterioration of health, 10 days (Art. 87(5)).
-        EuMdrArt87DeathOrSeriousDeterioration = "eu_mdr_art87_death_or_serious_deterioration",
-        /// Acknowledge a vulnerability report (ISO/IEC 29147; days are policy).
-        DisclosureAck = "disclosure_ack",
-    }
-}
 
 vocabulary! {
     /// The state of a clock.

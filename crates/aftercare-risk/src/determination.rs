@@ -22,18 +22,8 @@ use aftercare_model::{Severity, Sha256};
 use crate::RiskError;
 use crate::exploitability::{ExploitabilityAssessment, ExploitabilityLevel, ExploitabilityReason};
 use crate::harm::{CompensatingControl, HarmSeverity, PatientHarm};
-use crate::policy::Policy;
-use crate::vocabulary::vocabulary;
-
-vocabulary! {
-    /// The FDA's binary classification of the risk to essential clinical performance.
-    pub enum RiskClass as "risk class" {
-        /// Residual risk of patient harm is acceptable: routine updates.
-        Controlled = "controlled",
-        /// Residual risk is unacceptable: the 30/60-day path of the FDA guidance, out of cycle.
-        Uncontrolled = "uncontrolled",
-    }
-}
+use crate::policy::{Policy, check_rationale};
+pub use crate::vocabulary::RiskClass;
 
 /// A manual change of the outcome, with its written rationale.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,24 +131,6 @@ pub fn determine(
         override_,
         policy_digest: policy.digest(),
     })
-}
-
-/// Checks a written rationale (of an override or a clock waiver) against the policy.
-pub(crate) fn check_rationale(
-    policy: &Policy,
-    what: &'static str,
-    rationale: &str,
-) -> Result<(), RiskError> {
-    let length = rationale.trim().chars().count();
-    let minimum = policy.rationale_min_chars();
-    if length < minimum || length == 0 {
-        return Err(RiskError::RationaleTooShort {
-            what,
-            length,
-            minimum: minimum.max(1),
-        });
-    }
-    Ok(())
 }
 
 impl Determination {

@@ -1,5 +1,11 @@
-//! A macro for the fixed vocabularies of this crate: an enum whose values print and parse as
-//! snake_case labels, with the list of all values for messages and tests.
+//! The fixed vocabularies that several modules share, and the macro that declares them: an
+//! enum whose values print and parse as snake_case labels, with the list of all values for
+//! messages and tests.
+//!
+//! The policy schema (`policy`) names clock kinds, risk classes, exploit maturities and
+//! jurisdictions, and the rules that read the policy (`clock`, `determination`,
+//! `exploitability`) name them too. Declaring them here, below both, keeps the module
+//! dependencies pointing one way: rules → policy → vocabulary.
 
 /// Declares a label enum: each variant with its doc comment and its label.
 ///
@@ -54,3 +60,61 @@ macro_rules! vocabulary {
 }
 
 pub(crate) use vocabulary;
+
+vocabulary! {
+    /// What a clock is for; its length and counting come from the policy's `[clock.KIND]`.
+    pub enum ClockKind as "clock kind" {
+        /// Uncontrolled risk: communicate with customers and the user community (FDA 2016).
+        CustomerCommunication = "customer_communication",
+        /// Uncontrolled risk: fix, validate and distribute the deployable fix (FDA 2016).
+        Remediation = "remediation",
+        /// Uncontrolled risk: share the customer communication with the ISAO (FDA 2016).
+        IsaoSharing = "isao_sharing",
+        /// Report of a correction or removal (21 CFR 806.10).
+        Report806 = "report_806",
+        /// Controlled risk: fix in the regular patch cycle (FD&C Act 524B(b)(2)(A)).
+        RegularPatchCycle = "regular_patch_cycle",
+        /// Medical device report, 30 calendar days (21 CFR 803.50).
+        Mdr803 = "mdr_803",
+        /// Five-day report: remedial action needed, or FDA's written request (21 CFR 803.53).
+        Mdr803FiveDay = "mdr_803_5day",
+        /// Supplemental report (21 CFR 803.56).
+        Mdr803Supplemental = "mdr_803_supplemental",
+        /// EU serious incident report, 15 days (MDR 2017/745 Art. 87(3)).
+        EuMdrArt87 = "eu_mdr_art87",
+        /// EU serious public health threat, 2 days (Art. 87(4)).
+        EuMdrArt87PublicHealthThreat = "eu_mdr_art87_public_health_threat",
+        /// EU death or unanticipated serious deterioration of health, 10 days (Art. 87(5)).
+        EuMdrArt87DeathOrSeriousDeterioration = "eu_mdr_art87_death_or_serious_deterioration",
+        /// Acknowledge a vulnerability report (ISO/IEC 29147; days are policy).
+        DisclosureAck = "disclosure_ack",
+    }
+}
+
+vocabulary! {
+    /// The FDA's binary classification of the risk to essential clinical performance.
+    pub enum RiskClass as "risk class" {
+        /// Residual risk of patient harm is acceptable: routine updates.
+        Controlled = "controlled",
+        /// Residual risk is unacceptable: the 30/60-day path of the FDA guidance, out of cycle.
+        Uncontrolled = "uncontrolled",
+    }
+}
+
+vocabulary! {
+    /// CVSS exploit maturity, by its one-letter code: v3.x Exploit Code Maturity (`E`) and v4.0
+    /// Exploit Maturity (`E`). v3 `U` (unproven) and v4 `U` (unreported) share the code because
+    /// both say that no exploit is known. `X` (not defined) is no value at all.
+    pub enum ExploitMaturity as "exploit maturity" {
+        /// v3 `U` unproven, v4 `U` unreported.
+        Unreported = "U",
+        /// v3 and v4 `P`: proof-of-concept code exists.
+        ProofOfConcept = "P",
+        /// v3 `F`: functional exploit code exists.
+        Functional = "F",
+        /// v3 `H`: autonomous exploit code exists or no exploit is needed.
+        High = "H",
+        /// v4 `A`: attacks have been reported.
+        Attacked = "A",
+    }
+}

@@ -26,10 +26,8 @@ use serde::Deserialize;
 
 use crate::RiskError;
 use crate::calendar::{Calendar, DayKind, parse_weekday};
-use crate::clock::ClockKind;
-use crate::determination::RiskClass;
-use crate::exploitability::{ExploitMaturity, ExploitabilityLevel};
 use crate::harm::HarmSeverity;
+use crate::vocabulary::{ClockKind, ExploitMaturity, RiskClass};
 
 /// The default policy, with every value's source cited in comments.
 pub const DEFAULT_POLICY_TOML: &str = include_str!("../../../../policy/default.toml");
@@ -379,6 +377,57 @@ impl ClockRule {
     pub fn source(&self) -> &str {
         &self.source
     }
+}
+
+/// A level of the policy's exploitability scale.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ExploitabilityLevel {
+    rank: usize,
+    id: String,
+    label: String,
+}
+
+impl ExploitabilityLevel {
+    pub(crate) fn new(rank: usize, id: &str, label: &str) -> ExploitabilityLevel {
+        ExploitabilityLevel {
+            rank,
+            id: id.to_string(),
+            label: label.to_string(),
+        }
+    }
+
+    /// The position on the policy's scale, 0 for the least exploitable.
+    pub fn rank(&self) -> usize {
+        self.rank
+    }
+
+    /// The level's id, as the policy's rules and matrix name it (`high`).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The manufacturer's label for it (`High`).
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+}
+
+/// Checks a written rationale (of an override or a clock waiver) against the policy.
+pub(crate) fn check_rationale(
+    policy: &Policy,
+    what: &'static str,
+    rationale: &str,
+) -> Result<(), RiskError> {
+    let length = rationale.trim().chars().count();
+    let minimum = policy.rationale_min_chars();
+    if length < minimum || length == 0 {
+        return Err(RiskError::RationaleTooShort {
+            what,
+            length,
+            minimum: minimum.max(1),
+        });
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
