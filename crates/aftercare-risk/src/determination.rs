@@ -1,4 +1,4 @@
-//! The FDA determination: is the risk to essential clinical performance **controlled** or
+//! The FDA determination: is the residual risk of patient harm **controlled** or
 //! **uncontrolled**? A record of its own, holding every input it used, so that storage can tell
 //! when those inputs changed ([`Determination::inputs_digest`]).
 //!
@@ -11,9 +11,12 @@
 //!    policy's `determination.compensating_control_steps` (default 1) — once, not per control,
 //!    because several controls against the same attack are not independent evidence;
 //! 3. the policy's matrix maps (lowered level, harm severity) to controlled or uncontrolled;
-//! 4. when `determination.essential_clinical_performance_required` is set (the default) and
-//!    essential clinical performance is not affected, the risk is controlled whatever the cell
-//!    says: the FDA classification is about the risk to essential clinical performance;
+//! 4. when `determination.safety_and_essential_performance_required` is set (the default) and
+//!    the device's safety and essential performance is not affected, the risk is controlled
+//!    whatever the cell says. The final guidance (December 2016) assesses the risk of patient
+//!    harm from the likelihood of exploit, the impact on the device's *safety and essential
+//!    performance* and the severity of harm; "essential clinical performance" was the term of
+//!    the January 2016 draft and is not used here;
 //! 5. an analyst may override the outcome only with a written rationale of at least
 //!    `rationale.min_chars` characters; the computed outcome is kept beside the override.
 
@@ -106,8 +109,8 @@ pub fn determine(
     };
     let cell_level = policy.exploitability().level_at(lowered);
     let cell_outcome = rules.outcome(lowered, harm.severity);
-    let computed = if rules.essential_clinical_performance_required()
-        && !harm.essential_clinical_performance_affected
+    let computed = if rules.safety_and_essential_performance_required()
+        && !harm.safety_and_essential_performance_affected
     {
         RiskClass::Controlled
     } else {
@@ -161,9 +164,9 @@ impl Determination {
         self.harm.severity
     }
 
-    /// Whether essential clinical performance is affected.
-    pub fn essential_clinical_performance_affected(&self) -> bool {
-        self.harm.essential_clinical_performance_affected
+    /// Whether safety and essential performance is affected.
+    pub fn safety_and_essential_performance_affected(&self) -> bool {
+        self.harm.safety_and_essential_performance_affected
     }
 
     /// The compensating controls considered, sorted.
@@ -187,7 +190,7 @@ impl Determination {
     }
 
     /// A stable SHA-256 of the determination's inputs: the exploitability level and the ids
-    /// of the rules that fired, the harm severity, whether essential clinical performance is
+    /// of the rules that fired, the harm severity, whether safety and essential performance is
     /// affected, the compensating controls (as a set), the override and its rationale, and the
     /// policy's canonical digest.
     ///
@@ -196,7 +199,8 @@ impl Determination {
     /// it; a change of level or of the rules that fired does. A determination carries over to
     /// another release of the same product only while this digest is unchanged.
     ///
-    /// Encoding, version 1: the line `aftercare-determination-inputs/1`, then one line per
+    /// Encoding, version 2 (version 1 named the draft guidance's "essential clinical
+    /// performance"): the line `aftercare-determination-inputs/2`, then one line per
     /// field `name=LENGTH:VALUE` (length in bytes, so that no value can forge a separator), in
     /// the order written in [`Determination::canonical_inputs`].
     pub fn inputs_digest(&self) -> Sha256 {
@@ -205,7 +209,7 @@ impl Determination {
 
     /// The canonical encoding hashed by [`Determination::inputs_digest`], for audits and tests.
     pub fn canonical_inputs(&self) -> String {
-        let mut out = String::from("aftercare-determination-inputs/1\n");
+        let mut out = String::from("aftercare-determination-inputs/2\n");
         field(
             &mut out,
             "exploitability.level",
@@ -225,8 +229,8 @@ impl Determination {
         field(&mut out, "harm.severity", self.harm.severity.as_str());
         field(
             &mut out,
-            "harm.essential_clinical_performance_affected",
-            if self.harm.essential_clinical_performance_affected {
+            "harm.safety_and_essential_performance_affected",
+            if self.harm.safety_and_essential_performance_affected {
                 "true"
             } else {
                 "false"
@@ -322,10 +326,10 @@ mod tests {
         }
     }
 
-    fn harm(severity: &str, ecp: bool, controls: &[(&str, bool)]) -> PatientHarm {
+    fn harm(severity: &str, performance_affected: bool, controls: &[(&str, bool)]) -> PatientHarm {
         PatientHarm {
             severity: severity.parse().unwrap(),
-            essential_clinical_performance_affected: ecp,
+            safety_and_essential_performance_affected: performance_affected,
             compensating_controls: controls
                 .iter()
                 .map(|(description, effective)| {
@@ -335,9 +339,17 @@ mod tests {
         }
     }
 
-    /// exploitability level, harm severity, ECP affected, an effective control → outcome and
+    /// exploitability level, harm severity, safety and essential performance affected, an
+    /// effective control → outcome and
     /// the matrix cell's level.
-    fn check(level: &str, severity: &str, ecp: bool, control: bool, expected: &str, cell: &str) {
+    fn check(
+        level: &str,
+        severity: &str,
+        performance_affected: bool,
+        control: bool,
+        expected: &str,
+        cell: &str,
+    ) {
         let policy = Policy::builtin().unwrap();
         let controls: &[(&str, bool)] = if control {
             &[("Segmented network", true)]
@@ -347,21 +359,22 @@ mod tests {
         let determination = determine(
             &policy,
             &assessment(&policy, level, &[]),
-            &harm(severity, ecp, controls),
+            &harm(severity, performance_affected, controls),
             None,
         )
         .unwrap();
         assert_eq!(
             determination.outcome().as_str(),
             expected,
-            "{level} x {severity} (ecp {ecp}, control {control})"
+            "{level} x {severity} (performance affected {performance_affected}, control {control})"
         );
         assert_eq!(determination.cell().exploitability.id(), cell);
     }
 
     #[test]
     fn default_matrix() {
-        // Without controls, ECP affected: the diagonal boundary of the default policy.
+        // Without controls, safety and essential performance affected: the diagonal boundary of
+        // the default policy.
         for (level, row) in [
             ("low", ["c", "c", "c", "c", "u"]),
             ("medium", ["c", "c", "c", "u", "u"]),
@@ -379,13 +392,13 @@ mod tests {
     }
 
     #[test]
-    fn compensating_controls_and_essential_clinical_performance() {
+    fn compensating_controls_and_safety_and_essential_performance() {
         // An effective control lowers exploitability one step.
         check("high", "serious", true, true, "controlled", "medium");
         check("high", "critical", true, true, "uncontrolled", "medium");
         check("medium", "critical", true, true, "controlled", "low");
         check("low", "catastrophic", true, true, "uncontrolled", "low");
-        // ECP not affected: controlled whatever the cell.
+        // Safety and essential performance not affected: controlled whatever the cell.
         check("high", "catastrophic", false, false, "controlled", "high");
         // A control claimed ineffective changes nothing.
         let policy = Policy::builtin().unwrap();
@@ -490,7 +503,7 @@ mod tests {
         }
         assert!(
             base.canonical_inputs()
-                .starts_with("aftercare-determination-inputs/1\n")
+                .starts_with("aftercare-determination-inputs/2\n")
         );
         assert!(
             base.canonical_inputs()

@@ -1,4 +1,4 @@
-//! Patient harm: the ISO 14971 severity scale, whether essential clinical performance is
+//! Patient harm: the ISO 14971 severity scale, whether safety and essential performance is
 //! affected, and the compensating controls that stand between the vulnerability and a patient.
 //!
 //! Loss of confidentiality of patient data is not patient harm for the FDA determination
@@ -90,8 +90,8 @@ impl CompensatingControl {
 pub struct PatientHarm {
     /// The worst credible harm to a patient if the vulnerability were exploited.
     pub severity: HarmSeverity,
-    /// Whether exploitation could compromise the device's essential clinical performance.
-    pub essential_clinical_performance_affected: bool,
+    /// Whether exploitation could compromise the device's safety and essential performance.
+    pub safety_and_essential_performance_affected: bool,
     /// The compensating controls in place.
     pub compensating_controls: Vec<CompensatingControl>,
 }

@@ -10,7 +10,7 @@
 //!   CISA's minimum rules.
 //! - [`exploitability`]: KEV, EPSS, CVSS exploit maturity and public exploits, judged by the
 //!   policy's rule into a level with reasons.
-//! - [`harm`]: ISO 14971 severity, essential clinical performance, compensating controls.
+//! - [`harm`]: ISO 14971 severity, safety and essential performance, compensating controls.
 //! - [`determination`]: controlled / uncontrolled, with its inputs and their digest.
 //! - [`rubric`]: the MITRE/MDIC rubric for CVSS v3.0 in a clinical context.
 //! - [`policy`]: the validated policy file and its digest.

@@ -92,7 +92,7 @@ vocabulary! {
 }
 
 vocabulary! {
-    /// The FDA's binary classification of the risk to essential clinical performance.
+    /// The FDA's binary classification of the residual risk of patient harm (2016 guidance).
     pub enum RiskClass as "risk class" {
         /// Residual risk of patient harm is acceptable: routine updates.
         Controlled = "controlled",

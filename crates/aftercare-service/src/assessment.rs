@@ -279,7 +279,7 @@ fn check(input: &AssessmentInput) -> Result<Checked, ServiceError> {
                 .collect::<Result<Vec<_>, _>>()?;
             Some(PatientHarm {
                 severity,
-                essential_clinical_performance_affected: input.ecp_affected.unwrap_or(true),
+                safety_and_essential_performance_affected: input.ecp_affected.unwrap_or(true),
                 compensating_controls: controls,
             })
         }
@@ -532,7 +532,7 @@ pub async fn assess(
             ecp_affected: checked
                 .harm
                 .as_ref()
-                .map(|h| h.essential_clinical_performance_affected),
+                .map(|h| h.safety_and_essential_performance_affected),
             controls: json!(
                 checked
                     .harm
@@ -633,7 +633,7 @@ pub async fn assess(
             )
             .to_string(),
             harm_severity: determination.harm_severity().as_str().to_string(),
-            ecp_affected: determination.essential_clinical_performance_affected(),
+            ecp_affected: determination.safety_and_essential_performance_affected(),
             override_rationale: determination.override_().map(|o| o.rationale().to_string()),
             patch_path: patch_json(&patch).to_string(),
             inputs: determination.canonical_inputs(),

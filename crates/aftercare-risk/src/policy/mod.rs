@@ -105,7 +105,7 @@ pub enum Condition {
 /// The determination part of a policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeterminationPolicy {
-    essential_clinical_performance_required: bool,
+    safety_and_essential_performance_required: bool,
     compensating_control_steps: u32,
     /// One row per exploitability level (by rank), one column per harm severity (by rank).
     matrix: Vec<[RiskClass; 5]>,
@@ -322,9 +322,9 @@ impl ExploitabilityRule {
 }
 
 impl DeterminationPolicy {
-    /// Whether an unaffected essential clinical performance makes the risk controlled.
-    pub fn essential_clinical_performance_required(&self) -> bool {
-        self.essential_clinical_performance_required
+    /// Whether an unaffected safety and essential performance makes the risk controlled.
+    pub fn safety_and_essential_performance_required(&self) -> bool {
+        self.safety_and_essential_performance_required
     }
 
     /// How many levels an effective compensating control lowers exploitability.
@@ -522,7 +522,7 @@ enum ConditionFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DeterminationFile {
-    essential_clinical_performance_required: bool,
+    safety_and_essential_performance_required: bool,
     compensating_control_steps: u32,
     #[allow(dead_code, reason = "a citation for people; part of the digest")]
     source: String,
@@ -820,7 +820,7 @@ fn convert_determination(
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(DeterminationPolicy {
-        essential_clinical_performance_required: file.essential_clinical_performance_required,
+        safety_and_essential_performance_required: file.safety_and_essential_performance_required,
         compensating_control_steps: file.compensating_control_steps,
         matrix,
     })

@@ -212,7 +212,7 @@ static MATRIX_ROW: Shape = Shape::Table(&[
 ]);
 
 static DETERMINATION: Shape = Shape::Table(&[
-    required("essential_clinical_performance_required", &BOOLEAN),
+    required("safety_and_essential_performance_required", &BOOLEAN),
     required(
         "compensating_control_steps",
         &Shape::Integer {

@@ -24,7 +24,7 @@ fn uncontrolled_kev_case() -> Case {
     assert_eq!(exploitability.level.id(), "high");
     let harm = PatientHarm {
         severity: HarmSeverity::Critical,
-        essential_clinical_performance_affected: true,
+        safety_and_essential_performance_affected: true,
         compensating_controls: vec![
             CompensatingControl::new("Pump network isolated by VLAN", "IFU-12 section 4", false)
                 .unwrap(),
