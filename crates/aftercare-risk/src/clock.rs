@@ -16,8 +16,13 @@
 //!   earlier moves every clock that runs from it.
 //! - Clocks run **from awareness**, even when the determination comes later: a determination
 //!   on day 25 opens the 30-day customer-communication clock with 5 days left.
-//! - **Day 0** is the day of the starting event in the policy's time zone; a deadline of N days
-//!   ends at 23:59 of day N ([`crate::calendar`]).
+//! - **Day 0** is the day of the starting event; a deadline of N days ends at 23:59 of day N
+//!   ([`crate::calendar`]). Each clock is counted in its jurisdiction's time zone and on its
+//!   working days ([`ClockKind::jurisdiction`]): the EU MDR Art. 87 clocks in
+//!   `[jurisdiction.eu]`, every other clock in `[jurisdiction.us]`. An event's instant becomes
+//!   a day (the awareness day) in the US zone; the EU clocks start from the date their event
+//!   names. When the EU calendar rolls deadlines forward, the clock's deadline records the day
+//!   it was rolled from and its citation names the rule.
 //! - A clock is **met** when its satisfying action happened at or before the deadline's end,
 //!   **missed** when it is still open at any instant after it (evaluated at the injected `now`
 //!   or at the next event's time). An action after a miss is recorded on the missed clock
@@ -49,7 +54,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
 use crate::RiskError;
-use crate::calendar::{DayKind, Deadline};
+use crate::calendar::{DayKind, Deadline, DeadlineRoll};
 use crate::policy::{Policy, check_rationale};
 pub use crate::vocabulary::ClockKind;
 use crate::vocabulary::RiskClass;
@@ -129,6 +134,9 @@ pub struct Waiver {
     pub at: Timestamp,
 }
 
+/// Appended to the citation of a clock whose calendar rolls deadlines forward.
+const ROLL_FORWARD_BASIS: &str = "; counted under Regulation (EEC, Euratom) 1182/71 Art. 3(4)-(5) as MDCG 2023-3 Rev.2 Q14 applies it: a last day on a Saturday, Sunday or public holiday moves to the next working day, and a period of two days or more includes two working days";
+
 /// One regulatory deadline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Clock {
@@ -161,9 +169,14 @@ impl Clock {
         opened_at: Timestamp,
     ) -> Result<Clock, RiskError> {
         let rule = policy.clock_rule(kind);
-        let deadline = policy
-            .calendar()
-            .deadline(start, rule.days(), rule.day_kind())?;
+        let calendar = policy.calendar_for(kind.jurisdiction());
+        let deadline = calendar.deadline(start, rule.days(), rule.day_kind())?;
+        // The clock's basis names the counting rule it was computed with, so that a reviewer
+        // sees why a deadline moved off a weekend or holiday.
+        let mut source = rule.source().to_string();
+        if calendar.roll() == DeadlineRoll::NextWorkingDay && rule.day_kind() == DayKind::Calendar {
+            source.push_str(ROLL_FORWARD_BASIS);
+        }
         Ok(Clock {
             kind,
             reference: reference.map(str::to_string),
@@ -172,14 +185,14 @@ impl Clock {
             days: rule.days(),
             day_kind: rule.day_kind(),
             deadline,
-            time_zone_name: policy.calendar().time_zone_name().to_string(),
-            time_zone: policy.calendar().time_zone().clone(),
+            time_zone_name: calendar.time_zone_name().to_string(),
+            time_zone: calendar.time_zone().clone(),
             state: ClockState::Open,
             satisfied_at: None,
             waiver: None,
             opened_at,
             note: None,
-            source: rule.source().to_string(),
+            source,
             policy_digest: policy.digest(),
         })
     }
@@ -214,12 +227,13 @@ impl Clock {
         self.day_kind
     }
 
-    /// Day N and the instant the deadline ends (23:59 of day N in the policy's time zone).
+    /// Day N and the instant the deadline ends (23:59 of day N in the jurisdiction's time
+    /// zone), and the day N it was rolled from, if any.
     pub fn deadline(&self) -> Deadline {
         self.deadline
     }
 
-    /// The policy's time zone when the clock was computed.
+    /// The jurisdiction's time zone when the clock was computed.
     pub fn time_zone(&self) -> &TimeZone {
         &self.time_zone
     }
@@ -294,7 +308,9 @@ pub struct ClockRecord {
     pub deadline_day: Date,
     /// The instant the deadline ends.
     pub deadline_end: Timestamp,
-    /// The IANA name of the policy's time zone.
+    /// Day N before the calendar moved it off a weekend or holiday, when it did.
+    pub deadline_rolled_from: Option<Date>,
+    /// The IANA name of the jurisdiction's time zone.
     pub time_zone: String,
     /// Open, met, missed or waived.
     pub state: ClockState,
@@ -324,6 +340,7 @@ impl Clock {
             day_kind: self.day_kind,
             deadline_day: self.deadline.day,
             deadline_end: self.deadline.end,
+            deadline_rolled_from: self.deadline.rolled_from,
             time_zone: self.time_zone_name.clone(),
             state: self.state,
             satisfied_at: self.satisfied_at,
@@ -340,7 +357,7 @@ impl Clock {
     pub fn from_record(record: ClockRecord) -> Result<Clock, RiskError> {
         let time_zone =
             TimeZone::get(&record.time_zone).map_err(|source| RiskError::UnknownTimeZone {
-                key: "clock.time_zone",
+                key: "clock.time_zone".to_string(),
                 name: record.time_zone.clone(),
                 source,
             })?;
@@ -354,6 +371,7 @@ impl Clock {
             deadline: Deadline {
                 day: record.deadline_day,
                 end: record.deadline_end,
+                rolled_from: record.deadline_rolled_from,
             },
             time_zone_name: record.time_zone,
             time_zone,

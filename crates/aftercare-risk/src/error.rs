@@ -171,13 +171,45 @@ pub enum RiskError {
     /// A time zone name that the time zone database does not know.
     #[error("unknown time zone {name:?} at key `{key}`")]
     UnknownTimeZone {
-        /// The policy key.
-        key: &'static str,
+        /// The policy key (`jurisdiction.eu.time_zone`) or the stored clock's field.
+        key: String,
         /// The rejected IANA name.
         name: String,
         /// The time zone database's error.
         #[source]
         source: jiff::Error,
+    },
+
+    /// A working-day count or a roll forward needed a day outside the years for which the
+    /// calendar's holiday rules are known: an error, never a guess.
+    #[error(
+        "{day} is outside the coverage of calendar `{calendar}` (holidays are known for {first}..={last}); extend the coverage in the policy if the rules hold for that year"
+    )]
+    CalendarCoverage {
+        /// The calendar's policy key (`jurisdiction.us`).
+        calendar: String,
+        /// The day whose status was asked for.
+        day: Date,
+        /// The first covered year.
+        first: i16,
+        /// The last covered year.
+        last: i16,
+    },
+
+    /// A holiday rule that cannot name a day.
+    #[error("holiday rule {name:?}: {problem}")]
+    HolidayRuleInvalid {
+        /// The rule's name.
+        name: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+
+    /// Easter was asked for before the Gregorian calendar existed.
+    #[error("Easter is computed for Gregorian years from 1583 on, not {year}")]
+    EasterBeforeGregorian {
+        /// The year asked for.
+        year: i16,
     },
 
     /// Date arithmetic that left the supported range (years -9999..=9999).

@@ -25,6 +25,7 @@ pub mod determination;
 mod error;
 pub mod exploitability;
 pub mod harm;
+pub mod holiday;
 pub mod policy;
 pub mod rubric;
 pub mod vex;

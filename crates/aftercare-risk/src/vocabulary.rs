@@ -118,3 +118,39 @@ vocabulary! {
         Attacked = "A",
     }
 }
+
+vocabulary! {
+    /// A regulatory jurisdiction: each has its own time zone and working-day calendar in the
+    /// policy (`[jurisdiction.us]`, `[jurisdiction.eu]`).
+    pub enum Jurisdiction as "jurisdiction" {
+        /// The United States: FDA's guidance and 21 CFR 803/806, counted in the manufacturer's
+        /// US time zone on US federal working days.
+        Us = "us",
+        /// The European Union: MDR Art. 87, counted in the manufacturer's EU time zone on the
+        /// working days of the Member State.
+        Eu = "eu",
+    }
+}
+
+impl ClockKind {
+    /// The jurisdiction whose calendar counts the clock: the EU MDR Art. 87 clocks are the
+    /// EU's; every other clock is counted on the US calendar, because the FDA guidance's
+    /// clocks, 21 CFR 803 and 806 are US law and the manufacturer's own clocks (patch cycle,
+    /// disclosure acknowledgement) follow its primary, FDA-facing calendar.
+    pub fn jurisdiction(self) -> Jurisdiction {
+        match self {
+            ClockKind::EuMdrArt87
+            | ClockKind::EuMdrArt87PublicHealthThreat
+            | ClockKind::EuMdrArt87DeathOrSeriousDeterioration => Jurisdiction::Eu,
+            ClockKind::CustomerCommunication
+            | ClockKind::Remediation
+            | ClockKind::IsaoSharing
+            | ClockKind::Report806
+            | ClockKind::RegularPatchCycle
+            | ClockKind::Mdr803
+            | ClockKind::Mdr803FiveDay
+            | ClockKind::Mdr803Supplemental
+            | ClockKind::DisclosureAck => Jurisdiction::Us,
+        }
+    }
+}

@@ -47,6 +47,7 @@ fn clock_json(record: &ClockRecord) -> Value {
         "day_kind": record.day_kind.as_str(),
         "deadline_day": record.deadline_day.to_string(),
         "deadline_end": time(record.deadline_end),
+        "deadline_rolled_from": record.deadline_rolled_from.map(|d| d.to_string()),
         "time_zone": record.time_zone,
         "state": record.state.as_str(),
         "satisfied_at": opt_time(record.satisfied_at),
@@ -100,6 +101,9 @@ fn clock_from_json(value: &Value, id: i64) -> Result<ClockRecord, ServiceError> 
         day_kind: text("day_kind")?.parse::<DayKind>().map_err(vocabulary)?,
         deadline_day: date(text("deadline_day")?)?,
         deadline_end: instant(text("deadline_end")?)?,
+        deadline_rolled_from: optional("deadline_rolled_from")
+            .map(|d| date(&d))
+            .transpose()?,
         time_zone: text("time_zone")?.to_string(),
         state: text("state")?.parse::<ClockState>().map_err(vocabulary)?,
         satisfied_at: optional("satisfied_at").map(|t| instant(&t)).transpose()?,

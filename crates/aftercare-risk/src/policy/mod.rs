@@ -1,4 +1,5 @@
-//! The policy: a versioned TOML file that the manufacturer edits — calendar, severity labels,
+//! The policy: a versioned TOML file that the manufacturer edits — the jurisdictions' calendars,
+//! severity labels,
 //! the exploitability rule, the determination matrix, patch paths and every clock's length —
 //! validated on load and identified by its digest.
 //!
@@ -25,9 +26,10 @@ use jiff::civil::Date;
 use serde::Deserialize;
 
 use crate::RiskError;
-use crate::calendar::{Calendar, DayKind, parse_weekday};
+use crate::calendar::{Calendar, CalendarRules, Closure, DayKind, DeadlineRoll, parse_weekday};
 use crate::harm::HarmSeverity;
-use crate::vocabulary::{ClockKind, ExploitMaturity, RiskClass};
+use crate::holiday::{HolidayDate, HolidayRule, Observance};
+use crate::vocabulary::{ClockKind, ExploitMaturity, Jurisdiction, RiskClass};
 
 /// The default policy, with every value's source cited in comments.
 pub const DEFAULT_POLICY_TOML: &str = include_str!("../../../../policy/default.toml");
@@ -41,7 +43,8 @@ pub struct Policy {
     id: String,
     version: String,
     description: String,
-    calendar: Calendar,
+    us: Calendar,
+    eu: Calendar,
     harm_labels: HarmLabels,
     exploitability: ExploitabilityPolicy,
     determination: DeterminationPolicy,
@@ -151,6 +154,7 @@ impl Policy {
                 origin: origin.to_string(),
                 source: Box::new(source),
             })?;
+        refuse_format_1(&document)?;
         shape::check(&document, &shape::POLICY, "")?;
         let digest = canonical_digest(&document);
         let file: PolicyFile = document
@@ -185,9 +189,18 @@ impl Policy {
         &self.description
     }
 
-    /// The calendar: time zone, weekend, holidays.
+    /// The US calendar (`[jurisdiction.us]`): the FDA clocks' time zone and working days, and
+    /// the zone in which an event's instant becomes the awareness day.
     pub fn calendar(&self) -> &Calendar {
-        &self.calendar
+        &self.us
+    }
+
+    /// The calendar of a jurisdiction.
+    pub fn calendar_for(&self, jurisdiction: Jurisdiction) -> &Calendar {
+        match jurisdiction {
+            Jurisdiction::Us => &self.us,
+            Jurisdiction::Eu => &self.eu,
+        }
     }
 
     /// The manufacturer's label for a harm severity.
@@ -437,7 +450,7 @@ pub(crate) fn check_rationale(
 #[serde(deny_unknown_fields)]
 struct PolicyFile {
     policy: HeaderFile,
-    calendar: CalendarFile,
+    jurisdiction: JurisdictionsFile,
     harm_severity: HarmSeverityFile,
     exploitability: ExploitabilityFile,
     determination: DeterminationFile,
@@ -451,9 +464,16 @@ struct PolicyFile {
 struct HeaderFile {
     id: String,
     version: String,
-    #[allow(dead_code, reason = "checked by the shape: only format 1 exists")]
+    #[allow(dead_code, reason = "checked before the shape: only format 2 is read")]
     format: u32,
     description: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JurisdictionsFile {
+    us: CalendarFile,
+    eu: CalendarFile,
 }
 
 #[derive(Deserialize)]
@@ -461,9 +481,34 @@ struct HeaderFile {
 struct CalendarFile {
     time_zone: String,
     weekend: Vec<String>,
-    holidays: Vec<String>,
+    holidays: Vec<HolidayFile>,
+    closures: Vec<ClosureFile>,
+    coverage_from_year: i16,
+    coverage_until_year: i16,
+    deadline_on_non_working_day: String,
     #[allow(dead_code, reason = "a citation for people; part of the digest")]
     source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HolidayFile {
+    name: String,
+    date: Option<String>,
+    month: Option<i8>,
+    weekday: Option<String>,
+    nth: Option<i8>,
+    easter_offset: Option<i16>,
+    observed: Option<String>,
+    from_year: Option<i16>,
+    until_year: Option<i16>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClosureFile {
+    date: String,
+    reason: String,
 }
 
 #[derive(Deserialize)]
@@ -583,6 +628,27 @@ struct ClockFiles {
     disclosure_ack: ClockFile,
 }
 
+/// A format 1 policy is refused with what changed, instead of with its first unknown key:
+/// its one `[calendar]` with a finite holiday list ran out silently, and its words were the
+/// draft guidance's.
+fn refuse_format_1(document: &toml::Value) -> Result<(), RiskError> {
+    let format = document
+        .get("policy")
+        .and_then(|header| header.get("format"))
+        .and_then(toml::Value::as_integer);
+    if format == Some(1) {
+        return Err(invalid(
+            "policy.format",
+            "format 1 is no longer read. Start from policy/default.toml (format 2) and carry \
+             your values over: [calendar] became [jurisdiction.us] and [jurisdiction.eu] with \
+             holiday rules, closures and an explicit coverage; \
+             determination.essential_clinical_performance_required became \
+             safety_and_essential_performance_required",
+        ));
+    }
+    Ok(())
+}
+
 fn invalid(key: impl Into<String>, problem: impl Into<String>) -> RiskError {
     RiskError::PolicyInvalid {
         key: key.into(),
@@ -592,27 +658,8 @@ fn invalid(key: impl Into<String>, problem: impl Into<String>) -> RiskError {
 
 /// Turns the checked file into a policy, applying the rules the schema cannot express.
 fn convert(file: PolicyFile) -> Result<Policy, RiskError> {
-    let weekend = file
-        .calendar
-        .weekend
-        .iter()
-        .enumerate()
-        .map(|(index, name)| {
-            parse_weekday(name)
-                .ok_or_else(|| invalid(format!("calendar.weekend[{index}]"), "not a weekday"))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let holidays = file
-        .calendar
-        .holidays
-        .iter()
-        .enumerate()
-        .map(|(index, text)| {
-            text.parse::<Date>()
-                .map_err(|error| invalid(format!("calendar.holidays[{index}]"), error.to_string()))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let calendar = Calendar::new(&file.calendar.time_zone, &weekend, holidays)?;
+    let us = convert_calendar(file.jurisdiction.us, "jurisdiction.us")?;
+    let eu = convert_calendar(file.jurisdiction.eu, "jurisdiction.eu")?;
 
     let exploitability = convert_exploitability(file.exploitability)?;
     let determination = convert_determination(file.determination, &exploitability)?;
@@ -636,7 +683,8 @@ fn convert(file: PolicyFile) -> Result<Policy, RiskError> {
         id: file.policy.id,
         version: file.policy.version,
         description: file.policy.description,
-        calendar,
+        us,
+        eu,
         harm_labels: HarmLabels {
             negligible: file.harm_severity.negligible,
             minor: file.harm_severity.minor,
@@ -674,6 +722,112 @@ fn convert(file: PolicyFile) -> Result<Policy, RiskError> {
         digest: Sha256::of(b""),
         source_digest: Sha256::of(b""),
     })
+}
+
+fn convert_calendar(file: CalendarFile, key: &str) -> Result<Calendar, RiskError> {
+    let weekend = file
+        .weekend
+        .iter()
+        .enumerate()
+        .map(|(index, name)| {
+            parse_weekday(name)
+                .ok_or_else(|| invalid(format!("{key}.weekend[{index}]"), "not a weekday"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let holidays = file
+        .holidays
+        .into_iter()
+        .enumerate()
+        .map(|(index, rule)| convert_holiday(rule, &format!("{key}.holidays[{index}]")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let closures = file
+        .closures
+        .into_iter()
+        .enumerate()
+        .map(|(index, closure)| {
+            Ok(Closure {
+                date: closure.date.parse::<Date>().map_err(|error| {
+                    invalid(format!("{key}.closures[{index}].date"), error.to_string())
+                })?,
+                reason: closure.reason.trim().to_string(),
+            })
+        })
+        .collect::<Result<Vec<_>, RiskError>>()?;
+    if file.coverage_from_year > file.coverage_until_year {
+        return Err(invalid(
+            format!("{key}.coverage_until_year"),
+            format!(
+                "{} is before coverage_from_year {}",
+                file.coverage_until_year, file.coverage_from_year
+            ),
+        ));
+    }
+    let roll: DeadlineRoll =
+        file.deadline_on_non_working_day
+            .parse()
+            .map_err(|error: RiskError| {
+                invalid(
+                    format!("{key}.deadline_on_non_working_day"),
+                    error.to_string(),
+                )
+            })?;
+    Calendar::new(CalendarRules {
+        key: key.to_string(),
+        time_zone: file.time_zone,
+        weekend,
+        holidays,
+        closures,
+        coverage: file.coverage_from_year..=file.coverage_until_year,
+        roll,
+    })
+}
+
+/// One holiday rule: exactly one of `date`, `month` + `weekday` + `nth`, or `easter_offset`.
+fn convert_holiday(file: HolidayFile, key: &str) -> Result<HolidayRule, RiskError> {
+    let date = match (
+        &file.date,
+        (file.month, &file.weekday, file.nth),
+        file.easter_offset,
+    ) {
+        (Some(text), (None, None, None), None) => {
+            let parsed = text
+                .split_once('-')
+                .filter(|(month, day)| month.len() == 2 && day.len() == 2)
+                .and_then(|(month, day)| {
+                    Some((month.parse::<i8>().ok()?, day.parse::<i8>().ok()?))
+                });
+            let (month, day) = parsed
+                .ok_or_else(|| invalid(format!("{key}.date"), format!("{text:?} is not MM-DD")))?;
+            HolidayDate::Fixed { month, day }
+        }
+        (None, (Some(month), Some(weekday), Some(nth)), None) => HolidayDate::NthWeekday {
+            month,
+            weekday: parse_weekday(weekday)
+                .ok_or_else(|| invalid(format!("{key}.weekday"), "not a weekday"))?,
+            nth,
+        },
+        (None, (None, None, None), Some(offset)) => HolidayDate::Easter { offset },
+        _ => {
+            return Err(invalid(
+                key,
+                "a holiday has exactly one of: date = \"MM-DD\"; month, weekday and nth; easter_offset",
+            ));
+        }
+    };
+    let observance = match &file.observed {
+        Some(text) => text
+            .parse::<Observance>()
+            .map_err(|error: RiskError| invalid(format!("{key}.observed"), error.to_string()))?,
+        None => Observance::OnTheDay,
+    };
+    HolidayRule::new(
+        &file.name,
+        date,
+        observance,
+        file.from_year,
+        file.until_year,
+    )
+    .map_err(|error| invalid(key, error.to_string()))
 }
 
 fn convert_exploitability(file: ExploitabilityFile) -> Result<ExploitabilityPolicy, RiskError> {
@@ -917,6 +1071,13 @@ mod tests {
         current
     }
 
+    fn closure(date: &str, reason: &str) -> toml::Value {
+        let mut closure = toml::Table::new();
+        closure.insert("date".into(), date.into());
+        closure.insert("reason".into(), reason.into());
+        closure.into()
+    }
+
     fn rule(document: &mut toml::Table, index: usize) -> &mut toml::Table {
         table(document, &["exploitability"])
             .get_mut("rule")
@@ -932,6 +1093,12 @@ mod tests {
         let policy = Policy::builtin().unwrap();
         assert_eq!(policy.id(), "aftercare-default");
         assert_eq!(policy.calendar().time_zone_name(), "America/New_York");
+        assert_eq!(
+            policy.calendar_for(Jurisdiction::Eu).time_zone_name(),
+            "Europe/Berlin"
+        );
+        assert_eq!(policy.calendar().coverage(), &(1971..=2199));
+        assert_eq!(policy.calendar().roll(), DeadlineRoll::Keep);
         let days = |kind| {
             let rule = policy.clock_rule(kind);
             (rule.days(), rule.day_kind())
@@ -1058,28 +1225,95 @@ mod tests {
         );
         check_invalid(
             |d| {
-                table(d, &["calendar"]).insert("time_zone".into(), "Mars/Olympus_Mons".into());
+                table(d, &["jurisdiction", "eu"])
+                    .insert("time_zone".into(), "Mars/Olympus_Mons".into());
             },
-            &["calendar.time_zone", "Mars/Olympus_Mons"],
+            &["jurisdiction.eu.time_zone", "Mars/Olympus_Mons"],
         );
         check_invalid(
             |d| {
-                table(d, &["calendar"]).insert(
-                    "holidays".into(),
-                    toml::Value::Array(vec!["2025-02-30".into()]),
+                table(d, &["jurisdiction", "us"]).insert(
+                    "closures".into(),
+                    toml::Value::Array(vec![closure("2025-02-30", "a day that does not exist")]),
                 );
             },
-            &["calendar.holidays[0]", "not a YYYY-MM-DD date"],
+            &["jurisdiction.us.closures[0].date", "not a YYYY-MM-DD date"],
         );
         check_invalid(
             |d| {
-                table(d, &["calendar"]).insert(
+                table(d, &["jurisdiction", "us"]).insert(
+                    "closures".into(),
+                    toml::Value::Array(vec![closure("2300-01-02", "beyond the rules' years")]),
+                );
+            },
+            &[
+                "jurisdiction.us.closures[0].date",
+                "outside the calendar's coverage",
+            ],
+        );
+        check_invalid(
+            |d| {
+                table(d, &["jurisdiction", "us"]).insert(
                     "weekend".into(),
                     toml::Value::Array(vec!["caturday".into()]),
                 );
             },
-            &["calendar.weekend[0]"],
+            &["jurisdiction.us.weekend[0]"],
         );
+        check_invalid(
+            |d| {
+                table(d, &["jurisdiction", "us"]).insert("coverage_until_year".into(), 1970.into());
+            },
+            &[
+                "jurisdiction.us.coverage_until_year",
+                "before coverage_from_year",
+            ],
+        );
+        check_invalid(
+            |d| {
+                table(d, &["jurisdiction", "eu"])
+                    .insert("deadline_on_non_working_day".into(), "previous".into());
+            },
+            &[
+                "jurisdiction.eu.deadline_on_non_working_day",
+                "keep, next_working_day",
+            ],
+        );
+        // A holiday with two kinds of date, with none, and with impossible values.
+        for (holiday, expected) in [
+            (
+                "{ name = \"Both\", date = \"01-01\", easter_offset = 1 }",
+                "exactly one of",
+            ),
+            ("{ name = \"None\" }", "exactly one of"),
+            (
+                "{ name = \"Leap\", date = \"02-29\" }",
+                "not a date of every year",
+            ),
+            ("{ name = \"Odd\", date = \"1-1\" }", "at least 5"),
+            ("{ name = \"Odd\", date = \"Jan-1\" }", "is not MM-DD"),
+            (
+                "{ name = \"Zeroth\", month = 1, weekday = \"monday\", nth = 0 }",
+                "nth 0",
+            ),
+            (
+                "{ name = \"Half\", month = 1, weekday = \"monday\" }",
+                "exactly one of",
+            ),
+        ] {
+            let parsed: toml::Table = toml::from_str(&format!("rule = {holiday}")).unwrap();
+            let rule = parsed["rule"].clone();
+            let error = load_edited(|d| {
+                table(d, &["jurisdiction", "us"])
+                    .insert("holidays".into(), toml::Value::Array(vec![rule]));
+            })
+            .unwrap_err()
+            .to_string();
+            assert!(
+                error.contains("jurisdiction.us.holidays[0]") && error.contains(expected),
+                "{holiday}: {error}"
+            );
+        }
         check_invalid(
             |d| {
                 rule(d, 0).insert("level".into(), "extreme".into());
@@ -1160,9 +1394,19 @@ mod tests {
         );
         check_invalid(
             |d| {
-                table(d, &["policy"]).insert("format".into(), 2.into());
+                table(d, &["policy"]).insert("format".into(), 3.into());
             },
-            &["policy.format", "outside 1..=1"],
+            &["policy.format", "outside 2..=2"],
+        );
+        check_invalid(
+            |d| {
+                table(d, &["policy"]).insert("format".into(), 1.into());
+            },
+            &[
+                "policy.format",
+                "format 1 is no longer read",
+                "[jurisdiction.us]",
+            ],
         );
         check_invalid(
             |d| {

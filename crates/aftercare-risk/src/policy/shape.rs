@@ -92,8 +92,8 @@ static HEADER: Shape = Shape::Table(&[
     required(
         "format",
         &Shape::Integer {
-            minimum: 1,
-            maximum: 1,
+            minimum: 2,
+            maximum: 2,
         },
     ),
     required("description", &TEXT),
@@ -101,6 +101,47 @@ static HEADER: Shape = Shape::Table(&[
 
 static WEEKDAY: Shape = Shape::Label(WEEKDAYS);
 static DATE: Shape = Shape::Date;
+
+/// Years a holiday rule or a coverage may name: from 1600 (Easter is Gregorian) to 2999.
+static YEAR: Shape = Shape::Integer {
+    minimum: 1600,
+    maximum: 2999,
+};
+
+static HOLIDAY: Shape = Shape::Table(&[
+    required("name", &TEXT),
+    optional("date", &Shape::String { min_length: 5 }),
+    optional(
+        "month",
+        &Shape::Integer {
+            minimum: 1,
+            maximum: 12,
+        },
+    ),
+    optional("weekday", &WEEKDAY),
+    optional(
+        "nth",
+        &Shape::Integer {
+            minimum: -1,
+            maximum: 5,
+        },
+    ),
+    optional(
+        "easter_offset",
+        &Shape::Integer {
+            minimum: -200,
+            maximum: 200,
+        },
+    ),
+    optional(
+        "observed",
+        &Shape::Label(&["on_the_day", "nearest_weekday"]),
+    ),
+    optional("from_year", &YEAR),
+    optional("until_year", &YEAR),
+]);
+
+static CLOSURE: Shape = Shape::Table(&[required("date", &DATE), required("reason", &TEXT)]);
 
 static CALENDAR: Shape = Shape::Table(&[
     required("time_zone", &TEXT),
@@ -115,13 +156,29 @@ static CALENDAR: Shape = Shape::Table(&[
     required(
         "holidays",
         &Shape::Array {
-            items: &DATE,
+            items: &HOLIDAY,
             min_items: 0,
-            unique: true,
+            unique: false,
         },
+    ),
+    required(
+        "closures",
+        &Shape::Array {
+            items: &CLOSURE,
+            min_items: 0,
+            unique: false,
+        },
+    ),
+    required("coverage_from_year", &YEAR),
+    required("coverage_until_year", &YEAR),
+    required(
+        "deadline_on_non_working_day",
+        &Shape::Label(&["keep", "next_working_day"]),
     ),
     required("source", &TEXT),
 ]);
+
+static JURISDICTIONS: Shape = Shape::Table(&[required("us", &CALENDAR), required("eu", &CALENDAR)]);
 
 static HARM_SEVERITY: Shape = Shape::Table(&[
     required("negligible", &TEXT),
@@ -279,7 +336,7 @@ static CLOCKS: Shape = Shape::Table(&[
 /// The whole policy file.
 pub(crate) static POLICY: Shape = Shape::Table(&[
     required("policy", &HEADER),
-    required("calendar", &CALENDAR),
+    required("jurisdiction", &JURISDICTIONS),
     required("harm_severity", &HARM_SEVERITY),
     required("exploitability", &EXPLOITABILITY),
     required("determination", &DETERMINATION),
@@ -644,33 +701,60 @@ mod tests {
     #[test]
     fn default_policy_uses_every_key_the_schema_names() {
         // Every key of the schema appears in the default policy, so that the default shows a
-        // manufacturer every option (conditions are alternatives and are exempt).
+        // manufacturer every option (conditions are alternatives and are exempt). A required
+        // key must be in every table; an optional key (a holiday's `date` or `easter_offset`,
+        // a clock's deviation rationale) in at least one table of its shape.
         let document: toml::Value = toml::from_str(crate::policy::DEFAULT_POLICY_TOML).unwrap();
         let mut missing = Vec::new();
-        fn walk(value: &toml::Value, shape: &Shape, path: &str, missing: &mut Vec<String>) {
+        let mut optional_seen: Vec<(usize, &str, bool)> = Vec::new();
+        fn walk<'a>(
+            value: &toml::Value,
+            shape: &'a Shape,
+            path: &str,
+            missing: &mut Vec<String>,
+            optional_seen: &mut Vec<(usize, &'a str, bool)>,
+        ) {
             match (shape, value) {
                 (Shape::Table(fields), toml::Value::Table(table)) => {
+                    let identity = shape as *const Shape as usize;
                     for field in fields.iter() {
-                        match table.get(field.name) {
-                            Some(child) => walk(
-                                child,
-                                field.shape,
-                                &format!("{path}.{}", field.name),
-                                missing,
-                            ),
-                            None => missing.push(format!("{path}.{}", field.name)),
+                        let child_path = format!("{path}.{}", field.name);
+                        let present = table.get(field.name);
+                        if !field.required {
+                            match optional_seen
+                                .iter_mut()
+                                .find(|(id, name, _)| *id == identity && *name == field.name)
+                            {
+                                Some(entry) => entry.2 |= present.is_some(),
+                                None => {
+                                    optional_seen.push((identity, field.name, present.is_some()))
+                                }
+                            }
+                        }
+                        match present {
+                            Some(child) => {
+                                walk(child, field.shape, &child_path, missing, optional_seen)
+                            }
+                            None if field.required => missing.push(child_path),
+                            None => {}
                         }
                     }
                 }
                 (Shape::Array { items, .. }, toml::Value::Array(array)) => {
                     for item in array {
-                        walk(item, items, &format!("{path}[]"), missing);
+                        walk(item, items, &format!("{path}[]"), missing, optional_seen);
                     }
                 }
                 _ => {}
             }
         }
-        walk(&document, &POLICY, "", &mut missing);
+        walk(&document, &POLICY, "", &mut missing, &mut optional_seen);
+        missing.extend(
+            optional_seen
+                .iter()
+                .filter(|(_, _, seen)| !seen)
+                .map(|(_, name, _)| format!("optional key {name}")),
+        );
         assert!(missing.is_empty(), "{missing:?}");
     }
 }

@@ -911,3 +911,374 @@ fn a_case_survives_storage_as_records() {
     broken.clocks[0].time_zone = "Nowhere/Atlantis".into();
     assert!(Case::from_record(broken).is_err());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Calendars by rule, jurisdictions and time zones. Every expected date below is counted by hand
+// from the rules in the comment next to it (weekdays, holidays skipped), not taken from the
+// code.
+
+/// One deadline case: events applied in order to a new case under a policy, then the clock of
+/// `kind` (and `reference`) must end on `day` at the UTC instant `end`.
+fn check_deadline(
+    policy: &aftercare_risk::Policy,
+    events: &[(jiff::Timestamp, EventKind)],
+    kind: ClockKind,
+    reference: Option<&str>,
+    day_expected: &str,
+    end_expected: &str,
+) {
+    let mut case = Case::new();
+    for (at, kind) in events {
+        case = step(&case, policy, *at, kind.clone()).case;
+    }
+    let clock = case
+        .clock(kind, reference)
+        .unwrap_or_else(|| panic!("no {kind} clock in {:?}", case.clocks()));
+    assert_eq!(
+        (
+            clock.deadline().day.to_string(),
+            clock.deadline().end.to_string()
+        ),
+        (day_expected.to_string(), end_expected.to_string()),
+        "{kind} from {}",
+        clock.start()
+    );
+}
+
+#[test]
+fn report_806_across_memorial_day() {
+    let policy = default_policy();
+    // Correction started Thursday 2026-05-21. 10 working days: Fri 22 (1), Sat 23, Sun 24,
+    // Mon 25 = Memorial Day (the last Monday of May: May 31 is a Sunday), Tue 26 (2), Wed 27
+    // (3), Thu 28 (4), Fri 29 (5), Mon Jun 1 (6), Tue 2 (7), Wed 3 (8), Thu 4 (9), Fri 5 (10).
+    // 23:59:59 EDT (UTC-4) on Friday 2026-06-05 is 03:59:59 UTC on June 6.
+    check_deadline(
+        &policy,
+        &[
+            (new_york("2026-05-01T09:00"), EventKind::FindingFirstSeen),
+            (
+                new_york("2026-05-01T10:00"),
+                EventKind::DeterminationMade {
+                    risk: RiskClass::Uncontrolled,
+                },
+            ),
+            (
+                new_york("2026-05-21T10:00"),
+                EventKind::CorrectionStarted {
+                    started_on: day("2026-05-21"),
+                },
+            ),
+            (
+                new_york("2026-05-22T10:00"),
+                EventKind::SeriousAdverseEventKnown,
+            ),
+        ],
+        ClockKind::Report806,
+        None,
+        "2026-06-05",
+        "2026-06-06T03:59:59.999999999Z",
+    );
+}
+
+#[test]
+fn report_806_ends_in_eastern_standard_time_after_the_fall_back() {
+    let policy = default_policy();
+    // Correction started Wednesday 2025-10-29 (EDT). 10 working days: Thu 30 (1), Fri 31 (2),
+    // [Sun Nov 2: clocks fall back to EST], Mon 3 (3), Tue 4 (4), Wed 5 (5), Thu 6 (6), Fri 7
+    // (7), Mon 10 (8), Tue 11 = Veterans Day, Wed 12 (9), Thu 13 (10). 23:59:59 EST (UTC-5)
+    // on Thursday 2025-11-13 is 04:59:59 UTC on November 14.
+    check_deadline(
+        &policy,
+        &[
+            (new_york("2025-10-20T09:00"), EventKind::FindingFirstSeen),
+            (
+                new_york("2025-10-20T10:00"),
+                EventKind::DeterminationMade {
+                    risk: RiskClass::Uncontrolled,
+                },
+            ),
+            (
+                new_york("2025-10-29T10:00"),
+                EventKind::CorrectionStarted {
+                    started_on: day("2025-10-29"),
+                },
+            ),
+            (
+                new_york("2025-10-30T10:00"),
+                EventKind::SeriousAdverseEventKnown,
+            ),
+        ],
+        ClockKind::Report806,
+        None,
+        "2025-11-13",
+        "2025-11-14T04:59:59.999999999Z",
+    );
+}
+
+#[test]
+fn five_work_day_803_across_the_year_end_with_an_observed_new_year() {
+    let policy = default_policy();
+    // Aware on Monday 2027-12-27. 1 January 2028 is a Saturday, so New Year's Day is observed
+    // on Friday 2027-12-31 (5 U.S.C. 6103(b)). Tue 28 (1), Wed 29 (2), Thu 30 (3), Fri 31
+    // holiday, Sat 1, Sun 2, Mon 2028-01-03 (4), Tue 4 (5). EST: 04:59:59 UTC on January 5.
+    check_deadline(
+        &policy,
+        &[(
+            new_york("2027-12-27T16:00"),
+            EventKind::MdrReportableEvent {
+                reference: "MDR-2027-090".into(),
+                aware_on: day("2027-12-27"),
+                five_day: true,
+            },
+        )],
+        ClockKind::Mdr803FiveDay,
+        Some("MDR-2027-090"),
+        "2028-01-04",
+        "2028-01-05T04:59:59.999999999Z",
+    );
+}
+
+/// The default policy with the EU calendar rolling deadlines forward (MDCG 2023-3 Q14).
+fn eu_roll_forward_policy() -> aftercare_risk::Policy {
+    crate::edited_policy(|document| {
+        crate::table(document, &["jurisdiction", "eu"]).insert(
+            "deadline_on_non_working_day".into(),
+            "next_working_day".into(),
+        );
+    })
+}
+
+fn incident(
+    reference: &str,
+    aware_on: &str,
+    category: SeriousIncidentCategory,
+) -> (jiff::Timestamp, EventKind) {
+    (
+        instant("Europe/Berlin", &format!("{aware_on}T18:00")),
+        EventKind::SeriousIncident {
+            reference: reference.into(),
+            aware_on: day(aware_on),
+            category,
+        },
+    )
+}
+
+#[test]
+fn eu_clocks_count_in_berlin_across_the_spring_change_and_easter_under_a_us_zoned_policy() {
+    // The default policy counts FDA clocks in New York and EU clocks in Berlin. Easter 2027 is
+    // Sunday 28 March, also the night Berlin moves from CET (UTC+1) to CEST (UTC+2): Good
+    // Friday is the 26th, Easter Monday the 29th.
+    let keep = default_policy();
+    let roll = eu_roll_forward_policy();
+    for (policy, category, aware_on, day_expected, end_expected) in [
+        // Aware Friday 2027-03-19, 10 days: Monday 2027-03-29, Easter Monday. Kept there
+        // (the default), it ends at 23:59:59 CEST = 21:59:59 UTC.
+        (
+            &keep,
+            SeriousIncidentCategory::DeathOrSeriousDeterioration,
+            "2027-03-19",
+            "2027-03-29",
+            "2027-03-29T21:59:59.999999999Z",
+        ),
+        // Rolled forward: Easter Monday is a public holiday, Tuesday the 30th is a working day.
+        (
+            &roll,
+            SeriousIncidentCategory::DeathOrSeriousDeterioration,
+            "2027-03-19",
+            "2027-03-30",
+            "2027-03-30T21:59:59.999999999Z",
+        ),
+        // Aware Friday 2027-03-12, 15 days: Saturday 2027-03-27; Sunday 28, Easter Monday 29
+        // are not working days either, so Tuesday the 30th.
+        (
+            &roll,
+            SeriousIncidentCategory::SeriousIncident,
+            "2027-03-12",
+            "2027-03-30",
+            "2027-03-30T21:59:59.999999999Z",
+        ),
+        // Aware Thursday 2027-03-25, 2 days: Saturday the 27th, rolled to Tuesday the 30th.
+        // The period 26..30 holds one working day only (Good Friday, the weekend and Easter
+        // Monday are not), and a period of two days or more includes two (Reg. 1182/71
+        // Art. 3(5)): Wednesday the 31st.
+        (
+            &roll,
+            SeriousIncidentCategory::PublicHealthThreat,
+            "2027-03-25",
+            "2027-03-31",
+            "2027-03-31T21:59:59.999999999Z",
+        ),
+        // Aware Friday 2027-03-19 in CET, 2 days: Sunday the 21st, kept; still CET, so the
+        // deadline ends at 22:59:59 UTC.
+        (
+            &keep,
+            SeriousIncidentCategory::PublicHealthThreat,
+            "2027-03-19",
+            "2027-03-21",
+            "2027-03-21T22:59:59.999999999Z",
+        ),
+    ] {
+        let kind = match category {
+            SeriousIncidentCategory::SeriousIncident => ClockKind::EuMdrArt87,
+            SeriousIncidentCategory::PublicHealthThreat => ClockKind::EuMdrArt87PublicHealthThreat,
+            SeriousIncidentCategory::DeathOrSeriousDeterioration => {
+                ClockKind::EuMdrArt87DeathOrSeriousDeterioration
+            }
+        };
+        check_deadline(
+            policy,
+            &[incident("EU-2027-7", aware_on, category)],
+            kind,
+            Some("EU-2027-7"),
+            day_expected,
+            end_expected,
+        );
+    }
+    // The rolled clock says what it was rolled from and under which rule.
+    let case = step(
+        &Case::new(),
+        &roll,
+        instant("Europe/Berlin", "2027-03-19T18:00"),
+        incident(
+            "EU-2027-8",
+            "2027-03-19",
+            SeriousIncidentCategory::DeathOrSeriousDeterioration,
+        )
+        .1,
+    )
+    .case;
+    let clock = case
+        .clock(
+            ClockKind::EuMdrArt87DeathOrSeriousDeterioration,
+            Some("EU-2027-8"),
+        )
+        .unwrap();
+    assert_eq!(clock.deadline().rolled_from, Some(day("2027-03-29")));
+    assert!(
+        clock.source().contains("MDCG 2023-3 Rev.2 Q14"),
+        "{}",
+        clock.source()
+    );
+    assert_eq!(clock.to_record().time_zone, "Europe/Berlin");
+    // The same policy counts an 803 report from the same day in New York, calendar days kept:
+    // 2027-03-19 + 30 = Sunday 2027-04-18, EDT.
+    check_deadline(
+        &roll,
+        &[(
+            new_york("2027-03-19T12:00"),
+            EventKind::MdrReportableEvent {
+                reference: "MDR-2027-1".into(),
+                aware_on: day("2027-03-19"),
+                five_day: false,
+            },
+        )],
+        ClockKind::Mdr803,
+        Some("MDR-2027-1"),
+        "2027-04-18",
+        "2027-04-19T03:59:59.999999999Z",
+    );
+}
+
+#[test]
+fn us_federal_holidays_are_generated_for_any_covered_year() {
+    let policy = default_policy();
+    let calendar = policy.calendar();
+    // Counted by hand from 5 U.S.C. 6103 (third Monday of January and February, last Monday
+    // of May, first Monday of September, second Monday of October, fourth Thursday of
+    // November; fixed dates on a Saturday observed on the Friday before, on a Sunday on the
+    // Monday after).
+    for (year, expected) in [
+        // 2027-01-01 is a Friday. Juneteenth (Sat) → Fri 18; July 4 (Sun) → Mon 5; Christmas
+        // (Sat) → Fri 24; and 2028-01-01 is a Saturday → Fri 2027-12-31.
+        (
+            2027,
+            &[
+                "2027-01-01",
+                "2027-01-18",
+                "2027-02-15",
+                "2027-05-31",
+                "2027-06-18",
+                "2027-07-05",
+                "2027-09-06",
+                "2027-10-11",
+                "2027-11-11",
+                "2027-11-25",
+                "2027-12-24",
+                "2027-12-31",
+            ][..],
+        ),
+        // 2031-01-01 is a Wednesday; no fixed date falls on a weekend (June 19 Thu, July 4
+        // Fri, November 11 Tue, December 25 Thu; 2032-01-01 is a Thursday).
+        (
+            2031,
+            &[
+                "2031-01-01",
+                "2031-01-20",
+                "2031-02-17",
+                "2031-05-26",
+                "2031-06-19",
+                "2031-07-04",
+                "2031-09-01",
+                "2031-10-13",
+                "2031-11-11",
+                "2031-11-27",
+                "2031-12-25",
+            ][..],
+        ),
+        // 2100-01-01 is a Friday (2100 is not a leap year): the same pattern as 2027.
+        (
+            2100,
+            &[
+                "2100-01-01",
+                "2100-01-18",
+                "2100-02-15",
+                "2100-05-31",
+                "2100-06-18",
+                "2100-07-05",
+                "2100-09-06",
+                "2100-10-11",
+                "2100-11-11",
+                "2100-11-25",
+                "2100-12-24",
+                "2100-12-31",
+            ][..],
+        ),
+    ] {
+        let found: Vec<String> = calendar
+            .holidays_in(year)
+            .unwrap()
+            .iter()
+            .map(|(date, _)| date.to_string())
+            .collect();
+        assert_eq!(found, expected, "{year}");
+    }
+    assert_eq!(
+        calendar.holiday(day("2027-12-31")).unwrap(),
+        Some("New Year's Day")
+    );
+    // Past the coverage (1971..=2199) a working-day count is an error, not a guess.
+    let error = calendar
+        .deadline(day("2199-12-24"), 10, DayKind::Working)
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            RiskError::CalendarCoverage {
+                first: 1971,
+                last: 2199,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(error.to_string().contains("2200-01-01"), "{error}");
+    assert!(calendar.holidays_in(1970).is_err());
+    // Calendar days need no holidays: the same count in calendar days is fine.
+    assert_eq!(
+        calendar
+            .deadline(day("2199-12-24"), 10, DayKind::Calendar)
+            .unwrap()
+            .day,
+        day("2200-01-03")
+    );
+}
