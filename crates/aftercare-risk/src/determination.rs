@@ -323,6 +323,7 @@ mod tests {
                     detail: format!("{rule} fired"),
                 })
                 .collect(),
+            kev_listed: rules.contains(&"kev"),
         }
     }
 
@@ -449,6 +450,7 @@ mod tests {
         let foreign = ExploitabilityAssessment {
             level: crate::exploitability::ExploitabilityLevel::new(4, "extreme", "Extreme"),
             reasons: Vec::new(),
+            kev_listed: false,
         };
         let error = determine(&policy, &foreign, &harm("minor", true, &[]), None).unwrap_err();
         assert!(error.to_string().contains("\"extreme\""), "{error}");

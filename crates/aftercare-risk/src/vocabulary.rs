@@ -154,3 +154,47 @@ impl ClockKind {
         }
     }
 }
+
+vocabulary! {
+    /// A CVSS metric that says how exploitable a vulnerability is, as the FDA's 2016 guidance
+    /// (section VI.A) lists the CVSS factors: the base exploitability metrics of v3.x and v4.0
+    /// and the temporal (v3) or threat (v4) metrics. Labels are the vector abbreviations.
+    pub enum ExploitabilityMetric as "CVSS exploitability metric" {
+        /// Attack Vector (v3, v4): N, A, L, P.
+        AttackVector = "AV",
+        /// Attack Complexity (v3, v4): L, H.
+        AttackComplexity = "AC",
+        /// Attack Requirements (v4 only): N, P.
+        AttackRequirements = "AT",
+        /// Privileges Required (v3, v4): N, L, H.
+        PrivilegesRequired = "PR",
+        /// User Interaction (v3: N, R; v4: N, P, A).
+        UserInteraction = "UI",
+        /// Scope (v3 only): U, C. (v4's `S` is the supplemental Safety metric, not this.)
+        Scope = "S",
+        /// Exploit (Code) Maturity (v3: U, P, F, H; v4: U, P, A); X when not defined.
+        ExploitMaturity = "E",
+        /// Remediation Level (v3 only): O, T, W, U; X when not defined.
+        RemediationLevel = "RL",
+        /// Report Confidence (v3 only): U, R, C; X when not defined.
+        ReportConfidence = "RC",
+    }
+}
+
+impl ExploitabilityMetric {
+    /// The values a policy condition may name: the union of the v3.x and v4.0 values, and `X`
+    /// (not defined) for the metrics that may be left out of a vector.
+    pub fn values(self) -> &'static [&'static str] {
+        match self {
+            ExploitabilityMetric::AttackVector => &["N", "A", "L", "P"],
+            ExploitabilityMetric::AttackComplexity => &["L", "H"],
+            ExploitabilityMetric::AttackRequirements => &["N", "P"],
+            ExploitabilityMetric::PrivilegesRequired => &["N", "L", "H"],
+            ExploitabilityMetric::UserInteraction => &["N", "R", "P", "A"],
+            ExploitabilityMetric::Scope => &["U", "C"],
+            ExploitabilityMetric::ExploitMaturity => &["X", "U", "P", "F", "H", "A"],
+            ExploitabilityMetric::RemediationLevel => &["X", "O", "T", "W", "U"],
+            ExploitabilityMetric::ReportConfidence => &["X", "U", "R", "C"],
+        }
+    }
+}

@@ -358,6 +358,12 @@ pub async fn signals(
     if let Some(vector) = vector {
         out.exploit_maturity = ExploitMaturity::from_vector(vector).ok().flatten();
     }
+    // The CVSS exploitability metrics: the device-context vector when assessed, else the
+    // base vector the finding's severity came from.
+    let base = serde_json::from_str::<Value>(&finding.severity_basis)
+        .ok()
+        .and_then(|basis| basis.get("vector")?.as_str().map(str::to_string));
+    out.cvss = aftercare_risk::exploitability::CvssSignal::choose(vector, base.as_deref());
     if let Some(id) = finding.vulnerability_id {
         let rows: Vec<i64> = intel::records_of(pool, id)
             .await?

@@ -29,7 +29,9 @@ use crate::RiskError;
 use crate::calendar::{Calendar, CalendarRules, Closure, DayKind, DeadlineRoll, parse_weekday};
 use crate::harm::HarmSeverity;
 use crate::holiday::{HolidayDate, HolidayRule, Observance};
-use crate::vocabulary::{ClockKind, ExploitMaturity, Jurisdiction, RiskClass};
+use crate::vocabulary::{
+    ClockKind, ExploitMaturity, ExploitabilityMetric, Jurisdiction, RiskClass,
+};
 
 /// The default policy, with every value's source cited in comments.
 pub const DEFAULT_POLICY_TOML: &str = include_str!("../../../../policy/default.toml");
@@ -99,6 +101,12 @@ pub enum Condition {
     ExploitMaturityIn(Vec<ExploitMaturity>),
     /// At least this many public exploit references.
     PublicExploitsAtLeast(u32),
+    /// Every named CVSS exploitability metric of the vector used (device context, else base)
+    /// has one of the listed values: `cvss = { AV = ["N"], AC = ["L"] }`. A metric the vector's
+    /// version does not have (`AT` in v3, `S` in v4) does not match.
+    Cvss(Vec<(ExploitabilityMetric, Vec<String>)>),
+    /// The CVSS v3 exploitability subscore of the vector used is at least this (v4 has none).
+    CvssExploitabilityAtLeast(f64),
     /// Any of these holds.
     Any(Vec<Condition>),
     /// All of these hold.
@@ -560,6 +568,8 @@ enum ConditionFile {
     EpssRiseAtLeast(f64),
     ExploitMaturityIn(Vec<String>),
     PublicExploitsAtLeast(u32),
+    Cvss(std::collections::BTreeMap<String, Vec<String>>),
+    CvssExploitabilityAtLeast(f64),
     Any(Vec<ConditionFile>),
     All(Vec<ConditionFile>),
 }
@@ -869,6 +879,12 @@ fn convert_exploitability(file: ExploitabilityFile) -> Result<ExploitabilityPoli
                 format!("rule {:?} is defined twice", rule.id),
             ));
         }
+        if rule.id == crate::exploitability::DEFAULT_RULE_ID {
+            return Err(invalid(
+                format!("exploitability.rule[{index}].id"),
+                "\"default\" is reserved for the reason given when no rule fires",
+            ));
+        }
         let level = find(format!("exploitability.rule[{index}].level"), &rule.level)?;
         let condition =
             convert_condition(rule.when, &format!("exploitability.rule[{index}].when"))?;
@@ -918,6 +934,40 @@ fn convert_condition(file: ConditionFile, key: &str) -> Result<Condition, RiskEr
                 .collect::<Result<Vec<_>, _>>()?,
         ),
         ConditionFile::PublicExploitsAtLeast(count) => Condition::PublicExploitsAtLeast(count),
+        ConditionFile::Cvss(metrics) => {
+            if metrics.is_empty() {
+                return Err(invalid(
+                    format!("{key}.cvss"),
+                    "name at least one metric (AV, AC, AT, PR, UI, S, E, RL, RC)",
+                ));
+            }
+            let mut requirements = metrics
+                .into_iter()
+                .map(|(name, values)| {
+                    let metric = name.parse::<ExploitabilityMetric>().map_err(|error| {
+                        invalid(format!("{key}.cvss.{name}"), error.to_string())
+                    })?;
+                    for (index, value) in values.iter().enumerate() {
+                        if !metric.values().contains(&value.as_str()) {
+                            return Err(invalid(
+                                format!("{key}.cvss.{name}[{index}]"),
+                                format!(
+                                    "{value:?} is not a value of {name} (values: {})",
+                                    metric.values().join(", ")
+                                ),
+                            ));
+                        }
+                    }
+                    Ok((metric, values))
+                })
+                .collect::<Result<Vec<_>, RiskError>>()?;
+            // The specification's order, so that reasons read AV:N/AC:L/PR:N/UI:N.
+            requirements.sort_by_key(|(metric, _)| *metric);
+            Condition::Cvss(requirements)
+        }
+        ConditionFile::CvssExploitabilityAtLeast(value) => {
+            Condition::CvssExploitabilityAtLeast(value)
+        }
         ConditionFile::Any(conditions) => Condition::Any(nested(conditions, "any")?),
         ConditionFile::All(conditions) => Condition::All(nested(conditions, "all")?),
     })
@@ -1130,7 +1180,7 @@ mod tests {
             );
         }
         assert_eq!(policy.exploitability().level_ids(), "low, medium, high");
-        assert_eq!(policy.exploitability().default_level().id(), "low");
+        assert_eq!(policy.exploitability().default_level().id(), "high");
         assert!(
             policy
                 .harm_label(HarmSeverity::Catastrophic)
@@ -1372,6 +1422,36 @@ mod tests {
             },
             &["exploitability.rule[1].id", "defined twice"],
         );
+        check_invalid(
+            |d| {
+                rule(d, 0).insert("id".into(), "default".into());
+            },
+            &["exploitability.rule[0].id", "reserved"],
+        );
+        for (condition, expected) in [
+            (
+                "{ cvss = { AV = [\"Q\"] } }",
+                &["when.cvss.AV[0]", "N, A, L, P"][..],
+            ),
+            ("{ cvss = {} }", &["when.cvss", "at least one metric"][..]),
+            (
+                "{ cvss = { AVX = [\"N\"] } }",
+                &["when.cvss.AVX", "unknown key"][..],
+            ),
+            (
+                "{ cvss_exploitability_at_least = 4.5 }",
+                &["when.cvss_exploitability_at_least", "outside 0..=3.9"][..],
+            ),
+        ] {
+            let parsed: toml::Table = toml::from_str(&format!("when = {condition}")).unwrap();
+            let when = parsed["when"].clone();
+            check_invalid(
+                |d| {
+                    rule(d, 0).insert("when".into(), when);
+                },
+                expected,
+            );
+        }
         check_invalid(
             |d| {
                 table(d, &["determination"])

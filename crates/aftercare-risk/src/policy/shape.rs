@@ -198,6 +198,38 @@ static CONDITION_LIST: Shape = Shape::Array {
 };
 static MATURITY_CODE: Shape = Shape::Label(EXPLOIT_MATURITY_CODES);
 
+/// The values of each CVSS exploitability metric a `cvss` condition may name (the union of
+/// v3.x and v4.0; `X` for the temporal and threat metrics a vector may leave out).
+const CVSS_AV: &[&str] = &["N", "A", "L", "P"];
+const CVSS_AC: &[&str] = &["L", "H"];
+const CVSS_AT: &[&str] = &["N", "P"];
+const CVSS_PR: &[&str] = &["N", "L", "H"];
+const CVSS_UI: &[&str] = &["N", "R", "P", "A"];
+const CVSS_S: &[&str] = &["U", "C"];
+const CVSS_E: &[&str] = &["X", "U", "P", "F", "H", "A"];
+const CVSS_RL: &[&str] = &["X", "O", "T", "W", "U"];
+const CVSS_RC: &[&str] = &["X", "U", "R", "C"];
+
+const fn metric_values(labels: &'static Shape) -> Shape {
+    Shape::Array {
+        items: labels,
+        min_items: 1,
+        unique: true,
+    }
+}
+
+static CVSS_CONDITION: Shape = Shape::Table(&[
+    optional("AV", &metric_values(&Shape::Label(CVSS_AV))),
+    optional("AC", &metric_values(&Shape::Label(CVSS_AC))),
+    optional("AT", &metric_values(&Shape::Label(CVSS_AT))),
+    optional("PR", &metric_values(&Shape::Label(CVSS_PR))),
+    optional("UI", &metric_values(&Shape::Label(CVSS_UI))),
+    optional("S", &metric_values(&Shape::Label(CVSS_S))),
+    optional("E", &metric_values(&Shape::Label(CVSS_E))),
+    optional("RL", &metric_values(&Shape::Label(CVSS_RL))),
+    optional("RC", &metric_values(&Shape::Label(CVSS_RC))),
+]);
+
 /// A condition: a table with exactly one of these keys; `any` and `all` nest.
 pub(crate) static CONDITION: Shape = Shape::OneKeyOf(&[
     optional("kev", &BOOLEAN),
@@ -218,6 +250,14 @@ pub(crate) static CONDITION: Shape = Shape::OneKeyOf(&[
         &Shape::Integer {
             minimum: 1,
             maximum: 1_000_000,
+        },
+    ),
+    optional("cvss", &CVSS_CONDITION),
+    optional(
+        "cvss_exploitability_at_least",
+        &Shape::Number {
+            minimum: 0.0,
+            maximum: 3.9,
         },
     ),
     optional("any", &CONDITION_LIST),
