@@ -7,17 +7,25 @@
 //! between controlled and uncontrolled is left to the manufacturer):
 //!
 //! 1. the exploitability level comes from the policy's rule ([`crate::assess_exploitability`]);
-//! 2. if at least one compensating control is claimed effective, the level is lowered by the
-//!    policy's `determination.compensating_control_steps` (default 1) — once, not per control,
-//!    because several controls against the same attack are not independent evidence;
-//! 3. the policy's matrix maps (lowered level, harm severity) to controlled or uncontrolled;
-//! 4. when `determination.safety_and_essential_performance_required` is set (the default) and
+//! 2. if at least one compensating control **counts** — it carries evidence, is claimed
+//!    effective and a named person verified it ([`CompensatingControl::counts`]) — the level is
+//!    lowered by `determination.compensating_control_exploitability_steps` and the severity of
+//!    harm by `determination.compensating_control_severity_steps` — once, not per control,
+//!    because several controls against the same attack are not independent evidence. An
+//!    unverified claim lowers nothing (FDA 2016 defines a compensating control as one that
+//!    provides *supplementary or alternative mitigations*; the manufacturer must be able to
+//!    show it does);
+//! 3. a KEV-listed vulnerability is exploited in the wild: controls never lower it below
+//!    `determination.kev_floor`; only an override with a written rationale (signed by the
+//!    service) can decide otherwise;
+//! 4. the policy's matrix maps (lowered level, lowered severity) to controlled or uncontrolled;
+//! 5. when `determination.safety_and_essential_performance_required` is set (the default) and
 //!    the device's safety and essential performance is not affected, the risk is controlled
 //!    whatever the cell says. The final guidance (December 2016) assesses the risk of patient
 //!    harm from the likelihood of exploit, the impact on the device's *safety and essential
 //!    performance* and the severity of harm; "essential clinical performance" was the term of
 //!    the January 2016 draft and is not used here;
-//! 5. an analyst may override the outcome only with a written rationale of at least
+//! 6. an analyst may override the outcome only with a written rationale of at least
 //!    `rationale.min_chars` characters; the computed outcome is kept beside the override.
 
 use aftercare_model::{Severity, Sha256};
@@ -59,9 +67,9 @@ impl Override {
 /// The matrix cell a determination fell in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MatrixCell {
-    /// The exploitability level after compensating controls.
+    /// The exploitability level after compensating controls and the KEV floor.
     pub exploitability: ExploitabilityLevel,
-    /// The harm severity.
+    /// The harm severity after compensating controls.
     pub severity: HarmSeverity,
     /// What the matrix says for this cell.
     pub outcome: RiskClass,
@@ -76,6 +84,7 @@ pub struct Determination {
     computed: RiskClass,
     override_: Option<Override>,
     policy_digest: Sha256,
+    steps: Vec<String>,
 }
 
 /// Makes a determination (see the module documentation for the steps).
@@ -96,22 +105,65 @@ pub fn determine(
             level: exploitability.level.id().to_string(),
             expected: policy.exploitability().level_ids(),
         })?;
-    let lowered = if harm
+    let mut steps = Vec::new();
+    let counted: Vec<&CompensatingControl> = harm
         .compensating_controls
         .iter()
-        .any(CompensatingControl::effective)
-    {
-        level
-            .rank()
-            .saturating_sub(rules.compensating_control_steps() as usize)
+        .filter(|control| control.counts())
+        .collect();
+    for control in &harm.compensating_controls {
+        if control.effective() && !control.counts() {
+            steps.push(format!(
+                "control {:?} is claimed effective but not verified by a person: it lowers nothing",
+                control.description()
+            ));
+        }
+    }
+    let (mut lowered, severity) = if counted.is_empty() {
+        (level.rank(), harm.severity)
     } else {
-        level.rank()
+        let exploitability_steps = rules.compensating_control_exploitability_steps() as usize;
+        let severity_steps = rules.compensating_control_severity_steps() as usize;
+        let lowered = level.rank().saturating_sub(exploitability_steps);
+        let severity = HarmSeverity::ALL
+            .get(harm.severity.rank().saturating_sub(severity_steps))
+            .copied()
+            .unwrap_or(harm.severity);
+        steps.push(format!(
+            "{} verified control(s) ({}): exploitability lowered {exploitability_steps} step(s) from {} to {}, severity {severity_steps} step(s) from {} to {}",
+            counted.len(),
+            counted
+                .iter()
+                .map(|control| format!(
+                    "{:?} verified by {}",
+                    control.description(),
+                    control.verified_by().unwrap_or_default()
+                ))
+                .collect::<Vec<_>>()
+                .join(", "),
+            level.id(),
+            policy.exploitability().level_at(lowered).id(),
+            harm.severity,
+            severity
+        ));
+        (lowered, severity)
     };
+    let floor = rules.kev_floor().rank().min(level.rank());
+    if exploitability.kev_listed && lowered < floor {
+        lowered = floor;
+        steps.push(format!(
+            "listed in CISA KEV: exploitability is not lowered below {} (determination.kev_floor); only an override with a rationale can decide otherwise",
+            policy.exploitability().level_at(floor).id()
+        ));
+    }
     let cell_level = policy.exploitability().level_at(lowered);
-    let cell_outcome = rules.outcome(lowered, harm.severity);
+    let cell_outcome = rules.outcome(lowered, severity);
     let computed = if rules.safety_and_essential_performance_required()
         && !harm.safety_and_essential_performance_affected
     {
+        steps.push(
+            "the device's safety and essential performance is not affected: controlled whatever the matrix says".to_string(),
+        );
         RiskClass::Controlled
     } else {
         cell_outcome
@@ -121,7 +173,6 @@ pub fn determine(
     }
     let mut harm = harm.clone();
     harm.compensating_controls.sort();
-    let severity = harm.severity;
     Ok(Determination {
         exploitability: exploitability.clone(),
         harm,
@@ -133,6 +184,7 @@ pub fn determine(
         computed,
         override_,
         policy_digest: policy.digest(),
+        steps,
     })
 }
 
@@ -179,6 +231,13 @@ impl Determination {
         &self.cell
     }
 
+    /// How the policy went from the inputs to the cell, in words: controls that counted or did
+    /// not, the KEV floor, the safety and essential performance gate. Empty when the cell is
+    /// the inputs' own.
+    pub fn steps(&self) -> &[String] {
+        &self.steps
+    }
+
     /// The override, when the analyst changed the outcome.
     pub fn override_(&self) -> Option<&Override> {
         self.override_.as_ref()
@@ -189,10 +248,10 @@ impl Determination {
         self.policy_digest
     }
 
-    /// A stable SHA-256 of the determination's inputs: the exploitability level and the ids
-    /// of the rules that fired, the harm severity, whether safety and essential performance is
-    /// affected, the compensating controls (as a set), the override and its rationale, and the
-    /// policy's canonical digest.
+    /// A stable SHA-256 of the determination's inputs: the exploitability level, the ids of
+    /// the rules that fired and the KEV listing, the harm severity, whether safety and
+    /// essential performance is affected, the compensating controls with their verifiers (as a
+    /// set), the override and its rationale, and the policy's canonical digest.
     ///
     /// The rules' *details* (the EPSS score of the day) are left out on purpose: a daily EPSS
     /// update that fires the same rules does not change the decision and must not invalidate
@@ -226,6 +285,15 @@ impl Determination {
         for rule in rules {
             field(&mut out, "exploitability.rule", rule);
         }
+        field(
+            &mut out,
+            "exploitability.kev_listed",
+            if self.exploitability.kev_listed {
+                "true"
+            } else {
+                "false"
+            },
+        );
         field(&mut out, "harm.severity", self.harm.severity.as_str());
         field(
             &mut out,
@@ -243,6 +311,11 @@ impl Determination {
                 &mut out,
                 "control.effective",
                 if control.effective() { "true" } else { "false" },
+            );
+            field(
+                &mut out,
+                "control.verified_by",
+                control.verified_by().unwrap_or_default(),
             );
         }
         if let Some(chosen) = &self.override_ {
@@ -331,10 +404,17 @@ mod tests {
         PatientHarm {
             severity: severity.parse().unwrap(),
             safety_and_essential_performance_affected: performance_affected,
+            // An effective control is verified by a person; see the tests below for claims.
             compensating_controls: controls
                 .iter()
                 .map(|(description, effective)| {
-                    CompensatingControl::new(description, "EVIDENCE-1", *effective).unwrap()
+                    let control =
+                        CompensatingControl::new(description, "EVIDENCE-1", *effective).unwrap();
+                    if *effective {
+                        control.verify("Vera Verifier").unwrap()
+                    } else {
+                        control
+                    }
                 })
                 .collect(),
         }
@@ -411,6 +491,179 @@ mod tests {
         )
         .unwrap();
         assert_eq!(determination.outcome(), RiskClass::Uncontrolled);
+    }
+
+    #[test]
+    fn a_control_counts_only_with_a_verifier() {
+        let policy = Policy::builtin().unwrap();
+        let claimed = PatientHarm {
+            severity: HarmSeverity::Serious,
+            safety_and_essential_performance_affected: true,
+            compensating_controls: vec![
+                CompensatingControl::new("Segmented network", "NET-7", true).unwrap(),
+            ],
+        };
+        // high x serious is uncontrolled; the unverified claim changes nothing.
+        let determination =
+            determine(&policy, &assessment(&policy, "high", &[]), &claimed, None).unwrap();
+        assert_eq!(determination.outcome(), RiskClass::Uncontrolled);
+        assert_eq!(determination.cell().exploitability.id(), "high");
+        assert!(
+            determination.steps()[0].contains("not verified by a person"),
+            "{:?}",
+            determination.steps()
+        );
+        let mut verified = claimed.clone();
+        verified.compensating_controls = vec![
+            CompensatingControl::new("Segmented network", "NET-7", true)
+                .unwrap()
+                .verify("Vera Verifier")
+                .unwrap(),
+        ];
+        let determination =
+            determine(&policy, &assessment(&policy, "high", &[]), &verified, None).unwrap();
+        assert_eq!(determination.outcome(), RiskClass::Controlled);
+        assert!(
+            determination.steps()[0].contains("verified by Vera Verifier"),
+            "{:?}",
+            determination.steps()
+        );
+        // The verifier is an input: the digest tells a verified control from a claimed one.
+        let claimed_digest =
+            determine(&policy, &assessment(&policy, "high", &[]), &claimed, None).unwrap();
+        assert_ne!(
+            claimed_digest.inputs_digest(),
+            determination.inputs_digest()
+        );
+    }
+
+    /// level, rules, severity, exploitability steps, severity steps, KEV floor → cell level,
+    /// cell severity, outcome.
+    #[allow(clippy::too_many_arguments, reason = "one table row per case")]
+    fn check_lowering(
+        level: &str,
+        rules: &[&str],
+        severity: &str,
+        exploitability_steps: i64,
+        severity_steps: i64,
+        floor: &str,
+        expected: (&str, &str, &str),
+    ) {
+        let mut document: toml::Table = toml::from_str(crate::policy::DEFAULT_POLICY_TOML).unwrap();
+        let determination_table = document
+            .get_mut("determination")
+            .unwrap()
+            .as_table_mut()
+            .unwrap();
+        determination_table.insert(
+            "compensating_control_exploitability_steps".into(),
+            exploitability_steps.into(),
+        );
+        determination_table.insert(
+            "compensating_control_severity_steps".into(),
+            severity_steps.into(),
+        );
+        determination_table.insert("kev_floor".into(), floor.into());
+        let policy = Policy::from_toml(&toml::to_string(&document).unwrap(), "test").unwrap();
+        let determination = determine(
+            &policy,
+            &assessment(&policy, level, rules),
+            &harm(severity, true, &[("Allow-list on the pump", true)]),
+            None,
+        )
+        .unwrap();
+        let cell = determination.cell();
+        assert_eq!(
+            (
+                cell.exploitability.id(),
+                cell.severity.as_str(),
+                determination.outcome().as_str()
+            ),
+            expected,
+            "{level} {rules:?} {severity} steps {exploitability_steps}/{severity_steps} floor {floor}"
+        );
+    }
+
+    #[test]
+    fn controls_lower_exploitability_and_severity_but_not_kev_below_the_floor() {
+        // The default: one step of exploitability, none of severity, KEV floor medium.
+        check_lowering(
+            "high",
+            &["kev"],
+            "serious",
+            1,
+            0,
+            "medium",
+            ("medium", "serious", "controlled"),
+        );
+        // Two steps would reach low; KEV holds it at the floor, and critical harm stays
+        // uncontrolled there.
+        check_lowering(
+            "high",
+            &["kev"],
+            "critical",
+            2,
+            0,
+            "medium",
+            ("medium", "critical", "uncontrolled"),
+        );
+        check_lowering(
+            "high",
+            &[],
+            "critical",
+            2,
+            0,
+            "medium",
+            ("low", "critical", "controlled"),
+        );
+        // A floor of high: a KEV-listed vulnerability is not lowered at all.
+        check_lowering(
+            "high",
+            &["kev"],
+            "serious",
+            1,
+            0,
+            "high",
+            ("high", "serious", "uncontrolled"),
+        );
+        // The floor never raises a level that was already below it.
+        check_lowering(
+            "low",
+            &["kev"],
+            "catastrophic",
+            1,
+            0,
+            "medium",
+            ("low", "catastrophic", "uncontrolled"),
+        );
+        // Severity steps: critical lowered to serious; high x serious is uncontrolled.
+        check_lowering(
+            "high",
+            &[],
+            "critical",
+            0,
+            1,
+            "medium",
+            ("high", "serious", "uncontrolled"),
+        );
+        check_lowering(
+            "medium",
+            &[],
+            "critical",
+            0,
+            1,
+            "medium",
+            ("medium", "serious", "controlled"),
+        );
+        check_lowering(
+            "medium",
+            &[],
+            "negligible",
+            0,
+            4,
+            "medium",
+            ("medium", "negligible", "controlled"),
+        );
     }
 
     #[test]

@@ -54,10 +54,10 @@ pub enum RiskError {
         problem: String,
     },
 
-    /// A compensating control without a description or an evidence reference.
+    /// A compensating control without a description, an evidence reference or a verifier.
     #[error("a compensating control needs a non-empty {field}")]
     CompensatingControlIncomplete {
-        /// `description` or `evidence`.
+        /// `description`, `evidence` or `verified_by`.
         field: &'static str,
     },
 

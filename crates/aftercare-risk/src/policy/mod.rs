@@ -117,7 +117,9 @@ pub enum Condition {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeterminationPolicy {
     safety_and_essential_performance_required: bool,
-    compensating_control_steps: u32,
+    compensating_control_exploitability_steps: u32,
+    compensating_control_severity_steps: u32,
+    kev_floor: ExploitabilityLevel,
     /// One row per exploitability level (by rank), one column per harm severity (by rank).
     matrix: Vec<[RiskClass; 5]>,
 }
@@ -348,9 +350,20 @@ impl DeterminationPolicy {
         self.safety_and_essential_performance_required
     }
 
-    /// How many levels an effective compensating control lowers exploitability.
-    pub fn compensating_control_steps(&self) -> u32 {
-        self.compensating_control_steps
+    /// How many levels verified effective compensating controls lower exploitability (once).
+    pub fn compensating_control_exploitability_steps(&self) -> u32 {
+        self.compensating_control_exploitability_steps
+    }
+
+    /// How many levels verified effective compensating controls lower the severity of harm
+    /// (once).
+    pub fn compensating_control_severity_steps(&self) -> u32 {
+        self.compensating_control_severity_steps
+    }
+
+    /// The level below which compensating controls never lower a KEV-listed vulnerability.
+    pub fn kev_floor(&self) -> &ExploitabilityLevel {
+        &self.kev_floor
     }
 
     /// The matrix cell for an exploitability rank and a harm severity.
@@ -578,7 +591,9 @@ enum ConditionFile {
 #[serde(deny_unknown_fields)]
 struct DeterminationFile {
     safety_and_essential_performance_required: bool,
-    compensating_control_steps: u32,
+    compensating_control_exploitability_steps: u32,
+    compensating_control_severity_steps: u32,
+    kev_floor: String,
     #[allow(dead_code, reason = "a citation for people; part of the digest")]
     source: String,
     matrix: Vec<MatrixRowFile>,
@@ -1023,9 +1038,21 @@ fn convert_determination(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let kev_floor = exploitability.level(&file.kev_floor).ok_or_else(|| {
+        invalid(
+            "determination.kev_floor",
+            format!(
+                "{:?} is not a level (levels: {})",
+                file.kev_floor,
+                exploitability.level_ids()
+            ),
+        )
+    })?;
     Ok(DeterminationPolicy {
         safety_and_essential_performance_required: file.safety_and_essential_performance_required,
-        compensating_control_steps: file.compensating_control_steps,
+        compensating_control_exploitability_steps: file.compensating_control_exploitability_steps,
+        compensating_control_severity_steps: file.compensating_control_severity_steps,
+        kev_floor,
         matrix,
     })
 }

@@ -311,12 +311,20 @@ static MATRIX_ROW: Shape = Shape::Table(&[
 static DETERMINATION: Shape = Shape::Table(&[
     required("safety_and_essential_performance_required", &BOOLEAN),
     required(
-        "compensating_control_steps",
+        "compensating_control_exploitability_steps",
         &Shape::Integer {
             minimum: 0,
             maximum: 10,
         },
     ),
+    required(
+        "compensating_control_severity_steps",
+        &Shape::Integer {
+            minimum: 0,
+            maximum: 4,
+        },
+    ),
+    required("kev_floor", &IDENTIFIER),
     required("source", &TEXT),
     required(
         "matrix",

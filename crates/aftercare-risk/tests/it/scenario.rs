@@ -1282,3 +1282,77 @@ fn us_federal_holidays_are_generated_for_any_covered_year() {
         day("2200-01-03")
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Exploitability and compensating controls through to the determination.
+
+#[test]
+fn a_network_vector_without_threat_intelligence_is_not_low() {
+    let policy = default_policy();
+    let harm = |controls: Vec<CompensatingControl>| PatientHarm {
+        severity: HarmSeverity::Serious,
+        safety_and_essential_performance_affected: true,
+        compensating_controls: controls,
+    };
+    // (device-context vector, level, rules that fired, outcome for serious harm)
+    for (vector, level, rules, outcome) in [
+        (
+            Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),
+            "high",
+            &["cvss_network_no_barrier", "cvss_remote"][..],
+            RiskClass::Uncontrolled,
+        ),
+        (
+            Some("CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H"),
+            "low",
+            &["cvss_local_or_physical"][..],
+            RiskClass::Controlled,
+        ),
+        // Nothing known at all: the reasonable worst case, and the reasons say so.
+        (None, "high", &["default"][..], RiskClass::Uncontrolled),
+    ] {
+        let signals = ExploitabilitySignals {
+            cvss: vector.and_then(|vector| {
+                aftercare_risk::exploitability::CvssSignal::choose(Some(vector), None)
+            }),
+            ..ExploitabilitySignals::default()
+        };
+        let exploitability = assess_exploitability(&policy, &signals);
+        let fired: Vec<&str> = exploitability
+            .reasons
+            .iter()
+            .map(|reason| reason.rule.as_str())
+            .collect();
+        assert_eq!(
+            (exploitability.level.id(), fired.as_slice()),
+            (level, rules),
+            "{vector:?}"
+        );
+        let determination = determine(&policy, &exploitability, &harm(Vec::new()), None).unwrap();
+        assert_eq!(determination.outcome(), outcome, "{vector:?}");
+    }
+    // A KEV-listed vulnerability with a control claimed effective but verified by nobody
+    // stays uncontrolled; verified, the default lowers it one step to the KEV floor (medium).
+    let kev = assess_exploitability(
+        &policy,
+        &ExploitabilitySignals {
+            kev: Some(KevSignal {
+                date_added: day("2025-02-27"),
+                known_ransomware_use: false,
+            }),
+            ..ExploitabilitySignals::default()
+        },
+    );
+    let claimed = CompensatingControl::new("Pump VLAN", "NET-7", true).unwrap();
+    let unverified = determine(&policy, &kev, &harm(vec![claimed.clone()]), None).unwrap();
+    assert_eq!(unverified.outcome(), RiskClass::Uncontrolled);
+    let verified = determine(
+        &policy,
+        &kev,
+        &harm(vec![claimed.verify("Rita Reviewer").unwrap()]),
+        None,
+    )
+    .unwrap();
+    assert_eq!(verified.cell().exploitability.id(), "medium");
+    assert_eq!(verified.outcome(), RiskClass::Controlled);
+}
