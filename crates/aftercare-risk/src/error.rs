@@ -256,6 +256,13 @@ pub enum RiskError {
         reference: String,
     },
 
+    /// An event that needs a signer (a record of a correction not reported) got none.
+    #[error("{event} needs the name of the person who signed it")]
+    SignerMissing {
+        /// The event's name.
+        event: &'static str,
+    },
+
     /// An event that needs a reference (report, incident) got an empty one.
     #[error("{event} needs a non-empty reference")]
     ReferenceMissing {

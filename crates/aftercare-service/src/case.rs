@@ -5,6 +5,7 @@
 //! Time is always a parameter.
 
 use aftercare_model::Permission;
+use aftercare_risk::clock::{CorrectionRecord, MdrEventType};
 use aftercare_risk::{
     Awareness, AwarenessBasis, Case, CaseRecord, Clock, ClockKind, ClockRecord, ClockState,
     DayKind, Event, EventKind, RiskClass, StartBasis, Waiver,
@@ -137,6 +138,12 @@ fn case_json(record: &CaseRecord) -> Value {
         "report_806_submitted_at": opt_time(record.report_806_submitted_at),
         "serious_adverse_event_at": opt_time(record.serious_adverse_event_at),
         "last_event_at": opt_time(record.last_event_at),
+        "determined_at": opt_time(record.determined_at),
+        "rollout_started_at": opt_time(record.rollout_started_at),
+        "report_806_covered_by": record.report_806_covered_by,
+        "correction_record": record.correction_record.as_ref().map(|r| json!({
+            "rationale": r.rationale, "signed_by": r.signed_by, "at": time(r.at),
+        })),
     })
 }
 
@@ -208,6 +215,33 @@ fn case_from_json(row: &CaseRow, clocks: Vec<ClockRecord>) -> Result<CaseRecord,
         report_806_submitted_at: instant("report_806_submitted_at")?,
         serious_adverse_event_at: instant("serious_adverse_event_at")?,
         last_event_at: instant("last_event_at")?,
+        determined_at: instant("determined_at")?,
+        rollout_started_at: instant("rollout_started_at")?,
+        report_806_covered_by: value
+            .get("report_806_covered_by")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        correction_record: match value.get("correction_record") {
+            Some(Value::Object(r)) => Some(CorrectionRecord {
+                rationale: r
+                    .get("rationale")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                signed_by: r
+                    .get("signed_by")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                at: r
+                    .get("at")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .parse::<Timestamp>()
+                    .map_err(|e| corrupt("case", row.id, e.to_string()))?,
+            }),
+            _ => None,
+        },
         clocks,
     })
 }
@@ -427,7 +461,7 @@ fn event_detail(kind: &EventKind) -> Value {
     match kind {
         EventKind::ReportReceived { reference }
         | EventKind::ReportAcknowledged { reference }
-        | EventKind::MdrReportSubmitted { reference }
+        | EventKind::MdrReportSubmitted { reference, .. }
         | EventKind::EuMdrReportSubmitted { reference } => json!({"reference": reference}),
         EventKind::AwarenessDateEntered { date, reason } => {
             json!({"date": date.to_string(), "reason": reason})
@@ -440,6 +474,7 @@ fn event_detail(kind: &EventKind) -> Value {
             reference,
             aware_on,
             five_day,
+            ..
         } => {
             json!({"reference": reference, "aware_on": aware_on.to_string(), "five_day": five_day})
         }
@@ -574,7 +609,7 @@ pub async fn clocks(
             let waiting = match clock.state() {
                 ClockState::Open => true,
                 ClockState::Missed => clock.satisfied_at().is_none(),
-                ClockState::Met | ClockState::Waived => false,
+                ClockState::Met | ClockState::Waived | ClockState::Recorded => false,
             };
             let in_state = query.state.is_none_or(|state| state == clock.state());
             if !waiting || !in_state {
@@ -746,6 +781,9 @@ impl EventInput {
                 reference: need_reference()?,
                 aware_on: need_date()?,
                 five_day: self.five_day,
+                // Until the event input asks for it, an 803 event is taken as a malfunction,
+                // which does not fail the FDA guidance's condition 1.
+                event_type: MdrEventType::Malfunction,
             },
             "mdr_supplemental_information" => EventKind::MdrSupplementalInformation {
                 reference: need_reference()?,
@@ -753,6 +791,7 @@ impl EventInput {
             },
             "mdr_report_submitted" => EventKind::MdrReportSubmitted {
                 reference: need_reference()?,
+                covers_806: false,
             },
             "serious_incident" => EventKind::SeriousIncident {
                 reference: need_reference()?,

@@ -52,6 +52,7 @@ pub struct Policy {
     determination: DeterminationPolicy,
     rationale_min_chars: usize,
     patch: PatchPolicy,
+    isao: IsaoPolicy,
     clocks: ClockRules,
     digest: Sha256,
     source_digest: Sha256,
@@ -129,6 +130,26 @@ pub struct DeterminationPolicy {
 pub struct PatchPolicy {
     out_of_cycle_when_kev: bool,
     out_of_cycle_cvss_severity: Severity,
+}
+
+/// The manufacturer's participation in an Information Sharing and Analysis Organization
+/// (FDA 2016, section VII.B, condition 4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IsaoPolicy {
+    member: bool,
+    name: Option<String>,
+}
+
+impl IsaoPolicy {
+    /// Whether the manufacturer actively participates as a member of an ISAO.
+    pub fn member(&self) -> bool {
+        self.member
+    }
+
+    /// The ISAO's name, for a member.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
 }
 
 /// The length and counting of one clock.
@@ -243,6 +264,11 @@ impl Policy {
     /// The patch-path options.
     pub fn patch(&self) -> &PatchPolicy {
         &self.patch
+    }
+
+    /// The ISAO membership.
+    pub fn isao(&self) -> &IsaoPolicy {
+        &self.isao
     }
 
     /// The rule of a clock kind.
@@ -477,7 +503,17 @@ struct PolicyFile {
     determination: DeterminationFile,
     rationale: RationaleFile,
     patch: PatchFile,
+    isao: IsaoFile,
     clock: ClockFiles,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IsaoFile {
+    member: bool,
+    name: Option<String>,
+    #[allow(dead_code, reason = "a citation for people; part of the digest")]
+    source: String,
 }
 
 #[derive(Deserialize)]
@@ -704,6 +740,17 @@ fn convert(file: PolicyFile) -> Result<Policy, RiskError> {
         })
     };
     let clocks = file.clock;
+    let isao_name = file
+        .isao
+        .name
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty());
+    if file.isao.member && isao_name.is_none() {
+        return Err(invalid(
+            "isao.name",
+            "a member names its ISAO (the FDA guidance asks for active participation in one)",
+        ));
+    }
     Ok(Policy {
         id: file.policy.id,
         version: file.policy.version,
@@ -723,6 +770,10 @@ fn convert(file: PolicyFile) -> Result<Policy, RiskError> {
         patch: PatchPolicy {
             out_of_cycle_when_kev: file.patch.out_of_cycle_when_kev,
             out_of_cycle_cvss_severity,
+        },
+        isao: IsaoPolicy {
+            member: file.isao.member,
+            name: isao_name,
         },
         clocks: ClockRules {
             customer_communication: clock("customer_communication", clocks.customer_communication)?,

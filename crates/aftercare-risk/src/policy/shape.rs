@@ -353,6 +353,12 @@ static PATCH: Shape = Shape::Table(&[
     required("source", &TEXT),
 ]);
 
+static ISAO: Shape = Shape::Table(&[
+    required("member", &BOOLEAN),
+    optional("name", &TEXT),
+    required("source", &TEXT),
+]);
+
 static CLOCK_RULE: Shape = Shape::Table(&[
     required(
         "days",
@@ -390,6 +396,7 @@ pub(crate) static POLICY: Shape = Shape::Table(&[
     required("determination", &DETERMINATION),
     required("rationale", &RATIONALE),
     required("patch", &PATCH),
+    required("isao", &ISAO),
     required("clock", &CLOCKS),
 ]);
 
