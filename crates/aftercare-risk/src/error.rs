@@ -247,6 +247,45 @@ pub enum RiskError {
         last: jiff::Timestamp,
     },
 
+    /// An event claims a time after the time it is recorded, beyond the policy's tolerance.
+    #[error(
+        "an event dated {claimed} is in the future: it was recorded at {recorded} (tolerance: {tolerance_minutes} minutes)"
+    )]
+    EventInFuture {
+        /// The claimed time.
+        claimed: jiff::Timestamp,
+        /// The time it was recorded.
+        recorded: jiff::Timestamp,
+        /// The policy's `event_time.future_tolerance_minutes`.
+        tolerance_minutes: u32,
+    },
+
+    /// An event dated long before it was recorded, without a reason or evidence.
+    #[error(
+        "an event dated {claimed} but recorded at {recorded}, more than {hours} hours later, needs {missing}; both are kept with the event"
+    )]
+    BackdatedWithoutEvidence {
+        /// The claimed time.
+        claimed: jiff::Timestamp,
+        /// The time it was recorded.
+        recorded: jiff::Timestamp,
+        /// The policy's `event_time.backdating_after_hours`.
+        hours: u32,
+        /// What is missing: `a reason`, `an evidence reference` or both.
+        missing: &'static str,
+    },
+
+    /// An event names a day after the day it is recorded.
+    #[error("{event} names {date}, after the day it is recorded ({today})")]
+    EventDateInFuture {
+        /// The event's name.
+        event: &'static str,
+        /// The date it names.
+        date: Date,
+        /// The day it is recorded, in the date's jurisdiction.
+        today: Date,
+    },
+
     /// A waiver for a clock that does not exist or is no longer open.
     #[error("no open {kind} clock{reference} to waive")]
     ClockNotOpen {

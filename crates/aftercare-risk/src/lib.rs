@@ -19,6 +19,8 @@
 //!   coverage, the EU roll forward.
 //! - [`holiday`]: holidays by rule (fixed dates with observed days, n-th weekdays, Easter).
 //! - [`clock`]: the clock state machine and its queries.
+//! - [`event_time`]: an event's claimed time against its recording: future times refused,
+//!   backdated ones justified.
 
 #![warn(missing_docs)]
 
@@ -26,6 +28,7 @@ pub mod calendar;
 pub mod clock;
 pub mod determination;
 mod error;
+pub mod event_time;
 pub mod exploitability;
 pub mod harm;
 pub mod holiday;
@@ -44,6 +47,7 @@ pub use determination::{
     Determination, MatrixCell, Override, PatchPath, RiskClass, determine, patch_path,
 };
 pub use error::RiskError;
+pub use event_time::{Backdating, EventTime, RecordedEvent, apply_recorded, check_event_time};
 pub use exploitability::{
     CvssSignal, EpssSignal, ExploitMaturity, ExploitabilityAssessment, ExploitabilityLevel,
     ExploitabilityMetric, ExploitabilityReason, ExploitabilitySignals, KevSignal, VectorSource,

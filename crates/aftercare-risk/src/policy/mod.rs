@@ -53,6 +53,7 @@ pub struct Policy {
     rationale_min_chars: usize,
     patch: PatchPolicy,
     isao: IsaoPolicy,
+    event_time: EventTimePolicy,
     clocks: ClockRules,
     digest: Sha256,
     source_digest: Sha256,
@@ -149,6 +150,27 @@ impl IsaoPolicy {
     /// The ISAO's name, for a member.
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
+    }
+}
+
+/// How far an event's claimed time may stray from the time it is recorded
+/// ([`crate::event_time`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventTimePolicy {
+    future_tolerance_minutes: u32,
+    backdating_after_hours: u32,
+}
+
+impl EventTimePolicy {
+    /// How many minutes after its recording an event may claim to have happened (clock skew).
+    pub fn future_tolerance_minutes(&self) -> u32 {
+        self.future_tolerance_minutes
+    }
+
+    /// How many hours before its recording an event may claim to have happened without a
+    /// reason and an evidence reference.
+    pub fn backdating_after_hours(&self) -> u32 {
+        self.backdating_after_hours
     }
 }
 
@@ -269,6 +291,11 @@ impl Policy {
     /// The ISAO membership.
     pub fn isao(&self) -> &IsaoPolicy {
         &self.isao
+    }
+
+    /// The limits on events' claimed times.
+    pub fn event_time(&self) -> &EventTimePolicy {
+        &self.event_time
     }
 
     /// The rule of a clock kind.
@@ -504,7 +531,17 @@ struct PolicyFile {
     rationale: RationaleFile,
     patch: PatchFile,
     isao: IsaoFile,
+    event_time: EventTimeFile,
     clock: ClockFiles,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventTimeFile {
+    future_tolerance_minutes: u32,
+    backdating_after_hours: u32,
+    #[allow(dead_code, reason = "a citation for people; part of the digest")]
+    source: String,
 }
 
 #[derive(Deserialize)]
@@ -774,6 +811,10 @@ fn convert(file: PolicyFile) -> Result<Policy, RiskError> {
         isao: IsaoPolicy {
             member: file.isao.member,
             name: isao_name,
+        },
+        event_time: EventTimePolicy {
+            future_tolerance_minutes: file.event_time.future_tolerance_minutes,
+            backdating_after_hours: file.event_time.backdating_after_hours,
         },
         clocks: ClockRules {
             customer_communication: clock("customer_communication", clocks.customer_communication)?,

@@ -359,6 +359,24 @@ static ISAO: Shape = Shape::Table(&[
     required("source", &TEXT),
 ]);
 
+static EVENT_TIME: Shape = Shape::Table(&[
+    required(
+        "future_tolerance_minutes",
+        &Shape::Integer {
+            minimum: 0,
+            maximum: 60,
+        },
+    ),
+    required(
+        "backdating_after_hours",
+        &Shape::Integer {
+            minimum: 1,
+            maximum: 720,
+        },
+    ),
+    required("source", &TEXT),
+]);
+
 static CLOCK_RULE: Shape = Shape::Table(&[
     required(
         "days",
@@ -397,6 +415,7 @@ pub(crate) static POLICY: Shape = Shape::Table(&[
     required("rationale", &RATIONALE),
     required("patch", &PATCH),
     required("isao", &ISAO),
+    required("event_time", &EVENT_TIME),
     required("clock", &CLOCKS),
 ]);
 

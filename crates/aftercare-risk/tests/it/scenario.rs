@@ -1673,3 +1673,90 @@ fn a_correction_not_reported_is_recorded_with_its_rationale_and_signer() {
     let restored = Case::from_record(recorded.to_record()).unwrap();
     assert_eq!(restored, recorded);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Event times (issue 12, item 4).
+
+#[test]
+fn a_backdated_communication_is_refused_without_evidence() {
+    use aftercare_risk::{Backdating, RecordedEvent, apply_recorded};
+    let policy = default_policy();
+    let case = uncontrolled_kev_case();
+    // Entered on 2025-04-10, after the 30-day deadline of 2025-04-02, claiming 2025-03-15.
+    let late_entry = |backdating: Option<Backdating>| RecordedEvent {
+        event: Event {
+            at: new_york("2025-03-15T11:00"),
+            kind: EventKind::CustomerCommunicationSent,
+        },
+        recorded_at: new_york("2025-04-10T09:00"),
+        backdating,
+    };
+    let refused = apply_recorded(&case, &late_entry(None), &policy).unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            RiskError::BackdatedWithoutEvidence { hours: 24, .. }
+        ),
+        "{refused}"
+    );
+    let reason_only = apply_recorded(
+        &case,
+        &late_entry(Some(Backdating {
+            reason: "Sent by the field team from the customer site, entered on return.".into(),
+            evidence: String::new(),
+        })),
+        &policy,
+    )
+    .unwrap_err();
+    assert!(
+        reason_only.to_string().contains("an evidence reference"),
+        "{reason_only}"
+    );
+    // With a reason and the evidence, the claim stands and meets the clock; both are kept.
+    let (transition, time) = apply_recorded(
+        &case,
+        &late_entry(Some(Backdating {
+            reason: "Sent by the field team from the customer site, entered on return.".into(),
+            evidence: "MAIL-2025-0315-ADVISORY".into(),
+        })),
+        &policy,
+    )
+    .unwrap();
+    assert_eq!(
+        transition
+            .case
+            .clock(ClockKind::CustomerCommunication, None)
+            .unwrap()
+            .state(),
+        ClockState::Met
+    );
+    assert_eq!(time.recorded, new_york("2025-04-10T09:00"));
+    assert_eq!(time.backdating.unwrap().evidence, "MAIL-2025-0315-ADVISORY");
+    // A claim in the future, or a correction said to start tomorrow, is refused.
+    let future = RecordedEvent {
+        event: Event {
+            at: new_york("2025-03-20T09:10"),
+            kind: EventKind::FixDistributed,
+        },
+        recorded_at: new_york("2025-03-20T09:00"),
+        backdating: None,
+    };
+    assert!(matches!(
+        apply_recorded(&case, &future, &policy).unwrap_err(),
+        RiskError::EventInFuture { .. }
+    ));
+    let tomorrow = RecordedEvent {
+        event: Event {
+            at: new_york("2025-03-20T09:00"),
+            kind: EventKind::CorrectionStarted {
+                started_on: day("2025-03-21"),
+            },
+        },
+        recorded_at: new_york("2025-03-20T09:00"),
+        backdating: None,
+    };
+    assert!(matches!(
+        apply_recorded(&case, &tomorrow, &policy).unwrap_err(),
+        RiskError::EventDateInFuture { .. }
+    ));
+}
