@@ -8,7 +8,12 @@
 //! 2. the shape of `policy/policy.schema.json`, mirrored in Rust by the private `shape` module (unknown keys,
 //!    missing keys, types, bounds, labels);
 //! 3. the rules the schema cannot express: cross-references (a rule's level, the matrix rows),
-//!    unique ids, a known time zone.
+//!    unique ids, known time zones, holiday rules that name a day, and the **statutory
+//!    limits**: an 803, 806 or EU MDR Art. 87 clock may not be longer than the law, count
+//!    working days where the law counts calendar days, or be disabled, unless its
+//!    `deviation_rationale` says why (the policy change itself is e-signed by the service).
+//!    Such a policy loads, and [`Policy::warnings`] names every deviation, as it names a
+//!    default exploitability level that is not the policy's worst.
 //!
 //! # Digest
 //!
@@ -20,6 +25,9 @@
 //! bytes, for storing the original document as evidence.
 
 pub(crate) mod shape;
+mod statute;
+
+pub use statute::{StatutoryLimit, statutory_limit};
 
 use aftercare_model::{Severity, Sha256};
 use jiff::civil::Date;
@@ -55,8 +63,24 @@ pub struct Policy {
     isao: IsaoPolicy,
     event_time: EventTimePolicy,
     clocks: ClockRules,
+    warnings: Vec<PolicyWarning>,
     digest: Sha256,
     source_digest: Sha256,
+}
+
+/// Something a valid policy does that a reviewer should look at before signing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyWarning {
+    /// The dotted key concerned (`clock.mdr_803.days`).
+    pub key: String,
+    /// What it does and why it deserves attention.
+    pub message: String,
+}
+
+impl std::fmt::Display for PolicyWarning {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "{}: {}", self.key, self.message)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,6 +205,7 @@ pub struct ClockRule {
     day_kind: DayKind,
     enabled: bool,
     source: String,
+    deviation_rationale: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -317,6 +342,13 @@ impl Policy {
             }
             ClockKind::DisclosureAck => &clocks.disclosure_ack,
         }
+    }
+
+    /// What a reviewer should look at before signing this policy: each statutory clock that
+    /// deviates from the law (with its rationale), a default exploitability level below the
+    /// worst. `policy check` prints them.
+    pub fn warnings(&self) -> &[PolicyWarning] {
+        &self.warnings
     }
 
     /// The SHA-256 of the policy's canonical form (see the module documentation).
@@ -463,6 +495,11 @@ impl ClockRule {
     /// The citation of the rule's source.
     pub fn source(&self) -> &str {
         &self.source
+    }
+
+    /// Why the rule deviates from the law's limit, when it does.
+    pub fn deviation_rationale(&self) -> Option<&str> {
+        self.deviation_rationale.as_deref()
     }
 }
 
@@ -707,6 +744,7 @@ struct ClockFile {
     day_kind: String,
     enabled: bool,
     source: String,
+    deviation_rationale: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -741,7 +779,9 @@ fn refuse_format_1(document: &toml::Value) -> Result<(), RiskError> {
              your values over: [calendar] became [jurisdiction.us] and [jurisdiction.eu] with \
              holiday rules, closures and an explicit coverage; \
              determination.essential_clinical_performance_required became \
-             safety_and_essential_performance_required",
+             safety_and_essential_performance_required; [isao] and [event_time] are new; \
+             compensating_control_steps became compensating_control_exploitability_steps \
+             beside compensating_control_severity_steps and kev_floor",
         ));
     }
     Ok(())
@@ -766,17 +806,61 @@ fn convert(file: PolicyFile) -> Result<Policy, RiskError> {
         .out_of_cycle_cvss_severity
         .parse::<Severity>()
         .map_err(|error| invalid("patch.out_of_cycle_cvss_severity", error.to_string()))?;
-    let clock = |name: &str, rule: ClockFile| -> Result<ClockRule, RiskError> {
-        Ok(ClockRule {
+    let rationale_min_chars = file.rationale.min_chars as usize;
+    let mut warnings = Vec::new();
+    let mut clock = |name: &str, rule: ClockFile| -> Result<ClockRule, RiskError> {
+        let rule = ClockRule {
             days: rule.days,
             day_kind: rule.day_kind.parse().map_err(|error: RiskError| {
                 invalid(format!("clock.{name}.day_kind"), error.to_string())
             })?,
             enabled: rule.enabled,
             source: rule.source,
-        })
+            deviation_rationale: rule
+                .deviation_rationale
+                .map(|text| text.trim().to_string())
+                .filter(|text| !text.is_empty()),
+        };
+        if let Ok(kind) = name.parse::<ClockKind>() {
+            warnings.extend(statute::check(kind, &rule, rationale_min_chars)?);
+        }
+        Ok(rule)
     };
     let clocks = file.clock;
+    let clock_rules = ClockRules {
+        customer_communication: clock("customer_communication", clocks.customer_communication)?,
+        remediation: clock("remediation", clocks.remediation)?,
+        isao_sharing: clock("isao_sharing", clocks.isao_sharing)?,
+        report_806: clock("report_806", clocks.report_806)?,
+        regular_patch_cycle: clock("regular_patch_cycle", clocks.regular_patch_cycle)?,
+        mdr_803: clock("mdr_803", clocks.mdr_803)?,
+        mdr_803_5day: clock("mdr_803_5day", clocks.mdr_803_5day)?,
+        mdr_803_supplemental: clock("mdr_803_supplemental", clocks.mdr_803_supplemental)?,
+        eu_mdr_art87: clock("eu_mdr_art87", clocks.eu_mdr_art87)?,
+        eu_mdr_art87_public_health_threat: clock(
+            "eu_mdr_art87_public_health_threat",
+            clocks.eu_mdr_art87_public_health_threat,
+        )?,
+        eu_mdr_art87_death_or_serious_deterioration: clock(
+            "eu_mdr_art87_death_or_serious_deterioration",
+            clocks.eu_mdr_art87_death_or_serious_deterioration,
+        )?,
+        disclosure_ack: clock("disclosure_ack", clocks.disclosure_ack)?,
+    };
+    if let (Some(worst), default) = (
+        exploitability.levels().last(),
+        exploitability.default_level(),
+    ) && worst != default
+    {
+        warnings.push(PolicyWarning {
+            key: "exploitability.default".to_string(),
+            message: format!(
+                "the level when no rule fires is {:?}, not the worst level {:?}: FDA 2016 section VI.A asks for a reasonable worst case where exploitability cannot be assessed",
+                default.id(),
+                worst.id()
+            ),
+        });
+    }
     let isao_name = file
         .isao
         .name
@@ -816,26 +900,8 @@ fn convert(file: PolicyFile) -> Result<Policy, RiskError> {
             future_tolerance_minutes: file.event_time.future_tolerance_minutes,
             backdating_after_hours: file.event_time.backdating_after_hours,
         },
-        clocks: ClockRules {
-            customer_communication: clock("customer_communication", clocks.customer_communication)?,
-            remediation: clock("remediation", clocks.remediation)?,
-            isao_sharing: clock("isao_sharing", clocks.isao_sharing)?,
-            report_806: clock("report_806", clocks.report_806)?,
-            regular_patch_cycle: clock("regular_patch_cycle", clocks.regular_patch_cycle)?,
-            mdr_803: clock("mdr_803", clocks.mdr_803)?,
-            mdr_803_5day: clock("mdr_803_5day", clocks.mdr_803_5day)?,
-            mdr_803_supplemental: clock("mdr_803_supplemental", clocks.mdr_803_supplemental)?,
-            eu_mdr_art87: clock("eu_mdr_art87", clocks.eu_mdr_art87)?,
-            eu_mdr_art87_public_health_threat: clock(
-                "eu_mdr_art87_public_health_threat",
-                clocks.eu_mdr_art87_public_health_threat,
-            )?,
-            eu_mdr_art87_death_or_serious_deterioration: clock(
-                "eu_mdr_art87_death_or_serious_deterioration",
-                clocks.eu_mdr_art87_death_or_serious_deterioration,
-            )?,
-            disclosure_ack: clock("disclosure_ack", clocks.disclosure_ack)?,
-        },
+        clocks: clock_rules,
+        warnings,
         digest: Sha256::of(b""),
         source_digest: Sha256::of(b""),
     })
@@ -1317,6 +1383,55 @@ mod tests {
     }
 
     #[test]
+    fn deviations_from_the_law_load_with_a_rationale_and_a_warning() {
+        assert!(Policy::builtin().unwrap().warnings().is_empty());
+        let short = load_edited(|d| {
+            let rule = table(d, &["clock", "mdr_803"]);
+            rule.insert("days".into(), 45.into());
+            rule.insert("deviation_rationale".into(), "because".into());
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(short.contains("at least 20 characters; 7 given"), "{short}");
+        let policy = load_edited(|d| {
+            let rule = table(d, &["clock", "mdr_803"]);
+            rule.insert("days".into(), 45.into());
+            rule.insert(
+                "deviation_rationale".into(),
+                "Tracked for internal review only; reporting runs in the QMS (SOP-803).".into(),
+            );
+            table(d, &["exploitability"]).insert("default".into(), "low".into());
+        })
+        .unwrap();
+        let warnings: Vec<String> = policy.warnings().iter().map(ToString::to_string).collect();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("clock.mdr_803.days: 45 days is longer"),
+            "{warnings:?}"
+        );
+        assert!(warnings[0].contains("SOP-803"), "{warnings:?}");
+        assert!(
+            warnings[1].starts_with("exploitability.default:")
+                && warnings[1].contains("worst case"),
+            "{warnings:?}"
+        );
+        // Stricter than the law is always allowed, and a rationale on a clock the law does not
+        // set changes nothing.
+        let stricter = load_edited(|d| {
+            table(d, &["clock", "mdr_803"]).insert("days".into(), 20.into());
+            table(d, &["clock", "report_806"]).insert("day_kind".into(), "calendar".into());
+            table(d, &["clock", "remediation"]).insert("days".into(), 90.into());
+        })
+        .unwrap();
+        assert!(stricter.warnings().is_empty());
+        assert_eq!(
+            statutory_limit(ClockKind::EuMdrArt87PublicHealthThreat).map(|law| law.days),
+            Some(2)
+        );
+        assert_eq!(statutory_limit(ClockKind::Remediation), None);
+    }
+
+    #[test]
     fn digest_is_canonical() {
         let policy = Policy::builtin().unwrap();
         // Re-serialized: comments gone, keys reordered and reformatted by the serializer.
@@ -1619,6 +1734,35 @@ mod tests {
             },
             &["rationale.min_chars", "expected an integer"],
         );
+        // Statutory clocks may not be laxer than the law without a rationale.
+        for (clock, key, value, expected) in [
+            (
+                "mdr_803",
+                "days",
+                toml::Value::from(45),
+                "45 days is longer than the law's 30 calendar days (21 CFR 803.50(a))",
+            ),
+            (
+                "report_806",
+                "enabled",
+                false.into(),
+                "disabled, though the law sets 10 working days (21 CFR 806.10(b))",
+            ),
+            (
+                "eu_mdr_art87",
+                "day_kind",
+                "working".into(),
+                "working days are longer than the law's 15 calendar days",
+            ),
+        ] {
+            let message = format!("clock.{clock}.{key}");
+            check_invalid(
+                |d| {
+                    table(d, &["clock", clock]).insert(key.into(), value);
+                },
+                &[&message, expected, "deviation_rationale"],
+            );
+        }
         let syntax = Policy::from_toml("[policy\nid = 1", "broken.toml").unwrap_err();
         assert!(syntax.to_string().contains("broken.toml"), "{syntax}");
     }
