@@ -29,6 +29,12 @@ pub enum RiskError {
     #[error("an affected statement needs an action statement or at least one response")]
     VexActionMissing,
 
+    /// A `not_affected` statement for a product whose latest determination is uncontrolled.
+    #[error(
+        "not_affected contradicts the product's uncontrolled determination: revise the determination (signed) or state affected with an action statement"
+    )]
+    VexContradictsDetermination,
+
     /// A justification given with a status other than `not_affected`.
     #[error("a justification belongs to a not_affected statement, not to one with status {status}")]
     VexJustificationNotAllowed {

@@ -6,8 +6,9 @@
 //! in as an argument (`now`, an event's `at`), so scenario tests run with fixed dates. Storage,
 //! the CLI and the REST API build on it.
 //!
-//! - [`vex`]: VEX status, justifications (CycloneDX ↔ OpenVEX/CSAF mapping), responses and
-//!   CISA's minimum rules.
+//! - [`vex`]: VEX status, justifications (CycloneDX ↔ OpenVEX/CSAF mapping), responses,
+//!   CISA's minimum rules, action statements, the export of statements resting on customer
+//!   controls, and coherence with the determination.
 //! - [`exploitability`]: KEV, EPSS, the CVSS exploitability metrics of the device-context or
 //!   base vector, exploit maturity and public exploits, judged by the policy's rule into a
 //!   level with reasons (a reasonable worst case when nothing is known).
@@ -57,5 +58,8 @@ pub use harm::{CompensatingControl, HarmSeverity, PatientHarm};
 pub use holiday::{HolidayDate, HolidayRule, Observance, easter_sunday};
 pub use policy::{Condition, Policy};
 pub use rubric::{Answers, Rubric, RubricResult, answer, parse_extended_vector};
-pub use vex::{Justification, OpenVexJustification, Response, VexStatement, VexStatus};
+pub use vex::{
+    ExportedStatement, Justification, OpenVexJustification, Response, VexStatement, VexStatus,
+    action_statement, check_against_determination,
+};
 pub use vocabulary::Jurisdiction;

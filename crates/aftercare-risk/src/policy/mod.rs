@@ -62,6 +62,7 @@ pub struct Policy {
     patch: PatchPolicy,
     isao: IsaoPolicy,
     event_time: EventTimePolicy,
+    vex: VexPolicy,
     clocks: ClockRules,
     warnings: Vec<PolicyWarning>,
     digest: Sha256,
@@ -198,6 +199,21 @@ impl EventTimePolicy {
     }
 }
 
+/// How VEX statements are published ([`crate::vex`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VexPolicy {
+    customer_controls_may_justify_not_affected: bool,
+}
+
+impl VexPolicy {
+    /// Whether `protected_at_perimeter` and `protected_by_mitigating_control` may be published
+    /// as `not_affected` (otherwise they are published as `affected` with a
+    /// compensating-control note).
+    pub fn customer_controls_may_justify_not_affected(&self) -> bool {
+        self.customer_controls_may_justify_not_affected
+    }
+}
+
 /// The length and counting of one clock.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClockRule {
@@ -321,6 +337,11 @@ impl Policy {
     /// The limits on events' claimed times.
     pub fn event_time(&self) -> &EventTimePolicy {
         &self.event_time
+    }
+
+    /// The VEX export rules.
+    pub fn vex(&self) -> &VexPolicy {
+        &self.vex
     }
 
     /// The rule of a clock kind.
@@ -569,7 +590,16 @@ struct PolicyFile {
     patch: PatchFile,
     isao: IsaoFile,
     event_time: EventTimeFile,
+    vex: VexFile,
     clock: ClockFiles,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VexFile {
+    customer_controls_may_justify_not_affected: bool,
+    #[allow(dead_code, reason = "a citation for people; part of the digest")]
+    source: String,
 }
 
 #[derive(Deserialize)]
@@ -779,7 +809,7 @@ fn refuse_format_1(document: &toml::Value) -> Result<(), RiskError> {
              your values over: [calendar] became [jurisdiction.us] and [jurisdiction.eu] with \
              holiday rules, closures and an explicit coverage; \
              determination.essential_clinical_performance_required became \
-             safety_and_essential_performance_required; [isao] and [event_time] are new; \
+             safety_and_essential_performance_required; [isao], [event_time] and [vex] are new; \
              compensating_control_steps became compensating_control_exploitability_steps \
              beside compensating_control_severity_steps and kev_floor",
         ));
@@ -899,6 +929,11 @@ fn convert(file: PolicyFile) -> Result<Policy, RiskError> {
         event_time: EventTimePolicy {
             future_tolerance_minutes: file.event_time.future_tolerance_minutes,
             backdating_after_hours: file.event_time.backdating_after_hours,
+        },
+        vex: VexPolicy {
+            customer_controls_may_justify_not_affected: file
+                .vex
+                .customer_controls_may_justify_not_affected,
         },
         clocks: clock_rules,
         warnings,

@@ -377,6 +377,11 @@ static EVENT_TIME: Shape = Shape::Table(&[
     required("source", &TEXT),
 ]);
 
+static VEX: Shape = Shape::Table(&[
+    required("customer_controls_may_justify_not_affected", &BOOLEAN),
+    required("source", &TEXT),
+]);
+
 static CLOCK_RULE: Shape = Shape::Table(&[
     required(
         "days",
@@ -417,6 +422,7 @@ pub(crate) static POLICY: Shape = Shape::Table(&[
     required("patch", &PATCH),
     required("isao", &ISAO),
     required("event_time", &EVENT_TIME),
+    required("vex", &VEX),
     required("clock", &CLOCKS),
 ]);
 
