@@ -292,6 +292,29 @@ pub enum RiskError {
         today: Date,
     },
 
+    /// A simulated event lies after the simulation's `now`.
+    #[error("event {index} at {at} lies after the simulation's now ({now})")]
+    SimulatedEventAfterNow {
+        /// Its position in the list (0-based).
+        index: usize,
+        /// Its time.
+        at: jiff::Timestamp,
+        /// The simulation's now.
+        now: jiff::Timestamp,
+    },
+
+    /// The clock engine refused a simulated event.
+    #[error("event {index} ({event}) is refused: {source}")]
+    SimulatedEventRefused {
+        /// Its position in the list (0-based).
+        index: usize,
+        /// Its kind.
+        event: &'static str,
+        /// Why (boxed: the enum is recursive).
+        #[source]
+        source: Box<RiskError>,
+    },
+
     /// A waiver for a clock that does not exist or is no longer open.
     #[error("no open {kind} clock{reference} to waive")]
     ClockNotOpen {

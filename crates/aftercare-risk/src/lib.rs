@@ -20,6 +20,7 @@
 //!   coverage, the EU roll forward.
 //! - [`holiday`]: holidays by rule (fixed dates with observed days, n-th weekdays, Easter).
 //! - [`clock`]: the clock state machine and its queries.
+//! - [`simulation`]: what-if: the clock engine on a list of events, every clock at a `now`.
 //! - [`event_time`]: an event's claimed time against its recording: future times refused,
 //!   backdated ones justified.
 
@@ -35,6 +36,7 @@ pub mod harm;
 pub mod holiday;
 pub mod policy;
 pub mod rubric;
+pub mod simulation;
 pub mod vex;
 mod vocabulary;
 
@@ -58,6 +60,7 @@ pub use harm::{CompensatingControl, HarmSeverity, PatientHarm};
 pub use holiday::{HolidayDate, HolidayRule, Observance, easter_sunday};
 pub use policy::{Condition, Policy};
 pub use rubric::{Answers, Rubric, RubricResult, answer, parse_extended_vector};
+pub use simulation::{SimulatedClock, Simulation, simulate};
 pub use vex::{
     ExportedStatement, Justification, OpenVexJustification, Response, VexStatement, VexStatus,
     action_statement, check_against_determination,
