@@ -86,13 +86,10 @@ pub fn check_event_time(
         });
     }
     let threshold = SignedDuration::from_hours(i64::from(rules.backdating_after_hours()));
-    let backdating = match backdating {
-        Some(given) => Some(Backdating {
-            reason: given.reason.trim().to_string(),
-            evidence: given.evidence.trim().to_string(),
-        }),
-        None => None,
-    };
+    let backdating = backdating.map(|given| Backdating {
+        reason: given.reason.trim().to_string(),
+        evidence: given.evidence.trim().to_string(),
+    });
     if recorded.duration_since(claimed) > threshold {
         let missing = |what: &'static str| RiskError::BackdatedWithoutEvidence {
             claimed,

@@ -973,9 +973,12 @@ fn check_deadline(
     for (at, kind) in events {
         case = step(&case, policy, *at, kind.clone()).case;
     }
-    let clock = case
-        .clock(kind, reference)
-        .unwrap_or_else(|| panic!("no {kind} clock in {:?}", case.clocks()));
+    assert!(
+        case.clock(kind, reference).is_some(),
+        "no {kind} clock in {:?}",
+        case.clocks()
+    );
+    let clock = case.clock(kind, reference).unwrap();
     assert_eq!(
         (
             clock.deadline().day.to_string(),
