@@ -16,27 +16,46 @@
 //!   earlier moves every clock that runs from it.
 //! - Clocks run **from awareness**, even when the determination comes later: a determination
 //!   on day 25 opens the 30-day customer-communication clock with 5 days left.
-//! - **Day 0** is the day of the starting event in the policy's time zone; a deadline of N days
-//!   ends at 23:59 of day N ([`crate::calendar`]).
+//! - **Day 0** is the day of the starting event; a deadline of N days ends at 23:59 of day N
+//!   ([`crate::calendar`]). Each clock is counted in its jurisdiction's time zone and on its
+//!   working days ([`ClockKind::jurisdiction`]): the EU MDR Art. 87 clocks in
+//!   `[jurisdiction.eu]`, every other clock in `[jurisdiction.us]`. An event's instant becomes
+//!   a day (the awareness day) in the US zone; the EU clocks start from the date their event
+//!   names. When the EU calendar rolls deadlines forward, the clock's deadline records the day
+//!   it was rolled from and its citation names the rule.
 //! - A clock is **met** when its satisfying action happened at or before the deadline's end,
 //!   **missed** when it is still open at any instant after it (evaluated at the injected `now`
 //!   or at the next event's time). An action after a miss is recorded on the missed clock
 //!   (`satisfied_at`) and leaves it missed. **Waived** needs a written rationale and is only
 //!   possible while the clock is open, so that a miss cannot be waived away afterwards.
-//! - **Uncontrolled** determination: customer communication (30 days), remediation (60 days)
-//!   and ISAO sharing clocks open from awareness. **Controlled**: the regular patch cycle.
-//!   A later change of determination does not close clocks already open; the team waives them
-//!   with a rationale, which keeps the record honest.
+//! - **Uncontrolled** determination: customer communication (30 days) and remediation (60
+//!   days) clocks open from awareness. **Controlled**: the regular patch cycle. A later change
+//!   of determination does not close clocks already open; the team waives them with a
+//!   rationale, which keeps the record honest.
+//! - **ISAO** (FDA 2016, section VII.B, condition 4: a member "provides the ISAO with any
+//!   customer communications upon notification of its customers"): for a member
+//!   (`[isao] member = true`) the ISAO sharing clock opens when an uncontrolled risk's customer
+//!   communication has gone out, day 0 being the communication's day and N the policy's (one
+//!   day by default), not a separate clock from awareness. A non-member cannot meet the
+//!   condition: its 806 obligation opens at the uncontrolled determination.
 //! - **21 CFR 806**: FDA expects no 806 report for an uncontrolled risk only while all four
 //!   conditions of its 2016 guidance hold. When a customer-communication, remediation or ISAO
-//!   clock is missed, or a serious adverse event or death is associated with the
-//!   vulnerability, a `report_806` clock opens, due 10 working days after the **recorded start
-//!   of the correction** — which may already lie in the past, so the new clock can be missed
-//!   at once. When no correction start is recorded yet, the clock opens **provisionally**
-//!   from the day after the missed deadline (the first day on which the exemption is lost; for
-//!   a serious adverse event, the day it became known), so that the obligation is visible at
-//!   once instead of waiting for data; recording the correction's start later re-keys it to
-//!   that date, earlier or later, because the regulation counts from the correction.
+//!   clock is missed, the manufacturer is no ISAO member, or a serious adverse event or death
+//!   is associated with the vulnerability (condition 1: recorded directly, through an 803
+//!   event of a death or serious injury, or through any EU MDR serious incident on the case),
+//!   a `report_806` clock opens, due 10 working days after the **recorded start of the
+//!   correction** (806.10(b)) — which may already lie in the past, so the new clock can be
+//!   missed at once. Without a recorded start, the clock is **provisional**: it counts from the
+//!   first recorded field action (customer communication sent, fix distributed, rollout
+//!   started; [`StartBasis::FirstFieldAction`]), or, while there is none, from the day the
+//!   exemption was lost ([`StartBasis::Provisional`]), so that the obligation is visible at
+//!   once; its note says which. A first field action re-keys the latter, and a recorded
+//!   correction start re-keys either, earlier or later, because the regulation counts from the
+//!   correction.
+//! - **806.10(f)**: an 803 report submitted with the 806.10(c) information (`covers_806`)
+//!   meets the case's 806 clock, now or when it opens later. **806.20**: a correction that is
+//!   not reported is recorded with its rationale and signer ([`EventKind::CorrectionRecorded`]);
+//!   an open 806 clock closes as [`ClockState::Recorded`] ("recorded, not reported").
 //! - **21 CFR 803**, **EU MDR Art. 87** and **disclosure acknowledgement** clocks run from
 //!   the date given in their event and are identified by the event's reference (the MDR,
 //!   incident or report number), so one case can hold several of each.
@@ -49,40 +68,11 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
 use crate::RiskError;
-use crate::calendar::{DayKind, Deadline};
-use crate::determination::{RiskClass, check_rationale};
-use crate::policy::Policy;
+use crate::calendar::{DayKind, Deadline, DeadlineRoll};
+use crate::policy::{Policy, check_rationale};
+pub use crate::vocabulary::ClockKind;
+use crate::vocabulary::RiskClass;
 use crate::vocabulary::vocabulary;
-
-vocabulary! {
-    /// What a clock is for; its length and counting come from the policy's `[clock.KIND]`.
-    pub enum ClockKind as "clock kind" {
-        /// Uncontrolled risk: communicate with customers and the user community (FDA 2016).
-        CustomerCommunication = "customer_communication",
-        /// Uncontrolled risk: fix, validate and distribute the deployable fix (FDA 2016).
-        Remediation = "remediation",
-        /// Uncontrolled risk: share the customer communication with the ISAO (FDA 2016).
-        IsaoSharing = "isao_sharing",
-        /// Report of a correction or removal (21 CFR 806.10).
-        Report806 = "report_806",
-        /// Controlled risk: fix in the regular patch cycle (FD&C Act 524B(b)(2)(A)).
-        RegularPatchCycle = "regular_patch_cycle",
-        /// Medical device report, 30 calendar days (21 CFR 803.50).
-        Mdr803 = "mdr_803",
-        /// Five-day report: remedial action needed, or FDA's written request (21 CFR 803.53).
-        Mdr803FiveDay = "mdr_803_5day",
-        /// Supplemental report (21 CFR 803.56).
-        Mdr803Supplemental = "mdr_803_supplemental",
-        /// EU serious incident report, 15 days (MDR 2017/745 Art. 87(3)).
-        EuMdrArt87 = "eu_mdr_art87",
-        /// EU serious public health threat, 2 days (Art. 87(4)).
-        EuMdrArt87PublicHealthThreat = "eu_mdr_art87_public_health_threat",
-        /// EU death or unanticipated serious deterioration of health, 10 days (Art. 87(5)).
-        EuMdrArt87DeathOrSeriousDeterioration = "eu_mdr_art87_death_or_serious_deterioration",
-        /// Acknowledge a vulnerability report (ISO/IEC 29147; days are policy).
-        DisclosureAck = "disclosure_ack",
-    }
-}
 
 vocabulary! {
     /// The state of a clock.
@@ -95,6 +85,9 @@ vocabulary! {
         Missed = "missed",
         /// Waived with a written rationale while open.
         Waived = "waived",
+        /// An 806 obligation closed by a record of a correction not reported, with its
+        /// rationale and signer (21 CFR 806.20): "recorded, not reported".
+        Recorded = "recorded",
     }
 }
 
@@ -105,11 +98,51 @@ vocabulary! {
         Awareness = "awareness",
         /// The recorded start of the correction (806).
         CorrectionStart = "correction_start",
-        /// The 806 exemption was lost and no correction start is recorded yet.
+        /// Provisional (806): no correction start is recorded, and the first recorded field
+        /// action (customer communication sent, fix distributed, rollout started) stands in
+        /// for it.
+        FirstFieldAction = "first_field_action",
+        /// Provisional (806): neither a correction start nor a field action is recorded yet;
+        /// counted from the day the exemption was lost, so that the obligation is visible at
+        /// once, until either is recorded.
         Provisional = "provisional",
         /// The date given in the event that opened it (report, incident).
         Event = "event",
+        /// The day the customer communication went out (ISAO sharing).
+        CustomerCommunication = "customer_communication",
     }
+}
+
+impl StartBasis {
+    /// Whether day 0 is an estimate that a recorded correction start will replace.
+    pub fn is_provisional(self) -> bool {
+        matches!(self, StartBasis::FirstFieldAction | StartBasis::Provisional)
+    }
+}
+
+vocabulary! {
+    /// What kind of reportable event an 803 report is about (21 CFR 803.3, 803.50).
+    pub enum MdrEventType as "MDR event type" {
+        /// A death.
+        Death = "death",
+        /// A serious injury.
+        SeriousInjury = "serious_injury",
+        /// A malfunction that would be likely to cause or contribute to a death or serious
+        /// injury if it recurred; not itself a serious adverse event.
+        Malfunction = "malfunction",
+    }
+}
+
+/// A decision not to report a correction, kept as 21 CFR 806.20 requires: the rationale and
+/// the person who signed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CorrectionRecord {
+    /// Why the correction is not reported (806.20(b)(3)).
+    pub rationale: String,
+    /// The person who signed the decision (a printed name; the service binds the signature).
+    pub signed_by: String,
+    /// When it was recorded.
+    pub at: Timestamp,
 }
 
 vocabulary! {
@@ -158,6 +191,9 @@ pub struct Waiver {
     pub at: Timestamp,
 }
 
+/// Appended to the citation of a clock whose calendar rolls deadlines forward.
+const ROLL_FORWARD_BASIS: &str = "; counted under Regulation (EEC, Euratom) 1182/71 Art. 3(4)-(5) as MDCG 2023-3 Rev.2 Q14 applies it: a last day on a Saturday, Sunday or public holiday moves to the next working day, and a period of two days or more includes two working days";
+
 /// One regulatory deadline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Clock {
@@ -190,9 +226,14 @@ impl Clock {
         opened_at: Timestamp,
     ) -> Result<Clock, RiskError> {
         let rule = policy.clock_rule(kind);
-        let deadline = policy
-            .calendar()
-            .deadline(start, rule.days(), rule.day_kind())?;
+        let calendar = policy.calendar_for(kind.jurisdiction());
+        let deadline = calendar.deadline(start, rule.days(), rule.day_kind())?;
+        // The clock's basis names the counting rule it was computed with, so that a reviewer
+        // sees why a deadline moved off a weekend or holiday.
+        let mut source = rule.source().to_string();
+        if calendar.roll() == DeadlineRoll::NextWorkingDay && rule.day_kind() == DayKind::Calendar {
+            source.push_str(ROLL_FORWARD_BASIS);
+        }
         Ok(Clock {
             kind,
             reference: reference.map(str::to_string),
@@ -201,14 +242,14 @@ impl Clock {
             days: rule.days(),
             day_kind: rule.day_kind(),
             deadline,
-            time_zone_name: policy.calendar().time_zone_name().to_string(),
-            time_zone: policy.calendar().time_zone().clone(),
+            time_zone_name: calendar.time_zone_name().to_string(),
+            time_zone: calendar.time_zone().clone(),
             state: ClockState::Open,
             satisfied_at: None,
             waiver: None,
             opened_at,
             note: None,
-            source: rule.source().to_string(),
+            source,
             policy_digest: policy.digest(),
         })
     }
@@ -243,12 +284,13 @@ impl Clock {
         self.day_kind
     }
 
-    /// Day N and the instant the deadline ends (23:59 of day N in the policy's time zone).
+    /// Day N and the instant the deadline ends (23:59 of day N in the jurisdiction's time
+    /// zone), and the day N it was rolled from, if any.
     pub fn deadline(&self) -> Deadline {
         self.deadline
     }
 
-    /// The policy's time zone when the clock was computed.
+    /// The jurisdiction's time zone when the clock was computed.
     pub fn time_zone(&self) -> &TimeZone {
         &self.time_zone
     }
@@ -294,7 +336,7 @@ impl Clock {
         match self.state {
             ClockState::Open => now > self.deadline.end,
             ClockState::Missed => self.satisfied_at.is_none(),
-            ClockState::Met | ClockState::Waived => false,
+            ClockState::Met | ClockState::Waived | ClockState::Recorded => false,
         }
     }
 
@@ -323,7 +365,9 @@ pub struct ClockRecord {
     pub deadline_day: Date,
     /// The instant the deadline ends.
     pub deadline_end: Timestamp,
-    /// The IANA name of the policy's time zone.
+    /// Day N before the calendar moved it off a weekend or holiday, when it did.
+    pub deadline_rolled_from: Option<Date>,
+    /// The IANA name of the jurisdiction's time zone.
     pub time_zone: String,
     /// Open, met, missed or waived.
     pub state: ClockState,
@@ -353,6 +397,7 @@ impl Clock {
             day_kind: self.day_kind,
             deadline_day: self.deadline.day,
             deadline_end: self.deadline.end,
+            deadline_rolled_from: self.deadline.rolled_from,
             time_zone: self.time_zone_name.clone(),
             state: self.state,
             satisfied_at: self.satisfied_at,
@@ -369,7 +414,7 @@ impl Clock {
     pub fn from_record(record: ClockRecord) -> Result<Clock, RiskError> {
         let time_zone =
             TimeZone::get(&record.time_zone).map_err(|source| RiskError::UnknownTimeZone {
-                key: "clock.time_zone",
+                key: "clock.time_zone".to_string(),
                 name: record.time_zone.clone(),
                 source,
             })?;
@@ -383,6 +428,7 @@ impl Clock {
             deadline: Deadline {
                 day: record.deadline_day,
                 end: record.deadline_end,
+                rolled_from: record.deadline_rolled_from,
             },
             time_zone_name: record.time_zone,
             time_zone,
@@ -405,8 +451,16 @@ pub struct CaseRecord {
     pub awareness: Option<Awareness>,
     /// The latest determination's outcome.
     pub risk: Option<RiskClass>,
+    /// When the latest determination changed the outcome.
+    pub determined_at: Option<Timestamp>,
     /// The recorded start of the correction.
     pub correction_started: Option<Date>,
+    /// The 803 report that covers the 806 report (21 CFR 806.10(f)).
+    pub report_806_covered_by: Option<String>,
+    /// The record of a correction not reported (21 CFR 806.20).
+    pub correction_record: Option<CorrectionRecord>,
+    /// When a rollout of the fix first started.
+    pub rollout_started_at: Option<Timestamp>,
     /// When the customer communication was first sent.
     pub customer_communication_sent_at: Option<Timestamp>,
     /// When the fix was first distributed.
@@ -435,7 +489,11 @@ impl Case {
         CaseRecord {
             awareness: self.awareness.clone(),
             risk: self.risk,
+            determined_at: self.determined_at,
             correction_started: self.correction_started,
+            report_806_covered_by: self.report_806_covered_by.clone(),
+            correction_record: self.correction_record.clone(),
+            rollout_started_at: done(Action::RolloutStart),
             customer_communication_sent_at: done(Action::CustomerCommunication),
             fix_distributed_at: done(Action::Fix),
             isao_shared_at: done(Action::IsaoSharing),
@@ -456,6 +514,7 @@ impl Case {
             (Action::Fix, record.fix_distributed_at),
             (Action::IsaoSharing, record.isao_shared_at),
             (Action::Report806, record.report_806_submitted_at),
+            (Action::RolloutStart, record.rollout_started_at),
         ]
         .into_iter()
         .filter_map(|(action, at)| at.map(|at| (action, at)))
@@ -464,7 +523,10 @@ impl Case {
         Ok(Case {
             awareness: record.awareness,
             risk: record.risk,
+            determined_at: record.determined_at,
             correction_started: record.correction_started,
+            report_806_covered_by: record.report_806_covered_by,
+            correction_record: record.correction_record,
             actions,
             serious_adverse_event: record.serious_adverse_event_at,
             last_event_at: record.last_event_at,
@@ -530,6 +592,20 @@ pub enum EventKind {
     IsaoShared,
     /// A serious adverse event or death is known to be associated with the vulnerability.
     SeriousAdverseEventKnown,
+    /// A rollout of the fix to fielded devices started: a field action, so a provisional 806
+    /// start (see the module documentation).
+    RolloutStarted {
+        /// The rollout campaign's id.
+        reference: String,
+    },
+    /// The correction is not reported under 806 and is recorded instead (21 CFR 806.20),
+    /// closing an open 806 clock as "recorded, not reported".
+    CorrectionRecorded {
+        /// Why it is not reported (at least the policy's `rationale.min_chars`).
+        rationale: String,
+        /// Who signed the decision.
+        signed_by: String,
+    },
     /// The 806 report was submitted.
     Report806Submitted,
     /// A reportable event under 21 CFR 803 became known on `aware_on`.
@@ -538,6 +614,9 @@ pub enum EventKind {
         reference: String,
         /// When the manufacturer became aware of it.
         aware_on: Date,
+        /// A death or serious injury is a serious adverse event (the FDA guidance's condition
+        /// 1 fails); a malfunction is not.
+        event_type: MdrEventType,
         /// Remedial action is needed to prevent an unreasonable risk of substantial harm, or
         /// FDA asked in writing: the five-work-day report applies instead of the 30-day one.
         five_day: bool,
@@ -553,6 +632,9 @@ pub enum EventKind {
     MdrReportSubmitted {
         /// The MDR number.
         reference: String,
+        /// The report carries the information 21 CFR 806.10(c) asks for, so it also covers
+        /// the 806 report of this case (806.10(f)).
+        covers_806: bool,
     },
     /// An EU MDR serious incident became known on `aware_on`.
     SeriousIncident {
@@ -594,6 +676,8 @@ impl EventKind {
             EventKind::FixDistributed => "fix_distributed",
             EventKind::IsaoShared => "isao_shared",
             EventKind::SeriousAdverseEventKnown => "serious_adverse_event_known",
+            EventKind::RolloutStarted { .. } => "rollout_started",
+            EventKind::CorrectionRecorded { .. } => "correction_recorded",
             EventKind::Report806Submitted => "report_806_submitted",
             EventKind::MdrReportableEvent { .. } => "mdr_reportable_event",
             EventKind::MdrSupplementalInformation { .. } => "mdr_supplemental_information",
@@ -613,6 +697,7 @@ enum Action {
     Fix,
     IsaoSharing,
     Report806,
+    RolloutStart,
 }
 
 impl Action {
@@ -622,6 +707,25 @@ impl Action {
             Action::Fix => &[ClockKind::Remediation, ClockKind::RegularPatchCycle],
             Action::IsaoSharing => &[ClockKind::IsaoSharing],
             Action::Report806 => &[ClockKind::Report806],
+            Action::RolloutStart => &[],
+        }
+    }
+
+    /// A field action: the correction has begun in the field (a provisional 806 start).
+    fn is_field_action(self) -> bool {
+        matches!(
+            self,
+            Action::CustomerCommunication | Action::Fix | Action::RolloutStart
+        )
+    }
+
+    fn event_name(self) -> &'static str {
+        match self {
+            Action::CustomerCommunication => "customer_communication_sent",
+            Action::Fix => "fix_distributed",
+            Action::IsaoSharing => "isao_shared",
+            Action::Report806 => "report_806_submitted",
+            Action::RolloutStart => "rollout_started",
         }
     }
 }
@@ -667,6 +771,15 @@ pub enum Change {
     ClockSatisfiedLate(Clock),
     /// A clock was waived.
     ClockWaived(Clock),
+    /// An 806 clock was closed by a record of a correction not reported (21 CFR 806.20).
+    ClockRecorded(Clock),
+    /// A serious adverse event or death became known (the FDA guidance's condition 1).
+    SeriousAdverseEventRecorded {
+        /// When it became known.
+        known_at: Timestamp,
+    },
+    /// A correction was recorded as not reported (21 CFR 806.20).
+    CorrectionRecorded(CorrectionRecord),
 }
 
 /// The clock-relevant state of one (product, vulnerability).
@@ -674,7 +787,10 @@ pub enum Change {
 pub struct Case {
     awareness: Option<Awareness>,
     risk: Option<RiskClass>,
+    determined_at: Option<Timestamp>,
     correction_started: Option<Date>,
+    report_806_covered_by: Option<String>,
+    correction_record: Option<CorrectionRecord>,
     actions: Vec<(Action, Timestamp)>,
     serious_adverse_event: Option<Timestamp>,
     last_event_at: Option<Timestamp>,
@@ -709,6 +825,21 @@ impl Case {
     /// The recorded start of the correction.
     pub fn correction_started(&self) -> Option<Date> {
         self.correction_started
+    }
+
+    /// When a serious adverse event or death became known (the FDA guidance's condition 1).
+    pub fn serious_adverse_event(&self) -> Option<Timestamp> {
+        self.serious_adverse_event
+    }
+
+    /// The 803 report that covers the 806 report (21 CFR 806.10(f)).
+    pub fn report_806_covered_by(&self) -> Option<&str> {
+        self.report_806_covered_by.as_deref()
+    }
+
+    /// The record of a correction not reported (21 CFR 806.20).
+    pub fn correction_record(&self) -> Option<&CorrectionRecord> {
+        self.correction_record.as_ref()
     }
 
     /// The clocks, in the order they were opened.
@@ -798,7 +929,13 @@ struct Machine<'a> {
     policy: &'a Policy,
 }
 
-const UNCONTROLLED_CLOCKS: [ClockKind; 3] = [
+/// The clocks an uncontrolled determination opens from awareness. ISAO sharing is not among
+/// them: it starts when the customers are notified (see the module documentation).
+const UNCONTROLLED_CLOCKS: [ClockKind; 2] =
+    [ClockKind::CustomerCommunication, ClockKind::Remediation];
+
+/// The clocks whose miss loses the FDA guidance's exemption from 806 reporting.
+const CONDITION_CLOCKS: [ClockKind; 3] = [
     ClockKind::CustomerCommunication,
     ClockKind::Remediation,
     ClockKind::IsaoSharing,
@@ -867,6 +1004,7 @@ impl Machine<'_> {
                         current: *risk,
                     });
                     self.case.risk = Some(*risk);
+                    self.case.determined_at = Some(at);
                 }
                 let kinds: &[ClockKind] = match risk {
                     RiskClass::Uncontrolled => &UNCONTROLLED_CLOCKS,
@@ -875,6 +1013,7 @@ impl Machine<'_> {
                 for kind in kinds {
                     self.open(*kind, None, StartBasis::Awareness, awareness, at, None)?;
                 }
+                self.open_isao_sharing(at)?;
             }
             EventKind::CorrectionStarted { started_on } => {
                 if self.case.correction_started != Some(*started_on) {
@@ -884,23 +1023,37 @@ impl Machine<'_> {
                     });
                     self.case.correction_started = Some(*started_on);
                 }
-                self.rekey_806(*started_on)?;
+                self.rekey_806(StartBasis::CorrectionStart, *started_on, None)?;
             }
-            EventKind::CustomerCommunicationSent => self.act(Action::CustomerCommunication, at),
-            EventKind::FixDistributed => self.act(Action::Fix, at),
-            EventKind::IsaoShared => self.act(Action::IsaoSharing, at),
-            EventKind::Report806Submitted => self.act(Action::Report806, at),
-            EventKind::SeriousAdverseEventKnown => {
-                if self.case.serious_adverse_event.is_none() {
-                    self.case.serious_adverse_event = Some(at);
-                }
+            EventKind::CustomerCommunicationSent => {
+                self.act(Action::CustomerCommunication, at)?;
+                self.open_isao_sharing(at)?;
             }
+            EventKind::FixDistributed => self.act(Action::Fix, at)?,
+            EventKind::IsaoShared => self.act(Action::IsaoSharing, at)?,
+            EventKind::Report806Submitted => self.act(Action::Report806, at)?,
+            EventKind::RolloutStarted { reference } => {
+                non_empty(reference, event)?;
+                self.act(Action::RolloutStart, at)?;
+            }
+            EventKind::SeriousAdverseEventKnown => self.serious_adverse_event(at),
+            EventKind::CorrectionRecorded {
+                rationale,
+                signed_by,
+            } => self.record_correction(rationale, signed_by, at, event)?,
             EventKind::MdrReportableEvent {
                 reference,
                 aware_on,
                 five_day,
+                event_type,
             } => {
                 let reference = non_empty(reference, event)?;
+                // A death or serious injury on this case is a serious adverse event associated
+                // with the vulnerability: the FDA guidance's condition 1 fails.
+                if *event_type != MdrEventType::Malfunction {
+                    let known_at = self.start_of(*aware_on)?;
+                    self.serious_adverse_event(known_at.min(at));
+                }
                 let kind = if *five_day {
                     ClockKind::Mdr803FiveDay
                 } else {
@@ -929,7 +1082,10 @@ impl Machine<'_> {
                     None,
                 )?;
             }
-            EventKind::MdrReportSubmitted { reference } => {
+            EventKind::MdrReportSubmitted {
+                reference,
+                covers_806,
+            } => {
                 let reference = non_empty(reference, event)?;
                 self.satisfy(
                     &[
@@ -940,6 +1096,22 @@ impl Machine<'_> {
                     Some(reference),
                     at,
                 );
+                if *covers_806 {
+                    // 21 CFR 806.10(f): no 806 report is required when the correction was
+                    // reported under 803 with the 806.10(c) information.
+                    if self.case.report_806_covered_by.is_none() {
+                        self.case.report_806_covered_by = Some(reference.to_string());
+                    }
+                    let note = format!(
+                        "covered by 803 report {reference}, which carries the 806.10(c) information (21 CFR 806.10(f))"
+                    );
+                    for clock in self.case.clocks.iter_mut() {
+                        if clock.kind == ClockKind::Report806 && clock.satisfied_at.is_none() {
+                            append_note(clock, &note);
+                        }
+                    }
+                    self.act(Action::Report806, at)?;
+                }
             }
             EventKind::SeriousIncident {
                 reference,
@@ -947,6 +1119,12 @@ impl Machine<'_> {
                 category,
             } => {
                 let reference = non_empty(reference, event)?;
+                // Every Art. 2(65) serious incident led, or might have led, to death or a
+                // serious deterioration of health. Treating each as a serious adverse event
+                // errs on the side of reporting; a near incident's 806 clock can be waived
+                // with a rationale.
+                let known_at = self.start_of(*aware_on)?;
+                self.serious_adverse_event(known_at.min(at));
                 let kind = match category {
                     SeriousIncidentCategory::SeriousIncident => ClockKind::EuMdrArt87,
                     SeriousIncidentCategory::PublicHealthThreat => {
@@ -1002,6 +1180,122 @@ impl Machine<'_> {
             }
         }
         Ok(())
+    }
+
+    /// The first instant of a day in the US zone: when a serious adverse event that became
+    /// known "on" a date is dated, so that its day is that date.
+    fn start_of(&self, day: Date) -> Result<Timestamp, RiskError> {
+        day.to_zoned(self.policy.calendar().time_zone().clone())
+            .map(|zoned| zoned.timestamp())
+            .map_err(|source| RiskError::DateOutOfRange { date: day, source })
+    }
+
+    /// Records that a serious adverse event or death is known (the earliest time wins).
+    fn serious_adverse_event(&mut self, known_at: Timestamp) {
+        if self
+            .case
+            .serious_adverse_event
+            .is_none_or(|known| known_at < known)
+        {
+            self.case.serious_adverse_event = Some(known_at);
+            self.changes
+                .push(Change::SeriousAdverseEventRecorded { known_at });
+        }
+    }
+
+    /// Opens the ISAO sharing clock of a member once an uncontrolled risk's customers were
+    /// notified: day 0 is the day the communication went out (FDA 2016, condition 4: "upon
+    /// notification of its customers"). A non-member has no such clock; its 806 obligation
+    /// opens at the determination instead.
+    fn open_isao_sharing(&mut self, at: Timestamp) -> Result<(), RiskError> {
+        if self.case.risk != Some(RiskClass::Uncontrolled) || !self.policy.isao().member() {
+            return Ok(());
+        }
+        let Some(sent_at) = self.done(Action::CustomerCommunication) else {
+            return Ok(());
+        };
+        let day = self.day(sent_at);
+        self.open(
+            ClockKind::IsaoSharing,
+            None,
+            StartBasis::CustomerCommunication,
+            day,
+            at,
+            self.policy
+                .isao()
+                .name()
+                .map(|name| format!("share the customer communication with {name}")),
+        )
+    }
+
+    /// 21 CFR 806.20: a correction not reported is recorded with its rationale and signer; an
+    /// open 806 clock closes as "recorded, not reported", a missed one stays missed and notes
+    /// the late record.
+    fn record_correction(
+        &mut self,
+        rationale: &str,
+        signed_by: &str,
+        at: Timestamp,
+        event: &Event,
+    ) -> Result<(), RiskError> {
+        check_rationale(
+            self.policy,
+            "a record of a correction not reported",
+            rationale,
+        )?;
+        let signed_by = signed_by.trim();
+        if signed_by.is_empty() {
+            return Err(RiskError::SignerMissing {
+                event: event.kind.name(),
+            });
+        }
+        let record = CorrectionRecord {
+            rationale: rationale.trim().to_string(),
+            signed_by: signed_by.to_string(),
+            at,
+        };
+        self.case.correction_record = Some(record.clone());
+        self.changes.push(Change::CorrectionRecorded(record));
+        let note = format!("recorded, not reported (21 CFR 806.20), signed by {signed_by}");
+        for clock in self.case.clocks.iter_mut() {
+            if clock.kind != ClockKind::Report806 || clock.satisfied_at.is_some() {
+                continue;
+            }
+            match clock.state {
+                ClockState::Open => {
+                    clock.state = ClockState::Recorded;
+                    clock.satisfied_at = Some(at);
+                    append_note(clock, &note);
+                    self.changes.push(Change::ClockRecorded(clock.clone()));
+                }
+                ClockState::Missed => {
+                    clock.satisfied_at = Some(at);
+                    append_note(clock, &format!("{note}, after the deadline"));
+                    self.changes.push(Change::ClockSatisfiedLate(clock.clone()));
+                }
+                ClockState::Met | ClockState::Waived | ClockState::Recorded => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// When an action first happened.
+    fn done(&self, wanted: Action) -> Option<Timestamp> {
+        self.case
+            .actions
+            .iter()
+            .find(|(action, _)| *action == wanted)
+            .map(|(_, at)| *at)
+    }
+
+    /// The first recorded field action, the provisional start of a correction.
+    fn first_field_action(&self) -> Option<(Action, Timestamp)> {
+        self.case
+            .actions
+            .iter()
+            .filter(|(action, _)| action.is_field_action())
+            .min_by_key(|(_, at)| *at)
+            .copied()
     }
 
     /// Sets or moves the awareness date earlier; a later date from an automatic source is
@@ -1096,12 +1390,31 @@ impl Machine<'_> {
         Ok(())
     }
 
-    /// Records a case-level action (first occurrence) and satisfies its clocks.
-    fn act(&mut self, action: Action, at: Timestamp) {
+    /// Records a case-level action (first occurrence) and satisfies its clocks. A first field
+    /// action gives an 806 clock that still counts from the day the exemption was lost its
+    /// provisional correction start.
+    fn act(&mut self, action: Action, at: Timestamp) -> Result<(), RiskError> {
         if !self.case.actions.iter().any(|(known, _)| *known == action) {
             self.case.actions.push((action, at));
         }
         self.satisfy(action.satisfies(), None, at);
+        if action.is_field_action()
+            && self.case.correction_started.is_none()
+            && let Some((first, first_at)) = self.first_field_action()
+            && self.case.clocks.iter().any(|clock| {
+                clock.kind == ClockKind::Report806
+                    && clock.basis == StartBasis::Provisional
+                    && clock.satisfied_at.is_none()
+            })
+        {
+            let day = self.day(first_at);
+            self.rekey_806(
+                StartBasis::FirstFieldAction,
+                day,
+                Some(provisional_note(first, day)),
+            )?;
+        }
+        Ok(())
     }
 
     /// Satisfies the open (or missed, unsatisfied) clocks of these kinds and reference.
@@ -1126,13 +1439,23 @@ impl Machine<'_> {
                     clock.satisfied_at = Some(at);
                     self.changes.push(Change::ClockSatisfiedLate(clock.clone()));
                 }
-                ClockState::Missed | ClockState::Met | ClockState::Waived => {}
+                ClockState::Missed
+                | ClockState::Met
+                | ClockState::Waived
+                | ClockState::Recorded => {}
             }
         }
     }
 
-    /// Re-keys an unsatisfied 806 clock to the recorded start of the correction.
-    fn rekey_806(&mut self, started_on: Date) -> Result<(), RiskError> {
+    /// Re-keys an unsatisfied 806 clock to the recorded start of the correction, or to the
+    /// first field action for a provisional one; `label` replaces the provisional label of
+    /// the note.
+    fn rekey_806(
+        &mut self,
+        basis: StartBasis,
+        started_on: Date,
+        label: Option<String>,
+    ) -> Result<(), RiskError> {
         let Some(index) = self.case.clocks.iter().position(|clock| {
             clock.kind == ClockKind::Report806
                 && clock.satisfied_at.is_none()
@@ -1143,18 +1466,29 @@ impl Machine<'_> {
         let Some(clock) = self.case.clocks.get(index) else {
             return Ok(());
         };
-        if clock.basis == StartBasis::CorrectionStart && clock.start == started_on {
+        if clock.basis == basis && clock.start == started_on {
             return Ok(());
         }
         let mut moved = Clock::open(
             self.policy,
             ClockKind::Report806,
             None,
-            StartBasis::CorrectionStart,
+            basis,
             started_on,
             clock.opened_at,
         )?;
-        moved.note = clock.note.clone();
+        // The note keeps why the obligation opened; its provisional label is replaced.
+        let why = clock.note.as_deref().map(|note| {
+            note.split(PROVISIONAL_SEPARATOR)
+                .next()
+                .unwrap_or(note)
+                .to_string()
+        });
+        moved.note = match (why, label) {
+            (Some(why), Some(label)) => Some(format!("{why}{PROVISIONAL_SEPARATOR}{label}")),
+            (Some(why), None) => Some(why),
+            (None, label) => label,
+        };
         let previous = clock.deadline;
         if let Some(slot) = self.case.clocks.get_mut(index) {
             *slot = moved.clone();
@@ -1185,7 +1519,7 @@ impl Machine<'_> {
         let mut failures: Vec<(Date, String)> = Vec::new();
         if self.case.risk == Some(RiskClass::Uncontrolled) {
             for clock in &self.case.clocks {
-                if UNCONTROLLED_CLOCKS.contains(&clock.kind) && clock.state == ClockState::Missed {
+                if CONDITION_CLOCKS.contains(&clock.kind) && clock.state == ClockState::Missed {
                     let lost_on = clock.deadline.day.tomorrow().map_err(|source| {
                         RiskError::DateOutOfRange {
                             date: clock.deadline.day,
@@ -1194,6 +1528,15 @@ impl Machine<'_> {
                     })?;
                     failures.push((lost_on, format!("{} clock missed", clock.kind)));
                 }
+            }
+            if !self.policy.isao().member()
+                && let Some(determined_at) = self.case.determined_at
+            {
+                failures.push((
+                    self.day(determined_at),
+                    "not a member of an ISAO (policy isao.member = false): condition 4 cannot be met"
+                        .to_string(),
+                ));
             }
         }
         if let Some(known_at) = self.case.serious_adverse_event {
@@ -1205,7 +1548,7 @@ impl Machine<'_> {
         let Some(lost_on) = failures.iter().map(|(day, _)| *day).min() else {
             return Ok(());
         };
-        let note = format!(
+        let why = format!(
             "FDA 2016 exemption from 806 reporting lost: {}",
             failures
                 .iter()
@@ -1213,11 +1556,45 @@ impl Machine<'_> {
                 .collect::<Vec<_>>()
                 .join("; ")
         );
-        let (basis, start) = match self.case.correction_started {
-            Some(started_on) => (StartBasis::CorrectionStart, started_on),
-            None => (StartBasis::Provisional, lost_on),
+        let (basis, start, label) = match (self.case.correction_started, self.first_field_action())
+        {
+            (Some(started_on), _) => (StartBasis::CorrectionStart, started_on, None),
+            (None, Some((action, at))) => {
+                let day = self.day(at);
+                (
+                    StartBasis::FirstFieldAction,
+                    day,
+                    Some(provisional_note(action, day)),
+                )
+            }
+            (None, None) => (
+                StartBasis::Provisional,
+                lost_on,
+                Some(format!(
+                    "provisional correction start {lost_on}: no correction start and no field action recorded yet, counted from the day the exemption was lost"
+                )),
+            ),
+        };
+        let note = match label {
+            Some(label) => format!("{why}{PROVISIONAL_SEPARATOR}{label}"),
+            None => why,
         };
         self.open(ClockKind::Report806, None, basis, start, now, Some(note))?;
+        // A covering 803 report (806.10(f)) satisfied it in advance.
+        if let Some(reference) = self.case.report_806_covered_by.clone()
+            && let Some(clock) = self
+                .case
+                .clocks
+                .iter_mut()
+                .find(|clock| clock.kind == ClockKind::Report806)
+        {
+            append_note(
+                clock,
+                &format!(
+                    "covered by 803 report {reference}, which carries the 806.10(c) information (21 CFR 806.10(f))"
+                ),
+            );
+        }
         // A correction started long ago can leave the new clock's deadline in the past.
         if let Some(clock) = self
             .case
@@ -1232,6 +1609,24 @@ impl Machine<'_> {
         }
         Ok(())
     }
+}
+
+/// Separates why an 806 obligation opened from the label of its provisional start in a
+/// clock's note.
+const PROVISIONAL_SEPARATOR: &str = " | ";
+
+fn provisional_note(action: Action, day: Date) -> String {
+    format!(
+        "provisional correction start {day}: the first recorded field action ({}); record the correction's start to replace it",
+        action.event_name()
+    )
+}
+
+fn append_note(clock: &mut Clock, text: &str) {
+    clock.note = Some(match clock.note.take() {
+        Some(note) => format!("{note}; {text}"),
+        None => text.to_string(),
+    });
 }
 
 fn non_empty<'a>(reference: &'a str, event: &Event) -> Result<&'a str, RiskError> {

@@ -1,4 +1,4 @@
-//! The FDA determination: is the risk to essential clinical performance **controlled** or
+//! The FDA determination: is the residual risk of patient harm **controlled** or
 //! **uncontrolled**? A record of its own, holding every input it used, so that storage can tell
 //! when those inputs changed ([`Determination::inputs_digest`]).
 //!
@@ -7,14 +7,25 @@
 //! between controlled and uncontrolled is left to the manufacturer):
 //!
 //! 1. the exploitability level comes from the policy's rule ([`crate::assess_exploitability`]);
-//! 2. if at least one compensating control is claimed effective, the level is lowered by the
-//!    policy's `determination.compensating_control_steps` (default 1) — once, not per control,
-//!    because several controls against the same attack are not independent evidence;
-//! 3. the policy's matrix maps (lowered level, harm severity) to controlled or uncontrolled;
-//! 4. when `determination.essential_clinical_performance_required` is set (the default) and
-//!    essential clinical performance is not affected, the risk is controlled whatever the cell
-//!    says: the FDA classification is about the risk to essential clinical performance;
-//! 5. an analyst may override the outcome only with a written rationale of at least
+//! 2. if at least one compensating control **counts** — it carries evidence, is claimed
+//!    effective and a named person verified it ([`CompensatingControl::counts`]) — the level is
+//!    lowered by `determination.compensating_control_exploitability_steps` and the severity of
+//!    harm by `determination.compensating_control_severity_steps` — once, not per control,
+//!    because several controls against the same attack are not independent evidence. An
+//!    unverified claim lowers nothing (FDA 2016 defines a compensating control as one that
+//!    provides *supplementary or alternative mitigations*; the manufacturer must be able to
+//!    show it does);
+//! 3. a KEV-listed vulnerability is exploited in the wild: controls never lower it below
+//!    `determination.kev_floor`; only an override with a written rationale (signed by the
+//!    service) can decide otherwise;
+//! 4. the policy's matrix maps (lowered level, lowered severity) to controlled or uncontrolled;
+//! 5. when `determination.safety_and_essential_performance_required` is set (the default) and
+//!    the device's safety and essential performance is not affected, the risk is controlled
+//!    whatever the cell says. The final guidance (December 2016) assesses the risk of patient
+//!    harm from the likelihood of exploit, the impact on the device's *safety and essential
+//!    performance* and the severity of harm; "essential clinical performance" was the term of
+//!    the January 2016 draft and is not used here;
+//! 6. an analyst may override the outcome only with a written rationale of at least
 //!    `rationale.min_chars` characters; the computed outcome is kept beside the override.
 
 use aftercare_model::{Severity, Sha256};
@@ -22,18 +33,8 @@ use aftercare_model::{Severity, Sha256};
 use crate::RiskError;
 use crate::exploitability::{ExploitabilityAssessment, ExploitabilityLevel, ExploitabilityReason};
 use crate::harm::{CompensatingControl, HarmSeverity, PatientHarm};
-use crate::policy::Policy;
-use crate::vocabulary::vocabulary;
-
-vocabulary! {
-    /// The FDA's binary classification of the risk to essential clinical performance.
-    pub enum RiskClass as "risk class" {
-        /// Residual risk of patient harm is acceptable: routine updates.
-        Controlled = "controlled",
-        /// Residual risk is unacceptable: the 30/60-day path of the FDA guidance, out of cycle.
-        Uncontrolled = "uncontrolled",
-    }
-}
+use crate::policy::{Policy, check_rationale};
+pub use crate::vocabulary::RiskClass;
 
 /// A manual change of the outcome, with its written rationale.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,9 +67,9 @@ impl Override {
 /// The matrix cell a determination fell in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MatrixCell {
-    /// The exploitability level after compensating controls.
+    /// The exploitability level after compensating controls and the KEV floor.
     pub exploitability: ExploitabilityLevel,
-    /// The harm severity.
+    /// The harm severity after compensating controls.
     pub severity: HarmSeverity,
     /// What the matrix says for this cell.
     pub outcome: RiskClass,
@@ -83,6 +84,7 @@ pub struct Determination {
     computed: RiskClass,
     override_: Option<Override>,
     policy_digest: Sha256,
+    steps: Vec<String>,
 }
 
 /// Makes a determination (see the module documentation for the steps).
@@ -103,22 +105,65 @@ pub fn determine(
             level: exploitability.level.id().to_string(),
             expected: policy.exploitability().level_ids(),
         })?;
-    let lowered = if harm
+    let mut steps = Vec::new();
+    let counted: Vec<&CompensatingControl> = harm
         .compensating_controls
         .iter()
-        .any(CompensatingControl::effective)
-    {
-        level
-            .rank()
-            .saturating_sub(rules.compensating_control_steps() as usize)
+        .filter(|control| control.counts())
+        .collect();
+    for control in &harm.compensating_controls {
+        if control.effective() && !control.counts() {
+            steps.push(format!(
+                "control {:?} is claimed effective but not verified by a person: it lowers nothing",
+                control.description()
+            ));
+        }
+    }
+    let (mut lowered, severity) = if counted.is_empty() {
+        (level.rank(), harm.severity)
     } else {
-        level.rank()
+        let exploitability_steps = rules.compensating_control_exploitability_steps() as usize;
+        let severity_steps = rules.compensating_control_severity_steps() as usize;
+        let lowered = level.rank().saturating_sub(exploitability_steps);
+        let severity = HarmSeverity::ALL
+            .get(harm.severity.rank().saturating_sub(severity_steps))
+            .copied()
+            .unwrap_or(harm.severity);
+        steps.push(format!(
+            "{} verified control(s) ({}): exploitability lowered {exploitability_steps} step(s) from {} to {}, severity {severity_steps} step(s) from {} to {}",
+            counted.len(),
+            counted
+                .iter()
+                .map(|control| format!(
+                    "{:?} verified by {}",
+                    control.description(),
+                    control.verified_by().unwrap_or_default()
+                ))
+                .collect::<Vec<_>>()
+                .join(", "),
+            level.id(),
+            policy.exploitability().level_at(lowered).id(),
+            harm.severity,
+            severity
+        ));
+        (lowered, severity)
     };
+    let floor = rules.kev_floor().rank().min(level.rank());
+    if exploitability.kev_listed && lowered < floor {
+        lowered = floor;
+        steps.push(format!(
+            "listed in CISA KEV: exploitability is not lowered below {} (determination.kev_floor); only an override with a rationale can decide otherwise",
+            policy.exploitability().level_at(floor).id()
+        ));
+    }
     let cell_level = policy.exploitability().level_at(lowered);
-    let cell_outcome = rules.outcome(lowered, harm.severity);
-    let computed = if rules.essential_clinical_performance_required()
-        && !harm.essential_clinical_performance_affected
+    let cell_outcome = rules.outcome(lowered, severity);
+    let computed = if rules.safety_and_essential_performance_required()
+        && !harm.safety_and_essential_performance_affected
     {
+        steps.push(
+            "the device's safety and essential performance is not affected: controlled whatever the matrix says".to_string(),
+        );
         RiskClass::Controlled
     } else {
         cell_outcome
@@ -128,7 +173,6 @@ pub fn determine(
     }
     let mut harm = harm.clone();
     harm.compensating_controls.sort();
-    let severity = harm.severity;
     Ok(Determination {
         exploitability: exploitability.clone(),
         harm,
@@ -140,25 +184,8 @@ pub fn determine(
         computed,
         override_,
         policy_digest: policy.digest(),
+        steps,
     })
-}
-
-/// Checks a written rationale (of an override or a clock waiver) against the policy.
-pub(crate) fn check_rationale(
-    policy: &Policy,
-    what: &'static str,
-    rationale: &str,
-) -> Result<(), RiskError> {
-    let length = rationale.trim().chars().count();
-    let minimum = policy.rationale_min_chars();
-    if length < minimum || length == 0 {
-        return Err(RiskError::RationaleTooShort {
-            what,
-            length,
-            minimum: minimum.max(1),
-        });
-    }
-    Ok(())
 }
 
 impl Determination {
@@ -189,9 +216,9 @@ impl Determination {
         self.harm.severity
     }
 
-    /// Whether essential clinical performance is affected.
-    pub fn essential_clinical_performance_affected(&self) -> bool {
-        self.harm.essential_clinical_performance_affected
+    /// Whether safety and essential performance is affected.
+    pub fn safety_and_essential_performance_affected(&self) -> bool {
+        self.harm.safety_and_essential_performance_affected
     }
 
     /// The compensating controls considered, sorted.
@@ -204,6 +231,13 @@ impl Determination {
         &self.cell
     }
 
+    /// How the policy went from the inputs to the cell, in words: controls that counted or did
+    /// not, the KEV floor, the safety and essential performance gate. Empty when the cell is
+    /// the inputs' own.
+    pub fn steps(&self) -> &[String] {
+        &self.steps
+    }
+
     /// The override, when the analyst changed the outcome.
     pub fn override_(&self) -> Option<&Override> {
         self.override_.as_ref()
@@ -214,17 +248,18 @@ impl Determination {
         self.policy_digest
     }
 
-    /// A stable SHA-256 of the determination's inputs: the exploitability level and the ids
-    /// of the rules that fired, the harm severity, whether essential clinical performance is
-    /// affected, the compensating controls (as a set), the override and its rationale, and the
-    /// policy's canonical digest.
+    /// A stable SHA-256 of the determination's inputs: the exploitability level, the ids of
+    /// the rules that fired and the KEV listing, the harm severity, whether safety and
+    /// essential performance is affected, the compensating controls with their verifiers (as a
+    /// set), the override and its rationale, and the policy's canonical digest.
     ///
     /// The rules' *details* (the EPSS score of the day) are left out on purpose: a daily EPSS
     /// update that fires the same rules does not change the decision and must not invalidate
     /// it; a change of level or of the rules that fired does. A determination carries over to
     /// another release of the same product only while this digest is unchanged.
     ///
-    /// Encoding, version 1: the line `aftercare-determination-inputs/1`, then one line per
+    /// Encoding, version 2 (version 1 named the draft guidance's "essential clinical
+    /// performance"): the line `aftercare-determination-inputs/2`, then one line per
     /// field `name=LENGTH:VALUE` (length in bytes, so that no value can forge a separator), in
     /// the order written in [`Determination::canonical_inputs`].
     pub fn inputs_digest(&self) -> Sha256 {
@@ -233,7 +268,7 @@ impl Determination {
 
     /// The canonical encoding hashed by [`Determination::inputs_digest`], for audits and tests.
     pub fn canonical_inputs(&self) -> String {
-        let mut out = String::from("aftercare-determination-inputs/1\n");
+        let mut out = String::from("aftercare-determination-inputs/2\n");
         field(
             &mut out,
             "exploitability.level",
@@ -250,11 +285,20 @@ impl Determination {
         for rule in rules {
             field(&mut out, "exploitability.rule", rule);
         }
+        field(
+            &mut out,
+            "exploitability.kev_listed",
+            if self.exploitability.kev_listed {
+                "true"
+            } else {
+                "false"
+            },
+        );
         field(&mut out, "harm.severity", self.harm.severity.as_str());
         field(
             &mut out,
-            "harm.essential_clinical_performance_affected",
-            if self.harm.essential_clinical_performance_affected {
+            "harm.safety_and_essential_performance_affected",
+            if self.harm.safety_and_essential_performance_affected {
                 "true"
             } else {
                 "false"
@@ -267,6 +311,11 @@ impl Determination {
                 &mut out,
                 "control.effective",
                 if control.effective() { "true" } else { "false" },
+            );
+            field(
+                &mut out,
+                "control.verified_by",
+                control.verified_by().unwrap_or_default(),
             );
         }
         if let Some(chosen) = &self.override_ {
@@ -347,25 +396,41 @@ mod tests {
                     detail: format!("{rule} fired"),
                 })
                 .collect(),
+            kev_listed: rules.contains(&"kev"),
         }
     }
 
-    fn harm(severity: &str, ecp: bool, controls: &[(&str, bool)]) -> PatientHarm {
+    fn harm(severity: &str, performance_affected: bool, controls: &[(&str, bool)]) -> PatientHarm {
         PatientHarm {
             severity: severity.parse().unwrap(),
-            essential_clinical_performance_affected: ecp,
+            safety_and_essential_performance_affected: performance_affected,
+            // An effective control is verified by a person; see the tests below for claims.
             compensating_controls: controls
                 .iter()
                 .map(|(description, effective)| {
-                    CompensatingControl::new(description, "EVIDENCE-1", *effective).unwrap()
+                    let control =
+                        CompensatingControl::new(description, "EVIDENCE-1", *effective).unwrap();
+                    if *effective {
+                        control.verify("Vera Verifier").unwrap()
+                    } else {
+                        control
+                    }
                 })
                 .collect(),
         }
     }
 
-    /// exploitability level, harm severity, ECP affected, an effective control → outcome and
+    /// exploitability level, harm severity, safety and essential performance affected, an
+    /// effective control → outcome and
     /// the matrix cell's level.
-    fn check(level: &str, severity: &str, ecp: bool, control: bool, expected: &str, cell: &str) {
+    fn check(
+        level: &str,
+        severity: &str,
+        performance_affected: bool,
+        control: bool,
+        expected: &str,
+        cell: &str,
+    ) {
         let policy = Policy::builtin().unwrap();
         let controls: &[(&str, bool)] = if control {
             &[("Segmented network", true)]
@@ -375,21 +440,22 @@ mod tests {
         let determination = determine(
             &policy,
             &assessment(&policy, level, &[]),
-            &harm(severity, ecp, controls),
+            &harm(severity, performance_affected, controls),
             None,
         )
         .unwrap();
         assert_eq!(
             determination.outcome().as_str(),
             expected,
-            "{level} x {severity} (ecp {ecp}, control {control})"
+            "{level} x {severity} (performance affected {performance_affected}, control {control})"
         );
         assert_eq!(determination.cell().exploitability.id(), cell);
     }
 
     #[test]
     fn default_matrix() {
-        // Without controls, ECP affected: the diagonal boundary of the default policy.
+        // Without controls, safety and essential performance affected: the diagonal boundary of
+        // the default policy.
         for (level, row) in [
             ("low", ["c", "c", "c", "c", "u"]),
             ("medium", ["c", "c", "c", "u", "u"]),
@@ -407,13 +473,13 @@ mod tests {
     }
 
     #[test]
-    fn compensating_controls_and_essential_clinical_performance() {
+    fn compensating_controls_and_safety_and_essential_performance() {
         // An effective control lowers exploitability one step.
         check("high", "serious", true, true, "controlled", "medium");
         check("high", "critical", true, true, "uncontrolled", "medium");
         check("medium", "critical", true, true, "controlled", "low");
         check("low", "catastrophic", true, true, "uncontrolled", "low");
-        // ECP not affected: controlled whatever the cell.
+        // Safety and essential performance not affected: controlled whatever the cell.
         check("high", "catastrophic", false, false, "controlled", "high");
         // A control claimed ineffective changes nothing.
         let policy = Policy::builtin().unwrap();
@@ -425,6 +491,179 @@ mod tests {
         )
         .unwrap();
         assert_eq!(determination.outcome(), RiskClass::Uncontrolled);
+    }
+
+    #[test]
+    fn a_control_counts_only_with_a_verifier() {
+        let policy = Policy::builtin().unwrap();
+        let claimed = PatientHarm {
+            severity: HarmSeverity::Serious,
+            safety_and_essential_performance_affected: true,
+            compensating_controls: vec![
+                CompensatingControl::new("Segmented network", "NET-7", true).unwrap(),
+            ],
+        };
+        // high x serious is uncontrolled; the unverified claim changes nothing.
+        let determination =
+            determine(&policy, &assessment(&policy, "high", &[]), &claimed, None).unwrap();
+        assert_eq!(determination.outcome(), RiskClass::Uncontrolled);
+        assert_eq!(determination.cell().exploitability.id(), "high");
+        assert!(
+            determination.steps()[0].contains("not verified by a person"),
+            "{:?}",
+            determination.steps()
+        );
+        let mut verified = claimed.clone();
+        verified.compensating_controls = vec![
+            CompensatingControl::new("Segmented network", "NET-7", true)
+                .unwrap()
+                .verify("Vera Verifier")
+                .unwrap(),
+        ];
+        let determination =
+            determine(&policy, &assessment(&policy, "high", &[]), &verified, None).unwrap();
+        assert_eq!(determination.outcome(), RiskClass::Controlled);
+        assert!(
+            determination.steps()[0].contains("verified by Vera Verifier"),
+            "{:?}",
+            determination.steps()
+        );
+        // The verifier is an input: the digest tells a verified control from a claimed one.
+        let claimed_digest =
+            determine(&policy, &assessment(&policy, "high", &[]), &claimed, None).unwrap();
+        assert_ne!(
+            claimed_digest.inputs_digest(),
+            determination.inputs_digest()
+        );
+    }
+
+    /// level, rules, severity, exploitability steps, severity steps, KEV floor → cell level,
+    /// cell severity, outcome.
+    #[allow(clippy::too_many_arguments, reason = "one table row per case")]
+    fn check_lowering(
+        level: &str,
+        rules: &[&str],
+        severity: &str,
+        exploitability_steps: i64,
+        severity_steps: i64,
+        floor: &str,
+        expected: (&str, &str, &str),
+    ) {
+        let mut document: toml::Table = toml::from_str(crate::policy::DEFAULT_POLICY_TOML).unwrap();
+        let determination_table = document
+            .get_mut("determination")
+            .unwrap()
+            .as_table_mut()
+            .unwrap();
+        determination_table.insert(
+            "compensating_control_exploitability_steps".into(),
+            exploitability_steps.into(),
+        );
+        determination_table.insert(
+            "compensating_control_severity_steps".into(),
+            severity_steps.into(),
+        );
+        determination_table.insert("kev_floor".into(), floor.into());
+        let policy = Policy::from_toml(&toml::to_string(&document).unwrap(), "test").unwrap();
+        let determination = determine(
+            &policy,
+            &assessment(&policy, level, rules),
+            &harm(severity, true, &[("Allow-list on the pump", true)]),
+            None,
+        )
+        .unwrap();
+        let cell = determination.cell();
+        assert_eq!(
+            (
+                cell.exploitability.id(),
+                cell.severity.as_str(),
+                determination.outcome().as_str()
+            ),
+            expected,
+            "{level} {rules:?} {severity} steps {exploitability_steps}/{severity_steps} floor {floor}"
+        );
+    }
+
+    #[test]
+    fn controls_lower_exploitability_and_severity_but_not_kev_below_the_floor() {
+        // The default: one step of exploitability, none of severity, KEV floor medium.
+        check_lowering(
+            "high",
+            &["kev"],
+            "serious",
+            1,
+            0,
+            "medium",
+            ("medium", "serious", "controlled"),
+        );
+        // Two steps would reach low; KEV holds it at the floor, and critical harm stays
+        // uncontrolled there.
+        check_lowering(
+            "high",
+            &["kev"],
+            "critical",
+            2,
+            0,
+            "medium",
+            ("medium", "critical", "uncontrolled"),
+        );
+        check_lowering(
+            "high",
+            &[],
+            "critical",
+            2,
+            0,
+            "medium",
+            ("low", "critical", "controlled"),
+        );
+        // A floor of high: a KEV-listed vulnerability is not lowered at all.
+        check_lowering(
+            "high",
+            &["kev"],
+            "serious",
+            1,
+            0,
+            "high",
+            ("high", "serious", "uncontrolled"),
+        );
+        // The floor never raises a level that was already below it.
+        check_lowering(
+            "low",
+            &["kev"],
+            "catastrophic",
+            1,
+            0,
+            "medium",
+            ("low", "catastrophic", "uncontrolled"),
+        );
+        // Severity steps: critical lowered to serious; high x serious is uncontrolled.
+        check_lowering(
+            "high",
+            &[],
+            "critical",
+            0,
+            1,
+            "medium",
+            ("high", "serious", "uncontrolled"),
+        );
+        check_lowering(
+            "medium",
+            &[],
+            "critical",
+            0,
+            1,
+            "medium",
+            ("medium", "serious", "controlled"),
+        );
+        check_lowering(
+            "medium",
+            &[],
+            "negligible",
+            0,
+            4,
+            "medium",
+            ("medium", "negligible", "controlled"),
+        );
     }
 
     #[test]
@@ -464,6 +703,7 @@ mod tests {
         let foreign = ExploitabilityAssessment {
             level: crate::exploitability::ExploitabilityLevel::new(4, "extreme", "Extreme"),
             reasons: Vec::new(),
+            kev_listed: false,
         };
         let error = determine(&policy, &foreign, &harm("minor", true, &[]), None).unwrap_err();
         assert!(error.to_string().contains("\"extreme\""), "{error}");
@@ -518,7 +758,7 @@ mod tests {
         }
         assert!(
             base.canonical_inputs()
-                .starts_with("aftercare-determination-inputs/1\n")
+                .starts_with("aftercare-determination-inputs/2\n")
         );
         assert!(
             base.canonical_inputs()

@@ -29,6 +29,12 @@ pub enum RiskError {
     #[error("an affected statement needs an action statement or at least one response")]
     VexActionMissing,
 
+    /// A `not_affected` statement for a product whose latest determination is uncontrolled.
+    #[error(
+        "not_affected contradicts the product's uncontrolled determination: revise the determination (signed) or state affected with an action statement"
+    )]
+    VexContradictsDetermination,
+
     /// A justification given with a status other than `not_affected`.
     #[error("a justification belongs to a not_affected statement, not to one with status {status}")]
     VexJustificationNotAllowed {
@@ -54,10 +60,10 @@ pub enum RiskError {
         problem: String,
     },
 
-    /// A compensating control without a description or an evidence reference.
+    /// A compensating control without a description, an evidence reference or a verifier.
     #[error("a compensating control needs a non-empty {field}")]
     CompensatingControlIncomplete {
-        /// `description` or `evidence`.
+        /// `description`, `evidence` or `verified_by`.
         field: &'static str,
     },
 
@@ -171,13 +177,45 @@ pub enum RiskError {
     /// A time zone name that the time zone database does not know.
     #[error("unknown time zone {name:?} at key `{key}`")]
     UnknownTimeZone {
-        /// The policy key.
-        key: &'static str,
+        /// The policy key (`jurisdiction.eu.time_zone`) or the stored clock's field.
+        key: String,
         /// The rejected IANA name.
         name: String,
         /// The time zone database's error.
         #[source]
         source: jiff::Error,
+    },
+
+    /// A working-day count or a roll forward needed a day outside the years for which the
+    /// calendar's holiday rules are known: an error, never a guess.
+    #[error(
+        "{day} is outside the coverage of calendar `{calendar}` (holidays are known for {first}..={last}); extend the coverage in the policy if the rules hold for that year"
+    )]
+    CalendarCoverage {
+        /// The calendar's policy key (`jurisdiction.us`).
+        calendar: String,
+        /// The day whose status was asked for.
+        day: Date,
+        /// The first covered year.
+        first: i16,
+        /// The last covered year.
+        last: i16,
+    },
+
+    /// A holiday rule that cannot name a day.
+    #[error("holiday rule {name:?}: {problem}")]
+    HolidayRuleInvalid {
+        /// The rule's name.
+        name: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+
+    /// Easter was asked for before the Gregorian calendar existed.
+    #[error("Easter is computed for Gregorian years from 1583 on, not {year}")]
+    EasterBeforeGregorian {
+        /// The year asked for.
+        year: i16,
     },
 
     /// Date arithmetic that left the supported range (years -9999..=9999).
@@ -215,6 +253,68 @@ pub enum RiskError {
         last: jiff::Timestamp,
     },
 
+    /// An event claims a time after the time it is recorded, beyond the policy's tolerance.
+    #[error(
+        "an event dated {claimed} is in the future: it was recorded at {recorded} (tolerance: {tolerance_minutes} minutes)"
+    )]
+    EventInFuture {
+        /// The claimed time.
+        claimed: jiff::Timestamp,
+        /// The time it was recorded.
+        recorded: jiff::Timestamp,
+        /// The policy's `event_time.future_tolerance_minutes`.
+        tolerance_minutes: u32,
+    },
+
+    /// An event dated long before it was recorded, without a reason or evidence.
+    #[error(
+        "an event dated {claimed} but recorded at {recorded}, more than {hours} hours later, needs {missing}; both are kept with the event"
+    )]
+    BackdatedWithoutEvidence {
+        /// The claimed time.
+        claimed: jiff::Timestamp,
+        /// The time it was recorded.
+        recorded: jiff::Timestamp,
+        /// The policy's `event_time.backdating_after_hours`.
+        hours: u32,
+        /// What is missing: `a reason`, `an evidence reference` or both.
+        missing: &'static str,
+    },
+
+    /// An event names a day after the day it is recorded.
+    #[error("{event} names {date}, after the day it is recorded ({today})")]
+    EventDateInFuture {
+        /// The event's name.
+        event: &'static str,
+        /// The date it names.
+        date: Date,
+        /// The day it is recorded, in the date's jurisdiction.
+        today: Date,
+    },
+
+    /// A simulated event lies after the simulation's `now`.
+    #[error("event {index} at {at} lies after the simulation's now ({now})")]
+    SimulatedEventAfterNow {
+        /// Its position in the list (0-based).
+        index: usize,
+        /// Its time.
+        at: jiff::Timestamp,
+        /// The simulation's now.
+        now: jiff::Timestamp,
+    },
+
+    /// The clock engine refused a simulated event.
+    #[error("event {index} ({event}) is refused: {source}")]
+    SimulatedEventRefused {
+        /// Its position in the list (0-based).
+        index: usize,
+        /// Its kind.
+        event: &'static str,
+        /// Why (boxed: the enum is recursive).
+        #[source]
+        source: Box<RiskError>,
+    },
+
     /// A waiver for a clock that does not exist or is no longer open.
     #[error("no open {kind} clock{reference} to waive")]
     ClockNotOpen {
@@ -222,6 +322,13 @@ pub enum RiskError {
         kind: &'static str,
         /// ` for REFERENCE`, or empty.
         reference: String,
+    },
+
+    /// An event that needs a signer (a record of a correction not reported) got none.
+    #[error("{event} needs the name of the person who signed it")]
+    SignerMissing {
+        /// The event's name.
+        event: &'static str,
     },
 
     /// An event that needs a reference (report, incident) got an empty one.

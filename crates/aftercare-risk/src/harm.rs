@@ -1,4 +1,4 @@
-//! Patient harm: the ISO 14971 severity scale, whether essential clinical performance is
+//! Patient harm: the ISO 14971 severity scale, whether safety and essential performance is
 //! affected, and the compensating controls that stand between the vulnerability and a patient.
 //!
 //! Loss of confidentiality of patient data is not patient harm for the FDA determination
@@ -34,19 +34,28 @@ impl HarmSeverity {
 }
 
 /// A measure that lowers the exploitability of a vulnerability in the field (network
-/// segmentation, a disabled service, an allow-list), with the evidence that it is in place.
+/// segmentation, a disabled service, an allow-list), or the severity of the harm it can cause
+/// (a hardware interlock), with the evidence that it is in place.
+///
+/// A control is **evidence, not a checkbox**: it lowers a determination only when it carries an
+/// evidence reference, is claimed effective, and a named person verified that claim
+/// ([`CompensatingControl::verify`], [`CompensatingControl::counts`]). The person is the caller's
+/// to authenticate: the service records the signer of the determination (a person, never a
+/// token), so that an unverified claim typed into a form cannot turn an uncontrolled risk into
+/// a controlled one.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CompensatingControl {
     description: String,
     evidence: String,
     effective: bool,
+    verified_by: Option<String>,
 }
 
 impl CompensatingControl {
     /// A control with its description and an evidence reference (a document id, a test
     /// report, a configuration baseline). `effective` is the analyst's claim that the control
-    /// prevents or substantially hinders exploitation of this vulnerability; only effective
-    /// controls change the determination.
+    /// prevents or substantially hinders exploitation of this vulnerability; it changes the
+    /// determination only once a person verified it ([`CompensatingControl::verify`]).
     pub fn new(
         description: &str,
         evidence: &str,
@@ -66,7 +75,32 @@ impl CompensatingControl {
             description: description.to_string(),
             evidence: evidence.to_string(),
             effective,
+            verified_by: None,
         })
+    }
+
+    /// The same control, its effectiveness verified by `person` (a printed name or login):
+    /// only a verified effective control lowers a determination.
+    pub fn verify(mut self, person: &str) -> Result<CompensatingControl, RiskError> {
+        let person = person.trim();
+        if person.is_empty() {
+            return Err(RiskError::CompensatingControlIncomplete {
+                field: "verified_by",
+            });
+        }
+        self.verified_by = Some(person.to_string());
+        Ok(self)
+    }
+
+    /// Who verified the control's effectiveness, if anyone did.
+    pub fn verified_by(&self) -> Option<&str> {
+        self.verified_by.as_deref()
+    }
+
+    /// Whether the control lowers the determination: claimed effective, with evidence (always
+    /// present), and verified by a person.
+    pub fn counts(&self) -> bool {
+        self.effective && self.verified_by.is_some()
     }
 
     /// What the control is.
@@ -79,7 +113,8 @@ impl CompensatingControl {
         &self.evidence
     }
 
-    /// Whether the analyst claims it is effective against this vulnerability.
+    /// Whether the analyst claims it is effective against this vulnerability (the claim alone
+    /// changes nothing; see [`CompensatingControl::counts`]).
     pub fn effective(&self) -> bool {
         self.effective
     }
@@ -90,8 +125,8 @@ impl CompensatingControl {
 pub struct PatientHarm {
     /// The worst credible harm to a patient if the vulnerability were exploited.
     pub severity: HarmSeverity,
-    /// Whether exploitation could compromise the device's essential clinical performance.
-    pub essential_clinical_performance_affected: bool,
+    /// Whether exploitation could compromise the device's safety and essential performance.
+    pub safety_and_essential_performance_affected: bool,
     /// The compensating controls in place.
     pub compensating_controls: Vec<CompensatingControl>,
 }
@@ -114,18 +149,31 @@ mod tests {
 
     #[test]
     fn control_needs_description_and_evidence() {
-        for (description, evidence, expected) in [
-            ("Firewall blocks 443", "DOC-12", "ok"),
-            ("", "DOC-12", "description"),
-            ("Firewall", "  ", "evidence"),
+        for (description, evidence, verifier, expected) in [
+            ("Firewall blocks 443", "DOC-12", "Vera Verifier", "ok"),
+            ("", "DOC-12", "Vera Verifier", "description"),
+            ("Firewall", "  ", "Vera Verifier", "evidence"),
+            ("Firewall", "DOC-12", "  ", "verified_by"),
         ] {
-            match CompensatingControl::new(description, evidence, true) {
+            match CompensatingControl::new(description, evidence, true)
+                .and_then(|control| control.verify(verifier))
+            {
                 Ok(control) => {
                     assert_eq!(expected, "ok");
                     assert_eq!(control.evidence(), "DOC-12");
+                    assert_eq!(control.verified_by(), Some("Vera Verifier"));
+                    assert!(control.counts());
                 }
                 Err(error) => assert!(error.to_string().contains(expected), "{error}"),
             }
         }
+        // A claim alone, or a verified control claimed ineffective, does not count.
+        let claimed = CompensatingControl::new("Firewall", "DOC-12", true).unwrap();
+        assert!(!claimed.counts());
+        let ineffective = CompensatingControl::new("Firewall", "DOC-12", false)
+            .unwrap()
+            .verify("Vera Verifier")
+            .unwrap();
+        assert!(!ineffective.counts());
     }
 }

@@ -17,15 +17,30 @@
 //! | `requires_environment` | `vulnerable_code_cannot_be_controlled_by_adversary` | the code may run, but the condition the attack needs (platform, network, input source) is absent, so an adversary cannot drive it |
 //! | `protected_by_compiler` | `inline_mitigations_already_exist` | a build-time protection inside the product that the user cannot disable |
 //! | `protected_at_runtime` | `inline_mitigations_already_exist` | a runtime protection inside the product |
-//! | `protected_at_perimeter` | `vulnerable_code_cannot_be_controlled_by_adversary` | the perimeter is outside the product, so it is not an *inline* mitigation; what it achieves is that the adversary cannot reach the code |
+//! | `protected_at_perimeter` | `vulnerable_code_cannot_be_controlled_by_adversary` | lossy: the perimeter is outside the product, so it is not an *inline* mitigation; what it achieves is that the adversary cannot reach the code — while the customer's perimeter holds. [`Justification::is_lossy`] flags this row |
 //! | `protected_by_mitigating_control` | `inline_mitigations_already_exist` | lossy: CycloneDX allows controls that only *reduce* likelihood or impact, OpenVEX requires complete prevention. A control that only reduces risk belongs in the determination's compensating controls with status `affected`; [`Justification::is_lossy`] flags this row |
 //!
 //! The reverse direction ([`OpenVexJustification::to_cyclonedx`]) picks the closest CycloneDX
 //! value; `component_not_present` has no CycloneDX counterpart (CycloneDX would simply not list
 //! the component) and maps to `code_not_present`.
+//!
+//! # Export and coherence
+//!
+//! - An `affected` statement carries an **action statement** (CISA's minimum requirements;
+//!   OpenVEX and SPDX 3: it MUST): the one written, or one generated from the responses and the
+//!   fixed version ([`action_statement`], [`VexStatement::export`]).
+//! - `protected_at_perimeter` and `protected_by_mitigating_control` rest on controls outside
+//!   the product — the customer's firewall, the hospital's segmentation — which the FDA's 2016
+//!   guidance calls *compensating controls*: the product itself is affected. Exported, such a
+//!   `not_affected` becomes `affected` with an action statement and a note naming the control,
+//!   unless the policy's `vex.customer_controls_may_justify_not_affected` allows it.
+//! - `not_affected` contradicts an **uncontrolled** determination of the same product: the team
+//!   cannot tell customers the product is not affected while it reports an unacceptable risk
+//!   ([`check_against_determination`]).
 
 use crate::RiskError;
-use crate::vocabulary::vocabulary;
+use crate::policy::Policy;
+use crate::vocabulary::{RiskClass, vocabulary};
 
 vocabulary! {
     /// The VEX status of a product with respect to a vulnerability (CISA minimum requirements;
@@ -120,9 +135,20 @@ impl Justification {
     }
 
     /// Whether the OpenVEX value claims more than this one: CycloneDX's mitigating control may
-    /// only reduce risk, OpenVEX's inline mitigation must prevent exploitation.
+    /// only reduce risk, OpenVEX's inline mitigation must prevent exploitation; a perimeter
+    /// keeps the adversary away only while the customer's perimeter holds, which OpenVEX's
+    /// "cannot be controlled by adversary" does not say.
     pub fn is_lossy(self) -> bool {
-        self == Justification::ProtectedByMitigatingControl
+        self.rests_on_customer_controls()
+    }
+
+    /// Whether the justification rests on a control outside the product (the customer's
+    /// perimeter or mitigating control): a compensating control, so the product is affected.
+    pub fn rests_on_customer_controls(self) -> bool {
+        matches!(
+            self,
+            Justification::ProtectedAtPerimeter | Justification::ProtectedByMitigatingControl
+        )
     }
 }
 
@@ -231,6 +257,140 @@ impl VexStatement {
     }
 }
 
+/// A statement as it is published (OpenVEX, CSAF VEX profile), after the export rules of the
+/// module documentation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportedStatement {
+    /// The published status.
+    pub status: VexStatus,
+    /// The OpenVEX / CSAF justification, for `not_affected`.
+    pub justification: Option<OpenVexJustification>,
+    /// The impact statement.
+    pub impact_statement: Option<String>,
+    /// The action statement: present for every `affected` statement.
+    pub action_statement: Option<String>,
+    /// Whether aftercare generated the action statement (from the responses and the fixed
+    /// version) rather than a person writing it.
+    pub action_statement_generated: bool,
+    /// What the export changed or lost, for the advisory's notes: a `not_affected` resting on
+    /// customer controls published as `affected`, or a lossy justification.
+    pub note: Option<String>,
+}
+
+/// An action statement generated from the responses and, for `update`, the fixed version:
+/// what a customer reads when nobody wrote one. `None` without responses.
+pub fn action_statement(responses: &[Response], fixed_version: Option<&str>) -> Option<String> {
+    let fixed_version = fixed_version.map(str::trim).filter(|v| !v.is_empty());
+    let sentences: Vec<String> = responses
+        .iter()
+        .map(|response| match (response, fixed_version) {
+            (Response::Update, Some(version)) => {
+                format!("Update to version {version} or later, which fixes this vulnerability.")
+            }
+            (Response::Update, None) => {
+                "Update to the version that fixes this vulnerability as soon as the manufacturer releases it.".to_string()
+            }
+            (Response::Rollback, _) => {
+                "Roll back to a version that is not affected, as the manufacturer advises.".to_string()
+            }
+            (Response::WorkaroundAvailable, _) => {
+                "Apply the workaround the manufacturer describes in its advisory.".to_string()
+            }
+            (Response::CanNotFix, _) => {
+                "The manufacturer cannot fix this vulnerability; keep the compensating controls of its advisory in place.".to_string()
+            }
+            (Response::WillNotFix, _) => {
+                "The manufacturer will not fix this vulnerability; keep the compensating controls of its advisory in place.".to_string()
+            }
+        })
+        .collect();
+    (!sentences.is_empty()).then(|| sentences.join(" "))
+}
+
+/// Refuses `not_affected` for a product whose latest determination is uncontrolled: the two
+/// records would tell customers and regulators opposite things.
+pub fn check_against_determination(
+    status: VexStatus,
+    determination: Option<RiskClass>,
+) -> Result<(), RiskError> {
+    if status == VexStatus::NotAffected && determination == Some(RiskClass::Uncontrolled) {
+        return Err(RiskError::VexContradictsDetermination);
+    }
+    Ok(())
+}
+
+impl VexStatement {
+    /// The statement as it is published, with the policy's export rules applied (see the
+    /// module documentation); `fixed_version` is the version a generated action statement
+    /// names for `update`.
+    pub fn export(&self, policy: &Policy, fixed_version: Option<&str>) -> ExportedStatement {
+        let customer_controls = self
+            .justification
+            .filter(|justification| justification.rests_on_customer_controls());
+        match (self.status, customer_controls) {
+            (VexStatus::NotAffected, Some(justification))
+                if !policy.vex().customer_controls_may_justify_not_affected() =>
+            {
+                let written = self.action_statement.clone();
+                let generated = written.is_none();
+                let action = written.unwrap_or_else(|| {
+                    format!(
+                        "Keep the compensating control in place that protects the device ({}){}",
+                        justification.as_str().replace('_', " "),
+                        self.impact_statement
+                            .as_deref()
+                            .map(|impact| format!(": {impact}"))
+                            .unwrap_or_else(|| ".".to_string())
+                    )
+                });
+                ExportedStatement {
+                    status: VexStatus::Affected,
+                    justification: None,
+                    impact_statement: self.impact_statement.clone(),
+                    action_statement: Some(action),
+                    action_statement_generated: generated,
+                    note: Some(format!(
+                        "assessed not_affected ({justification}), which rests on a control outside the product (a compensating control, FDA 2016): published as affected"
+                    )),
+                }
+            }
+            (VexStatus::Affected, _) => {
+                let written = self.action_statement.clone();
+                let generated = written.is_none();
+                let action = written
+                    .or_else(|| action_statement(&self.responses, fixed_version))
+                    .unwrap_or_else(|| {
+                        "Contact the manufacturer for the actions to take.".to_string()
+                    });
+                ExportedStatement {
+                    status: VexStatus::Affected,
+                    justification: None,
+                    impact_statement: self.impact_statement.clone(),
+                    action_statement: Some(action),
+                    action_statement_generated: generated,
+                    note: None,
+                }
+            }
+            (status, _) => ExportedStatement {
+                status,
+                justification: self.openvex_justification(),
+                impact_statement: self.impact_statement.clone(),
+                action_statement: self.action_statement.clone(),
+                action_statement_generated: false,
+                note: self
+                    .justification
+                    .filter(|justification| justification.is_lossy())
+                    .map(|justification| {
+                        format!(
+                            "lossy mapping: CycloneDX {justification} is published as {}, which claims more",
+                            justification.to_openvex()
+                        )
+                    }),
+            },
+        }
+    }
+}
+
 fn non_blank(text: Option<&str>) -> Option<String> {
     text.map(str::trim)
         .filter(|text| !text.is_empty())
@@ -312,7 +472,13 @@ mod tests {
             }
         }
         let lossy: Vec<_> = Justification::ALL.iter().filter(|j| j.is_lossy()).collect();
-        assert_eq!(lossy, [&Justification::ProtectedByMitigatingControl]);
+        assert_eq!(
+            lossy,
+            [
+                &Justification::ProtectedAtPerimeter,
+                &Justification::ProtectedByMitigatingControl
+            ]
+        );
     }
 
     /// One VEX validation case: status, justification, impact, responses, action → error text
@@ -434,5 +600,156 @@ mod tests {
         );
         assert_eq!(statement.responses(), &[Response::Update]);
         assert_eq!(statement.action_statement(), None);
+    }
+
+    #[test]
+    fn generated_action_statements() {
+        for (responses, fixed, expected) in [
+            (
+                &[Response::Update][..],
+                Some("2.4.1"),
+                Some("Update to version 2.4.1 or later, which fixes this vulnerability."),
+            ),
+            (
+                &[Response::Update][..],
+                None,
+                Some(
+                    "Update to the version that fixes this vulnerability as soon as the manufacturer releases it.",
+                ),
+            ),
+            (
+                &[Response::WorkaroundAvailable, Response::Update][..],
+                Some("5.0"),
+                Some(
+                    "Apply the workaround the manufacturer describes in its advisory. Update to version 5.0 or later, which fixes this vulnerability.",
+                ),
+            ),
+            (&[][..], Some("5.0"), None),
+        ] {
+            assert_eq!(
+                action_statement(responses, fixed).as_deref(),
+                expected,
+                "{responses:?}"
+            );
+        }
+    }
+
+    /// The default policy, or one that lets customer controls justify `not_affected`.
+    fn policy(allow: bool) -> Policy {
+        let mut document: toml::Table = toml::from_str(crate::policy::DEFAULT_POLICY_TOML).unwrap();
+        document
+            .get_mut("vex")
+            .unwrap()
+            .as_table_mut()
+            .unwrap()
+            .insert(
+                "customer_controls_may_justify_not_affected".into(),
+                allow.into(),
+            );
+        Policy::from_toml(&toml::to_string(&document).unwrap(), "test").unwrap()
+    }
+
+    /// statement, policy flag → published status, generated action?, note contains.
+    fn check_export(statement: VexStatement, allow: bool, expected: (VexStatus, bool, &str)) {
+        let exported = statement.export(&policy(allow), Some("2.4.1"));
+        assert_eq!(exported.status, expected.0, "{statement:?}");
+        assert_eq!(
+            exported.action_statement_generated, expected.1,
+            "{statement:?}"
+        );
+        if exported.status == VexStatus::Affected {
+            assert!(exported.action_statement.is_some(), "{statement:?}");
+        }
+        assert!(
+            exported.note.as_deref().unwrap_or("").contains(expected.2),
+            "{exported:?}"
+        );
+    }
+
+    #[test]
+    fn export_rules() {
+        let statement = |status, justification, responses: &[Response], action: Option<&str>| {
+            VexStatement::new(
+                status,
+                justification,
+                Some("Only the service port."),
+                responses,
+                action,
+            )
+            .unwrap()
+        };
+        let perimeter = Some(Justification::ProtectedAtPerimeter);
+        let mitigated = Some(Justification::ProtectedByMitigatingControl);
+        // Customer controls: affected with a compensating-control note, unless allowed.
+        check_export(
+            statement(VexStatus::NotAffected, perimeter, &[], None),
+            false,
+            (VexStatus::Affected, true, "compensating control"),
+        );
+        check_export(
+            statement(
+                VexStatus::NotAffected,
+                mitigated,
+                &[],
+                Some("Keep VLAN 12."),
+            ),
+            false,
+            (VexStatus::Affected, false, "published as affected"),
+        );
+        check_export(
+            statement(VexStatus::NotAffected, perimeter, &[], None),
+            true,
+            (VexStatus::NotAffected, false, "lossy mapping"),
+        );
+        // A product's own protection stays not_affected, without a note.
+        check_export(
+            statement(
+                VexStatus::NotAffected,
+                Some(Justification::CodeNotReachable),
+                &[],
+                None,
+            ),
+            false,
+            (VexStatus::NotAffected, false, ""),
+        );
+        // Affected: the written statement, or one generated from the response.
+        check_export(
+            statement(
+                VexStatus::Affected,
+                None,
+                &[Response::Update],
+                Some("Install 2.4.1."),
+            ),
+            false,
+            (VexStatus::Affected, false, ""),
+        );
+        let generated = statement(VexStatus::Affected, None, &[Response::Update], None)
+            .export(&policy(false), Some("2.4.1"));
+        assert_eq!(
+            generated.action_statement.as_deref(),
+            Some("Update to version 2.4.1 or later, which fixes this vulnerability.")
+        );
+        assert!(generated.action_statement_generated);
+    }
+
+    #[test]
+    fn not_affected_contradicts_an_uncontrolled_determination() {
+        for (status, determination, allowed) in [
+            (VexStatus::NotAffected, Some(RiskClass::Uncontrolled), false),
+            (VexStatus::NotAffected, Some(RiskClass::Controlled), true),
+            (VexStatus::NotAffected, None, true),
+            (VexStatus::Affected, Some(RiskClass::Uncontrolled), true),
+            (VexStatus::Fixed, Some(RiskClass::Uncontrolled), true),
+        ] {
+            assert_eq!(
+                check_against_determination(status, determination).is_ok(),
+                allowed,
+                "{status} with {determination:?}"
+            );
+        }
+        let error =
+            check_against_determination(VexStatus::NotAffected, Some(RiskClass::Uncontrolled))
+                .unwrap_err();
+        assert!(error.to_string().contains("uncontrolled"), "{error}");
     }
 }

@@ -735,6 +735,29 @@ pub enum ClockCommand {
         #[command(flatten)]
         workspace: WorkspaceArgs,
     },
+    /// What-if, without a workspace: run the clock engine on a file of events under a policy
+    /// and print every clock with its basis, day 0, deadline (local and UTC) and state at
+    /// `--now`.
+    Simulate(SimulateArgs),
+}
+
+/// `aftercare clock simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The events, as JSON lines: `{"kind": "finding_first_seen", "at": "2025-03-03T09:00:00-05:00"}`,
+    /// then the fields the kind takes (`risk`, `reference`, `aware_on`, `started_on`, …), and
+    /// optionally `recorded_at` with `backdating_reason` and `evidence` to judge the claimed
+    /// time.
+    #[arg(long)]
+    pub events: PathBuf,
+    /// The policy file (default: the built-in policy).
+    #[arg(long)]
+    pub policy: Option<PathBuf>,
+    /// The instant at which to report the clocks' states (RFC 3339; default now).
+    #[arg(long)]
+    pub now: Option<String>,
+    #[command(flatten)]
+    pub format: FormatArg,
 }
 
 /// A secret given on the command line or in the environment: never printed.

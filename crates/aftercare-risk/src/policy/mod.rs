@@ -1,4 +1,5 @@
-//! The policy: a versioned TOML file that the manufacturer edits — calendar, severity labels,
+//! The policy: a versioned TOML file that the manufacturer edits — the jurisdictions' calendars,
+//! severity labels,
 //! the exploitability rule, the determination matrix, patch paths and every clock's length —
 //! validated on load and identified by its digest.
 //!
@@ -7,7 +8,12 @@
 //! 2. the shape of `policy/policy.schema.json`, mirrored in Rust by the private `shape` module (unknown keys,
 //!    missing keys, types, bounds, labels);
 //! 3. the rules the schema cannot express: cross-references (a rule's level, the matrix rows),
-//!    unique ids, a known time zone.
+//!    unique ids, known time zones, holiday rules that name a day, and the **statutory
+//!    limits**: an 803, 806 or EU MDR Art. 87 clock may not be longer than the law, count
+//!    working days where the law counts calendar days, or be disabled, unless its
+//!    `deviation_rationale` says why (the policy change itself is e-signed by the service).
+//!    Such a policy loads, and [`Policy::warnings`] names every deviation, as it names a
+//!    default exploitability level that is not the policy's worst.
 //!
 //! # Digest
 //!
@@ -19,17 +25,21 @@
 //! bytes, for storing the original document as evidence.
 
 pub(crate) mod shape;
+mod statute;
+
+pub use statute::{StatutoryLimit, statutory_limit};
 
 use aftercare_model::{Severity, Sha256};
 use jiff::civil::Date;
 use serde::Deserialize;
 
 use crate::RiskError;
-use crate::calendar::{Calendar, DayKind, parse_weekday};
-use crate::clock::ClockKind;
-use crate::determination::RiskClass;
-use crate::exploitability::{ExploitMaturity, ExploitabilityLevel};
+use crate::calendar::{Calendar, CalendarRules, Closure, DayKind, DeadlineRoll, parse_weekday};
 use crate::harm::HarmSeverity;
+use crate::holiday::{HolidayDate, HolidayRule, Observance};
+use crate::vocabulary::{
+    ClockKind, ExploitMaturity, ExploitabilityMetric, Jurisdiction, RiskClass,
+};
 
 /// The default policy, with every value's source cited in comments.
 pub const DEFAULT_POLICY_TOML: &str = include_str!("../../../../policy/default.toml");
@@ -43,15 +53,35 @@ pub struct Policy {
     id: String,
     version: String,
     description: String,
-    calendar: Calendar,
+    us: Calendar,
+    eu: Calendar,
     harm_labels: HarmLabels,
     exploitability: ExploitabilityPolicy,
     determination: DeterminationPolicy,
     rationale_min_chars: usize,
     patch: PatchPolicy,
+    isao: IsaoPolicy,
+    event_time: EventTimePolicy,
+    vex: VexPolicy,
     clocks: ClockRules,
+    warnings: Vec<PolicyWarning>,
     digest: Sha256,
     source_digest: Sha256,
+}
+
+/// Something a valid policy does that a reviewer should look at before signing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyWarning {
+    /// The dotted key concerned (`clock.mdr_803.days`).
+    pub key: String,
+    /// What it does and why it deserves attention.
+    pub message: String,
+}
+
+impl std::fmt::Display for PolicyWarning {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "{}: {}", self.key, self.message)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,6 +128,12 @@ pub enum Condition {
     ExploitMaturityIn(Vec<ExploitMaturity>),
     /// At least this many public exploit references.
     PublicExploitsAtLeast(u32),
+    /// Every named CVSS exploitability metric of the vector used (device context, else base)
+    /// has one of the listed values: `cvss = { AV = ["N"], AC = ["L"] }`. A metric the vector's
+    /// version does not have (`AT` in v3, `S` in v4) does not match.
+    Cvss(Vec<(ExploitabilityMetric, Vec<String>)>),
+    /// The CVSS v3 exploitability subscore of the vector used is at least this (v4 has none).
+    CvssExploitabilityAtLeast(f64),
     /// Any of these holds.
     Any(Vec<Condition>),
     /// All of these hold.
@@ -107,8 +143,10 @@ pub enum Condition {
 /// The determination part of a policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeterminationPolicy {
-    essential_clinical_performance_required: bool,
-    compensating_control_steps: u32,
+    safety_and_essential_performance_required: bool,
+    compensating_control_exploitability_steps: u32,
+    compensating_control_severity_steps: u32,
+    kev_floor: ExploitabilityLevel,
     /// One row per exploitability level (by rank), one column per harm severity (by rank).
     matrix: Vec<[RiskClass; 5]>,
 }
@@ -120,6 +158,62 @@ pub struct PatchPolicy {
     out_of_cycle_cvss_severity: Severity,
 }
 
+/// The manufacturer's participation in an Information Sharing and Analysis Organization
+/// (FDA 2016, section VII.B, condition 4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IsaoPolicy {
+    member: bool,
+    name: Option<String>,
+}
+
+impl IsaoPolicy {
+    /// Whether the manufacturer actively participates as a member of an ISAO.
+    pub fn member(&self) -> bool {
+        self.member
+    }
+
+    /// The ISAO's name, for a member.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+}
+
+/// How far an event's claimed time may stray from the time it is recorded
+/// ([`crate::event_time`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventTimePolicy {
+    future_tolerance_minutes: u32,
+    backdating_after_hours: u32,
+}
+
+impl EventTimePolicy {
+    /// How many minutes after its recording an event may claim to have happened (clock skew).
+    pub fn future_tolerance_minutes(&self) -> u32 {
+        self.future_tolerance_minutes
+    }
+
+    /// How many hours before its recording an event may claim to have happened without a
+    /// reason and an evidence reference.
+    pub fn backdating_after_hours(&self) -> u32 {
+        self.backdating_after_hours
+    }
+}
+
+/// How VEX statements are published ([`crate::vex`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VexPolicy {
+    customer_controls_may_justify_not_affected: bool,
+}
+
+impl VexPolicy {
+    /// Whether `protected_at_perimeter` and `protected_by_mitigating_control` may be published
+    /// as `not_affected` (otherwise they are published as `affected` with a
+    /// compensating-control note).
+    pub fn customer_controls_may_justify_not_affected(&self) -> bool {
+        self.customer_controls_may_justify_not_affected
+    }
+}
+
 /// The length and counting of one clock.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClockRule {
@@ -127,6 +221,7 @@ pub struct ClockRule {
     day_kind: DayKind,
     enabled: bool,
     source: String,
+    deviation_rationale: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,6 +248,7 @@ impl Policy {
                 origin: origin.to_string(),
                 source: Box::new(source),
             })?;
+        refuse_format_1(&document)?;
         shape::check(&document, &shape::POLICY, "")?;
         let digest = canonical_digest(&document);
         let file: PolicyFile = document
@@ -187,9 +283,18 @@ impl Policy {
         &self.description
     }
 
-    /// The calendar: time zone, weekend, holidays.
+    /// The US calendar (`[jurisdiction.us]`): the FDA clocks' time zone and working days, and
+    /// the zone in which an event's instant becomes the awareness day.
     pub fn calendar(&self) -> &Calendar {
-        &self.calendar
+        &self.us
+    }
+
+    /// The calendar of a jurisdiction.
+    pub fn calendar_for(&self, jurisdiction: Jurisdiction) -> &Calendar {
+        match jurisdiction {
+            Jurisdiction::Us => &self.us,
+            Jurisdiction::Eu => &self.eu,
+        }
     }
 
     /// The manufacturer's label for a harm severity.
@@ -224,6 +329,21 @@ impl Policy {
         &self.patch
     }
 
+    /// The ISAO membership.
+    pub fn isao(&self) -> &IsaoPolicy {
+        &self.isao
+    }
+
+    /// The limits on events' claimed times.
+    pub fn event_time(&self) -> &EventTimePolicy {
+        &self.event_time
+    }
+
+    /// The VEX export rules.
+    pub fn vex(&self) -> &VexPolicy {
+        &self.vex
+    }
+
     /// The rule of a clock kind.
     pub fn clock_rule(&self, kind: ClockKind) -> &ClockRule {
         let clocks = &self.clocks;
@@ -243,6 +363,13 @@ impl Policy {
             }
             ClockKind::DisclosureAck => &clocks.disclosure_ack,
         }
+    }
+
+    /// What a reviewer should look at before signing this policy: each statutory clock that
+    /// deviates from the law (with its rationale), a default exploitability level below the
+    /// worst. `policy check` prints them.
+    pub fn warnings(&self) -> &[PolicyWarning] {
+        &self.warnings
     }
 
     /// The SHA-256 of the policy's canonical form (see the module documentation).
@@ -324,14 +451,25 @@ impl ExploitabilityRule {
 }
 
 impl DeterminationPolicy {
-    /// Whether an unaffected essential clinical performance makes the risk controlled.
-    pub fn essential_clinical_performance_required(&self) -> bool {
-        self.essential_clinical_performance_required
+    /// Whether an unaffected safety and essential performance makes the risk controlled.
+    pub fn safety_and_essential_performance_required(&self) -> bool {
+        self.safety_and_essential_performance_required
     }
 
-    /// How many levels an effective compensating control lowers exploitability.
-    pub fn compensating_control_steps(&self) -> u32 {
-        self.compensating_control_steps
+    /// How many levels verified effective compensating controls lower exploitability (once).
+    pub fn compensating_control_exploitability_steps(&self) -> u32 {
+        self.compensating_control_exploitability_steps
+    }
+
+    /// How many levels verified effective compensating controls lower the severity of harm
+    /// (once).
+    pub fn compensating_control_severity_steps(&self) -> u32 {
+        self.compensating_control_severity_steps
+    }
+
+    /// The level below which compensating controls never lower a KEV-listed vulnerability.
+    pub fn kev_floor(&self) -> &ExploitabilityLevel {
+        &self.kev_floor
     }
 
     /// The matrix cell for an exploitability rank and a harm severity.
@@ -379,6 +517,62 @@ impl ClockRule {
     pub fn source(&self) -> &str {
         &self.source
     }
+
+    /// Why the rule deviates from the law's limit, when it does.
+    pub fn deviation_rationale(&self) -> Option<&str> {
+        self.deviation_rationale.as_deref()
+    }
+}
+
+/// A level of the policy's exploitability scale.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ExploitabilityLevel {
+    rank: usize,
+    id: String,
+    label: String,
+}
+
+impl ExploitabilityLevel {
+    pub(crate) fn new(rank: usize, id: &str, label: &str) -> ExploitabilityLevel {
+        ExploitabilityLevel {
+            rank,
+            id: id.to_string(),
+            label: label.to_string(),
+        }
+    }
+
+    /// The position on the policy's scale, 0 for the least exploitable.
+    pub fn rank(&self) -> usize {
+        self.rank
+    }
+
+    /// The level's id, as the policy's rules and matrix name it (`high`).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The manufacturer's label for it (`High`).
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+}
+
+/// Checks a written rationale (of an override or a clock waiver) against the policy.
+pub(crate) fn check_rationale(
+    policy: &Policy,
+    what: &'static str,
+    rationale: &str,
+) -> Result<(), RiskError> {
+    let length = rationale.trim().chars().count();
+    let minimum = policy.rationale_min_chars();
+    if length < minimum || length == 0 {
+        return Err(RiskError::RationaleTooShort {
+            what,
+            length,
+            minimum: minimum.max(1),
+        });
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -388,13 +582,42 @@ impl ClockRule {
 #[serde(deny_unknown_fields)]
 struct PolicyFile {
     policy: HeaderFile,
-    calendar: CalendarFile,
+    jurisdiction: JurisdictionsFile,
     harm_severity: HarmSeverityFile,
     exploitability: ExploitabilityFile,
     determination: DeterminationFile,
     rationale: RationaleFile,
     patch: PatchFile,
+    isao: IsaoFile,
+    event_time: EventTimeFile,
+    vex: VexFile,
     clock: ClockFiles,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VexFile {
+    customer_controls_may_justify_not_affected: bool,
+    #[allow(dead_code, reason = "a citation for people; part of the digest")]
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventTimeFile {
+    future_tolerance_minutes: u32,
+    backdating_after_hours: u32,
+    #[allow(dead_code, reason = "a citation for people; part of the digest")]
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IsaoFile {
+    member: bool,
+    name: Option<String>,
+    #[allow(dead_code, reason = "a citation for people; part of the digest")]
+    source: String,
 }
 
 #[derive(Deserialize)]
@@ -402,9 +625,16 @@ struct PolicyFile {
 struct HeaderFile {
     id: String,
     version: String,
-    #[allow(dead_code, reason = "checked by the shape: only format 1 exists")]
+    #[allow(dead_code, reason = "checked before the shape: only format 2 is read")]
     format: u32,
     description: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JurisdictionsFile {
+    us: CalendarFile,
+    eu: CalendarFile,
 }
 
 #[derive(Deserialize)]
@@ -412,9 +642,34 @@ struct HeaderFile {
 struct CalendarFile {
     time_zone: String,
     weekend: Vec<String>,
-    holidays: Vec<String>,
+    holidays: Vec<HolidayFile>,
+    closures: Vec<ClosureFile>,
+    coverage_from_year: i16,
+    coverage_until_year: i16,
+    deadline_on_non_working_day: String,
     #[allow(dead_code, reason = "a citation for people; part of the digest")]
     source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HolidayFile {
+    name: String,
+    date: Option<String>,
+    month: Option<i8>,
+    weekday: Option<String>,
+    nth: Option<i8>,
+    easter_offset: Option<i16>,
+    observed: Option<String>,
+    from_year: Option<i16>,
+    until_year: Option<i16>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClosureFile {
+    date: String,
+    reason: String,
 }
 
 #[derive(Deserialize)]
@@ -466,6 +721,8 @@ enum ConditionFile {
     EpssRiseAtLeast(f64),
     ExploitMaturityIn(Vec<String>),
     PublicExploitsAtLeast(u32),
+    Cvss(std::collections::BTreeMap<String, Vec<String>>),
+    CvssExploitabilityAtLeast(f64),
     Any(Vec<ConditionFile>),
     All(Vec<ConditionFile>),
 }
@@ -473,8 +730,10 @@ enum ConditionFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DeterminationFile {
-    essential_clinical_performance_required: bool,
-    compensating_control_steps: u32,
+    safety_and_essential_performance_required: bool,
+    compensating_control_exploitability_steps: u32,
+    compensating_control_severity_steps: u32,
+    kev_floor: String,
     #[allow(dead_code, reason = "a citation for people; part of the digest")]
     source: String,
     matrix: Vec<MatrixRowFile>,
@@ -515,6 +774,7 @@ struct ClockFile {
     day_kind: String,
     enabled: bool,
     source: String,
+    deviation_rationale: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -534,6 +794,29 @@ struct ClockFiles {
     disclosure_ack: ClockFile,
 }
 
+/// A format 1 policy is refused with what changed, instead of with its first unknown key:
+/// its one `[calendar]` with a finite holiday list ran out silently, and its words were the
+/// draft guidance's.
+fn refuse_format_1(document: &toml::Value) -> Result<(), RiskError> {
+    let format = document
+        .get("policy")
+        .and_then(|header| header.get("format"))
+        .and_then(toml::Value::as_integer);
+    if format == Some(1) {
+        return Err(invalid(
+            "policy.format",
+            "format 1 is no longer read. Start from policy/default.toml (format 2) and carry \
+             your values over: [calendar] became [jurisdiction.us] and [jurisdiction.eu] with \
+             holiday rules, closures and an explicit coverage; \
+             determination.essential_clinical_performance_required became \
+             safety_and_essential_performance_required; [isao], [event_time] and [vex] are new; \
+             compensating_control_steps became compensating_control_exploitability_steps \
+             beside compensating_control_severity_steps and kev_floor",
+        ));
+    }
+    Ok(())
+}
+
 fn invalid(key: impl Into<String>, problem: impl Into<String>) -> RiskError {
     RiskError::PolicyInvalid {
         key: key.into(),
@@ -543,27 +826,8 @@ fn invalid(key: impl Into<String>, problem: impl Into<String>) -> RiskError {
 
 /// Turns the checked file into a policy, applying the rules the schema cannot express.
 fn convert(file: PolicyFile) -> Result<Policy, RiskError> {
-    let weekend = file
-        .calendar
-        .weekend
-        .iter()
-        .enumerate()
-        .map(|(index, name)| {
-            parse_weekday(name)
-                .ok_or_else(|| invalid(format!("calendar.weekend[{index}]"), "not a weekday"))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let holidays = file
-        .calendar
-        .holidays
-        .iter()
-        .enumerate()
-        .map(|(index, text)| {
-            text.parse::<Date>()
-                .map_err(|error| invalid(format!("calendar.holidays[{index}]"), error.to_string()))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let calendar = Calendar::new(&file.calendar.time_zone, &weekend, holidays)?;
+    let us = convert_calendar(file.jurisdiction.us, "jurisdiction.us")?;
+    let eu = convert_calendar(file.jurisdiction.eu, "jurisdiction.eu")?;
 
     let exploitability = convert_exploitability(file.exploitability)?;
     let determination = convert_determination(file.determination, &exploitability)?;
@@ -572,22 +836,78 @@ fn convert(file: PolicyFile) -> Result<Policy, RiskError> {
         .out_of_cycle_cvss_severity
         .parse::<Severity>()
         .map_err(|error| invalid("patch.out_of_cycle_cvss_severity", error.to_string()))?;
-    let clock = |name: &str, rule: ClockFile| -> Result<ClockRule, RiskError> {
-        Ok(ClockRule {
+    let rationale_min_chars = file.rationale.min_chars as usize;
+    let mut warnings = Vec::new();
+    let mut clock = |name: &str, rule: ClockFile| -> Result<ClockRule, RiskError> {
+        let rule = ClockRule {
             days: rule.days,
             day_kind: rule.day_kind.parse().map_err(|error: RiskError| {
                 invalid(format!("clock.{name}.day_kind"), error.to_string())
             })?,
             enabled: rule.enabled,
             source: rule.source,
-        })
+            deviation_rationale: rule
+                .deviation_rationale
+                .map(|text| text.trim().to_string())
+                .filter(|text| !text.is_empty()),
+        };
+        if let Ok(kind) = name.parse::<ClockKind>() {
+            warnings.extend(statute::check(kind, &rule, rationale_min_chars)?);
+        }
+        Ok(rule)
     };
     let clocks = file.clock;
+    let clock_rules = ClockRules {
+        customer_communication: clock("customer_communication", clocks.customer_communication)?,
+        remediation: clock("remediation", clocks.remediation)?,
+        isao_sharing: clock("isao_sharing", clocks.isao_sharing)?,
+        report_806: clock("report_806", clocks.report_806)?,
+        regular_patch_cycle: clock("regular_patch_cycle", clocks.regular_patch_cycle)?,
+        mdr_803: clock("mdr_803", clocks.mdr_803)?,
+        mdr_803_5day: clock("mdr_803_5day", clocks.mdr_803_5day)?,
+        mdr_803_supplemental: clock("mdr_803_supplemental", clocks.mdr_803_supplemental)?,
+        eu_mdr_art87: clock("eu_mdr_art87", clocks.eu_mdr_art87)?,
+        eu_mdr_art87_public_health_threat: clock(
+            "eu_mdr_art87_public_health_threat",
+            clocks.eu_mdr_art87_public_health_threat,
+        )?,
+        eu_mdr_art87_death_or_serious_deterioration: clock(
+            "eu_mdr_art87_death_or_serious_deterioration",
+            clocks.eu_mdr_art87_death_or_serious_deterioration,
+        )?,
+        disclosure_ack: clock("disclosure_ack", clocks.disclosure_ack)?,
+    };
+    if let (Some(worst), default) = (
+        exploitability.levels().last(),
+        exploitability.default_level(),
+    ) && worst != default
+    {
+        warnings.push(PolicyWarning {
+            key: "exploitability.default".to_string(),
+            message: format!(
+                "the level when no rule fires is {:?}, not the worst level {:?}: FDA 2016 section VI.A asks for a reasonable worst case where exploitability cannot be assessed",
+                default.id(),
+                worst.id()
+            ),
+        });
+    }
+    let isao_name = file
+        .isao
+        .name
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty());
+    if file.isao.member && isao_name.is_none() {
+        return Err(invalid(
+            "isao.name",
+            "a member names its ISAO (the FDA guidance asks for active participation in one)",
+        ));
+    }
     Ok(Policy {
         id: file.policy.id,
         version: file.policy.version,
         description: file.policy.description,
-        calendar,
+        us,
+        eu,
         harm_labels: HarmLabels {
             negligible: file.harm_severity.negligible,
             minor: file.harm_severity.minor,
@@ -602,29 +922,130 @@ fn convert(file: PolicyFile) -> Result<Policy, RiskError> {
             out_of_cycle_when_kev: file.patch.out_of_cycle_when_kev,
             out_of_cycle_cvss_severity,
         },
-        clocks: ClockRules {
-            customer_communication: clock("customer_communication", clocks.customer_communication)?,
-            remediation: clock("remediation", clocks.remediation)?,
-            isao_sharing: clock("isao_sharing", clocks.isao_sharing)?,
-            report_806: clock("report_806", clocks.report_806)?,
-            regular_patch_cycle: clock("regular_patch_cycle", clocks.regular_patch_cycle)?,
-            mdr_803: clock("mdr_803", clocks.mdr_803)?,
-            mdr_803_5day: clock("mdr_803_5day", clocks.mdr_803_5day)?,
-            mdr_803_supplemental: clock("mdr_803_supplemental", clocks.mdr_803_supplemental)?,
-            eu_mdr_art87: clock("eu_mdr_art87", clocks.eu_mdr_art87)?,
-            eu_mdr_art87_public_health_threat: clock(
-                "eu_mdr_art87_public_health_threat",
-                clocks.eu_mdr_art87_public_health_threat,
-            )?,
-            eu_mdr_art87_death_or_serious_deterioration: clock(
-                "eu_mdr_art87_death_or_serious_deterioration",
-                clocks.eu_mdr_art87_death_or_serious_deterioration,
-            )?,
-            disclosure_ack: clock("disclosure_ack", clocks.disclosure_ack)?,
+        isao: IsaoPolicy {
+            member: file.isao.member,
+            name: isao_name,
         },
+        event_time: EventTimePolicy {
+            future_tolerance_minutes: file.event_time.future_tolerance_minutes,
+            backdating_after_hours: file.event_time.backdating_after_hours,
+        },
+        vex: VexPolicy {
+            customer_controls_may_justify_not_affected: file
+                .vex
+                .customer_controls_may_justify_not_affected,
+        },
+        clocks: clock_rules,
+        warnings,
         digest: Sha256::of(b""),
         source_digest: Sha256::of(b""),
     })
+}
+
+fn convert_calendar(file: CalendarFile, key: &str) -> Result<Calendar, RiskError> {
+    let weekend = file
+        .weekend
+        .iter()
+        .enumerate()
+        .map(|(index, name)| {
+            parse_weekday(name)
+                .ok_or_else(|| invalid(format!("{key}.weekend[{index}]"), "not a weekday"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let holidays = file
+        .holidays
+        .into_iter()
+        .enumerate()
+        .map(|(index, rule)| convert_holiday(rule, &format!("{key}.holidays[{index}]")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let closures = file
+        .closures
+        .into_iter()
+        .enumerate()
+        .map(|(index, closure)| {
+            Ok(Closure {
+                date: closure.date.parse::<Date>().map_err(|error| {
+                    invalid(format!("{key}.closures[{index}].date"), error.to_string())
+                })?,
+                reason: closure.reason.trim().to_string(),
+            })
+        })
+        .collect::<Result<Vec<_>, RiskError>>()?;
+    if file.coverage_from_year > file.coverage_until_year {
+        return Err(invalid(
+            format!("{key}.coverage_until_year"),
+            format!(
+                "{} is before coverage_from_year {}",
+                file.coverage_until_year, file.coverage_from_year
+            ),
+        ));
+    }
+    let roll: DeadlineRoll =
+        file.deadline_on_non_working_day
+            .parse()
+            .map_err(|error: RiskError| {
+                invalid(
+                    format!("{key}.deadline_on_non_working_day"),
+                    error.to_string(),
+                )
+            })?;
+    Calendar::new(CalendarRules {
+        key: key.to_string(),
+        time_zone: file.time_zone,
+        weekend,
+        holidays,
+        closures,
+        coverage: file.coverage_from_year..=file.coverage_until_year,
+        roll,
+    })
+}
+
+/// One holiday rule: exactly one of `date`, `month` + `weekday` + `nth`, or `easter_offset`.
+fn convert_holiday(file: HolidayFile, key: &str) -> Result<HolidayRule, RiskError> {
+    let date = match (
+        &file.date,
+        (file.month, &file.weekday, file.nth),
+        file.easter_offset,
+    ) {
+        (Some(text), (None, None, None), None) => {
+            let parsed = text
+                .split_once('-')
+                .filter(|(month, day)| month.len() == 2 && day.len() == 2)
+                .and_then(|(month, day)| {
+                    Some((month.parse::<i8>().ok()?, day.parse::<i8>().ok()?))
+                });
+            let (month, day) = parsed
+                .ok_or_else(|| invalid(format!("{key}.date"), format!("{text:?} is not MM-DD")))?;
+            HolidayDate::Fixed { month, day }
+        }
+        (None, (Some(month), Some(weekday), Some(nth)), None) => HolidayDate::NthWeekday {
+            month,
+            weekday: parse_weekday(weekday)
+                .ok_or_else(|| invalid(format!("{key}.weekday"), "not a weekday"))?,
+            nth,
+        },
+        (None, (None, None, None), Some(offset)) => HolidayDate::Easter { offset },
+        _ => {
+            return Err(invalid(
+                key,
+                "a holiday has exactly one of: date = \"MM-DD\"; month, weekday and nth; easter_offset",
+            ));
+        }
+    };
+    let observance = match &file.observed {
+        Some(text) => text
+            .parse::<Observance>()
+            .map_err(|error: RiskError| invalid(format!("{key}.observed"), error.to_string()))?,
+        None => Observance::OnTheDay,
+    };
+    HolidayRule::new(
+        &file.name,
+        date,
+        observance,
+        file.from_year,
+        file.until_year,
+    )
+    .map_err(|error| invalid(key, error.to_string()))
 }
 
 fn convert_exploitability(file: ExploitabilityFile) -> Result<ExploitabilityPolicy, RiskError> {
@@ -664,6 +1085,12 @@ fn convert_exploitability(file: ExploitabilityFile) -> Result<ExploitabilityPoli
             return Err(invalid(
                 format!("exploitability.rule[{index}].id"),
                 format!("rule {:?} is defined twice", rule.id),
+            ));
+        }
+        if rule.id == crate::exploitability::DEFAULT_RULE_ID {
+            return Err(invalid(
+                format!("exploitability.rule[{index}].id"),
+                "\"default\" is reserved for the reason given when no rule fires",
             ));
         }
         let level = find(format!("exploitability.rule[{index}].level"), &rule.level)?;
@@ -715,6 +1142,40 @@ fn convert_condition(file: ConditionFile, key: &str) -> Result<Condition, RiskEr
                 .collect::<Result<Vec<_>, _>>()?,
         ),
         ConditionFile::PublicExploitsAtLeast(count) => Condition::PublicExploitsAtLeast(count),
+        ConditionFile::Cvss(metrics) => {
+            if metrics.is_empty() {
+                return Err(invalid(
+                    format!("{key}.cvss"),
+                    "name at least one metric (AV, AC, AT, PR, UI, S, E, RL, RC)",
+                ));
+            }
+            let mut requirements = metrics
+                .into_iter()
+                .map(|(name, values)| {
+                    let metric = name.parse::<ExploitabilityMetric>().map_err(|error| {
+                        invalid(format!("{key}.cvss.{name}"), error.to_string())
+                    })?;
+                    for (index, value) in values.iter().enumerate() {
+                        if !metric.values().contains(&value.as_str()) {
+                            return Err(invalid(
+                                format!("{key}.cvss.{name}[{index}]"),
+                                format!(
+                                    "{value:?} is not a value of {name} (values: {})",
+                                    metric.values().join(", ")
+                                ),
+                            ));
+                        }
+                    }
+                    Ok((metric, values))
+                })
+                .collect::<Result<Vec<_>, RiskError>>()?;
+            // The specification's order, so that reasons read AV:N/AC:L/PR:N/UI:N.
+            requirements.sort_by_key(|(metric, _)| *metric);
+            Condition::Cvss(requirements)
+        }
+        ConditionFile::CvssExploitabilityAtLeast(value) => {
+            Condition::CvssExploitabilityAtLeast(value)
+        }
         ConditionFile::Any(conditions) => Condition::Any(nested(conditions, "any")?),
         ConditionFile::All(conditions) => Condition::All(nested(conditions, "all")?),
     })
@@ -770,9 +1231,21 @@ fn convert_determination(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let kev_floor = exploitability.level(&file.kev_floor).ok_or_else(|| {
+        invalid(
+            "determination.kev_floor",
+            format!(
+                "{:?} is not a level (levels: {})",
+                file.kev_floor,
+                exploitability.level_ids()
+            ),
+        )
+    })?;
     Ok(DeterminationPolicy {
-        essential_clinical_performance_required: file.essential_clinical_performance_required,
-        compensating_control_steps: file.compensating_control_steps,
+        safety_and_essential_performance_required: file.safety_and_essential_performance_required,
+        compensating_control_exploitability_steps: file.compensating_control_exploitability_steps,
+        compensating_control_severity_steps: file.compensating_control_severity_steps,
+        kev_floor,
         matrix,
     })
 }
@@ -868,6 +1341,13 @@ mod tests {
         current
     }
 
+    fn closure(date: &str, reason: &str) -> toml::Value {
+        let mut closure = toml::Table::new();
+        closure.insert("date".into(), date.into());
+        closure.insert("reason".into(), reason.into());
+        closure.into()
+    }
+
     fn rule(document: &mut toml::Table, index: usize) -> &mut toml::Table {
         table(document, &["exploitability"])
             .get_mut("rule")
@@ -883,6 +1363,12 @@ mod tests {
         let policy = Policy::builtin().unwrap();
         assert_eq!(policy.id(), "aftercare-default");
         assert_eq!(policy.calendar().time_zone_name(), "America/New_York");
+        assert_eq!(
+            policy.calendar_for(Jurisdiction::Eu).time_zone_name(),
+            "Europe/Berlin"
+        );
+        assert_eq!(policy.calendar().coverage(), &(1971..=2199));
+        assert_eq!(policy.calendar().roll(), DeadlineRoll::Keep);
         let days = |kind| {
             let rule = policy.clock_rule(kind);
             (rule.days(), rule.day_kind())
@@ -914,7 +1400,7 @@ mod tests {
             );
         }
         assert_eq!(policy.exploitability().level_ids(), "low, medium, high");
-        assert_eq!(policy.exploitability().default_level().id(), "low");
+        assert_eq!(policy.exploitability().default_level().id(), "high");
         assert!(
             policy
                 .harm_label(HarmSeverity::Catastrophic)
@@ -929,6 +1415,55 @@ mod tests {
             policy.source_digest(),
             Sha256::of(DEFAULT_POLICY_TOML.as_bytes())
         );
+    }
+
+    #[test]
+    fn deviations_from_the_law_load_with_a_rationale_and_a_warning() {
+        assert!(Policy::builtin().unwrap().warnings().is_empty());
+        let short = load_edited(|d| {
+            let rule = table(d, &["clock", "mdr_803"]);
+            rule.insert("days".into(), 45.into());
+            rule.insert("deviation_rationale".into(), "because".into());
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(short.contains("at least 20 characters; 7 given"), "{short}");
+        let policy = load_edited(|d| {
+            let rule = table(d, &["clock", "mdr_803"]);
+            rule.insert("days".into(), 45.into());
+            rule.insert(
+                "deviation_rationale".into(),
+                "Tracked for internal review only; reporting runs in the QMS (SOP-803).".into(),
+            );
+            table(d, &["exploitability"]).insert("default".into(), "low".into());
+        })
+        .unwrap();
+        let warnings: Vec<String> = policy.warnings().iter().map(ToString::to_string).collect();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("clock.mdr_803.days: 45 days is longer"),
+            "{warnings:?}"
+        );
+        assert!(warnings[0].contains("SOP-803"), "{warnings:?}");
+        assert!(
+            warnings[1].starts_with("exploitability.default:")
+                && warnings[1].contains("worst case"),
+            "{warnings:?}"
+        );
+        // Stricter than the law is always allowed, and a rationale on a clock the law does not
+        // set changes nothing.
+        let stricter = load_edited(|d| {
+            table(d, &["clock", "mdr_803"]).insert("days".into(), 20.into());
+            table(d, &["clock", "report_806"]).insert("day_kind".into(), "calendar".into());
+            table(d, &["clock", "remediation"]).insert("days".into(), 90.into());
+        })
+        .unwrap();
+        assert!(stricter.warnings().is_empty());
+        assert_eq!(
+            statutory_limit(ClockKind::EuMdrArt87PublicHealthThreat).map(|law| law.days),
+            Some(2)
+        );
+        assert_eq!(statutory_limit(ClockKind::Remediation), None);
     }
 
     #[test]
@@ -1009,28 +1544,95 @@ mod tests {
         );
         check_invalid(
             |d| {
-                table(d, &["calendar"]).insert("time_zone".into(), "Mars/Olympus_Mons".into());
+                table(d, &["jurisdiction", "eu"])
+                    .insert("time_zone".into(), "Mars/Olympus_Mons".into());
             },
-            &["calendar.time_zone", "Mars/Olympus_Mons"],
+            &["jurisdiction.eu.time_zone", "Mars/Olympus_Mons"],
         );
         check_invalid(
             |d| {
-                table(d, &["calendar"]).insert(
-                    "holidays".into(),
-                    toml::Value::Array(vec!["2025-02-30".into()]),
+                table(d, &["jurisdiction", "us"]).insert(
+                    "closures".into(),
+                    toml::Value::Array(vec![closure("2025-02-30", "a day that does not exist")]),
                 );
             },
-            &["calendar.holidays[0]", "not a YYYY-MM-DD date"],
+            &["jurisdiction.us.closures[0].date", "not a YYYY-MM-DD date"],
         );
         check_invalid(
             |d| {
-                table(d, &["calendar"]).insert(
+                table(d, &["jurisdiction", "us"]).insert(
+                    "closures".into(),
+                    toml::Value::Array(vec![closure("2300-01-02", "beyond the rules' years")]),
+                );
+            },
+            &[
+                "jurisdiction.us.closures[0].date",
+                "outside the calendar's coverage",
+            ],
+        );
+        check_invalid(
+            |d| {
+                table(d, &["jurisdiction", "us"]).insert(
                     "weekend".into(),
                     toml::Value::Array(vec!["caturday".into()]),
                 );
             },
-            &["calendar.weekend[0]"],
+            &["jurisdiction.us.weekend[0]"],
         );
+        check_invalid(
+            |d| {
+                table(d, &["jurisdiction", "us"]).insert("coverage_until_year".into(), 1970.into());
+            },
+            &[
+                "jurisdiction.us.coverage_until_year",
+                "before coverage_from_year",
+            ],
+        );
+        check_invalid(
+            |d| {
+                table(d, &["jurisdiction", "eu"])
+                    .insert("deadline_on_non_working_day".into(), "previous".into());
+            },
+            &[
+                "jurisdiction.eu.deadline_on_non_working_day",
+                "keep, next_working_day",
+            ],
+        );
+        // A holiday with two kinds of date, with none, and with impossible values.
+        for (holiday, expected) in [
+            (
+                "{ name = \"Both\", date = \"01-01\", easter_offset = 1 }",
+                "exactly one of",
+            ),
+            ("{ name = \"None\" }", "exactly one of"),
+            (
+                "{ name = \"Leap\", date = \"02-29\" }",
+                "not a date of every year",
+            ),
+            ("{ name = \"Odd\", date = \"1-1\" }", "at least 5"),
+            ("{ name = \"Odd\", date = \"Jan-1\" }", "is not MM-DD"),
+            (
+                "{ name = \"Zeroth\", month = 1, weekday = \"monday\", nth = 0 }",
+                "nth 0",
+            ),
+            (
+                "{ name = \"Half\", month = 1, weekday = \"monday\" }",
+                "exactly one of",
+            ),
+        ] {
+            let parsed: toml::Table = toml::from_str(&format!("rule = {holiday}")).unwrap();
+            let rule = parsed["rule"].clone();
+            let error = load_edited(|d| {
+                table(d, &["jurisdiction", "us"])
+                    .insert("holidays".into(), toml::Value::Array(vec![rule]));
+            })
+            .unwrap_err()
+            .to_string();
+            assert!(
+                error.contains("jurisdiction.us.holidays[0]") && error.contains(expected),
+                "{holiday}: {error}"
+            );
+        }
         check_invalid(
             |d| {
                 rule(d, 0).insert("level".into(), "extreme".into());
@@ -1091,6 +1693,36 @@ mod tests {
         );
         check_invalid(
             |d| {
+                rule(d, 0).insert("id".into(), "default".into());
+            },
+            &["exploitability.rule[0].id", "reserved"],
+        );
+        for (condition, expected) in [
+            (
+                "{ cvss = { AV = [\"Q\"] } }",
+                &["when.cvss.AV[0]", "N, A, L, P"][..],
+            ),
+            ("{ cvss = {} }", &["when.cvss", "at least one metric"][..]),
+            (
+                "{ cvss = { AVX = [\"N\"] } }",
+                &["when.cvss.AVX", "unknown key"][..],
+            ),
+            (
+                "{ cvss_exploitability_at_least = 4.5 }",
+                &["when.cvss_exploitability_at_least", "outside 0..=3.9"][..],
+            ),
+        ] {
+            let parsed: toml::Table = toml::from_str(&format!("when = {condition}")).unwrap();
+            let when = parsed["when"].clone();
+            check_invalid(
+                |d| {
+                    rule(d, 0).insert("when".into(), when);
+                },
+                expected,
+            );
+        }
+        check_invalid(
+            |d| {
                 table(d, &["determination"])
                     .get_mut("matrix")
                     .unwrap()
@@ -1111,9 +1743,19 @@ mod tests {
         );
         check_invalid(
             |d| {
-                table(d, &["policy"]).insert("format".into(), 2.into());
+                table(d, &["policy"]).insert("format".into(), 3.into());
             },
-            &["policy.format", "outside 1..=1"],
+            &["policy.format", "outside 2..=2"],
+        );
+        check_invalid(
+            |d| {
+                table(d, &["policy"]).insert("format".into(), 1.into());
+            },
+            &[
+                "policy.format",
+                "format 1 is no longer read",
+                "[jurisdiction.us]",
+            ],
         );
         check_invalid(
             |d| {
@@ -1127,6 +1769,35 @@ mod tests {
             },
             &["rationale.min_chars", "expected an integer"],
         );
+        // Statutory clocks may not be laxer than the law without a rationale.
+        for (clock, key, value, expected) in [
+            (
+                "mdr_803",
+                "days",
+                toml::Value::from(45),
+                "45 days is longer than the law's 30 calendar days (21 CFR 803.50(a))",
+            ),
+            (
+                "report_806",
+                "enabled",
+                false.into(),
+                "disabled, though the law sets 10 working days (21 CFR 806.10(b))",
+            ),
+            (
+                "eu_mdr_art87",
+                "day_kind",
+                "working".into(),
+                "working days are longer than the law's 15 calendar days",
+            ),
+        ] {
+            let message = format!("clock.{clock}.{key}");
+            check_invalid(
+                |d| {
+                    table(d, &["clock", clock]).insert(key.into(), value);
+                },
+                &[&message, expected, "deviation_rationale"],
+            );
+        }
         let syntax = Policy::from_toml("[policy\nid = 1", "broken.toml").unwrap_err();
         assert!(syntax.to_string().contains("broken.toml"), "{syntax}");
     }

@@ -92,8 +92,8 @@ static HEADER: Shape = Shape::Table(&[
     required(
         "format",
         &Shape::Integer {
-            minimum: 1,
-            maximum: 1,
+            minimum: 2,
+            maximum: 2,
         },
     ),
     required("description", &TEXT),
@@ -101,6 +101,47 @@ static HEADER: Shape = Shape::Table(&[
 
 static WEEKDAY: Shape = Shape::Label(WEEKDAYS);
 static DATE: Shape = Shape::Date;
+
+/// Years a holiday rule or a coverage may name: from 1600 (Easter is Gregorian) to 2999.
+static YEAR: Shape = Shape::Integer {
+    minimum: 1600,
+    maximum: 2999,
+};
+
+static HOLIDAY: Shape = Shape::Table(&[
+    required("name", &TEXT),
+    optional("date", &Shape::String { min_length: 5 }),
+    optional(
+        "month",
+        &Shape::Integer {
+            minimum: 1,
+            maximum: 12,
+        },
+    ),
+    optional("weekday", &WEEKDAY),
+    optional(
+        "nth",
+        &Shape::Integer {
+            minimum: -1,
+            maximum: 5,
+        },
+    ),
+    optional(
+        "easter_offset",
+        &Shape::Integer {
+            minimum: -200,
+            maximum: 200,
+        },
+    ),
+    optional(
+        "observed",
+        &Shape::Label(&["on_the_day", "nearest_weekday"]),
+    ),
+    optional("from_year", &YEAR),
+    optional("until_year", &YEAR),
+]);
+
+static CLOSURE: Shape = Shape::Table(&[required("date", &DATE), required("reason", &TEXT)]);
 
 static CALENDAR: Shape = Shape::Table(&[
     required("time_zone", &TEXT),
@@ -115,13 +156,29 @@ static CALENDAR: Shape = Shape::Table(&[
     required(
         "holidays",
         &Shape::Array {
-            items: &DATE,
+            items: &HOLIDAY,
             min_items: 0,
-            unique: true,
+            unique: false,
         },
+    ),
+    required(
+        "closures",
+        &Shape::Array {
+            items: &CLOSURE,
+            min_items: 0,
+            unique: false,
+        },
+    ),
+    required("coverage_from_year", &YEAR),
+    required("coverage_until_year", &YEAR),
+    required(
+        "deadline_on_non_working_day",
+        &Shape::Label(&["keep", "next_working_day"]),
     ),
     required("source", &TEXT),
 ]);
+
+static JURISDICTIONS: Shape = Shape::Table(&[required("us", &CALENDAR), required("eu", &CALENDAR)]);
 
 static HARM_SEVERITY: Shape = Shape::Table(&[
     required("negligible", &TEXT),
@@ -140,6 +197,38 @@ static CONDITION_LIST: Shape = Shape::Array {
     unique: false,
 };
 static MATURITY_CODE: Shape = Shape::Label(EXPLOIT_MATURITY_CODES);
+
+/// The values of each CVSS exploitability metric a `cvss` condition may name (the union of
+/// v3.x and v4.0; `X` for the temporal and threat metrics a vector may leave out).
+const CVSS_AV: &[&str] = &["N", "A", "L", "P"];
+const CVSS_AC: &[&str] = &["L", "H"];
+const CVSS_AT: &[&str] = &["N", "P"];
+const CVSS_PR: &[&str] = &["N", "L", "H"];
+const CVSS_UI: &[&str] = &["N", "R", "P", "A"];
+const CVSS_S: &[&str] = &["U", "C"];
+const CVSS_E: &[&str] = &["X", "U", "P", "F", "H", "A"];
+const CVSS_RL: &[&str] = &["X", "O", "T", "W", "U"];
+const CVSS_RC: &[&str] = &["X", "U", "R", "C"];
+
+const fn metric_values(labels: &'static Shape) -> Shape {
+    Shape::Array {
+        items: labels,
+        min_items: 1,
+        unique: true,
+    }
+}
+
+static CVSS_CONDITION: Shape = Shape::Table(&[
+    optional("AV", &metric_values(&Shape::Label(CVSS_AV))),
+    optional("AC", &metric_values(&Shape::Label(CVSS_AC))),
+    optional("AT", &metric_values(&Shape::Label(CVSS_AT))),
+    optional("PR", &metric_values(&Shape::Label(CVSS_PR))),
+    optional("UI", &metric_values(&Shape::Label(CVSS_UI))),
+    optional("S", &metric_values(&Shape::Label(CVSS_S))),
+    optional("E", &metric_values(&Shape::Label(CVSS_E))),
+    optional("RL", &metric_values(&Shape::Label(CVSS_RL))),
+    optional("RC", &metric_values(&Shape::Label(CVSS_RC))),
+]);
 
 /// A condition: a table with exactly one of these keys; `any` and `all` nest.
 pub(crate) static CONDITION: Shape = Shape::OneKeyOf(&[
@@ -161,6 +250,14 @@ pub(crate) static CONDITION: Shape = Shape::OneKeyOf(&[
         &Shape::Integer {
             minimum: 1,
             maximum: 1_000_000,
+        },
+    ),
+    optional("cvss", &CVSS_CONDITION),
+    optional(
+        "cvss_exploitability_at_least",
+        &Shape::Number {
+            minimum: 0.0,
+            maximum: 3.9,
         },
     ),
     optional("any", &CONDITION_LIST),
@@ -212,14 +309,22 @@ static MATRIX_ROW: Shape = Shape::Table(&[
 ]);
 
 static DETERMINATION: Shape = Shape::Table(&[
-    required("essential_clinical_performance_required", &BOOLEAN),
+    required("safety_and_essential_performance_required", &BOOLEAN),
     required(
-        "compensating_control_steps",
+        "compensating_control_exploitability_steps",
         &Shape::Integer {
             minimum: 0,
             maximum: 10,
         },
     ),
+    required(
+        "compensating_control_severity_steps",
+        &Shape::Integer {
+            minimum: 0,
+            maximum: 4,
+        },
+    ),
+    required("kev_floor", &IDENTIFIER),
     required("source", &TEXT),
     required(
         "matrix",
@@ -248,6 +353,35 @@ static PATCH: Shape = Shape::Table(&[
     required("source", &TEXT),
 ]);
 
+static ISAO: Shape = Shape::Table(&[
+    required("member", &BOOLEAN),
+    optional("name", &TEXT),
+    required("source", &TEXT),
+]);
+
+static EVENT_TIME: Shape = Shape::Table(&[
+    required(
+        "future_tolerance_minutes",
+        &Shape::Integer {
+            minimum: 0,
+            maximum: 60,
+        },
+    ),
+    required(
+        "backdating_after_hours",
+        &Shape::Integer {
+            minimum: 1,
+            maximum: 720,
+        },
+    ),
+    required("source", &TEXT),
+]);
+
+static VEX: Shape = Shape::Table(&[
+    required("customer_controls_may_justify_not_affected", &BOOLEAN),
+    required("source", &TEXT),
+]);
+
 static CLOCK_RULE: Shape = Shape::Table(&[
     required(
         "days",
@@ -259,6 +393,7 @@ static CLOCK_RULE: Shape = Shape::Table(&[
     required("day_kind", &Shape::Label(&["calendar", "working"])),
     required("enabled", &BOOLEAN),
     required("source", &TEXT),
+    optional("deviation_rationale", &TEXT),
 ]);
 
 static CLOCKS: Shape = Shape::Table(&[
@@ -279,12 +414,15 @@ static CLOCKS: Shape = Shape::Table(&[
 /// The whole policy file.
 pub(crate) static POLICY: Shape = Shape::Table(&[
     required("policy", &HEADER),
-    required("calendar", &CALENDAR),
+    required("jurisdiction", &JURISDICTIONS),
     required("harm_severity", &HARM_SEVERITY),
     required("exploitability", &EXPLOITABILITY),
     required("determination", &DETERMINATION),
     required("rationale", &RATIONALE),
     required("patch", &PATCH),
+    required("isao", &ISAO),
+    required("event_time", &EVENT_TIME),
+    required("vex", &VEX),
     required("clock", &CLOCKS),
 ]);
 
@@ -644,33 +782,62 @@ mod tests {
     #[test]
     fn default_policy_uses_every_key_the_schema_names() {
         // Every key of the schema appears in the default policy, so that the default shows a
-        // manufacturer every option (conditions are alternatives and are exempt).
+        // manufacturer every option (conditions are alternatives and are exempt). A required
+        // key must be in every table; an optional key (a holiday's `date` or `easter_offset`,
+        // a clock's deviation rationale) in at least one table of its shape.
         let document: toml::Value = toml::from_str(crate::policy::DEFAULT_POLICY_TOML).unwrap();
         let mut missing = Vec::new();
-        fn walk(value: &toml::Value, shape: &Shape, path: &str, missing: &mut Vec<String>) {
+        let mut optional_seen: Vec<(usize, &str, bool)> = Vec::new();
+        fn walk<'a>(
+            value: &toml::Value,
+            shape: &'a Shape,
+            path: &str,
+            missing: &mut Vec<String>,
+            optional_seen: &mut Vec<(usize, &'a str, bool)>,
+        ) {
             match (shape, value) {
                 (Shape::Table(fields), toml::Value::Table(table)) => {
+                    let identity = shape as *const Shape as usize;
                     for field in fields.iter() {
-                        match table.get(field.name) {
-                            Some(child) => walk(
-                                child,
-                                field.shape,
-                                &format!("{path}.{}", field.name),
-                                missing,
-                            ),
-                            None => missing.push(format!("{path}.{}", field.name)),
+                        let child_path = format!("{path}.{}", field.name);
+                        let present = table.get(field.name);
+                        if !field.required {
+                            match optional_seen
+                                .iter_mut()
+                                .find(|(id, name, _)| *id == identity && *name == field.name)
+                            {
+                                Some(entry) => entry.2 |= present.is_some(),
+                                None => {
+                                    optional_seen.push((identity, field.name, present.is_some()))
+                                }
+                            }
+                        }
+                        match present {
+                            Some(child) => {
+                                walk(child, field.shape, &child_path, missing, optional_seen)
+                            }
+                            None if field.required => missing.push(child_path),
+                            None => {}
                         }
                     }
                 }
                 (Shape::Array { items, .. }, toml::Value::Array(array)) => {
                     for item in array {
-                        walk(item, items, &format!("{path}[]"), missing);
+                        walk(item, items, &format!("{path}[]"), missing, optional_seen);
                     }
                 }
                 _ => {}
             }
         }
-        walk(&document, &POLICY, "", &mut missing);
+        walk(&document, &POLICY, "", &mut missing, &mut optional_seen);
+        // The default follows the law, so it has no deviation to justify.
+        const NOT_IN_THE_DEFAULT: &[&str] = &["deviation_rationale"];
+        missing.extend(
+            optional_seen
+                .iter()
+                .filter(|(_, name, seen)| !seen && !NOT_IN_THE_DEFAULT.contains(name))
+                .map(|(_, name, _)| format!("optional key {name}")),
+        );
         assert!(missing.is_empty(), "{missing:?}");
     }
 }

@@ -242,7 +242,7 @@ fn check(input: &AssessmentInput) -> Result<Checked, ServiceError> {
                 .collect::<Result<Vec<_>, _>>()?;
             Some(PatientHarm {
                 severity,
-                essential_clinical_performance_affected: input.ecp_affected.unwrap_or(true),
+                safety_and_essential_performance_affected: input.ecp_affected.unwrap_or(true),
                 compensating_controls: controls,
             })
         }
@@ -324,6 +324,12 @@ pub async fn signals(
     if let Some(vector) = vector {
         out.exploit_maturity = ExploitMaturity::from_vector(vector).ok().flatten();
     }
+    // The CVSS exploitability metrics: the device-context vector when assessed, else the
+    // base vector the finding's severity came from.
+    let base = serde_json::from_str::<Value>(&finding.severity_basis)
+        .ok()
+        .and_then(|basis| basis.get("vector")?.as_str().map(str::to_string));
+    out.cvss = aftercare_risk::exploitability::CvssSignal::choose(vector, base.as_deref());
     if let Some(id) = finding.vulnerability_id {
         let rows: Vec<i64> = intel::records_of(pool, id)
             .await?
@@ -498,7 +504,7 @@ pub async fn assess(
             ecp_affected: checked
                 .harm
                 .as_ref()
-                .map(|h| h.essential_clinical_performance_affected),
+                .map(|h| h.safety_and_essential_performance_affected),
             controls: json!(
                 checked
                     .harm
@@ -599,7 +605,7 @@ pub async fn assess(
             )
             .to_string(),
             harm_severity: determination.harm_severity().as_str().to_string(),
-            ecp_affected: determination.essential_clinical_performance_affected(),
+            ecp_affected: determination.safety_and_essential_performance_affected(),
             override_rationale: determination.override_().map(|o| o.rationale().to_string()),
             patch_path: patch_json(&patch).to_string(),
             inputs: determination.canonical_inputs(),

@@ -5,6 +5,7 @@
 //! Time is always a parameter.
 
 use aftercare_model::Permission;
+use aftercare_risk::clock::{CorrectionRecord, MdrEventType};
 use aftercare_risk::{
     Awareness, AwarenessBasis, Case, CaseRecord, Clock, ClockKind, ClockRecord, ClockState,
     DayKind, Event, EventKind, RiskClass, StartBasis, Waiver,
@@ -48,6 +49,7 @@ fn clock_json(record: &ClockRecord) -> Value {
         "day_kind": record.day_kind.as_str(),
         "deadline_day": record.deadline_day.to_string(),
         "deadline_end": time(record.deadline_end),
+        "deadline_rolled_from": record.deadline_rolled_from.map(|d| d.to_string()),
         "time_zone": record.time_zone,
         "state": record.state.as_str(),
         "satisfied_at": opt_time(record.satisfied_at),
@@ -101,6 +103,9 @@ fn clock_from_json(value: &Value, id: i64) -> Result<ClockRecord, ServiceError> 
         day_kind: text("day_kind")?.parse::<DayKind>().map_err(vocabulary)?,
         deadline_day: date(text("deadline_day")?)?,
         deadline_end: instant(text("deadline_end")?)?,
+        deadline_rolled_from: optional("deadline_rolled_from")
+            .map(|d| date(&d))
+            .transpose()?,
         time_zone: text("time_zone")?.to_string(),
         state: text("state")?.parse::<ClockState>().map_err(vocabulary)?,
         satisfied_at: optional("satisfied_at").map(|t| instant(&t)).transpose()?,
@@ -134,6 +139,12 @@ fn case_json(record: &CaseRecord) -> Value {
         "report_806_submitted_at": opt_time(record.report_806_submitted_at),
         "serious_adverse_event_at": opt_time(record.serious_adverse_event_at),
         "last_event_at": opt_time(record.last_event_at),
+        "determined_at": opt_time(record.determined_at),
+        "rollout_started_at": opt_time(record.rollout_started_at),
+        "report_806_covered_by": record.report_806_covered_by,
+        "correction_record": record.correction_record.as_ref().map(|r| json!({
+            "rationale": r.rationale, "signed_by": r.signed_by, "at": time(r.at),
+        })),
     })
 }
 
@@ -205,6 +216,33 @@ fn case_from_json(row: &CaseRow, clocks: Vec<ClockRecord>) -> Result<CaseRecord,
         report_806_submitted_at: instant("report_806_submitted_at")?,
         serious_adverse_event_at: instant("serious_adverse_event_at")?,
         last_event_at: instant("last_event_at")?,
+        determined_at: instant("determined_at")?,
+        rollout_started_at: instant("rollout_started_at")?,
+        report_806_covered_by: value
+            .get("report_806_covered_by")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        correction_record: match value.get("correction_record") {
+            Some(Value::Object(r)) => Some(CorrectionRecord {
+                rationale: r
+                    .get("rationale")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                signed_by: r
+                    .get("signed_by")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                at: r
+                    .get("at")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .parse::<Timestamp>()
+                    .map_err(|e| corrupt("case", row.id, e.to_string()))?,
+            }),
+            _ => None,
+        },
         clocks,
     })
 }
@@ -424,7 +462,7 @@ fn event_detail(kind: &EventKind) -> Value {
     match kind {
         EventKind::ReportReceived { reference }
         | EventKind::ReportAcknowledged { reference }
-        | EventKind::MdrReportSubmitted { reference }
+        | EventKind::MdrReportSubmitted { reference, .. }
         | EventKind::EuMdrReportSubmitted { reference } => json!({"reference": reference}),
         EventKind::AwarenessDateEntered { date, reason } => {
             json!({"date": date.to_string(), "reason": reason})
@@ -437,6 +475,7 @@ fn event_detail(kind: &EventKind) -> Value {
             reference,
             aware_on,
             five_day,
+            ..
         } => {
             json!({"reference": reference, "aware_on": aware_on.to_string(), "five_day": five_day})
         }
@@ -583,7 +622,7 @@ pub async fn clocks(
             let waiting = match clock.state() {
                 ClockState::Open => true,
                 ClockState::Missed => clock.satisfied_at().is_none(),
-                ClockState::Met | ClockState::Waived => false,
+                ClockState::Met | ClockState::Waived | ClockState::Recorded => false,
             };
             let in_state = query.state.is_none_or(|state| state == clock.state());
             if !waiting || !in_state {
@@ -755,6 +794,9 @@ impl EventInput {
                 reference: need_reference()?,
                 aware_on: need_date()?,
                 five_day: self.five_day,
+                // Until the event input asks for it, an 803 event is taken as a malfunction,
+                // which does not fail the FDA guidance's condition 1.
+                event_type: MdrEventType::Malfunction,
             },
             "mdr_supplemental_information" => EventKind::MdrSupplementalInformation {
                 reference: need_reference()?,
@@ -762,6 +804,7 @@ impl EventInput {
             },
             "mdr_report_submitted" => EventKind::MdrReportSubmitted {
                 reference: need_reference()?,
+                covers_806: false,
             },
             "serious_incident" => EventKind::SeriousIncident {
                 reference: need_reference()?,

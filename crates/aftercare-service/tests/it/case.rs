@@ -153,10 +153,11 @@ async fn an_uncontrolled_finding_runs_its_clocks_through_storage() {
             .case
             .clock(ClockKind::Report806, None)
             .expect("806 clock opened");
-        assert_eq!(report.state(), ClockState::Open, "{backend}");
-        // No correction start recorded: provisionally from day 61 (the first day without the
-        // exemption), 10 working days: 2026-05-15.
-        assert_eq!(report.deadline().day.to_string(), "2026-05-15", "{backend}");
+        // No correction start recorded: provisionally from the first recorded field action,
+        // the communication of day 12 (Saturday 2026-03-14 in New York; issue 12, item 6):
+        // Mon 16 .. Fri 20 (5), Mon 23 .. Fri 27 (10) = 2026-03-27, already past: missed.
+        assert_eq!(report.state(), ClockState::Missed, "{backend}");
+        assert_eq!(report.deadline().day.to_string(), "2026-03-27", "{backend}");
         let overdue = case::clocks(
             &workspace,
             &ClockQuery {
@@ -167,10 +168,14 @@ async fn an_uncontrolled_finding_runs_its_clocks_through_storage() {
         )
         .await
         .unwrap();
-        // Overdue: the missed, still unfixed remediation clock — not the met communication
-        // clock, not the 806 clock whose deadline is still ahead.
+        // Overdue: the missed 806 clock and the missed, still unfixed remediation clock —
+        // not the met communication clock.
         let overdue_kinds: Vec<ClockKind> = overdue.iter().map(|c| c.clock.kind()).collect();
-        assert_eq!(overdue_kinds, [ClockKind::Remediation], "{backend}");
+        assert_eq!(
+            overdue_kinds,
+            [ClockKind::Report806, ClockKind::Remediation],
+            "{backend}"
+        );
         // A second tick at the same time changes nothing.
         assert_eq!(
             case::tick(&workspace, day(61)).await.unwrap(),
@@ -281,12 +286,13 @@ async fn awareness_only_moves_earlier_and_waiving_needs_a_signature() {
             .await
             .unwrap()
             .into_iter()
-            .find(|c| c.clock.kind() == ClockKind::IsaoSharing)
+            // ISAO sharing no longer runs from awareness (issue 12, item 5): waive remediation.
+            .find(|c| c.clock.kind() == ClockKind::Remediation)
             .unwrap()
             .listing
             .clock
             .id;
-        let rationale = "we are not members of an ISAO yet; sharing through H-ISAC from Q3";
+        let rationale = "the fix ships with the validated 4.2 release; interim controls in IFU-12";
         let unsigned = case::waive(
             &workspace,
             &rita_context,
@@ -322,7 +328,7 @@ async fn awareness_only_moves_earlier_and_waiving_needs_a_signature() {
             waived
                 .view
                 .case
-                .clock(ClockKind::IsaoSharing, None)
+                .clock(ClockKind::Remediation, None)
                 .unwrap()
                 .state(),
             ClockState::Waived,

@@ -14,6 +14,7 @@ mod release;
 mod sbom;
 mod scan;
 mod serve;
+mod simulate;
 mod triage;
 
 use aftercare_service::access::account;

@@ -211,6 +211,7 @@ fn days(text: &str) -> anyhow::Result<i64> {
 pub(crate) async fn clock(command: ClockCommand) -> anyhow::Result<Outcome> {
     let now = jiff::Timestamp::now();
     match command {
+        ClockCommand::Simulate(args) => return super::simulate::run(&args),
         ClockCommand::List {
             due_within,
             overdue,

@@ -136,3 +136,160 @@ fn a_case_from_first_match_to_due_clocks_and_a_signed_policy_change() {
     assert_eq!(history.as_array().unwrap().len(), 2);
     assert_eq!(history[0]["reason"], "customers asked for three weeks");
 }
+
+#[test]
+fn clock_simulate_runs_a_scenario_file_without_a_workspace() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Awareness Monday 2025-03-03 in New York, uncontrolled the same day; the communication
+    // goes out on Saturday 2025-03-15 (EDT since March 9) but is never shared with the ISAO;
+    // an EU death is known on Thursday 2025-03-20 in Berlin.
+    let events = d.join("events.jsonl");
+    std::fs::write(
+        &events,
+        r#"# a scenario for review
+{"kind": "finding_first_seen", "at": "2025-03-03T09:00:00-05:00"}
+{"kind": "determination_made", "at": "2025-03-03T10:00:00-05:00", "risk": "uncontrolled"}
+{"kind": "customer_communication_sent", "at": "2025-03-15T11:00:00-04:00"}
+
+{"kind": "serious_incident", "at": "2025-03-20T18:00:00+01:00", "reference": "EU-7", "aware_on": "2025-03-20", "category": "death_or_serious_deterioration"}
+"#,
+    )
+    .unwrap();
+    let events = events.to_str().unwrap();
+    let now = "2025-04-05T12:00:00-04:00";
+    let run = aftercare(
+        d,
+        &[
+            "clock", "simulate", "--events", events, "--now", now, "--format", "json",
+        ],
+    );
+    assert!(run.status.success(), "{}", describe(&run));
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let clock = |kind: &str| {
+        report["clocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|clock| clock["kind"] == kind)
+            .unwrap_or_else(|| panic!("no {kind} clock in {report}"))
+            .clone()
+    };
+    // Day 30 is Wednesday 2025-04-02, ending 23:59:59 EDT; met on day 12.
+    let communication = clock("customer_communication");
+    assert_eq!(communication["state"], "met");
+    assert_eq!(
+        communication["deadline_local"],
+        "2025-04-02T23:59:59.999999999-04:00"
+    );
+    assert_eq!(
+        communication["deadline_utc"],
+        "2025-04-03T03:59:59.999999999Z"
+    );
+    // ISAO sharing was due the day after the communication, and missed.
+    let isao = clock("isao_sharing");
+    assert_eq!(isao["basis"], "customer_communication");
+    assert_eq!(isao["deadline_day"], "2025-03-16");
+    assert_eq!(isao["overdue"], true);
+    // The 806 obligation opened with the miss, provisionally from the communication (the
+    // first field action): Mon 17 .. Fri 21, Mon 24 .. Fri 28 = ten working days.
+    let report_806 = clock("report_806");
+    assert_eq!(report_806["basis"], "first_field_action");
+    assert_eq!(report_806["provisional"], true);
+    assert_eq!(report_806["deadline_day"], "2025-03-28");
+    assert_eq!(report_806["state"], "missed");
+    // The EU clock counts in Berlin: 2025-03-20 + 10 = Sunday 2025-03-30, the day Berlin moves
+    // to CEST, kept there by the default policy.
+    let eu = clock("eu_mdr_art87_death_or_serious_deterioration");
+    assert_eq!(eu["time_zone"], "Europe/Berlin");
+    assert_eq!(eu["deadline_utc"], "2025-03-30T21:59:59.999999999Z");
+    assert_eq!(eu["rolled_from"], serde_json::Value::Null);
+
+    // Under a policy that rolls EU deadlines forward: Monday 2025-03-31.
+    let text = aftercare_risk::policy::DEFAULT_POLICY_TOML;
+    let (head, tail) = text.split_at(text.find("\n[jurisdiction.eu]\n").unwrap());
+    let rolled = format!(
+        "{head}{}",
+        tail.replacen(
+            "deadline_on_non_working_day = \"keep\"",
+            "deadline_on_non_working_day = \"next_working_day\"",
+            1
+        )
+    );
+    let policy = d.join("policy.toml");
+    std::fs::write(&policy, rolled).unwrap();
+    let run = aftercare(
+        d,
+        &[
+            "clock",
+            "simulate",
+            "--events",
+            events,
+            "--policy",
+            policy.to_str().unwrap(),
+            "--now",
+            now,
+            "--format",
+            "json",
+        ],
+    );
+    assert!(run.status.success(), "{}", describe(&run));
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let eu = report["clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|clock| clock["kind"] == "eu_mdr_art87_death_or_serious_deterioration")
+        .unwrap()
+        .clone();
+    assert_eq!(eu["deadline_day"], "2025-03-31");
+    assert_eq!(eu["rolled_from"], "2025-03-30");
+
+    // The table for people.
+    let table = aftercare(d, &["clock", "simulate", "--events", events, "--now", now]);
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(text.contains("first_field_action (provisional)"), "{text}");
+    assert!(text.contains("missed (overdue)"), "{text}");
+
+    // Errors name the line and the field.
+    for (line, expected) in [
+        (
+            r#"{"kind": "mdr_reportable_event", "at": "2025-03-05T09:00:00Z", "reference": "MDR-1", "aware_on": "2025-13-01"}"#,
+            "field `aware_on`",
+        ),
+        (
+            r#"{"kind": "fix_distributed", "at": "2025-03-05T09:00:00Z", "colour": "red"}"#,
+            "field `colour` is not one a `fix_distributed` event takes",
+        ),
+        (
+            r#"{"kind": "fix_distributed", "at": "2025-03-01T09:00:00Z", "recorded_at": "2025-03-05T09:00:00Z"}"#,
+            "needs a reason and an evidence reference",
+        ),
+    ] {
+        let broken = d.join("broken.jsonl");
+        std::fs::write(
+            &broken,
+            format!(
+                "{{\"kind\": \"finding_first_seen\", \"at\": \"2025-03-01T09:00:00Z\"}}\n{line}\n"
+            ),
+        )
+        .unwrap();
+        let refused = aftercare(
+            d,
+            &[
+                "clock",
+                "simulate",
+                "--events",
+                broken.to_str().unwrap(),
+                "--now",
+                now,
+            ],
+        );
+        assert_eq!(refused.status.code(), Some(2), "{}", describe(&refused));
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr.contains("broken.jsonl:2") && stderr.contains(expected),
+            "{stderr}"
+        );
+    }
+}
