@@ -177,21 +177,16 @@ pub async fn case_keys(
     tx: &mut Tx,
     product_ids: &[i64],
 ) -> Result<std::collections::HashSet<(i64, String)>, StoreError> {
-    let operation = "list the cases of products";
-    let backend = tx.backend();
-    let rows = crate::bulk::select_in(
-        tx.conn(),
-        backend,
+    let keys = crate::bulk::select_in(
+        tx,
         "SELECT product_id, vulnerability FROM cases WHERE product_id",
         "",
-        &crate::bulk::ints(product_ids),
-        operation,
+        product_ids,
+        "list the cases of products",
+        |row| Ok((row.try_get("product_id")?, row.try_get("vulnerability")?)),
     )
     .await?;
-    rows.iter()
-        .map(|row| Ok((row.try_get("product_id")?, row.try_get("vulnerability")?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(StoreError::query(operation))
+    Ok(keys.into_iter().collect())
 }
 
 /// Inserts or updates a case's state.

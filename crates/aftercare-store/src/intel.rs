@@ -10,7 +10,7 @@
 use sqlx::Row;
 use sqlx::any::{AnyExecutor, AnyRow};
 
-use crate::bulk::{Value, by_ids, in_list, insert_rows};
+use crate::bulk::{Value, execute_in, insert_rows, select_in};
 use crate::{StoreError, Tx};
 
 /// A record as stored.
@@ -226,30 +226,15 @@ pub async fn feed_document_digests(
 
 /// The ids of stored documents among some SHA-256 digests.
 pub async fn document_ids(tx: &mut Tx, digests: &[&str]) -> Result<Vec<(String, i64)>, StoreError> {
-    let mut found = Vec::new();
-    for chunk in digests.chunks(1_000) {
-        let sql = format!(
-            "SELECT sha256, id FROM documents WHERE sha256 IN {}",
-            in_list(tx.backend(), chunk.len())
-        );
-        let mut query = sqlx::query(&sql);
-        for digest in chunk {
-            query = query.bind(*digest);
-        }
-        let rows = query
-            .fetch_all(tx.conn())
-            .await
-            .map_err(StoreError::query("find documents"))?;
-        for row in rows {
-            found.push((
-                row.try_get("sha256")
-                    .map_err(StoreError::query("find documents"))?,
-                row.try_get("id")
-                    .map_err(StoreError::query("find documents"))?,
-            ));
-        }
-    }
-    Ok(found)
+    select_in(
+        tx,
+        "SELECT sha256, id FROM documents WHERE sha256",
+        "",
+        digests,
+        "find documents",
+        |row| Ok((row.try_get("sha256")?, row.try_get("id")?)),
+    )
+    .await
 }
 
 /// A document to store with many others.
@@ -315,14 +300,14 @@ pub async fn put_documents(
 
 /// Removes the affected-index rows of some records (before they are written again).
 pub async fn delete_affected(tx: &mut Tx, record_ids: &[i64]) -> Result<(), StoreError> {
-    by_ids(
+    execute_in(
         tx,
         "DELETE FROM affected_packages WHERE record_id",
         record_ids,
         "clear the affected index",
     )
     .await?;
-    by_ids(
+    execute_in(
         tx,
         "DELETE FROM affected_products WHERE record_id",
         record_ids,
@@ -337,41 +322,25 @@ pub async fn affected_of(
     tx: &mut Tx,
     record_ids: &[i64],
 ) -> Result<(Vec<String>, Vec<(String, String)>), StoreError> {
-    let mut packages = Vec::new();
-    let mut products = Vec::new();
-    for chunk in record_ids.chunks(1_000) {
-        let list = in_list(tx.backend(), chunk.len());
-        let sql = format!("SELECT package_key FROM affected_packages WHERE record_id IN {list}");
-        let mut query = sqlx::query(&sql);
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        for row in query
-            .fetch_all(tx.conn())
-            .await
-            .map_err(StoreError::query("read the affected index"))?
-        {
-            packages.push(
-                row.try_get("package_key")
-                    .map_err(StoreError::query("read the affected index"))?,
-            );
-        }
-        let sql =
-            format!("SELECT vendor, product FROM affected_products WHERE record_id IN {list}");
-        let mut query = sqlx::query(&sql);
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        for row in query
-            .fetch_all(tx.conn())
-            .await
-            .map_err(StoreError::query("read the affected index"))?
-        {
-            let pair: Result<(String, String), sqlx::Error> =
-                (|| Ok((row.try_get("vendor")?, row.try_get("product")?)))();
-            products.push(pair.map_err(StoreError::query("read the affected index"))?);
-        }
-    }
+    let operation = "read the affected index";
+    let packages = select_in(
+        &mut *tx,
+        "SELECT package_key FROM affected_packages WHERE record_id",
+        "",
+        record_ids,
+        operation,
+        |row| row.try_get("package_key"),
+    )
+    .await?;
+    let products = select_in(
+        tx,
+        "SELECT vendor, product FROM affected_products WHERE record_id",
+        "",
+        record_ids,
+        operation,
+        |row| Ok((row.try_get("vendor")?, row.try_get("product")?)),
+    )
+    .await?;
     Ok((packages, products))
 }
 
@@ -495,14 +464,14 @@ pub async fn upsert_vulnerabilities(
 /// Removes the aliases and record attachments of some vulnerabilities (before they are
 /// written again, or when the vulnerability is merged away).
 pub async fn delete_memberships(tx: &mut Tx, vulnerability_ids: &[i64]) -> Result<(), StoreError> {
-    by_ids(
+    execute_in(
         tx,
         "DELETE FROM aliases WHERE vulnerability_id",
         vulnerability_ids,
         "clear aliases",
     )
     .await?;
-    by_ids(
+    execute_in(
         tx,
         "DELETE FROM vulnerability_records WHERE vulnerability_id",
         vulnerability_ids,
@@ -828,25 +797,15 @@ pub async fn record_digests(
     store: &crate::Store,
     record_ids: &[i64],
 ) -> Result<Vec<(i64, String)>, StoreError> {
-    let operation = "read records' digests";
-    let mut conn = store
-        .pool()
-        .acquire()
-        .await
-        .map_err(StoreError::query(operation))?;
-    let rows = crate::bulk::select_in(
-        &mut conn,
-        store.backend(),
+    select_in(
+        store,
         "SELECT id, digest FROM records WHERE id",
         "",
-        &crate::bulk::ints(record_ids),
-        operation,
+        record_ids,
+        "read records' digests",
+        |row| Ok((row.try_get("id")?, row.try_get("digest")?)),
     )
-    .await?;
-    rows.iter()
-        .map(|row| Ok((row.try_get("id")?, row.try_get("digest")?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(StoreError::query(operation))
+    .await
 }
 
 /// The original documents of some records: (record row id, source, record id, document name,
@@ -855,35 +814,24 @@ pub async fn record_documents(
     store: &crate::Store,
     record_ids: &[i64],
 ) -> Result<Vec<(i64, String, String, Option<String>, Vec<u8>)>, StoreError> {
-    let mut out = Vec::new();
-    for chunk in record_ids.chunks(500) {
-        let sql = format!(
-            "SELECT r.id, r.source, r.record_id, d.name, d.content FROM records r \
-             JOIN documents d ON d.id = r.document_id WHERE r.id IN {} ORDER BY r.id",
-            in_list(store.backend(), chunk.len())
-        );
-        let mut query = sqlx::query(&sql);
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        let rows = query
-            .fetch_all(store.pool())
-            .await
-            .map_err(StoreError::query("read records' documents"))?;
-        for row in rows {
-            let read = || -> Result<_, sqlx::Error> {
-                Ok((
-                    row.try_get("id")?,
-                    row.try_get("source")?,
-                    row.try_get("record_id")?,
-                    row.try_get("name")?,
-                    row.try_get("content")?,
-                ))
-            };
-            out.push(read().map_err(StoreError::query("read records' documents"))?);
-        }
-    }
-    Ok(out)
+    select_in(
+        store,
+        "SELECT r.id, r.source, r.record_id, d.name, d.content FROM records r \
+         JOIN documents d ON d.id = r.document_id WHERE r.id",
+        "ORDER BY r.id",
+        record_ids,
+        "read records' documents",
+        |row| {
+            Ok((
+                row.try_get("id")?,
+                row.try_get("source")?,
+                row.try_get("record_id")?,
+                row.try_get("name")?,
+                row.try_get("content")?,
+            ))
+        },
+    )
+    .await
 }
 
 /// The affected index of some records: (record, package key) and (record, vendor, product).
@@ -892,50 +840,31 @@ pub async fn affected_index_of(
     store: &crate::Store,
     record_ids: &[i64],
 ) -> Result<(Vec<(i64, String)>, Vec<(i64, String, String)>), StoreError> {
-    let mut packages = Vec::new();
-    let mut products = Vec::new();
-    for chunk in record_ids.chunks(500) {
-        let list = in_list(store.backend(), chunk.len());
-        let sql = format!(
-            "SELECT record_id, package_key FROM affected_packages WHERE record_id IN {list} \
-             ORDER BY record_id, package_key"
-        );
-        let mut query = sqlx::query(&sql);
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        for row in query
-            .fetch_all(store.pool())
-            .await
-            .map_err(StoreError::query("read the affected index"))?
-        {
-            let pair: Result<(i64, String), sqlx::Error> =
-                (|| Ok((row.try_get("record_id")?, row.try_get("package_key")?)))();
-            packages.push(pair.map_err(StoreError::query("read the affected index"))?);
-        }
-        let sql = format!(
-            "SELECT record_id, vendor, product FROM affected_products WHERE record_id IN {list} \
-             ORDER BY record_id, vendor, product"
-        );
-        let mut query = sqlx::query(&sql);
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        for row in query
-            .fetch_all(store.pool())
-            .await
-            .map_err(StoreError::query("read the affected index"))?
-        {
-            let triple: Result<(i64, String, String), sqlx::Error> = (|| {
-                Ok((
-                    row.try_get("record_id")?,
-                    row.try_get("vendor")?,
-                    row.try_get("product")?,
-                ))
-            })();
-            products.push(triple.map_err(StoreError::query("read the affected index"))?);
-        }
-    }
+    let operation = "read the affected index";
+    let packages = select_in(
+        store,
+        "SELECT record_id, package_key FROM affected_packages WHERE record_id",
+        "ORDER BY record_id, package_key",
+        record_ids,
+        operation,
+        |row| Ok((row.try_get("record_id")?, row.try_get("package_key")?)),
+    )
+    .await?;
+    let products = select_in(
+        store,
+        "SELECT record_id, vendor, product FROM affected_products WHERE record_id",
+        "ORDER BY record_id, vendor, product",
+        record_ids,
+        operation,
+        |row| {
+            Ok((
+                row.try_get("record_id")?,
+                row.try_get("vendor")?,
+                row.try_get("product")?,
+            ))
+        },
+    )
+    .await?;
     Ok((packages, products))
 }
 
@@ -945,29 +874,16 @@ pub async fn records_by_package(
     store: &crate::Store,
     keys: &[String],
 ) -> Result<Vec<(String, i64)>, StoreError> {
-    let mut out = Vec::new();
-    for chunk in keys.chunks(500) {
-        let sql = format!(
-            "SELECT ap.package_key, ap.record_id FROM affected_packages ap \
-             JOIN records r ON r.id = ap.record_id \
-             WHERE r.withdrawn = 0 AND ap.package_key IN {} ORDER BY ap.package_key, ap.record_id",
-            in_list(store.backend(), chunk.len())
-        );
-        let mut query = sqlx::query(&sql);
-        for key in chunk {
-            query = query.bind(key.as_str());
-        }
-        for row in query
-            .fetch_all(store.pool())
-            .await
-            .map_err(StoreError::query("find records by package"))?
-        {
-            let pair: Result<(String, i64), sqlx::Error> =
-                (|| Ok((row.try_get("package_key")?, row.try_get("record_id")?)))();
-            out.push(pair.map_err(StoreError::query("find records by package"))?);
-        }
-    }
-    Ok(out)
+    select_in(
+        store,
+        "SELECT ap.package_key, ap.record_id FROM affected_packages ap \
+         JOIN records r ON r.id = ap.record_id WHERE r.withdrawn = 0 AND ap.package_key",
+        "ORDER BY ap.package_key, ap.record_id",
+        keys,
+        "find records by package",
+        |row| Ok((row.try_get("package_key")?, row.try_get("record_id")?)),
+    )
+    .await
 }
 
 /// Candidate records for CPE (vendor, product) pairs, plus those indexed with a wildcard
@@ -1310,20 +1226,13 @@ pub async fn upsert_kev(tx: &mut Tx, entries: &[KevRow]) -> Result<(), StoreErro
 
 /// Removes KEV entries (CISA removed them from the catalog).
 pub async fn delete_kev(tx: &mut Tx, cves: &[String]) -> Result<(), StoreError> {
-    for chunk in cves.chunks(500) {
-        let sql = format!(
-            "DELETE FROM kev_entries WHERE cve IN {}",
-            in_list(tx.backend(), chunk.len())
-        );
-        let mut query = sqlx::query(&sql);
-        for cve in chunk {
-            query = query.bind(cve.as_str());
-        }
-        query
-            .execute(tx.conn())
-            .await
-            .map_err(StoreError::query("remove KEV entries"))?;
-    }
+    execute_in(
+        tx,
+        "DELETE FROM kev_entries WHERE cve",
+        cves,
+        "remove KEV entries",
+    )
+    .await?;
     Ok(())
 }
 
@@ -1478,7 +1387,7 @@ pub async fn counts(pool: &sqlx::AnyPool) -> Result<Vec<(String, i64)>, StoreErr
 
 /// Marks vulnerabilities merged into others (their redirects say where).
 pub async fn retire_vulnerabilities(tx: &mut Tx, ids: &[i64]) -> Result<(), StoreError> {
-    by_ids(
+    execute_in(
         tx,
         "UPDATE vulnerabilities SET status = 'merged', withdrawn = 0 WHERE id",
         ids,
@@ -1507,35 +1416,24 @@ pub async fn record_facts(
     store: &crate::Store,
     vulnerability_ids: &[i64],
 ) -> Result<Vec<(i64, String, String, Option<String>)>, StoreError> {
-    let mut out = Vec::new();
-    for chunk in vulnerability_ids.chunks(500) {
-        let sql = format!(
-            "SELECT vr.vulnerability_id, r.source, r.record_id, r.severity \
-             FROM vulnerability_records vr JOIN records r ON r.id = vr.record_id \
-             WHERE vr.vulnerability_id IN {} ORDER BY vr.vulnerability_id, r.source, r.record_id",
-            in_list(store.backend(), chunk.len())
-        );
-        let mut query = sqlx::query(&sql);
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        for row in query
-            .fetch_all(store.pool())
-            .await
-            .map_err(StoreError::query("read records of vulnerabilities"))?
-        {
-            let read = || -> Result<_, sqlx::Error> {
-                Ok((
-                    row.try_get("vulnerability_id")?,
-                    row.try_get("source")?,
-                    row.try_get("record_id")?,
-                    row.try_get("severity")?,
-                ))
-            };
-            out.push(read().map_err(StoreError::query("read records of vulnerabilities"))?);
-        }
-    }
-    Ok(out)
+    select_in(
+        store,
+        "SELECT vr.vulnerability_id, r.source, r.record_id, r.severity \
+         FROM vulnerability_records vr JOIN records r ON r.id = vr.record_id \
+         WHERE vr.vulnerability_id",
+        "ORDER BY vr.vulnerability_id, r.source, r.record_id",
+        vulnerability_ids,
+        "read records of vulnerabilities",
+        |row| {
+            Ok((
+                row.try_get("vulnerability_id")?,
+                row.try_get("source")?,
+                row.try_get("record_id")?,
+                row.try_get("severity")?,
+            ))
+        },
+    )
+    .await
 }
 
 /// A record's membership in a vulnerability, as the matcher needs it.
@@ -1590,33 +1488,22 @@ async fn memberships(
     head: &str,
     ids: &[i64],
 ) -> Result<Vec<Membership>, StoreError> {
-    let operation = "read the records of vulnerabilities";
-    let mut conn = store
-        .pool()
-        .acquire()
-        .await
-        .map_err(StoreError::query(operation))?;
-    let rows = crate::bulk::select_in(
-        &mut conn,
-        store.backend(),
+    let mut out = select_in(
+        store,
         head,
         "",
-        &crate::bulk::ints(ids),
-        operation,
-    )
-    .await?;
-    let mut out = rows
-        .iter()
-        .map(|row| {
+        ids,
+        "read the records of vulnerabilities",
+        |row| {
             Ok(Membership {
                 record_id: row.try_get("record_id")?,
                 vulnerability_id: row.try_get("vulnerability_id")?,
                 canonical: row.try_get("canonical")?,
                 withdrawn: row.try_get::<i64, _>("withdrawn")? != 0,
             })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()
-        .map_err(StoreError::query(operation))?;
+        },
+    )
+    .await?;
     out.sort_by_key(|m| (m.record_id, m.vulnerability_id));
     out.dedup();
     Ok(out)
@@ -1628,29 +1515,19 @@ pub async fn aliases_in(
     store: &crate::Store,
     aliases: &[String],
 ) -> Result<Vec<(String, i64, bool)>, StoreError> {
-    let operation = "look up aliases";
-    let mut conn = store
-        .pool()
-        .acquire()
-        .await
-        .map_err(StoreError::query(operation))?;
-    let rows = crate::bulk::select_in(
-        &mut conn,
-        store.backend(),
+    select_in(
+        store,
         "SELECT alias, vulnerability_id, shared FROM aliases WHERE alias",
         "ORDER BY alias, shared, vulnerability_id",
-        &crate::bulk::texts(aliases),
-        operation,
-    )
-    .await?;
-    rows.iter()
-        .map(|row| {
+        aliases,
+        "look up aliases",
+        |row| {
             Ok((
                 row.try_get("alias")?,
                 row.try_get("vulnerability_id")?,
                 row.try_get::<i64, _>("shared")? != 0,
             ))
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(StoreError::query(operation))
+        },
+    )
+    .await
 }

@@ -35,6 +35,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions};
 
+pub use bulk::IN_LIST_CHUNK;
 pub use error::StoreError;
 
 /// A write transaction on either backend, with the backend it runs on (the few
