@@ -14,6 +14,7 @@ mod error;
 mod schema;
 
 pub mod account;
+pub mod alert;
 pub mod assessment;
 pub mod audit;
 pub mod case;
@@ -21,13 +22,16 @@ pub mod document;
 pub mod feed;
 pub mod finding;
 pub mod intel;
+pub mod policy;
 pub mod product;
 pub mod release;
 pub mod sbom;
 pub mod session;
+pub mod setting;
 pub mod signature;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod training;
 
 use std::str::FromStr;
 use std::time::Duration;

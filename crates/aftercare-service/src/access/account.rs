@@ -136,16 +136,16 @@ pub async fn by_id(workspace: &Workspace, id: i64) -> Result<AccountRow, Service
 pub async fn trainings(
     workspace: &Workspace,
     account_id: i64,
-) -> Result<Vec<aftercare_store::signature::TrainingRow>, ServiceError> {
-    Ok(aftercare_store::signature::trainings(workspace.store().pool(), account_id).await?)
+) -> Result<Vec<aftercare_store::training::TrainingRow>, ServiceError> {
+    Ok(aftercare_store::training::of_account(workspace.store().pool(), account_id).await?)
 }
 
 /// The newest security alerts (lock-outs, repeated failed signatures), at most `limit`.
 pub async fn alerts(
     workspace: &Workspace,
     limit: i64,
-) -> Result<Vec<aftercare_store::signature::AlertRow>, ServiceError> {
-    Ok(aftercare_store::signature::alerts(workspace.store().pool(), limit).await?)
+) -> Result<Vec<aftercare_store::alert::AlertRow>, ServiceError> {
+    Ok(aftercare_store::alert::newest(workspace.store().pool(), limit).await?)
 }
 
 /// A new account.
@@ -353,7 +353,7 @@ pub async fn add_training(
     topic: &str,
     completed_on: jiff::civil::Date,
     expires_on: Option<jiff::civil::Date>,
-) -> Result<aftercare_store::signature::TrainingRow, ServiceError> {
+) -> Result<aftercare_store::training::TrainingRow, ServiceError> {
     principal.require(aftercare_model::Permission::AccountManage)?;
     let account = by_login(workspace, login).await?;
     let topic = topic.trim();
@@ -367,7 +367,7 @@ pub async fn add_training(
         ));
     }
     let mut tx = workspace.store().begin().await?;
-    let training = aftercare_store::signature::insert_training(
+    let training = aftercare_store::training::insert(
         &mut tx,
         account.id,
         topic,
