@@ -21,18 +21,19 @@ pub struct AlertRow {
     pub message: String,
 }
 
-/// Raises an alert.
+/// Raises an alert `at`.
 pub async fn raise(
     tx: &mut Tx,
     kind: &str,
     account_id: Option<i64>,
     message: &str,
+    at: &str,
 ) -> Result<AlertRow, StoreError> {
     let row = sqlx::query(
         "INSERT INTO security_alerts (at, kind, account_id, message) VALUES ($1, $2, $3, $4) \
          RETURNING id, at, kind, account_id, message",
     )
-    .bind(crate::now_text())
+    .bind(at)
     .bind(kind)
     .bind(account_id)
     .bind(message)

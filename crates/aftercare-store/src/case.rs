@@ -89,9 +89,9 @@ pub async fn case_keys(
     Ok(keys.into_iter().collect())
 }
 
-/// Inserts or updates a case's state.
-pub async fn save_case(tx: &mut Tx, case: &CaseRow) -> Result<i64, StoreError> {
-    let now = crate::now_text();
+/// Inserts or updates a case's state, `at` (a new case is created then; the row's
+/// `created_at` and `updated_at` are set here).
+pub async fn save_case(tx: &mut Tx, case: &CaseRow, at: &str) -> Result<i64, StoreError> {
     if case.id == 0 {
         let row = sqlx::query(
             "INSERT INTO cases (product_id, vulnerability, record, awareness_date, risk, \
@@ -102,7 +102,7 @@ pub async fn save_case(tx: &mut Tx, case: &CaseRow) -> Result<i64, StoreError> {
         .bind(&case.record)
         .bind(&case.awareness_date)
         .bind(&case.risk)
-        .bind(&now)
+        .bind(at)
         .fetch_one(tx.conn())
         .await
         .map_err(StoreError::query("open a case"))?;
@@ -116,7 +116,7 @@ pub async fn save_case(tx: &mut Tx, case: &CaseRow) -> Result<i64, StoreError> {
     .bind(&case.record)
     .bind(&case.awareness_date)
     .bind(&case.risk)
-    .bind(&now)
+    .bind(at)
     .execute(tx.conn())
     .await
     .map_err(StoreError::query("update a case"))?;
@@ -357,7 +357,7 @@ pub struct CaseEventRow {
     pub recorded_at: String,
 }
 
-/// Logs an event applied to a case.
+/// Logs an event applied to a case: it happened `at`, and is recorded `recorded_at`.
 pub async fn insert_event(
     tx: &mut Tx,
     case_id: i64,
@@ -365,6 +365,7 @@ pub async fn insert_event(
     kind: &str,
     detail: &str,
     actor: &str,
+    recorded_at: &str,
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO case_events (case_id, at, kind, detail, actor, recorded_at) \
@@ -375,7 +376,7 @@ pub async fn insert_event(
     .bind(kind)
     .bind(detail)
     .bind(actor)
-    .bind(crate::now_text())
+    .bind(recorded_at)
     .execute(tx.conn())
     .await
     .map_err(StoreError::query("log a case event"))?;
@@ -411,13 +412,14 @@ pub async fn events_of(
         .map_err(StoreError::query("list case events"))
 }
 
-/// Renames the vulnerability of a product's case (an id that learned its CVE), unless the
+/// Renames the vulnerability of a product's case (an id that learned its CVE) `at`, unless the
 /// product already has a case under the new id; returns whether it renamed.
 pub async fn rename_case(
     tx: &mut Tx,
     product_id: i64,
     from: &str,
     to: &str,
+    at: &str,
 ) -> Result<bool, StoreError> {
     if case_for_update(tx, product_id, to).await?.is_some() {
         return Ok(false);
@@ -429,7 +431,7 @@ pub async fn rename_case(
     .bind(product_id)
     .bind(from)
     .bind(to)
-    .bind(crate::now_text())
+    .bind(at)
     .execute(tx.conn())
     .await
     .map_err(StoreError::query("rename a case"))?;

@@ -49,8 +49,9 @@ fn from_row(row: &AnyRow) -> Result<PolicyRow, sqlx::Error> {
     })
 }
 
-/// Stores a new policy revision (numbered one above the newest).
-pub async fn insert(tx: &mut Tx, policy: &PolicyRow) -> Result<PolicyRow, StoreError> {
+/// Stores a new policy revision, numbered one above the newest and created `at` (the row's
+/// id, revision and `created_at` are assigned here).
+pub async fn insert(tx: &mut Tx, policy: &PolicyRow, at: &str) -> Result<PolicyRow, StoreError> {
     let next: i64 =
         sqlx::query("SELECT CAST(COALESCE(MAX(revision), 0) + 1 AS BIGINT) AS n FROM policies")
             .fetch_one(tx.conn())
@@ -69,7 +70,7 @@ pub async fn insert(tx: &mut Tx, policy: &PolicyRow) -> Result<PolicyRow, StoreE
         .bind(&policy.digest)
         .bind(&policy.source_sha256)
         .bind(&policy.source)
-        .bind(crate::now_text())
+        .bind(at)
         .bind(&policy.created_by)
         .bind(&policy.reason)
         .fetch_one(tx.conn())

@@ -19,15 +19,15 @@ pub async fn get(
         .map_err(StoreError::query("read a setting"))
 }
 
-/// Sets a workspace setting (JSON text).
-pub async fn set(tx: &mut Tx, key: &str, value: &str) -> Result<(), StoreError> {
+/// Sets a workspace setting (JSON text), `at`.
+pub async fn set(tx: &mut Tx, key: &str, value: &str, at: &str) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
          ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
     )
     .bind(key)
     .bind(value)
-    .bind(crate::now_text())
+    .bind(at)
     .execute(tx.conn())
     .await
     .map_err(StoreError::query("write a setting"))?;

@@ -23,13 +23,14 @@ pub struct TrainingRow {
     pub recorded_at: String,
 }
 
-/// Records a training.
+/// Records a training, `at`.
 pub async fn insert(
     tx: &mut Tx,
     account_id: i64,
     topic: &str,
     completed_on: &str,
     expires_on: Option<&str>,
+    at: &str,
 ) -> Result<TrainingRow, StoreError> {
     let row = sqlx::query(
         "INSERT INTO trainings (account_id, topic, completed_on, expires_on, recorded_at) \
@@ -40,7 +41,7 @@ pub async fn insert(
     .bind(topic)
     .bind(completed_on)
     .bind(expires_on)
-    .bind(crate::now_text())
+    .bind(at)
     .fetch_one(tx.conn())
     .await
     .map_err(StoreError::query("record a training"))?;

@@ -80,6 +80,7 @@ pub(crate) async fn create_local_admin(
             local_admin: true,
             organisation: None,
         },
+        &aftercare_store::timestamp_text(now),
     )
     .await?;
     let context = Context::new(actor_of(&created), now);
@@ -218,6 +219,7 @@ pub async fn create(
             local_admin: false,
             organisation: request.organisation.as_deref().map(str::trim),
         },
+        &context.at(),
     )
     .await
     {
@@ -315,12 +317,8 @@ pub async fn update(
     )
     .await?;
     if disabled && !current.disabled {
-        aftercare_store::session::revoke_account_sessions(
-            &mut tx,
-            current.id,
-            &aftercare_store::now_text(),
-        )
-        .await?;
+        aftercare_store::session::revoke_account_sessions(&mut tx, current.id, &context.at())
+            .await?;
     }
     let updated = account::by_id(tx.conn(), current.id)
         .await?
@@ -373,6 +371,7 @@ pub async fn add_training(
         topic,
         &completed_on.to_string(),
         expires_on.map(|d| d.to_string()).as_deref(),
+        &context.at(),
     )
     .await?;
     audit::record(

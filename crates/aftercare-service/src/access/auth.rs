@@ -143,7 +143,13 @@ impl AccessSettings {
         }
         let old = AccessSettings::load(workspace).await?;
         let mut tx = workspace.store().begin().await?;
-        setting::set(&mut tx, SETTINGS_KEY, &self.to_json().to_string()).await?;
+        setting::set(
+            &mut tx,
+            SETTINGS_KEY,
+            &self.to_json().to_string(),
+            &context.at(),
+        )
+        .await?;
         audit::record(
             &mut tx,
             context,
@@ -373,6 +379,7 @@ pub async fn login(
                     "{failures} failed logins in a row for `{}`; locked until {until}",
                     account.login
                 ),
+                &text(now),
             )
             .await?;
             tracing::warn!(login = %account.login, failures, "account locked after failed logins");
@@ -628,6 +635,7 @@ pub async fn create_token(
             roles: &access::format_roles(&roles),
             expires_at: expires.as_deref(),
         },
+        &text(now),
     )
     .await?;
     audit::record(

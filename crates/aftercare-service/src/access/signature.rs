@@ -296,6 +296,7 @@ async fn refuse(
             "signature.failures",
             Some(principal.account_id),
             &message,
+            &context.at(),
         )
         .await?;
         audit::record(

@@ -481,6 +481,7 @@ async fn run(
                 mirror.rows[*r].product_id,
                 &old.vulnerability,
                 &found.vulnerability,
+                &at,
             )
             .await?;
         }

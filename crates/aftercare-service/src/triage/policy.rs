@@ -105,6 +105,7 @@ async fn insert(
             created_by: context.actor.to_string(),
             reason: reason.map(str::to_string),
         },
+        &context.at(),
     )
     .await?;
     Ok(row)

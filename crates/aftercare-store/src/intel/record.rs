@@ -238,16 +238,17 @@ pub struct NewDocument<'a> {
     pub bytes: &'a [u8],
 }
 
-/// Stores documents not stored yet (by SHA-256); returns (sha256, id) of every one.
+/// Stores documents not stored yet (by SHA-256), stamped `at`; returns (sha256, id) of every
+/// one.
 pub async fn put_documents(
     tx: &mut Tx,
     documents: &[NewDocument<'_>],
+    at: &str,
 ) -> Result<Vec<(String, i64)>, StoreError> {
     let digests: Vec<&str> = documents.iter().map(|d| d.sha256).collect();
     let mut known = document_ids(tx, &digests).await?;
     let have: std::collections::HashSet<String> = known.iter().map(|(d, _)| d.clone()).collect();
     let mut seen = std::collections::HashSet::new();
-    let now = crate::now_text();
     let missing: Vec<&NewDocument<'_>> = documents
         .iter()
         .filter(|d| !have.contains(d.sha256) && seen.insert(d.sha256))
@@ -266,7 +267,7 @@ pub async fn put_documents(
                 Value::Text(document.name),
                 Value::Int(*size),
                 Value::Blob(document.bytes),
-                Value::Text(&now),
+                Value::Text(at),
             ]
         })
         .collect();
