@@ -307,8 +307,8 @@ pub struct AlertDto {
     pub message: String,
 }
 
-impl From<&aftercare_store::signature::AlertRow> for AlertDto {
-    fn from(row: &aftercare_store::signature::AlertRow) -> AlertDto {
+impl From<&aftercare_store::alert::AlertRow> for AlertDto {
+    fn from(row: &aftercare_store::alert::AlertRow) -> AlertDto {
         AlertDto {
             id: row.id,
             at: row.at.clone(),

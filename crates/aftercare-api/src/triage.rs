@@ -128,8 +128,8 @@ pub struct PolicyRevisionDto {
     pub reason: Option<String>,
 }
 
-impl From<&aftercare_store::case::PolicyRow> for PolicyRevisionDto {
-    fn from(row: &aftercare_store::case::PolicyRow) -> PolicyRevisionDto {
+impl From<&aftercare_store::policy::PolicyRow> for PolicyRevisionDto {
+    fn from(row: &aftercare_store::policy::PolicyRow) -> PolicyRevisionDto {
         PolicyRevisionDto {
             revision: row.revision,
             id: row.policy_id.clone(),

@@ -112,7 +112,8 @@ pub struct Change<'a> {
     pub new_value: Option<serde_json::Value>,
 }
 
-/// Appends the audit event of a change in the caller's transaction.
+/// Appends the audit event of a change in the caller's transaction, at the use case's instant
+/// (`context.now`).
 pub async fn record(
     tx: &mut Tx,
     context: &Context,
@@ -130,6 +131,7 @@ pub async fn record(
             reason: context.reason.clone(),
             request_id: context.request_id.clone(),
         },
+        &context.at(),
     )
     .await?;
     Ok(())

@@ -109,21 +109,24 @@ pub async fn sync(
     Ok(rematch_delta(workspace, context, report).await)
 }
 
-/// Syncs every feed not synced successfully within `interval` (and every interrupted run), as
-/// `system:feed-sync`, each followed by the re-match of its delta; feeds another node is
-/// syncing are skipped. Returns the outcomes and the failures.
+/// Syncs every feed not synced successfully within `interval` of `now` (and every interrupted
+/// run), as `system:feed-sync`, each followed by the re-match of its delta; feeds another node
+/// is syncing are skipped. Returns the outcomes and the failures.
 pub async fn sync_due(
     workspace: &Workspace,
     options: &SyncOptions,
     interval: Duration,
     now: jiff::Timestamp,
 ) -> Result<Vec<Result<Synced, (String, ServiceError)>>, ServiceError> {
-    let context = Context::new(Actor::system("feed-sync"), now);
     let mut out = Vec::new();
     for feed in sync::due_feeds(workspace, interval, now).await? {
         if options.cancel.load(Ordering::Relaxed) {
             break;
         }
+        // Each feed's sync (and its re-match) is a use case of its own, started when the one
+        // before has ended, hours after `now` perhaps: its instant comes from the sync's clock
+        // (the shell's) as it starts.
+        let context = Context::new(Actor::system("feed-sync"), (options.clock)());
         match sync::sync_feed(workspace, &context, &feed, options, &NoProgress).await {
             Ok(report) => out.push(Ok(rematch_delta(workspace, &context, report).await)),
             Err(ServiceError::Busy { .. }) => {}

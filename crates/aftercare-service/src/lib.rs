@@ -71,4 +71,9 @@ impl Context {
         self.reason = reason;
         self
     }
+
+    /// The use case's instant in the form the store writes (`at` of every store write).
+    pub(crate) fn at(&self) -> String {
+        aftercare_store::timestamp_text(self.now)
+    }
 }

@@ -71,8 +71,12 @@ fn from_row(row: &AnyRow) -> Result<AccountRow, sqlx::Error> {
     })
 }
 
-/// Inserts an account.
-pub async fn insert(tx: &mut Tx, account: &NewAccount<'_>) -> Result<AccountRow, StoreError> {
+/// Inserts an account created `at`.
+pub async fn insert(
+    tx: &mut Tx,
+    account: &NewAccount<'_>,
+    at: &str,
+) -> Result<AccountRow, StoreError> {
     let sql = format!(
         "INSERT INTO accounts (login, display_name, password_hash, roles, local_admin, \
          created_at, organisation) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
@@ -83,7 +87,7 @@ pub async fn insert(tx: &mut Tx, account: &NewAccount<'_>) -> Result<AccountRow,
         .bind(account.password_hash)
         .bind(account.roles)
         .bind(i64::from(account.local_admin))
-        .bind(crate::now_text())
+        .bind(at)
         .bind(account.organisation)
         .fetch_one(tx.conn())
         .await

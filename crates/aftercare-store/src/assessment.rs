@@ -154,22 +154,15 @@ pub async fn decisions_about(
     tx: &mut Tx,
     vulnerabilities: &[String],
 ) -> Result<Vec<DecisionRow>, StoreError> {
-    let operation = "find decisions";
-    let backend = tx.backend();
-    let rows = crate::bulk::select_in(
-        tx.conn(),
-        backend,
+    let mut out = crate::bulk::select_in(
+        tx,
         &format!("SELECT {DECISION_COLUMNS} FROM decisions WHERE vulnerability"),
         "",
-        &crate::bulk::texts(vulnerabilities),
-        operation,
+        vulnerabilities,
+        "find decisions",
+        decision_from_row,
     )
     .await?;
-    let mut out = rows
-        .iter()
-        .map(decision_from_row)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(StoreError::query(operation))?;
     out.sort_by_key(|d| std::cmp::Reverse(d.id));
     Ok(out)
 }

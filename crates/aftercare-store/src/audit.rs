@@ -6,7 +6,8 @@ use sqlx::any::AnyRow;
 
 use crate::{Backend, StoreError, Tx};
 
-/// An event to append; the store assigns its sequence number, time and hashes.
+/// An event to append; the store assigns its sequence number and hashes, the caller its time
+/// ([`append`]'s `at`).
 #[derive(Debug, Clone, Default)]
 pub struct NewAuditEvent {
     /// Who (`user:alice`, `token:ci`, `system:feed-sync`).
@@ -47,9 +48,15 @@ pub struct AuditHead {
     pub hash: String,
 }
 
-/// Appends an event in the caller's transaction and moves the head. The head row is locked
-/// first, so concurrent writers chain one after another.
-pub async fn append(tx: &mut Tx, new: NewAuditEvent) -> Result<StoredAuditEvent, StoreError> {
+/// Appends an event that happened `at` in the caller's transaction and moves the head. The
+/// head row is locked first, so concurrent writers chain one after another. The sequence
+/// number, not `at`, orders the trail: `at` is the instant of the use case that wrote the
+/// event, and two use cases that overlap commit in either order.
+pub async fn append(
+    tx: &mut Tx,
+    new: NewAuditEvent,
+    at: &str,
+) -> Result<StoredAuditEvent, StoreError> {
     let lock = match tx.backend() {
         Backend::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
         Backend::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
@@ -66,7 +73,7 @@ pub async fn append(tx: &mut Tx, new: NewAuditEvent) -> Result<StoredAuditEvent,
         .map_err(StoreError::query("read the audit head"))?;
     let event = AuditEvent {
         seq: previous_seq + 1,
-        at: crate::now_text(),
+        at: at.to_string(),
         actor: new.actor,
         action: new.action,
         entity_type: new.entity_type,

@@ -1,7 +1,11 @@
-//! Multi-row statements: values of mixed types bound in order, in chunks that stay well under
-//! both databases' bind-parameter limits (see `values_placeholders` for the SQLite detail).
+//! Statements over many rows or keys: multi-row inserts (values of mixed types bound in
+//! order), and reads, updates and deletes by an `IN (…)` list of ids or names, in chunks that
+//! stay well under both databases' bind-parameter limits (see `values_placeholders` for the
+//! SQLite detail).
 
-use crate::{StoreError, Tx, values_placeholders};
+use sqlx::any::AnyRow;
+
+use crate::{Backend, Store, StoreError, Tx, values_placeholders};
 
 /// One value of a row to bind.
 #[derive(Debug, Clone, Copy)]
@@ -116,26 +120,129 @@ fn bind_rows<'q>(
     query
 }
 
+/// At most this many keys in one `IN (…)` list: far below both backends' bind-parameter
+/// limits (SQLite 32,766, PostgreSQL 65,535), and few enough that one statement text per
+/// list length stays cheap to prepare. A longer list is read in chunks of this size.
+pub const IN_LIST_CHUNK: usize = 1_000;
+
 /// `(?, ?, …)` or `($1, $2, …)` for an `IN` list of `count` values.
-pub(crate) fn in_list(backend: crate::Backend, count: usize) -> String {
+fn in_list(backend: Backend, count: usize) -> String {
     let tuple = values_placeholders(backend, count, 1);
     format!("({})", tuple.replace(['(', ')'], ""))
 }
 
-/// Runs `{head} IN (…)` with the ids in chunks (a delete or an update by id).
-pub(crate) async fn by_ids(
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// A value of an `IN` list: row ids, or text keys (package keys, aliases, CVE ids).
+pub(crate) trait InKey: Sync {
+    /// Binds the value as the query's next parameter.
+    fn bind_to<'q>(&'q self, query: AnyQuery<'q>) -> AnyQuery<'q>;
+}
+
+impl InKey for i64 {
+    fn bind_to<'q>(&'q self, query: AnyQuery<'q>) -> AnyQuery<'q> {
+        query.bind(*self)
+    }
+}
+
+impl InKey for String {
+    fn bind_to<'q>(&'q self, query: AnyQuery<'q>) -> AnyQuery<'q> {
+        query.bind(self.as_str())
+    }
+}
+
+impl InKey for &str {
+    fn bind_to<'q>(&'q self, query: AnyQuery<'q>) -> AnyQuery<'q> {
+        query.bind(*self)
+    }
+}
+
+/// Where a chunked read runs.
+#[derive(Debug)]
+pub(crate) enum Reader<'a> {
+    /// A connection taken from the store's pool for the whole read, outside any transaction.
+    Store(&'a Store),
+    /// The caller's transaction: the read sees what the transaction wrote.
+    Tx(&'a mut Tx),
+}
+
+impl<'a> From<&'a Store> for Reader<'a> {
+    fn from(store: &'a Store) -> Reader<'a> {
+        Reader::Store(store)
+    }
+}
+
+impl<'a> From<&'a mut Tx> for Reader<'a> {
+    fn from(tx: &'a mut Tx) -> Reader<'a> {
+        Reader::Tx(tx)
+    }
+}
+
+/// Runs `{head} IN (…) {tail}` for every chunk of at most [`IN_LIST_CHUNK`] keys, on one
+/// connection (the caller's transaction, or one taken from the pool), and maps every row
+/// with `map`: the one way this crate selects by many ids or names. No key, no query.
+///
+/// `tail` applies to each chunk: an `ORDER BY` there orders the rows within a chunk only.
+pub(crate) async fn select_in<'a, K: InKey, T>(
+    reader: impl Into<Reader<'a>>,
+    head: &str,
+    tail: &str,
+    keys: &[K],
+    operation: &'static str,
+    mut map: impl FnMut(&AnyRow) -> Result<T, sqlx::Error>,
+) -> Result<Vec<T>, StoreError> {
+    let mut out = Vec::new();
+    if keys.is_empty() {
+        return Ok(out);
+    }
+    // A pool connection, when the read has no transaction to run in, lives as long as the
+    // read: every chunk runs on it.
+    let mut acquired;
+    let (connection, backend): (&mut sqlx::AnyConnection, Backend) = match reader.into() {
+        Reader::Store(store) => {
+            acquired = store
+                .pool()
+                .acquire()
+                .await
+                .map_err(StoreError::query(operation))?;
+            (&mut *acquired, store.backend())
+        }
+        Reader::Tx(tx) => {
+            let backend = tx.backend();
+            (tx.conn(), backend)
+        }
+    };
+    for chunk in keys.chunks(IN_LIST_CHUNK) {
+        let sql = format!("{head} IN {} {tail}", in_list(backend, chunk.len()));
+        let query = chunk
+            .iter()
+            .fold(sqlx::query(&sql), |query, key| key.bind_to(query));
+        let rows = query
+            .fetch_all(&mut *connection)
+            .await
+            .map_err(StoreError::query(operation))?;
+        out.reserve(rows.len());
+        for row in &rows {
+            out.push(map(row).map_err(StoreError::query(operation))?);
+        }
+    }
+    Ok(out)
+}
+
+/// Runs `{head} IN (…)` with the keys in chunks of at most [`IN_LIST_CHUNK`] (a delete or an
+/// update by many ids or names); returns the rows affected.
+pub(crate) async fn execute_in<K: InKey>(
     tx: &mut Tx,
     head: &str,
-    ids: &[i64],
+    keys: &[K],
     operation: &'static str,
 ) -> Result<u64, StoreError> {
     let mut affected = 0;
-    for chunk in ids.chunks(MAX_ROWS) {
+    for chunk in keys.chunks(IN_LIST_CHUNK) {
         let sql = format!("{head} IN {}", in_list(tx.backend(), chunk.len()));
-        let mut query = sqlx::query(&sql);
-        for id in chunk {
-            query = query.bind(*id);
-        }
+        let query = chunk
+            .iter()
+            .fold(sqlx::query(&sql), |query, key| key.bind_to(query));
         affected += query
             .execute(tx.conn())
             .await
@@ -145,62 +252,13 @@ pub(crate) async fn by_ids(
     Ok(affected)
 }
 
-/// A key of an `IN` list.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Key<'a> {
-    /// An integer key.
-    Int(i64),
-    /// A text key.
-    Text(&'a str),
-}
-
-/// Runs `{head} IN (…) {tail}` for every chunk of keys on one connection and returns every
-/// row (a select by many ids or names).
-pub(crate) async fn select_in(
-    conn: &mut sqlx::AnyConnection,
-    backend: crate::Backend,
-    head: &str,
-    tail: &str,
-    keys: &[Key<'_>],
-    operation: &'static str,
-) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
-    let mut rows = Vec::new();
-    for chunk in keys.chunks(MAX_ROWS) {
-        let sql = format!("{head} IN {} {tail}", in_list(backend, chunk.len()));
-        let mut query = sqlx::query(&sql);
-        for key in chunk {
-            query = match *key {
-                Key::Int(v) => query.bind(v),
-                Key::Text(v) => query.bind(v),
-            };
-        }
-        rows.extend(
-            query
-                .fetch_all(&mut *conn)
-                .await
-                .map_err(StoreError::query(operation))?,
-        );
-    }
-    Ok(rows)
-}
-
-/// Integer keys.
-pub(crate) fn ints(ids: &[i64]) -> Vec<Key<'_>> {
-    ids.iter().map(|id| Key::Int(*id)).collect()
-}
-
-/// Text keys.
-pub(crate) fn texts(values: &[String]) -> Vec<Key<'_>> {
-    values.iter().map(|v| Key::Text(v.as_str())).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn in_lists() {
-        assert_eq!(in_list(crate::Backend::Postgres, 3), "($1,$2,$3)");
-        assert_eq!(in_list(crate::Backend::Sqlite, 2), "(?,?)");
+        assert_eq!(in_list(Backend::Postgres, 3), "($1,$2,$3)");
+        assert_eq!(in_list(Backend::Sqlite, 2), "(?,?)");
     }
 }

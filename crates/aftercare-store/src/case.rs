@@ -1,5 +1,5 @@
-//! Policy revisions and regulatory cases: one case per (product, vulnerability) holding its
-//! awareness date, determination and clocks, with the log of events applied to it.
+//! Regulatory cases: one case per (product, vulnerability) holding its awareness date,
+//! determination and clocks, with the log of events applied to it.
 //!
 //! The case's and each clock's full state are stored as JSON written by the service (the
 //! pure crate owns their meaning); the columns beside them exist for queries.
@@ -8,106 +8,6 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::{Backend, StoreError, Tx};
-
-/// A stored policy revision.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PolicyRow {
-    /// The row id.
-    pub id: i64,
-    /// The workspace's revision counter (1, 2, …); the highest is in force.
-    pub revision: i64,
-    /// The policy's own id (`[policy] id`).
-    pub policy_id: String,
-    /// The policy's own version (`[policy] version`).
-    pub policy_version: String,
-    /// The canonical digest recorded with every clock it drives.
-    pub digest: String,
-    /// SHA-256 of the TOML text.
-    pub source_sha256: String,
-    /// The TOML text.
-    pub source: String,
-    /// When it was stored.
-    pub created_at: String,
-    /// Who stored it.
-    pub created_by: String,
-    /// Why.
-    pub reason: Option<String>,
-}
-
-const POLICY_COLUMNS: &str = "id, revision, policy_id, policy_version, digest, source_sha256, \
-                              source, created_at, created_by, reason";
-
-fn policy_from_row(row: &AnyRow) -> Result<PolicyRow, sqlx::Error> {
-    Ok(PolicyRow {
-        id: row.try_get("id")?,
-        revision: row.try_get("revision")?,
-        policy_id: row.try_get("policy_id")?,
-        policy_version: row.try_get("policy_version")?,
-        digest: row.try_get("digest")?,
-        source_sha256: row.try_get("source_sha256")?,
-        source: row.try_get("source")?,
-        created_at: row.try_get("created_at")?,
-        created_by: row.try_get("created_by")?,
-        reason: row.try_get("reason")?,
-    })
-}
-
-/// Stores a new policy revision (numbered one above the newest).
-pub async fn insert_policy(tx: &mut Tx, policy: &PolicyRow) -> Result<PolicyRow, StoreError> {
-    let next: i64 =
-        sqlx::query("SELECT CAST(COALESCE(MAX(revision), 0) + 1 AS BIGINT) AS n FROM policies")
-            .fetch_one(tx.conn())
-            .await
-            .and_then(|row| row.try_get("n"))
-            .map_err(StoreError::query("number a policy revision"))?;
-    let sql = format!(
-        "INSERT INTO policies (revision, policy_id, policy_version, digest, source_sha256, \
-         source, created_at, created_by, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-         RETURNING {POLICY_COLUMNS}"
-    );
-    let row = sqlx::query(&sql)
-        .bind(next)
-        .bind(&policy.policy_id)
-        .bind(&policy.policy_version)
-        .bind(&policy.digest)
-        .bind(&policy.source_sha256)
-        .bind(&policy.source)
-        .bind(crate::now_text())
-        .bind(&policy.created_by)
-        .bind(&policy.reason)
-        .fetch_one(tx.conn())
-        .await
-        .map_err(StoreError::query("store a policy revision"))?;
-    policy_from_row(&row).map_err(StoreError::query("store a policy revision"))
-}
-
-/// The policy in force: the newest revision.
-pub async fn current_policy(
-    executor: impl sqlx::any::AnyExecutor<'_>,
-) -> Result<Option<PolicyRow>, StoreError> {
-    let sql = format!("SELECT {POLICY_COLUMNS} FROM policies ORDER BY revision DESC LIMIT 1");
-    let row = sqlx::query(&sql)
-        .fetch_optional(executor)
-        .await
-        .map_err(StoreError::query("read the policy"))?;
-    row.as_ref()
-        .map(policy_from_row)
-        .transpose()
-        .map_err(StoreError::query("read the policy"))
-}
-
-/// Every policy revision, newest first.
-pub async fn policy_history(pool: &sqlx::AnyPool) -> Result<Vec<PolicyRow>, StoreError> {
-    let sql = format!("SELECT {POLICY_COLUMNS} FROM policies ORDER BY revision DESC");
-    let rows = sqlx::query(&sql)
-        .fetch_all(pool)
-        .await
-        .map_err(StoreError::query("list policy revisions"))?;
-    rows.iter()
-        .map(policy_from_row)
-        .collect::<Result<_, _>>()
-        .map_err(StoreError::query("list policy revisions"))
-}
 
 /// A stored case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,26 +77,21 @@ pub async fn case_keys(
     tx: &mut Tx,
     product_ids: &[i64],
 ) -> Result<std::collections::HashSet<(i64, String)>, StoreError> {
-    let operation = "list the cases of products";
-    let backend = tx.backend();
-    let rows = crate::bulk::select_in(
-        tx.conn(),
-        backend,
+    let keys = crate::bulk::select_in(
+        tx,
         "SELECT product_id, vulnerability FROM cases WHERE product_id",
         "",
-        &crate::bulk::ints(product_ids),
-        operation,
+        product_ids,
+        "list the cases of products",
+        |row| Ok((row.try_get("product_id")?, row.try_get("vulnerability")?)),
     )
     .await?;
-    rows.iter()
-        .map(|row| Ok((row.try_get("product_id")?, row.try_get("vulnerability")?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(StoreError::query(operation))
+    Ok(keys.into_iter().collect())
 }
 
-/// Inserts or updates a case's state.
-pub async fn save_case(tx: &mut Tx, case: &CaseRow) -> Result<i64, StoreError> {
-    let now = crate::now_text();
+/// Inserts or updates a case's state, `at` (a new case is created then; the row's
+/// `created_at` and `updated_at` are set here).
+pub async fn save_case(tx: &mut Tx, case: &CaseRow, at: &str) -> Result<i64, StoreError> {
     if case.id == 0 {
         let row = sqlx::query(
             "INSERT INTO cases (product_id, vulnerability, record, awareness_date, risk, \
@@ -207,7 +102,7 @@ pub async fn save_case(tx: &mut Tx, case: &CaseRow) -> Result<i64, StoreError> {
         .bind(&case.record)
         .bind(&case.awareness_date)
         .bind(&case.risk)
-        .bind(&now)
+        .bind(at)
         .fetch_one(tx.conn())
         .await
         .map_err(StoreError::query("open a case"))?;
@@ -221,7 +116,7 @@ pub async fn save_case(tx: &mut Tx, case: &CaseRow) -> Result<i64, StoreError> {
     .bind(&case.record)
     .bind(&case.awareness_date)
     .bind(&case.risk)
-    .bind(&now)
+    .bind(at)
     .execute(tx.conn())
     .await
     .map_err(StoreError::query("update a case"))?;
@@ -462,7 +357,7 @@ pub struct CaseEventRow {
     pub recorded_at: String,
 }
 
-/// Logs an event applied to a case.
+/// Logs an event applied to a case: it happened `at`, and is recorded `recorded_at`.
 pub async fn insert_event(
     tx: &mut Tx,
     case_id: i64,
@@ -470,6 +365,7 @@ pub async fn insert_event(
     kind: &str,
     detail: &str,
     actor: &str,
+    recorded_at: &str,
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO case_events (case_id, at, kind, detail, actor, recorded_at) \
@@ -480,7 +376,7 @@ pub async fn insert_event(
     .bind(kind)
     .bind(detail)
     .bind(actor)
-    .bind(crate::now_text())
+    .bind(recorded_at)
     .execute(tx.conn())
     .await
     .map_err(StoreError::query("log a case event"))?;
@@ -516,13 +412,14 @@ pub async fn events_of(
         .map_err(StoreError::query("list case events"))
 }
 
-/// Renames the vulnerability of a product's case (an id that learned its CVE), unless the
+/// Renames the vulnerability of a product's case (an id that learned its CVE) `at`, unless the
 /// product already has a case under the new id; returns whether it renamed.
 pub async fn rename_case(
     tx: &mut Tx,
     product_id: i64,
     from: &str,
     to: &str,
+    at: &str,
 ) -> Result<bool, StoreError> {
     if case_for_update(tx, product_id, to).await?.is_some() {
         return Ok(false);
@@ -534,7 +431,7 @@ pub async fn rename_case(
     .bind(product_id)
     .bind(from)
     .bind(to)
-    .bind(crate::now_text())
+    .bind(at)
     .execute(tx.conn())
     .await
     .map_err(StoreError::query("rename a case"))?;

@@ -14,12 +14,14 @@ pub struct PutDocument {
     pub existed: bool,
 }
 
-/// Stores a document's bytes under their SHA-256, unless the same bytes are already stored.
+/// Stores a document's bytes under their SHA-256, unless the same bytes are already stored;
+/// a new document is stamped `at`.
 pub async fn put(
     tx: &mut Tx,
     kind: &str,
     name: Option<&str>,
     bytes: &[u8],
+    at: &str,
 ) -> Result<PutDocument, StoreError> {
     let sha256 = Sha256::of(bytes).to_hex();
     if let Some(id) = id_by_sha256(tx, &sha256).await? {
@@ -34,7 +36,7 @@ pub async fn put(
     .bind(name)
     .bind(i64::try_from(bytes.len()).unwrap_or(i64::MAX))
     .bind(bytes.to_vec())
-    .bind(crate::now_text())
+    .bind(at)
     .fetch_one(tx.conn())
     .await
     .map_err(StoreError::query("store a document"))?;

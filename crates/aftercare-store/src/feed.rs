@@ -83,8 +83,8 @@ pub struct NewFeed<'a> {
     pub created_by: &'a str,
 }
 
-/// Adds a feed; an active feed of the same name is a unique violation.
-pub async fn insert(tx: &mut Tx, feed: &NewFeed<'_>) -> Result<FeedRow, StoreError> {
+/// Adds a feed, created `at`; an active feed of the same name is a unique violation.
+pub async fn insert(tx: &mut Tx, feed: &NewFeed<'_>, at: &str) -> Result<FeedRow, StoreError> {
     let sql = format!(
         "INSERT INTO feeds (name, kind, url, path, ecosystem, created_at, created_by) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {FEED_COLUMNS}"
@@ -95,7 +95,7 @@ pub async fn insert(tx: &mut Tx, feed: &NewFeed<'_>) -> Result<FeedRow, StoreErr
         .bind(feed.url)
         .bind(feed.path)
         .bind(feed.ecosystem)
-        .bind(crate::now_text())
+        .bind(at)
         .bind(feed.created_by)
         .fetch_one(tx.conn())
         .await
@@ -147,13 +147,13 @@ pub async fn list(pool: &sqlx::AnyPool) -> Result<Vec<FeedRow>, StoreError> {
         .map_err(StoreError::query("list feeds"))
 }
 
-/// Marks a feed removed. Its records, runs and files stay: they are evidence, and the records
-/// remain part of the vulnerabilities they joined.
-pub async fn remove(tx: &mut Tx, id: i64) -> Result<(), StoreError> {
+/// Marks a feed removed `at`. Its records, runs and files stay: they are evidence, and the
+/// records remain part of the vulnerabilities they joined.
+pub async fn remove(tx: &mut Tx, id: i64, at: &str) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE feeds SET removed_at = $1, lease_owner = NULL, lease_until = NULL WHERE id = $2",
     )
-    .bind(crate::now_text())
+    .bind(at)
     .bind(id)
     .execute(tx.conn())
     .await
@@ -226,19 +226,21 @@ pub async fn record_failure(
     Ok(())
 }
 
-/// Notes, in the run's last transaction, that a sync completed; sets the cursor when given.
+/// Notes, in the run's last transaction, that a sync completed `at`; sets the cursor when
+/// given.
 pub async fn record_success(
     tx: &mut Tx,
     id: i64,
     status: &str,
     cursor: Option<&str>,
+    at: &str,
 ) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE feeds SET last_status = $1, last_error = NULL, last_success_at = $2, \
          cursor = COALESCE($3, cursor) WHERE id = $4",
     )
     .bind(status)
-    .bind(crate::now_text())
+    .bind(at)
     .bind(cursor)
     .bind(id)
     .execute(tx.conn())
@@ -404,12 +406,13 @@ fn run_from_row(row: &AnyRow) -> Result<RunRow, sqlx::Error> {
     })
 }
 
-/// Starts a run.
+/// Starts a run `at`.
 pub async fn insert_run(
     tx: &mut Tx,
     feed_id: i64,
     actor: &str,
     plan: &str,
+    at: &str,
 ) -> Result<RunRow, StoreError> {
     let sql = format!(
         "INSERT INTO sync_runs (feed_id, actor, status, plan, started_at) \
@@ -419,7 +422,7 @@ pub async fn insert_run(
         .bind(feed_id)
         .bind(actor)
         .bind(plan)
-        .bind(crate::now_text())
+        .bind(at)
         .fetch_one(tx.conn())
         .await
         .map_err(StoreError::query("start a sync run"))?;
@@ -525,19 +528,20 @@ pub async fn checkpoint(
     Ok(())
 }
 
-/// Closes a run with its final status and the digest of its delta.
+/// Closes a run `at` with its final status and the digest of its delta.
 pub async fn finish_run(
     tx: &mut Tx,
     id: i64,
     status: &str,
     delta_digest: &str,
+    at: &str,
 ) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE sync_runs SET status = $1, delta_digest = $2, finished_at = $3 WHERE id = $4",
     )
     .bind(status)
     .bind(delta_digest)
-    .bind(crate::now_text())
+    .bind(at)
     .bind(id)
     .execute(tx.conn())
     .await

@@ -171,32 +171,27 @@ pub async fn components_with_vulnerabilities(
     canonical: &[String],
 ) -> Result<Vec<i64>, StoreError> {
     let operation = "find findings of vulnerabilities";
-    let backend = tx.backend();
-    let mut rows = bulk::select_in(
-        tx.conn(),
-        backend,
+    let component = |row: &AnyRow| row.try_get::<i64, _>("component_id");
+    let mut out = bulk::select_in(
+        &mut *tx,
         "SELECT DISTINCT component_id FROM findings WHERE vulnerability_id",
         "",
-        &bulk::ints(vulnerability_ids),
+        vulnerability_ids,
         operation,
+        component,
     )
     .await?;
-    rows.extend(
+    out.extend(
         bulk::select_in(
-            tx.conn(),
-            backend,
+            tx,
             "SELECT DISTINCT component_id FROM findings WHERE vulnerability",
             "",
-            &bulk::texts(canonical),
+            canonical,
             operation,
+            component,
         )
         .await?,
     );
-    let mut out = rows
-        .iter()
-        .map(|row| row.try_get::<i64, _>("component_id"))
-        .collect::<Result<Vec<i64>, _>>()
-        .map_err(StoreError::query(operation))?;
     out.sort_unstable();
     out.dedup();
     Ok(out)
@@ -283,7 +278,7 @@ pub async fn touch(tx: &mut Tx, ids: &[i64], at: &str) -> Result<(), StoreError>
         "UPDATE findings SET last_seen = '{}' WHERE id",
         at.replace('\'', "")
     );
-    bulk::by_ids(tx, &head, ids, "confirm findings").await?;
+    bulk::execute_in(tx, &head, ids, "confirm findings").await?;
     Ok(())
 }
 
@@ -480,53 +475,53 @@ pub async fn matched_rows(
     let operation = "read findings";
     let head = "SELECT id, component_id, vulnerability, vulnerability_id, state, match_digest \
                 FROM findings";
-    let backend = tx.backend();
+    // The digest is read apart: rows stored before digests were kept have none.
+    let read = |row: &AnyRow| -> Result<(MatchedRow, Option<String>), sqlx::Error> {
+        let state: String = row.try_get("state")?;
+        Ok((
+            MatchedRow {
+                id: row.try_get("id")?,
+                component_id: row.try_get("component_id")?,
+                vulnerability: row.try_get("vulnerability")?,
+                vulnerability_id: row.try_get("vulnerability_id")?,
+                open: state == "open",
+                digest: String::new(),
+            },
+            row.try_get("match_digest")?,
+        ))
+    };
     let rows = match selection {
         MatchedSelection::All => sqlx::query(head)
             .fetch_all(tx.conn())
             .await
+            .and_then(|rows| rows.iter().map(read).collect::<Result<Vec<_>, _>>())
             .map_err(StoreError::query(operation))?,
         MatchedSelection::Components(ids) => {
             bulk::select_in(
-                tx.conn(),
-                backend,
+                &mut *tx,
                 &format!("{head} WHERE component_id"),
                 "",
-                &bulk::ints(ids),
+                ids,
                 operation,
+                read,
             )
             .await?
         }
         MatchedSelection::Ids(ids) => {
             bulk::select_in(
-                tx.conn(),
-                backend,
+                &mut *tx,
                 &format!("{head} WHERE id"),
                 "",
-                &bulk::ints(ids),
+                ids,
                 operation,
+                read,
             )
             .await?
         }
     };
     let mut out = Vec::with_capacity(rows.len());
     let mut undigested: Vec<usize> = Vec::new();
-    for row in &rows {
-        let read = || -> Result<(MatchedRow, Option<String>), sqlx::Error> {
-            let state: String = row.try_get("state")?;
-            Ok((
-                MatchedRow {
-                    id: row.try_get("id")?,
-                    component_id: row.try_get("component_id")?,
-                    vulnerability: row.try_get("vulnerability")?,
-                    vulnerability_id: row.try_get("vulnerability_id")?,
-                    open: state == "open",
-                    digest: String::new(),
-                },
-                row.try_get("match_digest")?,
-            ))
-        };
-        let (mut matched, digest) = read().map_err(StoreError::query(operation))?;
+    for (mut matched, digest) in rows {
         match digest {
             Some(digest) => matched.digest = digest,
             None => undigested.push(out.len()),
@@ -558,21 +553,15 @@ pub async fn match_fields(
     ids: &[i64],
 ) -> Result<Vec<(i64, MatchFields, Option<String>)>, StoreError> {
     let operation = "read what findings matched";
-    let backend = tx.backend();
     let rows = bulk::select_in(
-        tx.conn(),
-        backend,
+        tx,
         "SELECT id, vulnerability, vulnerability_id, aliases, summary, severity, score, \
          severity_basis, kev, confidence, matched_version, fixed_versions, reasons, \
          close_reason FROM findings WHERE id",
         "",
-        &bulk::ints(ids),
+        ids,
         operation,
-    )
-    .await?;
-    let mut by_id = std::collections::HashMap::new();
-    for row in &rows {
-        let read = || -> Result<(i64, MatchFields, Option<String>), sqlx::Error> {
+        |row| -> Result<(i64, MatchFields, Option<String>), sqlx::Error> {
             Ok((
                 row.try_get("id")?,
                 MatchFields {
@@ -591,10 +580,13 @@ pub async fn match_fields(
                 },
                 row.try_get("close_reason")?,
             ))
-        };
-        let (id, fields, reason) = read().map_err(StoreError::query(operation))?;
-        by_id.insert(id, (fields, reason));
-    }
+        },
+    )
+    .await?;
+    let mut by_id: std::collections::HashMap<i64, (MatchFields, Option<String>)> = rows
+        .into_iter()
+        .map(|(id, fields, reason)| (id, (fields, reason)))
+        .collect();
     ids.iter()
         .map(|id| {
             by_id
@@ -682,72 +674,54 @@ pub async fn matcher_rows(
     let base = "SELECT c.id, c.sbom_id, c.release_id, r.product_id, c.position, c.name, c.grp, \
                 c.version, c.purl, c.package_key, c.cpes, c.hashes FROM components c \
                 JOIN releases r ON r.id = c.release_id";
-    let rows = match selection {
+    let read = |row: &AnyRow| -> Result<MatcherRow, sqlx::Error> {
+        Ok(MatcherRow {
+            id: row.try_get("id")?,
+            sbom_id: row.try_get("sbom_id")?,
+            release_id: row.try_get("release_id")?,
+            product_id: row.try_get("product_id")?,
+            position: row.try_get("position")?,
+            name: row.try_get("name")?,
+            group: row.try_get("grp")?,
+            version: row.try_get("version")?,
+            purl: row.try_get("purl")?,
+            package_key: row.try_get("package_key")?,
+            cpes: row.try_get("cpes")?,
+            hashes: row.try_get("hashes")?,
+        })
+    };
+    let all = |rows: Vec<AnyRow>| rows.iter().map(read).collect::<Result<Vec<_>, _>>();
+    let mut out = match selection {
         MatcherSelection::Release(id) => sqlx::query(&format!("{base} WHERE c.release_id = $1"))
             .bind(id)
             .fetch_all(tx.conn())
             .await
+            .and_then(all)
             .map_err(StoreError::query(operation))?,
         MatcherSelection::WithCpes(None) => sqlx::query(&format!("{base} WHERE c.cpes <> '[]'"))
             .fetch_all(tx.conn())
             .await
+            .and_then(all)
             .map_err(StoreError::query(operation))?,
         MatcherSelection::WithCpes(Some(releases)) => {
-            in_list(
-                tx,
-                base,
-                "c.cpes <> '[]' AND c.release_id",
-                &bulk::ints(releases),
-            )
-            .await?
+            let head = format!("{base} WHERE c.cpes <> '[]' AND c.release_id");
+            bulk::select_in(tx, &head, "", releases, operation, read).await?
         }
-        MatcherSelection::Sboms(ids) => in_list(tx, base, "c.sbom_id", &bulk::ints(ids)).await?,
-        MatcherSelection::Ids(ids) => in_list(tx, base, "c.id", &bulk::ints(ids)).await?,
+        MatcherSelection::Sboms(ids) => {
+            let head = format!("{base} WHERE c.sbom_id");
+            bulk::select_in(tx, &head, "", ids, operation, read).await?
+        }
+        MatcherSelection::Ids(ids) => {
+            let head = format!("{base} WHERE c.id");
+            bulk::select_in(tx, &head, "", ids, operation, read).await?
+        }
         MatcherSelection::PackageKeys(keys) => {
-            in_list(tx, base, "c.package_key", &bulk::texts(keys)).await?
+            let head = format!("{base} WHERE c.package_key");
+            bulk::select_in(tx, &head, "", keys, operation, read).await?
         }
     };
-    let mut out = rows
-        .iter()
-        .map(|row| -> Result<MatcherRow, sqlx::Error> {
-            Ok(MatcherRow {
-                id: row.try_get("id")?,
-                sbom_id: row.try_get("sbom_id")?,
-                release_id: row.try_get("release_id")?,
-                product_id: row.try_get("product_id")?,
-                position: row.try_get("position")?,
-                name: row.try_get("name")?,
-                group: row.try_get("grp")?,
-                version: row.try_get("version")?,
-                purl: row.try_get("purl")?,
-                package_key: row.try_get("package_key")?,
-                cpes: row.try_get("cpes")?,
-                hashes: row.try_get("hashes")?,
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(StoreError::query(operation))?;
     out.sort_by_key(|row| (row.release_id, row.position));
     Ok(out)
-}
-
-/// `{base} WHERE {column} IN (keys)`, in chunks, for the components the matcher reads.
-async fn in_list(
-    tx: &mut Tx,
-    base: &str,
-    column: &str,
-    keys: &[bulk::Key<'_>],
-) -> Result<Vec<AnyRow>, StoreError> {
-    let backend = tx.backend();
-    bulk::select_in(
-        tx.conn(),
-        backend,
-        &format!("{base} WHERE {column}"),
-        "",
-        keys,
-        "read the components to match",
-    )
-    .await
 }
 
 const MATCHER_ALL: &str = "SELECT c.id, c.sbom_id, c.release_id, r.product_id, c.position, \

@@ -8,12 +8,19 @@
 //!
 //! The caller owns the transaction: every function that writes takes a `&mut Tx` opened by a
 //! use case with [`Store::begin`], so that a change and its audit event commit together.
+//!
+//! The caller owns the time as well: every write that stamps a row (`created_at`, the audit
+//! event's `at`, …) takes the instant as `at: &str`, in the stored form [`timestamp_text`]
+//! makes, so that a use case stamps its rows and its audit event with one instant and a test
+//! can fix it. This crate never reads the wall clock, but for the bookkeeping of its own
+//! migrations (see `schema.rs`).
 
 mod bulk;
 mod error;
 mod schema;
 
 pub mod account;
+pub mod alert;
 pub mod assessment;
 pub mod audit;
 pub mod case;
@@ -21,13 +28,16 @@ pub mod document;
 pub mod feed;
 pub mod finding;
 pub mod intel;
+pub mod policy;
 pub mod product;
 pub mod release;
 pub mod sbom;
 pub mod session;
+pub mod setting;
 pub mod signature;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod training;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -35,6 +45,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions};
 
+pub use bulk::IN_LIST_CHUNK;
 pub use error::StoreError;
 
 /// A write transaction on either backend, with the backend it runs on (the few
@@ -245,13 +256,8 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-/// The current time as stored: RFC 3339 UTC with microseconds, fixed width so that text
-/// order is time order on both backends.
-pub fn now_text() -> String {
-    timestamp_text(jiff::Timestamp::now())
-}
-
-/// A timestamp as stored (see [`now_text`]).
+/// An instant as stored: RFC 3339 UTC with microseconds, fixed width so that text order is
+/// time order on both backends. Every `at` a write takes is in this form.
 pub fn timestamp_text(timestamp: jiff::Timestamp) -> String {
     timestamp.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }

@@ -33,12 +33,13 @@ fn from_row(row: &AnyRow) -> Result<ProductRow, sqlx::Error> {
     })
 }
 
-/// Inserts a product; a duplicate name is a unique violation
+/// Inserts a product created `at`; a duplicate name is a unique violation
 /// ([`StoreError::is_unique_violation`]).
 pub async fn insert(
     tx: &mut Tx,
     name: &str,
     description: Option<&str>,
+    at: &str,
 ) -> Result<ProductRow, StoreError> {
     let row = sqlx::query(
         "INSERT INTO products (name, description, created_at) VALUES ($1, $2, $3) \
@@ -46,7 +47,7 @@ pub async fn insert(
     )
     .bind(name)
     .bind(description)
-    .bind(crate::now_text())
+    .bind(at)
     .fetch_one(tx.conn())
     .await
     .map_err(StoreError::query("insert a product"))?;

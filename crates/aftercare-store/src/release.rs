@@ -40,14 +40,19 @@ fn from_row(row: &AnyRow) -> Result<ReleaseRow, sqlx::Error> {
     })
 }
 
-/// Inserts a release; a duplicate (product, version) is a unique violation.
-pub async fn insert(tx: &mut Tx, product_id: i64, version: &str) -> Result<i64, StoreError> {
+/// Inserts a release created `at`; a duplicate (product, version) is a unique violation.
+pub async fn insert(
+    tx: &mut Tx,
+    product_id: i64,
+    version: &str,
+    at: &str,
+) -> Result<i64, StoreError> {
     let row = sqlx::query(
         "INSERT INTO releases (product_id, version, created_at) VALUES ($1, $2, $3) RETURNING id",
     )
     .bind(product_id)
     .bind(version)
-    .bind(crate::now_text())
+    .bind(at)
     .fetch_one(tx.conn())
     .await
     .map_err(StoreError::query("insert a release"))?;

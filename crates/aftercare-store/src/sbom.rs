@@ -152,13 +152,15 @@ fn json_list(values: &[String]) -> String {
     serde_json::to_string(values).unwrap_or_else(|_| "[]".to_string())
 }
 
-/// Inserts an SBOM with its components, dependency edges (pairs of positions) and warnings.
+/// Inserts an SBOM imported `at`, with its components, dependency edges (pairs of positions)
+/// and warnings.
 pub async fn insert(
     tx: &mut Tx,
     sbom: &NewSbom,
     components: &[ComponentRecord],
     dependencies: &[(i64, i64)],
     warnings: &[WarningRecord],
+    at: &str,
 ) -> Result<i64, StoreError> {
     let row = sqlx::query(
         "INSERT INTO sboms (release_id, document_id, format, encoding, spec_version, \
@@ -180,7 +182,7 @@ pub async fn insert(
     .bind(len_i64(components.len()))
     .bind(len_i64(dependencies.len()))
     .bind(len_i64(warnings.len()))
-    .bind(crate::now_text())
+    .bind(at)
     .fetch_one(tx.conn())
     .await
     .map_err(StoreError::query("insert an SBOM"))?;

@@ -656,7 +656,10 @@ pub(crate) async fn migrate(store: &Store) -> Result<(), StoreError> {
         )
         .bind(migration.version)
         .bind(migration.name)
-        .bind(crate::now_text())
+        // The one wall-clock read of this crate: a migration runs when a store opens, before
+        // any use case (and its instant) exists, and its time is the schema's own bookkeeping,
+        // never shown as a record's time.
+        .bind(crate::timestamp_text(jiff::Timestamp::now()))
         .execute(tx.conn())
         .await
         .map_err(fail)?;

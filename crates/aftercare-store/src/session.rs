@@ -185,8 +185,12 @@ pub struct NewToken<'a> {
     pub expires_at: Option<&'a str>,
 }
 
-/// Creates an API token.
-pub async fn create_token(tx: &mut Tx, token: &NewToken<'_>) -> Result<TokenRow, StoreError> {
+/// Creates an API token `at`.
+pub async fn create_token(
+    tx: &mut Tx,
+    token: &NewToken<'_>,
+    at: &str,
+) -> Result<TokenRow, StoreError> {
     let sql = format!(
         "INSERT INTO api_tokens (name, token_hash, prefix, account_id, roles, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {TOKEN_COLUMNS}"
@@ -197,7 +201,7 @@ pub async fn create_token(tx: &mut Tx, token: &NewToken<'_>) -> Result<TokenRow,
         .bind(token.prefix)
         .bind(token.account_id)
         .bind(token.roles)
-        .bind(crate::now_text())
+        .bind(at)
         .bind(token.expires_at)
         .fetch_one(tx.conn())
         .await

@@ -80,6 +80,7 @@ pub(crate) async fn create_local_admin(
             local_admin: true,
             organisation: None,
         },
+        &aftercare_store::timestamp_text(now),
     )
     .await?;
     let context = Context::new(actor_of(&created), now);
@@ -136,16 +137,16 @@ pub async fn by_id(workspace: &Workspace, id: i64) -> Result<AccountRow, Service
 pub async fn trainings(
     workspace: &Workspace,
     account_id: i64,
-) -> Result<Vec<aftercare_store::signature::TrainingRow>, ServiceError> {
-    Ok(aftercare_store::signature::trainings(workspace.store().pool(), account_id).await?)
+) -> Result<Vec<aftercare_store::training::TrainingRow>, ServiceError> {
+    Ok(aftercare_store::training::of_account(workspace.store().pool(), account_id).await?)
 }
 
 /// The newest security alerts (lock-outs, repeated failed signatures), at most `limit`.
 pub async fn alerts(
     workspace: &Workspace,
     limit: i64,
-) -> Result<Vec<aftercare_store::signature::AlertRow>, ServiceError> {
-    Ok(aftercare_store::signature::alerts(workspace.store().pool(), limit).await?)
+) -> Result<Vec<aftercare_store::alert::AlertRow>, ServiceError> {
+    Ok(aftercare_store::alert::newest(workspace.store().pool(), limit).await?)
 }
 
 /// A new account.
@@ -218,6 +219,7 @@ pub async fn create(
             local_admin: false,
             organisation: request.organisation.as_deref().map(str::trim),
         },
+        &context.at(),
     )
     .await
     {
@@ -315,12 +317,8 @@ pub async fn update(
     )
     .await?;
     if disabled && !current.disabled {
-        aftercare_store::session::revoke_account_sessions(
-            &mut tx,
-            current.id,
-            &aftercare_store::now_text(),
-        )
-        .await?;
+        aftercare_store::session::revoke_account_sessions(&mut tx, current.id, &context.at())
+            .await?;
     }
     let updated = account::by_id(tx.conn(), current.id)
         .await?
@@ -353,7 +351,7 @@ pub async fn add_training(
     topic: &str,
     completed_on: jiff::civil::Date,
     expires_on: Option<jiff::civil::Date>,
-) -> Result<aftercare_store::signature::TrainingRow, ServiceError> {
+) -> Result<aftercare_store::training::TrainingRow, ServiceError> {
     principal.require(aftercare_model::Permission::AccountManage)?;
     let account = by_login(workspace, login).await?;
     let topic = topic.trim();
@@ -367,12 +365,13 @@ pub async fn add_training(
         ));
     }
     let mut tx = workspace.store().begin().await?;
-    let training = aftercare_store::signature::insert_training(
+    let training = aftercare_store::training::insert(
         &mut tx,
         account.id,
         topic,
         &completed_on.to_string(),
         expires_on.map(|d| d.to_string()).as_deref(),
+        &context.at(),
     )
     .await?;
     audit::record(

@@ -10,7 +10,7 @@ use aftercare_model::access::{self, Permission, Role};
 use aftercare_model::{Actor, Sha256};
 use aftercare_store::account::{self as stored_account, AccountRow};
 use aftercare_store::session::{self, NewToken, TokenRow};
-use aftercare_store::signature as settings_store;
+use aftercare_store::{alert, setting};
 use jiff::{SignedDuration, Timestamp};
 use rand::RngCore;
 
@@ -70,8 +70,7 @@ impl AccessSettings {
     /// The settings of a workspace: stored values over the defaults.
     pub async fn load(workspace: &Workspace) -> Result<AccessSettings, ServiceError> {
         let mut settings = AccessSettings::default();
-        let Some(text) = settings_store::setting(workspace.store().pool(), SETTINGS_KEY).await?
-        else {
+        let Some(text) = setting::get(workspace.store().pool(), SETTINGS_KEY).await? else {
             return Ok(settings);
         };
         let value: serde_json::Value = serde_json::from_str(&text).map_err(|error| {
@@ -144,7 +143,13 @@ impl AccessSettings {
         }
         let old = AccessSettings::load(workspace).await?;
         let mut tx = workspace.store().begin().await?;
-        settings_store::set_setting(&mut tx, SETTINGS_KEY, &self.to_json().to_string()).await?;
+        setting::set(
+            &mut tx,
+            SETTINGS_KEY,
+            &self.to_json().to_string(),
+            &context.at(),
+        )
+        .await?;
         audit::record(
             &mut tx,
             context,
@@ -365,7 +370,7 @@ pub async fn login(
         )
         .await?;
         if let Some(until) = &lock {
-            settings_store::raise_alert(
+            alert::raise(
                 &mut tx,
                 "login.lockout",
                 Some(account.id),
@@ -373,6 +378,7 @@ pub async fn login(
                     "{failures} failed logins in a row for `{}`; locked until {until}",
                     account.login
                 ),
+                &text(now),
             )
             .await?;
             tracing::warn!(login = %account.login, failures, "account locked after failed logins");
@@ -628,6 +634,7 @@ pub async fn create_token(
             roles: &access::format_roles(&roles),
             expires_at: expires.as_deref(),
         },
+        &text(now),
     )
     .await?;
     audit::record(

@@ -210,7 +210,8 @@ pub async fn verify_signer(
     }
     if let Some(topic) = &settings.signing_training {
         let today = now.to_zoned(jiff::tz::TimeZone::UTC).date().to_string();
-        let trainings = stored::trainings(workspace.store().pool(), account.id).await?;
+        let trainings =
+            aftercare_store::training::of_account(workspace.store().pool(), account.id).await?;
         let current = trainings.iter().any(|t| {
             &t.topic == topic
                 && t.completed_on <= today
@@ -298,11 +299,12 @@ async fn refuse(
             "{failures} failed signature attempts in a row by `{}` (latest on {} {})",
             principal.login, signable.entity_type, signable.entity_id
         );
-        stored::raise_alert(
+        aftercare_store::alert::raise(
             &mut tx,
             "signature.failures",
             Some(principal.account_id),
             &message,
+            &context.at(),
         )
         .await?;
         audit::record(

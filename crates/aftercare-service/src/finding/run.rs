@@ -364,7 +364,7 @@ async fn write(
             // The case follows its vulnerability's new canonical id.
             let product = mirror.rows[update.row].product_id;
             let (from, to) = (&old.vulnerability, &update.fields.vulnerability);
-            aftercare_store::case::rename_case(tx, product, from, to).await?;
+            aftercare_store::case::rename_case(tx, product, from, to, at).await?;
         }
         stored::update_match(tx, id, &update.fields, at).await?;
         events.push(event(

@@ -130,6 +130,7 @@ pub async fn add(
             ecosystem,
             created_by: &actor,
         },
+        &context.at(),
     )
     .await
     {
@@ -238,7 +239,7 @@ pub async fn remove(
     principal.require(Permission::FeedManage)?;
     let feed = get(workspace, name).await?;
     let mut tx = workspace.store().begin().await?;
-    feed::remove(&mut tx, feed.id).await?;
+    feed::remove(&mut tx, feed.id, &context.at()).await?;
     audit::record(
         &mut tx,
         context,

@@ -197,16 +197,17 @@ impl IntelState {
     }
 
     /// Applies a batch of documents in the caller's transaction (the lock is taken by
-    /// [`IntelState::lock`] first). Returns the counts and the delta.
+    /// [`IntelState::lock`] first); the rows it writes are stamped `now` (stored text form).
+    /// Returns the counts and the delta.
     pub(crate) async fn apply(
         &mut self,
         tx: &mut Tx,
         feed_id: i64,
         run_id: i64,
         documents: &[BatchDocument],
+        now: &str,
     ) -> Result<BatchOutcome, ServiceError> {
         let mut outcome = BatchOutcome::default();
-        let now = aftercare_store::now_text();
         // 1. Decide, record by record, in order.
         // The winning version of each key: (document index, record index).
         let mut winners: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
@@ -277,7 +278,7 @@ impl IntelState {
                 }
             })
             .collect();
-        let document_ids: HashMap<String, i64> = intel::put_documents(tx, &new_documents)
+        let document_ids: HashMap<String, i64> = intel::put_documents(tx, &new_documents, now)
             .await?
             .into_iter()
             .collect();
@@ -341,7 +342,7 @@ impl IntelState {
                 ratings: normalized.ratings.clone(),
                 aliases: normalized.aliases.clone(),
                 related: normalized.related.clone(),
-                fetched_at: now.clone(),
+                fetched_at: now.to_string(),
             });
             alias_changes.push(Change::Upsert(AliasEntry {
                 key: id,
@@ -394,7 +395,7 @@ impl IntelState {
         self.write_groups(
             tx,
             run_id,
-            &now,
+            now,
             &delta.removed,
             &delta.changed,
             &mut outcome,
@@ -520,7 +521,7 @@ impl IntelState {
                 });
             }
         }
-        intel::insert_redirects(tx, &redirects).await?;
+        intel::insert_redirects(tx, &redirects, now).await?;
         // Memory follows.
         for id in &old_ids {
             if let Some(row) = self.rows.remove(id) {

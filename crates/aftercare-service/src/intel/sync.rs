@@ -69,6 +69,12 @@ pub struct SyncOptions {
     pub stop_after_batches: Option<i64>,
     /// Set to stop between batches (graceful shutdown); the run stays open and resumes.
     pub cancel: Arc<AtomicBool>,
+    /// The wall clock, set by the shell (tests fix it). Everything a sync writes is stamped
+    /// with its use case's instant (`Context::now`), but a sync can last hours: its lease must
+    /// be renewed against real time, or another node would take the feed while it still runs,
+    /// and the run's end (`finished_at`, the feed's `last_success_at`, from which the next due
+    /// sync is counted) is when it really ended. Those read this clock.
+    pub clock: fn() -> jiff::Timestamp,
 }
 
 impl Default for SyncOptions {
@@ -84,6 +90,7 @@ impl Default for SyncOptions {
             owner: format!("node-{}-{:08x}", std::process::id(), rand::random::<u32>()),
             stop_after_batches: None,
             cancel: Arc::new(AtomicBool::new(false)),
+            clock: jiff::Timestamp::now,
         }
     }
 }
@@ -335,8 +342,9 @@ pub async fn due_feeds(
     Ok(out)
 }
 
+/// A lease's start and end, from the sync's clock (real time: see [`SyncOptions::clock`]).
 fn lease_times(options: &SyncOptions) -> (String, String) {
-    let now = jiff::Timestamp::now();
+    let now = (options.clock)();
     let until = now
         .checked_add(
             jiff::SignedDuration::try_from(options.lease)
@@ -364,7 +372,7 @@ pub async fn sync_feed(
             what: format!("feed {:?} is being synced by another process", feed.name),
         });
     }
-    feed::record_attempt(pool, feed.id, &now).await?;
+    feed::record_attempt(pool, feed.id, &context.at()).await?;
     // Keep the lease alive while the sync runs (a long download renews nothing by itself);
     // a process that dies stops renewing, and its lease lapses after `options.lease`.
     let heartbeat = {
@@ -425,14 +433,21 @@ async fn run(
             (run, true)
         }
         None => {
-            let plan = make_plan(feed, kind, &files, &client, options).await?;
+            let plan = make_plan(feed, kind, &files, &client, options, context.now).await?;
             let text =
                 serde_json::to_string(&plan).map_err(|error| ServiceError::InvalidInput {
                     field: "plan",
                     message: error.to_string(),
                 })?;
             let mut tx = store.begin().await?;
-            let run = feed::insert_run(&mut tx, feed.id, &context.actor.to_string(), &text).await?;
+            let run = feed::insert_run(
+                &mut tx,
+                feed.id,
+                &context.actor.to_string(),
+                &text,
+                &context.at(),
+            )
+            .await?;
             tx.commit().await?;
             (run, false)
         }
@@ -468,6 +483,7 @@ async fn run(
         committed_batches: 0,
         applied_records: 0,
         kind,
+        at: context.at(),
     };
     for warning in &plan.warnings {
         applier.pending_warnings.push(Warning {
@@ -624,6 +640,8 @@ struct Applier<'a> {
     committed_batches: i64,
     applied_records: i64,
     kind: FeedKind,
+    /// The sync's instant, stored form: every row the batches write is stamped with it.
+    at: String,
 }
 
 impl Applier<'_> {
@@ -685,6 +703,7 @@ impl Applier<'_> {
                                 name: &document.name,
                                 bytes: &document.bytes,
                             }],
+                            &self.at,
                         )
                         .await?;
                         let outcome = enrichment::apply_kev(&mut tx, rows).await?;
@@ -719,7 +738,7 @@ impl Applier<'_> {
             }
             match self
                 .state
-                .apply(&mut tx, self.feed.id, self.run.id, &self.pending)
+                .apply(&mut tx, self.feed.id, self.run.id, &self.pending, &self.at)
                 .await
             {
                 Ok(outcome) => outcome,
@@ -845,8 +864,17 @@ impl Applier<'_> {
         } else {
             "unchanged"
         };
-        feed::finish_run(&mut tx, self.run.id, status, &delta_digest).await?;
-        feed::record_success(&mut tx, self.feed.id, status, plan.cursor.as_deref()).await?;
+        // When the run really ended (see `SyncOptions::clock`).
+        let finished = aftercare_store::timestamp_text((self.options.clock)());
+        feed::finish_run(&mut tx, self.run.id, status, &delta_digest, &finished).await?;
+        feed::record_success(
+            &mut tx,
+            self.feed.id,
+            status,
+            plan.cursor.as_deref(),
+            &finished,
+        )
+        .await?;
         let delta = SyncDelta::from_changes(&changes);
         audit::record(
             &mut tx,
@@ -887,12 +915,15 @@ impl Applier<'_> {
 // ---------------------------------------------------------------------------------------
 // Planning.
 
+/// What a new run of a feed fetches; NVD's windows end at `now`, the sync's instant (the
+/// feed's cursor moves there when the run completes).
 async fn make_plan(
     feed: &FeedRow,
     kind: FeedKind,
     files: &HashMap<String, FeedFile>,
     client: &Client,
     options: &SyncOptions,
+    now: jiff::Timestamp,
 ) -> Result<Plan, ServiceError> {
     if let Some(path) = &feed.path {
         return Ok(Plan {
@@ -910,11 +941,7 @@ async fn make_plan(
         })?,
     };
     match kind {
-        FeedKind::Nvd => Ok(nvd_plan(
-            &url,
-            feed.cursor.as_deref(),
-            jiff::Timestamp::now(),
-        )),
+        FeedKind::Nvd => Ok(nvd_plan(&url, feed.cursor.as_deref(), now)),
         FeedKind::Csaf => {
             let client = client.clone();
             let files = files.clone();

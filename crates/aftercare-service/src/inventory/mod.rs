@@ -43,7 +43,7 @@ pub async fn add_product(
     let name = check_name("product name", name)?;
     let description = description.map(str::trim).filter(|d| !d.is_empty());
     let mut tx = workspace.store().begin().await?;
-    let created = match product::insert(&mut tx, &name, description).await {
+    let created = match product::insert(&mut tx, &name, description, &context.at()).await {
         Ok(created) => created,
         Err(error) if error.is_unique_violation() => {
             return Err(ServiceError::AlreadyExists {
@@ -173,7 +173,7 @@ pub async fn add_release(
             existing.id
         }
         None => {
-            let id = release::insert(&mut tx, product.id, &version).await?;
+            let id = release::insert(&mut tx, product.id, &version, &context.at()).await?;
             audit::record(
                 &mut tx,
                 context,
@@ -194,7 +194,14 @@ pub async fn add_release(
     };
     let mut warnings = Vec::new();
     if let (Some(file), Some(outcome)) = (file, parsed) {
-        let put = document::put(&mut tx, "sbom", Some(&file.name), &file.bytes).await?;
+        let put = document::put(
+            &mut tx,
+            "sbom",
+            Some(&file.name),
+            &file.bytes,
+            &context.at(),
+        )
+        .await?;
         let sbom = &outcome.sbom;
         let records = to_records(sbom);
         let dependencies: Vec<(i64, i64)> = sbom
@@ -229,6 +236,7 @@ pub async fn add_release(
             &records,
             &dependencies,
             &warning_records,
+            &context.at(),
         )
         .await?;
         audit::record(
@@ -581,7 +589,14 @@ pub async fn apply_support_addendum(
         .collect();
     let sha256 = aftercare_model::Sha256::of(&file.bytes).to_hex();
     let mut tx = workspace.store().begin().await?;
-    document::put(&mut tx, "support-addendum", Some(&file.name), &file.bytes).await?;
+    document::put(
+        &mut tx,
+        "support-addendum",
+        Some(&file.name),
+        &file.bytes,
+        &context.at(),
+    )
+    .await?;
     sbom::update_support(&mut tx, &updates).await?;
     audit::record(
         &mut tx,

@@ -371,7 +371,12 @@ async fn save(
     row.awareness_date = record.awareness.as_ref().map(|a| a.date.to_string());
     row.risk = record.risk.map(|r| r.as_str().to_string());
     let opened = row.id == 0;
-    row.id = stored::save_case(tx, &row).await?;
+    let at = context.at();
+    row.id = stored::save_case(tx, &row, &at).await?;
+    if opened {
+        row.created_at.clone_from(&at);
+    }
+    row.updated_at.clone_from(&at);
     let clocks: Vec<ClockRow> = record
         .clocks
         .iter()
@@ -398,6 +403,7 @@ async fn save(
             event.kind.name(),
             &event_detail(&event.kind).to_string(),
             &context.actor.to_string(),
+            &at,
         )
         .await?;
     }

@@ -3,7 +3,7 @@
 
 use aftercare_model::Permission;
 use aftercare_risk::Policy;
-use aftercare_store::case::{self as stored, PolicyRow};
+use aftercare_store::policy::{self as stored, PolicyRow};
 use jiff::Timestamp;
 
 use crate::access::auth::{AccessSettings, Principal};
@@ -27,7 +27,7 @@ fn invalid(error: aftercare_risk::RiskError) -> ServiceError {
 
 /// The policy in force.
 pub async fn current(workspace: &Workspace) -> Result<CurrentPolicy, ServiceError> {
-    match stored::current_policy(workspace.store().pool()).await? {
+    match stored::current(workspace.store().pool()).await? {
         Some(row) => {
             let policy =
                 Policy::from_toml(&row.source, &format!("policy revision {}", row.revision))
@@ -91,7 +91,7 @@ async fn insert(
     text: &str,
     reason: Option<&str>,
 ) -> Result<PolicyRow, ServiceError> {
-    let row = stored::insert_policy(
+    let row = stored::insert(
         tx,
         &PolicyRow {
             id: 0,
@@ -105,6 +105,7 @@ async fn insert(
             created_by: context.actor.to_string(),
             reason: reason.map(str::to_string),
         },
+        &context.at(),
     )
     .await?;
     Ok(row)
@@ -213,5 +214,5 @@ pub async fn change(
 
 /// Every stored revision, newest first.
 pub async fn history(workspace: &Workspace) -> Result<Vec<PolicyRow>, ServiceError> {
-    Ok(stored::policy_history(workspace.store().pool()).await?)
+    Ok(stored::history(workspace.store().pool()).await?)
 }

@@ -71,7 +71,7 @@ async fn twenty_wrong_logins_lock_the_account_and_the_right_password_works_after
             "{backend}"
         );
         // The lock-out raised an alert and the failures are in the audit trail.
-        let alerts = aftercare_store::signature::alerts(test.store.pool(), 10)
+        let alerts = aftercare_store::alert::newest(test.store.pool(), 10)
             .await
             .unwrap();
         assert!(

@@ -13,6 +13,7 @@ mod intel;
 mod intel_sync;
 mod inventory;
 mod signature;
+mod time;
 
 use aftercare_service::access::account;
 use aftercare_service::access::password::Password;

@@ -185,7 +185,7 @@ async fn a_wrong_password_is_refused_audited_and_alerts_after_n_in_a_row() {
             events.iter().any(|e| e.event.action == "security.alert"),
             "{backend}"
         );
-        let alerts = aftercare_store::signature::alerts(test.store.pool(), 10)
+        let alerts = aftercare_store::alert::newest(test.store.pool(), 10)
             .await
             .unwrap();
         assert_eq!(alerts[0].kind, "signature.failures", "{backend}");

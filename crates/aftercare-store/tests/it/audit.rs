@@ -5,6 +5,9 @@ use aftercare_store::Backend;
 use aftercare_store::audit::{self, NewAuditEvent};
 use aftercare_store::testing::each_backend;
 
+/// When the test's events happen.
+const AT: &str = "2030-01-02T03:04:05.000000Z";
+
 fn event(action: &str) -> NewAuditEvent {
     NewAuditEvent {
         actor: "user:admin".into(),
@@ -21,10 +24,10 @@ async fn events_chain_and_the_head_follows() {
     for test in each_backend().await {
         let backend = test.backend().as_str();
         let mut tx = test.store.begin().await.unwrap();
-        let first = audit::append(&mut tx, event("product.create"))
+        let first = audit::append(&mut tx, event("product.create"), AT)
             .await
             .unwrap();
-        let second = audit::append(&mut tx, event("product.update"))
+        let second = audit::append(&mut tx, event("product.update"), AT)
             .await
             .unwrap();
         tx.commit().await.unwrap();
@@ -48,7 +51,7 @@ async fn a_rolled_back_change_leaves_no_event_and_no_head_move() {
     for test in each_backend().await {
         let backend = test.backend().as_str();
         let mut tx = test.store.begin().await.unwrap();
-        audit::append(&mut tx, event("product.create"))
+        audit::append(&mut tx, event("product.create"), AT)
             .await
             .unwrap();
         tx.rollback().await.unwrap();
@@ -69,7 +72,7 @@ async fn direct_updates_and_deletes_of_audit_events_are_refused() {
     for test in each_backend().await {
         let backend = test.backend();
         let mut tx = test.store.begin().await.unwrap();
-        audit::append(&mut tx, event("product.create"))
+        audit::append(&mut tx, event("product.create"), AT)
             .await
             .unwrap();
         tx.commit().await.unwrap();

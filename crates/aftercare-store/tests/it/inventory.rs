@@ -4,6 +4,9 @@ use aftercare_store::sbom::{ComponentRecord, NewSbom, WarningRecord};
 use aftercare_store::testing::each_backend;
 use aftercare_store::{document, product, release, sbom};
 
+/// When the test's rows are written.
+const AT: &str = "2030-01-02T03:04:05.000000Z";
+
 fn component(position: i64, name: &str, version: &str) -> ComponentRecord {
     ComponentRecord {
         position,
@@ -26,15 +29,17 @@ async fn inventory_round_trip_on_each_backend() {
         let store = &test.store;
         let backend = test.backend().as_str();
         let mut tx = store.begin().await.unwrap();
-        let pump = product::insert(&mut tx, "Infusion pump", Some("volumetric"))
+        let pump = product::insert(&mut tx, "Infusion pump", Some("volumetric"), AT)
             .await
             .unwrap();
-        let release_id = release::insert(&mut tx, pump.id, "1.0.0").await.unwrap();
-        let put = document::put(&mut tx, "sbom", Some("bom.json"), b"{}")
+        let release_id = release::insert(&mut tx, pump.id, "1.0.0", AT)
+            .await
+            .unwrap();
+        let put = document::put(&mut tx, "sbom", Some("bom.json"), b"{}", AT)
             .await
             .unwrap();
         assert!(!put.existed, "{backend}");
-        let again = document::put(&mut tx, "sbom", Some("other.json"), b"{}")
+        let again = document::put(&mut tx, "sbom", Some("other.json"), b"{}", AT)
             .await
             .unwrap();
         assert_eq!(
@@ -68,6 +73,7 @@ async fn inventory_round_trip_on_each_backend() {
                 reference: Some("ref-3".into()),
                 message: "invalid purl".into(),
             }],
+            AT,
         )
         .await
         .unwrap();
@@ -120,8 +126,10 @@ async fn unique_names_are_enforced_on_each_backend() {
     for test in each_backend().await {
         let backend = test.backend().as_str();
         let mut tx = test.store.begin().await.unwrap();
-        product::insert(&mut tx, "Gateway", None).await.unwrap();
-        let error = product::insert(&mut tx, "Gateway", None).await.unwrap_err();
+        product::insert(&mut tx, "Gateway", None, AT).await.unwrap();
+        let error = product::insert(&mut tx, "Gateway", None, AT)
+            .await
+            .unwrap_err();
         assert!(error.is_unique_violation(), "{backend}: {error:?}");
     }
 }
@@ -131,9 +139,11 @@ async fn a_rolled_back_import_leaves_nothing() {
     for test in each_backend().await {
         let backend = test.backend().as_str();
         let mut tx = test.store.begin().await.unwrap();
-        let product = product::insert(&mut tx, "Monitor", None).await.unwrap();
-        release::insert(&mut tx, product.id, "2.0").await.unwrap();
-        document::put(&mut tx, "sbom", None, b"bytes")
+        let product = product::insert(&mut tx, "Monitor", None, AT).await.unwrap();
+        release::insert(&mut tx, product.id, "2.0", AT)
+            .await
+            .unwrap();
+        document::put(&mut tx, "sbom", None, b"bytes", AT)
             .await
             .unwrap();
         drop(tx);

@@ -6,3 +6,5 @@
 
 mod audit;
 mod inventory;
+mod select_in;
+mod time;

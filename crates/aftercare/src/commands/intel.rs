@@ -48,6 +48,9 @@ pub(crate) fn sync_options(args: &SyncArgs) -> anyhow::Result<SyncOptions> {
             .map(|key| Secret::new(key.0.clone())),
         nvd_request_delay: delay,
         http_timeout: Duration::from_secs(args.http_timeout.max(1)),
+        // The shell owns the wall clock: the lease of a long sync and the instant it ends
+        // follow it (the sync's rows carry its use case's instant).
+        clock: jiff::Timestamp::now,
         ..SyncOptions::default()
     })
 }
