@@ -105,7 +105,7 @@ async fn decide_once_inherit_on_import_flag_outside_the_range_and_sign_the_deter
         )
         .await
         .unwrap_err();
-        assert!(missing.to_string().contains("justification"), "{missing}");
+        assert!(crate::chain(&missing).contains("justification"), "{missing}");
         let misplaced = assessment::assess(
             &workspace,
             &context,
@@ -123,7 +123,7 @@ async fn decide_once_inherit_on_import_flag_outside_the_range_and_sign_the_deter
         .await
         .unwrap_err();
         assert!(
-            misplaced.to_string().contains("justification"),
+            crate::chain(&misplaced).contains("justification"),
             "{misplaced}"
         );
 

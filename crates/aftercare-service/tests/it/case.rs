@@ -226,7 +226,7 @@ async fn awareness_only_moves_earlier_and_waiving_needs_a_signature() {
         )
         .await;
         assert!(
-            matches!(later, Err(ServiceError::InvalidInput { .. })),
+            matches!(later, Err(ServiceError::Rule { .. })),
             "{backend}: {later:?}"
         );
         case::record_event(
@@ -431,7 +431,7 @@ async fn the_policy_is_versioned_and_changed_only_with_a_signature() {
         assert!(
             matches!(
                 policy::change(&workspace, &rita_context, &rita, &broken, day(0)).await,
-                Err(ServiceError::InvalidInput { .. })
+                Err(ServiceError::Rule { .. })
             ),
             "{backend}"
         );

@@ -85,3 +85,15 @@ pub async fn person(
 pub fn t0() -> jiff::Timestamp {
     "2026-03-02T10:00:00Z".parse().unwrap()
 }
+
+/// An error and its sources, as the CLI prints them: what a person reads.
+pub fn chain(error: &dyn std::error::Error) -> String {
+    let mut out = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    out
+}
