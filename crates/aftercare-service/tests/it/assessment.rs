@@ -105,7 +105,10 @@ async fn decide_once_inherit_on_import_flag_outside_the_range_and_sign_the_deter
         )
         .await
         .unwrap_err();
-        assert!(crate::chain(&missing).contains("justification"), "{missing}");
+        assert!(
+            crate::chain(&missing).contains("justification"),
+            "{missing}"
+        );
         let misplaced = assessment::assess(
             &workspace,
             &context,
