@@ -234,11 +234,14 @@ impl ClockDto {
 /// An event applied to a case.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CaseEventDto {
-    /// When it happened.
+    /// When it happened (the time the event claims).
     pub at: String,
+    /// When it was recorded (the server's time), kept beside the claimed time.
+    pub recorded_at: String,
     /// Its kind.
     pub kind: String,
-    /// Its details (JSON text).
+    /// Its details (JSON text): the reference, dates, and for a backdated event the reason and
+    /// evidence given for it.
     pub detail: String,
     /// Who recorded it.
     pub actor: String,
@@ -307,6 +310,7 @@ impl CaseDto {
                 .iter()
                 .map(|e| CaseEventDto {
                     at: e.at.clone(),
+                    recorded_at: e.recorded_at.clone(),
                     kind: e.kind.clone(),
                     detail: e.detail.clone(),
                     actor: e.actor.clone(),
@@ -324,11 +328,14 @@ pub struct NewCaseEventDto {
     /// The vulnerability (its canonical id).
     pub vulnerability: String,
     /// `finding_first_seen`, `advisory_received`, `report_received`, `report_acknowledged`,
-    /// `awareness_date_entered`, `determination_made`, `correction_started`,
-    /// `customer_communication_sent`, `fix_distributed`, `isao_shared`,
-    /// `serious_adverse_event_known`, `report_806_submitted`, `mdr_reportable_event`,
+    /// `awareness_date_entered`, `correction_started`, `customer_communication_sent`,
+    /// `fix_distributed`, `rollout_started`, `isao_shared`, `serious_adverse_event_known`,
+    /// `report_806_submitted`, `correction_recorded`, `mdr_reportable_event`,
     /// `mdr_supplemental_information`, `mdr_report_submitted`, `serious_incident`,
-    /// `eu_mdr_report_submitted`.
+    /// `eu_mdr_report_submitted`. A determination is made through a finding's signed
+    /// assessment, never here; the report submissions and the 806.20 record
+    /// (`correction_recorded`) need a `signature` of a person (a session, never a token) and the
+    /// agency's `reference`.
     pub kind: String,
     /// When it happened (RFC 3339; default now).
     #[serde(default)]
@@ -340,18 +347,29 @@ pub struct NewCaseEventDto {
     /// The report, MDR or incident number.
     #[serde(default)]
     pub reference: Option<String>,
-    /// Why (required for an awareness date).
+    /// Why it is recorded (required: a regulatory edit says why; for `correction_recorded`,
+    /// the rationale for not reporting the correction).
     #[serde(default)]
     pub reason: Option<String>,
-    /// `controlled` or `uncontrolled` (determination).
+    /// A reference to the evidence of the claimed time (a document id, a ticket): required,
+    /// with the reason, for an event dated more than a day before it is recorded.
     #[serde(default)]
-    pub risk: Option<String>,
+    pub evidence: Option<String>,
+    /// 803 reportable event: `death`, `serious_injury` or `malfunction`.
+    #[serde(default)]
+    pub event_type: Option<String>,
+    /// 803 report: it carries the 806.10(c) data, so it covers the 806 report (806.10(f)).
+    #[serde(default)]
+    pub covers_806: bool,
     /// 803: the five-work-day report applies.
     #[serde(default)]
     pub five_day: bool,
     /// EU MDR: `serious_incident`, `public_health_threat` or `death_or_serious_deterioration`.
     #[serde(default)]
     pub category: Option<String>,
+    /// The electronic signature of a report's submission or an 806.20 record.
+    #[serde(default)]
+    pub signature: Option<crate::access::SignDto>,
 }
 
 /// A waiver of an open clock.

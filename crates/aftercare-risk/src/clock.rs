@@ -173,6 +173,18 @@ pub enum AwarenessBasis {
     },
 }
 
+impl AwarenessBasis {
+    /// The basis's name (`first_match`, `report_received`, `advisory_received`, `analyst`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            AwarenessBasis::FirstMatch => "first_match",
+            AwarenessBasis::ReportReceived => "report_received",
+            AwarenessBasis::AdvisoryReceived => "advisory_received",
+            AwarenessBasis::Analyst { .. } => "analyst",
+        }
+    }
+}
+
 /// The awareness date of a case and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Awareness {
@@ -606,8 +618,11 @@ pub enum EventKind {
         /// Who signed the decision.
         signed_by: String,
     },
-    /// The 806 report was submitted.
-    Report806Submitted,
+    /// The 806 report was submitted to FDA.
+    Report806Submitted {
+        /// The agency's reference of the report (its correction/removal report number).
+        reference: String,
+    },
     /// A reportable event under 21 CFR 803 became known on `aware_on`.
     MdrReportableEvent {
         /// The MDR number.
@@ -678,7 +693,7 @@ impl EventKind {
             EventKind::SeriousAdverseEventKnown => "serious_adverse_event_known",
             EventKind::RolloutStarted { .. } => "rollout_started",
             EventKind::CorrectionRecorded { .. } => "correction_recorded",
-            EventKind::Report806Submitted => "report_806_submitted",
+            EventKind::Report806Submitted { .. } => "report_806_submitted",
             EventKind::MdrReportableEvent { .. } => "mdr_reportable_event",
             EventKind::MdrSupplementalInformation { .. } => "mdr_supplemental_information",
             EventKind::MdrReportSubmitted { .. } => "mdr_report_submitted",
@@ -780,6 +795,78 @@ pub enum Change {
     },
     /// A correction was recorded as not reported (21 CFR 806.20).
     CorrectionRecorded(CorrectionRecord),
+}
+
+impl std::fmt::Display for Change {
+    /// The change in words, as a person reads it in a command's output and a case's history
+    /// (`clock remediation opened, due 2026-05-01`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let clock = |clock: &Clock| match clock.reference() {
+            Some(reference) => format!("clock {} ({reference})", clock.kind().as_str()),
+            None => format!("clock {}", clock.kind().as_str()),
+        };
+        match self {
+            Change::AwarenessSet { previous, current } => match previous {
+                Some(previous) => write!(
+                    f,
+                    "awareness moved from {} to {} ({})",
+                    previous.date,
+                    current.date,
+                    current.basis.as_str()
+                ),
+                None => write!(
+                    f,
+                    "awareness set to {} ({})",
+                    current.date,
+                    current.basis.as_str()
+                ),
+            },
+            Change::RiskSet { previous, current } => match previous {
+                Some(previous) => write!(
+                    f,
+                    "risk changed from {} to {}",
+                    previous.as_str(),
+                    current.as_str()
+                ),
+                None => write!(f, "risk set to {}", current.as_str()),
+            },
+            Change::CorrectionStartRecorded { current, .. } => {
+                write!(f, "correction started on {current}")
+            }
+            Change::ClockOpened(c) => match c.state() {
+                ClockState::Open => write!(f, "{} opened, due {}", clock(c), c.deadline().day),
+                state => write!(f, "{} opened, already {}", clock(c), state.as_str()),
+            },
+            Change::ClockRescheduled { previous, clock: c } => write!(
+                f,
+                "{} rescheduled from {} to {}",
+                clock(c),
+                previous.day,
+                c.deadline().day
+            ),
+            Change::ClockMet(c) => write!(f, "{} met", clock(c)),
+            Change::ClockMissed(c) => {
+                write!(f, "{} missed (was due {})", clock(c), c.deadline().day)
+            }
+            Change::ClockSatisfiedLate(c) => write!(f, "{} satisfied late", clock(c)),
+            Change::ClockWaived(c) => write!(f, "{} waived", clock(c)),
+            Change::ClockRecorded(c) => {
+                write!(
+                    f,
+                    "{} closed by a record of a correction not reported",
+                    clock(c)
+                )
+            }
+            Change::SeriousAdverseEventRecorded { known_at } => {
+                write!(f, "serious adverse event known since {known_at}")
+            }
+            Change::CorrectionRecorded(record) => write!(
+                f,
+                "correction recorded as not reported (21 CFR 806.20), signed by {}",
+                record.signed_by
+            ),
+        }
+    }
 }
 
 /// The clock-relevant state of one (product, vulnerability).
@@ -1031,7 +1118,7 @@ impl Machine<'_> {
             }
             EventKind::FixDistributed => self.act(Action::Fix, at)?,
             EventKind::IsaoShared => self.act(Action::IsaoSharing, at)?,
-            EventKind::Report806Submitted => self.act(Action::Report806, at)?,
+            EventKind::Report806Submitted { .. } => self.act(Action::Report806, at)?,
             EventKind::RolloutStarted { reference } => {
                 non_empty(reference, event)?;
                 self.act(Action::RolloutStart, at)?;

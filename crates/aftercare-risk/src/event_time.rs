@@ -166,7 +166,7 @@ fn named_dates(kind: &EventKind) -> Vec<(Date, Jurisdiction)> {
         | EventKind::SeriousAdverseEventKnown
         | EventKind::RolloutStarted { .. }
         | EventKind::CorrectionRecorded { .. }
-        | EventKind::Report806Submitted
+        | EventKind::Report806Submitted { .. }
         | EventKind::MdrReportSubmitted { .. }
         | EventKind::EuMdrReportSubmitted { .. }
         | EventKind::ClockWaived { .. } => Vec::new(),

@@ -72,14 +72,15 @@ pub async fn case_for_update(
         .map_err(StoreError::query("find a case"))
 }
 
-/// The vulnerabilities that have a case, for some products: (product, vulnerability).
-pub async fn case_keys(
+/// The cases of some products that have an awareness date: (product, vulnerability) keys.
+/// A case opened by another event (an incident, a report) may have none yet.
+pub async fn cases_with_awareness(
     tx: &mut Tx,
     product_ids: &[i64],
 ) -> Result<std::collections::HashSet<(i64, String)>, StoreError> {
     let keys = crate::bulk::select_in(
         tx,
-        "SELECT product_id, vulnerability FROM cases WHERE product_id",
+        "SELECT product_id, vulnerability FROM cases WHERE awareness_date IS NOT NULL AND product_id",
         "",
         product_ids,
         "list the cases of products",

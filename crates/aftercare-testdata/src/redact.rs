@@ -66,6 +66,7 @@ const TIMES: &[&str] = &[
     "expires_at",
     "locked_until",
     "satisfied_at",
+    "recorded_at",
     "start",
     "deadline_day",
     "deadline_end",

@@ -678,18 +678,26 @@ pub enum ClockCommand {
         format: FormatArg,
     },
     /// Record an event that drives the clocks of a product and a vulnerability.
+    ///
+    /// A determination is made by a finding's signed assessment (`finding assess … --harm`),
+    /// never here. A report's submission (report_806_submitted, mdr_report_submitted,
+    /// eu_mdr_report_submitted, each with the agency's --reference) and the 21 CFR 806.20
+    /// record of a correction not reported (correction_recorded, its rationale in --reason)
+    /// are signed: the signer's password is asked. An event dated more than a day back needs
+    /// --reason and --evidence.
     Event {
         /// The product's name or id.
         product: String,
         /// The vulnerability's canonical id.
         vulnerability: String,
-        /// The event: customer_communication_sent, fix_distributed, isao_shared,
-        /// correction_started (--date), awareness_date_entered (--date, --reason),
-        /// determination_made (--risk), report_received (--reference), report_acknowledged,
-        /// advisory_received, serious_adverse_event_known, report_806_submitted,
-        /// mdr_reportable_event (--reference, --date, --five-day), mdr_supplemental_information,
-        /// mdr_report_submitted, serious_incident (--reference, --date, --category),
-        /// eu_mdr_report_submitted.
+        /// The event: customer_communication_sent, fix_distributed, rollout_started
+        /// (--reference), isao_shared, correction_started (--date), awareness_date_entered
+        /// (--date), report_received (--reference), report_acknowledged, advisory_received,
+        /// serious_adverse_event_known, report_806_submitted (--reference, signed),
+        /// correction_recorded (signed), mdr_reportable_event (--reference, --date,
+        /// --event-type, --five-day), mdr_supplemental_information, mdr_report_submitted
+        /// (--reference, --covers-806, signed), serious_incident (--reference, --date,
+        /// --category), eu_mdr_report_submitted (--reference, signed).
         kind: String,
         /// When it happened (RFC 3339; default now).
         #[arg(long)]
@@ -697,21 +705,31 @@ pub enum ClockCommand {
         /// The date the event carries (YYYY-MM-DD).
         #[arg(long)]
         date: Option<String>,
-        /// The report, MDR or incident number.
+        /// The report, MDR or incident number; for a submitted report, the agency's reference.
         #[arg(long)]
         reference: Option<String>,
-        /// Why (an awareness date needs it).
+        /// Why it is recorded (required; for correction_recorded, why the correction is not
+        /// reported).
         #[arg(long)]
-        reason: Option<String>,
-        /// controlled or uncontrolled (determination_made).
+        reason: String,
+        /// The evidence of the claimed time (a document id, a ticket): with --reason, for an
+        /// event dated more than a day back.
         #[arg(long)]
-        risk: Option<String>,
+        evidence: Option<String>,
+        /// 803 reportable event: death, serious_injury or malfunction.
+        #[arg(long)]
+        event_type: Option<String>,
+        /// 803 report: it carries the 806.10(c) data and so covers the 806 report.
+        #[arg(long)]
+        covers_806: bool,
         /// 803: remedial action needed, or FDA asked in writing: the five-work-day report.
         #[arg(long)]
         five_day: bool,
         /// EU MDR: serious_incident, public_health_threat, death_or_serious_deterioration.
         #[arg(long)]
         category: Option<String>,
+        #[command(flatten)]
+        signer: SignerArgs,
         #[command(flatten)]
         workspace: WorkspaceArgs,
         #[command(flatten)]

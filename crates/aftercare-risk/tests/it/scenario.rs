@@ -771,7 +771,9 @@ fn serious_adverse_event_opens_the_806_clock() {
         &known,
         &policy,
         new_york("2025-03-18T09:00"),
-        EventKind::Report806Submitted,
+        EventKind::Report806Submitted {
+            reference: "3001234567-2025-001".into(),
+        },
     )
     .case;
     assert_eq!(

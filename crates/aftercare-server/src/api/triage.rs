@@ -180,9 +180,11 @@ fn parse_time(field: &str, value: &Option<String>) -> Result<Option<jiff::Timest
     responses((status = 201, body = CaseDto), (status = 400, body = ErrorDto), (status = 404, body = ErrorDto)))]
 pub async fn record_event(
     State(state): State<AppState>,
+    Caller(principal): Caller,
     RequestContext(context): RequestContext,
     Json(new): Json<NewCaseEventDto>,
 ) -> Result<(StatusCode, Json<CaseDto>), ApiError> {
+    let signature = new.signature.as_ref().map(sign_request).transpose()?;
     let input = EventInput {
         kind: new.kind,
         at: parse_time("at", &new.at)?,
@@ -196,17 +198,20 @@ pub async fn record_event(
             .transpose()?,
         reference: new.reference,
         reason: new.reason,
-        risk: new.risk,
+        evidence: new.evidence,
+        event_type: new.event_type,
+        covers_806: new.covers_806,
         five_day: new.five_day,
         category: new.category,
     };
-    let event = input.to_event(jiff::Timestamp::now())?;
     let outcome = case::record_event(
         &state.workspace,
         &context,
+        &principal,
         &new.product,
         &new.vulnerability,
-        event,
+        &input,
+        signature.as_ref(),
     )
     .await?;
     let (view, events) = case::case(

@@ -24,7 +24,7 @@ use aftercare_service::intel::FeedKind;
 use aftercare_service::intel::feed::{self, NewFeedRequest};
 use aftercare_service::intel::sync::{NoProgress, SyncOptions};
 use aftercare_service::inventory::{self, SbomFile};
-use aftercare_service::triage::case::{self, EventInput};
+use aftercare_service::triage::case;
 use aftercare_service::{Context, Workspace, WorkspaceLocation};
 use serde_json::{Value, json};
 
@@ -154,24 +154,25 @@ async fn workspace() -> (aftercare_store::testing::TestStore, Workspace, i64) {
         .unwrap();
         newest = outcome.import.release.id;
     }
+    // A case with a history: a report 35 days ago, an uncontrolled determination 12 days ago
+    // (as the pipeline's own steps apply them).
     let now = jiff::Timestamp::now();
-    let days_ago = |days: i64| Some(now - jiff::SignedDuration::from_hours(24 * days));
-    for input in [
-        EventInput {
-            kind: "report_received".into(),
+    let days_ago = |days: i64| now - jiff::SignedDuration::from_hours(24 * days);
+    for event in [
+        aftercare_risk::Event {
             at: days_ago(35),
-            reference: Some(HOSTILE_REFERENCE.into()),
-            ..EventInput::default()
+            kind: aftercare_risk::EventKind::ReportReceived {
+                reference: HOSTILE_REFERENCE.into(),
+            },
         },
-        EventInput {
-            kind: "determination_made".into(),
+        aftercare_risk::Event {
             at: days_ago(12),
-            risk: Some("uncontrolled".into()),
-            ..EventInput::default()
+            kind: aftercare_risk::EventKind::DeterminationMade {
+                risk: aftercare_risk::RiskClass::Uncontrolled,
+            },
         },
     ] {
-        let event = input.to_event(now).unwrap();
-        case::record_event(&workspace, &context, HOSTILE_PRODUCT, VULNERABILITY, event)
+        case::apply_unchecked(&workspace, &context, HOSTILE_PRODUCT, VULNERABILITY, event)
             .await
             .unwrap();
     }

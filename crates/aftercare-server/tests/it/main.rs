@@ -6,6 +6,7 @@
 
 mod access;
 mod browser;
+mod case;
 mod finding;
 mod intel;
 mod inventory;

@@ -121,6 +121,13 @@ pub struct VerifiedSigner {
     signed_at: Timestamp,
 }
 
+impl VerifiedSigner {
+    /// The signer's printed name, as it will be recorded with the signature.
+    pub fn printed_name(&self) -> &str {
+        &self.printed_name
+    }
+}
+
 /// Checks a signer: a person (session or local command, never a token), holding the
 /// signing permission, with the right credentials, a current training if the workspace
 /// requires one, and — when segregation of duties is on — not approving their own record.

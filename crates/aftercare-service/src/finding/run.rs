@@ -148,7 +148,15 @@ async fn run(
         &mut report,
     )
     .await?;
-    tell_cases(&mut tx, workspace, context, &plan.new_findings, &mut report).await?;
+    tell_cases(
+        &mut tx,
+        workspace,
+        context,
+        scope,
+        &plan.new_findings,
+        &mut report,
+    )
+    .await?;
     if report.changed_anything() {
         audit::record(&mut tx, context, run_event(scope, &report)).await?;
     }
@@ -458,34 +466,48 @@ async fn is_withdrawn(
     Ok(gone)
 }
 
-/// A first match is an awareness source of the product's regulatory case: the cases of the
-/// new findings' (product, vulnerability) pairs that have none are opened or told.
+/// A first match is an awareness source of the product's regulatory case: every case of the
+/// new findings' (product, vulnerability) pairs that has no awareness date yet — no case, or
+/// one opened by another event (an incident, a report) — is told. A match made by a supplier's
+/// CSAF advisory tells it that the advisory was received (the awareness basis says so); such a
+/// match arriving with a feed sync is recorded on a case that is already aware, too.
 async fn tell_cases(
     tx: &mut Tx,
     workspace: &Workspace,
     context: &Context,
+    scope: MatchScope<'_>,
     new_findings: &[NewFinding],
     report: &mut MatchReport,
 ) -> Result<(), ServiceError> {
-    let first: BTreeSet<(i64, String)> = new_findings
-        .iter()
-        .map(|f| (f.product_id, f.fields.vulnerability.clone()))
-        .collect();
+    // (product, vulnerability) → whether a supplier advisory made one of its new findings.
+    let mut first: BTreeMap<(i64, String), bool> = BTreeMap::new();
+    for finding in new_findings {
+        let by_advisory = finding.fields.reasons.contains(r#""source":"csaf""#);
+        *first
+            .entry((finding.product_id, finding.fields.vulnerability.clone()))
+            .or_default() |= by_advisory;
+    }
     if first.is_empty() {
         return Ok(());
     }
     let products: Vec<i64> = first
-        .iter()
+        .keys()
         .map(|(product, _)| *product)
         .collect::<BTreeSet<i64>>()
         .into_iter()
         .collect();
-    let with_case = aftercare_store::case::case_keys(tx, &products).await?;
+    let aware = aftercare_store::case::cases_with_awareness(tx, &products).await?;
     let mut product_names: BTreeMap<i64, String> = BTreeMap::new();
     // The policy is read when a case is to be told (most runs tell none).
     let mut current_policy: Option<aftercare_risk::Policy> = None;
-    for key in &first {
-        if with_case.contains(key) {
+    for (key, by_advisory) in &first {
+        let kind = if *by_advisory {
+            EventKind::AdvisoryReceived
+        } else {
+            EventKind::FindingFirstSeen
+        };
+        let received_now = *by_advisory && matches!(scope, MatchScope::Delta(_));
+        if aware.contains(key) && !received_now {
             continue;
         }
         let (product_id, vulnerability) = key;
@@ -500,9 +522,9 @@ async fn tell_cases(
             Some(policy) => policy,
             None => current_policy.insert(policy::current(workspace).await?.policy),
         };
-        let first_seen = Event {
+        let event = Event {
             at: context.now,
-            kind: EventKind::FindingFirstSeen,
+            kind,
         };
         case::apply_in(
             tx,
@@ -511,7 +533,7 @@ async fn tell_cases(
             *product_id,
             &name,
             vulnerability,
-            &first_seen,
+            &event,
         )
         .await?;
         report.cases += 1;

@@ -6,6 +6,7 @@
 
 use aftercare_model::Permission;
 use aftercare_risk::clock::{CorrectionRecord, MdrEventType};
+use aftercare_risk::event_time::{Backdating, EventTime, RecordedEvent};
 use aftercare_risk::{
     Awareness, AwarenessBasis, Case, CaseRecord, Clock, ClockKind, ClockRecord, ClockState,
     DayKind, Event, EventKind, RiskClass, StartBasis, Waiver,
@@ -291,10 +292,107 @@ pub struct EventOutcome {
     pub changes: Vec<String>,
 }
 
-/// Applies an event to the case of (product, vulnerability), opening the case if needed,
-/// with the policy in force. The case, its clocks, the event log and one audit event per
-/// change are written in one transaction.
+/// Records an event a person or a client enters on the case of (product, vulnerability),
+/// opening the case if needed, with the policy in force. The case, its clocks, the event log
+/// and the audit trail of every change are written in one transaction.
+///
+/// The generic entry is bounded by what the law asks to be signed:
+/// * a determination changes a case's risk class only through the signed assessment
+///   (`aftercare finding assess … --harm`); `determination_made` is refused here;
+/// * a report submitted to an agency (806, 803, EU MDR) and the 21 CFR 806.20 record of a
+///   correction not reported are accepted only with the agency's reference (the record's
+///   rationale) and the electronic signature of a person (never a token);
+/// * every event needs a reason (Part 11: a regulatory edit says why), and its claimed time is
+///   judged against the time it is recorded (`context.now`): one in the future is refused,
+///   one more than the policy's threshold in the past needs the reason and an evidence
+///   reference, both kept with the event.
 pub async fn record_event(
+    workspace: &Workspace,
+    context: &Context,
+    principal: &Principal,
+    product_key: &str,
+    vulnerability: &str,
+    input: &EventInput,
+    sign: Option<&SignRequest>,
+) -> Result<EventOutcome, ServiceError> {
+    principal.require(Permission::FindingAssess)?;
+    let reason = input
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .ok_or_else(|| {
+            ServiceError::invalid(
+                "reason",
+                "a regulatory case event needs a reason: say why it is recorded (21 CFR 11.10(e))",
+            )
+        })?
+        .to_string();
+    let product = crate::inventory::product(workspace, product_key).await?;
+    let vulnerability = vulnerability.trim();
+    let mut event = input.to_event(context.now)?;
+    let signer = match signed_kind(&event.kind) {
+        Some(what) => {
+            let request = sign.ok_or_else(|| ServiceError::SignatureRefused {
+                reason: format!("{what} is recorded only with your electronic signature"),
+            })?;
+            let content = signed_content(&product.name, vulnerability, &event);
+            let entity_id = format!("{}:{vulnerability}:{}", product.id, event.kind.name());
+            let signable = Signable {
+                entity_type: "case_event",
+                entity_id: entity_id.clone(),
+                content: content.as_bytes(),
+                author_account_id: None,
+            };
+            let signer = signature::verify_signer(
+                workspace,
+                context,
+                principal,
+                &signable,
+                request,
+                context.now,
+            )
+            .await?;
+            if let EventKind::CorrectionRecorded { signed_by, .. } = &mut event.kind {
+                *signed_by = signer.printed_name().to_string();
+            }
+            Some((signer, content, entity_id))
+        }
+        None => None,
+    };
+    let backdating = input.backdating();
+    let current = policy::current(workspace).await?;
+    let context = context.clone().with_reason(Some(reason));
+    let mut tx = workspace.store().begin().await?;
+    let outcome = record_in(
+        &mut tx,
+        &context,
+        &current.policy,
+        (product.id, &product.name),
+        vulnerability,
+        &event,
+        context.now,
+        backdating.as_ref(),
+    )
+    .await?;
+    if let Some((signer, content, entity_id)) = &signer {
+        let signable = Signable {
+            entity_type: "case_event",
+            entity_id: entity_id.clone(),
+            content: content.as_bytes(),
+            author_account_id: None,
+        };
+        signature::record(&mut tx, &context, signer, &signable).await?;
+    }
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// Applies an event to a case as the pipeline's own steps do (a first match, a signed
+/// determination): with no signature, no reason and no check of its time. Only for tests that
+/// build a case's history directly (feature `testing`, which the shells never enable).
+#[cfg(feature = "testing")]
+pub async fn apply_unchecked(
     workspace: &Workspace,
     context: &Context,
     product_key: &str,
@@ -304,9 +402,13 @@ pub async fn record_event(
     let product = crate::inventory::product(workspace, product_key).await?;
     let current = policy::current(workspace).await?;
     let mut tx = workspace.store().begin().await?;
+    let context = Context {
+        now: event.at,
+        ..context.clone()
+    };
     let outcome = apply_in(
         &mut tx,
-        context,
+        &context,
         &current.policy,
         product.id,
         &product.name,
@@ -316,6 +418,41 @@ pub async fn record_event(
     .await?;
     tx.commit().await?;
     Ok(outcome)
+}
+
+/// The events recorded only with an electronic signature and the agency's reference (or, for
+/// the 806.20 record, its rationale): the report submissions and the record of a correction
+/// not reported.
+pub const SIGNED_EVENTS: &[&str] = &[
+    "report_806_submitted",
+    "mdr_report_submitted",
+    "eu_mdr_report_submitted",
+    "correction_recorded",
+];
+
+/// What a kind of event records that the law asks to be signed, in words, or `None`.
+fn signed_kind(kind: &EventKind) -> Option<&'static str> {
+    match kind {
+        EventKind::Report806Submitted { .. } => Some("a 21 CFR 806 report's submission"),
+        EventKind::MdrReportSubmitted { .. } => Some("a 21 CFR 803 report's submission"),
+        EventKind::EuMdrReportSubmitted { .. } => Some("an EU MDR vigilance report's submission"),
+        EventKind::CorrectionRecorded { .. } => {
+            Some("a 21 CFR 806.20 record of a correction not reported")
+        }
+        _ => None,
+    }
+}
+
+/// The canonical content a signed case event binds its signature to.
+fn signed_content(product: &str, vulnerability: &str, event: &Event) -> String {
+    json!({
+        "product": product,
+        "vulnerability": vulnerability,
+        "event": event.kind.name(),
+        "at": time(event.at),
+        "detail": event_detail(&event.kind),
+    })
+    .to_string()
 }
 
 /// Applies an event inside the caller's transaction (for use cases that record a case
@@ -328,6 +465,37 @@ pub(crate) async fn apply_in(
     product_name: &str,
     vulnerability: &str,
     event: &Event,
+) -> Result<EventOutcome, ServiceError> {
+    // The pipeline's own steps record their events when they happen.
+    record_in(
+        tx,
+        context,
+        policy,
+        (product_id, product_name),
+        vulnerability,
+        event,
+        event.at,
+        None,
+    )
+    .await
+}
+
+/// [`apply_in`] for an event recorded at `recorded_at`, with the justification of a backdated
+/// one: the event's claimed time is judged against the time it is recorded by the policy's
+/// rule, and both times and the justification are kept with the event.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one transaction's inputs, named at the call"
+)]
+async fn record_in(
+    tx: &mut aftercare_store::Tx,
+    context: &Context,
+    policy: &aftercare_risk::Policy,
+    (product_id, product_name): (i64, &str),
+    vulnerability: &str,
+    event: &Event,
+    recorded_at: Timestamp,
+    backdating: Option<&Backdating>,
 ) -> Result<EventOutcome, ServiceError> {
     let vulnerability = vulnerability.trim();
     if vulnerability.is_empty() {
@@ -353,18 +521,38 @@ pub(crate) async fn apply_in(
             Case::new(),
         ),
     };
-    let transition = aftercare_risk::apply(&case, event, policy)
+    let recorded = RecordedEvent {
+        event: event.clone(),
+        recorded_at,
+        backdating: backdating.cloned(),
+    };
+    let (transition, times) = aftercare_risk::event_time::apply_recorded(&case, &recorded, policy)
         .map_err(|error| ServiceError::rule("event", error))?;
-    save(tx, context, row, product_name, &transition, Some(event)).await
+    let before = case.to_record();
+    save(
+        tx,
+        context,
+        row,
+        product_name,
+        &before,
+        &transition,
+        Some((event, &times)),
+    )
+    .await
 }
 
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one transaction's inputs, named at the call"
+)]
 async fn save(
     tx: &mut aftercare_store::Tx,
     context: &Context,
     mut row: CaseRow,
     product_name: &str,
+    before: &CaseRecord,
     transition: &aftercare_risk::Transition,
-    event: Option<&Event>,
+    event: Option<(&Event, &EventTime)>,
 ) -> Result<EventOutcome, ServiceError> {
     let record = transition.case.to_record();
     row.record = case_json(&record).to_string();
@@ -395,23 +583,28 @@ async fn save(
         })
         .collect();
     stored::save_clocks(tx, row.id, &clocks).await?;
-    if let Some(event) = event {
+    if let Some((event, times)) = event {
+        // The claimed time is the event's; the recorded time (the context's instant) is kept
+        // beside it, with the justification of a backdated event.
+        let mut detail = event_detail(&event.kind);
+        if let (Value::Object(map), Some(backdating)) = (&mut detail, &times.backdating) {
+            map.insert(
+                "backdating".into(),
+                json!({"reason": backdating.reason, "evidence": backdating.evidence}),
+            );
+        }
         stored::insert_event(
             tx,
             row.id,
             &time(event.at),
             event.kind.name(),
-            &event_detail(&event.kind).to_string(),
+            &detail.to_string(),
             &context.actor.to_string(),
-            &at,
+            &time(times.recorded),
         )
         .await?;
     }
-    let changes: Vec<String> = transition
-        .changes
-        .iter()
-        .map(|c| format!("{c:?}"))
-        .collect();
+    let changes: Vec<String> = transition.changes.iter().map(ToString::to_string).collect();
     let entity_id = Some(row.id.to_string());
     if opened {
         audit::record(
@@ -429,6 +622,26 @@ async fn save(
         )
         .await?;
     }
+    // Part 11.10(e): the trail shows the values before and after, as data, never obscuring
+    // what was recorded before.
+    let mut after = audit_state(&record);
+    if let Value::Object(map) = &mut after {
+        map.insert("product".into(), json!(product_name));
+        map.insert("vulnerability".into(), json!(row.vulnerability));
+        map.insert("changes".into(), json!(changes));
+        if let Some((event, times)) = event {
+            map.insert(
+                "event".into(),
+                json!({
+                    "kind": event.kind.name(),
+                    "at": time(event.at),
+                    "recorded_at": time(times.recorded),
+                    "detail": event_detail(&event.kind),
+                    "backdating": times.backdating.as_ref().map(|b| json!({"reason": b.reason, "evidence": b.evidence})),
+                }),
+            );
+        }
+    }
     audit::record(
         tx,
         context,
@@ -439,15 +652,8 @@ async fn save(
             },
             entity_type: "case",
             entity_id,
-            old_value: None,
-            new_value: Some(json!({
-                "product": product_name,
-                "vulnerability": row.vulnerability,
-                "event": event.map(|e| json!({"kind": e.kind.name(), "at": time(e.at), "detail": event_detail(&e.kind)})),
-                "changes": changes,
-                "awareness_date": row.awareness_date,
-                "risk": row.risk,
-            })),
+            old_value: (!opened).then(|| audit_state(before)),
+            new_value: Some(after),
         },
     )
     .await?;
@@ -464,12 +670,38 @@ async fn save(
     })
 }
 
+/// What the audit trail keeps of a case's state: awareness, risk, correction start, and each
+/// clock's kind, reference, state and deadline.
+fn audit_state(record: &CaseRecord) -> Value {
+    json!({
+        "awareness": record.awareness.as_ref().map(|a| json!({"date": a.date.to_string(), "basis": a.basis.as_str()})),
+        "risk": record.risk.map(|r| r.as_str()),
+        "correction_started": record.correction_started.map(|d| d.to_string()),
+        "clocks": record.clocks.iter().map(|c| json!({
+            "kind": c.kind.as_str(),
+            "reference": c.reference,
+            "state": c.state.as_str(),
+            "deadline_day": c.deadline_day.to_string(),
+            "deadline_end": time(c.deadline_end),
+        })).collect::<Vec<_>>(),
+    })
+}
+
 fn event_detail(kind: &EventKind) -> Value {
     match kind {
         EventKind::ReportReceived { reference }
         | EventKind::ReportAcknowledged { reference }
-        | EventKind::MdrReportSubmitted { reference, .. }
-        | EventKind::EuMdrReportSubmitted { reference } => json!({"reference": reference}),
+        | EventKind::EuMdrReportSubmitted { reference }
+        | EventKind::Report806Submitted { reference }
+        | EventKind::RolloutStarted { reference } => json!({"reference": reference}),
+        EventKind::MdrReportSubmitted {
+            reference,
+            covers_806,
+        } => json!({"reference": reference, "covers_806": covers_806}),
+        EventKind::CorrectionRecorded {
+            rationale,
+            signed_by,
+        } => json!({"rationale": rationale, "signed_by": signed_by}),
         EventKind::AwarenessDateEntered { date, reason } => {
             json!({"date": date.to_string(), "reason": reason})
         }
@@ -481,9 +713,9 @@ fn event_detail(kind: &EventKind) -> Value {
             reference,
             aware_on,
             five_day,
-            ..
+            event_type,
         } => {
-            json!({"reference": reference, "aware_on": aware_on.to_string(), "five_day": five_day})
+            json!({"reference": reference, "aware_on": aware_on.to_string(), "five_day": five_day, "event_type": event_type.as_str()})
         }
         EventKind::MdrSupplementalInformation {
             reference,
@@ -534,7 +766,17 @@ pub async fn tick(workspace: &Workspace, now: Timestamp) -> Result<usize, Servic
         if transition.changes.is_empty() {
             continue;
         }
-        save(&mut tx, &context, view.row, &product, &transition, None).await?;
+        let before = view.case.to_record();
+        save(
+            &mut tx,
+            &context,
+            view.row,
+            &product,
+            &before,
+            &transition,
+            None,
+        )
+        .await?;
         tx.commit().await?;
         changed += 1;
     }
@@ -737,15 +979,40 @@ pub struct EventInput {
     pub reference: Option<String>,
     /// Why (an awareness date needs one).
     pub reason: Option<String>,
-    /// The determination's outcome.
-    pub risk: Option<String>,
     /// 803: the five-work-day report applies.
     pub five_day: bool,
     /// EU MDR serious-incident category.
     pub category: Option<String>,
+    /// A reference to the evidence of the claimed time (a document id, a ticket, a sent-mail
+    /// record): an event dated more than the policy's threshold in the past needs it, with the
+    /// reason.
+    pub evidence: Option<String>,
+    /// 803: the event's type (`death`, `serious_injury`, `malfunction`).
+    pub event_type: Option<String>,
+    /// 803 report: it carries the data 21 CFR 806.10(c) lists, so it covers the 806 report
+    /// (806.10(f)).
+    pub covers_806: bool,
 }
 
 impl EventInput {
+    /// The justification of a backdated event: the reason with an evidence reference.
+    pub fn backdating(&self) -> Option<Backdating> {
+        let evidence = self
+            .evidence
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())?;
+        Some(Backdating {
+            reason: self
+                .reason
+                .as_deref()
+                .unwrap_or_default()
+                .trim()
+                .to_string(),
+            evidence: evidence.to_string(),
+        })
+    }
+
     /// The event, with `now` as its time when none is given; missing fields are named.
     pub fn to_event(&self, now: Timestamp) -> Result<Event, ServiceError> {
         let need_date = || {
@@ -780,14 +1047,14 @@ impl EventInput {
                 date: need_date()?,
                 reason: self.reason.clone().unwrap_or_default(),
             },
-            "determination_made" | "determination" => EventKind::DeterminationMade {
-                risk: self
-                    .risk
-                    .as_deref()
-                    .unwrap_or_default()
-                    .parse::<RiskClass>()
-                    .map_err(|e| ServiceError::rule("risk", e))?,
-            },
+            "determination_made" | "determination" => {
+                return Err(ServiceError::invalid(
+                    "event kind",
+                    "a case's risk class changes only through a signed determination: assess the \
+                     finding with the harm severity (`aftercare finding assess ID --status affected \
+                     --harm …`, PUT /api/v1/findings/{id}/assessment with a signature)",
+                ));
+            }
             "correction_started" => EventKind::CorrectionStarted {
                 started_on: need_date()?,
             },
@@ -795,14 +1062,39 @@ impl EventInput {
             "fix_distributed" => EventKind::FixDistributed,
             "isao_shared" => EventKind::IsaoShared,
             "serious_adverse_event_known" => EventKind::SeriousAdverseEventKnown,
-            "report_806_submitted" => EventKind::Report806Submitted,
+            "report_806_submitted" => EventKind::Report806Submitted {
+                reference: need_reference()?,
+            },
+            "rollout_started" => EventKind::RolloutStarted {
+                reference: need_reference()?,
+            },
+            "correction_recorded" => EventKind::CorrectionRecorded {
+                rationale: self
+                    .reason
+                    .as_deref()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
+                // The signer's printed name, filled in once the signature is verified.
+                signed_by: String::new(),
+            },
             "mdr_reportable_event" => EventKind::MdrReportableEvent {
                 reference: need_reference()?,
                 aware_on: need_date()?,
                 five_day: self.five_day,
-                // Until the event input asks for it, an 803 event is taken as a malfunction,
-                // which does not fail the FDA guidance's condition 1.
-                event_type: MdrEventType::Malfunction,
+                // A death or serious injury fails the FDA guidance's condition 1; a
+                // malfunction does not: the person says which.
+                event_type: self
+                    .event_type
+                    .as_deref()
+                    .ok_or_else(|| {
+                        ServiceError::invalid(
+                            "event type",
+                            "an 803 reportable event is a death, a serious_injury or a malfunction",
+                        )
+                    })?
+                    .parse::<MdrEventType>()
+                    .map_err(|e| ServiceError::rule("event type", e))?,
             },
             "mdr_supplemental_information" => EventKind::MdrSupplementalInformation {
                 reference: need_reference()?,
@@ -810,7 +1102,7 @@ impl EventInput {
             },
             "mdr_report_submitted" => EventKind::MdrReportSubmitted {
                 reference: need_reference()?,
-                covers_806: false,
+                covers_806: self.covers_806,
             },
             "serious_incident" => EventKind::SeriousIncident {
                 reference: need_reference()?,
@@ -831,10 +1123,11 @@ impl EventInput {
                     format!(
                         "unknown event {other:?}: expected finding_first_seen, advisory_received, \
                          report_received, report_acknowledged, awareness_date_entered, \
-                         determination_made, correction_started, customer_communication_sent, \
-                         fix_distributed, isao_shared, serious_adverse_event_known, \
-                         report_806_submitted, mdr_reportable_event, mdr_supplemental_information, \
-                         mdr_report_submitted, serious_incident or eu_mdr_report_submitted"
+                         correction_started, customer_communication_sent, fix_distributed, \
+                         rollout_started, isao_shared, serious_adverse_event_known, \
+                         report_806_submitted, correction_recorded, mdr_reportable_event, \
+                         mdr_supplemental_information, mdr_report_submitted, serious_incident or \
+                         eu_mdr_report_submitted"
                     ),
                 ));
             }

@@ -36,7 +36,7 @@ async fn an_uncontrolled_finding_runs_its_clocks_through_storage() {
             aftercare_model::Actor::system("rematch"),
             jiff::Timestamp::now(),
         );
-        case::record_event(
+        case::apply_unchecked(
             &workspace,
             &system,
             "Pump",
@@ -46,7 +46,7 @@ async fn an_uncontrolled_finding_runs_its_clocks_through_storage() {
         .await
         .unwrap();
         // A determination on day 3 opens the 30/60-day clocks counted from awareness (day 0).
-        let outcome = case::record_event(
+        let outcome = case::apply_unchecked(
             &workspace,
             &context,
             "Pump",
@@ -87,7 +87,7 @@ async fn an_uncontrolled_finding_runs_its_clocks_through_storage() {
         );
 
         // Day 12: communication sent (and shared with the ISAO) -> met.
-        case::record_event(
+        case::apply_unchecked(
             &workspace,
             &context,
             "Pump",
@@ -96,7 +96,7 @@ async fn an_uncontrolled_finding_runs_its_clocks_through_storage() {
         )
         .await
         .unwrap();
-        case::record_event(
+        case::apply_unchecked(
             &workspace,
             &context,
             "Pump",
@@ -202,7 +202,7 @@ async fn awareness_only_moves_earlier_and_waiving_needs_a_signature() {
         inventory::add_product(&workspace, &context, "Pump", None)
             .await
             .unwrap();
-        case::record_event(
+        case::apply_unchecked(
             &workspace,
             &context,
             "Pump",
@@ -211,7 +211,7 @@ async fn awareness_only_moves_earlier_and_waiving_needs_a_signature() {
         )
         .await
         .unwrap();
-        let later = case::record_event(
+        let later = case::apply_unchecked(
             &workspace,
             &context,
             "Pump",
@@ -229,7 +229,7 @@ async fn awareness_only_moves_earlier_and_waiving_needs_a_signature() {
             matches!(later, Err(ServiceError::Rule { .. })),
             "{backend}: {later:?}"
         );
-        case::record_event(
+        case::apply_unchecked(
             &workspace,
             &context,
             "Pump",
@@ -244,7 +244,7 @@ async fn awareness_only_moves_earlier_and_waiving_needs_a_signature() {
         )
         .await
         .unwrap();
-        let outcome = case::record_event(
+        let outcome = case::apply_unchecked(
             &workspace,
             &context,
             "Pump",
@@ -467,6 +467,109 @@ async fn the_policy_is_versioned_and_changed_only_with_a_signature() {
             signatures[0].content_sha256,
             aftercare_model::Sha256::of(text.as_bytes()).to_hex(),
             "{backend}"
+        );
+    }
+}
+
+/// Issue 12, item 10: awareness from every source. A case opened by an incident has no
+/// awareness date; the first match of the vulnerability gives it one. A supplier's CSAF
+/// advisory (a real Red Hat document) that names a product's component records that the
+/// advisory was received: the awareness basis says so.
+#[tokio::test]
+async fn awareness_from_a_first_match_after_an_incident_and_from_a_supplier_advisory() {
+    const CSAF: (&str, &str) = (
+        "csaf/redhat-csaf.zip",
+        "trustify/etc/datasets/ds3/csaf/2024/cve-2024-28834.json",
+    );
+    const SBOM: &str = r#"{"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+     "metadata": {"component": {"bom-ref": "pump", "type": "device", "name": "pump", "version": "1.0"}},
+     "components": [{"bom-ref": "gnutls", "type": "library", "name": "gnutls",
+       "version": "3.6.16-4.el8", "purl": "pkg:rpm/redhat/gnutls@3.6.16-4.el8?arch=x86_64"}]}"#;
+    for (test, workspace, context) in workspaces().await {
+        let backend = test.backend().as_str();
+        // Wednesday 2030-01-02, 15:00 UTC (10:00 in New York).
+        let now: Timestamp = "2030-01-02T15:00:00Z".parse().unwrap();
+        let context = Context { now, ..context };
+        inventory::add_product(&workspace, &context, "Pump", None)
+            .await
+            .unwrap();
+        // An 803 malfunction opens the case of CVE-2024-28834 without an awareness date.
+        let incident = case::apply_unchecked(
+            &workspace,
+            &context,
+            "Pump",
+            "CVE-2024-28834",
+            event(
+                now - SignedDuration::from_hours(48),
+                EventKind::MdrReportableEvent {
+                    reference: "MDR-2029-9".into(),
+                    aware_on: "2029-12-31".parse().unwrap(),
+                    event_type: aftercare_risk::clock::MdrEventType::Malfunction,
+                    five_day: false,
+                },
+            ),
+        )
+        .await
+        .unwrap();
+        assert_eq!(incident.view.row.awareness_date, None, "{backend}");
+
+        // The supplier's CSAF advisory arrives with a sync; a release naming gnutls follows.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("cve-2024-28834.json"),
+            crate::shared_member(CSAF.0, CSAF.1),
+        )
+        .unwrap();
+        crate::intel::add_feed(
+            &workspace,
+            &context,
+            "redhat",
+            aftercare_service::intel::FeedKind::Csaf,
+            None,
+            Some(dir.path()),
+        )
+        .await;
+        crate::intel::sync_ok(
+            &workspace,
+            &context,
+            "redhat",
+            &aftercare_service::intel::sync::SyncOptions::default(),
+        )
+        .await;
+        let imported = aftercare_service::flow::import_release(
+            &workspace,
+            &context,
+            "Pump",
+            "1.0",
+            Some(&inventory::SbomFile {
+                name: "pump.cdx.json".into(),
+                bytes: SBOM.as_bytes().to_vec(),
+            }),
+        )
+        .await
+        .unwrap();
+        let matched = imported.matched.unwrap();
+        assert!(
+            !matched.opened.is_empty(),
+            "{backend}: gnutls 3.6.16-4.el8 is affected"
+        );
+        let (view, events) = case::case(&workspace, "Pump", "CVE-2024-28834")
+            .await
+            .unwrap();
+        assert_eq!(
+            view.row.awareness_date.as_deref(),
+            Some("2030-01-02"),
+            "{backend}: the case opened by the incident is now aware"
+        );
+        let awareness = view.case.awareness().unwrap();
+        assert_eq!(
+            awareness.basis,
+            aftercare_risk::AwarenessBasis::AdvisoryReceived,
+            "{backend}"
+        );
+        assert!(
+            events.iter().any(|e| e.kind == "advisory_received"),
+            "{backend}: {events:?}"
         );
     }
 }

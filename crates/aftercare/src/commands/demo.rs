@@ -51,16 +51,20 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         jiff::Timestamp::now(),
     )
     .await?;
-    let context = Context::new(account::actor_of(&admin), jiff::Timestamp::now());
+    // The demo replays a history: every step runs at its own instant (time is a parameter
+    // of every use case), so that its records, clocks and audit trail read as they would had
+    // the team worked through those weeks. Days are counted back from today.
+    let today = jiff::Timestamp::now();
+    let context = Context::new(account::actor_of(&admin), today);
+    let at = |days_ago: i64| Context {
+        now: today - jiff::SignedDuration::from_hours(24 * days_ago),
+        ..context.clone()
+    };
+    let principal = Principal::local(&admin)?;
     let mut imported = 0;
     for product in crate::demo::products() {
-        inventory::add_product(
-            &workspace,
-            &context,
-            product.name,
-            Some(product.description),
-        )
-        .await?;
+        inventory::add_product(&workspace, &at(50), product.name, Some(product.description))
+            .await?;
         for release in &product.releases {
             let file = SbomFile {
                 name: release.file_name.clone(),
@@ -68,7 +72,7 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
             };
             let outcome = aftercare_service::flow::import_release(
                 &workspace,
-                &context,
+                &at(50),
                 product.name,
                 release.version,
                 Some(&file),
@@ -81,12 +85,11 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
             );
         }
     }
-    // The case histories first (they lie in the past), then the intelligence: its sync
-    // matches every release and opens the cases of the other first matches today.
-    record_cases(&workspace, &context).await?;
-    let principal = Principal::local(&admin)?;
-    let findings = load_advisories(&workspace, &context, &principal, dir).await?;
-    let determinations = triage(&workspace, &context, &principal, &password).await?;
+    let feed = Advisories::new(&workspace, &principal, dir);
+    history(&workspace, &principal, &password, &feed, &at, HISTORY).await?;
+    // Today: every demo advisory, then the analyst's triage of two new findings.
+    let findings = feed.sync(&context, &[]).await?;
+    let determinations = triage(&workspace, &context, &principal, &password).await? + 2;
     let cases = aftercare_service::triage::case::cases(&workspace, None)
         .await?
         .len();
@@ -105,77 +108,202 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
-/// One event of a demo case: (product, vulnerability, kind, days ago, reference, risk).
-type DemoEvent = (
-    &'static str,
-    &'static str,
-    &'static str,
-    i64,
-    Option<&'static str>,
-    Option<&'static str>,
-);
+/// One step of a demo case's history, at a number of days before today.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    /// A sync of the demo feed with these advisories in its folder (they "arrived").
+    Sync(&'static [&'static str]),
+    /// A case event (kind, reference) recorded on that day.
+    Event(&'static str, Option<&'static str>),
+    /// The signed determination of the vulnerability's finding in a release (uncontrolled).
+    Determination {
+        /// The release whose finding is assessed.
+        release: &'static str,
+        /// The device-context CVSS vector.
+        vector: &'static str,
+        /// What the team did.
+        action: &'static str,
+    },
+}
 
-/// Two regulatory cases, dated relative to today so that the dashboard always has clocks to
-/// show: the pump's regex advisory (customer communication met, remediation due in 15 days)
-/// and the gateway's urllib3 report (customer communication 5 days overdue, remediation due
-/// in 25 days). The vulnerabilities are real and affect the demo SBOMs' versions; the devices
-/// and the case histories are invented.
+/// A case's history: (product, vulnerability, days ago, step, why).
+type History = &'static [(&'static str, &'static str, i64, Step, &'static str)];
+
+/// The history the demo replays, oldest first, two cases dated relative to today so that the
+/// dashboard always has clocks to show. The vulnerabilities are real and affect the demo
+/// SBOMs' versions; the devices and the histories are invented.
+///
+/// * The pump's regex case: the supplier's advisory arrives with a sync and its first match
+///   makes the case aware (day -46); an uncontrolled determination (day -40); the customer
+///   communication within 30 days and its sharing with the ISAO the next day; remediation is
+///   due on day 14.
+/// * The gateway's urllib3 case: a researcher's report (day -35) and its acknowledgement, the
+///   advisory's sync (day -13), an uncontrolled determination (day -12), and no customer
+///   communication yet: that clock was missed on day -5, and the exemption from the 21 CFR 806
+///   report with it.
 #[rustfmt::skip]
-const DEMO_EVENTS: &[DemoEvent] = &[
-    ("VitaFlow IP-300 infusion pump", "CVE-2022-24713", "advisory_received", 45, None, None),
-    ("VitaFlow IP-300 infusion pump", "CVE-2022-24713", "determination_made", 40, None, Some("uncontrolled")),
-    ("VitaFlow IP-300 infusion pump", "CVE-2022-24713", "customer_communication_sent", 20, None, None),
-    ("VitaFlow IP-300 infusion pump", "CVE-2022-24713", "isao_shared", 19, None, None),
-    ("VitaLink hospital gateway", "CVE-2021-33503", "report_received", 35, Some("PSIRT-DEMO-007"), None),
-    ("VitaLink hospital gateway", "CVE-2021-33503", "report_acknowledged", 34, Some("PSIRT-DEMO-007"), None),
-    ("VitaLink hospital gateway", "CVE-2021-33503", "determination_made", 12, None, Some("uncontrolled")),
+const HISTORY: History = &[
+    (PUMP, "CVE-2022-24713", 46, Step::Sync(&[REGEX]), "the regex advisory arrives with the feed"),
+    (PUMP, "CVE-2022-24713", 45, Step::Event("advisory_received", None), "the regex maintainers' advisory reached the PSIRT mailbox"),
+    (PUMP, "CVE-2022-24713", 40, Step::Determination {
+        release: "2.1.0",
+        vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H",
+        action: "Upgrade regex to 1.5.5 in VitaFlow IP-300 firmware 2.2.0.",
+    }, "a crafted pattern from the hospital network stalls the pump's dose-limit service"),
+    (GATEWAY, "CVE-2021-33503", 35, Step::Event("report_received", Some("PSIRT-DEMO-007")), "a researcher reported it through the disclosure form"),
+    (GATEWAY, "CVE-2021-33503", 34, Step::Event("report_acknowledged", Some("PSIRT-DEMO-007")), "acknowledged to the researcher"),
+    (PUMP, "CVE-2022-24713", 20, Step::Event("customer_communication_sent", None), "customer notice VF-CSN-2022-04 sent to every site"),
+    (PUMP, "CVE-2022-24713", 19, Step::Event("isao_shared", None), "the notice shared with Health-ISAC"),
+    (GATEWAY, "CVE-2021-33503", 13, Step::Sync(&[REGEX, URLLIB3]), "the urllib3 advisory arrives with the feed"),
+    (GATEWAY, "CVE-2021-33503", 12, Step::Determination {
+        release: "1.4.0",
+        vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H",
+        action: "Upgrade urllib3 to 1.26.5 in VitaLink 1.5.",
+    }, "a crafted URL stalls the gateway that relays the pumps' drug libraries"),
 ];
 
-/// Writes the demo's OSV records into the workspace, adds them as a local feed and syncs
-/// it; returns how many findings are open.
-async fn load_advisories(
+/// The demo advisories of the two cases.
+const REGEX: &str = "AFTERCARE-DEMO-2022-0013";
+const URLLIB3: &str = "AFTERCARE-DEMO-2021-33503";
+
+/// Replays the history, each step at its own instant.
+async fn history(
     workspace: &Workspace,
-    context: &Context,
     principal: &Principal,
-    dir: &std::path::Path,
-) -> anyhow::Result<i64> {
-    let folder = dir.join("demo-advisories");
-    std::fs::create_dir_all(&folder)
-        .with_context(|| format!("cannot create {}", folder.display()))?;
-    for (name, bytes) in crate::demo::advisories() {
-        std::fs::write(folder.join(&name), bytes)
-            .with_context(|| format!("cannot write {name} in {}", folder.display()))?;
+    password: &Password,
+    feed: &Advisories<'_>,
+    at: &impl Fn(i64) -> Context,
+    steps: History,
+) -> anyhow::Result<()> {
+    for &(product, vulnerability, days_ago, step, why) in steps {
+        let context = at(days_ago);
+        match step {
+            Step::Sync(records) => {
+                feed.sync(&context, records).await?;
+                Ok(())
+            }
+            Step::Event(kind, reference) => {
+                let input = EventInput {
+                    kind: kind.to_string(),
+                    reference: reference.map(str::to_string),
+                    reason: Some(why.to_string()),
+                    ..EventInput::default()
+                };
+                case::record_event(
+                    workspace,
+                    &context,
+                    principal,
+                    product,
+                    vulnerability,
+                    &input,
+                    None,
+                )
+                .await
+                .map(|_| ())
+            }
+            Step::Determination {
+                release,
+                vector,
+                action,
+            } => {
+                let finding = one_finding(workspace, product, release, vulnerability).await?;
+                let sign = SignRequest {
+                    login: Some("admin".into()),
+                    password: password.clone(),
+                    meaning: Meaning::Authorship,
+                    reason: Some(why.into()),
+                };
+                assessment::assess(
+                    workspace,
+                    &context,
+                    principal,
+                    &[finding],
+                    &AssessmentInput {
+                        status: "affected".into(),
+                        responses: vec!["update".into()],
+                        action_statement: Some(action.into()),
+                        scope: Some("product".into()),
+                        cvss_vector: Some(vector.into()),
+                        harm: Some("serious".into()),
+                        ecp_affected: Some(true),
+                        ..AssessmentInput::default()
+                    },
+                    Some(&sign),
+                    context.now,
+                )
+                .await
+                .map(|_| ())
+            }
+        }
+        .with_context(|| format!("demo case {product} {vulnerability}, day -{days_ago}"))?;
     }
-    feed::add(
-        workspace,
-        context,
-        principal,
-        &NewFeedRequest {
-            name: "demo-advisories".into(),
-            kind: FeedKind::Osv,
-            url: None,
-            path: Some(folder.display().to_string()),
-            ecosystem: None,
-        },
-    )
-    .await?;
-    let report = aftercare_service::flow::sync(
-        workspace,
-        context,
-        principal,
-        "demo-advisories",
-        &SyncOptions::default(),
-        &NoProgress,
-    )
-    .await?;
-    eprintln!(
-        "synced {} demo advisories: {} findings opened",
-        report.sync.counts.new,
-        report.matched.as_ref().map_or(0, |m| m.opened.len())
-    );
-    Ok(finding::list(workspace, &FindingQuery::default())
-        .await?
-        .total)
+    Ok(())
+}
+
+/// The demo's advisories: OSV records the project wrote, each summarizing a real public
+/// advisory, served to the workspace as a local feed whose folder grows as they "arrive".
+struct Advisories<'a> {
+    workspace: &'a Workspace,
+    principal: &'a Principal,
+    folder: std::path::PathBuf,
+}
+
+impl<'a> Advisories<'a> {
+    fn new(workspace: &'a Workspace, principal: &'a Principal, dir: &std::path::Path) -> Self {
+        Advisories {
+            workspace,
+            principal,
+            folder: dir.join("demo-advisories"),
+        }
+    }
+
+    /// Writes the named records (every record when `only` is empty) into the feed's folder,
+    /// adds the feed the first time, and syncs it at the context's instant; returns how many
+    /// findings are open.
+    async fn sync(&self, context: &Context, only: &[&str]) -> anyhow::Result<i64> {
+        let first = !self.folder.exists();
+        std::fs::create_dir_all(&self.folder)
+            .with_context(|| format!("cannot create {}", self.folder.display()))?;
+        for (name, bytes) in crate::demo::advisories() {
+            let id = name.trim_end_matches(".json");
+            if only.is_empty() || only.contains(&id) {
+                std::fs::write(self.folder.join(&name), bytes)
+                    .with_context(|| format!("cannot write {name} in {}", self.folder.display()))?;
+            }
+        }
+        if first {
+            feed::add(
+                self.workspace,
+                context,
+                self.principal,
+                &NewFeedRequest {
+                    name: "demo-advisories".into(),
+                    kind: FeedKind::Osv,
+                    url: None,
+                    path: Some(self.folder.display().to_string()),
+                    ecosystem: None,
+                },
+            )
+            .await?;
+        }
+        let report = aftercare_service::flow::sync(
+            self.workspace,
+            context,
+            self.principal,
+            "demo-advisories",
+            &SyncOptions::default(),
+            &NoProgress,
+        )
+        .await?;
+        eprintln!(
+            "synced {} demo advisories: {} findings opened",
+            report.sync.counts.new,
+            report.matched.as_ref().map_or(0, |m| m.opened.len())
+        );
+        Ok(finding::list(self.workspace, &FindingQuery::default())
+            .await?
+            .total)
+    }
 }
 
 /// The one finding of a vulnerability in a release.
@@ -269,27 +397,6 @@ async fn triage(
 
 const PUMP: &str = "VitaFlow IP-300 infusion pump";
 const GATEWAY: &str = "VitaLink hospital gateway";
-
-/// Records the demo's regulatory cases; returns how many there are.
-async fn record_cases(workspace: &Workspace, context: &Context) -> anyhow::Result<usize> {
-    let now = jiff::Timestamp::now();
-    let mut cases = std::collections::BTreeSet::new();
-    for &(product, vulnerability, kind, days_ago, reference, risk) in DEMO_EVENTS {
-        let input = EventInput {
-            kind: kind.to_string(),
-            at: Some(now - jiff::SignedDuration::from_hours(24 * days_ago)),
-            reference: reference.map(str::to_string),
-            risk: risk.map(str::to_string),
-            ..EventInput::default()
-        };
-        let event = input.to_event(now)?;
-        case::record_event(workspace, context, product, vulnerability, event)
-            .await
-            .with_context(|| format!("demo case {product} {vulnerability}: {kind}"))?;
-        cases.insert((product, vulnerability));
-    }
-    Ok(cases.len())
-}
 
 /// A fresh random password for the demo administrator, printed once.
 fn demo_password() -> Password {

@@ -322,7 +322,9 @@ fn parse_event(line: &str, policy: &Policy) -> anyhow::Result<Event> {
             rationale: fields.text("rationale")?,
             signed_by: fields.text("signed_by")?,
         },
-        "report_806_submitted" => EventKind::Report806Submitted,
+        "report_806_submitted" => EventKind::Report806Submitted {
+            reference: fields.text("reference")?,
+        },
         "mdr_reportable_event" => EventKind::MdrReportableEvent {
             reference: fields.text("reference")?,
             aware_on: fields.date("aware_on")?,

@@ -267,13 +267,24 @@ pub(crate) async fn clock(command: ClockCommand) -> anyhow::Result<Outcome> {
             date,
             reference,
             reason,
-            risk,
+            evidence,
+            event_type,
+            covers_806,
             five_day,
             category,
+            signer,
             workspace,
             format,
         } => {
-            let (workspace, context) = super::open(&workspace).await?;
+            let signed = case::SIGNED_EVENTS.contains(&kind.trim().replace('-', "_").as_str());
+            let (workspace, context, principal, request) = if signed {
+                let (workspace, context, principal, request) =
+                    as_signer(&workspace, &signer).await?;
+                (workspace, context, principal, Some(request))
+            } else {
+                let (workspace, context, principal) = super::open_as_admin(&workspace).await?;
+                (workspace, context, principal, None)
+            };
             let input = EventInput {
                 kind,
                 at: at
@@ -291,18 +302,21 @@ pub(crate) async fn clock(command: ClockCommand) -> anyhow::Result<Outcome> {
                     })
                     .transpose()?,
                 reference,
-                reason: reason.clone(),
-                risk,
+                reason: Some(reason),
+                evidence,
+                event_type,
+                covers_806,
                 five_day,
                 category,
             };
-            let event = input.to_event(now)?;
             let outcome = case::record_event(
                 &workspace,
-                &context.with_reason(reason),
+                &context,
+                &principal,
                 &product,
                 &vulnerability,
-                event,
+                &input,
+                request.as_ref(),
             )
             .await?;
             for change in &outcome.changes {

@@ -24,40 +24,49 @@ fn a_case_from_first_match_to_due_clocks_and_a_signed_policy_change() {
             .success()
     );
     assert!(aftercare(d, &["product", "add", "Pump"]).status.success());
-    // Day 0 is the first match's day in the policy's time zone (America/New_York).
+    // A researcher's report (awareness today) and a reportable malfunction: the disclosure
+    // acknowledgement (5 working days) and the 803 report (30 calendar days) run.
+    let reported = aftercare(
+        d,
+        &[
+            "clock",
+            "event",
+            "Pump",
+            "CVE-2021-44228",
+            "report_received",
+            "--reference",
+            "PSIRT-1",
+            "--reason",
+            "reported through the disclosure form",
+        ],
+    );
+    assert!(reported.status.success(), "{}", describe(&reported));
     let today = jiff::Timestamp::now()
         .in_tz("America/New_York")
         .unwrap()
-        .date()
-        .to_string();
-    let first = aftercare(
+        .date();
+    let malfunction = aftercare(
         d,
         &[
             "clock",
             "event",
             "Pump",
             "CVE-2021-44228",
-            "finding_first_seen",
-        ],
-    );
-    assert!(first.status.success(), "{}", describe(&first));
-    let decided = aftercare(
-        d,
-        &[
-            "clock",
-            "event",
-            "Pump",
-            "CVE-2021-44228",
-            "determination_made",
-            "--risk",
-            "uncontrolled",
+            "mdr_reportable_event",
+            "--reference",
+            "MDR-1",
+            "--date",
+            &today.to_string(),
+            "--event-type",
+            "malfunction",
+            "--reason",
+            "a pump stopped infusing at a customer site",
             "--format",
             "json",
         ],
     );
-    assert!(decided.status.success(), "{}", describe(&decided));
-    let case: serde_json::Value = serde_json::from_slice(&decided.stdout).unwrap();
-    assert_eq!(case["risk"], "uncontrolled");
+    assert!(malfunction.status.success(), "{}", describe(&malfunction));
+    let case: serde_json::Value = serde_json::from_slice(&malfunction.stdout).unwrap();
     let kinds: Vec<&str> = case["clocks"]
         .as_array()
         .unwrap()
@@ -65,18 +74,18 @@ fn a_case_from_first_match_to_due_clocks_and_a_signed_policy_change() {
         .map(|c| c["kind"].as_str().unwrap())
         .collect();
     assert!(
-        kinds.contains(&"customer_communication") && kinds.contains(&"remediation"),
+        kinds.contains(&"disclosure_ack") && kinds.contains(&"mdr_803"),
         "{kinds:?}"
     );
     assert_eq!(
-        case["clocks"][0]["start"],
-        today.as_str(),
-        "day 0 is today (the first match)"
+        case["awareness_date"],
+        today.to_string().as_str(),
+        "awareness is the report's day"
     );
 
     let due = aftercare(
         d,
-        &["clock", "list", "--due-within", "31d", "--format", "json"],
+        &["clock", "list", "--due-within", "10d", "--format", "json"],
     );
     let due: serde_json::Value = serde_json::from_slice(&due.stdout).unwrap();
     let due_kinds: Vec<&str> = due
@@ -85,13 +94,10 @@ fn a_case_from_first_match_to_due_clocks_and_a_signed_policy_change() {
         .iter()
         .map(|c| c["kind"].as_str().unwrap())
         .collect();
+    assert!(due_kinds.contains(&"disclosure_ack"), "{due_kinds:?}");
     assert!(
-        due_kinds.contains(&"customer_communication"),
-        "{due_kinds:?}"
-    );
-    assert!(
-        !due_kinds.contains(&"remediation"),
-        "60 days away: {due_kinds:?}"
+        !due_kinds.contains(&"mdr_803"),
+        "30 days away: {due_kinds:?}"
     );
     let overdue = aftercare(d, &["clock", "list", "--overdue", "--format", "json"]);
     assert_eq!(
@@ -292,4 +298,186 @@ fn clock_simulate_runs_a_scenario_file_without_a_workspace() {
             "{stderr}"
         );
     }
+}
+
+/// Issue 12, item 1: only the signed path changes what the law asks to be signed, at the
+/// command line: a determination through the generic event entry is refused; a report's
+/// submission needs the signer's password and the agency's reference; item 4: a backdated
+/// communication needs a reason and evidence.
+#[test]
+fn the_generic_event_entry_refuses_what_must_be_signed_and_unjustified_backdating() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(
+        aftercare(d, &["init", "--admin-name", "Ada Admin"])
+            .status
+            .success()
+    );
+    assert!(aftercare(d, &["product", "add", "Pump"]).status.success());
+    fn event<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+        let mut args = vec!["clock", "event", "Pump", "CVE-2021-44228"];
+        args.extend_from_slice(extra);
+        args
+    }
+    // A determination is made only by a signed assessment.
+    let determination = aftercare(d, &event(&["determination_made", "--reason", "we decided"]));
+    assert_eq!(
+        determination.status.code(),
+        Some(2),
+        "{}",
+        describe(&determination)
+    );
+    assert!(
+        String::from_utf8_lossy(&determination.stderr).contains("signed determination"),
+        "{}",
+        describe(&determination)
+    );
+    // A report's submission is signed: without the password (no terminal), refused.
+    let unsigned = aftercare(
+        d,
+        &event(&[
+            "report_806_submitted",
+            "--reference",
+            "3001234567-2026-001",
+            "--reason",
+            "806 report filed",
+        ]),
+    );
+    assert_eq!(unsigned.status.code(), Some(2), "{}", describe(&unsigned));
+    // Signed, but without the agency's reference: refused.
+    let no_reference = signed(
+        d,
+        &event(&["report_806_submitted", "--reason", "806 report filed"]),
+    );
+    assert_eq!(
+        no_reference.status.code(),
+        Some(2),
+        "{}",
+        describe(&no_reference)
+    );
+    assert!(
+        String::from_utf8_lossy(&no_reference.stderr).contains("reference"),
+        "{}",
+        describe(&no_reference)
+    );
+    // Signed with the reference: recorded, with the signature's manifestation.
+    let submitted = signed(
+        d,
+        &event(&[
+            "report_806_submitted",
+            "--reference",
+            "3001234567-2026-001",
+            "--reason",
+            "806 report filed",
+            "--meaning",
+            "responsibility",
+            "--format",
+            "json",
+        ]),
+    );
+    assert!(submitted.status.success(), "{}", describe(&submitted));
+    let case: serde_json::Value = serde_json::from_slice(&submitted.stdout).unwrap();
+    let events = case["events"].as_array().unwrap();
+    let detail = |e: &serde_json::Value| -> serde_json::Value {
+        serde_json::from_str(e["detail"].as_str().unwrap()).unwrap()
+    };
+    assert!(
+        events.iter().any(|e| e["kind"] == "report_806_submitted"
+            && detail(e)["reference"] == "3001234567-2026-001"),
+        "{case}"
+    );
+    // Another case: a report received four days ago and a communication three days ago,
+    // entered today. Each needs a reason and an evidence reference; both times are kept.
+    let other = |extra: &[&str]| -> Vec<String> {
+        ["clock", "event", "Pump", "CVE-2021-45046"]
+            .iter()
+            .chain(extra)
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let run = |args: Vec<String>| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        aftercare(d, &args)
+    };
+    let days_ago = |days: i64| {
+        (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * days)).to_string()
+    };
+    let (four, three) = (days_ago(4), days_ago(3));
+    let unjustified = run(other(&[
+        "report_received",
+        "--reference",
+        "PSIRT-2",
+        "--at",
+        &four,
+        "--reason",
+        "entered late",
+    ]));
+    assert_eq!(
+        unjustified.status.code(),
+        Some(2),
+        "{}",
+        describe(&unjustified)
+    );
+    assert!(
+        String::from_utf8_lossy(&unjustified.stderr).contains("evidence"),
+        "{}",
+        describe(&unjustified)
+    );
+    let report = run(other(&[
+        "report_received",
+        "--reference",
+        "PSIRT-2",
+        "--at",
+        &four,
+        "--reason",
+        "the report came by phone; entered from the call log",
+        "--evidence",
+        "CALL-LOG-2026-118",
+    ]));
+    assert!(report.status.success(), "{}", describe(&report));
+    let backdated = run(other(&[
+        "customer_communication_sent",
+        "--at",
+        &three,
+        "--reason",
+        "entered late",
+    ]));
+    assert_eq!(backdated.status.code(), Some(2), "{}", describe(&backdated));
+    let justified = run(other(&[
+        "customer_communication_sent",
+        "--at",
+        &three,
+        "--reason",
+        "the notice went out by post; entered when the scan came back",
+        "--evidence",
+        "DMS-2026-0412",
+        "--format",
+        "json",
+    ]));
+    assert!(justified.status.success(), "{}", describe(&justified));
+    let case: serde_json::Value = serde_json::from_slice(&justified.stdout).unwrap();
+    let sent = case["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "customer_communication_sent")
+        .unwrap();
+    assert_eq!(
+        detail(sent)["backdating"]["evidence"],
+        "DMS-2026-0412",
+        "{sent}"
+    );
+    assert_ne!(
+        sent["at"], sent["recorded_at"],
+        "both times are kept: {sent}"
+    );
+    // An event in the future is refused.
+    let future = run(other(&[
+        "fix_distributed",
+        "--at",
+        &days_ago(-1),
+        "--reason",
+        "scheduled",
+    ]));
+    assert_eq!(future.status.code(), Some(2), "{}", describe(&future));
 }
