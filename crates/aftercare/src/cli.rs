@@ -600,6 +600,59 @@ pub struct SignerArgs {
     pub meaning: String,
 }
 
+/// `aftercare clock event`: see its variant's documentation.
+#[derive(Debug, Args)]
+pub struct ClockEventArgs {
+    /// The product's name or id.
+    pub product: String,
+    /// The vulnerability's canonical id.
+    pub vulnerability: String,
+    /// The event: customer_communication_sent, fix_distributed, rollout_started
+    /// (--reference), isao_shared, correction_started (--date), awareness_date_entered
+    /// (--date), report_received (--reference), report_acknowledged, advisory_received,
+    /// serious_adverse_event_known, report_806_submitted (--reference, signed),
+    /// correction_recorded (signed), mdr_reportable_event (--reference, --date,
+    /// --event-type, --five-day), mdr_supplemental_information, mdr_report_submitted
+    /// (--reference, --covers-806, signed), serious_incident (--reference, --date,
+    /// --category), eu_mdr_report_submitted (--reference, signed).
+    pub kind: String,
+    /// When it happened (RFC 3339; default now).
+    #[arg(long)]
+    pub at: Option<String>,
+    /// The date the event carries (YYYY-MM-DD).
+    #[arg(long)]
+    pub date: Option<String>,
+    /// The report, MDR or incident number; for a submitted report, the agency's reference.
+    #[arg(long)]
+    pub reference: Option<String>,
+    /// Why it is recorded (required; for correction_recorded, why the correction is not
+    /// reported).
+    #[arg(long)]
+    pub reason: String,
+    /// The evidence of the claimed time (a document id, a ticket): with --reason, for an
+    /// event dated more than a day back.
+    #[arg(long)]
+    pub evidence: Option<String>,
+    /// 803 reportable event: death, serious_injury or malfunction.
+    #[arg(long)]
+    pub event_type: Option<String>,
+    /// 803 report: it carries the 806.10(c) data and so covers the 806 report.
+    #[arg(long)]
+    pub covers_806: bool,
+    /// 803: remedial action needed, or FDA asked in writing: the five-work-day report.
+    #[arg(long)]
+    pub five_day: bool,
+    /// EU MDR: serious_incident, public_health_threat, death_or_serious_deterioration.
+    #[arg(long)]
+    pub category: Option<String>,
+    #[command(flatten)]
+    pub signer: SignerArgs,
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+    #[command(flatten)]
+    pub format: FormatArg,
+}
+
 /// `aftercare policy …`.
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
@@ -685,56 +738,7 @@ pub enum ClockCommand {
     /// record of a correction not reported (correction_recorded, its rationale in --reason)
     /// are signed: the signer's password is asked. An event dated more than a day back needs
     /// --reason and --evidence.
-    Event {
-        /// The product's name or id.
-        product: String,
-        /// The vulnerability's canonical id.
-        vulnerability: String,
-        /// The event: customer_communication_sent, fix_distributed, rollout_started
-        /// (--reference), isao_shared, correction_started (--date), awareness_date_entered
-        /// (--date), report_received (--reference), report_acknowledged, advisory_received,
-        /// serious_adverse_event_known, report_806_submitted (--reference, signed),
-        /// correction_recorded (signed), mdr_reportable_event (--reference, --date,
-        /// --event-type, --five-day), mdr_supplemental_information, mdr_report_submitted
-        /// (--reference, --covers-806, signed), serious_incident (--reference, --date,
-        /// --category), eu_mdr_report_submitted (--reference, signed).
-        kind: String,
-        /// When it happened (RFC 3339; default now).
-        #[arg(long)]
-        at: Option<String>,
-        /// The date the event carries (YYYY-MM-DD).
-        #[arg(long)]
-        date: Option<String>,
-        /// The report, MDR or incident number; for a submitted report, the agency's reference.
-        #[arg(long)]
-        reference: Option<String>,
-        /// Why it is recorded (required; for correction_recorded, why the correction is not
-        /// reported).
-        #[arg(long)]
-        reason: String,
-        /// The evidence of the claimed time (a document id, a ticket): with --reason, for an
-        /// event dated more than a day back.
-        #[arg(long)]
-        evidence: Option<String>,
-        /// 803 reportable event: death, serious_injury or malfunction.
-        #[arg(long)]
-        event_type: Option<String>,
-        /// 803 report: it carries the 806.10(c) data and so covers the 806 report.
-        #[arg(long)]
-        covers_806: bool,
-        /// 803: remedial action needed, or FDA asked in writing: the five-work-day report.
-        #[arg(long)]
-        five_day: bool,
-        /// EU MDR: serious_incident, public_health_threat, death_or_serious_deterioration.
-        #[arg(long)]
-        category: Option<String>,
-        #[command(flatten)]
-        signer: SignerArgs,
-        #[command(flatten)]
-        workspace: WorkspaceArgs,
-        #[command(flatten)]
-        format: FormatArg,
-    },
+    Event(Box<ClockEventArgs>),
     /// Waive an open clock with a written rationale, signed.
     Waive {
         /// The clock's id.

@@ -259,23 +259,24 @@ pub(crate) async fn clock(command: ClockCommand) -> anyhow::Result<Outcome> {
             let dto = CaseDto::new(&view, &events);
             emit(format.format, &dto, || case_text(&dto))?;
         }
-        ClockCommand::Event {
-            product,
-            vulnerability,
-            kind,
-            at,
-            date,
-            reference,
-            reason,
-            evidence,
-            event_type,
-            covers_806,
-            five_day,
-            category,
-            signer,
-            workspace,
-            format,
-        } => {
+        ClockCommand::Event(args) => {
+            let crate::cli::ClockEventArgs {
+                product,
+                vulnerability,
+                kind,
+                at,
+                date,
+                reference,
+                reason,
+                evidence,
+                event_type,
+                covers_806,
+                five_day,
+                category,
+                signer,
+                workspace,
+                format,
+            } = *args;
             let signed = case::SIGNED_EVENTS.contains(&kind.trim().replace('-', "_").as_str());
             let (workspace, context, principal, request) = if signed {
                 let (workspace, context, principal, request) =
