@@ -185,7 +185,13 @@ fn clocks_table(clocks: &[ClockDto]) -> String {
             c.vulnerability.clone(),
             kind,
             c.state.clone(),
-            format!("{} ({} {} days)", c.deadline_day, c.days, c.day_kind),
+            format!(
+                "{} ({} {} day{})",
+                c.deadline_day,
+                c.days,
+                c.day_kind,
+                if c.days == 1 { "" } else { "s" }
+            ),
             source,
         ]);
     }
