@@ -481,3 +481,151 @@ fn the_generic_event_entry_refuses_what_must_be_signed_and_unjustified_backdatin
     ]));
     assert_eq!(future.status.code(), Some(2), "{}", describe(&future));
 }
+
+/// One `clock simulate` scenario: the events (JSON lines), how the default policy is edited
+/// (`(from, to)` replacements), `now`, and the clocks expected — (kind, deadline day, deadline
+/// in UTC, state). Every expected date is counted by hand in the comment above its scenario,
+/// from the rules (day 0 is the event's day in the jurisdiction's zone; working days skip
+/// weekends and the jurisdiction's holidays; a deadline ends at 23:59:59.999999999 local).
+struct Scenario {
+    name: &'static str,
+    events: &'static str,
+    policy: &'static [(&'static str, &'static str)],
+    now: &'static str,
+    expect: &'static [(&'static str, &'static str, &'static str, &'static str)],
+}
+
+#[rustfmt::skip]
+const SCENARIOS: &[Scenario] = &[
+    // An uncontrolled risk with a known serious adverse event: the 806 report is due 10
+    // working days after the correction starts on Monday 2026-05-18. Tue 19 (1), Wed 20, Thu
+    // 21, Fri 22 (4); Mon 25 is Memorial Day (the last Monday of May, 5 U.S.C. 6103): skipped;
+    // Tue 26 (5), Wed 27, Thu 28, Fri 29 (8), Mon Jun 1 (9), Tue Jun 2 (10). EDT (UTC-4).
+    Scenario {
+        name: "806 across Memorial Day",
+        events: r#"{"kind": "finding_first_seen", "at": "2026-05-01T09:00:00-04:00"}
+{"kind": "determination_made", "at": "2026-05-01T10:00:00-04:00", "risk": "uncontrolled"}
+{"kind": "serious_adverse_event_known", "at": "2026-05-15T09:00:00-04:00"}
+{"kind": "correction_started", "at": "2026-05-18T09:00:00-04:00", "started_on": "2026-05-18"}"#,
+        policy: &[],
+        now: "2026-05-20T12:00:00-04:00",
+        expect: &[("report_806", "2026-06-02", "2026-06-03T03:59:59.999999999Z", "open")],
+    },
+    // The correction starts on Friday 2025-10-24: Mon 27 (1) .. Fri 31 (5), Mon Nov 3 (6) ..
+    // Fri Nov 7 (10). New York fell back to EST (UTC-5) on Sunday 2025-11-02, so the deadline
+    // ends at 04:59:59 UTC the next day, not 03:59:59.
+    Scenario {
+        name: "806 ending in EST after the fall-back",
+        events: r#"{"kind": "finding_first_seen", "at": "2025-10-01T09:00:00-04:00"}
+{"kind": "determination_made", "at": "2025-10-01T10:00:00-04:00", "risk": "uncontrolled"}
+{"kind": "serious_adverse_event_known", "at": "2025-10-20T09:00:00-04:00"}
+{"kind": "correction_started", "at": "2025-10-24T09:00:00-04:00", "started_on": "2025-10-24"}"#,
+        policy: &[],
+        now: "2025-10-27T12:00:00-04:00",
+        expect: &[("report_806", "2025-11-07", "2025-11-08T04:59:59.999999999Z", "open")],
+    },
+    // An EU serious incident known on Sunday 2027-03-14 in Berlin: 15 calendar days is Monday
+    // 2027-03-29 — Easter Monday (Easter Sunday is 2027-03-28, also the day Berlin moves to
+    // CEST, UTC+2). Kept where it falls by the default policy: 23:59:59 CEST = 21:59:59 UTC.
+    // The FDA clock of the same case keeps New York: the 803 report (30 calendar days from
+    // Monday 2027-03-15) is due Wednesday 2027-04-14, 23:59:59 EDT = 03:59:59 UTC next day.
+    Scenario {
+        name: "EU clock in Berlin across the spring change and Easter, FDA in New York",
+        events: r#"{"kind": "serious_incident", "at": "2027-03-14T18:00:00+01:00", "reference": "EU-1", "aware_on": "2027-03-14", "category": "serious_incident"}
+{"kind": "mdr_reportable_event", "at": "2027-03-15T09:00:00-04:00", "reference": "MDR-1", "aware_on": "2027-03-15", "event_type": "malfunction"}"#,
+        policy: &[],
+        now: "2027-03-20T12:00:00+01:00",
+        expect: &[
+            ("eu_mdr_art87", "2027-03-29", "2027-03-29T21:59:59.999999999Z", "open"),
+            ("mdr_803", "2027-04-14", "2027-04-15T03:59:59.999999999Z", "open"),
+        ],
+    },
+    // The same under MDCG 2023-3 Q14 (a deadline on a weekend or holiday moves to the next
+    // working day): Easter Monday is a German holiday, so Tuesday 2027-03-30.
+    Scenario {
+        name: "EU clock rolled past Easter Monday",
+        events: r#"{"kind": "serious_incident", "at": "2027-03-14T18:00:00+01:00", "reference": "EU-1", "aware_on": "2027-03-14", "category": "serious_incident"}"#,
+        policy: &[(
+            "deadline_on_non_working_day = \"keep\"\nsource = \"Regulation (EU)",
+            "deadline_on_non_working_day = \"next_working_day\"\nsource = \"Regulation (EU)",
+        )],
+        now: "2027-03-20T12:00:00+01:00",
+        expect: &[("eu_mdr_art87", "2027-03-30", "2027-03-30T21:59:59.999999999Z", "open")],
+    },
+    // A five-work-day 803 report from Monday 2027-12-27: Tue 28 (1), Wed 29 (2), Thu 30 (3);
+    // Friday 2027-12-31 is a federal holiday (New Year's Day 2028 falls on a Saturday and is
+    // observed the Friday before); Mon 2028-01-03 (4), Tue 2028-01-04 (5). EST.
+    Scenario {
+        name: "five-work-day 803 across the year end",
+        events: r#"{"kind": "mdr_reportable_event", "at": "2027-12-27T09:00:00-05:00", "reference": "MDR-2", "aware_on": "2027-12-27", "event_type": "serious_injury", "five_day": true}"#,
+        policy: &[],
+        now: "2027-12-28T12:00:00-05:00",
+        expect: &[("mdr_803_5day", "2028-01-04", "2028-01-05T04:59:59.999999999Z", "open")],
+    },
+    // A manufacturer that is no ISAO member cannot meet the guidance's fourth condition: the
+    // uncontrolled determination on Wednesday 2026-03-04 opens the 806 obligation at once,
+    // provisionally from that day: Thu 5 (1), Fri 6, Mon 9 .. Fri 13 (7), Mon 16, Tue 17, Wed
+    // 18 (10). EDT since Sunday 2026-03-08.
+    Scenario {
+        name: "a non-member's 806 opens at the determination",
+        events: r#"{"kind": "finding_first_seen", "at": "2026-03-02T09:00:00-05:00"}
+{"kind": "determination_made", "at": "2026-03-04T10:00:00-05:00", "risk": "uncontrolled"}"#,
+        policy: &[("[isao]\nmember = true", "[isao]\nmember = false")],
+        now: "2026-03-05T12:00:00-05:00",
+        expect: &[("report_806", "2026-03-18", "2026-03-19T03:59:59.999999999Z", "open")],
+    },
+];
+
+#[test]
+fn clock_scenarios_through_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for scenario in SCENARIOS {
+        let events = d.join("events.jsonl");
+        std::fs::write(&events, scenario.events).unwrap();
+        let mut text = aftercare_risk::policy::DEFAULT_POLICY_TOML.to_string();
+        for (from, to) in scenario.policy {
+            assert!(
+                text.contains(from),
+                "{}: the policy has no {from:?}",
+                scenario.name
+            );
+            text = text.replacen(from, to, 1);
+        }
+        let policy = d.join("policy.toml");
+        std::fs::write(&policy, text).unwrap();
+        let run = aftercare(
+            d,
+            &[
+                "clock",
+                "simulate",
+                "--events",
+                events.to_str().unwrap(),
+                "--policy",
+                policy.to_str().unwrap(),
+                "--now",
+                scenario.now,
+                "--format",
+                "json",
+            ],
+        );
+        assert!(
+            run.status.success(),
+            "{}: {}",
+            scenario.name,
+            describe(&run)
+        );
+        let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+        for (kind, day, utc, state) in scenario.expect {
+            let clock = report["clocks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|clock| clock["kind"] == *kind)
+                .unwrap_or_else(|| panic!("{}: no {kind} clock in {report}", scenario.name));
+            assert_eq!(clock["deadline_day"], *day, "{}: {clock}", scenario.name);
+            assert_eq!(clock["deadline_utc"], *utc, "{}: {clock}", scenario.name);
+            assert_eq!(clock["state"], *state, "{}: {clock}", scenario.name);
+        }
+    }
+}
