@@ -217,25 +217,9 @@ impl<'a> Applier<'a> {
         mut tx: Tx,
         outcome: BatchOutcome,
     ) -> Result<bool, ServiceError> {
-        let mut counts = self.counts;
-        add_counts(&mut counts, &self.pending_counts);
-        add_counts(&mut counts, &outcome.counts);
-        let warnings = warning_rows(counts.warnings, &self.pending_warnings);
-        counts.warnings += warnings.len() as i64;
-        counts.batches += 1;
-        let (unit, position, sha) = self.checkpoint.clone();
-        feed::checkpoint(
-            &mut tx,
-            self.run.id,
-            unit,
-            sha.as_deref(),
-            position,
-            &counts,
-        )
-        .await?;
-        feed::add_warnings(&mut tx, self.run.id, &warnings).await?;
-        let files: Vec<FeedFile> = self.pending_files.iter().map(FileState::to_row).collect();
-        feed::put_files(&mut tx, self.feed.id, &files).await?;
+        let mut batch = outcome.counts;
+        batch.batches += 1;
+        let counts = self.write_checkpoint(&mut tx, &batch, &[]).await?;
         let mut changes = outcome.changes;
         changes.sort();
         changes.dedup();
@@ -273,6 +257,34 @@ impl<'a> Applier<'a> {
         Ok(true)
     }
 
+    /// Writes into `tx` what every commit of the run carries: the checkpoint with the run's
+    /// counts (the committed ones, the pending ones and `more`), the pending warnings
+    /// (numbered on from the run's), and the pending files with `discovery`'s; returns the
+    /// counts written.
+    async fn write_checkpoint(
+        &self,
+        tx: &mut Tx,
+        more: &RunCounts,
+        discovery: &[FileState],
+    ) -> Result<RunCounts, ServiceError> {
+        let mut counts = self.counts;
+        add_counts(&mut counts, &self.pending_counts);
+        add_counts(&mut counts, more);
+        let warnings = warning_rows(counts.warnings, &self.pending_warnings);
+        counts.warnings += warnings.len() as i64;
+        let (unit, position, sha) = self.checkpoint.clone();
+        feed::checkpoint(tx, self.run.id, unit, sha.as_deref(), position, &counts).await?;
+        feed::add_warnings(tx, self.run.id, &warnings).await?;
+        let files: Vec<FeedFile> = self
+            .pending_files
+            .iter()
+            .chain(discovery)
+            .map(FileState::to_row)
+            .collect();
+        feed::put_files(tx, self.feed.id, &files).await?;
+        Ok(counts)
+    }
+
     /// Applies what is left of the last batch.
     pub(super) async fn flush(&mut self) -> Result<(), ServiceError> {
         if !self.pending.is_empty() {
@@ -288,24 +300,9 @@ impl<'a> Applier<'a> {
         plan: &Plan,
     ) -> Result<(), ServiceError> {
         let mut tx = self.workspace.store().begin().await?;
-        let mut counts = self.counts;
-        add_counts(&mut counts, &self.pending_counts);
-        let warnings = warning_rows(counts.warnings, &self.pending_warnings);
-        counts.warnings += warnings.len() as i64;
-        let (unit, position, sha) = self.checkpoint.clone();
-        feed::checkpoint(
-            &mut tx,
-            self.run.id,
-            unit,
-            sha.as_deref(),
-            position,
-            &counts,
-        )
-        .await?;
-        feed::add_warnings(&mut tx, self.run.id, &warnings).await?;
-        let mut files: Vec<FeedFile> = self.pending_files.iter().map(FileState::to_row).collect();
-        files.extend(plan.discovery.iter().map(FileState::to_row));
-        feed::put_files(&mut tx, self.feed.id, &files).await?;
+        let counts = self
+            .write_checkpoint(&mut tx, &RunCounts::default(), &plan.discovery)
+            .await?;
         let changes = feed::changes(tx.conn(), self.run.id).await?;
         let mut hasher = sha2::Sha256::new();
         for (kind, value) in &changes {

@@ -73,6 +73,25 @@ pub(super) struct FileState {
 }
 
 impl FileState {
+    /// What is recorded of a file downloaded from `location` (its validators and digest),
+    /// with the entry's `updated` of a CSAF document and the records the file held.
+    pub(super) fn downloaded(
+        location: &str,
+        download: &Download,
+        updated: Option<String>,
+        record_count: i64,
+    ) -> FileState {
+        FileState {
+            location: location.to_string(),
+            etag: download.validators.etag.clone(),
+            last_modified: download.validators.last_modified.clone(),
+            sha256: Some(download.sha256.clone()),
+            updated,
+            record_count,
+        }
+    }
+
+    /// The stored row.
     pub(super) fn to_row(&self) -> FeedFile {
         FeedFile {
             location: self.location.clone(),
@@ -291,14 +310,8 @@ fn csaf_plan(
                 units.insert(document_url.clone(), updated);
             }
         }
-        plan.discovery.push(FileState {
-            location: feed_url.clone(),
-            etag: feed_download.validators.etag.clone(),
-            last_modified: feed_download.validators.last_modified.clone(),
-            sha256: Some(feed_download.sha256.clone()),
-            updated: None,
-            record_count: 0,
-        });
+        plan.discovery
+            .push(FileState::downloaded(&feed_url, &feed_download, None, 0));
     }
     plan.units.extend(
         units

@@ -329,14 +329,7 @@ impl Producer {
             let record_count = stored.map_or(0, |file| file.record_count);
             return self.send(Item::UnitDone {
                 unit,
-                file: Some(FileState {
-                    location: url.to_string(),
-                    etag: download.validators.etag.clone(),
-                    last_modified: download.validators.last_modified.clone(),
-                    sha256: Some(download.sha256.clone()),
-                    updated: None,
-                    record_count,
-                }),
+                file: Some(FileState::downloaded(url, &download, None, record_count)),
                 unchanged_records: record_count,
             });
         }
@@ -347,18 +340,10 @@ impl Producer {
         } else {
             skip
         };
-        let sha256 = download.sha256.clone();
-        let records = self.visit(unit, url, &mut download.file, &sha256, skip)?;
+        let records = self.visit(unit, url, &mut download.file, &download.sha256, skip)?;
         self.send(Item::UnitDone {
             unit,
-            file: Some(FileState {
-                location: url.to_string(),
-                etag: download.validators.etag.clone(),
-                last_modified: download.validators.last_modified.clone(),
-                sha256: Some(sha256),
-                updated: None,
-                record_count: records,
-            }),
+            file: Some(FileState::downloaded(url, &download, None, records)),
             unchanged_records: 0,
         })
     }
@@ -478,14 +463,7 @@ impl Producer {
         })?;
         self.send(Item::UnitDone {
             unit,
-            file: Some(FileState {
-                location: url.to_string(),
-                etag: download.validators.etag.clone(),
-                last_modified: download.validators.last_modified.clone(),
-                sha256: Some(download.sha256.clone()),
-                updated,
-                record_count: records,
-            }),
+            file: Some(FileState::downloaded(url, &download, updated, records)),
             unchanged_records: 0,
         })
     }
