@@ -101,6 +101,7 @@ pub struct SyncReport {
     /// How long it took.
     pub elapsed: Duration,
 }
+
 /// Syncs a feed by name, as the principal (who needs `feed.manage`).
 pub async fn sync(
     workspace: &Workspace,
