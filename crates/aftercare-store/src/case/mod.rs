@@ -1,8 +1,11 @@
 //! Regulatory cases: one case per (product, vulnerability) holding its awareness date,
 //! determination and clocks, with the log of events applied to it.
 //!
-//! The case's and each clock's full state are stored as JSON written by the service (the
-//! pure crate owns their meaning); the columns beside them exist for queries.
+//! The case's and each clock's full state are stored as JSON in their `record` column,
+//! written and read by [`codec`] (the pure crate owns their meaning, the codec their stored
+//! form); the columns beside them exist for queries.
+
+pub mod codec;
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -18,7 +21,7 @@ pub struct CaseRow {
     pub product_id: i64,
     /// The vulnerability's canonical id.
     pub vulnerability: String,
-    /// The case's state as JSON (written and read by the service).
+    /// The case's state as JSON (see [`codec`]).
     pub record: String,
     /// The awareness date (`YYYY-MM-DD`), for queries.
     pub awareness_date: Option<String>,
@@ -182,7 +185,7 @@ pub struct ClockRow {
     pub deadline_day: String,
     /// The instant the deadline ends (stored text form).
     pub deadline_end: String,
-    /// The clock's full state as JSON (written and read by the service).
+    /// The clock's full state as JSON (see [`codec`]).
     pub record: String,
 }
 
