@@ -589,6 +589,39 @@ async fn scenario(
     }
 }
 
+/// A workspace with the GHSA records synced from a local mirror (kept while the folder lives)
+/// and the product "Infusion Pump"; returns the folder, the sync's report and the juice-shop
+/// SBOM to import.
+async fn synced_pump(
+    workspace: &aftercare_service::Workspace,
+    context: &aftercare_service::Context,
+) -> (
+    tempfile::TempDir,
+    aftercare_service::intel::sync::SyncReport,
+    SbomFile,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    mirror(dir.path());
+    add_feed(
+        workspace,
+        context,
+        "ghsa",
+        FeedKind::Osv,
+        None,
+        Some(dir.path()),
+    )
+    .await;
+    let synced = sync_ok(workspace, context, "ghsa", &SyncOptions::default()).await;
+    inventory::add_product(workspace, context, "Infusion Pump", None)
+        .await
+        .unwrap();
+    let file = SbomFile {
+        name: "bom.json".into(),
+        bytes: shared_member(JUICE_SHOP.0, JUICE_SHOP.1),
+    };
+    (dir, synced, file)
+}
+
 /// Issue 11, item 1: a stored feed document that no longer parses was taken as "no records",
 /// and the next match closed its findings as "no record affects this any more" — a silent
 /// loss of evidence. Now its record is reported unreadable and the findings of its
@@ -598,25 +631,7 @@ async fn scenario(
 async fn issue_11_unreadable_stored_document_holds_its_findings() {
     for (test, workspace, context) in workspaces().await {
         let backend = test.backend().as_str();
-        let dir = tempfile::tempdir().unwrap();
-        mirror(dir.path());
-        add_feed(
-            &workspace,
-            &context,
-            "ghsa",
-            FeedKind::Osv,
-            None,
-            Some(dir.path()),
-        )
-        .await;
-        let synced = sync_ok(&workspace, &context, "ghsa", &SyncOptions::default()).await;
-        inventory::add_product(&workspace, &context, "Infusion Pump", None)
-            .await
-            .unwrap();
-        let file = SbomFile {
-            name: "bom.json".into(),
-            bytes: shared_member(JUICE_SHOP.0, JUICE_SHOP.1),
-        };
+        let (_mirror, synced, file) = synced_pump(&workspace, &context).await;
         aftercare_service::flow::import_release(
             &workspace,
             &context,
@@ -714,25 +729,7 @@ async fn issue_11_unreadable_stored_document_holds_its_findings() {
 async fn a_retried_import_matches_a_release_its_first_import_did_not() {
     for (test, workspace, context) in workspaces().await {
         let backend = test.backend().as_str();
-        let dir = tempfile::tempdir().unwrap();
-        mirror(dir.path());
-        add_feed(
-            &workspace,
-            &context,
-            "ghsa",
-            FeedKind::Osv,
-            None,
-            Some(dir.path()),
-        )
-        .await;
-        sync_ok(&workspace, &context, "ghsa", &SyncOptions::default()).await;
-        inventory::add_product(&workspace, &context, "Infusion Pump", None)
-            .await
-            .unwrap();
-        let file = SbomFile {
-            name: "bom.json".into(),
-            bytes: shared_member(JUICE_SHOP.0, JUICE_SHOP.1),
-        };
+        let (_mirror, _synced, file) = synced_pump(&workspace, &context).await;
         // The import commits; the process dies before the match (the inventory use case
         // alone is what committed).
         inventory::add_release(&workspace, &context, "Infusion Pump", "1.0", Some(&file))
