@@ -6,7 +6,29 @@ use utoipa::ToSchema;
 
 use crate::access::{SignDto, SignatureDto};
 
-/// The policy in force.
+/// A warning about a valid policy: something a reviewer should look at before signing it (a
+/// statutory clock made longer or disabled, with its rationale; a default exploitability level
+/// below the worst).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PolicyWarningDto {
+    /// The dotted key concerned (`clock.mdr_803.days`).
+    pub key: String,
+    /// What it does, and the rationale given.
+    pub message: String,
+}
+
+fn warnings(policy: &aftercare_risk::Policy) -> Vec<PolicyWarningDto> {
+    policy
+        .warnings()
+        .iter()
+        .map(|w| PolicyWarningDto {
+            key: w.key.clone(),
+            message: w.message.clone(),
+        })
+        .collect()
+}
+
+/// The policy in force, or a stored revision of it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PolicyDto {
     /// The workspace revision (absent before any was stored: the built-in default).
@@ -17,8 +39,9 @@ pub struct PolicyDto {
     pub version: String,
     /// The canonical digest recorded with every clock it drives.
     pub digest: String,
-    /// The IANA time zone deadlines are counted in.
-    pub time_zone: String,
+    /// The IANA time zone of the FDA clocks' deadlines (absent for a stored revision this
+    /// version cannot read).
+    pub time_zone: Option<String>,
     /// When the revision was stored, and by whom.
     pub created_at: Option<String>,
     /// Who stored it.
@@ -27,17 +50,30 @@ pub struct PolicyDto {
     pub reason: Option<String>,
     /// The TOML text.
     pub source: String,
+    /// What a reviewer should look at: statutory clocks made longer or disabled, with their
+    /// rationale (`aftercare policy check` prints the same).
+    #[serde(default)]
+    pub warnings: Vec<PolicyWarningDto>,
+    /// The revision's electronic signatures, with the manifestation of 21 CFR 11.50 and
+    /// whether each still matches the stored text.
+    #[serde(default)]
+    pub signatures: Vec<SignatureDto>,
+    /// Why this version cannot read the stored revision (a format 1 policy), when it cannot:
+    /// replace it with a signed format 2 policy.
+    #[serde(default)]
+    pub unreadable: Option<String>,
 }
 
-impl From<&aftercare_service::triage::policy::CurrentPolicy> for PolicyDto {
-    fn from(current: &aftercare_service::triage::policy::CurrentPolicy) -> PolicyDto {
+impl From<&aftercare_service::triage::policy::SignedPolicy> for PolicyDto {
+    fn from(signed: &aftercare_service::triage::policy::SignedPolicy) -> PolicyDto {
+        let current = &signed.current;
         let revision = current.revision.as_ref();
         PolicyDto {
             revision: revision.map(|r| r.revision),
             id: current.policy.id().to_string(),
             version: current.policy.version().to_string(),
             digest: current.policy.digest().to_hex(),
-            time_zone: current.policy.calendar().time_zone_name().to_string(),
+            time_zone: Some(current.policy.calendar().time_zone_name().to_string()),
             created_at: revision.map(|r| r.created_at.clone()),
             created_by: revision.map(|r| r.created_by.clone()),
             reason: revision.and_then(|r| r.reason.clone()),
@@ -45,6 +81,33 @@ impl From<&aftercare_service::triage::policy::CurrentPolicy> for PolicyDto {
                 || aftercare_risk::policy::DEFAULT_POLICY_TOML.to_string(),
                 |r| r.source.clone(),
             ),
+            warnings: warnings(&current.policy),
+            signatures: signed.signatures.iter().map(SignatureDto::from).collect(),
+            unreadable: None,
+        }
+    }
+}
+
+impl From<&aftercare_service::triage::policy::PolicyRevision> for PolicyDto {
+    fn from(revision: &aftercare_service::triage::policy::PolicyRevision) -> PolicyDto {
+        let row = &revision.row;
+        PolicyDto {
+            revision: Some(row.revision),
+            // As stored: a revision this version cannot read still has its row's words.
+            id: row.policy_id.clone(),
+            version: row.policy_version.clone(),
+            digest: row.digest.clone(),
+            time_zone: revision
+                .policy
+                .as_ref()
+                .map(|p| p.calendar().time_zone_name().to_string()),
+            created_at: Some(row.created_at.clone()),
+            created_by: Some(row.created_by.clone()),
+            reason: row.reason.clone(),
+            source: row.source.clone(),
+            warnings: revision.policy.as_ref().map(warnings).unwrap_or_default(),
+            signatures: revision.signatures.iter().map(SignatureDto::from).collect(),
+            unreadable: revision.unreadable.clone(),
         }
     }
 }
@@ -65,6 +128,10 @@ pub struct PolicySummaryDto {
     pub time_zone: String,
     /// The rule of each kind of clock.
     pub clocks: Vec<ClockRuleSummaryDto>,
+    /// What a reviewer should look at (statutory clocks made longer or disabled, with their
+    /// rationale).
+    #[serde(default)]
+    pub warnings: Vec<PolicyWarningDto>,
 }
 
 /// The policy's rule for one kind of clock.
@@ -104,6 +171,7 @@ impl From<&aftercare_service::triage::policy::CurrentPolicy> for PolicySummaryDt
                     }
                 })
                 .collect(),
+            warnings: warnings(policy),
         }
     }
 }
@@ -126,10 +194,17 @@ pub struct PolicyRevisionDto {
     pub created_by: String,
     /// Why.
     pub reason: Option<String>,
+    /// Its electronic signatures, with the manifestation of 21 CFR 11.50.
+    #[serde(default)]
+    pub signatures: Vec<SignatureDto>,
+    /// Why this version cannot read it (a format 1 policy), when it cannot.
+    #[serde(default)]
+    pub unreadable: Option<String>,
 }
 
-impl From<&aftercare_store::policy::PolicyRow> for PolicyRevisionDto {
-    fn from(row: &aftercare_store::policy::PolicyRow) -> PolicyRevisionDto {
+impl From<&aftercare_service::triage::policy::PolicyRevision> for PolicyRevisionDto {
+    fn from(revision: &aftercare_service::triage::policy::PolicyRevision) -> PolicyRevisionDto {
+        let row = &revision.row;
         PolicyRevisionDto {
             revision: row.revision,
             id: row.policy_id.clone(),
@@ -138,6 +213,8 @@ impl From<&aftercare_store::policy::PolicyRow> for PolicyRevisionDto {
             created_at: row.created_at.clone(),
             created_by: row.created_by.clone(),
             reason: row.reason.clone(),
+            signatures: revision.signatures.iter().map(SignatureDto::from).collect(),
+            unreadable: revision.unreadable.clone(),
         }
     }
 }

@@ -122,6 +122,7 @@ use aftercare_api as wire;
         wire::access::SignDto,
         wire::triage::PolicyDto,
         wire::triage::PolicyChangeDto,
+        wire::triage::PolicyWarningDto,
         wire::triage::ClockDto,
         wire::triage::CaseDto,
         wire::triage::CaseEventDto,

@@ -38,31 +38,31 @@ pub async fn get_vocabulary() -> Json<VocabularyDto> {
     Json(VocabularyDto::new())
 }
 
-/// The policy in force (TOML and digest).
+/// The policy in force (TOML and digest), its warnings and its signatures. A stored revision
+/// this version cannot read (format 1) answers 409 `policy_unreadable`, saying how to replace
+/// it.
 #[utoipa::path(get, path = "/api/v1/policy", tag = "triage",
-    responses((status = 200, body = PolicyDto), (status = 403, body = ErrorDto)))]
+    responses((status = 200, body = PolicyDto), (status = 403, body = ErrorDto), (status = 409, body = ErrorDto)))]
 pub async fn get_policy(State(state): State<AppState>) -> Result<Json<PolicyDto>, ApiError> {
     Ok(Json(PolicyDto::from(
-        &policy::current(&state.workspace).await?,
+        &policy::current_signed(&state.workspace).await?,
     )))
 }
 
-/// Every stored revision of the policy, newest first.
+/// Every stored revision of the policy, newest first, with its signatures; one this version
+/// cannot read says why.
 #[utoipa::path(get, path = "/api/v1/policy/revisions", tag = "triage",
     responses((status = 200, body = [PolicyDto]), (status = 403, body = ErrorDto)))]
 pub async fn policy_revisions(
     State(state): State<AppState>,
 ) -> Result<Json<Vec<PolicyDto>>, ApiError> {
-    let rows = policy::history(&state.workspace).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let parsed = policy::check(&row.source, "a stored revision")?;
-        out.push(PolicyDto::from(&policy::CurrentPolicy {
-            policy: parsed,
-            revision: Some(row),
-        }));
-    }
-    Ok(Json(out))
+    Ok(Json(
+        policy::history(&state.workspace)
+            .await?
+            .iter()
+            .map(PolicyDto::from)
+            .collect(),
+    ))
 }
 
 /// The JSON schema policy files are validated against.
@@ -97,7 +97,7 @@ pub async fn change_policy(
     )
     .await?;
     Ok(Json(PolicyDto::from(
-        &policy::current(&state.workspace).await?,
+        &policy::current_signed(&state.workspace).await?,
     )))
 }
 

@@ -2,6 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 
+use aftercare_api::access::SignatureDto;
 use aftercare_api::triage::{CaseDto, ClockDto, PolicyRevisionDto, PolicySummaryDto};
 use aftercare_service::access::auth::Principal;
 use aftercare_service::access::password::Password;
@@ -78,6 +79,9 @@ pub(crate) async fn policy(command: PolicyCommand) -> anyhow::Result<Outcome> {
                     ]);
                 }
                 out.push_str(&table.render());
+                for warning in &summary.warnings {
+                    out.push_str(&format!("warning: {}: {}\n", warning.key, warning.message));
+                }
                 out
             })?;
         }
@@ -109,6 +113,8 @@ pub(crate) async fn policy(command: PolicyCommand) -> anyhow::Result<Outcome> {
                 checked.version(),
                 checked.digest()
             );
+            // Valid but worth a reviewer's look before signing: still exit 0.
+            print_warnings(&checked);
         }
         PolicyCommand::Set {
             file,
@@ -135,6 +141,7 @@ pub(crate) async fn policy(command: PolicyCommand) -> anyhow::Result<Outcome> {
                 "policy revision {} in force: {} version {}, digest {}",
                 row.revision, row.policy_id, row.policy_version, row.digest
             );
+            print_warnings(&policy::current(&workspace).await?.policy);
         }
         PolicyCommand::History { workspace, format } => {
             let (workspace, _) = super::open(&workspace).await?;
@@ -144,16 +151,22 @@ pub(crate) async fn policy(command: PolicyCommand) -> anyhow::Result<Outcome> {
                 .map(PolicyRevisionDto::from)
                 .collect();
             emit(format.format, &revisions, || {
-                let mut table =
-                    Table::new(&["REVISION", "VERSION", "DIGEST", "AT", "BY", "REASON"]);
+                let mut table = Table::new(&[
+                    "REVISION", "VERSION", "DIGEST", "AT", "BY", "REASON", "SIGNED",
+                ]);
                 for r in &revisions {
                     table.row(vec![
                         r.revision.to_string(),
-                        r.version.clone(),
-                        r.digest[..16].to_string(),
+                        if r.unreadable.is_some() {
+                            format!("{} (unreadable)", r.version)
+                        } else {
+                            r.version.clone()
+                        },
+                        r.digest.chars().take(16).collect(),
                         r.created_at.clone(),
                         r.created_by.clone(),
                         cell(r.reason.as_deref()),
+                        signed_cell(&r.signatures),
                     ]);
                 }
                 table.render()
@@ -161,6 +174,33 @@ pub(crate) async fn policy(command: PolicyCommand) -> anyhow::Result<Outcome> {
         }
     }
     Ok(Outcome::Ok)
+}
+
+/// A policy's warnings on stderr: statutory clocks made longer or disabled, with their
+/// rationale (21 CFR 803, 806 and MDR Art. 87 set them).
+fn print_warnings(policy: &aftercare_risk::Policy) {
+    for warning in policy.warnings() {
+        eprintln!("warning: {warning}");
+    }
+}
+
+/// The signature manifestations of a record (21 CFR 11.50) in one table cell, each marked
+/// when the record changed after it was signed.
+pub(crate) fn signed_cell(signatures: &[SignatureDto]) -> String {
+    if signatures.is_empty() {
+        return "-".to_string();
+    }
+    signatures
+        .iter()
+        .map(|s| {
+            if s.state == "valid" {
+                s.manifestation.clone()
+            } else {
+                format!("{} [{}]", s.manifestation, s.state)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn clocks_table(clocks: &[ClockDto]) -> String {
