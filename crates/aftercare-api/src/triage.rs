@@ -272,9 +272,28 @@ pub struct ClockDto {
     pub source: String,
     /// The digest of the policy that computed it.
     pub policy_digest: String,
+    /// The waiver's electronic signatures, with the manifestation of 21 CFR 11.50 and whether
+    /// each still matches the stored clock (empty unless waived).
+    #[serde(default)]
+    pub signatures: Vec<SignatureDto>,
 }
 
 impl ClockDto {
+    /// The same clock with its waiver's signatures, when `signatures` (by clock id, from
+    /// `aftercare_service::triage::waiver::signatures`) has any.
+    pub fn with_signatures(
+        mut self,
+        signatures: &std::collections::BTreeMap<
+            i64,
+            Vec<aftercare_service::access::signature::SignatureView>,
+        >,
+    ) -> ClockDto {
+        if let Some(views) = signatures.get(&self.id) {
+            self.signatures = views.iter().map(SignatureDto::from).collect();
+        }
+        self
+    }
+
     /// The wire form of a clock.
     pub fn new(
         id: i64,
@@ -304,6 +323,7 @@ impl ClockDto {
             note: clock.note().map(str::to_string),
             source: clock.source().to_string(),
             policy_digest: clock.policy_digest().to_hex(),
+            signatures: Vec::new(),
         }
     }
 }
@@ -346,6 +366,23 @@ pub struct CaseDto {
 }
 
 impl CaseDto {
+    /// The same case with its waived clocks' signatures (by clock id, from
+    /// `aftercare_service::triage::waiver::signatures`).
+    pub fn with_signatures(
+        mut self,
+        signatures: &std::collections::BTreeMap<
+            i64,
+            Vec<aftercare_service::access::signature::SignatureView>,
+        >,
+    ) -> CaseDto {
+        self.clocks = self
+            .clocks
+            .into_iter()
+            .map(|clock| clock.with_signatures(signatures))
+            .collect();
+        self
+    }
+
     /// The wire form of a case.
     pub fn new(
         view: &aftercare_service::triage::case::CaseView,

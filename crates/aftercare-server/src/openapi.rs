@@ -117,6 +117,7 @@ use aftercare_api as wire;
         wire::access::TokenDto,
         wire::access::AuditEventDto,
         wire::access::AuditVerificationDto,
+        wire::access::SignatureMismatchDto,
         wire::access::AlertDto,
         wire::access::SignatureDto,
         wire::access::SignDto,

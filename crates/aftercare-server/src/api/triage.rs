@@ -4,6 +4,7 @@ use aftercare_service::access::password::Password;
 use aftercare_service::access::signature::SignRequest;
 use aftercare_service::triage::case::{self, ClockQuery, EventInput};
 use aftercare_service::triage::policy::{self, PolicyChange};
+use aftercare_service::triage::waiver;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -136,6 +137,11 @@ pub async fn list_clocks(
         product: params.product,
     };
     let clocks = case::clocks(&state.workspace, &query, jiff::Timestamp::now()).await?;
+    let signatures = waiver::signatures(
+        &state.workspace,
+        clocks.iter().map(|c| (c.listing.clock.id, &c.clock)),
+    )
+    .await?;
     Ok(Json(
         clocks
             .iter()
@@ -147,6 +153,7 @@ pub async fn list_clocks(
                     &c.listing.vulnerability,
                     &c.clock,
                 )
+                .with_signatures(&signatures)
             })
             .collect(),
     ))
@@ -162,7 +169,10 @@ pub async fn get_case(
     Path((product, vulnerability)): Path<(String, String)>,
 ) -> Result<Json<CaseDto>, ApiError> {
     let (view, events) = case::case(&state.workspace, &product, &vulnerability).await?;
-    Ok(Json(CaseDto::new(&view, &events)))
+    let signatures = waiver::of_case(&state.workspace, &view).await?;
+    Ok(Json(
+        CaseDto::new(&view, &events).with_signatures(&signatures),
+    ))
 }
 
 fn parse_time(field: &str, value: &Option<String>) -> Result<Option<jiff::Timestamp>, ApiError> {
@@ -246,5 +256,8 @@ pub async fn waive_clock(
         &outcome.view.row.vulnerability,
     )
     .await?;
-    Ok(Json(CaseDto::new(&view, &events)))
+    let signatures = waiver::of_case(&state.workspace, &view).await?;
+    Ok(Json(
+        CaseDto::new(&view, &events).with_signatures(&signatures),
+    ))
 }

@@ -121,6 +121,18 @@ pub struct VerifiedSigner {
     signed_at: Timestamp,
 }
 
+impl VerifiedSigner {
+    /// The signer's printed name as it is at signing time.
+    pub fn printed_name(&self) -> &str {
+        &self.printed_name
+    }
+
+    /// The signer's login.
+    pub fn login(&self) -> &str {
+        &self.login
+    }
+}
+
 /// Checks a signer: a person (session or local command, never a token), holding the
 /// signing permission, with the right credentials, a current training if the workspace
 /// requires one, and — when segregation of duties is on — not approving their own record.
@@ -366,8 +378,12 @@ pub async fn record(
             entity_type: signable.entity_type,
             entity_id: Some(signable.entity_id.clone()),
             old_value: None,
+            // Every field of the row, so that `audit verify` can tell an edited row from
+            // this chained record of it.
             new_value: Some(serde_json::json!({
                 "signature_id": row.id,
+                "account_id": row.account_id,
+                "login": row.login,
                 "printed_name": row.printed_name,
                 "meaning": row.meaning,
                 "signed_at": row.signed_at,

@@ -12,6 +12,7 @@ mod finding;
 mod intel;
 mod intel_sync;
 mod inventory;
+mod part11;
 mod policy;
 mod signature;
 mod time;

@@ -9,6 +9,7 @@ use aftercare_service::access::password::Password;
 use aftercare_service::access::signature::SignRequest;
 use aftercare_service::triage::case::{self, ClockQuery, EventInput};
 use aftercare_service::triage::policy::{self, PolicyChange};
+use aftercare_service::triage::waiver;
 use aftercare_service::{Context, Workspace};
 use anyhow::Context as _;
 
@@ -272,8 +273,13 @@ pub(crate) async fn clock(command: ClockCommand) -> anyhow::Result<Outcome> {
                     .map_err(|e: aftercare_risk::RiskError| anyhow::anyhow!(e))?,
                 product,
             };
-            let clocks: Vec<ClockDto> = case::clocks(&workspace, &query, now)
-                .await?
+            let listed = case::clocks(&workspace, &query, now).await?;
+            let signatures = waiver::signatures(
+                &workspace,
+                listed.iter().map(|c| (c.listing.clock.id, &c.clock)),
+            )
+            .await?;
+            let clocks: Vec<ClockDto> = listed
                 .iter()
                 .map(|c| {
                     ClockDto::new(
@@ -283,6 +289,7 @@ pub(crate) async fn clock(command: ClockCommand) -> anyhow::Result<Outcome> {
                         &c.listing.vulnerability,
                         &c.clock,
                     )
+                    .with_signatures(&signatures)
                 })
                 .collect();
             emit(format.format, &clocks, || clocks_table(&clocks))?;
@@ -296,7 +303,8 @@ pub(crate) async fn clock(command: ClockCommand) -> anyhow::Result<Outcome> {
             let (workspace, _) = super::open(&workspace).await?;
             case::tick(&workspace, now).await?;
             let (view, events) = case::case(&workspace, &product, &vulnerability).await?;
-            let dto = CaseDto::new(&view, &events);
+            let signatures = waiver::of_case(&workspace, &view).await?;
+            let dto = CaseDto::new(&view, &events).with_signatures(&signatures);
             emit(format.format, &dto, || case_text(&dto))?;
         }
         ClockCommand::Event {
@@ -386,7 +394,7 @@ pub(crate) async fn clock(command: ClockCommand) -> anyhow::Result<Outcome> {
 }
 
 pub(crate) fn case_text(case: &CaseDto) -> String {
-    format!(
+    let mut out = format!(
         "{} — {}\nawareness: {} ({})\nrisk:      {}\ncorrection started: {}\n\n{}",
         case.product,
         case.vulnerability,
@@ -395,5 +403,20 @@ pub(crate) fn case_text(case: &CaseDto) -> String {
         cell(case.risk.as_deref()),
         cell(case.correction_started.as_deref()),
         clocks_table(&case.clocks)
-    )
+    );
+    // A waiver is a signed record: its rationale with the manifestation (21 CFR 11.50).
+    for clock in case.clocks.iter().filter(|c| c.waiver.is_some()) {
+        out.push_str(&format!(
+            "\nclock {} ({}) waived: {}\n  {}\n",
+            clock.id,
+            clock.kind,
+            clock.waiver.as_deref().unwrap_or_default(),
+            if clock.signatures.is_empty() {
+                "not signed".to_string()
+            } else {
+                signed_cell(&clock.signatures)
+            }
+        ));
+    }
+    out
 }

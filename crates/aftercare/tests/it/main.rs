@@ -8,6 +8,7 @@ mod access;
 mod finding;
 mod intel;
 mod inventory;
+mod part11;
 mod reference;
 mod sbom;
 mod scan;
