@@ -535,8 +535,10 @@ pub struct AssessmentDto {
     pub rubric_vector: Option<String>,
     /// ISO 14971 harm severity.
     pub harm_severity: Option<String>,
-    /// Whether essential clinical performance is affected.
-    pub essential_clinical_performance_affected: Option<bool>,
+    /// Whether the device's safety and essential performance is affected (FDA 2016 final
+    /// guidance; the draft's "essential clinical performance").
+    #[serde(alias = "essential_clinical_performance_affected")]
+    pub safety_and_essential_performance_affected: Option<bool>,
     /// Compensating controls.
     pub controls: Vec<ControlDto>,
     /// When the decision was made.
@@ -588,8 +590,10 @@ pub struct DeterminationDto {
     pub exploitability_reasons: Vec<serde_json::Value>,
     /// The harm severity.
     pub harm_severity: String,
-    /// Whether essential clinical performance is affected.
-    pub essential_clinical_performance_affected: bool,
+    /// Whether the device's safety and essential performance is affected (FDA 2016 final
+    /// guidance; the draft's "essential clinical performance").
+    #[serde(alias = "essential_clinical_performance_affected")]
+    pub safety_and_essential_performance_affected: bool,
     /// The override's rationale.
     pub override_rationale: Option<String>,
     /// The patch path (`regular_cycle`, `out_of_cycle_candidate` with reasons,
@@ -622,7 +626,8 @@ impl From<&aftercare_store::assessment::DeterminationRow> for DeterminationDto {
             exploitability_reasons: serde_json::from_str(&d.exploitability_reasons)
                 .unwrap_or_default(),
             harm_severity: d.harm_severity.clone(),
-            essential_clinical_performance_affected: d.ecp_affected,
+            // The store's `ecp_affected` column keeps the draft guidance's name.
+            safety_and_essential_performance_affected: d.ecp_affected,
             override_rationale: d.override_rationale.clone(),
             patch_path: serde_json::from_str(&d.patch_path).unwrap_or_default(),
             inputs_sha256: d.inputs_digest.clone(),
@@ -675,7 +680,8 @@ impl From<&aftercare_service::triage::assessment::Triage> for TriageDto {
                 cvss_score: d.cvss_score,
                 rubric_vector: d.rubric_vector.clone(),
                 harm_severity: d.harm_severity.clone(),
-                essential_clinical_performance_affected: d.ecp_affected,
+                // The store's `ecp_affected` column keeps the draft guidance's name.
+                safety_and_essential_performance_affected: d.ecp_affected,
                 controls: serde_json::from_str(&d.controls).unwrap_or_default(),
                 made_at: d.created_at.clone(),
                 made_by: d.created_by.clone(),
@@ -755,8 +761,11 @@ pub struct NewAssessmentDto {
     /// ISO 14971 harm severity (`negligible` … `catastrophic`): with it, the determination
     /// of the product and the vulnerability is made.
     pub harm: Option<String>,
-    /// Whether essential clinical performance is affected (default true with a harm).
-    pub essential_clinical_performance_affected: Option<bool>,
+    /// Whether the device's safety and essential performance is affected (default true with
+    /// a harm). FDA's final 2016 guidance; `essential_clinical_performance_affected`, the
+    /// draft guidance's term, is still accepted.
+    #[serde(alias = "essential_clinical_performance_affected")]
+    pub safety_and_essential_performance_affected: Option<bool>,
     /// Compensating controls.
     #[serde(default)]
     pub controls: Vec<ControlDto>,
@@ -784,7 +793,8 @@ impl NewAssessmentDto {
             cvss_vector: self.cvss_vector.clone(),
             rubric: self.rubric.clone(),
             harm: self.harm.clone(),
-            ecp_affected: self.essential_clinical_performance_affected,
+            safety_and_essential_performance_affected: self
+                .safety_and_essential_performance_affected,
             controls: self
                 .controls
                 .iter()
@@ -966,4 +976,31 @@ pub struct RubricScoreDto {
     pub base_score: f64,
     /// Its severity.
     pub severity: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_draft_guidance_field_name_is_still_accepted() {
+        for (body, expected) in [
+            (r#"{"status": "affected"}"#, None),
+            (
+                r#"{"status": "affected", "safety_and_essential_performance_affected": false}"#,
+                Some(false),
+            ),
+            (
+                r#"{"status": "affected", "essential_clinical_performance_affected": false}"#,
+                Some(false),
+            ),
+        ] {
+            let dto: NewAssessmentDto = serde_json::from_str(body).unwrap();
+            assert_eq!(
+                dto.input().safety_and_essential_performance_affected,
+                expected,
+                "{body}"
+            );
+        }
+    }
 }

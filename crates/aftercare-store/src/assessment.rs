@@ -47,7 +47,9 @@ pub struct DecisionRow {
     pub rubric_vector: Option<String>,
     /// ISO 14971 harm severity.
     pub harm_severity: Option<String>,
-    /// Whether essential clinical performance is affected.
+    /// Whether safety and essential performance is affected (FDA 2016 final guidance). The
+    /// column keeps the name it got from the draft guidance's "essential clinical
+    /// performance" (`ecp`): renaming it would rewrite stored rows for a word.
     pub ecp_affected: Option<bool>,
     /// Compensating controls, a JSON array of {description, evidence, effective}.
     pub controls: String,
@@ -316,7 +318,8 @@ pub struct DeterminationRow {
     pub exploitability_reasons: String,
     /// The harm severity.
     pub harm_severity: String,
-    /// Whether essential clinical performance is affected.
+    /// Whether safety and essential performance is affected (the column keeps the draft
+    /// guidance's name, see [`DecisionRow::ecp_affected`]).
     pub ecp_affected: bool,
     /// The override's rationale.
     pub override_rationale: Option<String>,

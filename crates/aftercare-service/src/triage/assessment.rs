@@ -3,7 +3,7 @@
 //!
 //! An analyst's **decision** about a finding holds the VEX statement (status, justification,
 //! impact, responses, action), the device-context CVSS vector (typed, or answered through the
-//! MITRE/MDIC rubric), the patient-harm side (ISO 14971 severity, essential clinical
+//! MITRE/MDIC rubric), the patient-harm side (ISO 14971 severity, safety and essential
 //! performance, compensating controls) and its **scope**: this finding only, every release of
 //! the product, or every product — for the same component (package) and the versions the
 //! decision covers (`=4.17.19` by default: the version it was made on). A decision reaches
@@ -79,8 +79,10 @@ pub struct AssessmentInput {
     pub rubric: Option<String>,
     /// ISO 14971 harm severity: with it, the determination is made.
     pub harm: Option<String>,
-    /// Whether essential clinical performance is affected (default: yes when harm is given).
-    pub ecp_affected: Option<bool>,
+    /// Whether the device's safety and essential performance is affected (default: yes when
+    /// harm is given). FDA's final 2016 guidance; the January 2016 draft called it "essential
+    /// clinical performance".
+    pub safety_and_essential_performance_affected: Option<bool>,
     /// Compensating controls.
     pub controls: Vec<ControlInput>,
     /// An override of the determination's outcome (`controlled`, `uncontrolled`).
@@ -242,7 +244,9 @@ fn check(input: &AssessmentInput) -> Result<Checked, ServiceError> {
                 .collect::<Result<Vec<_>, _>>()?;
             Some(PatientHarm {
                 severity,
-                safety_and_essential_performance_affected: input.ecp_affected.unwrap_or(true),
+                safety_and_essential_performance_affected: input
+                    .safety_and_essential_performance_affected
+                    .unwrap_or(true),
                 compensating_controls: controls,
             })
         }
@@ -501,6 +505,7 @@ pub async fn assess(
             cvss_score: checked.cvss_score,
             rubric_vector: checked.rubric_vector.clone(),
             harm_severity: checked.harm.as_ref().map(|h| h.severity.as_str().to_string()),
+            // Stored in the `ecp_affected` column, named after the draft guidance's term.
             ecp_affected: checked
                 .harm
                 .as_ref()
@@ -605,6 +610,7 @@ pub async fn assess(
             )
             .to_string(),
             harm_severity: determination.harm_severity().as_str().to_string(),
+            // The `ecp_affected` column, named after the draft guidance's term.
             ecp_affected: determination.safety_and_essential_performance_affected(),
             override_rationale: determination.override_().map(|o| o.rationale().to_string()),
             patch_path: patch_json(&patch).to_string(),
@@ -716,7 +722,7 @@ pub fn decision_json(d: &DecisionRow) -> Value {
         "cvss_score": d.cvss_score,
         "rubric_vector": d.rubric_vector,
         "harm_severity": d.harm_severity,
-        "essential_clinical_performance_affected": d.ecp_affected,
+        "safety_and_essential_performance_affected": d.ecp_affected,
         "controls": serde_json::from_str::<Value>(&d.controls).unwrap_or_default(),
     })
 }

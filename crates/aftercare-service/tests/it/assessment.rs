@@ -218,7 +218,7 @@ async fn decide_once_inherit_on_import_flag_outside_the_range_and_sign_the_deter
             responses: vec!["update".into()],
             action_statement: Some("Install pump UI 1.3".into()),
             harm: Some("serious".into()),
-            ecp_affected: Some(true),
+            safety_and_essential_performance_affected: Some(true),
             controls: vec![ControlInput {
                 description: "UI reachable only from the clinical VLAN".into(),
                 evidence: "NET-DOC-7 rev B".into(),

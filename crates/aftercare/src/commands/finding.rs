@@ -301,8 +301,8 @@ fn show_text(detail: &FindingDetailDto) -> String {
             }
             if let Some(harm) = &a.harm_severity {
                 out.push_str(&format!(
-                    "  harm           {harm}, essential clinical performance {}\n",
-                    if a.essential_clinical_performance_affected == Some(false) {
+                    "  harm           {harm}, safety and essential performance {}\n",
+                    if a.safety_and_essential_performance_affected == Some(false) {
                         "not affected"
                     } else {
                         "affected"
@@ -495,7 +495,10 @@ async fn assess(args: AssessArgs) -> anyhow::Result<()> {
         cvss_vector: args.vector.clone(),
         rubric: args.rubric.clone(),
         harm: args.harm.clone(),
-        ecp_affected: args.harm.as_ref().map(|_| !args.no_ecp),
+        safety_and_essential_performance_affected: args
+            .harm
+            .as_ref()
+            .map(|_| !args.safety_and_essential_performance_unaffected),
         controls: args
             .controls
             .iter()
