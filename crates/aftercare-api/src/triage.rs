@@ -478,12 +478,15 @@ pub struct WaiverDto {
     pub signature: Option<SignDto>,
 }
 
-/// A compensating control.
+/// A compensating control as entered. It lowers the determination only with evidence, claimed
+/// effective, and verified by a person: the signer of the determination.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ControlDto {
     /// What it is.
     pub description: String,
-    /// Where the evidence is (a document id, a test report).
+    /// Where the evidence is (a document id, a test report). Required: a control without
+    /// evidence is refused (an absent field is refused with the same words as an empty one).
+    #[serde(default)]
     pub evidence: String,
     /// Whether it prevents or substantially hinders exploitation of this vulnerability.
     #[serde(default = "yes")]
@@ -492,6 +495,58 @@ pub struct ControlDto {
 
 fn yes() -> bool {
     true
+}
+
+/// A compensating control as recorded with a decision or a determination.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RecordedControlDto {
+    /// What it is.
+    pub description: String,
+    /// Where the evidence is.
+    pub evidence: String,
+    /// Whether the analyst claimed it prevents or substantially hinders exploitation.
+    pub effective: bool,
+    /// Who verified the claim: the determination's signer (printed name and login); absent
+    /// when nobody signed, and then the control lowered nothing.
+    #[serde(default)]
+    pub verified_by: Option<String>,
+    /// Whether it counted: claimed effective and verified (it lowered the determination as
+    /// the policy says).
+    #[serde(default)]
+    pub counted: bool,
+}
+
+/// A decision's VEX statement as it would be published (OpenVEX, CSAF VEX profile) under the
+/// policy in force.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PublishedStatementDto {
+    /// The published status (a `not_affected` resting on the customer's controls is published
+    /// `affected` unless the policy allows it).
+    pub status: String,
+    /// The OpenVEX / CSAF justification, for `not_affected`.
+    pub justification: Option<String>,
+    /// The action statement: present for every `affected` statement.
+    pub action_statement: Option<String>,
+    /// Whether aftercare generated it from the responses and the fixed version.
+    pub action_statement_generated: bool,
+    /// What the export changes or loses, for the reviewer and the advisory's notes.
+    pub note: Option<String>,
+}
+
+impl From<&aftercare_risk::ExportedStatement> for PublishedStatementDto {
+    fn from(exported: &aftercare_risk::ExportedStatement) -> PublishedStatementDto {
+        PublishedStatementDto {
+            status: exported.status.as_str().to_string(),
+            justification: exported.justification.map(|j| j.as_str().to_string()),
+            action_statement: exported.action_statement.clone(),
+            action_statement_generated: exported.action_statement_generated,
+            note: exported.note.clone(),
+        }
+    }
+}
+
+fn recorded_controls(text: &str) -> Vec<RecordedControlDto> {
+    serde_json::from_str(text).unwrap_or_default()
 }
 
 /// The assessment that applies to a finding: the decision, and how it applies.
@@ -523,6 +578,10 @@ pub struct AssessmentDto {
     pub responses: Vec<String>,
     /// What users should do.
     pub action_statement: Option<String>,
+    /// Whether aftercare generated the action statement (none was written for an `affected`
+    /// statement).
+    #[serde(default)]
+    pub action_statement_generated: bool,
     /// Notes.
     pub details: Option<String>,
     /// Who works on it.
@@ -539,12 +598,16 @@ pub struct AssessmentDto {
     /// guidance; the draft's "essential clinical performance").
     #[serde(alias = "essential_clinical_performance_affected")]
     pub safety_and_essential_performance_affected: Option<bool>,
-    /// Compensating controls.
-    pub controls: Vec<ControlDto>,
+    /// Compensating controls, with who verified them.
+    pub controls: Vec<RecordedControlDto>,
     /// When the decision was made.
     pub made_at: String,
     /// Who made it.
     pub made_by: String,
+    /// The statement as it would be published under the policy in force: flagged (`note`)
+    /// when a justification resting on the customer's controls is published as `affected`.
+    #[serde(default)]
+    pub published: Option<PublishedStatementDto>,
 }
 
 /// The exploitability signals of a finding and the level the policy gives them.
@@ -610,6 +673,14 @@ pub struct DeterminationDto {
     /// the stored record (filled for the latest determination of a finding's triage).
     #[serde(default)]
     pub signatures: Vec<SignatureDto>,
+    /// The compensating controls it considered, with who verified each and whether it
+    /// counted.
+    #[serde(default)]
+    pub controls: Vec<RecordedControlDto>,
+    /// How the policy went from the inputs to the matrix cell, in words: verified controls,
+    /// the KEV floor when it applied, the safety and essential performance gate.
+    #[serde(default)]
+    pub steps: Vec<String>,
     /// When.
     pub created_at: String,
     /// Who.
@@ -634,6 +705,8 @@ impl From<&aftercare_store::assessment::DeterminationRow> for DeterminationDto {
             policy_sha256: d.policy_digest.clone(),
             signature_id: d.signature_id,
             signatures: Vec::new(),
+            controls: recorded_controls(&d.controls),
+            steps: serde_json::from_str(&d.steps).unwrap_or_default(),
             created_at: d.created_at.clone(),
             created_by: d.created_by.clone(),
         }
@@ -674,6 +747,7 @@ impl From<&aftercare_service::triage::assessment::Triage> for TriageDto {
                 impact_statement: d.impact_statement.clone(),
                 responses: serde_json::from_str(&d.responses).unwrap_or_default(),
                 action_statement: d.action_statement.clone(),
+                action_statement_generated: d.action_statement_generated,
                 details: d.details.clone(),
                 assignee: d.assignee.clone(),
                 cvss_vector: d.cvss_vector.clone(),
@@ -682,9 +756,10 @@ impl From<&aftercare_service::triage::assessment::Triage> for TriageDto {
                 harm_severity: d.harm_severity.clone(),
                 // The store's `ecp_affected` column keeps the draft guidance's name.
                 safety_and_essential_performance_affected: d.ecp_affected,
-                controls: serde_json::from_str(&d.controls).unwrap_or_default(),
+                controls: recorded_controls(&d.controls),
                 made_at: d.created_at.clone(),
                 made_by: d.created_by.clone(),
+                published: t.published.as_ref().map(PublishedStatementDto::from),
             }),
             _ => None,
         };
@@ -821,6 +896,9 @@ pub struct AssessOutcomeDto {
     pub flagged: Vec<i64>,
     /// The determinations made.
     pub determinations: Vec<DeterminationDto>,
+    /// What aftercare added or the reader should know: an action statement it generated.
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 impl From<&aftercare_service::triage::assessment::AssessOutcome> for AssessOutcomeDto {
@@ -834,6 +912,7 @@ impl From<&aftercare_service::triage::assessment::AssessOutcome> for AssessOutco
                 .iter()
                 .map(DeterminationDto::from)
                 .collect(),
+            notes: o.notes.clone(),
         }
     }
 }

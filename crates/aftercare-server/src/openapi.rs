@@ -78,6 +78,8 @@ use aftercare_api as wire;
         wire::finding::FindingEventDto,
         wire::finding::FindingDetailDto,
         wire::triage::ControlDto,
+        wire::triage::RecordedControlDto,
+        wire::triage::PublishedStatementDto,
         wire::triage::AssessmentDto,
         wire::triage::SignalsDto,
         wire::triage::DeterminationDto,
