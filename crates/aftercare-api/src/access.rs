@@ -277,6 +277,26 @@ pub struct AuditVerificationDto {
     pub broken_at: Option<i64>,
     /// What is wrong there.
     pub reason: Option<String>,
+    /// Signatures compared with their chained `signature.sign` events.
+    #[serde(default)]
+    pub signatures_checked: i64,
+    /// The signatures that do not match their event: signer, meaning, time, record or content
+    /// digest edited in the database, or a signature added or removed there.
+    #[serde(default)]
+    pub signature_mismatches: Vec<SignatureMismatchDto>,
+}
+
+/// A signature that its chained audit event does not vouch for.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SignatureMismatchDto {
+    /// The signature's id.
+    pub signature_id: i64,
+    /// The kind of signed record.
+    pub entity_type: String,
+    /// Its id.
+    pub entity_id: String,
+    /// What differs.
+    pub reason: String,
 }
 
 impl From<&aftercare_service::audit::Verification> for AuditVerificationDto {
@@ -288,6 +308,17 @@ impl From<&aftercare_service::audit::Verification> for AuditVerificationDto {
             head_hash: v.head.hash.clone(),
             broken_at: v.broken.as_ref().map(|b| b.seq),
             reason: v.broken.as_ref().map(|b| b.reason.clone()),
+            signatures_checked: v.signatures_checked,
+            signature_mismatches: v
+                .signature_mismatches
+                .iter()
+                .map(|m| SignatureMismatchDto {
+                    signature_id: m.signature_id,
+                    entity_type: m.entity_type.clone(),
+                    entity_id: m.entity_id.clone(),
+                    reason: m.reason.clone(),
+                })
+                .collect(),
         }
     }
 }

@@ -232,10 +232,9 @@ impl From<&aftercare_service::finding::FindingDetail> for FindingDetailDto {
         FindingDetailDto {
             finding: FindingDto::from(&detail.finding),
             triage: TriageDto::from(&detail.triage),
-            case: detail
-                .case
-                .as_ref()
-                .map(|(view, events)| CaseDto::new(view, events)),
+            case: detail.case.as_ref().map(|(view, events)| {
+                CaseDto::new(view, events).with_signatures(&detail.waiver_signatures)
+            }),
             history: detail.history.iter().map(FindingEventDto::from).collect(),
             unreadable: detail.unreadable.iter().map(ToString::to_string).collect(),
         }

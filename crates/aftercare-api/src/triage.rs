@@ -6,7 +6,29 @@ use utoipa::ToSchema;
 
 use crate::access::{SignDto, SignatureDto};
 
-/// The policy in force.
+/// A warning about a valid policy: something a reviewer should look at before signing it (a
+/// statutory clock made longer or disabled, with its rationale; a default exploitability level
+/// below the worst).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PolicyWarningDto {
+    /// The dotted key concerned (`clock.mdr_803.days`).
+    pub key: String,
+    /// What it does, and the rationale given.
+    pub message: String,
+}
+
+fn warnings(policy: &aftercare_risk::Policy) -> Vec<PolicyWarningDto> {
+    policy
+        .warnings()
+        .iter()
+        .map(|w| PolicyWarningDto {
+            key: w.key.clone(),
+            message: w.message.clone(),
+        })
+        .collect()
+}
+
+/// The policy in force, or a stored revision of it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PolicyDto {
     /// The workspace revision (absent before any was stored: the built-in default).
@@ -17,8 +39,9 @@ pub struct PolicyDto {
     pub version: String,
     /// The canonical digest recorded with every clock it drives.
     pub digest: String,
-    /// The IANA time zone deadlines are counted in.
-    pub time_zone: String,
+    /// The IANA time zone of the FDA clocks' deadlines (absent for a stored revision this
+    /// version cannot read).
+    pub time_zone: Option<String>,
     /// When the revision was stored, and by whom.
     pub created_at: Option<String>,
     /// Who stored it.
@@ -27,17 +50,30 @@ pub struct PolicyDto {
     pub reason: Option<String>,
     /// The TOML text.
     pub source: String,
+    /// What a reviewer should look at: statutory clocks made longer or disabled, with their
+    /// rationale (`aftercare policy check` prints the same).
+    #[serde(default)]
+    pub warnings: Vec<PolicyWarningDto>,
+    /// The revision's electronic signatures, with the manifestation of 21 CFR 11.50 and
+    /// whether each still matches the stored text.
+    #[serde(default)]
+    pub signatures: Vec<SignatureDto>,
+    /// Why this version cannot read the stored revision (a format 1 policy), when it cannot:
+    /// replace it with a signed format 2 policy.
+    #[serde(default)]
+    pub unreadable: Option<String>,
 }
 
-impl From<&aftercare_service::triage::policy::CurrentPolicy> for PolicyDto {
-    fn from(current: &aftercare_service::triage::policy::CurrentPolicy) -> PolicyDto {
+impl From<&aftercare_service::triage::policy::SignedPolicy> for PolicyDto {
+    fn from(signed: &aftercare_service::triage::policy::SignedPolicy) -> PolicyDto {
+        let current = &signed.current;
         let revision = current.revision.as_ref();
         PolicyDto {
             revision: revision.map(|r| r.revision),
             id: current.policy.id().to_string(),
             version: current.policy.version().to_string(),
             digest: current.policy.digest().to_hex(),
-            time_zone: current.policy.calendar().time_zone_name().to_string(),
+            time_zone: Some(current.policy.calendar().time_zone_name().to_string()),
             created_at: revision.map(|r| r.created_at.clone()),
             created_by: revision.map(|r| r.created_by.clone()),
             reason: revision.and_then(|r| r.reason.clone()),
@@ -45,6 +81,33 @@ impl From<&aftercare_service::triage::policy::CurrentPolicy> for PolicyDto {
                 || aftercare_risk::policy::DEFAULT_POLICY_TOML.to_string(),
                 |r| r.source.clone(),
             ),
+            warnings: warnings(&current.policy),
+            signatures: signed.signatures.iter().map(SignatureDto::from).collect(),
+            unreadable: None,
+        }
+    }
+}
+
+impl From<&aftercare_service::triage::policy::PolicyRevision> for PolicyDto {
+    fn from(revision: &aftercare_service::triage::policy::PolicyRevision) -> PolicyDto {
+        let row = &revision.row;
+        PolicyDto {
+            revision: Some(row.revision),
+            // As stored: a revision this version cannot read still has its row's words.
+            id: row.policy_id.clone(),
+            version: row.policy_version.clone(),
+            digest: row.digest.clone(),
+            time_zone: revision
+                .policy
+                .as_ref()
+                .map(|p| p.calendar().time_zone_name().to_string()),
+            created_at: Some(row.created_at.clone()),
+            created_by: Some(row.created_by.clone()),
+            reason: row.reason.clone(),
+            source: row.source.clone(),
+            warnings: revision.policy.as_ref().map(warnings).unwrap_or_default(),
+            signatures: revision.signatures.iter().map(SignatureDto::from).collect(),
+            unreadable: revision.unreadable.clone(),
         }
     }
 }
@@ -65,6 +128,10 @@ pub struct PolicySummaryDto {
     pub time_zone: String,
     /// The rule of each kind of clock.
     pub clocks: Vec<ClockRuleSummaryDto>,
+    /// What a reviewer should look at (statutory clocks made longer or disabled, with their
+    /// rationale).
+    #[serde(default)]
+    pub warnings: Vec<PolicyWarningDto>,
 }
 
 /// The policy's rule for one kind of clock.
@@ -104,6 +171,7 @@ impl From<&aftercare_service::triage::policy::CurrentPolicy> for PolicySummaryDt
                     }
                 })
                 .collect(),
+            warnings: warnings(policy),
         }
     }
 }
@@ -126,10 +194,17 @@ pub struct PolicyRevisionDto {
     pub created_by: String,
     /// Why.
     pub reason: Option<String>,
+    /// Its electronic signatures, with the manifestation of 21 CFR 11.50.
+    #[serde(default)]
+    pub signatures: Vec<SignatureDto>,
+    /// Why this version cannot read it (a format 1 policy), when it cannot.
+    #[serde(default)]
+    pub unreadable: Option<String>,
 }
 
-impl From<&aftercare_store::policy::PolicyRow> for PolicyRevisionDto {
-    fn from(row: &aftercare_store::policy::PolicyRow) -> PolicyRevisionDto {
+impl From<&aftercare_service::triage::policy::PolicyRevision> for PolicyRevisionDto {
+    fn from(revision: &aftercare_service::triage::policy::PolicyRevision) -> PolicyRevisionDto {
+        let row = &revision.row;
         PolicyRevisionDto {
             revision: row.revision,
             id: row.policy_id.clone(),
@@ -138,6 +213,8 @@ impl From<&aftercare_store::policy::PolicyRow> for PolicyRevisionDto {
             created_at: row.created_at.clone(),
             created_by: row.created_by.clone(),
             reason: row.reason.clone(),
+            signatures: revision.signatures.iter().map(SignatureDto::from).collect(),
+            unreadable: revision.unreadable.clone(),
         }
     }
 }
@@ -195,9 +272,28 @@ pub struct ClockDto {
     pub source: String,
     /// The digest of the policy that computed it.
     pub policy_digest: String,
+    /// The waiver's electronic signatures, with the manifestation of 21 CFR 11.50 and whether
+    /// each still matches the stored clock (empty unless waived).
+    #[serde(default)]
+    pub signatures: Vec<SignatureDto>,
 }
 
 impl ClockDto {
+    /// The same clock with its waiver's signatures, when `signatures` (by clock id, from
+    /// `aftercare_service::triage::waiver::signatures`) has any.
+    pub fn with_signatures(
+        mut self,
+        signatures: &std::collections::BTreeMap<
+            i64,
+            Vec<aftercare_service::access::signature::SignatureView>,
+        >,
+    ) -> ClockDto {
+        if let Some(views) = signatures.get(&self.id) {
+            self.signatures = views.iter().map(SignatureDto::from).collect();
+        }
+        self
+    }
+
     /// The wire form of a clock.
     pub fn new(
         id: i64,
@@ -227,6 +323,7 @@ impl ClockDto {
             note: clock.note().map(str::to_string),
             source: clock.source().to_string(),
             policy_digest: clock.policy_digest().to_hex(),
+            signatures: Vec::new(),
         }
     }
 }
@@ -272,6 +369,23 @@ pub struct CaseDto {
 }
 
 impl CaseDto {
+    /// The same case with its waived clocks' signatures (by clock id, from
+    /// `aftercare_service::triage::waiver::signatures`).
+    pub fn with_signatures(
+        mut self,
+        signatures: &std::collections::BTreeMap<
+            i64,
+            Vec<aftercare_service::access::signature::SignatureView>,
+        >,
+    ) -> CaseDto {
+        self.clocks = self
+            .clocks
+            .into_iter()
+            .map(|clock| clock.with_signatures(signatures))
+            .collect();
+        self
+    }
+
     /// The wire form of a case.
     pub fn new(
         view: &aftercare_service::triage::case::CaseView,
@@ -382,12 +496,15 @@ pub struct WaiverDto {
     pub signature: Option<SignDto>,
 }
 
-/// A compensating control.
+/// A compensating control as entered. It lowers the determination only with evidence, claimed
+/// effective, and verified by a person: the signer of the determination.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ControlDto {
     /// What it is.
     pub description: String,
-    /// Where the evidence is (a document id, a test report).
+    /// Where the evidence is (a document id, a test report). Required: a control without
+    /// evidence is refused (an absent field is refused with the same words as an empty one).
+    #[serde(default)]
     pub evidence: String,
     /// Whether it prevents or substantially hinders exploitation of this vulnerability.
     #[serde(default = "yes")]
@@ -396,6 +513,58 @@ pub struct ControlDto {
 
 fn yes() -> bool {
     true
+}
+
+/// A compensating control as recorded with a decision or a determination.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RecordedControlDto {
+    /// What it is.
+    pub description: String,
+    /// Where the evidence is.
+    pub evidence: String,
+    /// Whether the analyst claimed it prevents or substantially hinders exploitation.
+    pub effective: bool,
+    /// Who verified the claim: the determination's signer (printed name and login); absent
+    /// when nobody signed, and then the control lowered nothing.
+    #[serde(default)]
+    pub verified_by: Option<String>,
+    /// Whether it counted: claimed effective and verified (it lowered the determination as
+    /// the policy says).
+    #[serde(default)]
+    pub counted: bool,
+}
+
+/// A decision's VEX statement as it would be published (OpenVEX, CSAF VEX profile) under the
+/// policy in force.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PublishedStatementDto {
+    /// The published status (a `not_affected` resting on the customer's controls is published
+    /// `affected` unless the policy allows it).
+    pub status: String,
+    /// The OpenVEX / CSAF justification, for `not_affected`.
+    pub justification: Option<String>,
+    /// The action statement: present for every `affected` statement.
+    pub action_statement: Option<String>,
+    /// Whether aftercare generated it from the responses and the fixed version.
+    pub action_statement_generated: bool,
+    /// What the export changes or loses, for the reviewer and the advisory's notes.
+    pub note: Option<String>,
+}
+
+impl From<&aftercare_risk::ExportedStatement> for PublishedStatementDto {
+    fn from(exported: &aftercare_risk::ExportedStatement) -> PublishedStatementDto {
+        PublishedStatementDto {
+            status: exported.status.as_str().to_string(),
+            justification: exported.justification.map(|j| j.as_str().to_string()),
+            action_statement: exported.action_statement.clone(),
+            action_statement_generated: exported.action_statement_generated,
+            note: exported.note.clone(),
+        }
+    }
+}
+
+fn recorded_controls(text: &str) -> Vec<RecordedControlDto> {
+    serde_json::from_str(text).unwrap_or_default()
 }
 
 /// The assessment that applies to a finding: the decision, and how it applies.
@@ -427,6 +596,10 @@ pub struct AssessmentDto {
     pub responses: Vec<String>,
     /// What users should do.
     pub action_statement: Option<String>,
+    /// Whether aftercare generated the action statement (none was written for an `affected`
+    /// statement).
+    #[serde(default)]
+    pub action_statement_generated: bool,
     /// Notes.
     pub details: Option<String>,
     /// Who works on it.
@@ -439,14 +612,20 @@ pub struct AssessmentDto {
     pub rubric_vector: Option<String>,
     /// ISO 14971 harm severity.
     pub harm_severity: Option<String>,
-    /// Whether essential clinical performance is affected.
-    pub essential_clinical_performance_affected: Option<bool>,
-    /// Compensating controls.
-    pub controls: Vec<ControlDto>,
+    /// Whether the device's safety and essential performance is affected (FDA 2016 final
+    /// guidance; the draft's "essential clinical performance").
+    #[serde(alias = "essential_clinical_performance_affected")]
+    pub safety_and_essential_performance_affected: Option<bool>,
+    /// Compensating controls, with who verified them.
+    pub controls: Vec<RecordedControlDto>,
     /// When the decision was made.
     pub made_at: String,
     /// Who made it.
     pub made_by: String,
+    /// The statement as it would be published under the policy in force: flagged (`note`)
+    /// when a justification resting on the customer's controls is published as `affected`.
+    #[serde(default)]
+    pub published: Option<PublishedStatementDto>,
 }
 
 /// The exploitability signals of a finding and the level the policy gives them.
@@ -492,8 +671,10 @@ pub struct DeterminationDto {
     pub exploitability_reasons: Vec<serde_json::Value>,
     /// The harm severity.
     pub harm_severity: String,
-    /// Whether essential clinical performance is affected.
-    pub essential_clinical_performance_affected: bool,
+    /// Whether the device's safety and essential performance is affected (FDA 2016 final
+    /// guidance; the draft's "essential clinical performance").
+    #[serde(alias = "essential_clinical_performance_affected")]
+    pub safety_and_essential_performance_affected: bool,
     /// The override's rationale.
     pub override_rationale: Option<String>,
     /// The patch path (`regular_cycle`, `out_of_cycle_candidate` with reasons,
@@ -510,6 +691,14 @@ pub struct DeterminationDto {
     /// the stored record (filled for the latest determination of a finding's triage).
     #[serde(default)]
     pub signatures: Vec<SignatureDto>,
+    /// The compensating controls it considered, with who verified each and whether it
+    /// counted.
+    #[serde(default)]
+    pub controls: Vec<RecordedControlDto>,
+    /// How the policy went from the inputs to the matrix cell, in words: verified controls,
+    /// the KEV floor when it applied, the safety and essential performance gate.
+    #[serde(default)]
+    pub steps: Vec<String>,
     /// When.
     pub created_at: String,
     /// Who.
@@ -526,13 +715,16 @@ impl From<&aftercare_store::assessment::DeterminationRow> for DeterminationDto {
             exploitability_reasons: serde_json::from_str(&d.exploitability_reasons)
                 .unwrap_or_default(),
             harm_severity: d.harm_severity.clone(),
-            essential_clinical_performance_affected: d.ecp_affected,
+            // The store's `ecp_affected` column keeps the draft guidance's name.
+            safety_and_essential_performance_affected: d.ecp_affected,
             override_rationale: d.override_rationale.clone(),
             patch_path: serde_json::from_str(&d.patch_path).unwrap_or_default(),
             inputs_sha256: d.inputs_digest.clone(),
             policy_sha256: d.policy_digest.clone(),
             signature_id: d.signature_id,
             signatures: Vec::new(),
+            controls: recorded_controls(&d.controls),
+            steps: serde_json::from_str(&d.steps).unwrap_or_default(),
             created_at: d.created_at.clone(),
             created_by: d.created_by.clone(),
         }
@@ -573,16 +765,19 @@ impl From<&aftercare_service::triage::assessment::Triage> for TriageDto {
                 impact_statement: d.impact_statement.clone(),
                 responses: serde_json::from_str(&d.responses).unwrap_or_default(),
                 action_statement: d.action_statement.clone(),
+                action_statement_generated: d.action_statement_generated,
                 details: d.details.clone(),
                 assignee: d.assignee.clone(),
                 cvss_vector: d.cvss_vector.clone(),
                 cvss_score: d.cvss_score,
                 rubric_vector: d.rubric_vector.clone(),
                 harm_severity: d.harm_severity.clone(),
-                essential_clinical_performance_affected: d.ecp_affected,
-                controls: serde_json::from_str(&d.controls).unwrap_or_default(),
+                // The store's `ecp_affected` column keeps the draft guidance's name.
+                safety_and_essential_performance_affected: d.ecp_affected,
+                controls: recorded_controls(&d.controls),
                 made_at: d.created_at.clone(),
                 made_by: d.created_by.clone(),
+                published: t.published.as_ref().map(PublishedStatementDto::from),
             }),
             _ => None,
         };
@@ -659,8 +854,11 @@ pub struct NewAssessmentDto {
     /// ISO 14971 harm severity (`negligible` … `catastrophic`): with it, the determination
     /// of the product and the vulnerability is made.
     pub harm: Option<String>,
-    /// Whether essential clinical performance is affected (default true with a harm).
-    pub essential_clinical_performance_affected: Option<bool>,
+    /// Whether the device's safety and essential performance is affected (default true with
+    /// a harm). FDA's final 2016 guidance; `essential_clinical_performance_affected`, the
+    /// draft guidance's term, is still accepted.
+    #[serde(alias = "essential_clinical_performance_affected")]
+    pub safety_and_essential_performance_affected: Option<bool>,
     /// Compensating controls.
     #[serde(default)]
     pub controls: Vec<ControlDto>,
@@ -688,7 +886,8 @@ impl NewAssessmentDto {
             cvss_vector: self.cvss_vector.clone(),
             rubric: self.rubric.clone(),
             harm: self.harm.clone(),
-            ecp_affected: self.essential_clinical_performance_affected,
+            safety_and_essential_performance_affected: self
+                .safety_and_essential_performance_affected,
             controls: self
                 .controls
                 .iter()
@@ -715,6 +914,9 @@ pub struct AssessOutcomeDto {
     pub flagged: Vec<i64>,
     /// The determinations made.
     pub determinations: Vec<DeterminationDto>,
+    /// What aftercare added or the reader should know: an action statement it generated.
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 impl From<&aftercare_service::triage::assessment::AssessOutcome> for AssessOutcomeDto {
@@ -728,6 +930,7 @@ impl From<&aftercare_service::triage::assessment::AssessOutcome> for AssessOutco
                 .iter()
                 .map(DeterminationDto::from)
                 .collect(),
+            notes: o.notes.clone(),
         }
     }
 }
@@ -870,4 +1073,31 @@ pub struct RubricScoreDto {
     pub base_score: f64,
     /// Its severity.
     pub severity: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_draft_guidance_field_name_is_still_accepted() {
+        for (body, expected) in [
+            (r#"{"status": "affected"}"#, None),
+            (
+                r#"{"status": "affected", "safety_and_essential_performance_affected": false}"#,
+                Some(false),
+            ),
+            (
+                r#"{"status": "affected", "essential_clinical_performance_affected": false}"#,
+                Some(false),
+            ),
+        ] {
+            let dto: NewAssessmentDto = serde_json::from_str(body).unwrap();
+            assert_eq!(
+                dto.input().safety_and_essential_performance_affected,
+                expected,
+                "{body}"
+            );
+        }
+    }
 }

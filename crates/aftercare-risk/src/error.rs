@@ -31,9 +31,13 @@ pub enum RiskError {
 
     /// A `not_affected` statement for a product whose latest determination is uncontrolled.
     #[error(
-        "not_affected contradicts the product's uncontrolled determination: revise the determination (signed) or state affected with an action statement"
+        "not_affected contradicts {determination}, which is uncontrolled: revise the determination (signed) or state affected with an action statement"
     )]
-    VexContradictsDetermination,
+    VexContradictsDetermination {
+        /// The determination, in words the caller can find it by (its id, product and
+        /// vulnerability).
+        determination: String,
+    },
 
     /// A justification given with a status other than `not_affected`.
     #[error("a justification belongs to a not_affected statement, not to one with status {status}")]
@@ -61,7 +65,9 @@ pub enum RiskError {
     },
 
     /// A compensating control without a description, an evidence reference or a verifier.
-    #[error("a compensating control needs a non-empty {field}")]
+    #[error(
+        "a compensating control needs a non-empty {field}: a control is evidence, not a checkbox, and lowers a determination only with an evidence reference and a person who verified it"
+    )]
     CompensatingControlIncomplete {
         /// `description`, `evidence` or `verified_by`.
         field: &'static str,

@@ -308,15 +308,20 @@ pub fn action_statement(responses: &[Response], fixed_version: Option<&str>) -> 
 }
 
 /// Refuses `not_affected` for a product whose latest determination is uncontrolled: the two
-/// records would tell customers and regulators opposite things.
+/// records would tell customers and regulators opposite things. `determination` is its outcome
+/// and how the refusal names it (`determination 12 of Pump for CVE-2021-23337`).
 pub fn check_against_determination(
     status: VexStatus,
-    determination: Option<RiskClass>,
+    determination: Option<(RiskClass, &str)>,
 ) -> Result<(), RiskError> {
-    if status == VexStatus::NotAffected && determination == Some(RiskClass::Uncontrolled) {
-        return Err(RiskError::VexContradictsDetermination);
+    match determination {
+        Some((RiskClass::Uncontrolled, named)) if status == VexStatus::NotAffected => {
+            Err(RiskError::VexContradictsDetermination {
+                determination: named.to_string(),
+            })
+        }
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 impl VexStatement {
@@ -742,14 +747,28 @@ mod tests {
             (VexStatus::Fixed, Some(RiskClass::Uncontrolled), true),
         ] {
             assert_eq!(
-                check_against_determination(status, determination).is_ok(),
+                check_against_determination(
+                    status,
+                    determination.map(|risk| (risk, "determination 7"))
+                )
+                .is_ok(),
                 allowed,
                 "{status} with {determination:?}"
             );
         }
-        let error =
-            check_against_determination(VexStatus::NotAffected, Some(RiskClass::Uncontrolled))
-                .unwrap_err();
-        assert!(error.to_string().contains("uncontrolled"), "{error}");
+        let error = check_against_determination(
+            VexStatus::NotAffected,
+            Some((
+                RiskClass::Uncontrolled,
+                "determination 7 of Pump for CVE-2021-23337",
+            )),
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "not_affected contradicts determination 7 of Pump for CVE-2021-23337, which is \
+             uncontrolled: revise the determination (signed) or state affected with an action \
+             statement"
+        );
     }
 }

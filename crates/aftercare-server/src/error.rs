@@ -60,6 +60,12 @@ impl From<ServiceError> for ApiError {
             ServiceError::InvalidInput { .. } => ApiError::invalid(error.to_string()),
             // The rule's own words follow the field: the caller can act on them.
             ServiceError::Rule { source, .. } => ApiError::invalid(format!("{error}: {source}")),
+            // The workspace's state, not the request, is wrong: the message says how to fix it.
+            ServiceError::PolicyUnreadable { source, .. } => ApiError::new(
+                StatusCode::CONFLICT,
+                "policy_unreadable",
+                format!("{error}: {source}"),
+            ),
             ServiceError::Unauthenticated { .. } => {
                 ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", error.to_string())
             }

@@ -147,7 +147,20 @@ pub struct BrokenLink {
     pub reason: String,
 }
 
-/// The result of walking the audit chain.
+/// A signature row that its chained `signature.sign` event does not vouch for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureMismatch {
+    /// The signature's id (for an event whose row is gone, the id the event names).
+    pub signature_id: i64,
+    /// The kind of signed record.
+    pub entity_type: String,
+    /// Its id.
+    pub entity_id: String,
+    /// What differs, naming the stored and the recorded value.
+    pub reason: String,
+}
+
+/// The result of walking the audit chain and checking the signatures against it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verification {
     /// Events checked.
@@ -156,13 +169,145 @@ pub struct Verification {
     pub head: aftercare_store::audit::AuditHead,
     /// The first broken link, if any.
     pub broken: Option<BrokenLink>,
+    /// Signatures checked against their `signature.sign` events.
+    pub signatures_checked: i64,
+    /// The signatures that do not match their event (edited, inserted or removed in the
+    /// database).
+    pub signature_mismatches: Vec<SignatureMismatch>,
 }
 
 impl Verification {
-    /// Whether the whole chain verified.
+    /// Whether the whole chain verified and every signature matches its chained event.
     pub fn is_intact(&self) -> bool {
-        self.broken.is_none()
+        self.broken.is_none() && self.signature_mismatches.is_empty()
     }
+}
+
+/// Compares every signature row with the `signature.sign` event written in the same
+/// transaction (21 CFR 11.70: a signature is linked to its record so that it cannot be
+/// altered): signer, meaning, time, signed record and content digest. The row has no hash of
+/// its own; the event is chained, so an edit of the row (or a row added without its event, or
+/// a row removed) shows as a difference with the event. Events written before the event
+/// carried the signer's account and login are compared through their actor (`user:LOGIN`,
+/// the signer: only people sign).
+pub async fn verify_signatures(
+    workspace: &crate::Workspace,
+) -> Result<(i64, Vec<SignatureMismatch>), ServiceError> {
+    let pool = workspace.store().pool();
+    let rows = aftercare_store::signature::all_signatures(pool).await?;
+    let events = audit::of_action(pool, AuditAction::SignatureSign.as_str()).await?;
+    let mut by_signature = std::collections::BTreeMap::new();
+    for stored in &events {
+        let value: Option<serde_json::Value> = stored
+            .event
+            .new_value
+            .as_deref()
+            .and_then(|text| serde_json::from_str(text).ok());
+        if let Some(value) = value
+            && let Some(id) = value
+                .get("signature_id")
+                .and_then(serde_json::Value::as_i64)
+        {
+            by_signature.insert(id, (stored, value));
+        }
+    }
+    let mut mismatches = Vec::new();
+    for row in &rows {
+        let mismatch = |reason: String| SignatureMismatch {
+            signature_id: row.id,
+            entity_type: row.entity_type.clone(),
+            entity_id: row.entity_id.clone(),
+            reason,
+        };
+        let Some((stored, value)) = by_signature.remove(&row.id) else {
+            mismatches.push(mismatch(format!(
+                "signature {} of {} {} has no signature.sign event in the audit trail: it was not recorded by aftercare",
+                row.id, row.entity_type, row.entity_id
+            )));
+            continue;
+        };
+        let event = &stored.event;
+        let recorded = |key: &str| value.get(key).and_then(serde_json::Value::as_str);
+        let mut differences = Vec::new();
+        let mut compare = |what: &str, stored_value: &str, recorded_value: Option<&str>| {
+            if let Some(recorded_value) = recorded_value
+                && recorded_value != stored_value
+            {
+                differences.push(format!(
+                    "{what} is {stored_value:?} but the event recorded {recorded_value:?}"
+                ));
+            }
+        };
+        compare(
+            "the signed record's kind",
+            &row.entity_type,
+            Some(&event.entity_type),
+        );
+        compare(
+            "the signed record's id",
+            &row.entity_id,
+            event.entity_id.as_deref(),
+        );
+        compare(
+            "the printed name",
+            &row.printed_name,
+            recorded("printed_name"),
+        );
+        compare("the meaning", &row.meaning, recorded("meaning"));
+        compare("the time", &row.signed_at, recorded("signed_at"));
+        compare(
+            "the content digest",
+            &row.content_sha256,
+            recorded("content_sha256"),
+        );
+        match (
+            recorded("login"),
+            value.get("account_id").and_then(serde_json::Value::as_i64),
+        ) {
+            (Some(login), account) => {
+                compare("the signer's login", &row.login, Some(login));
+                if let Some(account) = account
+                    && account != row.account_id
+                {
+                    differences.push(format!(
+                        "the signer's account is {} but the event recorded {account}",
+                        row.account_id
+                    ));
+                }
+            }
+            (None, _) => compare(
+                "the signer",
+                &format!("user:{}", row.login),
+                Some(&event.actor),
+            ),
+        }
+        if !differences.is_empty() {
+            mismatches.push(mismatch(format!(
+                "signature {} of {} {} does not match its signature.sign event {}: {}",
+                row.id,
+                row.entity_type,
+                row.entity_id,
+                event.seq,
+                differences.join("; ")
+            )));
+        }
+    }
+    // Events whose signature row is gone: a removed signature.
+    for (id, (stored, _)) in by_signature {
+        mismatches.push(SignatureMismatch {
+            signature_id: id,
+            entity_type: stored.event.entity_type.clone(),
+            entity_id: stored.event.entity_id.clone().unwrap_or_default(),
+            reason: format!(
+                "signature {id} of {} {}, recorded by audit event {}, is missing from the signatures",
+                stored.event.entity_type,
+                stored.event.entity_id.as_deref().unwrap_or(""),
+                stored.event.seq
+            ),
+        });
+    }
+    mismatches.sort_by_key(|m| m.signature_id);
+    Ok((i64::try_from(rows.len()).unwrap_or(i64::MAX), mismatches))
 }
 
 /// Audit events matching a filter, oldest first.
@@ -182,7 +327,18 @@ pub async fn list(
 /// the async runtime), then the segments' seams are checked: segment k must start right
 /// after segment k-1 ends, and its first event must link to the hash recomputed for the last
 /// event of segment k-1. That is the same check as one sequential walk.
+///
+/// Then every signature is compared with its chained event ([`verify_signatures`]).
 pub async fn verify(workspace: &crate::Workspace) -> Result<Verification, ServiceError> {
+    let mut verification = verify_chain(workspace).await?;
+    let (checked, mismatches) = verify_signatures(workspace).await?;
+    verification.signatures_checked = checked;
+    verification.signature_mismatches = mismatches;
+    Ok(verification)
+}
+
+/// The chain's part of [`verify`].
+async fn verify_chain(workspace: &crate::Workspace) -> Result<Verification, ServiceError> {
     const SEGMENTS: i64 = 4;
     const SEQUENTIAL_BELOW: i64 = 40_000;
     if let Some(file) = workspace.store().sqlite_file() {
@@ -235,6 +391,8 @@ async fn verify_streamed(
             events: checked.count,
             head,
             broken: checked.broken,
+            signatures_checked: 0,
+            signature_mismatches: Vec::new(),
         });
     }
     let broken =
@@ -250,11 +408,13 @@ async fn verify_streamed(
         events: checked.count,
         head,
         broken,
+        signatures_checked: 0,
+        signature_mismatches: Vec::new(),
     })
 }
 
-/// [`verify`] with a given number of segments (tests check that every split gives the same
-/// answer as one sequential walk).
+/// The chain walk of [`verify`] with a given number of segments, without the signatures
+/// (tests check that every split gives the same answer as one sequential walk).
 pub async fn verify_in_segments(
     workspace: &crate::Workspace,
     segments: i64,
@@ -319,6 +479,8 @@ pub async fn verify_in_segments(
                 events,
                 head,
                 broken: Some(link),
+                signatures_checked: 0,
+                signature_mismatches: Vec::new(),
             });
         }
         if segment.first.is_some() {
@@ -342,6 +504,8 @@ pub async fn verify_in_segments(
         events,
         head,
         broken: broken_link,
+        signatures_checked: 0,
+        signature_mismatches: Vec::new(),
     })
 }
 
@@ -355,6 +519,8 @@ fn broken(
         events,
         head,
         broken: Some(BrokenLink { seq, reason }),
+        signatures_checked: 0,
+        signature_mismatches: Vec::new(),
     }
 }
 

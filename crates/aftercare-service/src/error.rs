@@ -39,6 +39,26 @@ pub enum ServiceError {
         #[source]
         source: RuleError,
     },
+    /// The policy revision in force was stored by an earlier version of aftercare in a format
+    /// this one no longer reads (a format 1 revision stored before format 2): nothing that
+    /// needs the policy can run until a signed format 2 revision replaces it.
+    #[error(
+        "the policy in force (revision {revision}, {policy}) cannot be read by this \
+         version of aftercare; replace it with a signed format 2 policy: `aftercare policy set \
+         policy/default.toml --reason \"replace the format 1 policy\"` (you are asked for your \
+         password to sign it; carry your own values over into a copy first), or PUT \
+         /api/v1/policy with a signature"
+    )]
+    PolicyUnreadable {
+        /// The stored revision.
+        revision: i64,
+        /// Its policy id and version as stored (`acme version 1.4.0`); boxed to keep every
+        /// `Result` of the crate small.
+        policy: Box<str>,
+        /// Why it cannot be read.
+        #[source]
+        source: RuleError,
+    },
     /// An SBOM could not be read.
     #[error(transparent)]
     ReadSbom(#[from] aftercare_sbom::SbomError),

@@ -35,6 +35,9 @@ pub struct DecisionRow {
     pub responses: String,
     /// Action statement.
     pub action_statement: Option<String>,
+    /// Whether aftercare generated the action statement from the responses and the fixed
+    /// version because none was written (CISA: an `affected` statement carries one).
+    pub action_statement_generated: bool,
     /// Details.
     pub details: Option<String>,
     /// Who works on it.
@@ -47,9 +50,11 @@ pub struct DecisionRow {
     pub rubric_vector: Option<String>,
     /// ISO 14971 harm severity.
     pub harm_severity: Option<String>,
-    /// Whether essential clinical performance is affected.
+    /// Whether safety and essential performance is affected (FDA 2016 final guidance). The
+    /// column keeps the name it got from the draft guidance's "essential clinical
+    /// performance" (`ecp`): renaming it would rewrite stored rows for a word.
     pub ecp_affected: Option<bool>,
-    /// Compensating controls, a JSON array of {description, evidence, effective}.
+    /// Compensating controls, a JSON array of {description, evidence, effective, verified_by}.
     pub controls: String,
     /// When.
     pub created_at: String,
@@ -58,9 +63,9 @@ pub struct DecisionRow {
 }
 
 const DECISION_COLUMNS: &str = "id, finding_id, scope, product_id, vulnerability, component_key, \
-     versions, status, justification, impact_statement, responses, action_statement, details, \
-     assignee, cvss_vector, cvss_score, rubric_vector, harm_severity, ecp_affected, controls, \
-     created_at, created_by";
+     versions, status, justification, impact_statement, responses, action_statement, \
+     action_statement_generated, details, assignee, cvss_vector, cvss_score, rubric_vector, \
+     harm_severity, ecp_affected, controls, created_at, created_by";
 
 fn decision_from_row(row: &AnyRow) -> Result<DecisionRow, sqlx::Error> {
     Ok(DecisionRow {
@@ -76,6 +81,7 @@ fn decision_from_row(row: &AnyRow) -> Result<DecisionRow, sqlx::Error> {
         impact_statement: row.try_get("impact_statement")?,
         responses: row.try_get("responses")?,
         action_statement: row.try_get("action_statement")?,
+        action_statement_generated: row.try_get::<i64, _>("action_statement_generated")? != 0,
         details: row.try_get("details")?,
         assignee: row.try_get("assignee")?,
         cvss_vector: row.try_get("cvss_vector")?,
@@ -97,8 +103,9 @@ pub async fn insert_decision(tx: &mut Tx, d: &DecisionRow) -> Result<i64, StoreE
         "INSERT INTO decisions (finding_id, scope, product_id, vulnerability, component_key, \
          versions, status, justification, impact_statement, responses, action_statement, \
          details, assignee, cvss_vector, cvss_score, rubric_vector, harm_severity, ecp_affected, \
-         controls, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-         $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id",
+         controls, created_at, created_by, action_statement_generated) VALUES ($1, $2, $3, $4, \
+         $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
+         RETURNING id",
     )
     // Not cached: an optional float (see `bulk::insert_rows`).
     .persistent(false)
@@ -123,6 +130,7 @@ pub async fn insert_decision(tx: &mut Tx, d: &DecisionRow) -> Result<i64, StoreE
     .bind(&d.controls)
     .bind(&d.created_at)
     .bind(&d.created_by)
+    .bind(i64::from(d.action_statement_generated))
     .fetch_one(tx.conn())
     .await
     .map_err(StoreError::query("store a decision"))?;
@@ -316,7 +324,8 @@ pub struct DeterminationRow {
     pub exploitability_reasons: String,
     /// The harm severity.
     pub harm_severity: String,
-    /// Whether essential clinical performance is affected.
+    /// Whether safety and essential performance is affected (the column keeps the draft
+    /// guidance's name, see [`DecisionRow::ecp_affected`]).
     pub ecp_affected: bool,
     /// The override's rationale.
     pub override_rationale: Option<String>,
@@ -330,6 +339,12 @@ pub struct DeterminationRow {
     pub policy_digest: String,
     /// The electronic signature, when signed.
     pub signature_id: Option<i64>,
+    /// The compensating controls considered, a JSON array of {description, evidence,
+    /// effective, verified_by, counted}.
+    pub controls: String,
+    /// How the policy went from the inputs to the matrix cell, a JSON array of sentences
+    /// (verified controls, the KEV floor, the safety and essential performance gate).
+    pub steps: String,
     /// When.
     pub created_at: String,
     /// Who.
@@ -339,7 +354,7 @@ pub struct DeterminationRow {
 const DETERMINATION_COLUMNS: &str = "id, product_id, vulnerability, decision_id, outcome, computed, \
      exploitability_level, exploitability_reasons, harm_severity, ecp_affected, \
      override_rationale, patch_path, inputs, inputs_digest, policy_digest, signature_id, \
-     created_at, created_by";
+     controls, steps, created_at, created_by";
 
 fn determination_from_row(row: &AnyRow) -> Result<DeterminationRow, sqlx::Error> {
     Ok(DeterminationRow {
@@ -359,6 +374,8 @@ fn determination_from_row(row: &AnyRow) -> Result<DeterminationRow, sqlx::Error>
         inputs_digest: row.try_get("inputs_digest")?,
         policy_digest: row.try_get("policy_digest")?,
         signature_id: row.try_get("signature_id")?,
+        controls: row.try_get("controls")?,
+        steps: row.try_get("steps")?,
         created_at: row.try_get("created_at")?,
         created_by: row.try_get("created_by")?,
     })
@@ -370,8 +387,8 @@ pub async fn insert_determination(tx: &mut Tx, d: &DeterminationRow) -> Result<i
         "INSERT INTO determinations (product_id, vulnerability, decision_id, outcome, computed, \
          exploitability_level, exploitability_reasons, harm_severity, ecp_affected, \
          override_rationale, patch_path, inputs, inputs_digest, policy_digest, signature_id, \
-         created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-         $14, $15, $16, $17) RETURNING id",
+         created_at, created_by, controls, steps) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+         $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
     )
     .bind(d.product_id)
     .bind(&d.vulnerability)
@@ -390,6 +407,8 @@ pub async fn insert_determination(tx: &mut Tx, d: &DeterminationRow) -> Result<i
     .bind(d.signature_id)
     .bind(&d.created_at)
     .bind(&d.created_by)
+    .bind(&d.controls)
+    .bind(&d.steps)
     .fetch_one(tx.conn())
     .await
     .map_err(StoreError::query("store a determination"))?;

@@ -417,3 +417,20 @@ pub async fn list(
         .collect::<Result<_, _>>()
         .map_err(StoreError::query("list audit events"))
 }
+
+/// The events of one action (`signature.sign`), oldest first.
+pub async fn of_action(
+    executor: impl sqlx::any::AnyExecutor<'_>,
+    action: &str,
+) -> Result<Vec<StoredAuditEvent>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM audit_events WHERE action = $1 ORDER BY seq");
+    let rows = sqlx::query(&sql)
+        .bind(action)
+        .fetch_all(executor)
+        .await
+        .map_err(StoreError::query("list audit events of an action"))?;
+    rows.iter()
+        .map(from_row)
+        .collect::<Result<_, _>>()
+        .map_err(StoreError::query("list audit events of an action"))
+}

@@ -581,6 +581,17 @@ INSERT INTO match_state (id, generation) VALUES (1, 0);
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 8,
+        name: "triage: a decision's generated action statement, a determination's verified controls and its steps",
+        shared: r#"
+ALTER TABLE decisions ADD COLUMN action_statement_generated BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE determinations ADD COLUMN controls TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE determinations ADD COLUMN steps TEXT NOT NULL DEFAULT '[]';
+"#,
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -96,3 +96,41 @@ pub async fn signatures_of(
         .collect::<Result<_, _>>()
         .map_err(StoreError::query("list signatures"))
 }
+
+/// The signatures of many records of one kind (clock waivers of a listing), oldest first.
+pub async fn signatures_of_many(
+    store: &crate::Store,
+    entity_type: &str,
+    entity_ids: &[String],
+) -> Result<Vec<SignatureRow>, StoreError> {
+    // The IN list binds the ids; the kind is compared here rather than bound after a list of
+    // unknown length (the ids of another kind of record are few and filtered out).
+    let mut rows = crate::bulk::select_in(
+        store,
+        &format!("SELECT {SIGNATURE_COLUMNS} FROM signatures WHERE entity_id"),
+        "",
+        entity_ids,
+        "list signatures",
+        signature_from_row,
+    )
+    .await?;
+    rows.retain(|row| row.entity_type == entity_type);
+    rows.sort_by_key(|row| row.id);
+    Ok(rows)
+}
+
+/// Every signature, oldest first (the audit verification compares each with its chained
+/// `signature.sign` event).
+pub async fn all_signatures(
+    executor: impl sqlx::any::AnyExecutor<'_>,
+) -> Result<Vec<SignatureRow>, StoreError> {
+    let sql = format!("SELECT {SIGNATURE_COLUMNS} FROM signatures ORDER BY id");
+    let rows = sqlx::query(&sql)
+        .fetch_all(executor)
+        .await
+        .map_err(StoreError::query("list every signature"))?;
+    rows.iter()
+        .map(signature_from_row)
+        .collect::<Result<_, _>>()
+        .map_err(StoreError::query("list every signature"))
+}

@@ -1120,9 +1120,11 @@ pub struct AssessArgs {
     /// the determination of the product and the vulnerability is made and signed.
     #[arg(long)]
     pub harm: Option<String>,
-    /// Essential clinical performance is not affected (by default it is, with --harm).
-    #[arg(long)]
-    pub no_ecp: bool,
+    /// The device's safety and essential performance is not affected (by default it is, with
+    /// --harm): the risk is then controlled whatever the matrix says (FDA 2016 final guidance;
+    /// the old flag --no-ecp, after the draft's "essential clinical performance", still works).
+    #[arg(long = "safety-and-essential-performance-unaffected", alias = "no-ecp")]
+    pub safety_and_essential_performance_unaffected: bool,
     /// A compensating control: `DESCRIPTION::EVIDENCE`, or `DESCRIPTION::EVIDENCE::ineffective`
     /// for one that does not hinder this vulnerability (repeat).
     #[arg(long = "control")]

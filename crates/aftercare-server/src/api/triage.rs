@@ -4,6 +4,7 @@ use aftercare_service::access::password::Password;
 use aftercare_service::access::signature::SignRequest;
 use aftercare_service::triage::case::{self, ClockQuery, EventInput};
 use aftercare_service::triage::policy::{self, PolicyChange};
+use aftercare_service::triage::waiver;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -38,31 +39,31 @@ pub async fn get_vocabulary() -> Json<VocabularyDto> {
     Json(VocabularyDto::new())
 }
 
-/// The policy in force (TOML and digest).
+/// The policy in force (TOML and digest), its warnings and its signatures. A stored revision
+/// this version cannot read (format 1) answers 409 `policy_unreadable`, saying how to replace
+/// it.
 #[utoipa::path(get, path = "/api/v1/policy", tag = "triage",
-    responses((status = 200, body = PolicyDto), (status = 403, body = ErrorDto)))]
+    responses((status = 200, body = PolicyDto), (status = 403, body = ErrorDto), (status = 409, body = ErrorDto)))]
 pub async fn get_policy(State(state): State<AppState>) -> Result<Json<PolicyDto>, ApiError> {
     Ok(Json(PolicyDto::from(
-        &policy::current(&state.workspace).await?,
+        &policy::current_signed(&state.workspace).await?,
     )))
 }
 
-/// Every stored revision of the policy, newest first.
+/// Every stored revision of the policy, newest first, with its signatures; one this version
+/// cannot read says why.
 #[utoipa::path(get, path = "/api/v1/policy/revisions", tag = "triage",
     responses((status = 200, body = [PolicyDto]), (status = 403, body = ErrorDto)))]
 pub async fn policy_revisions(
     State(state): State<AppState>,
 ) -> Result<Json<Vec<PolicyDto>>, ApiError> {
-    let rows = policy::history(&state.workspace).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let parsed = policy::check(&row.source, "a stored revision")?;
-        out.push(PolicyDto::from(&policy::CurrentPolicy {
-            policy: parsed,
-            revision: Some(row),
-        }));
-    }
-    Ok(Json(out))
+    Ok(Json(
+        policy::history(&state.workspace)
+            .await?
+            .iter()
+            .map(PolicyDto::from)
+            .collect(),
+    ))
 }
 
 /// The JSON schema policy files are validated against.
@@ -97,7 +98,7 @@ pub async fn change_policy(
     )
     .await?;
     Ok(Json(PolicyDto::from(
-        &policy::current(&state.workspace).await?,
+        &policy::current_signed(&state.workspace).await?,
     )))
 }
 
@@ -136,6 +137,11 @@ pub async fn list_clocks(
         product: params.product,
     };
     let clocks = case::clocks(&state.workspace, &query, jiff::Timestamp::now()).await?;
+    let signatures = waiver::signatures(
+        &state.workspace,
+        clocks.iter().map(|c| (c.listing.clock.id, &c.clock)),
+    )
+    .await?;
     Ok(Json(
         clocks
             .iter()
@@ -147,6 +153,7 @@ pub async fn list_clocks(
                     &c.listing.vulnerability,
                     &c.clock,
                 )
+                .with_signatures(&signatures)
             })
             .collect(),
     ))
@@ -162,7 +169,10 @@ pub async fn get_case(
     Path((product, vulnerability)): Path<(String, String)>,
 ) -> Result<Json<CaseDto>, ApiError> {
     let (view, events) = case::case(&state.workspace, &product, &vulnerability).await?;
-    Ok(Json(CaseDto::new(&view, &events)))
+    let signatures = waiver::of_case(&state.workspace, &view).await?;
+    Ok(Json(
+        CaseDto::new(&view, &events).with_signatures(&signatures),
+    ))
 }
 
 fn parse_time(field: &str, value: &Option<String>) -> Result<Option<jiff::Timestamp>, ApiError> {
@@ -251,5 +261,8 @@ pub async fn waive_clock(
         &outcome.view.row.vulnerability,
     )
     .await?;
-    Ok(Json(CaseDto::new(&view, &events)))
+    let signatures = waiver::of_case(&state.workspace, &view).await?;
+    Ok(Json(
+        CaseDto::new(&view, &events).with_signatures(&signatures),
+    ))
 }

@@ -878,6 +878,8 @@ fn a_browser_logs_in_walks_every_page_and_hostile_data_stays_text() {
         "the policy",
         "document.querySelector('main').textContent.includes('America/New_York')",
     );
+    // Each revision says whether it is signed (init's built-in revision is not).
+    assert!(browser.text().contains("not signed"), "{}", browser.text());
     browser.go("/audit");
     browser.wait_for(
         "the audit events",

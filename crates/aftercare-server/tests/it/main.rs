@@ -12,6 +12,7 @@ mod intel;
 mod inventory;
 mod openapi;
 mod snapshot;
+mod triage;
 mod ui;
 
 use aftercare_server::{AppState, Settings};

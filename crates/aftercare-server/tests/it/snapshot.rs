@@ -185,7 +185,7 @@ async fn api_answers_match_their_snapshots_on_every_backend() {
         let assessment = json!({
             "status": "affected", "responses": ["update"],
             "action_statement": "Update to 4.2.1, which carries lodash 4.17.21.",
-            "harm": "serious", "essential_clinical_performance_affected": true,
+            "harm": "serious", "safety_and_essential_performance_affected": true,
             "controls": [{"description": "The template input is a fixed list", "evidence": "DHF-1234"}],
             "signature": {"login": "analyst", "password": "analyst-password-1", "meaning": "authorship"}});
         let request = Request::put(format!("/api/v1/findings/{lodash}/assessment"))

@@ -53,13 +53,32 @@ export function stateBadge(clock, now = new Date()) {
 
 export const CLOCK_COLUMNS = ['Product', 'Vulnerability', 'Clock', 'State', 'Day 0', 'Deadline (policy time zone, UTC)', 'Time left'];
 
+/**
+ * The signatures of a signed record with their 21 CFR 11.50 manifestation (printed name, date
+ * and time, meaning), each marked when the record changed after it was signed.
+ */
+export function signatureList(signatures) {
+  return (signatures ?? []).map((sig) => h('div', { class: 'signed-by' },
+    sig.state === 'valid' ? badge('ok', 'signed') : badge('bad', sig.state),
+    ' ', sig.manifestation,
+    sig.reason ? h('span', { class: 'muted' }, ` — “${sig.reason}”`) : null));
+}
+
+/** A waiver with its rationale and signatures (an unsigned waiver says so). */
+function waiverNote(c) {
+  if (!c.waiver) return null;
+  const signatures = c.signatures ?? [];
+  return h('div', null, h('p', null, h('strong', null, 'Waived: '), c.waiver),
+    signatures.length ? signatureList(signatures) : badge('warn', 'waiver not signed'));
+}
+
 /** Table rows of clocks, linking each to its case. */
 export function clockRows(clocks) {
   return clocks.map((c) => [
     c.product,
     h('a', { href: `#${route(['cases', c.product, c.vulnerability])}`, class: 'id' }, c.vulnerability),
     [kindLabel(c.kind), c.reference ? h('span', { class: 'muted' }, ` ${c.reference}`) : null],
-    stateBadge(c),
+    [stateBadge(c), (c.signatures ?? []).length ? signatureList(c.signatures) : null],
     c.start,
     deadline(c.deadline_end, c.time_zone),
     c.state === 'open' || isOverdue(c) ? relative(c.deadline_end) : '—',
@@ -136,7 +155,7 @@ export function caseClockTable(clocks) {
     clocks.map((c) => [
       [kindLabel(c.kind), c.reference ? h('span', { class: 'muted' }, ` ${c.reference}`) : null,
         c.note ? h('p', { class: 'muted' }, c.note) : null,
-        c.waiver ? h('p', null, h('strong', null, 'Waived: '), c.waiver) : null],
+        waiverNote(c)],
       stateBadge(c),
       `${c.start} (${c.basis.replaceAll('_', ' ')})`,
       `${c.days} ${c.day_kind} days`,
@@ -175,7 +194,7 @@ async function renderCase({ view, heading, params }) {
       ['Vulnerability', h('code', null, found.vulnerability)],
       ['Awareness date', found.awareness_date ?? 'not known yet'],
       ['Awareness from', awarenessBasis(found.awareness_basis)],
-      ['Risk to essential clinical performance', risk],
+      ['Residual risk of patient harm', risk],
       ['Correction started', found.correction_started],
     ]),
     h('h2', null, 'Clocks'),

@@ -122,9 +122,14 @@ pub struct VerifiedSigner {
 }
 
 impl VerifiedSigner {
-    /// The signer's printed name, as it will be recorded with the signature.
+    /// The signer's printed name as it is at signing time.
     pub fn printed_name(&self) -> &str {
         &self.printed_name
+    }
+
+    /// The signer's login.
+    pub fn login(&self) -> &str {
+        &self.login
     }
 }
 
@@ -373,8 +378,12 @@ pub async fn record(
             entity_type: signable.entity_type,
             entity_id: Some(signable.entity_id.clone()),
             old_value: None,
+            // Every field of the row, so that `audit verify` can tell an edited row from
+            // this chained record of it.
             new_value: Some(serde_json::json!({
                 "signature_id": row.id,
+                "account_id": row.account_id,
+                "login": row.login,
                 "printed_name": row.printed_name,
                 "meaning": row.meaning,
                 "signed_at": row.signed_at,

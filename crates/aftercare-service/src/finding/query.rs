@@ -147,6 +147,9 @@ pub struct FindingDetail {
         triage::case::CaseView,
         Vec<aftercare_store::case::CaseEventRow>,
     )>,
+    /// The signatures of the case's waived clocks, by clock id (21 CFR 11.50).
+    pub waiver_signatures:
+        std::collections::BTreeMap<i64, Vec<crate::access::signature::SignatureView>>,
     /// What happened to it, oldest first.
     pub history: Vec<FindingEvent>,
     /// Records of its vulnerability that can no longer be read from their stored documents:
@@ -170,6 +173,10 @@ pub async fn show(workspace: &Workspace, id: i64) -> Result<FindingDetail, Servi
         Err(ServiceError::NotFound { .. }) => None,
         Err(error) => return Err(error),
     };
+    let waiver_signatures = match &case {
+        Some((view, _)) => triage::waiver::of_case(workspace, view).await?,
+        None => std::collections::BTreeMap::new(),
+    };
     let unreadable = match finding.vulnerability_id {
         Some(id) => {
             let rows: Vec<i64> = intel::records_of(pool, id)
@@ -185,6 +192,7 @@ pub async fn show(workspace: &Workspace, id: i64) -> Result<FindingDetail, Servi
         finding,
         triage,
         case,
+        waiver_signatures,
         history,
         unreadable,
     })

@@ -3,7 +3,7 @@
 //!
 //! An analyst's **decision** about a finding holds the VEX statement (status, justification,
 //! impact, responses, action), the device-context CVSS vector (typed, or answered through the
-//! MITRE/MDIC rubric), the patient-harm side (ISO 14971 severity, essential clinical
+//! MITRE/MDIC rubric), the patient-harm side (ISO 14971 severity, safety and essential
 //! performance, compensating controls) and its **scope**: this finding only, every release of
 //! the product, or every product — for the same component (package) and the versions the
 //! decision covers (`=4.17.19` by default: the version it was made on). A decision reaches
@@ -22,8 +22,8 @@ use std::collections::BTreeMap;
 use aftercare_model::{PackageKey, Permission, Purl, Severity};
 use aftercare_risk::{
     CompensatingControl, EpssSignal, Event, EventKind, ExploitMaturity, ExploitabilityAssessment,
-    ExploitabilitySignals, HarmSeverity, Justification, KevSignal, Override, PatchPath,
-    PatientHarm, Response, RiskClass, Rubric, VexStatement, VexStatus,
+    ExploitabilitySignals, ExportedStatement, HarmSeverity, Justification, KevSignal, Override,
+    PatchPath, PatientHarm, Policy, Response, RiskClass, Rubric, VexStatement, VexStatus,
 };
 use aftercare_store::assessment::{
     self as stored, AssessmentRow, DecisionRow, DeterminationRow, Reachable,
@@ -36,7 +36,7 @@ use serde_json::{Value, json};
 
 use super::{case, policy};
 use crate::access::auth::{AccessSettings, Principal};
-use crate::access::signature::{self, SignRequest, Signable};
+use crate::access::signature::{self, SignRequest, Signable, VerifiedSigner};
 use crate::audit::{self, AuditAction, Change};
 use crate::{Context, ServiceError, Workspace};
 
@@ -79,8 +79,10 @@ pub struct AssessmentInput {
     pub rubric: Option<String>,
     /// ISO 14971 harm severity: with it, the determination is made.
     pub harm: Option<String>,
-    /// Whether essential clinical performance is affected (default: yes when harm is given).
-    pub ecp_affected: Option<bool>,
+    /// Whether the device's safety and essential performance is affected (default: yes when
+    /// harm is given). FDA's final 2016 guidance; the January 2016 draft called it "essential
+    /// clinical performance".
+    pub safety_and_essential_performance_affected: Option<bool>,
     /// Compensating controls.
     pub controls: Vec<ControlInput>,
     /// An override of the determination's outcome (`controlled`, `uncontrolled`).
@@ -100,6 +102,9 @@ pub struct AssessOutcome {
     pub flagged: Vec<i64>,
     /// The determinations made.
     pub determinations: Vec<DeterminationRow>,
+    /// What aftercare added or the reader should know, in words: an action statement it
+    /// generated for an `affected` statement, controls that lowered nothing.
+    pub notes: Vec<String>,
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> ServiceError {
@@ -242,7 +247,9 @@ fn check(input: &AssessmentInput) -> Result<Checked, ServiceError> {
                 .collect::<Result<Vec<_>, _>>()?;
             Some(PatientHarm {
                 severity,
-                safety_and_essential_performance_affected: input.ecp_affected.unwrap_or(true),
+                safety_and_essential_performance_affected: input
+                    .safety_and_essential_performance_affected
+                    .unwrap_or(true),
                 compensating_controls: controls,
             })
         }
@@ -411,66 +418,171 @@ pub async fn assess(
     let policy = &current.policy;
 
     // The determinations, one per (product, vulnerability), computed and — when the
-    // workspace requires it — their signers verified before anything is written.
+    // workspace requires it — their signers verified before anything is written. The signer
+    // is verified first: a compensating control counts only once a person verified it, and
+    // the signer of the determination (a person; tokens cannot sign) is that person.
+    let settings = AccessSettings::load(workspace).await?;
+    let signing = settings
+        .signature_required_for
+        .iter()
+        .any(|a| a == "determination");
     let mut planned: BTreeMap<(i64, String), (aftercare_risk::Determination, &FindingRow)> =
         BTreeMap::new();
+    let mut signers: BTreeMap<(i64, String), VerifiedSigner> = BTreeMap::new();
+    let mut outcome_notes = Vec::new();
     if let Some(harm) = &checked.harm {
         for (row, _) in &rows {
             let key = (row.product_id, row.vulnerability.clone());
             if planned.contains_key(&key) {
                 continue;
             }
+            let signer = if signing {
+                let request = sign.ok_or_else(|| ServiceError::SignatureRefused {
+                    reason: "a determination requires your electronic signature".into(),
+                })?;
+                // Verifying needs the record's kind, name and author; its content is bound
+                // when the signature is recorded, once the verified controls are in it.
+                let signable = Signable {
+                    entity_type: "determination",
+                    entity_id: format!("{}/{}", row.product, row.vulnerability),
+                    content: &[],
+                    author_account_id: Some(principal.account_id),
+                };
+                Some(
+                    signature::verify_signer(
+                        workspace, context, principal, &signable, request, now,
+                    )
+                    .await?,
+                )
+            } else {
+                None
+            };
+            let harm = verified(harm, signer.as_ref())?;
             let signals = signals(workspace, row, checked.cvss_vector.as_deref()).await?;
             let exploitability = aftercare_risk::assess_exploitability(policy, &signals);
-            let determination =
-                aftercare_risk::determine(policy, &exploitability, harm, checked.override_.clone())
-                    .map_err(|e| ServiceError::rule("determination", e))?;
-            planned.insert(key, (determination, row));
+            let determination = aftercare_risk::determine(
+                policy,
+                &exploitability,
+                &harm,
+                checked.override_.clone(),
+            )
+            .map_err(|e| ServiceError::rule("determination", e))?;
+            planned.insert(key.clone(), (determination, row));
+            if let Some(signer) = signer {
+                signers.insert(key, signer);
+            }
         }
     }
-    let settings = AccessSettings::load(workspace).await?;
-    let signing = settings
-        .signature_required_for
-        .iter()
-        .any(|a| a == "determination");
-    let mut signers = BTreeMap::new();
-    for ((product_id, vulnerability), (determination, row)) in &planned {
-        let content = determination_content(&row.product, vulnerability, determination);
-        if signing {
-            let request = sign.ok_or_else(|| ServiceError::SignatureRefused {
-                reason: "a determination requires your electronic signature".into(),
-            })?;
-            let signable = Signable {
-                entity_type: "determination",
-                entity_id: format!("{}/{vulnerability}", row.product),
-                content: content.as_bytes(),
-                author_account_id: Some(principal.account_id),
+
+    if !signing
+        && checked
+            .harm
+            .as_ref()
+            .is_some_and(|h| h.compensating_controls.iter().any(|c| c.effective()))
+    {
+        outcome_notes.push(
+            "the determination is not signed, so nobody verified its compensating controls: \
+             they lower nothing"
+                .to_string(),
+        );
+    }
+
+    // VEX coherence: `not_affected` cannot stand beside an uncontrolled determination of the
+    // same product and vulnerability — the one this assessment makes, else the latest stored.
+    if checked.vex.status() == VexStatus::NotAffected {
+        for (row, _) in &rows {
+            let key = (row.product_id, row.vulnerability.clone());
+            let determination = match planned.get(&key) {
+                Some((made, _)) => Some((
+                    made.outcome(),
+                    format!(
+                        "the determination this assessment makes for {} and {}",
+                        row.product, row.vulnerability
+                    ),
+                )),
+                None => stored::determinations(pool, row.product_id, &row.vulnerability)
+                    .await?
+                    .first()
+                    .map(|latest| {
+                        (
+                            latest
+                                .outcome
+                                .parse::<RiskClass>()
+                                .unwrap_or(RiskClass::Uncontrolled),
+                            format!(
+                                "determination {} of {} for {} (made {} by {})",
+                                latest.id,
+                                row.product,
+                                row.vulnerability,
+                                latest.created_at,
+                                latest.created_by
+                            ),
+                        )
+                    }),
             };
-            let signer =
-                signature::verify_signer(workspace, context, principal, &signable, request, now)
-                    .await?;
-            signers.insert((*product_id, vulnerability.clone()), signer);
+            aftercare_risk::check_against_determination(
+                checked.vex.status(),
+                determination
+                    .as_ref()
+                    .map(|(risk, named)| (*risk, named.as_str())),
+            )
+            .map_err(|e| ServiceError::rule("status", e))?;
         }
     }
 
     let at = aftercare_store::timestamp_text(now);
     let actor = context.actor.to_string();
-    let mut outcome = AssessOutcome::default();
+    let mut outcome = AssessOutcome {
+        notes: outcome_notes,
+        ..AssessOutcome::default()
+    };
     let mut tx = workspace.store().begin().await?;
     let mut events = Vec::new();
     let mut decision_of: BTreeMap<(i64, String), i64> = BTreeMap::new();
     for (row, versions) in &rows {
+        // An `affected` statement carries an action statement (CISA's minimum requirements;
+        // OpenVEX and SPDX 3: it MUST): the one written, else the one generated from the
+        // responses and the version that fixes this finding — stored, and said so.
+        let (action_statement, action_statement_generated) = match checked.vex.action_statement() {
+            Some(written) => (Some(written.to_string()), false),
+            None if checked.vex.status() == VexStatus::Affected => {
+                let fixed = fixed_version(row);
+                let generated =
+                    aftercare_risk::action_statement(checked.vex.responses(), fixed.as_deref());
+                if let Some(text) = &generated {
+                    let from = match fixed.as_deref() {
+                        Some(version) => format!("the response and the fixed version {version}"),
+                        None => "the response".to_string(),
+                    };
+                    outcome.notes.push(format!(
+                        "finding {}: no action statement was written for this affected \
+                         statement; aftercare generated one from {from}: {text:?}",
+                        row.id
+                    ));
+                }
+                let made = generated.is_some();
+                (generated, made)
+            }
+            None => (None, false),
+        };
+        // The controls as the determination considered them (verified by its signer), else
+        // as entered.
+        let controls: Vec<CompensatingControl> =
+            match planned.get(&(row.product_id, row.vulnerability.clone())) {
+                Some((determination, _)) => determination.compensating_controls().to_vec(),
+                None => checked
+                    .harm
+                    .as_ref()
+                    .map(|h| h.compensating_controls.clone())
+                    .unwrap_or_default(),
+            };
         let decision = DecisionRow {
             id: 0,
             finding_id: row.id,
             scope: checked.scope.to_string(),
             product_id: row.product_id,
             vulnerability: row.vulnerability.clone(),
-            component_key: component_key(
-                row.component_purl.as_deref(),
-                None,
-                &row.component_name,
-            ),
+            component_key: component_key(row.component_purl.as_deref(), None, &row.component_name),
             versions: versions.clone(),
             status: checked.vex.status().as_str().to_string(),
             justification: checked.vex.justification().map(|j| j.as_str().to_string()),
@@ -484,7 +596,8 @@ pub async fn assess(
                     .collect::<Vec<_>>()
             )
             .to_string(),
-            action_statement: checked.vex.action_statement().map(str::to_string),
+            action_statement,
+            action_statement_generated,
             details: input
                 .details
                 .as_deref()
@@ -500,22 +613,16 @@ pub async fn assess(
             cvss_vector: checked.cvss_vector.clone(),
             cvss_score: checked.cvss_score,
             rubric_vector: checked.rubric_vector.clone(),
-            harm_severity: checked.harm.as_ref().map(|h| h.severity.as_str().to_string()),
+            harm_severity: checked
+                .harm
+                .as_ref()
+                .map(|h| h.severity.as_str().to_string()),
+            // Stored in the `ecp_affected` column, named after the draft guidance's term.
             ecp_affected: checked
                 .harm
                 .as_ref()
                 .map(|h| h.safety_and_essential_performance_affected),
-            controls: json!(
-                checked
-                    .harm
-                    .as_ref()
-                    .map(|h| h.compensating_controls.clone())
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|c| json!({"description": c.description(), "evidence": c.evidence(), "effective": c.effective()}))
-                    .collect::<Vec<_>>()
-            )
-            .to_string(),
+            controls: controls_json(&controls).to_string(),
             created_at: at.clone(),
             created_by: actor.clone(),
         };
@@ -605,6 +712,7 @@ pub async fn assess(
             )
             .to_string(),
             harm_severity: determination.harm_severity().as_str().to_string(),
+            // The `ecp_affected` column, named after the draft guidance's term.
             ecp_affected: determination.safety_and_essential_performance_affected(),
             override_rationale: determination.override_().map(|o| o.rationale().to_string()),
             patch_path: patch_json(&patch).to_string(),
@@ -612,6 +720,8 @@ pub async fn assess(
             inputs_digest: determination.inputs_digest().to_hex(),
             policy_digest: determination.policy_digest().to_hex(),
             signature_id: None,
+            controls: controls_json(determination.compensating_controls()).to_string(),
+            steps: json!(determination.steps()).to_string(),
             created_at: at.clone(),
             created_by: actor.clone(),
         };
@@ -651,6 +761,8 @@ pub async fn assess(
                     "inputs_sha256": record.inputs_digest,
                     "policy_sha256": record.policy_digest,
                     "signature_id": record.signature_id,
+                    "controls": controls_json(determination.compensating_controls()),
+                    "steps": determination.steps(),
                 })),
             },
         )
@@ -690,6 +802,66 @@ fn determination_content(
     )
 }
 
+/// The harm side with its controls verified by the determination's signer (a printed name
+/// and login), or as entered when nobody signs: an unverified control lowers nothing.
+fn verified(
+    harm: &PatientHarm,
+    signer: Option<&VerifiedSigner>,
+) -> Result<PatientHarm, ServiceError> {
+    let Some(signer) = signer else {
+        return Ok(harm.clone());
+    };
+    let verifier = format!("{} ({})", signer.printed_name(), signer.login());
+    let compensating_controls = harm
+        .compensating_controls
+        .iter()
+        .map(|control| {
+            control
+                .clone()
+                .verify(&verifier)
+                .map_err(|e| ServiceError::rule("control", e))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(PatientHarm {
+        compensating_controls,
+        ..harm.clone()
+    })
+}
+
+/// Compensating controls as stored: what they are, their evidence, the claim, who verified
+/// it and whether the control counted (lowered the determination).
+fn controls_json(controls: &[CompensatingControl]) -> Value {
+    json!(
+        controls
+            .iter()
+            .map(|c| json!({
+                "description": c.description(),
+                "evidence": c.evidence(),
+                "effective": c.effective(),
+                "verified_by": c.verified_by(),
+                "counted": c.counts(),
+            }))
+            .collect::<Vec<_>>()
+    )
+}
+
+/// The version that fixes a finding, for a generated action statement: the lowest fixed
+/// version above the component's version in its scheme, else the lowest one known.
+fn fixed_version(finding: &FindingRow) -> Option<String> {
+    let fixed: Vec<String> = serde_json::from_str(&finding.fixed_versions).unwrap_or_default();
+    let scheme = scheme_of(finding.component_purl.as_deref());
+    let current = finding
+        .component_version
+        .as_deref()
+        .and_then(|v| aftercare_version::parse(scheme, v).ok());
+    let above = current.and_then(|current| {
+        fixed.iter().find(|candidate| {
+            aftercare_version::parse(scheme, candidate).is_ok_and(|version| version > current)
+        })
+    });
+    above.or_else(|| fixed.first()).cloned()
+}
+
 fn patch_json(path: &PatchPath) -> Value {
     match path {
         PatchPath::RegularCycle => json!({"path": "regular_cycle"}),
@@ -710,13 +882,14 @@ pub fn decision_json(d: &DecisionRow) -> Value {
         "impact_statement": d.impact_statement,
         "responses": serde_json::from_str::<Value>(&d.responses).unwrap_or_default(),
         "action_statement": d.action_statement,
+        "action_statement_generated": d.action_statement_generated,
         "details": d.details,
         "assignee": d.assignee,
         "cvss_vector": d.cvss_vector,
         "cvss_score": d.cvss_score,
         "rubric_vector": d.rubric_vector,
         "harm_severity": d.harm_severity,
-        "essential_clinical_performance_affected": d.ecp_affected,
+        "safety_and_essential_performance_affected": d.ecp_affected,
         "controls": serde_json::from_str::<Value>(&d.controls).unwrap_or_default(),
     })
 }
@@ -844,6 +1017,43 @@ pub struct Triage {
     pub earlier_determinations: Vec<DeterminationRow>,
     /// The signatures of the latest determination, each checked against its stored content.
     pub determination_signatures: Vec<signature::SignatureView>,
+    /// The decision's VEX statement as it would be published under the policy in force
+    /// (OpenVEX, CSAF): a `not_affected` resting on the customer's controls becomes `affected`
+    /// with a compensating-control note unless the policy allows it; an `affected` one always
+    /// has an action statement.
+    pub published: Option<ExportedStatement>,
+}
+
+/// A stored decision's VEX statement as it would be published under a policy (`None` when
+/// the stored words no longer parse).
+fn published(
+    policy: &Policy,
+    decision: &DecisionRow,
+    finding: &FindingRow,
+) -> Option<ExportedStatement> {
+    let status: VexStatus = decision.status.parse().ok()?;
+    let justification = match decision.justification.as_deref() {
+        Some(text) => Some(text.parse::<Justification>().ok()?),
+        None => None,
+    };
+    let responses: Vec<Response> = serde_json::from_str::<Vec<String>>(&decision.responses)
+        .ok()?
+        .iter()
+        .map(|r| r.parse())
+        .collect::<Result<_, _>>()
+        .ok()?;
+    let statement = VexStatement::new(
+        status,
+        justification,
+        decision.impact_statement.as_deref(),
+        &responses,
+        decision.action_statement.as_deref(),
+    )
+    .ok()?;
+    let mut exported = statement.export(policy, fixed_version(finding).as_deref());
+    // A stored action statement aftercare generated is still a generated one.
+    exported.action_statement_generated |= decision.action_statement_generated;
+    Some(exported)
 }
 
 /// The content a determination's signature is bound to, rebuilt from the stored record.
@@ -886,6 +1096,9 @@ pub async fn triage(workspace: &Workspace, finding: &FindingRow) -> Result<Triag
         }
         None => Vec::new(),
     };
+    let published = decision
+        .as_ref()
+        .and_then(|d| published(&current.policy, d, finding));
     Ok(Triage {
         assessment,
         decision,
@@ -894,6 +1107,7 @@ pub async fn triage(workspace: &Workspace, finding: &FindingRow) -> Result<Triag
         determination,
         earlier_determinations: determinations,
         determination_signatures,
+        published,
     })
 }
 

@@ -692,14 +692,13 @@ pub async fn waive(
         },
     };
     let settings = AccessSettings::load(workspace).await?;
-    let content = json!({
-        "clock": clock_id,
-        "kind": kind.as_str(),
-        "reference": listing.clock.reference,
-        "deadline_end": listing.clock.deadline_end,
-        "rationale": rationale.trim(),
-    })
-    .to_string();
+    let content = super::waiver::content(
+        clock_id,
+        kind.as_str(),
+        listing.clock.reference.as_deref(),
+        &listing.clock.deadline_end,
+        rationale,
+    );
     let signable = Signable {
         entity_type: "clock",
         entity_id: clock_id.to_string(),

@@ -9,3 +9,4 @@
 pub mod assessment;
 pub mod case;
 pub mod policy;
+pub mod waiver;

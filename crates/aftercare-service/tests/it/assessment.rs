@@ -2,7 +2,8 @@
 //! release 1.0, a release 1.1 with the same lodash inherits the decision, a release 1.2 with
 //! lodash outside the decision's versions is flagged for a re-review; a determination is
 //! signed, starts the clocks (30 and 60 days from the awareness date), and is refused without
-//! a signature; VEX rules are enforced; bulk assessment.
+//! a signature; VEX rules are enforced; bulk assessment. Issue 12: compensating controls are
+//! evidence verified by the signer, KEV keeps its floor, VEX agrees with the determination.
 
 use aftercare_service::access::password::Password;
 use aftercare_service::access::signature::{Meaning, SignRequest};
@@ -218,7 +219,7 @@ async fn decide_once_inherit_on_import_flag_outside_the_range_and_sign_the_deter
             responses: vec!["update".into()],
             action_statement: Some("Install pump UI 1.3".into()),
             harm: Some("serious".into()),
-            ecp_affected: Some(true),
+            safety_and_essential_performance_affected: Some(true),
             controls: vec![ControlInput {
                 description: "UI reachable only from the clinical VLAN".into(),
                 evidence: "NET-DOC-7 rev B".into(),
@@ -359,6 +360,269 @@ fn public_exploit_references_are_counted_from_real_nvd_records() {
             assessment::exploit_references(std::iter::once(record)),
             expected,
             "{id}"
+        );
+    }
+}
+
+/// A KEV catalog: the real one with lodash's CVE-2021-23337 added, as a feed file.
+fn kev_with_lodash(dir: &std::path::Path) -> std::path::PathBuf {
+    let mut catalog: serde_json::Value = serde_json::from_slice(&aftercare_testdata::read(
+        "kev/known_exploited_vulnerabilities.json",
+    ))
+    .unwrap();
+    catalog["vulnerabilities"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "cveID": "CVE-2021-23337", "vendorProject": "test entry", "product": "lodash",
+            "vulnerabilityName": "added by the aftercare test", "dateAdded": "2026-03-01",
+            "shortDescription": "test", "requiredAction": "test", "dueDate": "2026-03-22",
+            "knownRansomwareCampaignUse": "Unknown", "notes": "", "cwes": []}));
+    let file = dir.join("known_exploited_vulnerabilities.json");
+    std::fs::write(&file, serde_json::to_vec(&catalog).unwrap()).unwrap();
+    file
+}
+
+fn control(evidence: &str) -> ControlInput {
+    ControlInput {
+        description: "Pump UI reachable only from the clinical VLAN".into(),
+        evidence: evidence.into(),
+        effective: true,
+    }
+}
+
+/// Issue 12, items 3 and 12: a control is evidence verified by the signer, a KEV-listed
+/// vulnerability stays at the policy's floor, a control without evidence is refused;
+/// `not_affected` is refused beside an uncontrolled determination, an `affected` statement
+/// gets a generated action statement, and a justification resting on the customer's controls
+/// is flagged as published `affected`.
+#[tokio::test]
+async fn issue_12_controls_are_evidence_kev_keeps_its_floor_and_vex_agrees_with_the_determination()
+{
+    let mirror = aftercare_testdata::path("osv/GHSA-and-fixtures.zip");
+    let kev_dir = tempfile::tempdir().unwrap();
+    let kev_file = kev_with_lodash(kev_dir.path());
+    for (test, workspace, context) in workspaces().await {
+        let backend = test.backend().as_str();
+        let principal = admin(&workspace).await;
+        add_feed(
+            &workspace,
+            &context,
+            "ghsa",
+            FeedKind::Osv,
+            None,
+            Some(&mirror),
+        )
+        .await;
+        sync_ok(&workspace, &context, "ghsa", &SyncOptions::default()).await;
+        add_feed(
+            &workspace,
+            &context,
+            "kev",
+            FeedKind::Kev,
+            None,
+            Some(&kev_file),
+        )
+        .await;
+        sync_ok(&workspace, &context, "kev", &SyncOptions::default()).await;
+        // Controls lower exploitability by two levels under this policy: from high to low,
+        // below the KEV floor (medium).
+        aftercare_service::triage::policy::change(
+            &workspace,
+            &context,
+            &principal,
+            &aftercare_service::triage::policy::PolicyChange {
+                text: aftercare_risk::policy::DEFAULT_POLICY_TOML.replacen(
+                    "compensating_control_exploitability_steps = 1",
+                    "compensating_control_exploitability_steps = 2",
+                    1,
+                ),
+                reason: "two levels for a verified segmentation control".into(),
+                signature: Some(signer()),
+            },
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        for product in ["Pump", "Gateway"] {
+            inventory::add_product(&workspace, &context, product, None)
+                .await
+                .unwrap();
+            aftercare_service::flow::import_release(
+                &workspace,
+                &context,
+                product,
+                "1.0",
+                Some(&sbom("1.0", "4.17.19")),
+            )
+            .await
+            .unwrap();
+        }
+        let pump = lodash_finding(&workspace, "1.0").await;
+        assert!(pump.kev, "{backend}: listed in KEV");
+
+        // Without evidence, a control is refused, naming the field.
+        let critical = |controls: Vec<ControlInput>| AssessmentInput {
+            status: "affected".into(),
+            responses: vec!["update".into()],
+            harm: Some("critical".into()),
+            controls,
+            ..AssessmentInput::default()
+        };
+        let refused = assessment::assess(
+            &workspace,
+            &context,
+            &principal,
+            &[pump.id],
+            &critical(vec![control("  ")]),
+            Some(&signer()),
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(
+                &refused,
+                aftercare_service::ServiceError::Rule {
+                    field: "control",
+                    ..
+                }
+            ),
+            "{backend}: {refused:?}"
+        );
+        assert!(
+            crate::chain(&refused).contains("a compensating control needs a non-empty evidence"),
+            "{backend}: {}",
+            crate::chain(&refused)
+        );
+
+        // With evidence, verified by the signer: high lowered to low, raised back to the KEV
+        // floor (medium); medium x critical is uncontrolled (low x critical would not be).
+        let made = assessment::assess(
+            &workspace,
+            &context,
+            &principal,
+            &[pump.id],
+            &critical(vec![control("NET-DOC-7 rev B")]),
+            Some(&signer()),
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        let determination = &made.determinations[0];
+        assert_eq!(determination.exploitability_level, "high", "{backend}");
+        assert_eq!(determination.outcome, "uncontrolled", "{backend}");
+        let controls: serde_json::Value = serde_json::from_str(&determination.controls).unwrap();
+        assert_eq!(
+            controls,
+            serde_json::json!([{
+                "description": "Pump UI reachable only from the clinical VLAN",
+                "evidence": "NET-DOC-7 rev B", "effective": true,
+                "verified_by": "Ada Admin (admin)", "counted": true}]),
+            "{backend}"
+        );
+        let steps: Vec<String> = serde_json::from_str(&determination.steps).unwrap();
+        assert_eq!(
+            steps,
+            [
+                "1 verified control(s) (\"Pump UI reachable only from the clinical VLAN\" verified by Ada Admin (admin)): exploitability lowered 2 step(s) from high to low, severity 0 step(s) from critical to critical",
+                "listed in CISA KEV: exploitability is not lowered below medium (determination.kev_floor); only an override with a rationale can decide otherwise",
+            ],
+            "{backend}"
+        );
+        assert!(
+            determination
+                .inputs
+                .contains("control.verified_by=17:Ada Admin (admin)\n"),
+            "{}",
+            determination.inputs
+        );
+        // No action statement was written: the one generated from the response and the
+        // fixed version is stored, and said so.
+        let triage = assessment::triage(&workspace, &pump).await.unwrap();
+        let decision = triage.decision.as_ref().unwrap();
+        assert_eq!(
+            decision.action_statement.as_deref(),
+            Some("Update to version 4.17.21 or later, which fixes this vulnerability."),
+            "{backend}"
+        );
+        assert!(decision.action_statement_generated);
+        assert_eq!(made.notes.len(), 1, "{backend}: {:?}", made.notes);
+        assert!(
+            made.notes[0].contains("aftercare generated one"),
+            "{:?}",
+            made.notes
+        );
+        assert_eq!(
+            triage
+                .published
+                .as_ref()
+                .map(|p| p.action_statement_generated),
+            Some(true)
+        );
+
+        // not_affected is refused while the product's determination is uncontrolled, naming it.
+        let not_affected = AssessmentInput {
+            status: "not_affected".into(),
+            justification: Some("protected_at_perimeter".into()),
+            impact_statement: Some("the hospital firewall blocks the UI port".into()),
+            ..AssessmentInput::default()
+        };
+        let contradicted = assessment::assess(
+            &workspace,
+            &context,
+            &principal,
+            &[pump.id],
+            &not_affected,
+            None,
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap_err();
+        let message = crate::chain(&contradicted);
+        assert!(
+            message.contains(&format!(
+                "not_affected contradicts determination {} of Pump for CVE-2021-23337",
+                determination.id
+            )) && message.contains("which is uncontrolled"),
+            "{backend}: {message}"
+        );
+
+        // In the gateway (no determination) it is stored as given, and flagged: published as
+        // affected with a compensating-control note, the policy not allowing otherwise.
+        let gateway = finding::list(
+            &workspace,
+            &FindingQuery {
+                product: Some("Gateway".into()),
+                vulnerability: Some("CVE-2021-23337".into()),
+                ..FindingQuery::default()
+            },
+        )
+        .await
+        .unwrap()
+        .findings
+        .remove(0);
+        assessment::assess(
+            &workspace,
+            &context,
+            &principal,
+            &[gateway.id],
+            &not_affected,
+            None,
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        let triage = assessment::triage(&workspace, &gateway).await.unwrap();
+        assert_eq!(triage.decision.as_ref().unwrap().status, "not_affected");
+        let published = triage.published.unwrap();
+        assert_eq!(published.status.as_str(), "affected", "{backend}");
+        assert!(
+            published
+                .note
+                .as_deref()
+                .is_some_and(|n| n.contains("rests on a control outside the product")),
+            "{backend}: {published:?}"
         );
     }
 }

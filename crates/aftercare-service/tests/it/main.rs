@@ -12,6 +12,8 @@ mod finding;
 mod intel;
 mod intel_sync;
 mod inventory;
+mod part11;
+mod policy;
 mod signature;
 mod time;
 
@@ -79,6 +81,18 @@ pub async fn person(
     )
     .await
     .unwrap()
+}
+
+/// The local administrator's signature with a meaning, as `init` of [`workspaces`] sets it up.
+pub fn admin_signs(
+    meaning: aftercare_service::access::signature::Meaning,
+) -> aftercare_service::access::signature::SignRequest {
+    aftercare_service::access::signature::SignRequest {
+        login: Some("admin".into()),
+        password: Password::new("correct horse battery"),
+        meaning,
+        reason: None,
+    }
 }
 
 /// The time used by tests that inject it: 2026-03-02T10:00:00Z.

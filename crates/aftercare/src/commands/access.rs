@@ -281,15 +281,33 @@ pub(crate) async fn audit(command: AuditCommand) -> anyhow::Result<Outcome> {
             let (workspace, _) = super::open(&workspace).await?;
             let verification = aftercare_service::audit::verify(&workspace).await?;
             let dto = AuditVerificationDto::from(&verification);
-            emit(format.format, &dto, || match &dto.reason {
-                None => format!(
-                    "audit trail intact: {} events, head {} {}\n",
-                    dto.events, dto.head_seq, dto.head_hash
-                ),
-                Some(reason) => format!(
-                    "audit trail BROKEN at event {}: {reason}\n",
-                    dto.broken_at.unwrap_or_default()
-                ),
+            emit(format.format, &dto, || {
+                let mut out = match &dto.reason {
+                    None => format!(
+                        "audit trail intact: {} events, head {} {}\n",
+                        dto.events, dto.head_seq, dto.head_hash
+                    ),
+                    Some(reason) => format!(
+                        "audit trail BROKEN at event {}: {reason}\n",
+                        dto.broken_at.unwrap_or_default()
+                    ),
+                };
+                if dto.signature_mismatches.is_empty() {
+                    out.push_str(&format!(
+                        "signatures intact: {} checked against their audit events\n",
+                        dto.signatures_checked
+                    ));
+                } else {
+                    out.push_str(&format!(
+                        "SIGNATURES ALTERED: {} of {} do not match their audit events\n",
+                        dto.signature_mismatches.len(),
+                        dto.signatures_checked
+                    ));
+                    for mismatch in &dto.signature_mismatches {
+                        out.push_str(&format!("  {}\n", mismatch.reason));
+                    }
+                }
+                out
             })?;
             if !dto.intact {
                 return Ok(Outcome::PolicyFailed);

@@ -225,7 +225,7 @@ async fn history(
                         scope: Some("product".into()),
                         cvss_vector: Some(vector.into()),
                         harm: Some("serious".into()),
-                        ecp_affected: Some(true),
+                        safety_and_essential_performance_affected: Some(true),
                         ..AssessmentInput::default()
                     },
                     Some(&sign),
@@ -360,7 +360,7 @@ async fn triage(
             versions: Some("<0.14.10".into()),
             cvss_vector: Some("CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:N/I:H/A:H".into()),
             harm: Some("serious".into()),
-            ecp_affected: Some(true),
+            safety_and_essential_performance_affected: Some(true),
             controls: vec![ControlInput {
                 description: "Pump web service reachable from the clinical VLAN only".into(),
                 evidence: "VF-NET-007 rev C".into(),

@@ -2,12 +2,14 @@
 
 use std::io::{IsTerminal, Write};
 
+use aftercare_api::access::SignatureDto;
 use aftercare_api::triage::{CaseDto, ClockDto, PolicyRevisionDto, PolicySummaryDto};
 use aftercare_service::access::auth::Principal;
 use aftercare_service::access::password::Password;
 use aftercare_service::access::signature::SignRequest;
 use aftercare_service::triage::case::{self, ClockQuery, EventInput};
 use aftercare_service::triage::policy::{self, PolicyChange};
+use aftercare_service::triage::waiver;
 use aftercare_service::{Context, Workspace};
 use anyhow::Context as _;
 
@@ -78,6 +80,9 @@ pub(crate) async fn policy(command: PolicyCommand) -> anyhow::Result<Outcome> {
                     ]);
                 }
                 out.push_str(&table.render());
+                for warning in &summary.warnings {
+                    out.push_str(&format!("warning: {}: {}\n", warning.key, warning.message));
+                }
                 out
             })?;
         }
@@ -109,6 +114,8 @@ pub(crate) async fn policy(command: PolicyCommand) -> anyhow::Result<Outcome> {
                 checked.version(),
                 checked.digest()
             );
+            // Valid but worth a reviewer's look before signing: still exit 0.
+            print_warnings(&checked);
         }
         PolicyCommand::Set {
             file,
@@ -135,6 +142,7 @@ pub(crate) async fn policy(command: PolicyCommand) -> anyhow::Result<Outcome> {
                 "policy revision {} in force: {} version {}, digest {}",
                 row.revision, row.policy_id, row.policy_version, row.digest
             );
+            print_warnings(&policy::current(&workspace).await?.policy);
         }
         PolicyCommand::History { workspace, format } => {
             let (workspace, _) = super::open(&workspace).await?;
@@ -144,16 +152,22 @@ pub(crate) async fn policy(command: PolicyCommand) -> anyhow::Result<Outcome> {
                 .map(PolicyRevisionDto::from)
                 .collect();
             emit(format.format, &revisions, || {
-                let mut table =
-                    Table::new(&["REVISION", "VERSION", "DIGEST", "AT", "BY", "REASON"]);
+                let mut table = Table::new(&[
+                    "REVISION", "VERSION", "DIGEST", "AT", "BY", "REASON", "SIGNED",
+                ]);
                 for r in &revisions {
                     table.row(vec![
                         r.revision.to_string(),
-                        r.version.clone(),
-                        r.digest[..16].to_string(),
+                        if r.unreadable.is_some() {
+                            format!("{} (unreadable)", r.version)
+                        } else {
+                            r.version.clone()
+                        },
+                        r.digest.chars().take(16).collect(),
                         r.created_at.clone(),
                         r.created_by.clone(),
                         cell(r.reason.as_deref()),
+                        signed_cell(&r.signatures),
                     ]);
                 }
                 table.render()
@@ -161,6 +175,33 @@ pub(crate) async fn policy(command: PolicyCommand) -> anyhow::Result<Outcome> {
         }
     }
     Ok(Outcome::Ok)
+}
+
+/// A policy's warnings on stderr: statutory clocks made longer or disabled, with their
+/// rationale (21 CFR 803, 806 and MDR Art. 87 set them).
+fn print_warnings(policy: &aftercare_risk::Policy) {
+    for warning in policy.warnings() {
+        eprintln!("warning: {warning}");
+    }
+}
+
+/// The signature manifestations of a record (21 CFR 11.50) in one table cell, each marked
+/// when the record changed after it was signed.
+pub(crate) fn signed_cell(signatures: &[SignatureDto]) -> String {
+    if signatures.is_empty() {
+        return "-".to_string();
+    }
+    signatures
+        .iter()
+        .map(|s| {
+            if s.state == "valid" {
+                s.manifestation.clone()
+            } else {
+                format!("{} [{}]", s.manifestation, s.state)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn clocks_table(clocks: &[ClockDto]) -> String {
@@ -238,8 +279,13 @@ pub(crate) async fn clock(command: ClockCommand) -> anyhow::Result<Outcome> {
                     .map_err(|e: aftercare_risk::RiskError| anyhow::anyhow!(e))?,
                 product,
             };
-            let clocks: Vec<ClockDto> = case::clocks(&workspace, &query, now)
-                .await?
+            let listed = case::clocks(&workspace, &query, now).await?;
+            let signatures = waiver::signatures(
+                &workspace,
+                listed.iter().map(|c| (c.listing.clock.id, &c.clock)),
+            )
+            .await?;
+            let clocks: Vec<ClockDto> = listed
                 .iter()
                 .map(|c| {
                     ClockDto::new(
@@ -249,6 +295,7 @@ pub(crate) async fn clock(command: ClockCommand) -> anyhow::Result<Outcome> {
                         &c.listing.vulnerability,
                         &c.clock,
                     )
+                    .with_signatures(&signatures)
                 })
                 .collect();
             emit(format.format, &clocks, || clocks_table(&clocks))?;
@@ -262,7 +309,8 @@ pub(crate) async fn clock(command: ClockCommand) -> anyhow::Result<Outcome> {
             let (workspace, _) = super::open(&workspace).await?;
             case::tick(&workspace, now).await?;
             let (view, events) = case::case(&workspace, &product, &vulnerability).await?;
-            let dto = CaseDto::new(&view, &events);
+            let signatures = waiver::of_case(&workspace, &view).await?;
+            let dto = CaseDto::new(&view, &events).with_signatures(&signatures);
             emit(format.format, &dto, || case_text(&dto))?;
         }
         ClockCommand::Event(args) => {
@@ -367,7 +415,7 @@ pub(crate) async fn clock(command: ClockCommand) -> anyhow::Result<Outcome> {
 }
 
 pub(crate) fn case_text(case: &CaseDto) -> String {
-    format!(
+    let mut out = format!(
         "{} — {}\nawareness: {} ({})\nrisk:      {}\ncorrection started: {}\n\n{}",
         case.product,
         case.vulnerability,
@@ -376,5 +424,20 @@ pub(crate) fn case_text(case: &CaseDto) -> String {
         cell(case.risk.as_deref()),
         cell(case.correction_started.as_deref()),
         clocks_table(&case.clocks)
-    )
+    );
+    // A waiver is a signed record: its rationale with the manifestation (21 CFR 11.50).
+    for clock in case.clocks.iter().filter(|c| c.waiver.is_some()) {
+        out.push_str(&format!(
+            "\nclock {} ({}) waived: {}\n  {}\n",
+            clock.id,
+            clock.kind,
+            clock.waiver.as_deref().unwrap_or_default(),
+            if clock.signatures.is_empty() {
+                "not signed".to_string()
+            } else {
+                signed_cell(&clock.signatures)
+            }
+        ));
+    }
+    out
 }

@@ -5,9 +5,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod access;
+mod determination;
 mod finding;
 mod intel;
 mod inventory;
+mod part11;
 mod reference;
 mod sbom;
 mod scan;

@@ -114,7 +114,7 @@ function controlRow(number, onRemove) {
   const row = h('fieldset', { class: 'control-row' },
     h('legend', null, `Control ${number}`),
     field('What it is', description),
-    field('Evidence', evidence, 'A document id or test report.'),
+    field('Evidence', evidence, 'Required: a document id or test report. Without evidence a control is refused.'),
     h('div', { class: 'field-check' }, effective,
       h('label', { for: effective.id }, 'Prevents or substantially hinders exploitation')),
     h('button', { type: 'button', class: 'button-quiet', 'aria-label': `Remove control ${number}`, onclick: () => onRemove(row) }, 'Remove'));
@@ -162,7 +162,7 @@ export function assessForm(detail, terms, { can, me, announce, onSaved }) {
 
   // The determination: shown in full once a harm severity is chosen.
   const harm = select('harm', 'assess-harm', [['', '— no determination —'], ...described(terms.harm_severities)], '');
-  const ecp = h('input', { type: 'checkbox', name: 'essential_clinical_performance_affected', id: 'assess-ecp', checked: true });
+  const sep = h('input', { type: 'checkbox', name: 'safety_and_essential_performance_affected', id: 'assess-sep', checked: true });
   const controls = h('div', { class: 'controls' });
   let controlCount = 0;
   const removeControl = (row) => {
@@ -199,14 +199,16 @@ export function assessForm(detail, terms, { can, me, announce, onSaved }) {
     field('Meaning of the signature', meaning),
     field('Comment (optional)', reason));
   const determinationBody = h('div', { class: 'determination-body' },
-    h('div', { class: 'field-check' }, ecp, h('label', { for: 'assess-ecp' }, 'Essential clinical performance is affected')),
-    h('fieldset', { class: 'checks' }, h('legend', null, 'Compensating controls'), controls, addControl),
+    h('div', { class: 'field-check' }, sep, h('label', { for: 'assess-sep' }, 'Safety and essential performance is affected')),
+    h('fieldset', { class: 'checks' }, h('legend', null, 'Compensating controls'),
+      h('p', { class: 'hint' }, 'A control lowers the determination only with its evidence, marked effective, and verified by you: signing the determination verifies every control listed.'),
+      controls, addControl),
     field('Override the outcome', override),
     rationaleField,
     signature);
   const determination = h('fieldset', { class: 'determination' },
     h('legend', null, 'Determination (optional)'),
-    h('p', { class: 'hint' }, 'Choose a harm severity to determine whether the risk to essential clinical performance is controlled; this starts the regulatory clocks and needs your signature.'),
+    h('p', { class: 'hint' }, 'Choose a harm severity to determine whether the residual risk of patient harm is controlled (exploitability, impact on safety and essential performance, severity of harm); this starts the regulatory clocks and needs your signature.'),
     field('Harm severity (ISO 14971)', harm),
     determinationBody);
 
@@ -259,7 +261,7 @@ export function assessForm(detail, terms, { can, me, announce, onSaved }) {
     if (harm.value) {
       Object.assign(body, {
         harm: harm.value,
-        essential_clinical_performance_affected: ecp.checked,
+        safety_and_essential_performance_affected: sep.checked,
         controls: [...controls.querySelectorAll('.control-row')].map((row) => row.values())
           .filter((c) => c.description || c.evidence),
         override_outcome: override.value || null,
@@ -273,7 +275,9 @@ export function assessForm(detail, terms, { can, me, announce, onSaved }) {
       const saved = await api.call('PUT', `/findings/${f.id}/assessment`, { body });
       const a2 = saved.triage.assessment;
       const message = `Assessment saved: ${words(a2 ? a2.status : body.status)}`
-        + (saved.triage.determination && body.harm ? `; determination ${saved.triage.determination.outcome}, signed.` : '.');
+        + (saved.triage.determination && body.harm ? `; determination ${saved.triage.determination.outcome}, signed` : '')
+        + (a2 && a2.action_statement_generated ? '; no action statement was written, so aftercare generated one from the response' : '')
+        + '.';
       announce(message);
       onSaved(message);
     } catch (error) {
