@@ -117,6 +117,8 @@ fn warnings_manifestations_and_an_edited_signature_at_the_command_line() {
                 "report_received",
                 "--reference",
                 "R-17",
+                "--reason",
+                "reported through the disclosure form",
             ],
         ));
         let clocks = json(run(d, &store, &["clock", "list", "--format", "json"]));
