@@ -28,6 +28,7 @@ pub mod document;
 pub mod feed;
 pub mod finding;
 pub mod intel;
+pub mod patch;
 pub mod policy;
 pub mod product;
 pub mod release;

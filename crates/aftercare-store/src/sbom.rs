@@ -504,3 +504,43 @@ pub async fn update_support(
     }
     Ok(())
 }
+
+/// Records that the SBOM of a release was matched `at` (a release's own match run).
+pub async fn mark_matched(tx: &mut Tx, release_id: i64, at: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE sboms SET matched_at = $1 WHERE release_id = $2")
+        .bind(at)
+        .bind(release_id)
+        .execute(tx.conn())
+        .await
+        .map_err(StoreError::query("mark an SBOM matched"))?;
+    Ok(())
+}
+
+/// Records that every SBOM was matched `at` (a full re-match).
+pub async fn mark_all_matched(tx: &mut Tx, at: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE sboms SET matched_at = $1")
+        .bind(at)
+        .execute(tx.conn())
+        .await
+        .map_err(StoreError::query("mark every SBOM matched"))?;
+    Ok(())
+}
+
+/// When the SBOM of a release was last matched by a run that covered it whole (`None`: never,
+/// or the release has no SBOM).
+pub async fn matched_at(
+    pool: &sqlx::AnyPool,
+    release_id: i64,
+) -> Result<Option<String>, StoreError> {
+    let row = sqlx::query("SELECT matched_at FROM sboms WHERE release_id = $1")
+        .bind(release_id)
+        .fetch_optional(pool)
+        .await
+        .map_err(StoreError::query("read when an SBOM was matched"))?;
+    match row {
+        Some(row) => row
+            .try_get("matched_at")
+            .map_err(StoreError::query("read when an SBOM was matched")),
+        None => Ok(None),
+    }
+}

@@ -592,6 +592,114 @@ ALTER TABLE determinations ADD COLUMN steps TEXT NOT NULL DEFAULT '[]';
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 9,
+        name: "patch management: remediation plans, patch releases, evidence, distributions; when an SBOM was matched",
+        shared: r#"
+ALTER TABLE sboms ADD COLUMN matched_at TEXT;
+UPDATE sboms SET matched_at = imported_at WHERE EXISTS (SELECT 1 FROM findings f WHERE f.release_id = sboms.release_id);
+CREATE TABLE plans (
+    id {id},
+    product_id BIGINT NOT NULL REFERENCES products(id),
+    target_version TEXT NOT NULL,
+    cycle TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    state TEXT NOT NULL,
+    reason TEXT,
+    change_requests TEXT NOT NULL,
+    problem_reports TEXT NOT NULL,
+    controls TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE plan_findings (
+    plan_id BIGINT NOT NULL REFERENCES plans(id),
+    finding_id BIGINT NOT NULL REFERENCES findings(id),
+    PRIMARY KEY (plan_id, finding_id)
+);
+CREATE INDEX plan_findings_finding ON plan_findings (finding_id);
+CREATE TABLE plan_events (
+    id {id},
+    plan_id BIGINT NOT NULL REFERENCES plans(id),
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    actor TEXT NOT NULL
+);
+CREATE INDEX plan_events_plan ON plan_events (plan_id);
+CREATE TABLE patches (
+    release_id BIGINT PRIMARY KEY REFERENCES releases(id),
+    state TEXT NOT NULL,
+    approved_digest TEXT,
+    approved_by TEXT,
+    approved_at TEXT,
+    reason TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE patch_plans (
+    release_id BIGINT NOT NULL REFERENCES patches(release_id),
+    plan_id BIGINT NOT NULL REFERENCES plans(id),
+    PRIMARY KEY (release_id, plan_id)
+);
+CREATE INDEX patch_plans_plan ON patch_plans (plan_id);
+CREATE TABLE evidence (
+    id {id},
+    release_id BIGINT NOT NULL REFERENCES releases(id),
+    kind TEXT NOT NULL,
+    title TEXT NOT NULL,
+    result TEXT NOT NULL,
+    executed_by TEXT NOT NULL,
+    executed_on TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    supersedes BIGINT REFERENCES evidence(id),
+    digest TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX evidence_release ON evidence (release_id);
+CREATE TABLE evidence_files (
+    evidence_id BIGINT NOT NULL REFERENCES evidence(id),
+    document_id BIGINT NOT NULL REFERENCES documents(id),
+    name TEXT NOT NULL,
+    PRIMARY KEY (evidence_id, document_id)
+);
+CREATE TABLE distributions (
+    id {id},
+    release_id BIGINT NOT NULL REFERENCES releases(id),
+    channel TEXT NOT NULL,
+    distributed_on TEXT NOT NULL,
+    organisation TEXT,
+    document_id BIGINT REFERENCES documents(id),
+    actor TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX distributions_release ON distributions (release_id);
+"#,
+        // Evidence and distributions are records of what happened: never changed.
+        sqlite: &[
+            "CREATE TRIGGER evidence_no_update BEFORE UPDATE ON evidence \
+         BEGIN SELECT RAISE(ABORT, 'evidence is never edited: record a correction that supersedes it'); END",
+            "CREATE TRIGGER evidence_no_delete BEFORE DELETE ON evidence \
+         BEGIN SELECT RAISE(ABORT, 'evidence is never deleted'); END",
+            "CREATE TRIGGER evidence_files_no_change BEFORE UPDATE ON evidence_files \
+         BEGIN SELECT RAISE(ABORT, 'evidence is never edited'); END",
+            "CREATE TRIGGER evidence_files_no_delete BEFORE DELETE ON evidence_files \
+         BEGIN SELECT RAISE(ABORT, 'evidence is never deleted'); END",
+            "CREATE TRIGGER distributions_no_update BEFORE UPDATE ON distributions \
+         BEGIN SELECT RAISE(ABORT, 'distributions are never changed'); END",
+            "CREATE TRIGGER distributions_no_delete BEFORE DELETE ON distributions \
+         BEGIN SELECT RAISE(ABORT, 'distributions are never deleted'); END",
+        ],
+        postgres: &[
+            "CREATE TRIGGER evidence_no_change BEFORE UPDATE OR DELETE ON evidence \
+         FOR EACH ROW EXECUTE FUNCTION aftercare_refuse_change()",
+            "CREATE TRIGGER evidence_files_no_change BEFORE UPDATE OR DELETE ON evidence_files \
+         FOR EACH ROW EXECUTE FUNCTION aftercare_refuse_change()",
+            "CREATE TRIGGER distributions_no_change BEFORE UPDATE OR DELETE ON distributions \
+         FOR EACH ROW EXECUTE FUNCTION aftercare_refuse_change()",
+        ],
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -406,9 +406,17 @@ async fn write(
     // A full re-match confirms every finding it leaves alone with one row; a release's run
     // touches its own (a feed delta's run confirms nothing: its records' findings that stay
     // are confirmed by the next full re-match).
+    // A run that covers a release whole records it (fix evidence tells a patch release never
+    // matched from one that has no finding).
     match scope {
-        MatchScope::All => stored::confirm_all(tx, at).await?,
-        MatchScope::Release(_) => stored::touch(tx, &confirmed, at).await?,
+        MatchScope::All => {
+            stored::confirm_all(tx, at).await?;
+            aftercare_store::sbom::mark_all_matched(tx, at).await?;
+        }
+        MatchScope::Release(release) => {
+            stored::touch(tx, &confirmed, at).await?;
+            aftercare_store::sbom::mark_matched(tx, release, at).await?;
+        }
         MatchScope::Delta(_) => {}
     }
     report.confirmed = confirmed.len();
