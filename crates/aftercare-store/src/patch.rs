@@ -1,10 +1,10 @@
 //! Patch management: remediation plans with their findings and events, patch releases with
-//! the plans they serve and their approval state, verification and validation evidence with
-//! its files, and distributions.
+//! the plans they serve and the decisions about them (approval, rejection, revocation),
+//! verification and validation evidence with its files, and distributions.
 //!
-//! Evidence and distributions are records of what happened: never updated or deleted (a
-//! trigger refuses it on both backends); a correction supersedes an evidence item, and both
-//! stay. Plans and patches carry a state the service moves through the pure rules of
+//! Evidence, decisions and distributions are records of what happened: never updated or
+//! deleted (a trigger refuses it on both backends); a correction supersedes an evidence item,
+//! and both stay; a new decision follows an old one. Plans and patches carry a state the service moves through the pure rules of
 //! `aftercare-patch`; each move is a plan event and an audit event.
 
 use sqlx::Row;
@@ -276,76 +276,93 @@ pub async fn plan_events(
         .map_err(StoreError::query("read a plan's history"))
 }
 
-/// A patch release's approval state.
+/// A decision about a patch release: its approval (with the digest it signed), a rejection
+/// or a revocation. Decisions are never changed; the gate reads them in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PatchRow {
-    /// The release.
+pub struct PatchDecisionRow {
+    /// The id.
+    pub id: i64,
+    /// The patch release.
     pub release_id: i64,
-    /// `built`, `approved`, `rejected` or `revoked`.
-    pub state: String,
-    /// The digest the approval signed (hex), when approved.
-    pub approved_digest: Option<String>,
-    /// Who approved it (printed name), when approved.
-    pub approved_by: Option<String>,
-    /// When it was approved.
-    pub approved_at: Option<String>,
-    /// Why it was rejected or revoked.
+    /// `approved`, `rejected` or `revoked`.
+    pub kind: String,
+    /// The digest an approval signed (hex).
+    pub digest: Option<String>,
+    /// Who decided (an approval's signer, by printed name).
+    pub decided_by: String,
+    /// Why (a rejection or revocation).
     pub reason: Option<String>,
-    /// When it was created.
-    pub created_at: String,
-    /// When it last changed.
-    pub updated_at: String,
+    /// When.
+    pub at: String,
 }
 
-fn patch_from_row(row: &AnyRow) -> Result<PatchRow, sqlx::Error> {
-    Ok(PatchRow {
-        release_id: row.try_get("release_id")?,
-        state: row.try_get("state")?,
-        approved_digest: row.try_get("approved_digest")?,
-        approved_by: row.try_get("approved_by")?,
-        approved_at: row.try_get("approved_at")?,
-        reason: row.try_get("reason")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-    })
-}
-
-const PATCH_SELECT: &str = "SELECT release_id, state, approved_digest, approved_by, approved_at, \
-     reason, created_at, updated_at FROM patches";
-
-/// Inserts or writes a patch's state, `at`.
-pub async fn save_patch(tx: &mut Tx, patch: &PatchRow, at: &str) -> Result<(), StoreError> {
+/// Makes a release a patch release, recorded `at` (nothing happens when it is one already).
+pub async fn ensure_patch(tx: &mut Tx, release_id: i64, at: &str) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO patches (release_id, state, approved_digest, approved_by, approved_at, \
-         reason, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
-         ON CONFLICT (release_id) DO UPDATE SET state = $2, approved_digest = $3, \
-         approved_by = $4, approved_at = $5, reason = $6, updated_at = $7",
+        "INSERT INTO patches (release_id, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
     )
-    .bind(patch.release_id)
-    .bind(&patch.state)
-    .bind(&patch.approved_digest)
-    .bind(&patch.approved_by)
-    .bind(&patch.approved_at)
-    .bind(&patch.reason)
+    .bind(release_id)
     .bind(at)
     .execute(tx.conn())
     .await
-    .map_err(StoreError::query("save a patch"))?;
+    .map_err(StoreError::query("record a patch release"))?;
     Ok(())
 }
 
-/// The patch of a release, if the release is one.
-pub async fn patch(pool: &sqlx::AnyPool, release_id: i64) -> Result<Option<PatchRow>, StoreError> {
-    let sql = format!("{PATCH_SELECT} WHERE release_id = $1");
-    let row = sqlx::query(&sql)
+/// Whether a release is a patch release.
+pub async fn is_patch(pool: &sqlx::AnyPool, release_id: i64) -> Result<bool, StoreError> {
+    let row = sqlx::query("SELECT release_id FROM patches WHERE release_id = $1")
         .bind(release_id)
         .fetch_optional(pool)
         .await
         .map_err(StoreError::query("read a patch"))?;
-    row.as_ref()
-        .map(patch_from_row)
-        .transpose()
-        .map_err(StoreError::query("read a patch"))
+    Ok(row.is_some())
+}
+
+/// Records a decision about a patch release (its `id` is ignored); returns its id.
+pub async fn insert_decision(tx: &mut Tx, decision: &PatchDecisionRow) -> Result<i64, StoreError> {
+    let row = sqlx::query(
+        "INSERT INTO patch_decisions (release_id, kind, digest, decided_by, reason, at)          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(decision.release_id)
+    .bind(&decision.kind)
+    .bind(&decision.digest)
+    .bind(&decision.decided_by)
+    .bind(&decision.reason)
+    .bind(&decision.at)
+    .fetch_one(tx.conn())
+    .await
+    .map_err(StoreError::query("record a patch decision"))?;
+    row.try_get("id")
+        .map_err(StoreError::query("record a patch decision"))
+}
+
+/// The decisions about a patch release, in the order they were made.
+pub async fn decisions(
+    pool: &sqlx::AnyPool,
+    release_id: i64,
+) -> Result<Vec<PatchDecisionRow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, release_id, kind, digest, decided_by, reason, at FROM patch_decisions          WHERE release_id = $1 ORDER BY id",
+    )
+    .bind(release_id)
+    .fetch_all(pool)
+    .await
+    .map_err(StoreError::query("read a patch's decisions"))?;
+    rows.iter()
+        .map(|row| {
+            Ok(PatchDecisionRow {
+                id: row.try_get("id")?,
+                release_id: row.try_get("release_id")?,
+                kind: row.try_get("kind")?,
+                digest: row.try_get("digest")?,
+                decided_by: row.try_get("decided_by")?,
+                reason: row.try_get("reason")?,
+                at: row.try_get("at")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::query("read a patch's decisions"))
 }
 
 /// Records that a patch release serves a plan (kept once).

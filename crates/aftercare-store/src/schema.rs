@@ -629,14 +629,18 @@ CREATE TABLE plan_events (
 CREATE INDEX plan_events_plan ON plan_events (plan_id);
 CREATE TABLE patches (
     release_id BIGINT PRIMARY KEY REFERENCES releases(id),
-    state TEXT NOT NULL,
-    approved_digest TEXT,
-    approved_by TEXT,
-    approved_at TEXT,
-    reason TEXT,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    created_at TEXT NOT NULL
 );
+CREATE TABLE patch_decisions (
+    id {id},
+    release_id BIGINT NOT NULL REFERENCES patches(release_id),
+    kind TEXT NOT NULL,
+    digest TEXT,
+    decided_by TEXT NOT NULL,
+    reason TEXT,
+    at TEXT NOT NULL
+);
+CREATE INDEX patch_decisions_release ON patch_decisions (release_id);
 CREATE TABLE patch_plans (
     release_id BIGINT NOT NULL REFERENCES patches(release_id),
     plan_id BIGINT NOT NULL REFERENCES plans(id),
@@ -676,7 +680,7 @@ CREATE TABLE distributions (
 );
 CREATE INDEX distributions_release ON distributions (release_id);
 "#,
-        // Evidence and distributions are records of what happened: never changed.
+        // Evidence, decisions and distributions are records of what happened: never changed.
         sqlite: &[
             "CREATE TRIGGER evidence_no_update BEFORE UPDATE ON evidence \
          BEGIN SELECT RAISE(ABORT, 'evidence is never edited: record a correction that supersedes it'); END",
@@ -688,6 +692,10 @@ CREATE INDEX distributions_release ON distributions (release_id);
          BEGIN SELECT RAISE(ABORT, 'evidence is never deleted'); END",
             "CREATE TRIGGER distributions_no_update BEFORE UPDATE ON distributions \
          BEGIN SELECT RAISE(ABORT, 'distributions are never changed'); END",
+            "CREATE TRIGGER patch_decisions_no_update BEFORE UPDATE ON patch_decisions \
+         BEGIN SELECT RAISE(ABORT, 'a patch decision is never changed: record a new one'); END",
+            "CREATE TRIGGER patch_decisions_no_delete BEFORE DELETE ON patch_decisions \
+         BEGIN SELECT RAISE(ABORT, 'a patch decision is never deleted'); END",
             "CREATE TRIGGER distributions_no_delete BEFORE DELETE ON distributions \
          BEGIN SELECT RAISE(ABORT, 'distributions are never deleted'); END",
         ],
@@ -697,6 +705,8 @@ CREATE INDEX distributions_release ON distributions (release_id);
             "CREATE TRIGGER evidence_files_no_change BEFORE UPDATE OR DELETE ON evidence_files \
          FOR EACH ROW EXECUTE FUNCTION aftercare_refuse_change()",
             "CREATE TRIGGER distributions_no_change BEFORE UPDATE OR DELETE ON distributions \
+         FOR EACH ROW EXECUTE FUNCTION aftercare_refuse_change()",
+            "CREATE TRIGGER patch_decisions_no_change BEFORE UPDATE OR DELETE ON patch_decisions \
          FOR EACH ROW EXECUTE FUNCTION aftercare_refuse_change()",
         ],
     },
