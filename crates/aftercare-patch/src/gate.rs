@@ -22,8 +22,10 @@
 //! they were recorded (the service passes them in that order); "since" means later in that
 //! list.
 //!
-//! Every reason is returned ([`GateRefusal`], in the order of the list above but a
-//! revocation first, because nothing else matters after it).
+//! Every reason is returned ([`GateRefusal`]), in this order: revocations first (nothing
+//! else matters after one), then the missing approval (none, or only after the
+//! distribution's instant), the rejections recorded since the approval that counts (or all
+//! of them when none counts), and an approval that no longer matches.
 
 use aftercare_model::Sha256;
 use jiff::Timestamp;
