@@ -493,98 +493,101 @@ impl PatchSbom<'_> {
 /// evidence is the first that is not fixed, else the first (in the text order of versions,
 /// so that the result does not depend on the order the service read them).
 pub fn plan_fixes(policy: &Policy, findings: &[PlanFinding], patch: &PatchSbom) -> Vec<FindingFix> {
-    let mut fixes: Vec<FindingFix> = match patch {
-        PatchSbom::Missing | PatchSbom::NotMatched { .. } => {
-            let side = match patch {
-                PatchSbom::Missing => PatchSide::NoSbom,
-                _ => PatchSide::NotMatched,
-            };
-            findings
-                .iter()
-                .map(|finding| FindingFix {
-                    finding: finding.clone(),
-                    evidence: fix_evidence(policy, finding, &side),
-                })
-                .collect()
+    let judge = |evidence: &dyn Fn(&PlanFinding) -> FixEvidence| {
+        findings
+            .iter()
+            .map(|finding| FindingFix {
+                finding: finding.clone(),
+                evidence: evidence(finding),
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut fixes = match patch {
+        PatchSbom::Missing => judge(&|finding| fix_evidence(policy, finding, &PatchSide::NoSbom)),
+        PatchSbom::NotMatched { .. } => {
+            judge(&|finding| fix_evidence(policy, finding, &PatchSide::NotMatched))
         }
         PatchSbom::Matched {
             components,
             findings: patch_findings,
             ..
         } => {
-            let mut by_key: HashMap<&ComponentKey, Vec<&PatchComponent>> = HashMap::new();
-            for component in *components {
-                by_key.entry(&component.key).or_default().push(component);
-            }
-            for instances in by_key.values_mut() {
-                instances.sort_by(|a, b| a.version.cmp(&b.version));
-            }
-            let mut occurs: HashMap<(&ComponentKey, Option<&str>, &str), &PatchReleaseFinding> =
-                HashMap::new();
-            for found in *patch_findings {
-                occurs.insert(
-                    (
-                        &found.component,
-                        found.version.as_deref(),
-                        found.vulnerability.as_str(),
-                    ),
-                    found,
-                );
-            }
-            findings
-                .iter()
-                .map(|finding| {
-                    let instances = by_key.get(&finding.component);
-                    let evidence = match instances {
-                        None => fix_evidence(policy, finding, &PatchSide::ComponentAbsent),
-                        Some(instances) => {
-                            let judged: Vec<FixEvidence> = instances
-                                .iter()
-                                .map(|instance| {
-                                    let there = occurs.get(&(
-                                        &instance.key,
-                                        instance.version.as_deref(),
-                                        finding.vulnerability.as_str(),
-                                    ));
-                                    let finding_there = match there {
-                                        None => PatchFinding::Absent,
-                                        Some(PatchReleaseFinding {
-                                            assessment: None, ..
-                                        }) => PatchFinding::Unassessed,
-                                        Some(PatchReleaseFinding {
-                                            assessment: Some(assessment),
-                                            ..
-                                        }) => PatchFinding::Assessed(*assessment),
-                                    };
-                                    fix_evidence(
-                                        policy,
-                                        finding,
-                                        &PatchSide::ComponentPresent {
-                                            version: instance.version.clone(),
-                                            finding: finding_there,
-                                        },
-                                    )
-                                })
-                                .collect();
-                            let first_not_fixed =
-                                judged.iter().position(|evidence| !evidence.is_fixed());
-                            let chosen = first_not_fixed.unwrap_or(0);
-                            judged
-                                .into_iter()
-                                .nth(chosen)
-                                .unwrap_or(FixEvidence::Removed)
-                        }
-                    };
-                    FindingFix {
-                        finding: finding.clone(),
-                        evidence,
-                    }
-                })
-                .collect()
+            let index = PatchIndex::new(components, patch_findings);
+            judge(&|finding| index.evidence(policy, finding))
         }
     };
     fixes.sort_by_key(|fix| fix.finding.id);
     fixes
+}
+
+/// The patch release's components by identity and its findings by (identity, version,
+/// vulnerability): one pass over each, so that a plan of many findings costs lookups.
+struct PatchIndex<'a> {
+    components: HashMap<&'a ComponentKey, Vec<&'a PatchComponent>>,
+    findings: HashMap<(&'a ComponentKey, Option<&'a str>, &'a str), &'a PatchReleaseFinding>,
+}
+
+impl<'a> PatchIndex<'a> {
+    fn new(components: &'a [PatchComponent], findings: &'a [PatchReleaseFinding]) -> Self {
+        let mut by_key: HashMap<&ComponentKey, Vec<&PatchComponent>> = HashMap::new();
+        for component in components {
+            by_key.entry(&component.key).or_default().push(component);
+        }
+        for instances in by_key.values_mut() {
+            instances.sort_by(|a, b| a.version.cmp(&b.version));
+        }
+        let findings = findings
+            .iter()
+            .map(|found| {
+                let key = (
+                    &found.component,
+                    found.version.as_deref(),
+                    found.vulnerability.as_str(),
+                );
+                (key, found)
+            })
+            .collect();
+        PatchIndex {
+            components: by_key,
+            findings,
+        }
+    }
+
+    /// The evidence of one finding: each instance of its component judged, the first that
+    /// is not fixed returned, else the first.
+    fn evidence(&self, policy: &Policy, finding: &PlanFinding) -> FixEvidence {
+        let mut first = None;
+        for instance in self
+            .components
+            .get(&finding.component)
+            .into_iter()
+            .flatten()
+        {
+            let key = (
+                &instance.key,
+                instance.version.as_deref(),
+                finding.vulnerability.as_str(),
+            );
+            let there = match self.findings.get(&key) {
+                None => PatchFinding::Absent,
+                Some(found) => match found.assessment {
+                    None => PatchFinding::Unassessed,
+                    Some(assessment) => PatchFinding::Assessed(assessment),
+                },
+            };
+            let side = PatchSide::ComponentPresent {
+                version: instance.version.clone(),
+                finding: there,
+            };
+            let evidence = fix_evidence(policy, finding, &side);
+            if !evidence.is_fixed() {
+                return evidence;
+            }
+            first.get_or_insert(evidence);
+        }
+        // No instance: the component is gone.
+        first.unwrap_or_else(|| fix_evidence(policy, finding, &PatchSide::ComponentAbsent))
+    }
 }
 
 /// The patch release's findings of a plan's vulnerabilities on components that no plan
