@@ -58,11 +58,11 @@ pub use exploitability::{
 };
 pub use harm::{CompensatingControl, HarmSeverity, PatientHarm};
 pub use holiday::{HolidayDate, HolidayRule, Observance, easter_sunday};
-pub use policy::{Condition, Policy};
+pub use policy::{Condition, PatchEvidencePolicy, PatchPolicy, Policy};
 pub use rubric::{Answers, Rubric, RubricResult, answer, parse_extended_vector};
 pub use simulation::{SimulatedClock, Simulation, simulate};
 pub use vex::{
     ExportedStatement, Justification, OpenVexJustification, Response, VexStatement, VexStatus,
     action_statement, check_against_determination,
 };
-pub use vocabulary::Jurisdiction;
+pub use vocabulary::{EvidenceKind, Jurisdiction};

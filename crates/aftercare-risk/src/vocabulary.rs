@@ -2,8 +2,8 @@
 //! enum whose values print and parse as snake_case labels, with the list of all values for
 //! messages and tests.
 //!
-//! The policy schema (`policy`) names clock kinds, risk classes, exploit maturities and
-//! jurisdictions, and the rules that read the policy (`clock`, `determination`,
+//! The policy schema (`policy`) names clock kinds, risk classes, evidence kinds, exploit
+//! maturities and jurisdictions, and the rules that read the policy (`clock`, `determination`,
 //! `exploitability`) name them too. Declaring them here, below both, keeps the module
 //! dependencies pointing one way: rules → policy → vocabulary.
 
@@ -98,6 +98,32 @@ vocabulary! {
         Controlled = "controlled",
         /// Residual risk is unacceptable: the 30/60-day path of the FDA guidance, out of cycle.
         Uncontrolled = "uncontrolled",
+    }
+}
+
+vocabulary! {
+    /// A kind of verification and validation evidence of a patch release. The policy's
+    /// `[patch.evidence]` lists the kinds each risk class requires before a patch may be
+    /// approved; the rules of evidence live in `aftercare-patch`. Declared here because the
+    /// policy names them.
+    pub enum EvidenceKind as "evidence kind" {
+        /// The change does what it should: the fix is in and removes the vulnerability
+        /// (IEC 62304 §5.7 software system testing, §9.7 verify problem resolution;
+        /// IEC 81001-5-1 §6.2.2 verification of a security update).
+        Verification = "verification",
+        /// The patched device meets its intended use and user needs in its clinical setting,
+        /// and the residual risk is acceptable (ISO 13485 §7.3.7; FDA 2016, uncontrolled risk,
+        /// condition 3: the manufacturer *validates* the change).
+        Validation = "validation",
+        /// The change introduced no unintended side effect (IEC 62304 §5.7.3 b) retest after
+        /// changes, §6.3.1 repeat the clause 5 activities a modification needs).
+        Regression = "regression",
+        /// Security testing of the patch: vulnerability scan, fuzzing, penetration test
+        /// (IEC 81001-5-1 §5.7).
+        SecurityTest = "security_test",
+        /// The structured evaluation of the patch's impact: safety and essential performance,
+        /// the verification re-run, the regulatory path (IEC 62304 §6.2.3, §7.4).
+        ImpactAssessment = "impact_assessment",
     }
 }
 

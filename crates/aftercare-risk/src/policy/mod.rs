@@ -1,6 +1,7 @@
 //! The policy: a versioned TOML file that the manufacturer edits — the jurisdictions' calendars,
 //! severity labels,
-//! the exploitability rule, the determination matrix, patch paths and every clock's length —
+//! the exploitability rule, the determination matrix, patch paths and the evidence a patch
+//! needs, and every clock's length —
 //! validated on load and identified by its digest.
 //!
 //! Loading runs in three steps, each with errors that name the dotted key:
@@ -38,7 +39,7 @@ use crate::calendar::{Calendar, CalendarRules, Closure, DayKind, DeadlineRoll, p
 use crate::harm::HarmSeverity;
 use crate::holiday::{HolidayDate, HolidayRule, Observance};
 use crate::vocabulary::{
-    ClockKind, ExploitMaturity, ExploitabilityMetric, Jurisdiction, RiskClass,
+    ClockKind, EvidenceKind, ExploitMaturity, ExploitabilityMetric, Jurisdiction, RiskClass,
 };
 
 /// The default policy, with every value's source cited in comments.
@@ -151,11 +152,25 @@ pub struct DeterminationPolicy {
     matrix: Vec<[RiskClass; 5]>,
 }
 
-/// The patch-path part of a policy (FD&C Act 524B(b)(2)).
+/// The patch part of a policy: the patch paths (FD&C Act 524B(b)(2)) and the evidence a patch
+/// needs before it is approved (`[patch.evidence]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PatchPolicy {
     out_of_cycle_when_kev: bool,
     out_of_cycle_cvss_severity: Severity,
+    evidence: PatchEvidencePolicy,
+}
+
+/// What a patch release must carry before it is approved (`[patch.evidence]`): the evidence
+/// kinds each risk class requires, the largest evidence file, and whether the signer may be
+/// the only person who executed the validation. The rules that apply it are in
+/// `aftercare-patch`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatchEvidencePolicy {
+    controlled: Vec<EvidenceKind>,
+    uncontrolled: Vec<EvidenceKind>,
+    max_file_bytes: u64,
+    segregation_of_duties: bool,
 }
 
 /// The manufacturer's participation in an Information Sharing and Analysis Organization
@@ -495,6 +510,33 @@ impl PatchPolicy {
     pub fn out_of_cycle_cvss_severity(&self) -> Severity {
         self.out_of_cycle_cvss_severity
     }
+
+    /// The evidence a patch needs before it is approved.
+    pub fn evidence(&self) -> &PatchEvidencePolicy {
+        &self.evidence
+    }
+}
+
+impl PatchEvidencePolicy {
+    /// The evidence kinds a patch for a vulnerability of this risk class requires, in the
+    /// policy's order.
+    pub fn required(&self, class: RiskClass) -> &[EvidenceKind] {
+        match class {
+            RiskClass::Controlled => &self.controlled,
+            RiskClass::Uncontrolled => &self.uncontrolled,
+        }
+    }
+
+    /// The largest evidence file accepted, in bytes.
+    pub fn max_file_bytes(&self) -> u64 {
+        self.max_file_bytes
+    }
+
+    /// Whether an approval is refused when its signer is the only person who executed the
+    /// validation evidence.
+    pub fn segregation_of_duties(&self) -> bool {
+        self.segregation_of_duties
+    }
 }
 
 impl ClockRule {
@@ -765,6 +807,18 @@ struct PatchFile {
     out_of_cycle_cvss_severity: String,
     #[allow(dead_code, reason = "a citation for people; part of the digest")]
     source: String,
+    evidence: PatchEvidenceFile,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatchEvidenceFile {
+    controlled: Vec<String>,
+    uncontrolled: Vec<String>,
+    max_file_bytes: u64,
+    segregation_of_duties: bool,
+    #[allow(dead_code, reason = "a citation for people; part of the digest")]
+    source: String,
 }
 
 #[derive(Deserialize)]
@@ -838,6 +892,7 @@ fn convert(file: PolicyFile) -> Result<Policy, RiskError> {
         .map_err(|error| invalid("patch.out_of_cycle_cvss_severity", error.to_string()))?;
     let rationale_min_chars = file.rationale.min_chars as usize;
     let mut warnings = Vec::new();
+    let evidence = convert_patch_evidence(file.patch.evidence, &mut warnings)?;
     let mut clock = |name: &str, rule: ClockFile| -> Result<ClockRule, RiskError> {
         let rule = ClockRule {
             days: rule.days,
@@ -921,6 +976,7 @@ fn convert(file: PolicyFile) -> Result<Policy, RiskError> {
         patch: PatchPolicy {
             out_of_cycle_when_kev: file.patch.out_of_cycle_when_kev,
             out_of_cycle_cvss_severity,
+            evidence,
         },
         isao: IsaoPolicy {
             member: file.isao.member,
@@ -939,6 +995,47 @@ fn convert(file: PolicyFile) -> Result<Policy, RiskError> {
         warnings,
         digest: Sha256::of(b""),
         source_digest: Sha256::of(b""),
+    })
+}
+
+/// The evidence a patch needs. Two choices load with a warning, because they remove what the
+/// sources ask for: an uncontrolled risk whose patch needs no validation (FDA 2016,
+/// uncontrolled risk, condition 3: the manufacturer *validates* the change), and approvals
+/// without segregation of duties (IEC 81001-5-1 §5.7.5: objectivity of the test effort).
+fn convert_patch_evidence(
+    file: PatchEvidenceFile,
+    warnings: &mut Vec<PolicyWarning>,
+) -> Result<PatchEvidencePolicy, RiskError> {
+    let kinds = |labels: &[String], name: &str| {
+        labels
+            .iter()
+            .enumerate()
+            .map(|(index, label)| {
+                label.parse::<EvidenceKind>().map_err(|error| {
+                    invalid(format!("patch.evidence.{name}[{index}]"), error.to_string())
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let controlled = kinds(&file.controlled, "controlled")?;
+    let uncontrolled = kinds(&file.uncontrolled, "uncontrolled")?;
+    if !uncontrolled.contains(&EvidenceKind::Validation) {
+        warnings.push(PolicyWarning {
+            key: "patch.evidence.uncontrolled".to_string(),
+            message: "a patch for an uncontrolled risk needs no validation evidence: FDA 2016 (uncontrolled risk, condition 3) expects the manufacturer to validate the change before it distributes it".to_string(),
+        });
+    }
+    if !file.segregation_of_duties {
+        warnings.push(PolicyWarning {
+            key: "patch.evidence.segregation_of_duties".to_string(),
+            message: "off: the person who alone executed a patch's validation may approve it (IEC 81001-5-1 §5.7.5 asks for objectivity of the test effort)".to_string(),
+        });
+    }
+    Ok(PatchEvidencePolicy {
+        controlled,
+        uncontrolled,
+        max_file_bytes: file.max_file_bytes,
+        segregation_of_duties: file.segregation_of_duties,
     })
 }
 
@@ -1411,6 +1508,26 @@ mod tests {
             Severity::Critical
         );
         assert_eq!(policy.rationale_min_chars(), 20);
+        let evidence = policy.patch().evidence();
+        assert_eq!(
+            evidence.required(RiskClass::Uncontrolled),
+            [
+                EvidenceKind::ImpactAssessment,
+                EvidenceKind::Verification,
+                EvidenceKind::Validation,
+                EvidenceKind::Regression
+            ]
+        );
+        assert_eq!(
+            evidence.required(RiskClass::Controlled),
+            [
+                EvidenceKind::ImpactAssessment,
+                EvidenceKind::Verification,
+                EvidenceKind::Regression
+            ]
+        );
+        assert_eq!(evidence.max_file_bytes(), 256 * 1024 * 1024);
+        assert!(evidence.segregation_of_duties());
         assert_eq!(
             policy.source_digest(),
             Sha256::of(DEFAULT_POLICY_TOML.as_bytes())
@@ -1464,6 +1581,78 @@ mod tests {
             Some(2)
         );
         assert_eq!(statutory_limit(ClockKind::Remediation), None);
+    }
+
+    #[test]
+    fn patch_evidence_is_checked_and_weakening_it_warns() {
+        let kinds = |labels: &[&str]| {
+            toml::Value::Array(labels.iter().map(|label| (*label).into()).collect())
+        };
+        check_invalid(
+            |d| {
+                table(d, &["patch"]).remove("evidence");
+            },
+            &["patch.evidence", "required key is missing"],
+        );
+        check_invalid(
+            |d| {
+                table(d, &["patch", "evidence"]).insert("controlled".into(), kinds(&["review"]));
+            },
+            &[
+                "patch.evidence.controlled[0]",
+                "\"review\" is not one of",
+                "security_test",
+            ],
+        );
+        check_invalid(
+            |d| {
+                table(d, &["patch", "evidence"]).insert("uncontrolled".into(), kinds(&[]));
+            },
+            &["patch.evidence.uncontrolled", "at least 1 item"],
+        );
+        check_invalid(
+            |d| {
+                table(d, &["patch", "evidence"])
+                    .insert("controlled".into(), kinds(&["validation", "validation"]));
+            },
+            &["patch.evidence.controlled", "repeats an earlier item"],
+        );
+        check_invalid(
+            |d| {
+                table(d, &["patch", "evidence"])
+                    .insert("max_file_bytes".into(), 2_000_000_000.into());
+            },
+            &["patch.evidence.max_file_bytes", "outside 1..=1000000000"],
+        );
+        let weakened = load_edited(|d| {
+            let evidence = table(d, &["patch", "evidence"]);
+            evidence.insert("uncontrolled".into(), kinds(&["regression"]));
+            evidence.insert("segregation_of_duties".into(), false.into());
+        })
+        .unwrap();
+        let warnings: Vec<String> = weakened
+            .warnings()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("patch.evidence.uncontrolled: ")
+                && warnings[0].contains("condition 3"),
+            "{warnings:?}"
+        );
+        assert!(
+            warnings[1].starts_with("patch.evidence.segregation_of_duties: ")
+                && warnings[1].contains("5.7.5"),
+            "{warnings:?}"
+        );
+        assert_eq!(
+            weakened
+                .patch()
+                .evidence()
+                .required(RiskClass::Uncontrolled),
+            [EvidenceKind::Regression]
+        );
     }
 
     #[test]

@@ -347,10 +347,46 @@ static RATIONALE: Shape = Shape::Table(&[
     required("source", &TEXT),
 ]);
 
+/// Evidence kinds accepted in `patch.evidence.controlled` and `.uncontrolled` (the labels of
+/// [`crate::EvidenceKind`]; a test keeps the two lists equal).
+pub(crate) const EVIDENCE_KINDS: &[&str] = &[
+    "verification",
+    "validation",
+    "regression",
+    "security_test",
+    "impact_assessment",
+];
+
+static EVIDENCE_KIND_LIST: Shape = Shape::Array {
+    items: &Shape::Label(EVIDENCE_KINDS),
+    min_items: 1,
+    unique: true,
+};
+
+/// The largest evidence file a policy may allow: evidence files are stored in the database,
+/// and SQLite's default maximum length of a BLOB is 1,000,000,000 bytes (PostgreSQL's `bytea`
+/// holds at most 1 GB).
+pub(crate) const MAX_EVIDENCE_FILE_BYTES: i64 = 1_000_000_000;
+
+static PATCH_EVIDENCE: Shape = Shape::Table(&[
+    required("controlled", &EVIDENCE_KIND_LIST),
+    required("uncontrolled", &EVIDENCE_KIND_LIST),
+    required(
+        "max_file_bytes",
+        &Shape::Integer {
+            minimum: 1,
+            maximum: MAX_EVIDENCE_FILE_BYTES,
+        },
+    ),
+    required("segregation_of_duties", &BOOLEAN),
+    required("source", &TEXT),
+]);
+
 static PATCH: Shape = Shape::Table(&[
     required("out_of_cycle_when_kev", &BOOLEAN),
     required("out_of_cycle_cvss_severity", &Shape::Label(CVSS_SEVERITIES)),
     required("source", &TEXT),
+    required("evidence", &PATCH_EVIDENCE),
 ]);
 
 static ISAO: Shape = Shape::Table(&[
@@ -777,6 +813,15 @@ mod tests {
         // Deep enough to cover nested conditions (any / all inside any / all).
         assert!(from_rust.iter().any(|line| line.contains("/any[]/all[]")));
         assert!(from_rust.len() > 150, "{}", from_rust.len());
+    }
+
+    #[test]
+    fn evidence_kinds_are_the_vocabulary() {
+        let labels: Vec<&str> = crate::EvidenceKind::ALL
+            .iter()
+            .map(|kind| kind.as_str())
+            .collect();
+        assert_eq!(labels, EVIDENCE_KINDS);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //!
 //! The layering (STYLE.md §1–2, ARCHITECTURE.md) is: the binary → server → service → store and
 //! the pure crates → model, with the pure crates in layers of their own (model ← version, cvss
-//! ← sbom, intel, risk ← match). It held so far by goodwill; these tests make a forbidden edge
+//! ← sbom, intel, risk ← match; risk ← patch). It held so far by goodwill; these tests make a forbidden edge
 //! fail with the crate, the edge and the rule it breaks.
 //!
 //! To add a rule, add one row to [`CRATE_RULES`] (or [`NEVER_DERIVED`]) with the reason it
@@ -23,6 +23,7 @@ const PURE: &[&str] = &[
     "aftercare-intel",
     "aftercare-risk",
     "aftercare-match",
+    "aftercare-patch",
 ];
 
 /// The crates above the core: storage, use cases, HTTP and the command line.
@@ -59,9 +60,11 @@ const CRATE_RULES: &[Rule] = &[
     // The functional core.
     rule(PURE, SHELL, "the pure core is called by the shells and never calls them: that keeps it fast, fuzzable and testable with plain check() helpers (STYLE.md §1)"),
     rule(PURE, INFRASTRUCTURE, "the pure core does no async, storage, HTTP or wire format; those are adapters around it (STYLE.md §1, §6)"),
-    rule(&["aftercare-model"], &["aftercare-version", "aftercare-cvss", "aftercare-sbom", "aftercare-intel", "aftercare-risk", "aftercare-match"], "the shared words are the ground floor: every crate uses them and they use no other crate of ours"),
-    rule(&["aftercare-version", "aftercare-cvss"], &["aftercare-sbom", "aftercare-intel", "aftercare-risk", "aftercare-match"], "version and CVSS semantics are read by the formats and rules above them, never the reverse"),
+    rule(&["aftercare-model"], &["aftercare-version", "aftercare-cvss", "aftercare-sbom", "aftercare-intel", "aftercare-risk", "aftercare-match", "aftercare-patch"], "the shared words are the ground floor: every crate uses them and they use no other crate of ours"),
+    rule(&["aftercare-version", "aftercare-cvss"], &["aftercare-sbom", "aftercare-intel", "aftercare-risk", "aftercare-match", "aftercare-patch"], "version and CVSS semantics are read by the formats and rules above them, never the reverse"),
     rule(&["aftercare-sbom", "aftercare-intel", "aftercare-risk"], &["aftercare-match"], "the readers and the risk rules feed the matcher, never the reverse"),
+    rule(&["aftercare-sbom", "aftercare-intel", "aftercare-risk", "aftercare-match"], &["aftercare-patch"], "patch management stands on the policy and the risk rules and reads match results as data; nothing below it knows patches"),
+    rule(&["aftercare-patch"], &["aftercare-match"], "fix evidence reads the matcher's outcome, which the service passes in (ADR 0012); evaluating ranges here would be a second matcher that could disagree with the findings"),
     // The shell.
     rule(&["aftercare-store"], &["aftercare-service", "aftercare-server", "aftercare", "axum"], "storage is an adapter below the use cases: it knows rows and queries, not use cases or HTTP"),
     rule(&["aftercare-service"], &["aftercare-server", "aftercare", "axum", "utoipa"], "the use cases serve both shells (HTTP and the CLI) and know neither; HTTP, its errors and its wire types are the server's (STYLE.md §6, §13)"),
@@ -347,6 +350,9 @@ fn forbidden_edges_are_found() {
     check_edges("aftercare-match", &["aftercare-intel", "aftercare-store"], &["aftercare-match -> aftercare-store"]);
     check_edges("aftercare-model", &["aftercare-version"], &["aftercare-model -> aftercare-version"]);
     check_edges("aftercare-cvss", &["aftercare-risk"], &["aftercare-cvss -> aftercare-risk"]);
+    check_edges("aftercare-patch", &["aftercare-risk", "aftercare-model", "jiff"], &[]);
+    check_edges("aftercare-patch", &["aftercare-match", "sqlx"], &["aftercare-patch -> sqlx", "aftercare-patch -> aftercare-match"]);
+    check_edges("aftercare-risk", &["aftercare-patch"], &["aftercare-risk -> aftercare-patch"]);
     check_edges("aftercare-intel", &["aftercare-match", "ureq"], &["aftercare-intel -> ureq", "aftercare-intel -> aftercare-match"]);
     check_edges("aftercare-store", &["sqlx", "axum"], &["aftercare-store -> axum"]);
     check_edges("aftercare-service", &["aftercare-store", "utoipa"], &["aftercare-service -> utoipa"]);
