@@ -1,11 +1,13 @@
 //! The cycle a remediation plan needs: the regular, reasonably justified update cycle, or an
 //! out-of-cycle patch as soon as possible (FD&C Act section 524B(b)(2)(A) and (B)).
 //!
-//! The rule per vulnerability is `aftercare_risk::patch_path`, not a second copy of it:
-//! an uncontrolled determination **requires** the out-of-cycle path; a controlled one that is
-//! listed in CISA KEV (`patch.out_of_cycle_when_kev`) or whose highest CVSS severity reaches
-//! `patch.out_of_cycle_cvss_severity` is a **candidate** for it. This module adds what a plan
-//! needs on top:
+//! The rule per vulnerability is `aftercare_risk::patch_path`, not a second copy of it: an
+//! uncontrolled determination requires the out-of-cycle path; a vulnerability listed in CISA
+//! KEV (`patch.out_of_cycle_when_kev`) or whose highest CVSS severity reaches
+//! `patch.out_of_cycle_cvss_severity` is a candidate for it in a determination's patch path.
+//! For a **plan** — the patch itself — all three **require** it (issue 13: "an uncontrolled
+//! determination, a KEV entry or a critical score require out_of_cycle"; 524B(b)(2)(B): as
+//! soon as possible for critical vulnerabilities). This module adds what a plan needs on top:
 //!
 //! - **A plan covers several vulnerabilities**: it needs the most demanding path of any of
 //!   them, and lists every reason of every vulnerability (the blocking ones first).
@@ -13,14 +15,12 @@
 //!   its risk may be uncontrolled, so the regular cycle is not taken without a look. The
 //!   clocks run from awareness whatever the determination (FDA 2016), so a plan is often made
 //!   before the determination; it is checked again when the facts change.
-//! - **What a candidate means for a plan.** The brief reads 524B as "KEV or a critical CVSS
-//!   score triggers a review; an uncontrolled determination requires the out-of-cycle path"
-//!   (the issue's shorter "require out_of_cycle" drops the review). So a plan may ask for the
-//!   `regular` cycle for a candidate only with a written **review**, at least
-//!   `rationale.min_chars` long, saying why the regular cycle is reasonably justified; the
-//!   service keeps it with the plan. Without one it is refused with the reasons. A required
-//!   out-of-cycle path is never waived by a review: asking for `regular` is refused with
-//!   every reason.
+//! - **What a candidate means for a plan.** Only a vulnerability without a determination is
+//!   a candidate: a plan may ask for the `regular` cycle for it only with a written
+//!   **review**, at least `rationale.min_chars` long, saying why the regular cycle is
+//!   reasonably justified; the service keeps it with the plan. Without one it is refused with
+//!   the reasons. A required out-of-cycle path is never waived by a review: asking for
+//!   `regular` is refused with every reason.
 //! - Asking for `out_of_cycle` is always allowed: patching sooner than needed is no risk.
 
 use aftercare_model::{Severity, VulnerabilityId};
@@ -124,7 +124,10 @@ pub fn required_cycle(policy: &Policy, facts: &[VulnerabilityFacts]) -> CycleReq
             ),
         }
         // The KEV and CVSS reasons of the same rule, asked as for a controlled risk so that
-        // they are listed for an uncontrolled one too (its answer is only "required").
+        // they are listed for an uncontrolled one too (its answer is only "required"). For a
+        // plan they require the out-of-cycle path (issue 13: "an uncontrolled determination,
+        // a KEV entry or a critical score require out_of_cycle"): a plan is the patch, and
+        // 524B(b)(2)(B) asks for critical vulnerabilities to be patched as soon as possible.
         if let PatchPath::OutOfCycleCandidate { reasons: found } = patch_path(
             policy,
             RiskClass::Controlled,
@@ -132,7 +135,7 @@ pub fn required_cycle(policy: &Policy, facts: &[VulnerabilityFacts]) -> CycleReq
             fact.cvss_severity,
         ) {
             for text in found {
-                reason(CycleNeed::OutOfCycleCandidate, text);
+                reason(CycleNeed::OutOfCycleRequired, text);
             }
         }
     }
@@ -231,8 +234,8 @@ mod tests {
         check(&["CVE-2024-0001 controlled - high"], "regular", &[]);
         check(&["CVE-2024-0001 controlled - unknown"], "regular", &[]);
         check(&["CVE-2024-0001 uncontrolled - low"], "out_of_cycle_required", &["CVE-2024-0001: the determination is uncontrolled (out_of_cycle_required)"]);
-        check(&["CVE-2024-0001 controlled kev low"], "out_of_cycle_candidate", &["CVE-2024-0001: listed in CISA KEV (out_of_cycle_candidate)"]);
-        check(&["CVE-2024-0001 controlled - critical"], "out_of_cycle_candidate", &["CVE-2024-0001: CVSS severity critical (>= critical) (out_of_cycle_candidate)"]);
+        check(&["CVE-2024-0001 controlled kev low"], "out_of_cycle_required", &["CVE-2024-0001: listed in CISA KEV (out_of_cycle_required)"]);
+        check(&["CVE-2024-0001 controlled - critical"], "out_of_cycle_required", &["CVE-2024-0001: CVSS severity critical (>= critical) (out_of_cycle_required)"]);
         check(&["CVE-2024-0001 - - medium"], "out_of_cycle_candidate", &["CVE-2024-0001: no determination yet: the risk may be uncontrolled (out_of_cycle_candidate)"]);
     }
 
@@ -241,12 +244,12 @@ mod tests {
     fn every_reason_is_listed_blocking_ones_first() {
         check(&["CVE-2024-0001 uncontrolled kev critical"], "out_of_cycle_required", &[
             "CVE-2024-0001: the determination is uncontrolled (out_of_cycle_required)",
-            "CVE-2024-0001: listed in CISA KEV (out_of_cycle_candidate)",
-            "CVE-2024-0001: CVSS severity critical (>= critical) (out_of_cycle_candidate)",
+            "CVE-2024-0001: listed in CISA KEV (out_of_cycle_required)",
+            "CVE-2024-0001: CVSS severity critical (>= critical) (out_of_cycle_required)",
         ]);
         check(&["CVE-2024-0003 controlled kev high", "CVE-2024-0002 uncontrolled - low", "GHSA-aaaa-bbbb-cccc - - unknown"], "out_of_cycle_required", &[
             "CVE-2024-0002: the determination is uncontrolled (out_of_cycle_required)",
-            "CVE-2024-0003: listed in CISA KEV (out_of_cycle_candidate)",
+            "CVE-2024-0003: listed in CISA KEV (out_of_cycle_required)",
             "GHSA-aaaa-bbbb-cccc: no determination yet: the risk may be uncontrolled (out_of_cycle_candidate)",
         ]);
         check(&["CVE-2024-0001 controlled - low", "CVE-2024-0002 controlled - medium"], "regular", &[]);
@@ -275,9 +278,10 @@ mod tests {
         check_request("CVE-2024-0001 uncontrolled - low", "out_of_cycle", None, "ok");
         check_request("CVE-2024-0001 uncontrolled kev low", "regular", None, "the regular cycle is refused: out of cycle is required (FD&C Act 524B(b)(2)(B)) because CVE-2024-0001: the determination is uncontrolled; CVE-2024-0001: listed in CISA KEV");
         check_request("CVE-2024-0001 uncontrolled - low", "regular", REVIEW, "the regular cycle is refused: out of cycle is required (FD&C Act 524B(b)(2)(B)) because CVE-2024-0001: the determination is uncontrolled");
-        check_request("CVE-2024-0001 controlled kev low", "regular", None, "the regular cycle needs a written review of why it is reasonably justified (FD&C Act 524B(b)(2)(A)) because CVE-2024-0001: listed in CISA KEV");
-        check_request("CVE-2024-0001 controlled kev low", "regular", Some("fine"), "the review of the regular cycle is 4 characters long; the policy asks for at least 20 (rationale.min_chars)");
-        check_request("CVE-2024-0001 controlled kev low", "regular", REVIEW, "ok");
+        check_request("CVE-2024-0001 controlled kev low", "regular", None, "the regular cycle is refused: out of cycle is required (FD&C Act 524B(b)(2)(B)) because CVE-2024-0001: listed in CISA KEV");
+        check_request("CVE-2024-0001 controlled - critical", "regular", REVIEW, "the regular cycle is refused: out of cycle is required (FD&C Act 524B(b)(2)(B)) because CVE-2024-0001: CVSS severity critical (>= critical)");
+        check_request("CVE-2024-0001 - - unknown", "regular", Some("fine"), "the review of the regular cycle is 4 characters long; the policy asks for at least 20 (rationale.min_chars)");
+        check_request("CVE-2024-0001 - - unknown", "regular", REVIEW, "ok");
         check_request("CVE-2024-0001 - - unknown", "regular", None, "the regular cycle needs a written review of why it is reasonably justified (FD&C Act 524B(b)(2)(A)) because CVE-2024-0001: no determination yet: the risk may be uncontrolled");
     }
 }
