@@ -33,11 +33,16 @@ pub enum Permission {
     AccountManage,
     /// Read the advisories and devices of one's own organisation (customers).
     CustomerPortal,
+    /// Manage remediation plans and patch releases: plans, the patches that serve them, their
+    /// verification and validation evidence, and their distribution.
+    PatchManage,
+    /// Decide about a patch release: approve it (signed), reject it or revoke it.
+    PatchApprove,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 15] = [
         Permission::InventoryRead,
         Permission::InventoryWrite,
         Permission::IntelligenceRead,
@@ -51,6 +56,8 @@ impl Permission {
         Permission::AuditRead,
         Permission::AccountManage,
         Permission::CustomerPortal,
+        Permission::PatchManage,
+        Permission::PatchApprove,
     ];
 
     /// The permission's name (`inventory.read`).
@@ -69,6 +76,8 @@ impl Permission {
             Permission::AuditRead => "audit.read",
             Permission::AccountManage => "account.manage",
             Permission::CustomerPortal => "customer.portal",
+            Permission::PatchManage => "patch.manage",
+            Permission::PatchApprove => "patch.approve",
         }
     }
 }
@@ -136,6 +145,7 @@ impl Role {
                 FeedManage,
                 FindingAssess,
                 RecordSign,
+                PatchManage,
             ],
             Role::Reviewer => &[
                 InventoryRead,
@@ -146,6 +156,7 @@ impl Role {
                 ClockWaive,
                 PolicyWrite,
                 AuditRead,
+                PatchApprove,
             ],
             Role::ReleaseEngineer => &[
                 InventoryRead,
@@ -154,6 +165,7 @@ impl Role {
                 PolicyRead,
                 InventoryWrite,
                 RecordSign,
+                PatchManage,
             ],
             Role::Viewer => &READ,
             Role::Customer => &[CustomerPortal],

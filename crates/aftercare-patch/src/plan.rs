@@ -222,7 +222,7 @@ pub fn next_state(state: PlanState, event: &PlanEvent) -> Result<PlanState, Patc
 
 /// Checks a written rationale against the policy's `rationale.min_chars` and returns it
 /// trimmed.
-pub(crate) fn check_rationale(
+pub fn check_rationale(
     policy: &Policy,
     what: &'static str,
     text: &str,

@@ -89,6 +89,27 @@ actions! {
     TokenRevoke = "token.revoke",
     /// A workspace initialized with its local administrator.
     WorkspaceInit = "workspace.init",
+    /// A remediation plan created: its findings, target, cycle and owner.
+    PlanCreate = "plan.create",
+    /// A remediation plan changed: owner, target, cycle, references, controls, findings.
+    PlanUpdate = "plan.update",
+    /// A remediation plan moved to another state (work started, patch built, approved,
+    /// distributed, closed, cancelled with its reason).
+    PlanTransition = "plan.transition",
+    /// A release attached as the patch of remediation plans.
+    PatchAttach = "patch.attach",
+    /// Verification or validation evidence recorded for a patch release (never edited: a
+    /// correction supersedes it).
+    PatchEvidenceAdd = "patch.evidence.add",
+    /// A patch release approved for distribution, e-signed, binding its SBOM, fix evidence and
+    /// every evidence item.
+    PatchApprove = "patch.approve",
+    /// A patch release rejected, with the reason.
+    PatchReject = "patch.reject",
+    /// A patch release revoked (recalled), with the reason.
+    PatchRevoke = "patch.revoke",
+    /// A patch release distributed to customers, as the gate allowed.
+    PatchDistribute = "patch.distribute",
 }
 
 impl std::fmt::Display for AuditAction {

@@ -146,6 +146,10 @@ pub enum RuleError {
     /// A date or time.
     #[error(transparent)]
     Time(#[from] jiff::Error),
+    /// A rule of patch management: a plan's state or cycle, evidence, an approval's
+    /// preconditions, the gate.
+    #[error(transparent)]
+    Patch(#[from] aftercare_patch::PatchError),
 }
 
 impl ServiceError {

@@ -9,7 +9,12 @@
 //!   transaction;
 //! * [`import_release`] — a release's SBOM import, then the match of its components;
 //! * [`sync`] and [`sync_due`] — a feed sync, then the re-match of what its delta touches
-//!   across every release of every product.
+//!   across every release of every product;
+//! * [`import_patch_release`] — a patch release's import and match, then its attachment to the
+//!   plans it serves;
+//! * [`distribute`] — a distribution the gate allows, then the `fix_distributed` event of every
+//!   case its plans cover (the remediation clock is met by a distributed fix, never by a plan,
+//!   a build or an approval).
 //!
 //! A match that follows an import or a sync is its own transaction: the import or sync stands
 //! on its own, and `aftercare match --all` catches up if the match failed.
@@ -25,6 +30,7 @@ use crate::access::password::Password;
 use crate::finding::{self, MatchReport, MatchScope};
 use crate::intel::sync::{self, NoProgress, Progress, SyncOptions, SyncReport};
 use crate::inventory::{self, ImportOutcome, SbomFile};
+use crate::patch::release::{self as patch_release, NewDistribution, PatchState};
 use crate::{Context, ServiceError, Workspace, access, triage};
 
 /// Initializes a workspace: creates its local administrator and stores the built-in policy.
@@ -165,4 +171,134 @@ async fn rematch_delta(workspace: &Workspace, context: &Context, sync: SyncRepor
         }
     };
     Synced { sync, matched }
+}
+
+/// What importing a patch release did: the import and its match, and the patch it now is.
+#[derive(Debug, Clone)]
+pub struct ImportedPatch {
+    /// The import and its match.
+    pub imported: Imported,
+    /// The patch release, attached to its plans.
+    pub patch: PatchState,
+}
+
+/// Adds a patch release with its SBOM ([`import_release`]: matched at once, so that its fix
+/// evidence can be computed) and attaches it to the plans it serves.
+pub async fn import_patch_release(
+    workspace: &Workspace,
+    context: &Context,
+    principal: &Principal,
+    product_key: &str,
+    version: &str,
+    file: Option<&SbomFile>,
+    plans: &[i64],
+) -> Result<ImportedPatch, ServiceError> {
+    principal.require(aftercare_model::Permission::PatchManage)?;
+    let imported = import_release(workspace, context, product_key, version, file).await?;
+    let patch = patch_release::attach(
+        workspace,
+        context,
+        principal,
+        &imported.import.release.product_name,
+        &imported.import.release.version,
+        plans,
+    )
+    .await?;
+    Ok(ImportedPatch { imported, patch })
+}
+
+/// Records that an approved patch release was made available to customers (permission
+/// `patch.manage`), as the gate (`aftercare_patch::may_distribute`) allows it, and the
+/// `fix_distributed` event of every (product, vulnerability) case its plans cover, which meets
+/// the remediation clock: one transaction. The distribution counts from the moment it is
+/// recorded when dated today, else from the end of its day (a day in the past needs no more
+/// than its record as evidence: the case event carries the distribution as its justification);
+/// a day in the future is refused.
+pub async fn distribute(
+    workspace: &Workspace,
+    context: &Context,
+    principal: &Principal,
+    product_key: &str,
+    version: &str,
+    new: &NewDistribution,
+) -> Result<PatchState, ServiceError> {
+    principal.require(aftercare_model::Permission::PatchManage)?;
+    if !patch_release::CHANNELS.contains(&new.channel.as_str()) {
+        return Err(ServiceError::invalid(
+            "channel",
+            format!(
+                "{:?}: expected {}",
+                new.channel,
+                patch_release::CHANNELS.join(", ")
+            ),
+        ));
+    }
+    let state = patch_release::state(workspace, product_key, version).await?;
+    let current = triage::policy::current(workspace).await?;
+    let calendar = current.policy.calendar();
+    let today = calendar.day_of(context.now);
+    let at = if new.on > today {
+        return Err(ServiceError::invalid(
+            "on",
+            format!(
+                "{} is after today ({today}): record a distribution once it happened",
+                new.on
+            ),
+        ));
+    } else if new.on == today {
+        context.now
+    } else {
+        calendar
+            .end_of_day(new.on)
+            .map_err(|error| ServiceError::rule("on", error))?
+    };
+    state
+        .gate(at)
+        .map_err(|error| ServiceError::rule("distribution", error))?;
+    let mut tx = workspace.store().begin().await?;
+    let id =
+        patch_release::record_distribution(workspace, &mut tx, context, &state, new, at).await?;
+    let mut cases: std::collections::BTreeSet<(i64, String, String)> = Default::default();
+    for fix in &state.fixes {
+        let plan = state
+            .plans
+            .iter()
+            .find(|plan| plan.product_id == state.release.product_id);
+        if let Some(plan) = plan {
+            cases.insert((
+                plan.product_id,
+                plan.product.clone(),
+                fix.finding.vulnerability.to_string(),
+            ));
+        }
+    }
+    let backdating =
+        (context.now.duration_since(at) > jiff::SignedDuration::from_hours(1)).then(|| {
+            aftercare_risk::event_time::Backdating {
+                reason: format!(
+                    "{} {} was distributed on {} ({}); recorded afterwards as distribution {id}",
+                    state.release.product_name, state.release.version, new.on, new.channel
+                ),
+                evidence: format!("distribution:{id}"),
+            }
+        });
+    for (product_id, product, vulnerability) in &cases {
+        let event = aftercare_risk::Event {
+            at,
+            kind: aftercare_risk::EventKind::FixDistributed,
+        };
+        triage::case::record_in(
+            &mut tx,
+            context,
+            &current.policy,
+            (*product_id, product),
+            vulnerability,
+            &event,
+            context.now,
+            backdating.as_ref(),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    patch_release::state(workspace, product_key, version).await
 }

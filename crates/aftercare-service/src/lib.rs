@@ -11,9 +11,10 @@
 //! * [`inventory`] — products, releases, SBOM import, read-back and diff;
 //! * [`intel`] — feeds, their sync, vulnerabilities by any alias;
 //! * [`triage`] — assessments, determinations, regulatory cases and clocks, the policy;
-//! * [`finding`] — the match runs and the findings they keep.
+//! * [`finding`] — the match runs and the findings they keep;
+//! * [`patch`] — remediation plans, patch releases, their evidence, approval and distribution.
 //!
-//! Slices depend one way (`access` ← `inventory`, `intel` ← `triage` ← `finding`); the chains
+//! Slices depend one way (`access` ← `inventory`, `intel` ← `triage` ← `finding` ← `patch`); the chains
 //! of the loop that cross slices (an import then its match, a sync then its re-match) live in
 //! [`flow`] alone. The floor every slice stands on: [`workspace`], [`audit`] (the one way an
 //! audit event is written), [`fetch`] (the feed client) and the error type. A test
@@ -28,6 +29,7 @@ pub mod finding;
 pub mod flow;
 pub mod intel;
 pub mod inventory;
+pub mod patch;
 pub mod triage;
 pub mod workspace;
 

@@ -493,6 +493,21 @@ pub async fn add_evidence_file(
     Ok(())
 }
 
+/// The patch release an evidence item belongs to.
+pub async fn evidence_release(
+    pool: &sqlx::AnyPool,
+    evidence_id: i64,
+) -> Result<Option<i64>, StoreError> {
+    let row = sqlx::query("SELECT release_id FROM evidence WHERE id = $1")
+        .bind(evidence_id)
+        .fetch_optional(pool)
+        .await
+        .map_err(StoreError::query("find an evidence item"))?;
+    row.map(|row| row.try_get("release_id"))
+        .transpose()
+        .map_err(StoreError::query("find an evidence item"))
+}
+
 /// Every evidence item of a patch release (superseded ones included), oldest first, with
 /// their files.
 pub async fn evidence_of(

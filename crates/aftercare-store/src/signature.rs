@@ -97,6 +97,23 @@ pub async fn signatures_of(
         .map_err(StoreError::query("list signatures"))
 }
 
+/// One signature by its id.
+pub async fn signature_by_id(
+    executor: impl sqlx::any::AnyExecutor<'_>,
+    id: i64,
+) -> Result<Option<SignatureRow>, StoreError> {
+    let sql = format!("SELECT {SIGNATURE_COLUMNS} FROM signatures WHERE id = $1");
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(executor)
+        .await
+        .map_err(StoreError::query("read a signature"))?;
+    row.as_ref()
+        .map(signature_from_row)
+        .transpose()
+        .map_err(StoreError::query("read a signature"))
+}
+
 /// The signatures of many records of one kind (clock waivers of a listing), oldest first.
 pub async fn signatures_of_many(
     store: &crate::Store,

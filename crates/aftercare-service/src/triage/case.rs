@@ -263,7 +263,7 @@ pub(crate) async fn apply_in(
     clippy::too_many_arguments,
     reason = "one transaction's inputs, named at the call"
 )]
-async fn record_in(
+pub(crate) async fn record_in(
     tx: &mut aftercare_store::Tx,
     context: &Context,
     policy: &aftercare_risk::Policy,

@@ -389,7 +389,8 @@ const SLICE_RULES: &[(&str, &[&str], &str)] = &[
     ("intel", &["access"], "a sync stands on its own; its re-match is flow's business"),
     ("triage", &["access", "inventory", "intel"], "decisions and clocks read products and signals, never run matches"),
     ("finding", &["access", "inventory", "intel", "triage"], "a run tells cases of first matches and lets decisions reach new findings"),
-    ("flow", &["access", "inventory", "intel", "triage", "finding"], "the one module that chains slices (import → match, sync → re-match)"),
+    ("patch", &["access", "inventory", "intel", "triage", "finding"], "plans remediate findings, under the cases' clocks; a distribution meets them through flow"),
+    ("flow", &["access", "inventory", "intel", "triage", "finding", "patch"], "the one module that chains slices (import → match, sync → re-match, distribution → clock)"),
 ];
 
 /// The slice a service source file belongs to (`None`: the floor).
