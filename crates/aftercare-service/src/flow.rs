@@ -194,6 +194,14 @@ pub async fn import_patch_release(
     plans: &[i64],
 ) -> Result<ImportedPatch, ServiceError> {
     principal.require(aftercare_model::Permission::PatchManage)?;
+    let product = inventory::product(workspace, product_key).await?;
+    patch_release::check_attach(
+        workspace,
+        (product.id, &product.name),
+        version.trim(),
+        plans,
+    )
+    .await?;
     let imported = import_release(workspace, context, product_key, version, file).await?;
     let patch = patch_release::attach(
         workspace,

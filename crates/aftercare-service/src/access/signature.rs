@@ -269,6 +269,37 @@ pub async fn verify_signer(
     })
 }
 
+/// Audits a signature refused before its credentials were checked (the record has open gaps,
+/// the signer lacks the permission), in its own transaction: the attempt stays on record even
+/// though the caller's change is refused.
+pub(crate) async fn record_refusal(
+    workspace: &Workspace,
+    context: &Context,
+    principal: &Principal,
+    entity_type: &'static str,
+    entity_id: &str,
+    reason: &str,
+) -> Result<(), ServiceError> {
+    let mut tx = workspace.store().begin().await?;
+    audit::record(
+        &mut tx,
+        context,
+        Change {
+            action: AuditAction::SignatureRefused,
+            entity_type,
+            entity_id: Some(entity_id.to_string()),
+            old_value: None,
+            new_value: Some(serde_json::json!({
+                "signer": principal.login,
+                "reason": reason,
+            })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Audits a refused signature, counts credential failures and raises an alert after too
 /// many in a row, then returns the refusal.
 async fn refuse(

@@ -223,34 +223,13 @@ pub async fn attach(
     }
     let release = crate::inventory::release(workspace, product, version).await?;
     let pool = workspace.store().pool();
-    for id in plan_ids {
-        let plan = plans::plan(workspace, *id).await?;
-        if plan.product_id != release.product_id {
-            return Err(ServiceError::invalid(
-                "plan",
-                format!(
-                    "plan {id} remediates {}, not {}",
-                    plan.product, release.product_name
-                ),
-            ));
-        }
-        for finding in super::findings_of_plans(workspace, &[*id]).await? {
-            let fielded = crate::inventory::release_by_id(workspace, finding.release_id).await?;
-            if !newer(&release.version, &fielded.version) {
-                return Err(ServiceError::invalid(
-                    "release",
-                    format!(
-                        "{} {} is not newer than {} {}, whose finding {} plan {id} remediates: a patch comes after the release it fixes",
-                        release.product_name,
-                        release.version,
-                        fielded.product_name,
-                        fielded.version,
-                        finding.id
-                    ),
-                ));
-            }
-        }
-    }
+    check_attach(
+        workspace,
+        (release.product_id, &release.product_name),
+        &release.version,
+        plan_ids,
+    )
+    .await?;
     let at = timestamp_text(context.now);
     let mut tx = workspace.store().begin().await?;
     stored::ensure_patch(&mut tx, release.id, &at).await?;
@@ -286,6 +265,48 @@ pub async fn attach(
     .await?;
     tx.commit().await?;
     state_of(workspace, release).await
+}
+
+/// Checks that a release of a product may be attached as the patch of some plans: each plan
+/// is of the product and still open to a patch, and the version is newer than every release
+/// whose findings the plan names (a patch is not older than what it fixes). Called before a
+/// patch release is imported, so that a refused one leaves nothing behind.
+pub async fn check_attach(
+    workspace: &Workspace,
+    (product_id, product): (i64, &str),
+    version: &str,
+    plan_ids: &[i64],
+) -> Result<(), ServiceError> {
+    if plan_ids.is_empty() {
+        return Err(ServiceError::invalid(
+            "plan",
+            "name the plan the patch serves",
+        ));
+    }
+    for id in plan_ids {
+        let plan = plans::plan(workspace, *id).await?;
+        if plan.product_id != product_id {
+            return Err(ServiceError::invalid(
+                "plan",
+                format!("plan {id} remediates {}, not {product}", plan.product),
+            ));
+        }
+        aftercare_patch::next_state(plans::state_of(&plan)?, &PlanEvent::PatchAttached)
+            .map_err(|error| ServiceError::rule("plan", error))?;
+        for finding in super::findings_of_plans(workspace, &[*id]).await? {
+            let fielded = crate::inventory::release_by_id(workspace, finding.release_id).await?;
+            if !newer(version, &fielded.version) {
+                return Err(ServiceError::invalid(
+                    "release",
+                    format!(
+                        "{product} {version} is not newer than {product} {}, whose finding {} plan {id} remediates: a patch comes after the release it fixes",
+                        fielded.version, finding.id
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Whether one version is newer than another, in the generic scheme (dotted numbers with
@@ -522,16 +543,41 @@ pub async fn approve(
     version: &str,
     sign: &SignRequest,
 ) -> Result<PatchState, ServiceError> {
-    principal.require(Permission::PatchApprove)?;
     let before = state(workspace, product, version).await?;
+    let entity_id = before.release.id.to_string();
+    if let Err(error) = principal.require(Permission::PatchApprove) {
+        signature::record_refusal(
+            workspace,
+            context,
+            principal,
+            "patch",
+            &entity_id,
+            &error.to_string(),
+        )
+        .await?;
+        return Err(error);
+    }
     let current = policy::current(workspace).await?;
-    let binding = check_approval(
+    let binding = match check_approval(
         &current.policy,
         &before.required,
         &before.as_release(),
         &principal.login,
-    )
-    .map_err(|error| ServiceError::rule("approval", error))?;
+    ) {
+        Ok(binding) => binding,
+        Err(error) => {
+            signature::record_refusal(
+                workspace,
+                context,
+                principal,
+                "patch",
+                &entity_id,
+                &error.to_string(),
+            )
+            .await?;
+            return Err(ServiceError::rule("approval", error));
+        }
+    };
     let content = binding.canonical().to_string();
     let signable = Signable {
         entity_type: "patch",

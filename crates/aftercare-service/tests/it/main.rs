@@ -13,6 +13,7 @@ mod intel;
 mod intel_sync;
 mod inventory;
 mod part11;
+mod patch;
 mod policy;
 mod signature;
 mod time;
