@@ -2,9 +2,9 @@
 //! `--format json`, one set, so that a script that reads one reads the other.
 //!
 //! One module per slice of the service ([`access`], [`inventory`], [`intel`], [`triage`],
-//! [`finding`]), each with its conversions from the service's read models (and, where the
-//! service hands them out, the store's rows: ADR 0011); [`flow`] for the outcomes that chain
-//! two slices, as `aftercare_service::flow` does; [`error`] for the error envelope;
+//! [`finding`], [`patch`]), each with its conversions from the service's read models (and,
+//! where the service hands them out, the store's rows: ADR 0011); [`flow`] for the outcomes
+//! that chain two slices, as `aftercare_service::flow` does; [`error`] for the error envelope;
 //! [`vocabulary`] for the words of triage with their labels; [`export`] for the scan report
 //! as JSON, SARIF and a CycloneDX VDR. The domain crates never derive `Serialize` for the
 //! API's sake: this crate is the boundary.
@@ -19,5 +19,6 @@ pub mod finding;
 pub mod flow;
 pub mod intel;
 pub mod inventory;
+pub mod patch;
 pub mod triage;
 pub mod vocabulary;
