@@ -73,6 +73,13 @@ pub enum Command {
     /// Findings: vulnerabilities matched to the components of every release.
     #[command(subcommand)]
     Finding(Box<FindingCommand>),
+    /// Remediation plans: the findings a fix remediates, its cycle, owner, due date and state.
+    #[command(subcommand)]
+    Plan(Box<PlanCommand>),
+    /// Patch releases: fix evidence, verification and validation evidence, the signed
+    /// approval, distribution, and the chain from finding to distribution.
+    #[command(subcommand)]
+    Patch(Box<PatchCommand>),
     /// Re-match the workspace's releases against the stored intelligence and report what
     /// changed (imports and feed syncs already match what they touch).
     Match(MatchArgs),
@@ -319,6 +326,12 @@ pub enum ReleaseCommand {
         /// The release's SBOM (CycloneDX or SPDX, any encoding, optionally compressed).
         #[arg(long)]
         sbom: Option<PathBuf>,
+        /// The release is the patch of these remediation plans (by id): it is matched at once
+        /// and the fix evidence of their findings computed. Refused, with nothing imported,
+        /// when a plan is of another product or the release is not newer than a release whose
+        /// findings the plan names.
+        #[arg(long = "patch-for", value_name = "PLAN")]
+        patch_for: Vec<i64>,
         #[command(flatten)]
         workspace: WorkspaceArgs,
         #[command(flatten)]
@@ -1165,4 +1178,309 @@ pub enum RubricCommand {
         #[command(flatten)]
         format: FormatArg,
     },
+}
+
+/// `aftercare plan …`.
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Create a remediation plan for a product's findings. The policy decides the cycle it
+    /// needs: an uncontrolled determination, a KEV entry or a critical score require
+    /// `out_of_cycle`, and `regular` is then refused with the reason.
+    Create(PlanCreateArgs),
+    /// List plans, newest first.
+    List {
+        /// Only the plans of this product (name or id).
+        #[arg(long)]
+        product: Option<String>,
+        /// Only plans in this state: open, in_progress, patch_built, approved, distributed,
+        /// closed, cancelled.
+        #[arg(long)]
+        state: Option<String>,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Show a plan: its findings, cycle and why, due date from the clocks, interim controls,
+    /// patches and history.
+    Show {
+        /// The plan's id.
+        id: i64,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Change a plan: owner, target, cycle, more findings, references, controls; `--start`
+    /// moves it to in_progress.
+    Update(PlanUpdateArgs),
+    /// Close a distributed plan, or cancel one with `--cancel REASON`.
+    Close {
+        /// The plan's id.
+        id: i64,
+        /// Cancel the plan (before distribution), with this reason.
+        #[arg(long, value_name = "REASON")]
+        cancel: Option<String>,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+}
+
+/// `aftercare plan create`: see its variant's documentation.
+#[derive(Debug, Args)]
+pub struct PlanCreateArgs {
+    /// The product's name or id.
+    pub product: String,
+    /// A vulnerability (any of its ids) whose open findings in the product the plan
+    /// remediates; repeatable.
+    #[arg(long)]
+    pub vulnerability: Vec<String>,
+    /// A finding (by id, of the product) the plan remediates; repeatable.
+    #[arg(long)]
+    pub finding: Vec<i64>,
+    /// The version the fix will ship in.
+    #[arg(long)]
+    pub target: String,
+    /// regular or out_of_cycle.
+    #[arg(long)]
+    pub cycle: String,
+    /// The written review that lets a vulnerability without a determination take the
+    /// regular cycle.
+    #[arg(long)]
+    pub cycle_review: Option<String>,
+    /// The owner's login.
+    #[arg(long)]
+    pub owner: String,
+    /// A change request, REF or REF=URL; repeatable.
+    #[arg(long = "change-request", value_name = "REF=URL")]
+    pub change_requests: Vec<String>,
+    /// A problem report, REF or REF=URL; repeatable.
+    #[arg(long = "problem-report", value_name = "REF=URL")]
+    pub problem_reports: Vec<String>,
+    /// An interim compensating control, "DESCRIPTION::EVIDENCE"; repeatable.
+    #[arg(long = "control", value_name = "DESC::EVIDENCE")]
+    pub controls: Vec<String>,
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+    #[command(flatten)]
+    pub format: FormatArg,
+}
+
+/// `aftercare plan update`: see its variant's documentation.
+#[derive(Debug, Args)]
+pub struct PlanUpdateArgs {
+    /// The plan's id.
+    pub id: i64,
+    /// A new owner (login).
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// A new target version.
+    #[arg(long)]
+    pub target: Option<String>,
+    /// A new cycle (checked against the policy).
+    #[arg(long)]
+    pub cycle: Option<String>,
+    /// The written review for the regular cycle.
+    #[arg(long)]
+    pub cycle_review: Option<String>,
+    /// Another finding (by id, of the product); repeatable.
+    #[arg(long = "add-finding", value_name = "ID")]
+    pub add_findings: Vec<i64>,
+    /// Another change request, REF or REF=URL; repeatable.
+    #[arg(long = "change-request", value_name = "REF=URL")]
+    pub change_requests: Vec<String>,
+    /// Another problem report, REF or REF=URL; repeatable.
+    #[arg(long = "problem-report", value_name = "REF=URL")]
+    pub problem_reports: Vec<String>,
+    /// Another interim compensating control, "DESCRIPTION::EVIDENCE"; repeatable.
+    #[arg(long = "control", value_name = "DESC::EVIDENCE")]
+    pub controls: Vec<String>,
+    /// Work on the fix has started (open → in_progress).
+    #[arg(long)]
+    pub start: bool,
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+    #[command(flatten)]
+    pub format: FormatArg,
+}
+
+/// `aftercare patch …`. A patch release is named `PRODUCT@VERSION`.
+#[derive(Debug, Subcommand)]
+pub enum PatchCommand {
+    /// Attach a release to the plans it serves (or use `release add --patch-for`).
+    Attach {
+        /// PRODUCT@VERSION.
+        release: String,
+        /// A plan (by id); repeatable.
+        #[arg(long = "plan", value_name = "ID", required = true)]
+        plans: Vec<i64>,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Show a patch release and, per vulnerability, the chain: finding → assessment →
+    /// determination → plan → change request → patch release → fix evidence → V&V evidence →
+    /// approval → distribution, with the clock each step met or missed.
+    Show {
+        /// PRODUCT@VERSION.
+        release: String,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Verification and validation evidence: never edited; a correction supersedes.
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
+    /// Approve a patch release for distribution with an electronic signature (21 CFR 11):
+    /// refused, with every reason, when required evidence is missing or failed, a finding is
+    /// not fixed, or the signer alone executed the validation. The password comes from
+    /// AFTERCARE_SIGNER_PASSWORD or the terminal.
+    Approve {
+        /// PRODUCT@VERSION.
+        release: String,
+        #[command(flatten)]
+        signer: SignerArgs,
+        /// Why, recorded with the signature.
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Reject a patch release, with a reason.
+    Reject {
+        /// PRODUCT@VERSION.
+        release: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Revoke (recall) a patch release, with a reason: the gate never passes it again.
+    Revoke {
+        /// PRODUCT@VERSION.
+        release: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Record that an approved patch was made available to customers: the gate decides;
+    /// the `fix_distributed` event of every case its plans cover meets the remediation clock.
+    Distribute {
+        /// PRODUCT@VERSION.
+        release: String,
+        /// field_service, customer_download or ota.
+        #[arg(long)]
+        channel: String,
+        /// The day it was made available (YYYY-MM-DD; default today).
+        #[arg(long)]
+        on: Option<String>,
+        /// The organisation it went to.
+        #[arg(long)]
+        organisation: Option<String>,
+        /// A file as evidence of the distribution.
+        #[arg(long)]
+        evidence_file: Option<PathBuf>,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+}
+
+/// `aftercare patch evidence …`.
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Record evidence for a patch release; its files are stored by SHA-256 in the database.
+    Add(Box<EvidenceAddArgs>),
+    /// List a patch release's evidence, superseded items marked.
+    List {
+        /// PRODUCT@VERSION.
+        release: String,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Show one evidence item with its files.
+    Show {
+        /// The item's id.
+        id: i64,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Write an evidence file, checked against its recorded SHA-256.
+    Download {
+        /// The item's id.
+        id: i64,
+        /// The file's name (default: the item's only file).
+        #[arg(long)]
+        file: Option<String>,
+        /// Where to write it (default: its name, in the current directory).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+    },
+}
+
+/// `aftercare patch evidence add`: see its variant's documentation.
+#[derive(Debug, Args)]
+pub struct EvidenceAddArgs {
+    /// PRODUCT@VERSION.
+    pub release: String,
+    /// verification, validation, regression, security_test or impact_assessment.
+    #[arg(long)]
+    pub kind: String,
+    /// Its title.
+    #[arg(long)]
+    pub title: String,
+    /// pass, fail or deviation.
+    #[arg(long)]
+    pub result: String,
+    /// Who executed it (login or name); repeatable.
+    #[arg(long = "executed-by", required = true)]
+    pub executed_by: Vec<String>,
+    /// The day it was executed (YYYY-MM-DD).
+    #[arg(long)]
+    pub executed_on: String,
+    /// A file of it (report, log); repeatable.
+    #[arg(long = "file")]
+    pub files: Vec<PathBuf>,
+    /// The item this one corrects (it stays, marked superseded).
+    #[arg(long)]
+    pub supersedes: Option<i64>,
+    /// Impact assessment: does the change affect safety and essential performance (yes/no).
+    #[arg(long, value_name = "yes|no")]
+    pub safety_affected: Option<String>,
+    /// Impact assessment: a verification re-run for the change; repeatable.
+    #[arg(long = "verification-rerun", value_name = "REF")]
+    pub verification_rerun: Vec<String>,
+    /// Impact assessment: letter_to_file or new_submission.
+    #[arg(long)]
+    pub regulatory_path: Option<String>,
+    /// Impact assessment: the clearance of a new submission, once obtained.
+    #[arg(long)]
+    pub clearance: Option<String>,
+    /// Impact assessment: the rationale.
+    #[arg(long)]
+    pub rationale: Option<String>,
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+    #[command(flatten)]
+    pub format: FormatArg,
 }

@@ -485,6 +485,22 @@ async fn lose_approval_if_changed(
     Ok(())
 }
 
+/// The patch release an evidence item belongs to, as its state (the item is among
+/// `evidence_rows`).
+pub async fn state_of_evidence(
+    workspace: &Workspace,
+    evidence_id: i64,
+) -> Result<PatchState, ServiceError> {
+    let release_id = stored::evidence_release(workspace.store().pool(), evidence_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound {
+            entity: "evidence",
+            key: evidence_id.to_string(),
+        })?;
+    let release = crate::inventory::release_by_id(workspace, release_id).await?;
+    state_of(workspace, release).await
+}
+
 /// An evidence file's bytes, checked against the digest recorded with it.
 pub async fn evidence_file(
     workspace: &Workspace,

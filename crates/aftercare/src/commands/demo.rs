@@ -89,13 +89,16 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     history(&workspace, &principal, &password, &feed, &at, HISTORY).await?;
     // Today: every demo advisory, then the analyst's triage of two new findings.
     let findings = feed.sync(&context, &[]).await?;
-    let determinations = triage(&workspace, &context, &principal, &password).await? + 2;
+    triage(&workspace, &context, &principal).await?;
+    let determinations = 3;
+    let releases = inventory::releases(&workspace, None).await?.len();
     let cases = aftercare_service::triage::case::cases(&workspace, None)
         .await?
         .len();
     let banner = format!(
-        "demo workspace {}: 2 products, {imported} releases, {findings} open findings, \
-         {determinations} signed determinations, {cases} regulatory cases; administrator \
+        "demo workspace {}: 2 products, {releases} releases ({imported} imported, then 2 patches), {findings} open findings, \
+         {determinations} signed determinations, {cases} regulatory cases, a patch distributed \
+         (aftercare patch show \"{PUMP}@2.2.1\") and one awaiting approval; administrator \
          `admin`, password `{}`; web UI at the address above",
         dir.display(),
         password.expose()
@@ -123,7 +126,39 @@ enum Step {
         vector: &'static str,
         /// What the team did.
         action: &'static str,
+        /// The affected versions the decision covers (`None`: every version).
+        versions: Option<&'static str>,
+        /// An interim compensating control considered, (description, evidence), not
+        /// effective.
+        control: Option<(&'static str, &'static str)>,
     },
+    /// A step of patch management.
+    Patch(PatchStep),
+}
+
+/// A step of patch management in the demo's history (the plan is the product's newest).
+#[derive(Debug, Clone, Copy)]
+enum PatchStep {
+    /// A remediation plan for the vulnerability's open findings, out of cycle, with a change
+    /// request, shipping in the target version.
+    Plan {
+        /// The version the fix will ship in.
+        target: &'static str,
+        /// The change request (REF=URL).
+        change_request: &'static str,
+    },
+    /// Work on the fix started.
+    Start,
+    /// The patch release (from `demo::patches`) imported for the plan.
+    Release(&'static str),
+    /// Evidence for the patch release: (kind, title, executed by).
+    Evidence(&'static str, &'static str, &'static str),
+    /// The approval, signed by the administrator.
+    Approve(&'static str),
+    /// The distribution through a channel on that day.
+    Distribute(&'static str),
+    /// The plan closed.
+    Close,
 }
 
 /// A case's history: (product, vulnerability, days ago, step, why).
@@ -149,21 +184,49 @@ const HISTORY: History = &[
         release: "2.1.0",
         vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H",
         action: "Upgrade regex to 1.5.5 in VitaFlow IP-300 firmware 2.2.0.",
+        versions: None,
+        control: None,
     }, "a crafted pattern from the hospital network stalls the pump's dose-limit service"),
     (GATEWAY, "CVE-2021-33503", 35, Step::Event("report_received", Some("PSIRT-DEMO-007")), "a researcher reported it through the disclosure form"),
     (GATEWAY, "CVE-2021-33503", 34, Step::Event("report_acknowledged", Some("PSIRT-DEMO-007")), "acknowledged to the researcher"),
+    (PUMP, HYPER_CVE, 30, Step::Sync(&[REGEX, HYPER]), "the hyper advisory arrives with the feed"),
+    (PUMP, HYPER_CVE, 28, Step::Determination {
+        release: "2.0.0",
+        vector: "CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:N/I:H/A:H",
+        action: "Install VitaFlow IP-300 firmware 2.2.1.",
+        versions: Some("<0.14.10"),
+        control: Some(("Pump web service reachable from the clinical VLAN only", "VF-NET-007 rev C")),
+    }, "an overflow in the pump's HTTP stack could stop the infusion controller's status service"),
+    (PUMP, HYPER_CVE, 27, Step::Patch(PatchStep::Plan { target: "2.2.1", change_request: "CR-2291=https://qms.example/change-requests/2291" }), "out of cycle by choice: the risk is controlled, but the pump's HTTP stack should not wait for the next regular release"),
+    (PUMP, HYPER_CVE, 26, Step::Patch(PatchStep::Start), "firmware team starts on 2.2.1"),
     (PUMP, "CVE-2022-24713", 20, Step::Event("customer_communication_sent", None), "customer notice VF-CSN-2022-04 sent to every site"),
     (PUMP, "CVE-2022-24713", 19, Step::Event("isao_shared", None), "the notice shared with Health-ISAC"),
+    (PUMP, HYPER_CVE, 19, Step::Patch(PatchStep::Release("2.2.1")), "firmware 2.2.1 built: hyper 0.14.28"),
+    (PUMP, HYPER_CVE, 18, Step::Patch(PatchStep::Evidence("impact_assessment", "Impact of hyper 0.14.28 on the pump's HTTP stack", "Iris Impact")), "change impact assessed"),
+    (PUMP, HYPER_CVE, 17, Step::Patch(PatchStep::Evidence("verification", "VER-NET-12 HTTP stack verification", "Vera Verifier")), "verification re-run"),
+    (PUMP, HYPER_CVE, 17, Step::Patch(PatchStep::Evidence("regression", "Full firmware regression suite", "Vera Verifier")), "regression suite run"),
+    (PUMP, HYPER_CVE, 16, Step::Patch(PatchStep::Evidence("validation", "Simulated-use validation on the ward test bench", "Quinn Quality")), "validated on the test bench"),
+    (PUMP, HYPER_CVE, 15, Step::Patch(PatchStep::Approve("2.2.1")), "approved for release"),
+    (PUMP, HYPER_CVE, 14, Step::Patch(PatchStep::Distribute("field_service")), "field service installs 2.2.1 at every site"),
     (GATEWAY, "CVE-2021-33503", 13, Step::Sync(&[REGEX, URLLIB3]), "the urllib3 advisory arrives with the feed"),
     (GATEWAY, "CVE-2021-33503", 12, Step::Determination {
         release: "1.4.0",
         vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H",
         action: "Upgrade urllib3 to 1.26.5 in VitaLink 1.5.",
+        versions: None,
+        control: None,
     }, "a crafted URL stalls the gateway that relays the pumps' drug libraries"),
+    (GATEWAY, "CVE-2021-33503", 11, Step::Patch(PatchStep::Plan { target: "1.4.1", change_request: "CR-2307=https://qms.example/change-requests/2307" }), "out of cycle: the determination is uncontrolled"),
+    (PUMP, HYPER_CVE, 10, Step::Patch(PatchStep::Close), "every site runs 2.2.1; the plan is done"),
+    (GATEWAY, "CVE-2021-33503", 6, Step::Patch(PatchStep::Release("1.4.1")), "gateway 1.4.1 built: urllib3 1.26.5"),
+    (GATEWAY, "CVE-2021-33503", 4, Step::Patch(PatchStep::Evidence("impact_assessment", "Impact of urllib3 1.26.5 on the EHR relay", "Iris Impact")), "change impact assessed"),
+    (GATEWAY, "CVE-2021-33503", 3, Step::Patch(PatchStep::Evidence("verification", "VER-GW-4 relay verification", "Vera Verifier")), "verification re-run; validation and regression still to come"),
 ];
 
-/// The demo advisories of the two cases.
+/// The demo advisories of the cases.
 const REGEX: &str = "AFTERCARE-DEMO-2022-0013";
+const HYPER: &str = "AFTERCARE-DEMO-2021-0079";
+const HYPER_CVE: &str = "CVE-2021-32714";
 const URLLIB3: &str = "AFTERCARE-DEMO-2021-33503";
 
 /// Replays the history, each step at its own instant.
@@ -201,10 +264,25 @@ async fn history(
                 .await
                 .map(|_| ())
             }
+            Step::Patch(patch) => {
+                patch_step(
+                    workspace,
+                    &context,
+                    principal,
+                    password,
+                    product,
+                    vulnerability,
+                    patch,
+                    why,
+                )
+                .await
+            }
             Step::Determination {
                 release,
                 vector,
                 action,
+                versions,
+                control,
             } => {
                 let finding = one_finding(workspace, product, release, vulnerability).await?;
                 let sign = SignRequest {
@@ -226,6 +304,15 @@ async fn history(
                         cvss_vector: Some(vector.into()),
                         harm: Some("serious".into()),
                         safety_and_essential_performance_affected: Some(true),
+                        versions: versions.map(str::to_string),
+                        controls: control
+                            .map(|(description, evidence)| ControlInput {
+                                description: description.into(),
+                                evidence: evidence.into(),
+                                effective: false,
+                            })
+                            .into_iter()
+                            .collect(),
                         ..AssessmentInput::default()
                     },
                     Some(&sign),
@@ -329,49 +416,13 @@ async fn one_finding(
         .ok_or_else(|| anyhow::anyhow!("demo: no {vulnerability} finding in {product} {release}"))
 }
 
-/// Triages two findings the way an analyst would: the pump's hyper overflow is affected in
-/// every release that has hyper below 0.14.10, with a signed determination; the gateway never
-/// loads YAML with the full loader, so PyYAML's code execution does not affect any of its
-/// releases. Returns how many determinations were signed.
+/// Triages a finding the way an analyst would: the gateway never loads YAML with the full
+/// loader, so PyYAML's code execution does not affect any of its releases.
 async fn triage(
     workspace: &Workspace,
     context: &Context,
     principal: &Principal,
-    password: &Password,
-) -> anyhow::Result<usize> {
-    let now = jiff::Timestamp::now();
-    let hyper = one_finding(workspace, PUMP, "2.0.0", "CVE-2021-32714").await?;
-    let sign = SignRequest {
-        login: Some("admin".into()),
-        password: password.clone(),
-        meaning: Meaning::Authorship,
-        reason: Some("demo triage".into()),
-    };
-    let outcome = assessment::assess(
-        workspace,
-        context,
-        principal,
-        &[hyper],
-        &AssessmentInput {
-            status: "affected".into(),
-            responses: vec!["update".into()],
-            action_statement: Some("Install VitaFlow IP-300 firmware 2.2.0.".into()),
-            scope: Some("product".into()),
-            versions: Some("<0.14.10".into()),
-            cvss_vector: Some("CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:N/I:H/A:H".into()),
-            harm: Some("serious".into()),
-            safety_and_essential_performance_affected: Some(true),
-            controls: vec![ControlInput {
-                description: "Pump web service reachable from the clinical VLAN only".into(),
-                evidence: "VF-NET-007 rev C".into(),
-                effective: false,
-            }],
-            ..AssessmentInput::default()
-        },
-        Some(&sign),
-        now,
-    )
-    .await?;
+) -> anyhow::Result<()> {
     let pyyaml = one_finding(workspace, GATEWAY, "1.4.0", "CVE-2020-14343").await?;
     assessment::assess(
         workspace,
@@ -389,10 +440,182 @@ async fn triage(
             ..AssessmentInput::default()
         },
         None,
-        now,
+        context.now,
     )
     .await?;
-    Ok(outcome.determinations.len())
+    Ok(())
+}
+
+/// Runs one step of patch management at the context's instant.
+#[allow(clippy::too_many_arguments)]
+async fn patch_step(
+    workspace: &Workspace,
+    context: &Context,
+    principal: &Principal,
+    password: &Password,
+    product: &str,
+    vulnerability: &str,
+    step: PatchStep,
+    why: &str,
+) -> Result<(), aftercare_service::ServiceError> {
+    use aftercare_service::patch::plan::{self, NewPlan, PlanUpdate};
+    use aftercare_service::patch::release::{self, EvidenceUpload, NewDistribution, NewEvidence};
+    let newest_plan = || async {
+        plan::list(workspace, Some(product), None)
+            .await?
+            .first()
+            .map(|row| row.id)
+            .ok_or_else(|| aftercare_service::ServiceError::NotFound {
+                entity: "plan",
+                key: product.to_string(),
+            })
+    };
+    let patch_of = || async {
+        let id = newest_plan().await?;
+        let view = plan::show(workspace, id).await?;
+        view.patches
+            .last()
+            .map(|(_, version)| version.clone())
+            .ok_or_else(|| aftercare_service::ServiceError::NotFound {
+                entity: "patch",
+                key: format!("plan {id}"),
+            })
+    };
+    let current = aftercare_service::triage::policy::current(workspace).await?;
+    let today = current.policy.calendar().day_of(context.now);
+    match step {
+        PatchStep::Plan {
+            target,
+            change_request,
+        } => {
+            plan::create(
+                workspace,
+                context,
+                principal,
+                &NewPlan {
+                    product: product.into(),
+                    vulnerabilities: vec![vulnerability.into()],
+                    target_version: target.into(),
+                    cycle: "out_of_cycle".into(),
+                    owner: "admin".into(),
+                    change_requests: vec![change_request.parse()?],
+                    ..NewPlan::default()
+                },
+            )
+            .await?;
+        }
+        PatchStep::Start => {
+            let id = newest_plan().await?;
+            plan::update(
+                workspace,
+                context,
+                principal,
+                id,
+                &PlanUpdate {
+                    start: true,
+                    ..PlanUpdate::default()
+                },
+            )
+            .await?;
+        }
+        PatchStep::Release(version) => {
+            let id = newest_plan().await?;
+            let (_, release) = crate::demo::patches()
+                .into_iter()
+                .find(|(name, release)| *name == product && release.version == version)
+                .ok_or_else(|| aftercare_service::ServiceError::NotFound {
+                    entity: "demo patch release",
+                    key: version.to_string(),
+                })?;
+            aftercare_service::flow::import_patch_release(
+                workspace,
+                context,
+                principal,
+                product,
+                version,
+                Some(&SbomFile {
+                    name: release.file_name.clone(),
+                    bytes: release.sbom.clone(),
+                }),
+                &[id],
+            )
+            .await?;
+        }
+        PatchStep::Evidence(kind, title, by) => {
+            let version = patch_of().await?;
+            let report = format!(
+                "{title}\n{product} {version}\nexecuted on {today} by {by}: pass\n({why})\n\nA demo record written by aftercare demo; the devices and the tests are invented.\n"
+            );
+            release::add_evidence(
+                workspace,
+                context,
+                principal,
+                product,
+                &version,
+                &NewEvidence {
+                    kind: kind.into(),
+                    title: title.into(),
+                    result: "pass".into(),
+                    executed_by: vec![by.into()],
+                    executed_on: today,
+                    files: vec![EvidenceUpload {
+                        name: format!("{kind}-{version}.txt"),
+                        bytes: report.into_bytes(),
+                    }],
+                    impact: (kind == "impact_assessment").then(|| aftercare_patch::ImpactAnswers {
+                        safety_and_essential_performance_affected: false,
+                        verification_rerun: vec!["VER-NET-12".into(), "VER-SYS-3".into()],
+                        regulatory_path: aftercare_patch::RegulatoryPath::LetterToFile,
+                        clearance: None,
+                        rationale: format!(
+                            "{why}: a dependency update inside the same minor version; the device's intended use, \
+                             alarms and dose limits are untouched, so a letter to file documents it"
+                        ),
+                    }),
+                    supersedes: None,
+                },
+            )
+            .await?;
+        }
+        PatchStep::Approve(version) => {
+            release::approve(
+                workspace,
+                context,
+                principal,
+                product,
+                version,
+                &SignRequest {
+                    login: Some("admin".into()),
+                    password: password.clone(),
+                    meaning: Meaning::Approval,
+                    reason: Some(why.into()),
+                },
+            )
+            .await?;
+        }
+        PatchStep::Distribute(channel) => {
+            let version = patch_of().await?;
+            aftercare_service::flow::distribute(
+                workspace,
+                context,
+                principal,
+                product,
+                &version,
+                &NewDistribution {
+                    channel: channel.into(),
+                    on: today,
+                    organisation: None,
+                    evidence: None,
+                },
+            )
+            .await?;
+        }
+        PatchStep::Close => {
+            let id = newest_plan().await?;
+            plan::close(workspace, context, principal, id, None).await?;
+        }
+    }
+    Ok(())
 }
 
 const PUMP: &str = "VitaFlow IP-300 infusion pump";

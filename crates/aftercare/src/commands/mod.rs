@@ -9,6 +9,7 @@ mod finding;
 mod index;
 mod init;
 mod intel;
+mod patch;
 mod product;
 mod release;
 mod sbom;
@@ -70,6 +71,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Vuln(command) => intel::vuln(command).await,
         Command::Finding(command) => finding::run(*command).await,
         Command::Match(args) => finding::rematch(args).await,
+        Command::Plan(command) => patch::plan(*command).await,
+        Command::Patch(command) => patch::run(*command).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Demo(args) => demo::run(args).await,
     }

@@ -63,9 +63,21 @@ pub(crate) async fn run(command: ReleaseCommand) -> anyhow::Result<Outcome> {
             product,
             version,
             sbom,
+            patch_for,
             workspace,
             format,
         } => {
+            if !patch_for.is_empty() {
+                return super::patch::add_patch_release(
+                    &workspace,
+                    &product,
+                    &version,
+                    sbom.as_deref(),
+                    &patch_for,
+                    format.format,
+                )
+                .await;
+            }
             let (workspace, context) = super::open(&workspace).await?;
             let file = match &sbom {
                 Some(path) => Some(SbomFile {

@@ -339,6 +339,59 @@ pub fn products() -> Vec<DemoProduct> {
     ]
 }
 
+/// The demo's patch releases, (product, release): the pump's 2.2.1, built from 2.2.0 for the
+/// hyper plan (hyper at 0.14.28, past the fix of CVE-2021-32714, and tokio's next patch), and
+/// the gateway's 1.4.1 for the urllib3 plan (urllib3 at 1.26.5, the fixed version).
+pub fn patches() -> Vec<(&'static str, DemoRelease)> {
+    const PUMP_PATCH: &[(&str, &[Change])] = &[(
+        "2.2.1",
+        &[
+            ("tokio", Some("1.20.5")),
+            ("smallvec", Some("1.6.1")),
+            ("hyper", Some("0.14.28")),
+            ("time", None),
+            ("regex", Some("1.5.5")),
+            ("drug-library-engine", Some("3.2.1")),
+        ],
+    )];
+    const GATEWAY_PATCH: &[(&str, &[Change])] = &[("1.4.1", &[("urllib3", Some("1.26.5"))])];
+    let mut out = Vec::new();
+    for (product, slug, subject, base, changes) in [
+        (
+            "VitaFlow IP-300 infusion pump",
+            "vitaflow-ip300",
+            "pump firmware",
+            PUMP_BASE,
+            PUMP_PATCH,
+        ),
+        (
+            "VitaLink hospital gateway",
+            "vitalink-gateway",
+            "gateway software",
+            GATEWAY_BASE,
+            GATEWAY_PATCH,
+        ),
+    ] {
+        for mut release in releases(slug, subject, base, changes) {
+            // Serial numbers apart from the releases of `products`.
+            let mut document: Value = serde_json::from_slice(&release.sbom).unwrap_or_default();
+            if let Some(serial) = document.get_mut("serialNumber") {
+                *serial = json!(format!(
+                    "urn:uuid:00000000-0000-4000-8000-{:012}",
+                    if product.starts_with("VitaFlow") {
+                        150
+                    } else {
+                        250
+                    }
+                ));
+            }
+            release.sbom = serde_json::to_vec_pretty(&document).unwrap_or_default();
+            out.push((product, release));
+        }
+    }
+    out
+}
+
 fn releases(
     slug: &'static str,
     subject: &'static str,

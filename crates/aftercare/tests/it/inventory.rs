@@ -141,7 +141,7 @@ fn a_corrupt_sbom_is_exit_2_and_leaves_no_release() {
 }
 
 #[test]
-fn the_demo_imports_two_products_with_three_releases_each() {
+fn the_demo_imports_two_products_with_three_releases_each_and_two_patches() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let demo = aftercare(d, &["demo", "--no-serve", "--workspace", "demo"]);
@@ -151,7 +151,46 @@ fn the_demo_imports_two_products_with_three_releases_each() {
         &["release", "list", "--workspace", "demo", "--format", "json"],
     );
     let releases: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
-    assert_eq!(releases.as_array().unwrap().len(), 6, "{}", describe(&list));
+    // Three releases of each product, and a patch release of each: the pump's 2.2.1
+    // (distributed) and the gateway's 1.4.1 (awaiting approval).
+    assert_eq!(releases.as_array().unwrap().len(), 8, "{}", describe(&list));
+    let show = |release: &str| {
+        let out = aftercare(
+            d,
+            &[
+                "patch",
+                "show",
+                release,
+                "--workspace",
+                "demo",
+                "--format",
+                "json",
+            ],
+        );
+        assert!(out.status.success(), "{}", describe(&out));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let pump = show("VitaFlow IP-300 infusion pump@2.2.1");
+    assert_eq!(pump["patch"]["approval"], "matching", "{pump}");
+    assert_eq!(pump["patch"]["distributions"].as_array().unwrap().len(), 1);
+    let hyper_chain = &pump["links"][0];
+    assert_eq!(hyper_chain["vulnerability"], "CVE-2021-32714");
+    assert_eq!(hyper_chain["clock"]["state"], "met", "{hyper_chain}");
+    assert!(
+        hyper_chain["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|step| step["status"] == "done"),
+        "{hyper_chain}"
+    );
+    let gateway = show("VitaLink hospital gateway@1.4.1");
+    assert_eq!(gateway["patch"]["approval"], "none", "{gateway}");
+    assert_eq!(gateway["patch"]["gate"]["cleared"], false);
+    assert_eq!(
+        gateway["patch"]["missing_evidence"],
+        serde_json::json!(["validation", "regression"])
+    );
     // Its regulatory cases are dated relative to today: the dashboard always has clocks that
     // are overdue and due within 30 days.
     let clocks = |extra: &[&str]| {
@@ -216,11 +255,14 @@ fn the_demo_imports_two_products_with_three_releases_each() {
         assert_eq!(f["inherited"], f["release"] == "2.1.0", "{f}");
     }
     let pyyaml = findings(&["--vulnerability", "CVE-2020-14343"]);
-    assert_eq!(pyyaml["total"], 2, "gateway 1.4.0 and 1.5.0: {pyyaml}");
+    assert_eq!(
+        pyyaml["total"], 3,
+        "gateway 1.4.0, 1.5.0 and the patch 1.4.1: {pyyaml}"
+    );
     assert_eq!(
         findings(&["--assessment", "not_affected"])["total"],
-        2,
-        "both PyYAML findings"
+        3,
+        "every PyYAML finding, the patch's inherited"
     );
     let id = hyper["items"][0]["id"].as_i64().unwrap().to_string();
     let shown = aftercare(

@@ -10,6 +10,7 @@ mod finding;
 mod intel;
 mod inventory;
 mod part11;
+mod patch;
 mod reference;
 mod sbom;
 mod scan;
