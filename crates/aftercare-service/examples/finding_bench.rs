@@ -13,7 +13,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::{BTreeMap, BTreeSet};
+mod common;
+
 use std::time::{Duration, Instant};
 
 use aftercare_service::access::account;
@@ -25,86 +26,6 @@ use aftercare_service::intel::feed::{self, NewFeedRequest};
 use aftercare_service::intel::sync::{NoProgress, SyncOptions};
 use aftercare_service::inventory::{self, SbomFile};
 use aftercare_service::{Context, Workspace, WorkspaceLocation};
-
-/// Packages named by the shared OSV records with versions their lists enumerate: (purl type,
-/// name, versions).
-fn packages() -> Vec<(String, String, Vec<String>)> {
-    let mut out: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
-    for zip in aftercare_testdata::zips_in("osv") {
-        for entry in aftercare_testdata::zip_entries(&zip) {
-            let Ok(value) = serde_json::from_slice::<serde_json::Value>(&entry.bytes) else {
-                continue;
-            };
-            for affected in value["affected"].as_array().into_iter().flatten() {
-                let ecosystem = affected["package"]["ecosystem"].as_str().unwrap_or("");
-                let name = affected["package"]["name"].as_str().unwrap_or("");
-                let ty = match ecosystem {
-                    "PyPI" => "pypi",
-                    "crates.io" => "cargo",
-                    "npm" => "npm",
-                    "Go" => "golang",
-                    _ => continue,
-                };
-                if name.is_empty() || name.contains('@') {
-                    continue;
-                }
-                let versions = out.entry((ty.to_string(), name.to_string())).or_default();
-                for v in affected["versions"].as_array().into_iter().flatten() {
-                    if let Some(v) = v.as_str() {
-                        versions.insert(v.to_string());
-                    }
-                }
-                // The versions the ranges name (a fixed version is not affected by its own
-                // range: about half the components end up vulnerable).
-                for range in affected["ranges"].as_array().into_iter().flatten() {
-                    if range["type"] == "GIT" {
-                        continue;
-                    }
-                    for event in range["events"].as_array().into_iter().flatten() {
-                        for key in ["introduced", "fixed", "last_affected"] {
-                            if let Some(v) = event[key].as_str().filter(|v| *v != "0") {
-                                versions.insert(v.to_string());
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-    out.into_iter()
-        .filter(|(_, versions)| versions.len() >= 2)
-        .map(|((ty, name), versions)| (ty, name, versions.into_iter().collect()))
-        .collect()
-}
-
-/// The SBOM of release `index`: the first `count` packages, each at a version of its list
-/// (2 % of the packages move to another version from one release to the next).
-fn sbom(packages: &[(String, String, Vec<String>)], count: usize, index: usize) -> Vec<u8> {
-    let components: Vec<serde_json::Value> = packages
-        .iter()
-        .take(count)
-        .enumerate()
-        .map(|(i, (ty, name, versions))| {
-            let moves = (0..=index).filter(|r| (i + r * 7) % 50 == 0).count();
-            let version = &versions[moves % versions.len()];
-            let purl = if ty == "golang" {
-                format!("pkg:golang/{name}@{version}")
-            } else {
-                format!("pkg:{ty}/{name}@{version}")
-            };
-            serde_json::json!({
-                "type": "library", "bom-ref": format!("c{i}"), "name": name,
-                "version": version, "purl": purl,
-            })
-        })
-        .collect();
-    serde_json::to_vec(&serde_json::json!({
-        "bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
-        "metadata": {"component": {"type": "firmware", "name": "bench-device", "version": index.to_string()}},
-        "components": components,
-    }))
-    .unwrap()
-}
 
 async fn run(url: &str, releases: usize, count: usize, packages: &[(String, String, Vec<String>)]) {
     // As a server keeps it.
@@ -162,7 +83,7 @@ async fn run(url: &str, releases: usize, count: usize, packages: &[(String, Stri
     for index in 0..releases {
         let file = SbomFile {
             name: format!("bench-{index}.cdx.json"),
-            bytes: sbom(packages, count, index),
+            bytes: common::sbom(packages, count, index),
         };
         let started = Instant::now();
         let outcome = aftercare_service::flow::import_release(
@@ -320,7 +241,7 @@ async fn main() {
     let mut args = std::env::args().skip(1);
     let releases: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(20);
     let count: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000);
-    let packages = packages();
+    let packages = common::packages();
     assert!(
         packages.len() >= count,
         "only {} packages with version lists",
