@@ -111,7 +111,7 @@ fn binary_file() -> Vec<u8> {
 }
 
 #[tokio::test]
-async fn the_hyper_chain_over_http_plan_patch_evidence_approval_distribution_clock() {
+async fn the_patch_chain_over_http_plan_patch_evidence_approval_distribution_clock() {
     let mirror = aftercare_testdata::path("osv/GHSA-and-fixtures.zip");
     let (fielded, patched) = sboms();
     let report = binary_file();
@@ -668,5 +668,47 @@ async fn the_hyper_chain_over_http_plan_patch_evidence_approval_distribution_clo
         )
         .await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{backend}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn evidence_above_the_upload_limit_gets_413_in_the_error_envelope() {
+    let settings = Settings {
+        max_upload_bytes: 4096,
+        ..Settings::default()
+    };
+    for (test, router, workspace, context) in apps(settings).await {
+        let backend = test.backend().as_str();
+        let sam = token_for(&workspace, &context, "sam", &[Role::SecurityAnalyst]).await;
+        let file = base64::engine::general_purpose::STANDARD.encode(vec![7u8; 8192]);
+        let (status, body) = send(
+            &router,
+            request(
+                "POST",
+                "/api/v1/patches/Pump/2.0.1/evidence",
+                Some(
+                    json!({"kind": "verification", "title": "Too big", "result": "pass",
+                    "executed_by": ["sam"], "executed_on": "2025-06-02",
+                    "files": [{"name": "big.bin", "content_base64": file}]}),
+                ),
+                As::Token(&sam),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{backend}: {body}");
+        assert_eq!(body["error"]["code"], "payload_too_large", "{backend}");
+        // A body that is not the evidence's JSON is refused in the same envelope.
+        let (status, body) = send(
+            &router,
+            request(
+                "POST",
+                "/api/v1/patches/Pump/2.0.1/evidence",
+                Some(json!({"title": "no kind"})),
+                As::Token(&sam),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{backend}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_input", "{backend}");
     }
 }
