@@ -127,6 +127,7 @@ pub fn routes() -> Vec<Route> {
     use api::finding as fnd;
     use api::intel as int;
     use api::inventory as inv;
+    use api::patch as pat;
     use api::triage as tri;
     vec![
         // The web UI's static shell; its data comes from the API after login.
@@ -433,6 +434,98 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/cases/events",
             Needs(Permission::FindingAssess),
             post(tri::record_event),
+        ),
+        // Patch management: plans, patch releases, evidence, the signed approval and the
+        // distribution that meets the remediation clock.
+        route(
+            M::GET,
+            "/api/v1/plans",
+            Needs(Permission::FindingRead),
+            get(pat::list_plans),
+        ),
+        route(
+            M::POST,
+            "/api/v1/plans",
+            Needs(Permission::PatchManage),
+            post(pat::create_plan),
+        ),
+        route(
+            M::GET,
+            "/api/v1/plans/{id}",
+            Needs(Permission::FindingRead),
+            get(pat::get_plan),
+        ),
+        route(
+            M::PATCH,
+            "/api/v1/plans/{id}",
+            Needs(Permission::PatchManage),
+            patch(pat::update_plan),
+        ),
+        route(
+            M::POST,
+            "/api/v1/plans/{id}/close",
+            Needs(Permission::PatchManage),
+            post(pat::close_plan),
+        ),
+        route(
+            M::GET,
+            "/api/v1/patches/{product}/{version}",
+            Needs(Permission::FindingRead),
+            get(pat::get_patch),
+        ),
+        route(
+            M::GET,
+            "/api/v1/patches/{product}/{version}/chain",
+            Needs(Permission::FindingRead),
+            get(pat::get_chain),
+        ),
+        route(
+            M::POST,
+            "/api/v1/patches/{product}/{version}/attach",
+            Needs(Permission::PatchManage),
+            post(pat::attach),
+        ),
+        route(
+            M::GET,
+            "/api/v1/patches/{product}/{version}/evidence",
+            Needs(Permission::FindingRead),
+            get(pat::list_evidence),
+        ),
+        route(
+            M::POST,
+            "/api/v1/patches/{product}/{version}/evidence",
+            Needs(Permission::PatchManage),
+            post(pat::add_evidence),
+        ),
+        route(
+            M::GET,
+            "/api/v1/evidence/{id}/files/{name}",
+            Needs(Permission::FindingRead),
+            get(pat::download_evidence_file),
+        ),
+        route(
+            M::POST,
+            "/api/v1/patches/{product}/{version}/approve",
+            Needs(Permission::PatchApprove),
+            post(pat::approve),
+        ),
+        route(
+            M::POST,
+            "/api/v1/patches/{product}/{version}/reject",
+            Needs(Permission::PatchApprove),
+            post(pat::reject),
+        ),
+        route(
+            M::POST,
+            "/api/v1/patches/{product}/{version}/revoke",
+            Needs(Permission::PatchApprove),
+            post(pat::revoke),
+        ),
+        route(
+            M::POST,
+            "/api/v1/patches/{product}/{version}/distribute",
+            Needs(Permission::PatchManage),
+            post(pat::distribute),
         ),
     ]
 }

@@ -4,7 +4,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::api::{access, finding, intel, inventory, triage};
+use crate::api::{access, finding, intel, inventory, patch, triage};
 use aftercare_api as wire;
 
 /// The API description.
@@ -12,7 +12,7 @@ use aftercare_api as wire;
 #[openapi(
     info(
         title = "aftercare",
-        description = "Post-market cybersecurity of medical devices: inventory, intelligence, matching, triage and risk, audit.",
+        description = "Post-market cybersecurity of medical devices: inventory, intelligence, matching, triage and risk, patch management, audit.",
         license(name = "Apache-2.0")
     ),
     paths(
@@ -67,6 +67,21 @@ use aftercare_api as wire;
         triage::waive_clock,
         triage::get_case,
         triage::record_event,
+        patch::list_plans,
+        patch::create_plan,
+        patch::get_plan,
+        patch::update_plan,
+        patch::close_plan,
+        patch::get_patch,
+        patch::get_chain,
+        patch::attach,
+        patch::list_evidence,
+        patch::add_evidence,
+        patch::download_evidence_file,
+        patch::approve,
+        patch::reject,
+        patch::revoke,
+        patch::distribute,
     ),
     components(schemas(
         wire::inventory::ProductDto,
@@ -150,6 +165,40 @@ use aftercare_api as wire;
         wire::vocabulary::TermDto,
         wire::vocabulary::JustificationTermDto,
         wire::vocabulary::VocabularyDto,
+        wire::patch::ReferenceDto,
+        wire::patch::NewPlanControlDto,
+        wire::patch::NewPlanDto,
+        wire::patch::PlanUpdateDto,
+        wire::patch::PlanCloseDto,
+        wire::patch::PlanSummaryDto,
+        wire::patch::CycleReasonDto,
+        wire::patch::CycleRequirementDto,
+        wire::patch::PlanFindingDto,
+        wire::patch::PlanDueDto,
+        wire::patch::PlanControlDto,
+        wire::patch::PlanPatchDto,
+        wire::patch::PlanEventDto,
+        wire::patch::PlanDto,
+        wire::patch::AttachDto,
+        wire::patch::FixDto,
+        wire::patch::EvidenceFileDto,
+        wire::patch::ImpactDto,
+        wire::patch::EvidenceDto,
+        wire::patch::UploadDto,
+        wire::patch::NewEvidenceDto,
+        wire::patch::EvidenceAddedDto,
+        wire::patch::PatchDecisionDto,
+        wire::patch::DistributionDto,
+        wire::patch::ClearanceDto,
+        wire::patch::GateDto,
+        wire::patch::PatchDto,
+        wire::patch::ApproveDto,
+        wire::patch::DecisionDto,
+        wire::patch::NewDistributionDto,
+        wire::patch::ChainClockDto,
+        wire::patch::ChainStepDto,
+        wire::patch::ChainLinkDto,
+        wire::patch::ChainDto,
     )),
     modifiers(&Security),
     security(("session" = []), ("token" = [])),
@@ -159,7 +208,8 @@ use aftercare_api as wire;
         (name = "audit", description = "The tamper-evident audit trail and security alerts"),
         (name = "intelligence", description = "Vulnerabilities by any alias, feeds and their sync"),
         (name = "findings", description = "Vulnerabilities matched to the components of every release, with why, and their history"),
-        (name = "triage", description = "The policy, regulatory cases and their clocks")
+        (name = "triage", description = "The policy, regulatory cases and their clocks"),
+        (name = "patches", description = "Remediation plans, patch releases with their fix and V&V evidence, the signed approval, and the distribution that meets the remediation clock")
     )
 )]
 pub struct ApiDoc;

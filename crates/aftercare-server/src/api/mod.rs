@@ -4,4 +4,5 @@ pub mod access;
 pub mod finding;
 pub mod intel;
 pub mod inventory;
+pub mod patch;
 pub mod triage;

@@ -16,6 +16,7 @@ fn concrete(path: &str) -> String {
         .replace("{vulnerability}", "CVE-0000-0000")
         .replace("{*path}", "app.css")
         .replace("{name}", "no-such-feed")
+        .replace("{version}", "0.0")
 }
 
 fn request(method: &Method, uri: &str, token: Option<&str>) -> Request<Body> {

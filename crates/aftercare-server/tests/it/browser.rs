@@ -295,7 +295,8 @@ impl Browser {
 
     /// Records script exceptions and console errors (but the expected 401s of a logged-out
     /// page: `auth/me` at start, the failed login; and the 400 of the incomplete assessment
-    /// and the 403 of the wrong signing password the test submits on purpose).
+    /// and of the too short cancellation, and the 403 of the wrong signing passwords the tests
+    /// submit on purpose).
     fn observe(&mut self, message: &Value) {
         match message["method"].as_str() {
             Some("Runtime.exceptionThrown") => self.problems.push(format!(
@@ -310,7 +311,13 @@ impl Browser {
                     && (url.ends_with("/api/v1/auth/me") || url.ends_with("/api/v1/auth/login")))
                     || ((text.contains("status of 400") || text.contains("status of 403"))
                         && url.contains("/api/v1/findings/")
-                        && url.ends_with("/assessment"));
+                        && url.ends_with("/assessment"))
+                    || (text.contains("status of 403")
+                        && url.contains("/api/v1/patches/")
+                        && url.ends_with("/approve"))
+                    || (text.contains("status of 400")
+                        && url.contains("/api/v1/plans/")
+                        && url.ends_with("/close"));
                 if entry["level"] == "error" && !expected {
                     self.problems.push(format!("console: {text} {url}"));
                 }
@@ -928,6 +935,558 @@ fn a_browser_logs_in_walks_every_page_and_hostile_data_stays_text() {
 
     let problems = std::mem::take(&mut browser.problems);
     // One more round trip collects the events still in flight.
+    browser.eval("true");
+    let problems: Vec<String> = problems
+        .into_iter()
+        .chain(browser.problems.drain(..))
+        .collect();
+    assert!(
+        problems.is_empty(),
+        "script errors or policy violations: {problems:#?}"
+    );
+    drop(browser);
+    let _ = stop.send(());
+    runtime.block_on(server).unwrap().unwrap();
+}
+
+/// A CycloneDX 1.5 document of the pump with lodash at a version.
+fn lodash_sbom(version: &str, lodash: &str) -> Vec<u8> {
+    json!({
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.5",
+        "serialNumber": format!("urn:uuid:00000000-0000-4000-8000-{:0>12}", version.replace('.', "")),
+        "version": 1,
+        "metadata": {
+            "timestamp": "2025-01-15T09:00:00Z",
+            "authors": [{"name": "Browser test"}],
+            "component": {"type": "firmware", "name": "pump", "version": version, "bom-ref": "pump"}
+        },
+        "components": [
+            {"type": "library", "bom-ref": "lodash", "name": "lodash", "version": lodash,
+             "purl": format!("pkg:npm/lodash@{lodash}")}
+        ],
+        "dependencies": [{"ref": "pump", "dependsOn": ["lodash"]}]
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// A workspace with the whole patch chain of a product with a hostile name: lodash 4.17.19 in
+/// release 1.0.0 (CVE-2021-23337), a signed uncontrolled determination, a plan, the patch
+/// release 1.0.1 with lodash 4.17.21 and its evidence, the approval and a distribution today.
+async fn patch_workspace() -> (aftercare_store::testing::TestStore, Workspace, i64) {
+    use aftercare_service::access::signature::SignRequest;
+    use aftercare_service::patch::{plan, release};
+    let test = aftercare_store::testing::sqlite().await;
+    let workspace = Workspace::from_store(
+        test.store.clone(),
+        WorkspaceLocation::Database(test.url.clone()),
+    );
+    let admin = aftercare_service::flow::init(
+        &workspace,
+        "admin",
+        "Ada Admin",
+        &Password::new("correct horse battery"),
+        jiff::Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    let context = Context::new(account::actor_of(&admin), jiff::Timestamp::now());
+    let principal = Principal::local(&admin).unwrap();
+    feed::add(
+        &workspace,
+        &context,
+        &principal,
+        &NewFeedRequest {
+            name: "ghsa".into(),
+            kind: FeedKind::Osv,
+            url: None,
+            path: Some(
+                aftercare_testdata::path("osv/GHSA-and-fixtures.zip")
+                    .display()
+                    .to_string(),
+            ),
+            ecosystem: None,
+        },
+    )
+    .await
+    .unwrap();
+    aftercare_service::flow::sync(
+        &workspace,
+        &context,
+        &principal,
+        "ghsa",
+        &SyncOptions::default(),
+        &NoProgress,
+    )
+    .await
+    .unwrap();
+    inventory::add_product(&workspace, &context, HOSTILE_PRODUCT, None)
+        .await
+        .unwrap();
+    let fielded = aftercare_service::flow::import_release(
+        &workspace,
+        &context,
+        HOSTILE_PRODUCT,
+        "1.0.0",
+        Some(&SbomFile {
+            name: "pump-1.0.0.cdx.json".into(),
+            bytes: lodash_sbom("1.0.0", "4.17.19"),
+        }),
+    )
+    .await
+    .unwrap();
+    let finding = fielded.matched.unwrap().opened[0];
+    let sign = |meaning: &str| SignRequest {
+        login: Some("admin".into()),
+        password: Password::new("correct horse battery"),
+        meaning: meaning.parse().unwrap(),
+        reason: None,
+    };
+    aftercare_service::triage::assessment::assess(
+        &workspace,
+        &context,
+        &principal,
+        &[finding],
+        &aftercare_service::triage::assessment::AssessmentInput {
+            status: "affected".into(),
+            responses: vec!["update".into()],
+            action_statement: Some("Install 1.0.1".into()),
+            harm: Some("serious".into()),
+            override_risk: Some("uncontrolled".into()),
+            override_rationale: Some(HOSTILE_IMPACT.into()),
+            ..Default::default()
+        },
+        Some(&sign("authorship")),
+        jiff::Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    let created = plan::create(
+        &workspace,
+        &context,
+        &principal,
+        &plan::NewPlan {
+            product: HOSTILE_PRODUCT.into(),
+            vulnerabilities: vec![LODASH_VULNERABILITY.into()],
+            target_version: "1.0.1".into(),
+            cycle: "out_of_cycle".into(),
+            owner: "admin".into(),
+            change_requests: vec![HOSTILE_REFERENCE.parse().unwrap()],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let patch = aftercare_service::flow::import_patch_release(
+        &workspace,
+        &context,
+        &principal,
+        HOSTILE_PRODUCT,
+        "1.0.1",
+        Some(&SbomFile {
+            name: "pump-1.0.1.cdx.json".into(),
+            bytes: lodash_sbom("1.0.1", "4.17.21"),
+        }),
+        &[created.row.id],
+    )
+    .await
+    .unwrap();
+    let day = |text: &str| text.parse::<jiff::civil::Date>().unwrap();
+    for (kind, title) in [
+        ("impact_assessment", "Impact of lodash 4.17.21"),
+        ("verification", HOSTILE_COMPONENT),
+        ("validation", "Clinical workflow validation"),
+        ("regression", "Full regression"),
+    ] {
+        release::add_evidence(
+            &workspace,
+            &context,
+            &principal,
+            HOSTILE_PRODUCT,
+            "1.0.1",
+            &release::NewEvidence {
+                kind: kind.into(),
+                title: title.into(),
+                result: "pass".into(),
+                executed_by: vec!["tom".into()],
+                executed_on: day("2025-06-02"),
+                files: vec![release::EvidenceUpload {
+                    name: format!("{kind} <b>report</b>.txt"),
+                    bytes: format!("{kind}: passed").into_bytes(),
+                }],
+                impact: (kind == "impact_assessment").then(|| aftercare_patch::ImpactAnswers {
+                    safety_and_essential_performance_affected: false,
+                    verification_rerun: vec!["VP-12".into()],
+                    regulatory_path: aftercare_patch::RegulatoryPath::LetterToFile,
+                    clearance: None,
+                    rationale: "A library update in the report generator only.".into(),
+                }),
+                supersedes: None,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    release::approve(
+        &workspace,
+        &context,
+        &principal,
+        HOSTILE_PRODUCT,
+        "1.0.1",
+        &sign("approval"),
+    )
+    .await
+    .unwrap();
+    let today = jiff::Timestamp::now()
+        .in_tz("America/New_York")
+        .unwrap()
+        .date();
+    // Its own instant: the case's events are in order.
+    let now = Context::new(account::actor_of(&admin), jiff::Timestamp::now());
+    aftercare_service::flow::distribute(
+        &workspace,
+        &now,
+        &principal,
+        HOSTILE_PRODUCT,
+        "1.0.1",
+        &release::NewDistribution {
+            channel: "field_service".into(),
+            on: today,
+            organisation: Some("General <Hospital>".into()),
+            evidence: None,
+        },
+    )
+    .await
+    .unwrap();
+    (test, workspace, patch.patch.plans[0].id)
+}
+
+/// axe-core's script (`AFTERCARE_AXE_CORE`, which `.ci/run` installs and sets), if any.
+fn axe_source() -> Option<String> {
+    let path = std::env::var_os("AFTERCARE_AXE_CORE")?;
+    Some(
+        std::fs::read_to_string(&path).unwrap_or_else(|error| {
+            panic!("AFTERCARE_AXE_CORE={}: {error}", path.to_string_lossy())
+        }),
+    )
+}
+
+/// Runs axe-core (WCAG 2.1 A and AA rules) on the page and fails on any violation.
+fn assert_accessible(browser: &mut Browser, axe: Option<&str>, page: &str) {
+    let Some(source) = axe else { return };
+    if browser.eval("typeof window.axe === 'object'") != json!(true) {
+        browser.eval(&format!("{source}\n;true"));
+    }
+    let violations = browser.eval(
+        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}}) \
+         .then((r) => r.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help, \
+         nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ') + ': ' + n.failureSummary)})))",
+    );
+    assert_eq!(violations, json!([]), "{page}: axe-core finds violations");
+}
+
+#[test]
+fn a_browser_shows_plans_a_patch_and_its_chain_accessibly() {
+    let Some(executable) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install Chromium (.ci/run) for the browser test"
+        );
+        eprintln!("browser test skipped: no chromium on PATH (set AFTERCARE_CHROMIUM)");
+        return;
+    };
+    let axe = axe_source();
+    if axe.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install axe-core (.ci/run) and set AFTERCARE_AXE_CORE"
+        );
+        eprintln!("accessibility checks skipped: set AFTERCARE_AXE_CORE to axe.min.js");
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (_test, workspace, plan) = runtime.block_on(patch_workspace());
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let address = listener.local_addr().unwrap();
+    let router = aftercare_server::router(AppState::new(workspace, Settings::default()));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = runtime.spawn(aftercare_server::serve(router, listener, async {
+        let _ = stopped.await;
+    }));
+    let base = format!("http://{address}");
+
+    let mut browser = Browser::launch(&executable);
+    browser.command("Page.navigate", json!({"url": format!("{base}/")}));
+    browser.wait_for(
+        "the login form",
+        "document.querySelector('input[name=login]') !== null",
+    );
+    fill_and_submit(
+        &mut browser,
+        "form.login-form",
+        &[
+            ("input[name=login]", "admin"),
+            ("input[name=password]", "correct horse battery"),
+        ],
+    );
+    browser.wait_for(
+        "the caller's name",
+        "document.getElementById('who').textContent.includes('Ada Admin')",
+    );
+
+    // The plans, from the navigation.
+    browser.eval("[...document.querySelectorAll('#nav-list a')].find((a) => a.textContent === 'Plans').click(); true");
+    browser.wait_for(
+        "the plan list",
+        "document.getElementById('plan-count')?.textContent === '1 plan, newest first.'",
+    );
+    assert!(browser.text().contains("distributed"), "{}", browser.text());
+    assert_no_injection(&mut browser, "plans");
+    assert_accessible(&mut browser, axe.as_deref(), "plans");
+    browser.eval("document.querySelector('main table a.id').click(); true");
+    browser.wait_for(
+        "the plan",
+        &format!("document.querySelector('h1')?.textContent.startsWith('Plan {plan}: ')"),
+    );
+    let page = browser.text();
+    for part in [
+        "out of cycle required",
+        "the determination is uncontrolled",
+        HOSTILE_REFERENCE,
+        "lodash 4.17.19",
+        "1.0.1",
+        "patch built → approved",
+    ] {
+        assert!(page.contains(part), "{part}: {page}");
+    }
+    assert_no_injection(&mut browser, "plan");
+    assert_accessible(&mut browser, axe.as_deref(), "plan");
+
+    // The patch release: gate, fix evidence, evidence with download links, signatures.
+    browser.eval("document.querySelector('section[aria-labelledby=plan-patches] a').click(); true");
+    browser.wait_for(
+        "the patch release",
+        "document.querySelector('h1')?.textContent.startsWith('Patch release Pump <img')",
+    );
+    browser.wait_for(
+        "the gate's verdict",
+        "document.getElementById('gate-verdict')?.textContent.includes('may be distributed')",
+    );
+    let page = browser.text();
+    for part in [
+        "upgraded from 4.17.19 to 4.17.21",
+        "approved, still matching",
+        "Signed by Ada Admin on ",
+        "General <Hospital>",
+        HOSTILE_COMPONENT,
+    ] {
+        assert!(page.contains(part), "{part}: {page}");
+    }
+    // Files are downloads, never rendered: each link points at the API and says so.
+    let links = browser.eval(
+        "[...document.querySelectorAll('a.download')].map((a) => [a.getAttribute('href'), a.hasAttribute('download')])",
+    );
+    let links = links.as_array().unwrap();
+    assert_eq!(links.len(), 4, "{links:?}");
+    for link in links {
+        assert!(
+            link[0].as_str().unwrap().starts_with("/api/v1/evidence/") && link[1] == json!(true),
+            "{link}"
+        );
+    }
+    let download = browser.eval(&format!(
+        "fetch({}).then((r) => [r.headers.get('content-type'), r.headers.get('content-disposition').split(';')[0]])",
+        links[0][0]
+    ));
+    assert_eq!(download, json!(["application/octet-stream", "attachment"]));
+    assert_no_injection(&mut browser, "patch");
+    assert_accessible(&mut browser, axe.as_deref(), "patch");
+
+    // New evidence through the form, with a file read by the browser: the approval no
+    // longer matches.
+    let upload = tempfile::tempdir().unwrap();
+    let file = upload.path().join("security scan.txt");
+    std::fs::write(&file, b"no finding \x00\xff").unwrap();
+    let node = browser.command(
+        "Runtime.evaluate",
+        json!({"expression": "document.getElementById('evidence-files')"}),
+    );
+    browser.command(
+        "DOM.setFileInputFiles",
+        json!({"files": [file.display().to_string()], "objectId": node["result"]["objectId"]}),
+    );
+    browser.eval("{ const k = document.getElementById('evidence-kind'); k.value = 'security_test'; k.dispatchEvent(new Event('change')); } true");
+    fill_and_submit(
+        &mut browser,
+        "section[aria-labelledby=evidence-form-title] form",
+        &[
+            ("#evidence-title", "Fuzzing campaign"),
+            ("#evidence-executed-by", "tom"),
+            ("#evidence-executed-on", "2025-06-03"),
+        ],
+    );
+    browser.wait_for(
+        "the recorded evidence",
+        "document.querySelector('main .alert-ok')?.textContent.includes('with 1 file')",
+    );
+    let page = browser.text();
+    assert!(page.contains("security scan.txt"), "{page}");
+    assert!(
+        page.contains("approval no longer matches: sign again"),
+        "{page}"
+    );
+    let digest = browser.eval(
+        "[...document.querySelectorAll('a.download')].find((a) => a.textContent === 'security scan.txt').nextElementSibling.title",
+    );
+    assert_eq!(
+        digest,
+        json!(format!(
+            "SHA-256 {}",
+            aftercare_model::Sha256::of(b"no finding \x00\xff").to_hex()
+        ))
+    );
+
+    // The chain per vulnerability, with the clock met by the distribution.
+    browser.eval("document.getElementById('chain-link').click(); true");
+    browser.wait_for(
+        "the chain",
+        &format!("document.querySelector('main h2')?.textContent === '{LODASH_VULNERABILITY}'"),
+    );
+    let steps = browser.eval(
+        "[...document.querySelectorAll('main .chain tbody tr')].map((r) => [r.cells[0].textContent, r.cells[1].textContent, r.cells[4].textContent])",
+    );
+    let steps = steps.as_array().unwrap();
+    assert_eq!(steps.len(), 10, "{steps:?}");
+    assert_eq!(steps[0], json!(["Finding", "done", "within the deadline"]));
+    assert_eq!(
+        steps[9],
+        json!(["Distribution", "done", "clock met"]),
+        "{steps:?}"
+    );
+    assert_eq!(
+        steps[8][1],
+        json!("gap"),
+        "the approval no longer matches: {steps:?}"
+    );
+    assert_no_injection(&mut browser, "chain");
+    assert_accessible(&mut browser, axe.as_deref(), "chain");
+
+    // Signed again through the approval dialog: a wrong password is refused and nothing
+    // changes; the right one makes the approval match.
+    browser.eval("document.querySelector('.breadcrumb a:last-of-type').click(); true");
+    browser.wait_for(
+        "the patch page again",
+        "document.getElementById('approve-manifestation')?.textContent.startsWith('Signed by Ada Admin on ')",
+    );
+    let manifestation =
+        browser.eval("document.getElementById('approve-manifestation').textContent");
+    assert!(
+        manifestation
+            .as_str()
+            .unwrap()
+            .ends_with("(UTC) — approval"),
+        "{manifestation}"
+    );
+    fill_and_submit(
+        &mut browser,
+        "section[aria-labelledby=approve-title] form",
+        &[
+            ("#approve-login", "admin"),
+            ("#approve-password", "not the password"),
+        ],
+    );
+    browser.wait_for(
+        "the refused signature",
+        "document.querySelector('#approve-feedback .alert-error')?.textContent.includes('signature_refused')",
+    );
+    assert_eq!(
+        browser.eval("document.getElementById('approve-password').value"),
+        json!(""),
+        "the password is not kept"
+    );
+    fill_and_submit(
+        &mut browser,
+        "section[aria-labelledby=approve-title] form",
+        &[("#approve-password", "correct horse battery")],
+    );
+    browser.wait_for(
+        "the new approval",
+        "document.querySelector('main .alert-ok')?.textContent === 'Patch 1.0.1 approved and signed.'",
+    );
+    assert!(browser.text().contains("approved, still matching"));
+
+    // A plan from findings selected in the list, through the plan form; then cancelled with
+    // a reason.
+    browser.go(&format!(
+        "/findings?state=all&vulnerability={LODASH_VULNERABILITY}"
+    ));
+    browser.wait_for(
+        "the selectable findings",
+        "document.querySelector('input[name=finding]') !== null",
+    );
+    browser.eval("document.querySelector('input[name=finding]').checked = true; document.getElementById('plan-from-selection').click(); true");
+    browser.wait_for(
+        "the plan form",
+        "document.getElementById('new-plan-findings')?.value.length > 0",
+    );
+    assert_accessible(&mut browser, axe.as_deref(), "new plan");
+    fill_and_submit(
+        &mut browser,
+        "section[aria-labelledby=new-plan-title] form",
+        &[
+            ("#new-plan-target", "1.0.2"),
+            ("#new-plan-change-requests", "CR-9 /qms/CR-9"),
+        ],
+    );
+    browser.wait_for(
+        "the new plan",
+        "document.querySelector('main .alert-ok')?.textContent.endsWith('created for 1 finding.')",
+    );
+    assert!(browser.text().contains("CR-9"), "{}", browser.text());
+    fill_and_submit(
+        &mut browser,
+        "form[aria-label='Cancel the plan']",
+        &[("#plan-cancel-reason", "short")],
+    );
+    browser.wait_for(
+        "the refused cancellation",
+        "document.querySelector('#plan-feedback .alert-error') !== null",
+    );
+    fill_and_submit(
+        &mut browser,
+        "form[aria-label='Cancel the plan']",
+        &[(
+            "#plan-cancel-reason",
+            "Superseded by plan 1, which already ships the fix",
+        )],
+    );
+    browser.wait_for(
+        "the cancelled plan",
+        "document.querySelector('main .alert-ok')?.textContent.endsWith('cancelled.')",
+    );
+    assert!(browser.text().contains("Superseded by plan 1"));
+
+    // The finding names its plan and patch.
+    browser.go("/findings?state=all");
+    browser.wait_for(
+        "the findings",
+        "document.querySelector('main table a.id') !== null",
+    );
+    browser.eval("document.querySelector('main table a.id').click(); true");
+    browser.wait_for(
+        "the finding's remediation",
+        "document.querySelector('section[aria-labelledby=finding-remediation] a')?.textContent.startsWith('Plan ')",
+    );
+    let remediation = browser
+        .eval("document.querySelector('section[aria-labelledby=finding-remediation]').textContent");
+    assert!(
+        remediation.as_str().unwrap().contains("1.0.1"),
+        "{remediation}"
+    );
+
+    let problems = std::mem::take(&mut browser.problems);
     browser.eval("true");
     let problems: Vec<String> = problems
         .into_iter()

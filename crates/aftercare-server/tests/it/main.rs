@@ -11,6 +11,7 @@ mod finding;
 mod intel;
 mod inventory;
 mod openapi;
+mod patch;
 mod snapshot;
 mod triage;
 mod ui;

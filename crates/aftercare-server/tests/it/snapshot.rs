@@ -1,6 +1,7 @@
 //! JSON snapshots (insta) of the API's answers, through `Router::oneshot` on each backend:
 //! products, releases, components, findings (list and detail, with a signed determination),
-//! a vulnerability, clocks and the case, the policy, the audit trail and the error envelope.
+//! a vulnerability, clocks and the case, the policy, the audit trail, the error envelope, and
+//! a remediation plan and its patch release.
 //! Ids, timestamps and what derives from them are redacted (`aftercare_testdata::redact`), so
 //! that SQLite and PostgreSQL answer the same snapshot.
 //!
@@ -348,5 +349,136 @@ async fn api_answers_match_their_snapshots_on_every_backend() {
             "error_forbidden",
         )
         .await;
+
+        // Patch management: a plan for lodash's finding, the patch release 4.2.1 (lodash
+        // 4.17.21) attached, with its evidence, not yet approved.
+        let post = |uri: &str, body: serde_json::Value| {
+            Request::post(uri)
+                .header("authorization", format!("Bearer {analyst}"))
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap()
+        };
+        let (status, plan) = send(
+            &router,
+            post(
+                "/api/v1/plans",
+                json!({"product": "Infusion pump", "vulnerabilities": ["CVE-2021-23337"],
+                    "target_version": "4.2.1", "cycle": "out_of_cycle", "owner": "analyst",
+                    "change_requests": [{"reference": "CR-2291"}],
+                    "problem_reports": [{"reference": "PR-77", "url": "https://qms.example/PR-77"}],
+                    "controls": [{"description": "Report export disabled", "evidence": "SOP-12"}]}),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{plan}");
+        aftercare_service::flow::import_release(
+            &workspace,
+            &context,
+            "Infusion pump",
+            "4.2.1",
+            Some(&SbomFile {
+                name: "device-4.2.1.cdx.json".into(),
+                bytes: DEVICE_SBOM
+                    .replace("lodash@4.17.19", "lodash@4.17.21")
+                    .replace("\"4.17.19\"", "\"4.17.21\"")
+                    .replace("a58921a69b79", "a58921a69b80")
+                    .into_bytes(),
+            }),
+        )
+        .await
+        .unwrap();
+        let (status, body) = send(
+            &router,
+            post(
+                "/api/v1/patches/Infusion%20pump/4.2.1/attach",
+                json!({"plans": [plan["id"]]}),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        for item in [
+            json!({"kind": "impact_assessment", "title": "Impact of lodash 4.17.21", "result": "pass",
+                "executed_by": ["analyst"], "executed_on": "2025-06-02",
+                "files": [{"name": "impact.txt", "content_base64": "aW1wYWN0"}],
+                "impact": {"safety_and_essential_performance_affected": false,
+                    "verification_rerun": ["VP-12"], "regulatory_path": "letter_to_file",
+                    "rationale": "A library update inside the report generator only."}}),
+            json!({"kind": "regression", "title": "Full regression", "result": "deviation",
+                "executed_by": ["tom"], "executed_on": "2025-06-03"}),
+        ] {
+            let (status, body) = send(
+                &router,
+                post("/api/v1/patches/Infusion%20pump/4.2.1/evidence", item),
+            )
+            .await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+        patch_snapshot(
+            &router,
+            &viewer,
+            &format!("/api/v1/plans/{}", plan["id"]),
+            "plan",
+        )
+        .await;
+        patch_snapshot(
+            &router,
+            &viewer,
+            "/api/v1/patches/Infusion%20pump/4.2.1",
+            "patch",
+        )
+        .await;
     }
+}
+
+/// [`snapshot`] for patch management's answers, whose own ids, times and digests over them
+/// (evidence and findings by id, a plan's due day, an evidence item's digest, which covers
+/// the item it supersedes) the shared redaction does not know.
+async fn patch_snapshot(router: &axum::Router, token: &str, uri: &str, name: &str) {
+    fn walk(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, field) in map.iter_mut() {
+                    match (key.as_str(), &field) {
+                        ("finding" | "evidence" | "supersedes" | "superseded_by", v)
+                            if v.is_number() =>
+                        {
+                            *field = json!("[id]")
+                        }
+                        ("updated_at" | "day" | "end" | "approved_at" | "on", v)
+                            if v.is_string() =>
+                        {
+                            *field = json!("[time]")
+                        }
+                        ("digest" | "approval_sha256", v) if v.is_string() => {
+                            *field = json!("[derived]")
+                        }
+                        ("download", serde_json::Value::String(url)) => {
+                            let parts: Vec<&str> = url.split('/').collect();
+                            *field = json!(
+                                parts
+                                    .iter()
+                                    .map(|p| {
+                                        if p.bytes().all(|b| b.is_ascii_digit()) && !p.is_empty() {
+                                            "[id]"
+                                        } else {
+                                            p
+                                        }
+                                    })
+                                    .collect::<Vec<_>>()
+                                    .join("/")
+                            );
+                        }
+                        _ => walk(field),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let (status, body) = send(router, get_as(uri, token)).await;
+    let mut body = aftercare_testdata::redact::redact(body);
+    walk(&mut body);
+    insta::assert_json_snapshot!(name, json!({"status": status.as_u16(), "body": body}));
 }

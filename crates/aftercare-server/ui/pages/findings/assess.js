@@ -87,6 +87,8 @@ export function bulkAssessment(items, terms, { announce, onSaved }) {
   return {
     all,
     box,
+    /** The ids of the findings selected in the table. */
+    selected: () => boxes.filter((b) => b.checked).map((b) => Number(b.value)),
     form: h('section', { class: 'card', 'aria-labelledby': 'bulk-title' },
       h('h2', { id: 'bulk-title' }, 'Assess several findings'),
       h('p', { class: 'hint' }, `Select findings in the table (${items.length} on this page), then record one assessment for all of them.`),
@@ -124,7 +126,7 @@ function controlRow(number, onRemove) {
 }
 
 /** The 21 CFR 11.50 manifestation the signature will carry: printed name, date and time, meaning. */
-function manifestation(me, meaning, now = new Date()) {
+export function manifestation(me, meaning, now = new Date()) {
   const stamp = now.toISOString().slice(0, 19).replace('T', ' ');
   return `Signed by ${me.display_name} on ${stamp} (UTC) — ${meaning}`;
 }

@@ -8,6 +8,8 @@ import { timestamp } from '../../format.js';
 import { vocabulary } from '../../vocabulary.js';
 import { awarenessBasis, caseClockTable, caseEventTable } from '../clocks.js';
 import { assessForm } from './assess.js';
+import { planStateBadge, newPlanRoute } from '../plans.js';
+import { patchRoute } from '../patch/text.js';
 import { findingsRoute } from './list.js';
 import { STATUS_BADGES, severityBadge, kevMark, componentText, words } from './text.js';
 
@@ -17,7 +19,8 @@ let flash = null;
 /** One finding (`#/findings/{id}`): every card, and the assessment form for those who may assess. */
 export async function renderDetail({ view, heading, params, can, me, navigate, announce }) {
   const id = Number(params[0]);
-  const detail = await api.get(`/findings/${id}`);
+  // Everything the page shows is fetched before it is drawn: the page appears whole.
+  const [detail, plans] = await Promise.all([api.get(`/findings/${id}`), plansOf(id)]);
   const f = detail.finding;
   heading(`${f.vulnerability.id} in ${componentText(f.component)}`,
     h('p', { class: 'breadcrumb' },
@@ -37,6 +40,7 @@ export async function renderDetail({ view, heading, params, can, me, navigate, a
     assessmentSection(detail.triage.assessment, f),
     determinationSection(detail.triage),
     caseSection(detail.case),
+    remediationSection(f, plans, can),
     historySection(detail.history),
   );
   if (can('finding.assess')) {
@@ -272,6 +276,30 @@ function caseSection(found) {
     caseClockTable(found.clocks),
     h('details', null, h('summary', null, `Case events (${found.events.length})`), caseEventTable(found.events)),
     h('p', null, link(route(['cases', found.product, found.vulnerability]), 'The case page')));
+}
+
+/** The remediation plans that name a finding (`GET /api/v1/plans?finding=`), each in full. */
+async function plansOf(id) {
+  const plans = await api.get('/plans', { finding: id });
+  return Promise.all(plans.map((p) => api.get(`/plans/${p.id}`)));
+}
+
+/** The plans that remediate the finding, with their state and patch releases, and a way to create one. */
+function remediationSection(f, details, can) {
+  return card('finding-remediation', 'Remediation',
+    table('The plans that remediate this finding', ['Plan', 'Target', 'State', 'Patch releases'],
+      details.map((p) => [
+        h('a', { href: `#${route(['plans', p.id])}`, class: 'id' }, `Plan ${p.id}`),
+        p.target_version,
+        planStateBadge(p.state),
+        p.patches.length
+          ? p.patches.map((patch, i) => [i ? ', ' : null,
+            h('a', { href: `#${patchRoute(p.product, patch.version)}` }, `${p.product} ${patch.version}`)])
+          : h('span', { class: 'muted' }, 'none yet'),
+      ]), { empty: 'No remediation plan names this finding.', hideCaption: true }),
+    can('patch.manage') && f.state === 'open' && details.length === 0
+      ? h('p', null, h('a', { href: `#${newPlanRoute(f.product, [f.id])}`, class: 'button' }, 'Create a plan for this finding'))
+      : null);
 }
 
 function historySection(history) {

@@ -2,10 +2,11 @@
 // of findings most severe first, and the form that assesses the selected ones.
 
 import * as api from '../../api.js';
-import { h, table, route, field, badge } from '../../dom.js';
+import { h, table, route, field, badge, replace } from '../../dom.js';
 import { timestamp } from '../../format.js';
 import { vocabulary } from '../../vocabulary.js';
 import { bulkAssessment } from './assess.js';
+import { newPlanRoute } from '../plans.js';
 import { SEVERITIES, STATUS_BADGES, severityBadge, kevMark, componentText, words } from './text.js';
 
 const STATES = ['open', 'closed', 'all'];
@@ -188,5 +189,33 @@ export async function renderList({ view, heading, query, navigate, can, announce
       timestamp(f.first_seen),
     ]), { empty: 'No finding matches these filters.', hideCaption: true }),
   );
-  if (bulk && page.items.length > 0) view.append(bulk.form);
+  if (bulk && page.items.length > 0) {
+    view.append(bulk.form);
+    if (can('patch.manage')) view.append(planFromSelection(page.items, bulk.selected, navigate));
+  }
+}
+
+/**
+ * Creating a remediation plan from the findings selected in the table: the plan form opens
+ * with them (a plan remediates the findings of one product).
+ */
+function planFromSelection(items, selected, navigate) {
+  const feedback = h('div', { id: 'plan-selection-feedback', tabindex: '-1', 'aria-live': 'assertive' });
+  const button = h('button', { type: 'button', id: 'plan-from-selection' }, 'Create a plan from the selected findings');
+  button.addEventListener('click', () => {
+    const ids = selected();
+    const products = [...new Set(items.filter((f) => ids.includes(f.id)).map((f) => f.product))];
+    if (ids.length === 0 || products.length !== 1) {
+      replace(feedback, h('p', { class: 'alert alert-error', role: 'alert' }, ids.length === 0
+        ? 'Select at least one finding in the table.'
+        : 'A plan remediates the findings of one product: select findings of one product.'));
+      feedback.focus();
+      return;
+    }
+    navigate(newPlanRoute(products[0], ids));
+  });
+  return h('section', { class: 'card', 'aria-labelledby': 'plan-selection-title' },
+    h('h2', { id: 'plan-selection-title' }, 'Remediate the selected findings'),
+    h('p', { class: 'hint' }, 'Opens the plan form with the findings selected in the table.'),
+    feedback, button);
 }
