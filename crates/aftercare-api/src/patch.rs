@@ -514,7 +514,7 @@ pub struct FixDto {
 impl FixDto {
     fn new(
         fix: &aftercare_patch::FindingFix,
-        rows: &std::collections::BTreeMap<i64, aftercare_store::finding::FindingRow>,
+        rows: &std::collections::BTreeMap<i64, aftercare_store::patch::FixFindingRow>,
     ) -> FixDto {
         FixDto {
             finding: fix.finding.id.0,

@@ -973,19 +973,6 @@ pub async fn by_id(
         .map_err(StoreError::query("find a finding"))
 }
 
-/// Some findings by id, in id order (ids that do not exist are left out).
-pub async fn by_ids(store: &crate::Store, ids: &[i64]) -> Result<Vec<FindingRow>, StoreError> {
-    crate::bulk::select_in(
-        store,
-        &format!("{FINDING_SELECT} WHERE f.id"),
-        "ORDER BY f.id",
-        ids,
-        "find findings",
-        finding_from_row,
-    )
-    .await
-}
-
 /// Filters of a finding list; `None` does not filter.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FindingFilter {

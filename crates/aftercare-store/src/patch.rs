@@ -677,11 +677,24 @@ pub struct FixFindingRow {
     pub status: Option<String>,
     /// The justification of its assessment.
     pub justification: Option<String>,
+    /// Its release's version.
+    pub release: String,
+    /// When it was first seen.
+    pub first_seen: String,
+    /// Whether its vulnerability is in CISA KEV.
+    pub kev: bool,
+    /// Its severity label.
+    pub severity: String,
+    /// Whether a CVSS score gave the severity.
+    pub scored: bool,
 }
 
 const FIX_SELECT: &str = "SELECT f.id, f.product_id, f.release_id, f.vulnerability, c.purl, \
-     c.grp, c.name, c.version, f.fixed_versions, f.state, d.status, d.justification \
+     c.grp, c.name, c.version, f.fixed_versions, f.state, d.status, d.justification, \
+     r.version AS release_version, f.first_seen, f.kev, f.severity, \
+     CASE WHEN f.score IS NULL THEN 0 ELSE 1 END AS scored \
      FROM findings f JOIN components c ON c.id = f.component_id \
+     JOIN releases r ON r.id = f.release_id \
      LEFT JOIN assessments a ON a.finding_id = f.id LEFT JOIN decisions d ON d.id = a.decision_id";
 
 fn fix_from_row(row: &AnyRow) -> Result<FixFindingRow, sqlx::Error> {
@@ -698,7 +711,38 @@ fn fix_from_row(row: &AnyRow) -> Result<FixFindingRow, sqlx::Error> {
         state: row.try_get("state")?,
         status: row.try_get("status")?,
         justification: row.try_get("justification")?,
+        release: row.try_get("release_version")?,
+        first_seen: row.try_get("first_seen")?,
+        kev: row.try_get::<i64, _>("kev")? != 0,
+        severity: row.try_get("severity")?,
+        scored: row.try_get::<i64, _>("scored")? != 0,
     })
+}
+
+/// The findings some plans name, each once, as the fix evidence reads them: one query per
+/// plan, joined through `plan_findings` (no list of ids to bind).
+pub async fn fix_findings_of_plans(
+    pool: &sqlx::AnyPool,
+    plan_ids: &[i64],
+) -> Result<Vec<FixFindingRow>, StoreError> {
+    let sql = format!(
+        "{FIX_SELECT} JOIN plan_findings pf ON pf.finding_id = f.id WHERE pf.plan_id = $1 \
+         ORDER BY f.id"
+    );
+    let mut out: Vec<FixFindingRow> = Vec::new();
+    for plan in plan_ids {
+        let rows = sqlx::query(&sql)
+            .bind(plan)
+            .fetch_all(pool)
+            .await
+            .map_err(StoreError::query("read a plan's findings"))?;
+        for row in &rows {
+            out.push(fix_from_row(row).map_err(StoreError::query("read a plan's findings"))?);
+        }
+    }
+    out.sort_by_key(|row| row.id);
+    out.dedup_by_key(|row| row.id);
+    Ok(out)
 }
 
 /// Some findings by id, as the fix evidence reads them.

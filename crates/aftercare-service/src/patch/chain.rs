@@ -174,7 +174,7 @@ pub async fn chain(
             .iter()
             .filter_map(|fix| {
                 let row = patch.finding_rows.get(&fix.finding.id.0)?;
-                row.vex_status
+                row.status
                     .as_ref()
                     .map(|status| format!("finding {}: {status}", row.id))
             })

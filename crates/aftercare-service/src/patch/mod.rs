@@ -180,11 +180,5 @@ async fn findings_of_plans(
     workspace: &Workspace,
     plan_ids: &[i64],
 ) -> Result<Vec<FixFindingRow>, ServiceError> {
-    let mut ids: Vec<i64> = Vec::new();
-    for plan in plan_ids {
-        ids.extend(stored::plan_findings(workspace.store().pool(), *plan).await?);
-    }
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(stored::fix_findings(workspace.store(), &ids).await?)
+    Ok(stored::fix_findings_of_plans(workspace.store().pool(), plan_ids).await?)
 }

@@ -105,8 +105,10 @@ pub struct PlanView {
     pub vulnerabilities: Vec<String>,
     /// The cycle the policy asks for, with its reasons.
     pub cycle: CycleRequirement,
-    /// The earliest remediation deadline of the product's clocks for its vulnerabilities:
-    /// (vulnerability, deadline day, deadline end, clock state); `None`: no clock runs for them.
+    /// The earliest deadline of the clocks a fix meets (`remediation` for an uncontrolled risk,
+    /// `regular_patch_cycle` for a controlled one) for its vulnerabilities, a running clock
+    /// before a met one: (vulnerability, deadline day, deadline end, clock state); `None`: no
+    /// such clock runs for them.
     pub due: Option<(String, String, String, String)>,
     /// The compensating controls of the vulnerabilities' latest determinations (JSON), and the
     /// plan's own (JSON).
@@ -467,13 +469,25 @@ pub async fn show(workspace: &Workspace, id: i64) -> Result<PlanView, ServiceErr
     for vulnerability in &vulnerabilities {
         if let Ok((view, _)) = case::case(workspace, &row.product, vulnerability).await {
             for clock in view.case.clocks() {
-                let running = matches!(clock.state(), ClockState::Open | ClockState::Missed);
-                if clock.kind() == ClockKind::Remediation && running {
+                // The clock a fix meets: remediation (uncontrolled) or the regular patch
+                // cycle (controlled); a met one still shows the plan's deadline.
+                let counts = matches!(
+                    clock.state(),
+                    ClockState::Open | ClockState::Missed | ClockState::Met
+                );
+                let fixes = matches!(
+                    clock.kind(),
+                    ClockKind::Remediation | ClockKind::RegularPatchCycle
+                );
+                if fixes && counts {
+                    // A running clock before a met one; the earliest deadline first.
+                    let met = clock.state() == ClockState::Met;
                     let end = timestamp_text(clock.deadline().end);
-                    if due
-                        .as_ref()
-                        .is_none_or(|(_, _, earliest, _)| end < *earliest)
-                    {
+                    let earlier = due.as_ref().is_none_or(|(_, _, earliest, state)| {
+                        let was_met = state == ClockState::Met.as_str();
+                        (met, end.as_str()) < (was_met, earliest.as_str())
+                    });
+                    if earlier {
                         due = Some((
                             vulnerability.clone(),
                             clock.deadline().day.to_string(),
@@ -663,22 +677,53 @@ pub(crate) async fn requirement(
     findings: &[FindingRow],
     policy: &aftercare_risk::Policy,
 ) -> Result<CycleRequirement, ServiceError> {
+    let facts_of: Vec<FindingFacts<'_>> = findings.iter().map(FindingFacts::from).collect();
     Ok(required_cycle(
         policy,
-        &facts(workspace, product_id, findings).await?,
+        &facts(workspace, product_id, &facts_of).await?,
     ))
+}
+
+/// What the cycle and the evidence requirements read of a finding.
+pub(crate) struct FindingFacts<'a> {
+    vulnerability: &'a str,
+    kev: bool,
+    scored: bool,
+    severity: &'a str,
+}
+
+impl<'a> From<&'a FindingRow> for FindingFacts<'a> {
+    fn from(row: &'a FindingRow) -> Self {
+        FindingFacts {
+            vulnerability: &row.vulnerability,
+            kev: row.kev,
+            scored: row.score.is_some(),
+            severity: &row.severity,
+        }
+    }
+}
+
+impl<'a> From<&'a aftercare_store::patch::FixFindingRow> for FindingFacts<'a> {
+    fn from(row: &'a aftercare_store::patch::FixFindingRow) -> Self {
+        FindingFacts {
+            vulnerability: &row.vulnerability,
+            kev: row.kev,
+            scored: row.scored,
+            severity: &row.severity,
+        }
+    }
 }
 
 /// What the cycle and the evidence requirements know of some findings' vulnerabilities.
 pub(crate) async fn facts(
     workspace: &Workspace,
     product_id: i64,
-    findings: &[FindingRow],
+    findings: &[FindingFacts<'_>],
 ) -> Result<Vec<VulnerabilityFacts>, ServiceError> {
-    let names: BTreeSet<&str> = findings.iter().map(|f| f.vulnerability.as_str()).collect();
+    let names: BTreeSet<&str> = findings.iter().map(|f| f.vulnerability).collect();
     let mut out = Vec::with_capacity(names.len());
     for name in names {
-        let of_it: Vec<&FindingRow> = findings
+        let of_it: Vec<&FindingFacts> = findings
             .iter()
             .filter(|f| f.vulnerability == name)
             .collect();
@@ -698,7 +743,7 @@ pub(crate) async fn facts(
             kev_listed: of_it.iter().any(|f| f.kev),
             cvss_severity: of_it
                 .iter()
-                .filter(|f| f.score.is_some())
+                .filter(|f| f.scored)
                 .filter_map(|f| f.severity.parse::<Severity>().ok())
                 .max()
                 .unwrap_or(Severity::Unknown),

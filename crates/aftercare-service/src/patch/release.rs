@@ -53,7 +53,7 @@ pub struct PatchState {
     /// The evidence kinds the policy requires of it.
     pub required: Vec<EvidenceKind>,
     /// The findings its plans name, as stored, by id.
-    pub finding_rows: std::collections::BTreeMap<i64, aftercare_store::finding::FindingRow>,
+    pub finding_rows: std::collections::BTreeMap<i64, aftercare_store::patch::FixFindingRow>,
     /// The findings each plan names, by plan id.
     pub plan_members: std::collections::BTreeMap<i64, Vec<i64>>,
     /// The components and open findings of the release, as the fix evidence reads them.
@@ -177,11 +177,17 @@ pub(crate) async fn state_of(
     for plan in &plan_rows {
         plan_members.insert(plan.id, stored::plan_findings(pool, plan.id).await?);
     }
-    let ids: Vec<i64> = finding_rows.iter().map(|row| row.id).collect();
-    let full = aftercare_store::finding::by_ids(workspace.store(), &ids).await?;
-    let facts = plans::facts(workspace, release.product_id, &full).await?;
+    let facts = plans::facts(
+        workspace,
+        release.product_id,
+        &finding_rows
+            .iter()
+            .map(plans::FindingFacts::from)
+            .collect::<Vec<_>>(),
+    )
+    .await?;
     let finding_rows: std::collections::BTreeMap<i64, _> =
-        full.into_iter().map(|row| (row.id, row)).collect();
+        finding_rows.into_iter().map(|row| (row.id, row)).collect();
     let required = required_evidence(&current.policy, &facts);
     let mut state = PatchState {
         release,
@@ -293,14 +299,19 @@ pub async fn check_attach(
         }
         aftercare_patch::next_state(plans::state_of(&plan)?, &PlanEvent::PatchAttached)
             .map_err(|error| ServiceError::rule("plan", error))?;
+        // Each fielded release once, with one of its findings to name.
+        let mut fielded: std::collections::BTreeMap<i64, i64> = std::collections::BTreeMap::new();
         for finding in super::findings_of_plans(workspace, &[*id]).await? {
-            let fielded = crate::inventory::release_by_id(workspace, finding.release_id).await?;
+            fielded.entry(finding.release_id).or_insert(finding.id);
+        }
+        for (release_id, finding) in fielded {
+            let fielded = crate::inventory::release_by_id(workspace, release_id).await?;
             if !newer(version, &fielded.version) {
                 return Err(ServiceError::invalid(
                     "release",
                     format!(
-                        "{product} {version} is not newer than {product} {}, whose finding {} plan {id} remediates: a patch comes after the release it fixes",
-                        fielded.version, finding.id
+                        "{product} {version} is not newer than {product} {}, whose finding {finding} plan {id} remediates: a patch comes after the release it fixes",
+                        fielded.version
                     ),
                 ));
             }
@@ -572,6 +583,14 @@ pub async fn approve(
         )
         .await?;
         return Err(error);
+    }
+    if matches!(principal.via, crate::access::auth::Via::Token { .. }) {
+        let reason = "only people sign: API tokens cannot sign, log in with a session";
+        signature::record_refusal(workspace, context, principal, "patch", &entity_id, reason)
+            .await?;
+        return Err(ServiceError::SignatureRefused {
+            reason: reason.into(),
+        });
     }
     let current = policy::current(workspace).await?;
     let binding = match check_approval(
