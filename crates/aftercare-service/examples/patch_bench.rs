@@ -51,11 +51,14 @@ async fn main() {
     let releases: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100);
     let count: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000);
     let wanted: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000);
-    assert!(
-        !dir.exists(),
-        "{} exists: name a new directory",
-        dir.display()
-    );
+    if dir.exists() {
+        // A workspace an earlier run left: measure it again.
+        let workspace = Workspace::open(WorkspaceLocation::Directory(dir.clone()))
+            .await
+            .unwrap();
+        measure(&workspace).await;
+        return;
+    }
     let packages = common::packages();
     let workspace = Workspace::open(WorkspaceLocation::Directory(dir.clone()))
         .await
