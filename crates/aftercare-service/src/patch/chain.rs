@@ -108,6 +108,16 @@ pub async fn chain(
     now: Timestamp,
 ) -> Result<Chain, ServiceError> {
     let patch = release::state(workspace, product, version).await?;
+    chain_of(workspace, patch, now).await
+}
+
+/// The chain of a patch release whose state the caller has just read (a use case that
+/// returns the state, then shows the chain, reads it once).
+pub async fn chain_of(
+    workspace: &Workspace,
+    patch: PatchState,
+    now: Timestamp,
+) -> Result<Chain, ServiceError> {
     let approvals = release::approvals(workspace, &patch).await?;
     let gate = patch.gate(now).map_err(|error| error.to_string());
     let pool = workspace.store().pool();

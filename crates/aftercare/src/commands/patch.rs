@@ -286,13 +286,7 @@ async fn show_patch(
     state: &PatchState,
     format: OutputFormat,
 ) -> anyhow::Result<Outcome> {
-    let chain = chain::chain(
-        workspace,
-        &state.release.product_name,
-        &state.release.version,
-        jiff::Timestamp::now(),
-    )
-    .await?;
+    let chain = chain::chain_of(workspace, state.clone(), jiff::Timestamp::now()).await?;
     print_chain(format, &ChainDto::from(&chain))?;
     Ok(Outcome::Ok)
 }
