@@ -214,11 +214,25 @@ impl Verification {
 pub async fn verify_signatures(
     workspace: &crate::Workspace,
 ) -> Result<(i64, Vec<SignatureMismatch>), ServiceError> {
+    let events = audit::of_action(
+        workspace.store().pool(),
+        AuditAction::SignatureSign.as_str(),
+    )
+    .await?;
+    compare_signatures(workspace, &events).await
+}
+
+/// [`verify_signatures`] against the `signature.sign` events a chain walk has already read
+/// (a walk of every event sees them all; reading them again by action would scan the table
+/// a second time).
+async fn compare_signatures(
+    workspace: &crate::Workspace,
+    events: &[audit::StoredAuditEvent],
+) -> Result<(i64, Vec<SignatureMismatch>), ServiceError> {
     let pool = workspace.store().pool();
     let rows = aftercare_store::signature::all_signatures(pool).await?;
-    let events = audit::of_action(pool, AuditAction::SignatureSign.as_str()).await?;
     let mut by_signature = std::collections::BTreeMap::new();
-    for stored in &events {
+    for stored in events {
         let value: Option<serde_json::Value> = stored
             .event
             .new_value
@@ -351,15 +365,21 @@ pub async fn list(
 ///
 /// Then every signature is compared with its chained event ([`verify_signatures`]).
 pub async fn verify(workspace: &crate::Workspace) -> Result<Verification, ServiceError> {
-    let mut verification = verify_chain(workspace).await?;
-    let (checked, mismatches) = verify_signatures(workspace).await?;
+    let (mut verification, signed) = verify_chain(workspace).await?;
+    let (checked, mismatches) = match signed {
+        Some(events) => compare_signatures(workspace, &events).await?,
+        None => verify_signatures(workspace).await?,
+    };
     verification.signatures_checked = checked;
     verification.signature_mismatches = mismatches;
     Ok(verification)
 }
 
-/// The chain's part of [`verify`].
-async fn verify_chain(workspace: &crate::Workspace) -> Result<Verification, ServiceError> {
+/// The chain's part of [`verify`], and the `signature.sign` events when the walk read every
+/// event in one pass (`None` when it read them in segments).
+async fn verify_chain(
+    workspace: &crate::Workspace,
+) -> Result<(Verification, Option<Vec<audit::StoredAuditEvent>>), ServiceError> {
     const SEGMENTS: i64 = 4;
     const SEQUENTIAL_BELOW: i64 = 40_000;
     if let Some(file) = workspace.store().sqlite_file() {
@@ -388,7 +408,7 @@ async fn verify_chain(workspace: &crate::Workspace) -> Result<Verification, Serv
     }
     let last = audit::max_seq(workspace.store().pool()).await?;
     let segments = if last < SEQUENTIAL_BELOW { 1 } else { SEGMENTS };
-    verify_in_segments(workspace, segments).await
+    Ok((verify_in_segments(workspace, segments).await?, None))
 }
 
 /// One sequential walk over every event read by `scan` (a bulk read of the backend), on a
@@ -396,25 +416,31 @@ async fn verify_chain(workspace: &crate::Workspace) -> Result<Verification, Serv
 async fn verify_streamed(
     workspace: &crate::Workspace,
     scan: impl FnOnce(&mut Checker) -> Result<(), ServiceError> + Send + 'static,
-) -> Result<Verification, ServiceError> {
+) -> Result<(Verification, Option<Vec<audit::StoredAuditEvent>>), ServiceError> {
     let head = aftercare_store::audit::head(workspace.store().pool()).await?;
-    let checked = tokio::task::spawn_blocking(move || {
+    let (checked, signed) = tokio::task::spawn_blocking(move || {
         let mut checker = Checker::new(0, aftercare_model::audit::GENESIS_HASH.to_string());
+        checker.keep_signatures = true;
         scan(&mut checker)?;
-        Ok::<_, ServiceError>(checker.finish())
+        let signed = std::mem::take(&mut checker.signed);
+        Ok::<_, ServiceError>((checker.finish(), signed))
     })
     .await
     .map_err(|_| ServiceError::Background {
         operation: "verify the audit chain",
     })??;
     if checked.broken.is_some() {
-        return Ok(Verification {
-            events: checked.count,
-            head,
-            broken: checked.broken,
-            signatures_checked: 0,
-            signature_mismatches: Vec::new(),
-        });
+        return Ok((
+            Verification {
+                events: checked.count,
+                head,
+                broken: checked.broken,
+                signatures_checked: 0,
+                signature_mismatches: Vec::new(),
+            },
+            // The walk stopped at the break: the signatures are read by their action.
+            None,
+        ));
     }
     let broken =
         (head.seq != checked.last_seq || head.hash != checked.last_hash).then(|| BrokenLink {
@@ -425,13 +451,16 @@ async fn verify_streamed(
                 checked.last_seq, head.seq
             ),
         });
-    Ok(Verification {
-        events: checked.count,
-        head,
-        broken,
-        signatures_checked: 0,
-        signature_mismatches: Vec::new(),
-    })
+    Ok((
+        Verification {
+            events: checked.count,
+            head,
+            broken,
+            signatures_checked: 0,
+            signature_mismatches: Vec::new(),
+        },
+        Some(signed),
+    ))
 }
 
 /// The chain walk of [`verify`] with a given number of segments, without the signatures
@@ -607,6 +636,10 @@ struct CheckedPage {
 /// Checks events one after another: contiguous sequence numbers, links, recomputed hashes.
 struct Checker {
     state: CheckedPage,
+    /// Whether to keep the `signature.sign` events it checks (a walk of the whole chain).
+    keep_signatures: bool,
+    /// Those events, in chain order.
+    signed: Vec<aftercare_store::audit::StoredAuditEvent>,
 }
 
 impl Checker {
@@ -618,6 +651,8 @@ impl Checker {
                 last_hash: previous_hash,
                 broken: None,
             },
+            keep_signatures: false,
+            signed: Vec::new(),
         }
     }
 
@@ -649,6 +684,12 @@ impl Checker {
                 None
             }
         };
+        if reason.is_none()
+            && self.keep_signatures
+            && stored.event.action == AuditAction::SignatureSign.as_str()
+        {
+            self.signed.push(stored.clone());
+        }
         match reason {
             Some(reason) => {
                 state.broken = Some(BrokenLink { seq, reason });
