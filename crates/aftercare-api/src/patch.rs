@@ -6,7 +6,7 @@
 //! one request carries the item and its files, so an item is never recorded without the files
 //! its digest covers. Downloads are plain bytes at the `download` URL each file carries.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -529,6 +529,59 @@ impl FixDto {
     }
 }
 
+/// The fix evidence of one vulnerability, summed over the plans' findings of it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct VulnerabilityFixDto {
+    /// The vulnerability.
+    pub vulnerability: String,
+    /// The plans' findings of it.
+    pub findings: usize,
+    /// In how many fielded releases.
+    pub releases: usize,
+    /// How many count as fixed.
+    pub fixed: usize,
+    /// By kind of evidence: removed, upgraded, assessed (fixed or not affected).
+    pub removed: usize,
+    /// See `removed`.
+    pub upgraded: usize,
+    /// See `removed`.
+    pub assessed: usize,
+    /// Not fixed: still there, unassessed or assessed affected.
+    pub not_fixed: usize,
+    /// Not matched: the patch release's SBOM is missing or was never matched.
+    pub not_matched: usize,
+    /// Its findings' components at their fielded versions (`component version`), distinct.
+    pub components: Vec<String>,
+    /// The findings that are not fixed, by id.
+    pub open_findings: Vec<i64>,
+    /// The evidence in words (`2311 removed, 205 upgraded, 7484 not fixed`).
+    pub summary: String,
+}
+
+impl VulnerabilityFixDto {
+    fn new(summary: &aftercare_patch::VulnerabilityFixes<'_>, releases: usize) -> Self {
+        let counts = summary.counts;
+        VulnerabilityFixDto {
+            vulnerability: summary.vulnerability.to_string(),
+            findings: counts.total(),
+            releases,
+            fixed: counts.fixed(),
+            removed: counts.removed,
+            upgraded: counts.upgraded,
+            assessed: counts.assessed,
+            not_fixed: counts.not_fixed,
+            not_matched: counts.not_matched,
+            components: summary
+                .components
+                .iter()
+                .map(|(key, version)| format!("{} {}", key.as_str(), version.unwrap_or("-")))
+                .collect(),
+            open_findings: summary.open.iter().map(|fix| fix.finding.id.0).collect(),
+            summary: counts.to_string(),
+        }
+    }
+}
+
 /// A file of an evidence item.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct EvidenceFileDto {
@@ -844,6 +897,8 @@ pub struct PatchDto {
     pub plans: Vec<PlanSummaryDto>,
     /// The fix evidence of every finding of those plans, by finding id.
     pub fixes: Vec<FixDto>,
+    /// The same, summed by vulnerability (what a plan of thousands of findings is read by).
+    pub by_vulnerability: Vec<VulnerabilityFixDto>,
     /// Every evidence item, oldest first, superseded ones marked.
     pub evidence: Vec<EvidenceDto>,
     /// The evidence kinds the policy requires of this patch.
@@ -895,6 +950,24 @@ impl PatchDto {
                 .iter()
                 .map(|fix| FixDto::new(fix, &state.finding_rows))
                 .collect(),
+            by_vulnerability: {
+                let mut releases: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+                for row in state.finding_rows.values() {
+                    releases
+                        .entry(row.vulnerability.as_str())
+                        .or_default()
+                        .insert(row.release.as_str());
+                }
+                aftercare_patch::fixes_by_vulnerability(&state.fixes)
+                    .iter()
+                    .map(|summary| {
+                        let count = releases
+                            .get(summary.vulnerability.as_str())
+                            .map_or(0, BTreeSet::len);
+                        VulnerabilityFixDto::new(summary, count)
+                    })
+                    .collect()
+            },
             evidence: EvidenceDto::list(state),
             required_evidence: state
                 .required

@@ -590,6 +590,115 @@ impl<'a> PatchIndex<'a> {
     }
 }
 
+/// How many findings each kind of fix evidence covers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FixCounts {
+    /// [`FixEvidence::Removed`].
+    pub removed: usize,
+    /// [`FixEvidence::Upgraded`].
+    pub upgraded: usize,
+    /// [`FixEvidence::Assessed`].
+    pub assessed: usize,
+    /// [`FixEvidence::NotFixed`].
+    pub not_fixed: usize,
+    /// [`FixEvidence::NotMatched`].
+    pub not_matched: usize,
+}
+
+impl FixCounts {
+    /// Counts one more finding with `evidence`.
+    pub fn add(&mut self, evidence: &FixEvidence) {
+        match evidence {
+            FixEvidence::Removed => self.removed += 1,
+            FixEvidence::Upgraded { .. } => self.upgraded += 1,
+            FixEvidence::Assessed { .. } => self.assessed += 1,
+            FixEvidence::NotFixed { .. } => self.not_fixed += 1,
+            FixEvidence::NotMatched { .. } => self.not_matched += 1,
+        }
+    }
+
+    /// The findings counted.
+    pub fn total(&self) -> usize {
+        self.fixed() + self.not_fixed + self.not_matched
+    }
+
+    /// The findings that count as fixed.
+    pub fn fixed(&self) -> usize {
+        self.removed + self.upgraded + self.assessed
+    }
+}
+
+impl std::fmt::Display for FixCounts {
+    /// `2311 removed, 205 upgraded, 7484 not fixed`: the kinds that occur, fixed first.
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kinds = [
+            (self.removed, "removed"),
+            (self.upgraded, "upgraded"),
+            (self.assessed, "assessed fixed or not affected"),
+            (self.not_fixed, "not fixed"),
+            (self.not_matched, "not matched"),
+        ];
+        let mut first = true;
+        for (count, kind) in kinds.iter().filter(|(count, _)| *count > 0) {
+            if !first {
+                formatter.write_str(", ")?;
+            }
+            write!(formatter, "{count} {kind}")?;
+            first = false;
+        }
+        if first {
+            formatter.write_str("no findings")?;
+        }
+        Ok(())
+    }
+}
+
+/// The fix evidence of one vulnerability, summed over the plan's findings of it: what a
+/// reader of a plan of thousands of findings looks at first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VulnerabilityFixes<'a> {
+    /// The vulnerability.
+    pub vulnerability: &'a VulnerabilityId,
+    /// The evidence, counted.
+    pub counts: FixCounts,
+    /// Its findings' components at their fielded versions, distinct, in text order.
+    pub components: Vec<(&'a ComponentKey, Option<&'a str>)>,
+    /// The findings that are not fixed (not fixed or not matched), by finding id.
+    pub open: Vec<&'a FindingFix>,
+}
+
+/// The fix evidence by vulnerability, in vulnerability order (`fixes` as [`plan_fixes`]
+/// returns them).
+pub fn fixes_by_vulnerability(fixes: &[FindingFix]) -> Vec<VulnerabilityFixes<'_>> {
+    let mut by: std::collections::BTreeMap<&str, VulnerabilityFixes<'_>> =
+        std::collections::BTreeMap::new();
+    for fix in fixes {
+        let entry = by
+            .entry(fix.finding.vulnerability.as_str())
+            .or_insert_with(|| VulnerabilityFixes {
+                vulnerability: &fix.finding.vulnerability,
+                counts: FixCounts::default(),
+                components: Vec::new(),
+                open: Vec::new(),
+            });
+        entry.counts.add(&fix.evidence);
+        entry
+            .components
+            .push((&fix.finding.component, fix.finding.version.as_deref()));
+        if !fix.evidence.is_fixed() {
+            entry.open.push(fix);
+        }
+    }
+    by.into_values()
+        .map(|mut summary| {
+            summary.components.sort();
+            summary.components.dedup();
+            summary.open.sort_by_key(|fix| fix.finding.id);
+            summary
+        })
+        .collect()
+}
+
 /// The patch release's findings of a plan's vulnerabilities on components that no plan
 /// finding of the same vulnerability names, sorted by finding id: the vulnerability still
 /// occurs in the patch, somewhere the per-finding evidence does not look.
@@ -823,6 +932,59 @@ mod tests {
                 .all(|fix| fix.evidence.label() == "not_matched")
         );
         assert!(residual_findings(&unmatched, &PatchSbom::Missing).is_empty());
+    }
+
+    #[test]
+    fn a_plan_summed_by_vulnerability() {
+        let policy = Policy::builtin().unwrap();
+        // hyper (CVE-2023-26964) in three fielded releases at two versions, one of them
+        // upgraded away and one still there; h2 (another vulnerability) removed.
+        let mut findings = Vec::new();
+        for (id, version) in [(7, "0.14.10"), (8, "0.14.10"), (12, "0.14.28")] {
+            let mut f = finding(Some(version));
+            f.id = FindingId(id);
+            findings.push(f);
+        }
+        let mut h2 = finding(Some("0.3.15"));
+        h2.id = FindingId(3);
+        h2.vulnerability = "GHSA-8r5v-vm4m-4g25".parse().unwrap();
+        h2.component = ComponentKey::new("pkg:cargo/h2").unwrap();
+        findings.push(h2);
+        // The patch keeps hyper at 0.14.28 (where the match no longer fires) and drops h2.
+        let components = [component("pkg:cargo/hyper", "0.14.28")];
+        let sbom = PatchSbom::Matched {
+            digest: Sha256::of(b"sbom"),
+            components: &components,
+            findings: &[],
+        };
+        let fixes = plan_fixes(&policy, &findings, &sbom);
+        let summary: Vec<String> = fixes_by_vulnerability(&fixes)
+            .iter()
+            .map(|v| {
+                let components: Vec<String> = v
+                    .components
+                    .iter()
+                    .map(|(key, version)| format!("{}@{}", key.as_str(), version.unwrap_or("-")))
+                    .collect();
+                let open: Vec<i64> = v.open.iter().map(|fix| fix.finding.id.0).collect();
+                format!(
+                    "{}: {} of {} fixed ({}); {}; open {open:?}",
+                    v.vulnerability,
+                    v.counts.fixed(),
+                    v.counts.total(),
+                    v.counts,
+                    components.join(" ")
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                "CVE-2023-26964: 2 of 3 fixed (2 upgraded, 1 not fixed); pkg:cargo/hyper@0.14.10 pkg:cargo/hyper@0.14.28; open [12]",
+                "GHSA-8r5v-vm4m-4g25: 1 of 1 fixed (1 removed); pkg:cargo/h2@0.3.15; open []",
+            ]
+        );
+        assert_eq!(FixCounts::default().to_string(), "no findings");
     }
 
     #[test]

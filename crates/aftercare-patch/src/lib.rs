@@ -56,9 +56,10 @@ pub use evidence::{
     check_file_size, current_evidence,
 };
 pub use fix::{
-    AssessedStatus, Assessment, ComponentKey, FindingFix, FindingId, FixEvidence, NotFixedReason,
-    NotMatchedReason, PatchComponent, PatchFinding, PatchReleaseFinding, PatchSbom, PatchSide,
-    PlanFinding, fix_evidence, plan_fixes, residual_findings,
+    AssessedStatus, Assessment, ComponentKey, FindingFix, FindingId, FixCounts, FixEvidence,
+    NotFixedReason, NotMatchedReason, PatchComponent, PatchFinding, PatchReleaseFinding, PatchSbom,
+    PatchSide, PlanFinding, VulnerabilityFixes, fix_evidence, fixes_by_vulnerability, plan_fixes,
+    residual_findings,
 };
 pub use impact::{ImpactAnswers, ImpactAssessment, RegulatoryPath};
 pub use plan::{

@@ -181,6 +181,7 @@ use aftercare_api as wire;
         wire::patch::PlanDto,
         wire::patch::AttachDto,
         wire::patch::FixDto,
+        wire::patch::VulnerabilityFixDto,
         wire::patch::EvidenceFileDto,
         wire::patch::ImpactDto,
         wire::patch::EvidenceDto,

@@ -1327,6 +1327,10 @@ pub enum PatchCommand {
     Show {
         /// PRODUCT@VERSION.
         release: String,
+        /// List the fix evidence of every finding (a plan of more than 50 findings is summed
+        /// by vulnerability otherwise; JSON always lists every one).
+        #[arg(long)]
+        findings: bool,
         #[command(flatten)]
         workspace: WorkspaceArgs,
         #[command(flatten)]

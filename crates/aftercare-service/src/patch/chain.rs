@@ -4,9 +4,9 @@
 //! step with when it happened and how that stands against the case's remediation clock
 //! (`remediation` for an uncontrolled risk, `regular_patch_cycle` for a controlled one).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use aftercare_patch::{Clearance, current_evidence};
+use aftercare_patch::{Clearance, FindingFix, FixCounts, current_evidence};
 use aftercare_risk::{Clock, ClockKind, ClockState};
 use aftercare_store::timestamp_text;
 use jiff::Timestamp;
@@ -161,23 +161,7 @@ pub async fn chain_of(
             step: "finding",
             status: StepStatus::Done,
             at: first_seen.clone(),
-            detail: fixes
-                .iter()
-                .map(|fix| {
-                    let release = patch
-                        .finding_rows
-                        .get(&fix.finding.id.0)
-                        .map(|row| row.release.as_str())
-                        .unwrap_or("?");
-                    format!(
-                        "finding {} in {release}: {} {}",
-                        fix.finding.id.0,
-                        fix.finding.component.as_str(),
-                        fix.finding.version.as_deref().unwrap_or("(no version)")
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("; "),
+            detail: findings_detail(&patch, fixes),
             clock: against(&first_seen),
         });
         let assessed: Vec<String> = fixes
@@ -308,11 +292,7 @@ pub async fn chain_of(
                 StepStatus::Gap
             },
             at: None,
-            detail: fixes
-                .iter()
-                .map(|fix| format!("finding {}: {}", fix.finding.id.0, fix.evidence))
-                .collect::<Vec<_>>()
-                .join("; "),
+            detail: fix_detail(fixes),
             clock: None,
         });
         let missing: Vec<&str> = patch
@@ -443,6 +423,92 @@ pub async fn chain_of(
     })
 }
 
+/// At most this many findings are named one by one in a step of a vulnerability's chain; a
+/// plan of more is summed (the fix evidence lists every one).
+const NAMED: usize = 5;
+
+/// The findings of one vulnerability: each named (few), or counted with their components.
+fn findings_detail(patch: &PatchState, fixes: &[&FindingFix]) -> String {
+    let release_of = |fix: &FindingFix| {
+        patch
+            .finding_rows
+            .get(&fix.finding.id.0)
+            .map_or("?", |row| row.release.as_str())
+    };
+    let component = |fix: &FindingFix| {
+        format!(
+            "{} {}",
+            fix.finding.component.as_str(),
+            fix.finding.version.as_deref().unwrap_or("(no version)")
+        )
+    };
+    if fixes.len() <= NAMED {
+        return fixes
+            .iter()
+            .map(|fix| {
+                format!(
+                    "finding {} in {}: {}",
+                    fix.finding.id.0,
+                    release_of(fix),
+                    component(fix)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+    }
+    let releases: BTreeSet<&str> = fixes.iter().map(|fix| release_of(fix)).collect();
+    let components: BTreeSet<String> = fixes.iter().map(|fix| component(fix)).collect();
+    format!(
+        "{} findings in {} releases: {}",
+        fixes.len(),
+        releases.len(),
+        listed(components.iter().map(String::as_str), components.len())
+    )
+}
+
+/// The fix evidence of one vulnerability: each finding's (few), or the counts and the
+/// findings not fixed.
+fn fix_detail(fixes: &[&FindingFix]) -> String {
+    let each = |fix: &FindingFix| format!("finding {}: {}", fix.finding.id.0, fix.evidence);
+    if fixes.len() <= NAMED {
+        return fixes
+            .iter()
+            .map(|fix| each(fix))
+            .collect::<Vec<_>>()
+            .join("; ");
+    }
+    let mut counts = FixCounts::default();
+    for fix in fixes {
+        counts.add(&fix.evidence);
+    }
+    let open: Vec<String> = fixes
+        .iter()
+        .filter(|fix| !fix.evidence.is_fixed())
+        .take(NAMED)
+        .map(|fix| each(fix))
+        .collect();
+    let not_fixed = counts.total() - counts.fixed();
+    if open.is_empty() {
+        format!("{} of {} fixed: {counts}", counts.fixed(), counts.total())
+    } else {
+        format!(
+            "{} of {} fixed: {counts}; {}",
+            counts.fixed(),
+            counts.total(),
+            listed(open.iter().map(String::as_str), not_fixed)
+        )
+    }
+}
+
+/// The first [`NAMED`] of `total` items, and how many more there are.
+fn listed<'a>(items: impl Iterator<Item = &'a str>, total: usize) -> String {
+    let mut text = items.take(NAMED).collect::<Vec<_>>().join("; ");
+    if total > NAMED {
+        text.push_str(&format!(" and {} more", total - NAMED));
+    }
+    text
+}
+
 /// The clock a fix meets: `remediation` (uncontrolled) before `regular_patch_cycle`.
 fn remediation_clock(clocks: &[Clock]) -> Option<ChainClock> {
     [ClockKind::Remediation, ClockKind::RegularPatchCycle]
@@ -455,4 +521,72 @@ fn remediation_clock(clocks: &[Clock]) -> Option<ChainClock> {
             state: clock.state(),
             satisfied_at: clock.satisfied_at().map(timestamp_text),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use aftercare_patch::{ComponentKey, FindingId, FixEvidence, NotFixedReason, PlanFinding};
+
+    use super::*;
+
+    fn fix(id: i64, version: &str, evidence: FixEvidence) -> FindingFix {
+        FindingFix {
+            finding: PlanFinding {
+                id: FindingId(id),
+                vulnerability: "CVE-2023-26964".parse().unwrap(),
+                component: ComponentKey::new("pkg:cargo/hyper").unwrap(),
+                version: Some(version.to_string()),
+                fixed_versions: Vec::new(),
+            },
+            evidence,
+        }
+    }
+
+    fn same(version: &str) -> FixEvidence {
+        FixEvidence::NotFixed {
+            why: NotFixedReason::SameVersion {
+                version: version.to_string(),
+            },
+        }
+    }
+
+    #[test]
+    fn few_findings_are_named_many_are_summed() {
+        let few = [
+            fix(1, "0.14.10", FixEvidence::Removed),
+            fix(2, "0.14.10", same("0.14.10")),
+        ];
+        let few: Vec<&FindingFix> = few.iter().collect();
+        assert_eq!(
+            fix_detail(&few),
+            format!(
+                "finding 1: removed: the component is gone; finding 2: {}",
+                same("0.14.10")
+            )
+        );
+        // 7 removed and 8 not fixed: the counts, then the first five not fixed.
+        let many: Vec<FindingFix> = (1..=15)
+            .map(|id| {
+                if id % 2 == 1 && id < 15 {
+                    fix(id, "0.14.10", FixEvidence::Removed)
+                } else {
+                    fix(id, "0.14.28", same("0.14.28"))
+                }
+            })
+            .collect();
+        let many: Vec<&FindingFix> = many.iter().collect();
+        let not_fixed = same("0.14.28");
+        assert_eq!(
+            fix_detail(&many),
+            format!(
+                "7 of 15 fixed: 7 removed, 8 not fixed; finding 2: {not_fixed}; finding 4: {not_fixed}; \
+                 finding 6: {not_fixed}; finding 8: {not_fixed}; finding 10: {not_fixed} and 3 more"
+            )
+        );
+        assert_eq!(listed(["a", "b"].into_iter(), 2), "a; b");
+        assert_eq!(
+            listed(["a", "b", "c", "d", "e", "f", "g"].into_iter(), 7),
+            "a; b; c; d; e and 2 more"
+        );
+    }
 }

@@ -286,15 +286,26 @@ async fn show_patch(
     state: &PatchState,
     format: OutputFormat,
 ) -> anyhow::Result<Outcome> {
+    show_patch_with(workspace, state, format, false).await
+}
+
+/// Shows a patch release and its chain; `every_finding` lists the fix evidence of each
+/// finding however many there are.
+async fn show_patch_with(
+    workspace: &Workspace,
+    state: &PatchState,
+    format: OutputFormat,
+    every_finding: bool,
+) -> anyhow::Result<Outcome> {
     let chain = chain::chain_of(workspace, state.clone(), jiff::Timestamp::now()).await?;
-    print_chain(format, &ChainDto::from(&chain))?;
+    print_chain(format, &ChainDto::from(&chain), every_finding)?;
     Ok(Outcome::Ok)
 }
 
-fn print_chain(format: OutputFormat, chain: &ChainDto) -> anyhow::Result<()> {
+fn print_chain(format: OutputFormat, chain: &ChainDto, every_finding: bool) -> anyhow::Result<()> {
     emit(format, chain, || {
         let patch = &chain.patch;
-        let mut out = patch_text(patch);
+        let mut out = patch_text(patch, every_finding);
         for link in &chain.links {
             out.push_str(&format!("\nchain of {}", link.vulnerability));
             match &link.clock {
@@ -328,7 +339,11 @@ fn print_chain(format: OutputFormat, chain: &ChainDto) -> anyhow::Result<()> {
     })
 }
 
-fn patch_text(patch: &PatchDto) -> String {
+/// Up to this many findings, the fix evidence is listed finding by finding; more are summed
+/// by vulnerability unless `--findings` asks for each.
+const LISTED_FINDINGS: usize = 50;
+
+fn patch_text(patch: &PatchDto, every_finding: bool) -> String {
     let mut out = format!(
         "patch {}@{} for plan{} {}\nSBOM {}{}\napproval: {}; gate: {}\n",
         patch.product,
@@ -353,26 +368,45 @@ fn patch_text(patch: &PatchDto) -> String {
             format!("refuses: {}", cell(patch.gate.refusal.as_deref()))
         }
     );
-    out.push_str("\nfix evidence\n");
-    let mut table = Table::new(&[
-        "FINDING",
-        "RELEASE",
-        "VULNERABILITY",
-        "COMPONENT",
-        "FIXED",
-        "EVIDENCE",
-    ]);
-    for fix in &patch.fixes {
-        table.row(vec![
-            fix.finding.to_string(),
-            cell(fix.release.as_deref()),
-            fix.vulnerability.clone(),
-            format!("{} {}", fix.component, cell(fix.version.as_deref())),
-            if fix.fixed { "yes" } else { "NO" }.to_string(),
-            fix.sentence.clone(),
+    if every_finding || patch.fixes.len() <= LISTED_FINDINGS {
+        out.push_str("\nfix evidence\n");
+        out.push_str(&fixes_table(patch));
+    } else {
+        out.push_str(&format!(
+            "\nfix evidence of {} findings, by vulnerability (--findings lists each)\n",
+            patch.fixes.len()
+        ));
+        let mut table = Table::new(&[
+            "VULNERABILITY",
+            "FINDINGS",
+            "RELEASES",
+            "FIXED",
+            "EVIDENCE",
+            "NOT FIXED",
         ]);
+        for summary in &patch.by_vulnerability {
+            let open = &summary.open_findings;
+            table.row(vec![
+                summary.vulnerability.clone(),
+                summary.findings.to_string(),
+                summary.releases.to_string(),
+                summary.fixed.to_string(),
+                summary.summary.clone(),
+                match open.len() {
+                    0 => "-".to_string(),
+                    n => {
+                        let first: Vec<String> = open.iter().take(3).map(i64::to_string).collect();
+                        if n > 3 {
+                            format!("{} and {} more", first.join(", "), n - 3)
+                        } else {
+                            first.join(", ")
+                        }
+                    }
+                },
+            ]);
+        }
+        out.push_str(&table.render());
     }
-    out.push_str(&table.render());
     out.push_str(&format!(
         "\nevidence (required: {}{})\n",
         patch.required_evidence.join(", "),
@@ -413,6 +447,29 @@ fn patch_text(patch: &PatchDto) -> String {
     out
 }
 
+/// The fix evidence of each finding.
+fn fixes_table(patch: &PatchDto) -> String {
+    let mut table = Table::new(&[
+        "FINDING",
+        "RELEASE",
+        "VULNERABILITY",
+        "COMPONENT",
+        "FIXED",
+        "EVIDENCE",
+    ]);
+    for fix in &patch.fixes {
+        table.row(vec![
+            fix.finding.to_string(),
+            cell(fix.release.as_deref()),
+            fix.vulnerability.clone(),
+            format!("{} {}", fix.component, cell(fix.version.as_deref())),
+            if fix.fixed { "yes" } else { "NO" }.to_string(),
+            fix.sentence.clone(),
+        ]);
+    }
+    table.render()
+}
+
 fn evidence_table(items: &[EvidenceDto]) -> String {
     let mut table = Table::new(&["ID", "KIND", "RESULT", "EXECUTED", "BY", "FILES", "TITLE"]);
     for item in items {
@@ -448,13 +505,14 @@ pub(crate) async fn run(command: PatchCommand) -> anyhow::Result<Outcome> {
         }
         PatchCommand::Show {
             release: name,
+            findings,
             workspace,
             format,
         } => {
             let (product, version) = release_name(&name)?;
             let (workspace, _) = super::open(&workspace).await?;
             let state = release::state(&workspace, product, version).await?;
-            show_patch(&workspace, &state, format.format).await
+            show_patch_with(&workspace, &state, format.format, findings).await
         }
         PatchCommand::Evidence(command) => evidence(command).await,
         PatchCommand::Approve {

@@ -63,15 +63,8 @@ export async function renderPatch(context) {
         ]), { hideCaption: true })),
     card('patch-fixes', 'Fix evidence',
       h('p', { class: 'muted' }, 'Computed from the patch release’s own match result: a finding is fixed when its component is gone, moved to a version the records no longer match, or assessed fixed or not affected with a justification.'),
-      table('The fix evidence of every finding of the plans', ['Finding', 'Vulnerability', 'Found in', 'Component', 'Outcome', 'Evidence'],
-        patch.fixes.map((f) => [
-          h('a', { href: `#${route(['findings', f.finding])}`, class: 'id' }, `Finding ${f.finding}`),
-          f.vulnerability,
-          f.release ?? '—',
-          f.version ? `${f.component} ${f.version}` : f.component,
-          outcomeBadge(f.outcome),
-          f.sentence,
-        ]), { empty: 'The plans name no finding.', hideCaption: true })),
+      fixesByVulnerability(patch),
+      everyFix(patch)),
     evidenceSection(patch),
     decisionSection(patch),
     distributionSection(patch),
@@ -82,6 +75,42 @@ export async function renderPatch(context) {
     view.append(decisionForms(patch, { onDone }));
   }
   if (can('patch.manage')) view.append(distributionForm(patch, { onDone }));
+}
+
+/** Up to this many findings, each one's fix evidence is shown open; more are folded. */
+const SHOWN_FIXES = 50;
+
+/** The fix evidence summed by vulnerability (a plan of many findings is read by it). */
+function fixesByVulnerability(patch) {
+  if (patch.fixes.length <= 1) return null;
+  return table('The fix evidence by vulnerability',
+    ['Vulnerability', 'Findings', 'Releases', 'Fixed', 'Evidence', 'Not fixed'],
+    patch.by_vulnerability.map((v) => [
+      v.vulnerability,
+      String(v.findings),
+      String(v.releases),
+      v.fixed === v.findings ? badge('ok', `${v.fixed} of ${v.findings}`) : badge('bad', `${v.fixed} of ${v.findings}`),
+      v.summary,
+      v.open_findings.length
+        ? [v.open_findings.slice(0, 5).map((id, i) => [i ? ', ' : '', h('a', { href: `#${route(['findings', id])}`, class: 'id' }, `Finding ${id}`)]),
+          v.open_findings.length > 5 ? ` and ${v.open_findings.length - 5} more` : '']
+        : '—',
+    ]));
+}
+
+/** Each finding's fix evidence; folded when there are many. */
+function everyFix(patch) {
+  const list = table('The fix evidence of every finding of the plans', ['Finding', 'Vulnerability', 'Found in', 'Component', 'Outcome', 'Evidence'],
+    patch.fixes.map((f) => [
+      h('a', { href: `#${route(['findings', f.finding])}`, class: 'id' }, `Finding ${f.finding}`),
+      f.vulnerability,
+      f.release ?? '—',
+      f.version ? `${f.component} ${f.version}` : f.component,
+      outcomeBadge(f.outcome),
+      f.sentence,
+    ]), { empty: 'The plans name no finding.', hideCaption: patch.fixes.length <= SHOWN_FIXES });
+  if (patch.fixes.length <= SHOWN_FIXES) return list;
+  return h('details', null, h('summary', null, `Every finding (${patch.fixes.length})`), list);
 }
 
 function card(id, title, ...content) {
