@@ -132,6 +132,8 @@ pub async fn chain_of(
     let product_id = patch.release.product_id;
     let current_items = current_evidence(&patch.evidence);
     let latest_approval = approvals.last();
+    // Computed once: the binding digest covers every finding's fix evidence.
+    let approval_matches = patch.approval_matches() == Some(true);
     let mut links = Vec::with_capacity(by_vulnerability.len());
     for (vulnerability, fixes) in &by_vulnerability {
         let clock = match case::case(workspace, &product_name, vulnerability).await {
@@ -154,9 +156,10 @@ pub async fn chain_of(
                 patch
                     .finding_rows
                     .get(&fix.finding.id.0)
-                    .map(|row| row.first_seen.clone())
+                    .map(|row| row.first_seen.as_str())
             })
-            .min();
+            .min()
+            .map(str::to_string);
         steps.push(ChainStep {
             step: "finding",
             status: StepStatus::Done,
@@ -345,7 +348,7 @@ pub async fn chain_of(
         match latest_approval {
             Some(signature) => {
                 let at = Some(signature.signature.signed_at.clone());
-                let matching = patch.approval_matches() == Some(true)
+                let matching = approval_matches
                     && signature.state == crate::access::signature::SignatureState::Valid;
                 steps.push(ChainStep {
                     step: "approval",

@@ -44,17 +44,47 @@ fn timestamp(entity: &'static str, id: i64, text: &str) -> Result<Timestamp, Ser
 
 /// A stored finding as the fix evidence reads it.
 fn plan_finding(row: &FixFindingRow) -> Result<PlanFinding, ServiceError> {
+    let component = component_of(row.purl.as_deref(), row.group.as_deref(), &row.name)
+        .map_err(|error| corrupt("finding", row.id, error))?;
+    plan_finding_of(row, component)
+}
+
+fn plan_finding_of(
+    row: &FixFindingRow,
+    component: ComponentKey,
+) -> Result<PlanFinding, ServiceError> {
     Ok(PlanFinding {
         id: FindingId(row.id),
         vulnerability: row
             .vulnerability
             .parse::<VulnerabilityId>()
             .map_err(|error| corrupt("finding", row.id, error))?,
-        component: component_of(row.purl.as_deref(), row.group.as_deref(), &row.name)
-            .map_err(|error| corrupt("finding", row.id, error))?,
+        component,
         version: row.version.clone(),
         fixed_versions: serde_json::from_str(&row.fixed_versions).unwrap_or_default(),
     })
+}
+
+/// The plan findings of many rows, each component's identity worked out once (a plan of
+/// thousands of findings names the same few packages in every release).
+fn plan_findings(rows: &[FixFindingRow]) -> Result<Vec<PlanFinding>, ServiceError> {
+    let mut keys: std::collections::HashMap<(Option<&str>, Option<&str>, &str), ComponentKey> =
+        std::collections::HashMap::new();
+    rows.iter()
+        .map(|row| {
+            let identity = (row.purl.as_deref(), row.group.as_deref(), row.name.as_str());
+            let component = match keys.get(&identity) {
+                Some(key) => key.clone(),
+                None => {
+                    let key = component_of(identity.0, identity.1, identity.2)
+                        .map_err(|error| corrupt("finding", row.id, error))?;
+                    keys.insert(identity, key.clone());
+                    key
+                }
+            };
+            plan_finding_of(row, component)
+        })
+        .collect()
 }
 
 /// The identity a component keeps across releases (the one decisions follow).

@@ -134,10 +134,7 @@ pub(crate) async fn state_of(
         plan_rows.push(plans::plan(workspace, *id).await?);
     }
     let finding_rows = super::findings_of_plans(workspace, &plan_ids).await?;
-    let plan_findings = finding_rows
-        .iter()
-        .map(super::plan_finding)
-        .collect::<Result<Vec<_>, _>>()?;
+    let plan_findings = super::plan_findings(&finding_rows)?;
     let sbom = match crate::inventory::release_sbom(workspace, &release).await? {
         Some(row) => {
             let digest = row

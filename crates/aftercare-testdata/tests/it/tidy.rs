@@ -24,6 +24,7 @@ const PURE: &[&str] = &[
     "aftercare-risk",
     "aftercare-match",
     "aftercare-patch",
+    "aftercare-rollout",
 ];
 
 /// The crates above the core: storage, use cases, HTTP and the command line.
@@ -60,10 +61,11 @@ const CRATE_RULES: &[Rule] = &[
     // The functional core.
     rule(PURE, SHELL, "the pure core is called by the shells and never calls them: that keeps it fast, fuzzable and testable with plain check() helpers (STYLE.md §1)"),
     rule(PURE, INFRASTRUCTURE, "the pure core does no async, storage, HTTP or wire format; those are adapters around it (STYLE.md §1, §6)"),
-    rule(&["aftercare-model"], &["aftercare-version", "aftercare-cvss", "aftercare-sbom", "aftercare-intel", "aftercare-risk", "aftercare-match", "aftercare-patch"], "the shared words are the ground floor: every crate uses them and they use no other crate of ours"),
+    rule(&["aftercare-model"], &["aftercare-version", "aftercare-cvss", "aftercare-sbom", "aftercare-intel", "aftercare-risk", "aftercare-match", "aftercare-patch", "aftercare-rollout"], "the shared words are the ground floor: every crate uses them and they use no other crate of ours"),
     rule(&["aftercare-version", "aftercare-cvss"], &["aftercare-sbom", "aftercare-intel", "aftercare-risk", "aftercare-match", "aftercare-patch"], "version and CVSS semantics are read by the formats and rules above them, never the reverse"),
     rule(&["aftercare-sbom", "aftercare-intel", "aftercare-risk"], &["aftercare-match"], "the readers and the risk rules feed the matcher, never the reverse"),
     rule(&["aftercare-sbom", "aftercare-intel", "aftercare-risk", "aftercare-match"], &["aftercare-patch"], "patch management stands on the policy and the risk rules and reads match results as data; nothing below it knows patches"),
+    rule(&["aftercare-rollout"], &["aftercare-match", "aftercare-intel", "aftercare-sbom"], "rollouts decide waves, thresholds and actions from facts the service passes in; what a release fixes is patch management's answer, read by the service (ADR 0013)"),
     rule(&["aftercare-patch"], &["aftercare-match"], "fix evidence reads the matcher's outcome, which the service passes in (ADR 0012); evaluating ranges here would be a second matcher that could disagree with the findings"),
     // The shell.
     rule(&["aftercare-store"], &["aftercare-service", "aftercare-server", "aftercare", "axum"], "storage is an adapter below the use cases: it knows rows and queries, not use cases or HTTP"),

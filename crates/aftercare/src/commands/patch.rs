@@ -278,12 +278,12 @@ pub(crate) async fn add_patch_release(
         plans,
     )
     .await?;
-    show_patch(&workspace, &imported.patch, format).await
+    show_patch(&workspace, imported.patch, format).await
 }
 
 async fn show_patch(
     workspace: &Workspace,
-    state: &PatchState,
+    state: PatchState,
     format: OutputFormat,
 ) -> anyhow::Result<Outcome> {
     show_patch_with(workspace, state, format, false).await
@@ -293,11 +293,11 @@ async fn show_patch(
 /// finding however many there are.
 async fn show_patch_with(
     workspace: &Workspace,
-    state: &PatchState,
+    state: PatchState,
     format: OutputFormat,
     every_finding: bool,
 ) -> anyhow::Result<Outcome> {
-    let chain = chain::chain_of(workspace, state.clone(), jiff::Timestamp::now()).await?;
+    let chain = chain::chain_of(workspace, state, jiff::Timestamp::now()).await?;
     print_chain(format, &ChainDto::from(&chain), every_finding)?;
     Ok(Outcome::Ok)
 }
@@ -501,7 +501,7 @@ pub(crate) async fn run(command: PatchCommand) -> anyhow::Result<Outcome> {
             let (workspace, context, principal) = super::open_as_admin(&workspace).await?;
             let state =
                 release::attach(&workspace, &context, &principal, product, version, &plans).await?;
-            show_patch(&workspace, &state, format.format).await
+            show_patch(&workspace, state, format.format).await
         }
         PatchCommand::Show {
             release: name,
@@ -512,7 +512,7 @@ pub(crate) async fn run(command: PatchCommand) -> anyhow::Result<Outcome> {
             let (product, version) = release_name(&name)?;
             let (workspace, _) = super::open(&workspace).await?;
             let state = release::state(&workspace, product, version).await?;
-            show_patch_with(&workspace, &state, format.format, findings).await
+            show_patch_with(&workspace, state, format.format, findings).await
         }
         PatchCommand::Evidence(command) => evidence(command).await,
         PatchCommand::Approve {
@@ -529,7 +529,7 @@ pub(crate) async fn run(command: PatchCommand) -> anyhow::Result<Outcome> {
             let state =
                 release::approve(&workspace, &context, &principal, product, version, &request)
                     .await?;
-            show_patch(&workspace, &state, format.format).await
+            show_patch(&workspace, state, format.format).await
         }
         PatchCommand::Reject {
             release: name,
@@ -572,7 +572,7 @@ pub(crate) async fn run(command: PatchCommand) -> anyhow::Result<Outcome> {
                 &workspace, &context, &principal, product, version, &new,
             )
             .await?;
-            show_patch(&workspace, &state, format.format).await
+            show_patch(&workspace, state, format.format).await
         }
     }
 }
@@ -591,7 +591,7 @@ async fn decide(
         &workspace, &context, &principal, product, version, reason, revoke,
     )
     .await?;
-    show_patch(&workspace, &state, format).await
+    show_patch(&workspace, state, format).await
 }
 
 async fn evidence(command: EvidenceCommand) -> anyhow::Result<Outcome> {
