@@ -332,19 +332,19 @@ async fn placement(
             None => None,
         },
     };
-    if let (Some(site), Some(organisation)) = (&site, &organisation) {
-        if site.organisation_id != organisation.id {
-            return Err(Refusal {
-                field: "organisation",
-                error: ServiceError::invalid(
-                    "organisation",
-                    format!(
-                        "site {:?} belongs to {:?}, not {:?}",
-                        site.name, site.organisation, organisation.name
-                    ),
+    if let (Some(site), Some(organisation)) = (&site, &organisation)
+        && site.organisation_id != organisation.id
+    {
+        return Err(Refusal {
+            field: "organisation",
+            error: ServiceError::invalid(
+                "organisation",
+                format!(
+                    "site {:?} belongs to {:?}, not {:?}",
+                    site.name, site.organisation, organisation.name
                 ),
-            });
-        }
+            ),
+        });
     }
     Ok((site, organisation))
 }
@@ -621,14 +621,12 @@ pub fn facts(device: &DeviceRow) -> DeviceFacts {
 /// name itself when no record knows it).
 async fn canonical(workspace: &Workspace, name: &str) -> Result<String, ServiceError> {
     let found = crate::intel::lookup::resolve(workspace, None, name.trim()).await;
-    if let Ok(found) = found {
-        if let Some((id, _)) = found.first() {
-            if let Some(vulnerability) =
-                aftercare_store::intel::vulnerability(workspace.store().pool(), *id).await?
-            {
-                return Ok(vulnerability.canonical);
-            }
-        }
+    if let Ok(found) = found
+        && let Some((id, _)) = found.first()
+        && let Some(vulnerability) =
+            aftercare_store::intel::vulnerability(workspace.store().pool(), *id).await?
+    {
+        return Ok(vulnerability.canonical);
     }
     Ok(name.trim().to_string())
 }
