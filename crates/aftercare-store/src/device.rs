@@ -429,6 +429,17 @@ pub async fn controller_id_taken(tx: &mut Tx, controller_id: &str) -> Result<boo
     Ok(row.is_some())
 }
 
+/// Whether a product's serial number is taken, read in the writer's transaction.
+pub async fn serial_taken(tx: &mut Tx, product_id: i64, serial: &str) -> Result<bool, StoreError> {
+    let row = sqlx::query("SELECT id FROM devices WHERE product_id = $1 AND serial = $2")
+        .bind(product_id)
+        .bind(serial)
+        .fetch_optional(tx.conn())
+        .await
+        .map_err(StoreError::query("look up a serial number"))?;
+    Ok(row.is_some())
+}
+
 /// What the device list is narrowed by in SQL (the rest is the service's filter).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DeviceSelection {

@@ -230,7 +230,7 @@ pub async fn import(
             .map_err(|refusal| bad(*line, refusal.field, refusal.error))?;
         checked.push((*line, device, token));
     }
-    let mut taken = super::serials(workspace).await?;
+    let mut written = BTreeSet::new();
     let mut seen_ids = BTreeSet::new();
     let mut tx = workspace.store().begin().await?;
     for (line, device, _) in &checked {
@@ -244,7 +244,7 @@ pub async fn import(
                 },
             ));
         }
-        super::write(&mut tx, context, device, &mut taken)
+        super::write(&mut tx, context, device, &mut written)
             .await
             .map_err(|refusal| bad(*line, refusal.field, refusal.error))?;
     }

@@ -422,14 +422,16 @@ async fn check(
 }
 
 /// Writes a checked device in the caller's transaction, refusing a controller id or serial
-/// taken (by an earlier device or one of the same transaction).
+/// taken (by an earlier device, or by one of the same transaction: `written` holds the
+/// (product, serial) pairs written so far).
 async fn write(
     tx: &mut aftercare_store::Tx,
     context: &Context,
     checked: &Checked,
-    taken_serials: &mut std::collections::BTreeSet<(i64, String)>,
+    written: &mut std::collections::BTreeSet<(i64, String)>,
 ) -> Result<i64, Refusal> {
-    if stored::controller_id_taken(tx, &checked.device.controller_id)
+    let device = &checked.device;
+    if stored::controller_id_taken(tx, &device.controller_id)
         .await
         .map_err(|e| refuse("controller_id")(e.into()))?
     {
@@ -437,35 +439,25 @@ async fn write(
             field: "controller_id",
             error: ServiceError::AlreadyExists {
                 entity: "device",
-                key: checked.device.controller_id.clone(),
+                key: device.controller_id.clone(),
             },
         });
     }
-    if !taken_serials.insert((checked.device.product_id, checked.device.serial.clone())) {
+    let taken = stored::serial_taken(tx, device.product_id, &device.serial)
+        .await
+        .map_err(|e| refuse("serial")(e.into()))?;
+    if taken || !written.insert((device.product_id, device.serial.clone())) {
         return Err(Refusal {
             field: "serial",
             error: ServiceError::AlreadyExists {
                 entity: "device serial",
-                key: checked.device.serial.clone(),
+                key: device.serial.clone(),
             },
         });
     }
-    stored::insert_device(tx, &checked.device, &checked.tags, &context.at())
+    stored::insert_device(tx, device, &checked.tags, &context.at())
         .await
         .map_err(|e| refuse("controller_id")(e.into()))
-}
-
-/// The (product, serial) pairs registered already.
-async fn serials(
-    workspace: &Workspace,
-) -> Result<std::collections::BTreeSet<(i64, String)>, ServiceError> {
-    Ok(
-        stored::devices(workspace.store().pool(), &DeviceSelection::default())
-            .await?
-            .into_iter()
-            .map(|d| (d.product_id, d.serial))
-            .collect(),
-    )
 }
 
 /// Registers a device (permission `device.manage`) in state `registered`; its installed
@@ -482,11 +474,15 @@ pub async fn add(
     let checked = check(workspace, request, &token, SOURCE_MANUAL)
         .await
         .map_err(|refusal| refusal.error)?;
-    let mut taken = serials(workspace).await?;
     let mut tx = workspace.store().begin().await?;
-    let id = write(&mut tx, context, &checked, &mut taken)
-        .await
-        .map_err(|refusal| refusal.error)?;
+    let id = write(
+        &mut tx,
+        context,
+        &checked,
+        &mut std::collections::BTreeSet::new(),
+    )
+    .await
+    .map_err(|refusal| refusal.error)?;
     audit::record(
         &mut tx,
         context,
@@ -734,6 +730,12 @@ pub async fn update(
     change: &DeviceUpdate,
 ) -> Result<DeviceView, ServiceError> {
     principal.require(Permission::DeviceManage)?;
+    if *change == DeviceUpdate::default() {
+        return Err(ServiceError::invalid(
+            "update",
+            "nothing to change: name a site, an organisation, tags or a release",
+        ));
+    }
     let before = live_device(workspace, controller_id).await?;
     let mut after = before.clone();
     if change.site.is_some() || change.organisation.is_some() {

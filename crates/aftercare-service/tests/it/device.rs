@@ -375,6 +375,22 @@ async fn a_csv_with_one_bad_row_is_refused_naming_line_and_field_and_writes_noth
             "fleet.csv, line 6, field controller_id: device \"pump-a\" already exists",
             "{backend}"
         );
+        // Line 6 repeats line 2's serial of the same product under another controller id.
+        let same_serial = format!("{GOOD}pump-z,SN-A,Pump,,,,,\n");
+        let error = device::import(
+            &workspace,
+            &context,
+            &admin,
+            "fleet.csv",
+            same_serial.as_bytes(),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "fleet.csv, line 6, field serial: device serial \"SN-A\" already exists",
+            "{backend}"
+        );
         // A site of another organisation than the one named.
         let wrong = GOOD.replace(
             "pump-b,SN-B,Pump,,Northside OR,Northside",
@@ -483,6 +499,22 @@ async fn exposure_follows_the_installed_release_and_its_open_findings() {
                 .as_deref()
                 .unwrap()
                 .contains("\"release_source\":\"manual\"")
+        );
+        // An update that changes nothing is refused rather than audited.
+        let error = device::update(
+            &workspace,
+            &context,
+            &admin,
+            "pump-a",
+            &DeviceUpdate::default(),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("invalid update: nothing to change"),
+            "{error}"
         );
         // A version the product does not have is refused.
         let error = device::update(
