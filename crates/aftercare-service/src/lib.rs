@@ -15,7 +15,8 @@
 //! * [`patch`] — remediation plans, patch releases, their evidence, approval and distribution;
 //! * [`device`] — the device registry: organisations, sites, devices, their tokens and exposure.
 //!
-//! Slices depend one way (`access` ← `inventory`, `intel` ← `triage` ← `finding` ← `patch`); the chains
+//! Slices depend one way (`access` ← `inventory`, `intel` ← `triage` ← `finding` ← `patch`;
+//! `inventory`, `intel` ← `device`); the chains
 //! of the loop that cross slices (an import then its match, a sync then its re-match) live in
 //! [`flow`] alone. The floor every slice stands on: [`workspace`], [`audit`] (the one way an
 //! audit event is written), [`fetch`] (the feed client) and the error type. A test
