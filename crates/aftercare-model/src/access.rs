@@ -38,11 +38,16 @@ pub enum Permission {
     PatchManage,
     /// Decide about a patch release: approve it (signed), reject it or revoke it.
     PatchApprove,
+    /// Read the device registry: organisations, sites, devices, what they run and what they
+    /// are exposed to.
+    DeviceRead,
+    /// Register, import, change and decommission devices; add organisations and sites.
+    DeviceManage,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 17] = [
         Permission::InventoryRead,
         Permission::InventoryWrite,
         Permission::IntelligenceRead,
@@ -58,6 +63,8 @@ impl Permission {
         Permission::CustomerPortal,
         Permission::PatchManage,
         Permission::PatchApprove,
+        Permission::DeviceRead,
+        Permission::DeviceManage,
     ];
 
     /// The permission's name (`inventory.read`).
@@ -78,6 +85,8 @@ impl Permission {
             Permission::CustomerPortal => "customer.portal",
             Permission::PatchManage => "patch.manage",
             Permission::PatchApprove => "patch.approve",
+            Permission::DeviceRead => "device.read",
+            Permission::DeviceManage => "device.manage",
         }
     }
 }
@@ -133,7 +142,13 @@ impl Role {
     /// The permissions the role grants.
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
-        const READ: [Permission; 4] = [InventoryRead, IntelligenceRead, FindingRead, PolicyRead];
+        const READ: [Permission; 5] = [
+            InventoryRead,
+            IntelligenceRead,
+            FindingRead,
+            PolicyRead,
+            DeviceRead,
+        ];
         match self {
             Role::Administrator => &Permission::ALL,
             Role::SecurityAnalyst => &[
@@ -146,6 +161,7 @@ impl Role {
                 FindingAssess,
                 RecordSign,
                 PatchManage,
+                DeviceRead,
             ],
             Role::Reviewer => &[
                 InventoryRead,
@@ -157,6 +173,7 @@ impl Role {
                 PolicyWrite,
                 AuditRead,
                 PatchApprove,
+                DeviceRead,
             ],
             Role::ReleaseEngineer => &[
                 InventoryRead,
@@ -166,6 +183,8 @@ impl Role {
                 InventoryWrite,
                 RecordSign,
                 PatchManage,
+                DeviceRead,
+                DeviceManage,
             ],
             Role::Viewer => &READ,
             Role::Customer => &[CustomerPortal],
@@ -256,6 +275,12 @@ mod tests {
         check(Role::Viewer, RecordSign, false);
         check(Role::Customer, InventoryRead, false);
         check(Role::Customer, CustomerPortal, true);
+        check(Role::Customer, DeviceRead, false);
+        check(Role::ReleaseEngineer, DeviceManage, true);
+        check(Role::SecurityAnalyst, DeviceRead, true);
+        check(Role::SecurityAnalyst, DeviceManage, false);
+        check(Role::Viewer, DeviceRead, true);
+        check(Role::Viewer, DeviceManage, false);
         // Every permission is granted by the administrator, and by someone else too except
         // account management.
         for permission in Permission::ALL {

@@ -57,7 +57,9 @@ impl From<ServiceError> for ApiError {
             ServiceError::AlreadyExists { .. } => {
                 ApiError::new(StatusCode::CONFLICT, "already_exists", error.to_string())
             }
-            ServiceError::InvalidInput { .. } => ApiError::invalid(error.to_string()),
+            ServiceError::InvalidInput { .. } | ServiceError::ImportRow { .. } => {
+                ApiError::invalid(error.to_string())
+            }
             // The rule's own words follow the field: the caller can act on them.
             ServiceError::Rule { source, .. } => ApiError::invalid(format!("{error}: {source}")),
             // The workspace's state, not the request, is wrong: the message says how to fix it.

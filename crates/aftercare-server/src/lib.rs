@@ -124,6 +124,7 @@ pub fn routes() -> Vec<Route> {
     use Access::{Authenticated, Permission as Needs, Public};
     use Method as M;
     use api::access as acc;
+    use api::device as dev;
     use api::finding as fnd;
     use api::intel as int;
     use api::inventory as inv;
@@ -526,6 +527,61 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/patches/{product}/{version}/distribute",
             Needs(Permission::PatchManage),
             post(pat::distribute),
+        ),
+        // The device registry: organisations, sites, devices (issue 14, first slice).
+        route(
+            M::GET,
+            "/api/v1/organisations",
+            Needs(Permission::DeviceRead),
+            get(dev::list_organisations),
+        ),
+        route(
+            M::POST,
+            "/api/v1/organisations",
+            Needs(Permission::DeviceManage),
+            post(dev::create_organisation),
+        ),
+        route(
+            M::GET,
+            "/api/v1/organisations/{name}",
+            Needs(Permission::DeviceRead),
+            get(dev::get_organisation),
+        ),
+        route(
+            M::GET,
+            "/api/v1/sites",
+            Needs(Permission::DeviceRead),
+            get(dev::list_sites),
+        ),
+        route(
+            M::POST,
+            "/api/v1/sites",
+            Needs(Permission::DeviceManage),
+            post(dev::create_site),
+        ),
+        route(
+            M::GET,
+            "/api/v1/sites/{name}",
+            Needs(Permission::DeviceRead),
+            get(dev::get_site),
+        ),
+        route(
+            M::GET,
+            "/api/v1/devices",
+            Needs(Permission::DeviceRead),
+            get(dev::list_devices),
+        ),
+        route(
+            M::POST,
+            "/api/v1/devices",
+            Needs(Permission::DeviceManage),
+            post(dev::create_device),
+        ),
+        route(
+            M::GET,
+            "/api/v1/devices/{controller_id}",
+            Needs(Permission::DeviceRead),
+            get(dev::get_device),
         ),
     ]
 }

@@ -4,7 +4,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::api::{access, finding, intel, inventory, patch, triage};
+use crate::api::{access, device, finding, intel, inventory, patch, triage};
 use aftercare_api as wire;
 
 /// The API description.
@@ -12,7 +12,7 @@ use aftercare_api as wire;
 #[openapi(
     info(
         title = "aftercare",
-        description = "Post-market cybersecurity of medical devices: inventory, intelligence, matching, triage and risk, patch management, audit.",
+        description = "Post-market cybersecurity of medical devices: inventory, intelligence, matching, triage and risk, patch management, the device registry, audit.",
         license(name = "Apache-2.0")
     ),
     paths(
@@ -82,6 +82,15 @@ use aftercare_api as wire;
         patch::reject,
         patch::revoke,
         patch::distribute,
+        device::list_organisations,
+        device::create_organisation,
+        device::get_organisation,
+        device::list_sites,
+        device::create_site,
+        device::get_site,
+        device::list_devices,
+        device::create_device,
+        device::get_device,
     ),
     components(schemas(
         wire::inventory::ProductDto,
@@ -200,6 +209,13 @@ use aftercare_api as wire;
         wire::patch::ChainStepDto,
         wire::patch::ChainLinkDto,
         wire::patch::ChainDto,
+        wire::device::OrganisationDto,
+        wire::device::NewOrganisationDto,
+        wire::device::SiteDto,
+        wire::device::NewSiteDto,
+        wire::device::DeviceDto,
+        wire::device::RegisteredDeviceDto,
+        wire::device::NewDeviceDto,
     )),
     modifiers(&Security),
     security(("session" = []), ("token" = [])),
@@ -210,7 +226,8 @@ use aftercare_api as wire;
         (name = "intelligence", description = "Vulnerabilities by any alias, feeds and their sync"),
         (name = "findings", description = "Vulnerabilities matched to the components of every release, with why, and their history"),
         (name = "triage", description = "The policy, regulatory cases and their clocks"),
-        (name = "patches", description = "Remediation plans, patch releases with their fix and V&V evidence, the signed approval, and the distribution that meets the remediation clock")
+        (name = "patches", description = "Remediation plans, patch releases with their fix and V&V evidence, the signed approval, and the distribution that meets the remediation clock"),
+        (name = "devices", description = "The device registry: organisations, sites, devices with their installed release and its source, and their exposure to a vulnerability now")
     )
 )]
 pub struct ApiDoc;

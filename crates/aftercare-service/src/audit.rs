@@ -110,6 +110,19 @@ actions! {
     PatchRevoke = "patch.revoke",
     /// A patch release distributed to customers, as the gate allowed.
     PatchDistribute = "patch.distribute",
+    /// An organisation that owns devices added.
+    OrganisationAdd = "organisation.add",
+    /// A site of an organisation added.
+    SiteAdd = "site.add",
+    /// A device registered (its token's digest, never the token).
+    DeviceAdd = "device.add",
+    /// Devices registered from a CSV file in one transaction: one event with the count, the
+    /// file's digest and the controller ids.
+    DeviceImport = "device.import",
+    /// A device changed: site, organisation, tags, installed release (with its source).
+    DeviceUpdate = "device.update",
+    /// A device decommissioned, with the reason (never deleted; its token stops working).
+    DeviceDecommission = "device.decommission",
 }
 
 impl std::fmt::Display for AuditAction {

@@ -59,6 +59,19 @@ pub enum ServiceError {
         #[source]
         source: RuleError,
     },
+    /// A row of an imported file (a device CSV) is malformed: the whole file is refused and
+    /// nothing of it written.
+    #[error("{file}, line {line}, field {field}: {message}")]
+    ImportRow {
+        /// The file's name.
+        file: String,
+        /// The line, counted from 1 (the header is line 1).
+        line: usize,
+        /// The column's name.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// An SBOM could not be read.
     #[error(transparent)]
     ReadSbom(#[from] aftercare_sbom::SbomError),
@@ -150,6 +163,9 @@ pub enum RuleError {
     /// preconditions, the gate.
     #[error(transparent)]
     Patch(#[from] aftercare_patch::PatchError),
+    /// A rule of rollouts and devices: a controller id, a target filter.
+    #[error(transparent)]
+    Rollout(#[from] aftercare_rollout::RolloutError),
 }
 
 impl ServiceError {

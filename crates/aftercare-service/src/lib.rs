@@ -12,9 +12,11 @@
 //! * [`intel`] — feeds, their sync, vulnerabilities by any alias;
 //! * [`triage`] — assessments, determinations, regulatory cases and clocks, the policy;
 //! * [`finding`] — the match runs and the findings they keep;
-//! * [`patch`] — remediation plans, patch releases, their evidence, approval and distribution.
+//! * [`patch`] — remediation plans, patch releases, their evidence, approval and distribution;
+//! * [`device`] — the device registry: organisations, sites, devices, their tokens and exposure.
 //!
-//! Slices depend one way (`access` ← `inventory`, `intel` ← `triage` ← `finding` ← `patch`); the chains
+//! Slices depend one way (`access` ← `inventory`, `intel` ← `triage` ← `finding` ← `patch`;
+//! `inventory`, `intel` ← `device`); the chains
 //! of the loop that cross slices (an import then its match, a sync then its re-match) live in
 //! [`flow`] alone. The floor every slice stands on: [`workspace`], [`audit`] (the one way an
 //! audit event is written), [`fetch`] (the feed client) and the error type. A test
@@ -24,6 +26,7 @@ mod error;
 
 pub mod access;
 pub mod audit;
+pub mod device;
 pub mod fetch;
 pub mod finding;
 pub mod flow;

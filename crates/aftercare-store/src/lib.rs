@@ -24,6 +24,7 @@ pub mod alert;
 pub mod assessment;
 pub mod audit;
 pub mod case;
+pub mod device;
 pub mod document;
 pub mod feed;
 pub mod finding;

@@ -710,6 +710,59 @@ CREATE INDEX distributions_release ON distributions (release_id);
          FOR EACH ROW EXECUTE FUNCTION aftercare_refuse_change()",
         ],
     },
+    Migration {
+        version: 10,
+        name: "device registry: organisations, sites, devices with their tags",
+        // The installed release is kept with its source (`import`, `manual`, later `action`),
+        // and what a device reports itself (configData, later) beside it, never merged into
+        // it: the two can disagree, and a disagreement is shown, not resolved.
+        shared: r#"
+CREATE TABLE organisations (
+    id {id},
+    name TEXT NOT NULL UNIQUE,
+    description TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE sites (
+    id {id},
+    organisation_id BIGINT NOT NULL REFERENCES organisations(id),
+    name TEXT NOT NULL UNIQUE,
+    timezone TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE devices (
+    id {id},
+    controller_id TEXT NOT NULL UNIQUE,
+    token_sha256 TEXT NOT NULL UNIQUE,
+    product_id BIGINT NOT NULL REFERENCES products(id),
+    serial TEXT NOT NULL,
+    hardware TEXT,
+    site_id BIGINT REFERENCES sites(id),
+    organisation_id BIGINT REFERENCES organisations(id),
+    installed_release_id BIGINT REFERENCES releases(id),
+    installed_source TEXT,
+    installed_at TEXT,
+    reported_version TEXT,
+    reported_source TEXT,
+    reported_at TEXT,
+    state TEXT NOT NULL,
+    decommission_reason TEXT,
+    last_poll_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (product_id, serial)
+);
+CREATE INDEX devices_installed_release ON devices (installed_release_id);
+CREATE TABLE device_tags (
+    device_id BIGINT NOT NULL REFERENCES devices(id),
+    tag TEXT NOT NULL,
+    PRIMARY KEY (device_id, tag)
+);
+CREATE INDEX device_tags_tag ON device_tags (tag);
+"#,
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 /// The newest schema version this build knows.

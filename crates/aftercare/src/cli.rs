@@ -80,6 +80,16 @@ pub enum Command {
     /// approval, distribution, and the chain from finding to distribution.
     #[command(subcommand)]
     Patch(Box<PatchCommand>),
+    /// Organisations that own devices.
+    #[command(subcommand)]
+    Organisation(OrganisationCommand),
+    /// Sites of organisations, where devices are.
+    #[command(subcommand)]
+    Site(SiteCommand),
+    /// The device registry: register (one or from a CSV file), list (also by exposure to a
+    /// vulnerability), show, update and decommission devices.
+    #[command(subcommand)]
+    Device(Box<DeviceCommand>),
     /// Re-match the workspace's releases against the stored intelligence and report what
     /// changed (imports and feed syncs already match what they touch).
     Match(MatchArgs),
@@ -1487,4 +1497,182 @@ pub struct EvidenceAddArgs {
     pub workspace: WorkspaceArgs,
     #[command(flatten)]
     pub format: FormatArg,
+}
+
+/// `aftercare organisation …`.
+#[derive(Debug, Subcommand)]
+pub enum OrganisationCommand {
+    /// Add an organisation that owns devices (a hospital, a group of clinics).
+    Add {
+        /// Its unique name.
+        name: String,
+        /// A description.
+        #[arg(long)]
+        description: Option<String>,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// List organisations.
+    List {
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+}
+
+/// `aftercare site …`.
+#[derive(Debug, Subcommand)]
+pub enum SiteCommand {
+    /// Add a site of an organisation (site names are unique across organisations).
+    Add {
+        /// Its unique name.
+        name: String,
+        /// Its organisation, by name.
+        #[arg(long)]
+        organisation: String,
+        /// Its IANA time zone (`Europe/Berlin`), for maintenance windows later.
+        #[arg(long)]
+        timezone: Option<String>,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// List sites.
+    List {
+        /// Only the sites of this organisation.
+        #[arg(long)]
+        organisation: Option<String>,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+}
+
+/// `aftercare device …`.
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// Register a device and print its security token, shown this once (only its SHA-256 is
+    /// stored).
+    Add {
+        /// Its controller id (the DDI `{controllerId}`): 1 to 256 characters, no blanks, no `/`.
+        controller_id: String,
+        /// Its product, by name or id.
+        #[arg(long)]
+        product: String,
+        /// Its serial number (unique per product).
+        #[arg(long)]
+        serial: String,
+        /// Its hardware revision.
+        #[arg(long)]
+        hardware: Option<String>,
+        /// Its site (the organisation defaults to the site's).
+        #[arg(long)]
+        site: Option<String>,
+        /// Its organisation.
+        #[arg(long)]
+        organisation: Option<String>,
+        /// A tag; repeatable.
+        #[arg(long)]
+        tag: Vec<String>,
+        /// The version of the product installed on it (recorded with the source `manual`).
+        #[arg(long)]
+        release: Option<String>,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Register the devices of a CSV file in one transaction. Header:
+    /// `controller_id,serial,product,hardware,site,organisation,tags,release` (tags
+    /// `;`-separated; the first three required). A bad row refuses the whole file, naming the
+    /// line and field, and nothing is written. The tokens are printed once, or written to
+    /// `--tokens-out`.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+        /// Write the tokens (`controller_id,token`) to this new file, readable by its owner
+        /// only (mode 0600), instead of printing them; an existing file is not overwritten.
+        #[arg(long, value_name = "FILE")]
+        tokens_out: Option<PathBuf>,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// List devices; every given criterion must hold.
+    List {
+        /// Only devices of this product.
+        #[arg(long)]
+        product: Option<String>,
+        /// Only devices at this site.
+        #[arg(long)]
+        site: Option<String>,
+        /// Only devices of this organisation.
+        #[arg(long)]
+        organisation: Option<String>,
+        /// Only devices with this tag.
+        #[arg(long)]
+        tag: Option<String>,
+        /// Only devices in this state: registered, in_sync, pending, error, unknown,
+        /// decommissioned.
+        #[arg(long)]
+        state: Option<String>,
+        /// Only devices whose installed release has an open finding of this vulnerability
+        /// (any of its ids).
+        #[arg(long, value_name = "VULNERABILITY")]
+        exposed_to: Option<String>,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Show a device: its facts, installed release and its source, state, last poll.
+    Show {
+        /// Its controller id.
+        controller_id: String,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Change a device: site, organisation, tags (replacing them), installed release
+    /// (recorded with the source `manual`).
+    Update {
+        /// Its controller id.
+        controller_id: String,
+        /// Its new site.
+        #[arg(long)]
+        site: Option<String>,
+        /// Its new organisation.
+        #[arg(long)]
+        organisation: Option<String>,
+        /// A tag; repeatable; replaces the device's tags.
+        #[arg(long)]
+        tag: Vec<String>,
+        /// The version now installed on it.
+        #[arg(long)]
+        release: Option<String>,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Decommission a device: it is kept, in state `decommissioned`, and its token stops
+    /// working.
+    Decommission {
+        /// Its controller id.
+        controller_id: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
 }

@@ -17,6 +17,7 @@ fn concrete(path: &str) -> String {
         .replace("{*path}", "app.css")
         .replace("{name}", "no-such-feed")
         .replace("{version}", "0.0")
+        .replace("{controller_id}", "no-such-device")
 }
 
 fn request(method: &Method, uri: &str, token: Option<&str>) -> Request<Body> {

@@ -7,6 +7,7 @@
 mod access;
 mod browser;
 mod case;
+mod device;
 mod finding;
 mod intel;
 mod inventory;

@@ -8,6 +8,7 @@ mod access;
 mod assessment;
 mod audit_chain;
 mod case;
+mod device;
 mod finding;
 mod intel;
 mod intel_sync;

@@ -45,7 +45,7 @@ fn date(n: i64) -> Date {
 }
 
 /// A CycloneDX SBOM of a pump release with one hyper version (and tokio beside it).
-fn sbom(product: &str, release: &str, hyper: &str) -> SbomFile {
+pub(crate) fn sbom(product: &str, release: &str, hyper: &str) -> SbomFile {
     let text = format!(
         r#"{{"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
   "metadata": {{"component": {{"type": "firmware", "name": "{product}", "version": "{release}"}}}},
@@ -62,7 +62,7 @@ fn sbom(product: &str, release: &str, hyper: &str) -> SbomFile {
     }
 }
 
-fn at(context: &Context, n: i64) -> Context {
+pub(crate) fn at(context: &Context, n: i64) -> Context {
     Context::new(context.actor.clone(), day(n))
 }
 
@@ -126,7 +126,7 @@ fn evidence(kind: &str, result: &str, by: &[&str], n: i64) -> NewEvidence {
 
 /// Sets up the workspace at day 0: the RustSec records synced; Pump 2.0.0 and 2.1.0 with
 /// hyper 0.14.2 (two findings of CVE-2021-21299, aware on day 0); Gateway 1.0 with the same.
-async fn setup(workspace: &Workspace, context: &Context) {
+pub(crate) async fn setup(workspace: &Workspace, context: &Context) {
     let mirror = aftercare_testdata::path("osv/crates.io.zip");
     add_feed(
         workspace,

@@ -392,6 +392,7 @@ const SLICE_RULES: &[(&str, &[&str], &str)] = &[
     ("triage", &["access", "inventory", "intel"], "decisions and clocks read products and signals, never run matches"),
     ("finding", &["access", "inventory", "intel", "triage"], "a run tells cases of first matches and lets decisions reach new findings"),
     ("patch", &["access", "inventory", "intel", "triage", "finding"], "plans remediate findings, under the cases' clocks; a distribution meets them through flow"),
+    ("device", &["access", "inventory", "intel"], "the registry reads products, releases and vulnerability aliases; exposure is a join to findings in the store, never a match run"),
     ("flow", &["access", "inventory", "intel", "triage", "finding", "patch"], "the one module that chains slices (import → match, sync → re-match, distribution → clock)"),
 ];
 

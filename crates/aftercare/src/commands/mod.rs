@@ -5,6 +5,7 @@ mod advisories;
 mod component;
 mod cvss;
 mod demo;
+mod device;
 mod finding;
 mod index;
 mod init;
@@ -73,6 +74,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Match(args) => finding::rematch(args).await,
         Command::Plan(command) => patch::plan(*command).await,
         Command::Patch(command) => patch::run(*command).await,
+        Command::Organisation(command) => device::organisation(command).await,
+        Command::Site(command) => device::site(command).await,
+        Command::Device(command) => device::run(*command).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Demo(args) => demo::run(args).await,
     }

@@ -6,6 +6,7 @@
 
 mod access;
 mod determination;
+mod device;
 mod finding;
 mod intel;
 mod inventory;
