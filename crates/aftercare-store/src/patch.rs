@@ -719,6 +719,88 @@ fn fix_from_row(row: &AnyRow) -> Result<FixFindingRow, sqlx::Error> {
     })
 }
 
+/// Which findings [`fix_findings_sqlite`] reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FixSelection {
+    /// The findings some plans name, each once ([`fix_findings_of_plans`]).
+    Plans(Vec<i64>),
+    /// The open findings of a release ([`open_findings_of_release`]).
+    OpenOfRelease(i64),
+}
+
+/// [`fix_findings_of_plans`] and [`open_findings_of_release`] of a SQLite store, read through
+/// rusqlite on a read-only connection of its own, as [`crate::audit::scan_sqlite`] reads the
+/// audit trail: sqlx's `Any` driver copies every value several times and hands each row
+/// between threads, which made the 10,000 findings of a plan cost about three times the
+/// query itself (`patch show`, BENCHMARKS.md). Reads what is committed, like any read
+/// outside a transaction. Blocking: call it from `spawn_blocking`.
+pub fn fix_findings_sqlite(
+    file: &std::path::Path,
+    selection: &FixSelection,
+) -> Result<Vec<FixFindingRow>, StoreError> {
+    use rusqlite::OpenFlags;
+    let failed = |source: rusqlite::Error| StoreError::Scan {
+        operation: "read findings for their fix evidence",
+        message: source.to_string(),
+    };
+    let connection = rusqlite::Connection::open_with_flags(
+        file,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(failed)?;
+    connection
+        .busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(failed)?;
+    let read = |row: &rusqlite::Row<'_>| -> Result<FixFindingRow, rusqlite::Error> {
+        Ok(FixFindingRow {
+            id: row.get(0)?,
+            product_id: row.get(1)?,
+            release_id: row.get(2)?,
+            vulnerability: row.get(3)?,
+            purl: row.get(4)?,
+            group: row.get(5)?,
+            name: row.get(6)?,
+            version: row.get(7)?,
+            fixed_versions: row.get(8)?,
+            state: row.get(9)?,
+            status: row.get(10)?,
+            justification: row.get(11)?,
+            release: row.get(12)?,
+            first_seen: row.get(13)?,
+            kev: row.get::<_, i64>(14)? != 0,
+            severity: row.get(15)?,
+            scored: row.get::<_, i64>(16)? != 0,
+        })
+    };
+    let mut out: Vec<FixFindingRow> = Vec::new();
+    match selection {
+        FixSelection::Plans(plans) => {
+            let sql = format!(
+                "{FIX_SELECT} JOIN plan_findings pf ON pf.finding_id = f.id WHERE pf.plan_id = ?1 \
+                 ORDER BY f.id"
+            );
+            let mut statement = connection.prepare(&sql).map_err(failed)?;
+            for plan in plans {
+                let rows = statement.query_map([plan], read).map_err(failed)?;
+                for row in rows {
+                    out.push(row.map_err(failed)?);
+                }
+            }
+            out.sort_by_key(|row| row.id);
+            out.dedup_by_key(|row| row.id);
+        }
+        FixSelection::OpenOfRelease(release) => {
+            let sql =
+                format!("{FIX_SELECT} WHERE f.release_id = ?1 AND f.state = 'open' ORDER BY f.id");
+            let mut statement = connection.prepare(&sql).map_err(failed)?;
+            for row in statement.query_map([release], read).map_err(failed)? {
+                out.push(row.map_err(failed)?);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The findings some plans name, each once, as the fix evidence reads them: one query per
 /// plan, joined through `plan_findings` (no list of ids to bind).
 pub async fn fix_findings_of_plans(

@@ -210,5 +210,30 @@ async fn findings_of_plans(
     workspace: &Workspace,
     plan_ids: &[i64],
 ) -> Result<Vec<FixFindingRow>, ServiceError> {
-    Ok(stored::fix_findings_of_plans(workspace.store().pool(), plan_ids).await?)
+    fix_findings(workspace, stored::FixSelection::Plans(plan_ids.to_vec())).await
+}
+
+/// Findings as the fix evidence reads them: on a SQLite file through its own read-only
+/// connection, off the runtime (`stored::fix_findings_sqlite`, a plan names thousands), else
+/// through the pool.
+async fn fix_findings(
+    workspace: &Workspace,
+    selection: stored::FixSelection,
+) -> Result<Vec<FixFindingRow>, ServiceError> {
+    if let Some(file) = workspace.store().sqlite_file() {
+        let file = file.to_path_buf();
+        return tokio::task::spawn_blocking(move || stored::fix_findings_sqlite(&file, &selection))
+            .await
+            .map_err(|_| ServiceError::Background {
+                operation: "read findings for their fix evidence",
+            })?
+            .map_err(ServiceError::from);
+    }
+    let pool = workspace.store().pool();
+    Ok(match selection {
+        stored::FixSelection::Plans(plans) => stored::fix_findings_of_plans(pool, &plans).await?,
+        stored::FixSelection::OpenOfRelease(release) => {
+            stored::open_findings_of_release(pool, release).await?
+        }
+    })
 }

@@ -153,11 +153,12 @@ pub(crate) async fn state_of(
         .iter()
         .filter_map(super::patch_component)
         .collect();
-    let release_findings = stored::open_findings_of_release(pool, release.id)
-        .await?
-        .iter()
-        .map(super::release_finding)
-        .collect::<Result<Vec<_>, _>>()?;
+    let release_findings =
+        super::fix_findings(workspace, stored::FixSelection::OpenOfRelease(release.id))
+            .await?
+            .iter()
+            .map(super::release_finding)
+            .collect::<Result<Vec<_>, _>>()?;
     let evidence_rows = stored::evidence_of(pool, release.id).await?;
     let evidence = evidence_rows
         .iter()
