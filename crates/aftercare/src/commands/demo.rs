@@ -90,6 +90,7 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     // Today: every demo advisory, then the analyst's triage of two new findings.
     let findings = feed.sync(&context, &[]).await?;
     triage(&workspace, &context, &principal).await?;
+    let devices = fleet(&workspace, &context, &principal).await?;
     let determinations = 3;
     let releases = inventory::releases(&workspace, None).await?.len();
     let cases = aftercare_service::triage::case::cases(&workspace, None)
@@ -98,7 +99,8 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     let banner = format!(
         "demo workspace {}: 2 products, {releases} releases ({imported} imported, then 2 patches), {findings} open findings, \
          {determinations} signed determinations, {cases} regulatory cases, a patch distributed \
-         (aftercare patch show \"{PUMP}@2.2.1\") and one awaiting approval; administrator \
+         (aftercare patch show \"{PUMP}@2.2.1\") and one awaiting approval, {devices} devices in \
+         two hospitals (aftercare device list --exposed-to CVE-2021-33503); administrator \
          `admin`, password `{}`; web UI at the address above",
         dir.display(),
         password.expose()
@@ -221,6 +223,178 @@ const HISTORY: History = &[
     (GATEWAY, "CVE-2021-33503", 6, Step::Patch(PatchStep::Release("1.4.1")), "gateway 1.4.1 built: urllib3 1.26.5"),
     (GATEWAY, "CVE-2021-33503", 4, Step::Patch(PatchStep::Evidence("impact_assessment", "Impact of urllib3 1.26.5 on the EHR relay", "Iris Impact")), "change impact assessed"),
     (GATEWAY, "CVE-2021-33503", 3, Step::Patch(PatchStep::Evidence("verification", "VER-GW-4 relay verification", "Vera Verifier")), "verification re-run; validation and regression still to come"),
+];
+
+/// The demo's installed base: two hospitals with their sites, every pump on 2.2.1 (field
+/// service installed it at every site, as the history says) and the gateways on the releases
+/// they run — the two on 1.4.0 still exposed to urllib3's CVE-2021-33503, whose patch 1.4.1
+/// awaits approval. Returns how many devices it registered (their tokens are not kept: the
+/// demo's devices do not poll).
+async fn fleet(
+    workspace: &Workspace,
+    context: &Context,
+    principal: &Principal,
+) -> anyhow::Result<usize> {
+    use aftercare_service::device::{self, NewDeviceRequest};
+    for (organisation, description, sites) in FLEET_SITES {
+        device::add_organisation(
+            workspace,
+            context,
+            principal,
+            organisation,
+            Some(description),
+        )
+        .await?;
+        for (site, timezone) in *sites {
+            device::add_site(
+                workspace,
+                context,
+                principal,
+                site,
+                organisation,
+                Some(timezone),
+            )
+            .await?;
+        }
+    }
+    for (controller, product, serial, hardware, site, release, tags) in FLEET {
+        let request = NewDeviceRequest {
+            controller_id: controller.to_string(),
+            product: product.to_string(),
+            serial: serial.to_string(),
+            hardware: Some(hardware.to_string()),
+            site: Some(site.to_string()),
+            organisation: None,
+            tags: tags.iter().map(|tag| tag.to_string()).collect(),
+            release: Some(release.to_string()),
+        };
+        device::add(workspace, context, principal, &request)
+            .await
+            .with_context(|| format!("demo device {controller}"))?;
+    }
+    Ok(FLEET.len())
+}
+
+/// The demo's organisations, with a description and their sites (name, time zone).
+const FLEET_SITES: &[(&str, &str, &[(&str, &str)])] = &[
+    (
+        "St. Aldric Medical Center",
+        "a fictional hospital in Boston",
+        &[
+            ("St. Aldric ICU", "America/New_York"),
+            ("St. Aldric Oncology", "America/New_York"),
+        ],
+    ),
+    (
+        "Klinikum Nordheide",
+        "a fictional hospital near Hamburg",
+        &[("Klinikum Nordheide Intensivstation", "Europe/Berlin")],
+    ),
+];
+
+/// The demo's devices: controller id, product, serial, hardware revision, site, installed
+/// release, tags.
+#[allow(clippy::type_complexity, reason = "one table of literals")]
+const FLEET: &[(&str, &str, &str, &str, &str, &str, &[&str])] = &[
+    (
+        "ip300-sa-icu-01",
+        PUMP,
+        "IP300-10001",
+        "rev-C",
+        "St. Aldric ICU",
+        "2.2.1",
+        &["ward=icu"],
+    ),
+    (
+        "ip300-sa-icu-02",
+        PUMP,
+        "IP300-10002",
+        "rev-C",
+        "St. Aldric ICU",
+        "2.2.1",
+        &["ward=icu"],
+    ),
+    (
+        "ip300-sa-icu-03",
+        PUMP,
+        "IP300-10003",
+        "rev-D",
+        "St. Aldric ICU",
+        "2.2.1",
+        &["ward=icu"],
+    ),
+    (
+        "ip300-sa-onc-01",
+        PUMP,
+        "IP300-10004",
+        "rev-D",
+        "St. Aldric Oncology",
+        "2.2.1",
+        &["ward=oncology"],
+    ),
+    (
+        "ip300-sa-onc-02",
+        PUMP,
+        "IP300-10005",
+        "rev-D",
+        "St. Aldric Oncology",
+        "2.2.1",
+        &["ward=oncology"],
+    ),
+    (
+        "ip300-kn-its-01",
+        PUMP,
+        "IP300-20001",
+        "rev-C",
+        "Klinikum Nordheide Intensivstation",
+        "2.2.1",
+        &["ward=icu"],
+    ),
+    (
+        "ip300-kn-its-02",
+        PUMP,
+        "IP300-20002",
+        "rev-C",
+        "Klinikum Nordheide Intensivstation",
+        "2.2.1",
+        &["ward=icu"],
+    ),
+    (
+        "vl-gw-sa-01",
+        GATEWAY,
+        "VLGW-3001",
+        "gw-2",
+        "St. Aldric ICU",
+        "1.4.0",
+        &["role=ehr-relay"],
+    ),
+    (
+        "vl-gw-sa-02",
+        GATEWAY,
+        "VLGW-3002",
+        "gw-2",
+        "St. Aldric Oncology",
+        "1.5.0",
+        &["role=ehr-relay"],
+    ),
+    (
+        "vl-gw-kn-01",
+        GATEWAY,
+        "VLGW-4001",
+        "gw-2",
+        "Klinikum Nordheide Intensivstation",
+        "1.4.0",
+        &["role=ehr-relay"],
+    ),
+    (
+        "vl-gw-kn-02",
+        GATEWAY,
+        "VLGW-4002",
+        "gw-3",
+        "Klinikum Nordheide Intensivstation",
+        "2.0.0",
+        &["role=ehr-relay", "pilot"],
+    ),
 ];
 
 /// The demo advisories of the cases.

@@ -191,6 +191,31 @@ fn the_demo_imports_two_products_with_three_releases_each_and_two_patches() {
         gateway["patch"]["missing_evidence"],
         serde_json::json!(["validation", "regression"])
     );
+    // The installed base: 7 pumps, all on 2.2.1 (the history's field service installed it
+    // everywhere), and 4 gateways, two of them on 1.4.0, the one gateway release with the
+    // open urllib3 finding (CVE-2021-33503; 1.5.0 and 2.0.0 ship urllib3 past its fix).
+    let devices = |extra: &[&str]| {
+        let mut args = vec!["device", "list", "--workspace", "demo", "--format", "json"];
+        args.extend_from_slice(extra);
+        let out = aftercare(d, &args);
+        assert!(out.status.success(), "{}", describe(&out));
+        let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut ids: Vec<String> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|device| device["controller_id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(devices(&[]).len(), 11);
+    assert_eq!(
+        devices(&["--exposed-to", "CVE-2021-33503"]),
+        ["vl-gw-kn-01", "vl-gw-sa-01"]
+    );
+    // The pump's hyper finding is fixed in 2.2.1, which every pump runs.
+    assert!(devices(&["--exposed-to", "CVE-2021-32714"]).is_empty());
     // Its regulatory cases are dated relative to today: the dashboard always has clocks that
     // are overdue and due within 30 days.
     let clocks = |extra: &[&str]| {
