@@ -275,8 +275,11 @@ async fn fleet(
     Ok(FLEET.len())
 }
 
-/// The demo's organisations, with a description and their sites (name, time zone).
-const FLEET_SITES: &[(&str, &str, &[(&str, &str)])] = &[
+/// Sites of an organisation: name, time zone.
+type Sites = &'static [(&'static str, &'static str)];
+
+/// The demo's organisations, with a description and their sites.
+const FLEET_SITES: &[(&str, &str, Sites)] = &[
     (
         "St. Aldric Medical Center",
         "a fictional hospital in Boston",
