@@ -10,6 +10,7 @@ pub mod audit;
 pub mod cpe;
 pub mod digest;
 pub mod ecosystem;
+pub mod label;
 pub mod purl;
 pub mod severity;
 pub mod vulnerability;

@@ -166,3 +166,13 @@ pub enum PatchError {
         refusals: Vec<GateRefusal>,
     },
 }
+
+impl aftercare_model::label::UnknownLabel for PatchError {
+    fn unknown_label(vocabulary: &'static str, value: &str, expected: String) -> Self {
+        PatchError::UnknownLabel {
+            vocabulary,
+            value: value.to_string(),
+            expected,
+        }
+    }
+}

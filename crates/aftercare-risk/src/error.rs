@@ -344,3 +344,13 @@ pub enum RiskError {
         event: &'static str,
     },
 }
+
+impl aftercare_model::label::UnknownLabel for RiskError {
+    fn unknown_label(vocabulary: &'static str, value: &str, expected: String) -> Self {
+        RiskError::UnknownLabel {
+            vocabulary,
+            value: value.to_string(),
+            expected,
+        }
+    }
+}

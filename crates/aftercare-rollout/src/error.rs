@@ -292,3 +292,13 @@ fn devices_are(devices: &[String]) -> String {
         many => format!("devices {} are", many.join(", ")),
     }
 }
+
+impl aftercare_model::label::UnknownLabel for RolloutError {
+    fn unknown_label(vocabulary: &'static str, value: &str, expected: String) -> Self {
+        RolloutError::UnknownLabel {
+            vocabulary,
+            value: value.to_string(),
+            expected,
+        }
+    }
+}
