@@ -765,8 +765,27 @@ pub async fn update(
         after.installed_source = Some(SOURCE_MANUAL.to_string());
         after.installed_at = Some(context.at());
     }
+    write_device(
+        workspace,
+        context,
+        &before,
+        &after,
+        AuditAction::DeviceUpdate,
+    )
+    .await
+}
+
+/// Writes a device's new row (and its tags, when they changed) with one audit event from
+/// `before` to `after` in one transaction, and reads the device back.
+async fn write_device(
+    workspace: &Workspace,
+    context: &Context,
+    before: &DeviceRow,
+    after: &DeviceRow,
+    action: AuditAction,
+) -> Result<DeviceView, ServiceError> {
     let mut tx = workspace.store().begin().await?;
-    stored::update_device(&mut tx, &after, &context.at()).await?;
+    stored::update_device(&mut tx, after, &context.at()).await?;
     if after.tags != before.tags {
         stored::set_tags(&mut tx, after.id, &after.tags).await?;
     }
@@ -774,11 +793,11 @@ pub async fn update(
         &mut tx,
         context,
         Change {
-            action: AuditAction::DeviceUpdate,
+            action,
             entity_type: "device",
             entity_id: Some(before.id.to_string()),
-            old_value: Some(view_json(&before)),
-            new_value: Some(view_json(&after)),
+            old_value: Some(view_json(before)),
+            new_value: Some(view_json(after)),
         },
     )
     .await?;
@@ -803,24 +822,14 @@ pub async fn decommission(
     let mut after = before.clone();
     after.state = "decommissioned".to_string();
     after.decommission_reason = Some(reason);
-    let mut tx = workspace.store().begin().await?;
-    stored::update_device(&mut tx, &after, &context.at()).await?;
-    audit::record(
-        &mut tx,
+    write_device(
+        workspace,
         context,
-        Change {
-            action: AuditAction::DeviceDecommission,
-            entity_type: "device",
-            entity_id: Some(before.id.to_string()),
-            old_value: Some(view_json(&before)),
-            new_value: Some(view_json(&after)),
-        },
+        &before,
+        &after,
+        AuditAction::DeviceDecommission,
     )
-    .await?;
-    tx.commit().await?;
-    Ok(DeviceView::of(
-        stored_device(workspace, &before.controller_id).await?,
-    ))
+    .await
 }
 
 /// The device a controller id and token name, for the DDI routes: the token's SHA-256 is
