@@ -763,6 +763,112 @@ CREATE INDEX device_tags_tag ON device_tags (tag);
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 11,
+        name: "rollouts over DDI: artifacts, rollouts with their waves and devices, actions \
+               with their status entries",
+        // Artifact bytes live in the object store by SHA-256; the row keeps what DDI
+        // announces (size, SHA-1, MD5, SHA-256) and the signer a `.swu` was checked against.
+        // Action ids stay below 2^31 (SWUpdate reads them as a 32-bit int): the CHECK is the
+        // safety net under the identity's range. "One active action per device" is a partial
+        // unique index on both backends, the net under `aftercare_rollout::assignments`.
+        shared: r#"
+ALTER TABLE devices ADD COLUMN client_kind TEXT NOT NULL DEFAULT 'unknown';
+ALTER TABLE devices ADD COLUMN attributes TEXT;
+CREATE TABLE artifacts (
+    id {id},
+    release_id BIGINT NOT NULL REFERENCES releases(id),
+    filename TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    sha1 TEXT NOT NULL,
+    md5 TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    signer TEXT,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (release_id, filename)
+);
+CREATE TABLE rollouts (
+    id {id},
+    name TEXT NOT NULL UNIQUE,
+    release_id BIGINT NOT NULL REFERENCES releases(id),
+    filter_text TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    rationale TEXT,
+    update_type TEXT NOT NULL,
+    waves_text TEXT NOT NULL,
+    waves BIGINT NOT NULL,
+    holds_after TEXT NOT NULL,
+    success_hundredths BIGINT NOT NULL,
+    error_hundredths BIGINT NOT NULL,
+    window_text TEXT,
+    dynamic BIGINT NOT NULL,
+    state TEXT NOT NULL,
+    wave BIGINT NOT NULL,
+    pause_reason TEXT,
+    distribution_id BIGINT REFERENCES distributions(id),
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX rollouts_release ON rollouts (release_id);
+CREATE TABLE rollout_waves (
+    rollout_id BIGINT NOT NULL REFERENCES rollouts(id),
+    wave BIGINT NOT NULL,
+    devices BIGINT NOT NULL,
+    started_at TEXT,
+    decision TEXT,
+    decided_by TEXT,
+    decided_at TEXT,
+    signature_id BIGINT,
+    PRIMARY KEY (rollout_id, wave)
+);
+CREATE TABLE rollout_devices (
+    rollout_id BIGINT NOT NULL REFERENCES rollouts(id),
+    device_id BIGINT NOT NULL REFERENCES devices(id),
+    wave BIGINT NOT NULL,
+    PRIMARY KEY (rollout_id, device_id)
+);
+CREATE INDEX rollout_devices_wave ON rollout_devices (rollout_id, wave);
+CREATE TABLE actions (
+    id {id},
+    rollout_id BIGINT NOT NULL REFERENCES rollouts(id),
+    device_id BIGINT NOT NULL REFERENCES devices(id),
+    release_id BIGINT NOT NULL REFERENCES releases(id),
+    wave BIGINT NOT NULL,
+    assignment TEXT NOT NULL,
+    state TEXT NOT NULL,
+    update_type TEXT NOT NULL,
+    active BIGINT NOT NULL,
+    skip_offered BIGINT NOT NULL,
+    progressed BIGINT NOT NULL,
+    status_entries BIGINT NOT NULL,
+    last_detail TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    closed_at TEXT,
+    CHECK (id < 2147483648)
+);
+CREATE UNIQUE INDEX actions_one_active ON actions (device_id) WHERE active = 1;
+CREATE INDEX actions_rollout ON actions (rollout_id, device_id);
+CREATE INDEX actions_device ON actions (device_id, id);
+CREATE TABLE action_status (
+    id {id},
+    action_id BIGINT NOT NULL REFERENCES actions(id),
+    channel TEXT NOT NULL,
+    status TEXT NOT NULL,
+    execution TEXT,
+    result TEXT,
+    code BIGINT,
+    details TEXT NOT NULL,
+    details_dropped BIGINT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX action_status_action ON action_status (action_id, id);
+"#,
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 /// The newest schema version this build knows.
