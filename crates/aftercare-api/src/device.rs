@@ -115,6 +115,8 @@ pub struct DeviceDto {
     pub decommission_reason: Option<String>,
     /// When it last polled (RFC 3339, UTC).
     pub last_poll_at: Option<String>,
+    /// Its update client: `swupdate`, `rauc_hawkbit_updater` or `unknown`.
+    pub client: String,
     /// When it was registered (RFC 3339, UTC).
     pub created_at: String,
     /// When it last changed (RFC 3339, UTC).
@@ -141,6 +143,7 @@ impl From<&DeviceView> for DeviceDto {
             state: row.state.clone(),
             decommission_reason: row.decommission_reason.clone(),
             last_poll_at: row.last_poll_at.clone(),
+            client: row.client_kind.clone(),
             created_at: row.created_at.clone(),
             updated_at: row.updated_at.clone(),
         }
@@ -190,6 +193,9 @@ pub struct NewDeviceDto {
     /// The version installed on it (recorded with the source `manual`).
     #[serde(default)]
     pub release: Option<String>,
+    /// Its update client: `swupdate`, `rauc_hawkbit_updater` or `unknown` (the default).
+    #[serde(default)]
+    pub client: Option<String>,
 }
 
 impl From<NewDeviceDto> for aftercare_service::device::NewDeviceRequest {
@@ -203,6 +209,7 @@ impl From<NewDeviceDto> for aftercare_service::device::NewDeviceRequest {
             organisation: dto.organisation,
             tags: dto.tags,
             release: dto.release,
+            client: dto.client,
         }
     }
 }

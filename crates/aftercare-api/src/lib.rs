@@ -21,5 +21,6 @@ pub mod flow;
 pub mod intel;
 pub mod inventory;
 pub mod patch;
+pub mod rollout;
 pub mod triage;
 pub mod vocabulary;

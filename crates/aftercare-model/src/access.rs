@@ -43,11 +43,13 @@ pub enum Permission {
     DeviceRead,
     /// Register, import, change and decommission devices; add organisations and sites.
     DeviceManage,
+    /// Add artifacts; create, start, pause, resume, cancel and retry rollouts.
+    RolloutManage,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 17] = [
+    pub const ALL: [Permission; 18] = [
         Permission::InventoryRead,
         Permission::InventoryWrite,
         Permission::IntelligenceRead,
@@ -65,6 +67,7 @@ impl Permission {
         Permission::PatchApprove,
         Permission::DeviceRead,
         Permission::DeviceManage,
+        Permission::RolloutManage,
     ];
 
     /// The permission's name (`inventory.read`).
@@ -87,6 +90,7 @@ impl Permission {
             Permission::PatchApprove => "patch.approve",
             Permission::DeviceRead => "device.read",
             Permission::DeviceManage => "device.manage",
+            Permission::RolloutManage => "rollout.manage",
         }
     }
 }
@@ -185,6 +189,7 @@ impl Role {
                 PatchManage,
                 DeviceRead,
                 DeviceManage,
+                RolloutManage,
             ],
             Role::Viewer => &READ,
             Role::Customer => &[CustomerPortal],

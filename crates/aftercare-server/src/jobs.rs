@@ -35,3 +35,36 @@ pub fn spawn_clock_tick(
         }
     })
 }
+
+/// Starts the rollout tick: every `interval`, the coalesced device polls and refused
+/// credentials are written, and live rollouts are evaluated (`flow::rollout_tick`: waves,
+/// windows, late devices, revoked patches, the distribution once every device was offered),
+/// until `shutdown` turns true; a last flush on the way out.
+pub fn spawn_rollout_tick(
+    state: crate::AppState,
+    interval: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            state.ddi.flush(&state.workspace).await;
+            let context = aftercare_service::Context::new(
+                aftercare_model::Actor::system("rollout-tick"),
+                jiff::Timestamp::now(),
+            );
+            match aftercare_service::flow::rollout_tick(&state.workspace, &context).await {
+                Ok(_) => {}
+                Err(error) => tracing::error!(error = %error, "rollout tick failed"),
+            }
+            tokio::select! {
+                () = tokio::time::sleep(interval) => {}
+                changed = shutdown.changed() => {
+                    if changed.is_err() || *shutdown.borrow() {
+                        state.ddi.flush(&state.workspace).await;
+                        break;
+                    }
+                }
+            }
+        }
+    })
+}

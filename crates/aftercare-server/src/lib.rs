@@ -8,6 +8,8 @@
 
 pub mod api;
 pub mod auth;
+pub mod ddi;
+mod ddi_download;
 mod error;
 pub mod jobs;
 pub mod openapi;
@@ -65,6 +67,8 @@ pub struct AppState {
     pub settings: Settings,
     /// Intelligence: the alias map and sync options.
     pub intel: Arc<IntelRuntime>,
+    /// The DDI side: settings, the coalesced poll clock, refused-credential counters.
+    pub ddi: Arc<ddi::DdiRuntime>,
 }
 
 impl AppState {
@@ -75,6 +79,7 @@ impl AppState {
             workspace: aftercare_service::finding::keep_warm(workspace),
             settings,
             intel: Arc::new(IntelRuntime::default()),
+            ddi: Arc::new(ddi::DdiRuntime::default()),
         }
     }
 }
@@ -121,7 +126,7 @@ fn static_route(path: &'static str, handler: MethodRouter<AppState>) -> Route {
 /// Every route of the server with its access rule: the single table the router is built
 /// from, and that the permission-matrix test walks.
 pub fn routes() -> Vec<Route> {
-    use Access::{Authenticated, Permission as Needs, Public};
+    use Access::{Authenticated, Device, Permission as Needs, Public};
     use Method as M;
     use api::access as acc;
     use api::device as dev;
@@ -582,6 +587,50 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/devices/{controller_id}",
             Needs(Permission::DeviceRead),
             get(dev::get_device),
+        ),
+        // hawkBit's Direct Device Integration API: devices authenticate themselves.
+        route(M::GET, "/{tenant}/controller/v1/{controller_id}", Device, get(ddi::poll)),
+        route(
+            M::GET,
+            "/{tenant}/controller/v1/{controller_id}/deploymentBase/{action_id}",
+            Device,
+            get(ddi::deployment_base),
+        ),
+        route(
+            M::POST,
+            "/{tenant}/controller/v1/{controller_id}/deploymentBase/{action_id}/feedback",
+            Device,
+            post(ddi::deployment_feedback),
+        ),
+        route(
+            M::GET,
+            "/{tenant}/controller/v1/{controller_id}/cancelAction/{action_id}",
+            Device,
+            get(ddi::cancel_action),
+        ),
+        route(
+            M::POST,
+            "/{tenant}/controller/v1/{controller_id}/cancelAction/{action_id}/feedback",
+            Device,
+            post(ddi::cancel_feedback),
+        ),
+        route(
+            M::PUT,
+            "/{tenant}/controller/v1/{controller_id}/configData",
+            Device,
+            put(ddi::config_data),
+        ),
+        route(
+            M::GET,
+            "/{tenant}/controller/v1/{controller_id}/installedBase/{action_id}",
+            Device,
+            get(ddi::installed_base),
+        ),
+        route(
+            M::GET,
+            "/{tenant}/controller/v1/{controller_id}/softwaremodules/{module}/artifacts/{file}",
+            Device,
+            get(ddi::artifact).head(ddi::artifact),
         ),
     ]
 }

@@ -123,6 +123,32 @@ actions! {
     DeviceUpdate = "device.update",
     /// A device decommissioned, with the reason (never deleted; its token stops working).
     DeviceDecommission = "device.decommission",
+    /// A rollout created (release, filter, waves, thresholds, update type, window), after the
+    /// approval gate.
+    RolloutCreate = "rollout.create",
+    /// A rollout started: the gate checked again, the plan of waves written, the first wave
+    /// offered.
+    RolloutStart = "rollout.start",
+    /// A rollout paused, by a person (with the reason) or by itself (a threshold, the gate).
+    RolloutPause = "rollout.pause",
+    /// A paused rollout resumed.
+    RolloutResume = "rollout.resume",
+    /// A rollout canceled, by a person or by a revoked patch: its open actions are canceled.
+    RolloutCancel = "rollout.cancel",
+    /// The failed devices of a rollout offered the release again.
+    RolloutRetry = "rollout.retry_failed",
+    /// The signed go or no-go at a rollout's hold point.
+    RolloutDecide = "rollout.decide",
+    /// A rollout's next wave started, by itself once the previous one reached its threshold.
+    RolloutWave = "rollout.wave",
+    /// A rollout finished: every wave reached its success threshold.
+    RolloutFinish = "rollout.finish",
+    /// A device closed an action (installed, failed, skipped or canceled): one event per
+    /// action, never one per poll or progress message.
+    ActionClose = "action.close",
+    /// Device credentials refused by the DDI routes (a wrong or unknown token, untrusted
+    /// certificate headers): one security event with the count since the last one.
+    DeviceCredentialRefused = "device.credential_refused",
 }
 
 impl std::fmt::Display for AuditAction {

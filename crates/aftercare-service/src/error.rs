@@ -117,6 +117,12 @@ pub enum ServiceError {
         /// Why, in words the signer can act on.
         reason: String,
     },
+    /// The thing was there and is closed for good (DDI: feedback on a closed action).
+    #[error("gone: {what}")]
+    Gone {
+        /// What is gone, in words.
+        what: String,
+    },
     /// Someone else is doing it right now (another node syncing the same feed).
     #[error("busy: {what}")]
     Busy {

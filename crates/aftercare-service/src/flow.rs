@@ -14,7 +14,10 @@
 //!   plans it serves;
 //! * [`distribute`] — a distribution the gate allows, then the `fix_distributed` event of every
 //!   case its plans cover (the remediation clock is met by a distributed fix, never by a plan,
-//!   a build or an approval).
+//!   a build or an approval);
+//! * [`start_rollout`], [`resume_rollout`], [`rollout_feedback`], [`rollout_tick`] — a
+//!   rollout's move, then, once it has offered the patch to every targeted device, its
+//!   distribution (channel `ota`) with the `fix_distributed` events.
 //!
 //! A match that follows an import or a sync is its own transaction: the import or sync stands
 //! on its own, and `aftercare match --all` catches up if the match failed.
@@ -31,7 +34,7 @@ use crate::finding::{self, MatchReport, MatchScope};
 use crate::intel::sync::{self, NoProgress, Progress, SyncOptions, SyncReport};
 use crate::inventory::{self, ImportOutcome, SbomFile};
 use crate::patch::release::{self as patch_release, NewDistribution, PatchState};
-use crate::{Context, ServiceError, Workspace, access, triage};
+use crate::{Context, ServiceError, Workspace, access, rollout, triage};
 
 /// Initializes a workspace: creates its local administrator and stores the built-in policy.
 /// Fails if the workspace has an administrator already.
@@ -260,12 +263,31 @@ pub async fn distribute(
             .end_of_day(new.on)
             .map_err(|error| ServiceError::rule("on", error))?
     };
+    record_distribution(workspace, context, &state, new, at, None).await?;
+    patch_release::state(workspace, product_key, version).await
+}
+
+/// A distribution the gate allows at `at`, and the `fix_distributed` event of every
+/// (product, vulnerability) case the patch's plans cover, in one transaction; `rollout` is the
+/// rollout that made it, which keeps its id.
+async fn record_distribution(
+    workspace: &Workspace,
+    context: &Context,
+    state: &PatchState,
+    new: &NewDistribution,
+    at: jiff::Timestamp,
+    rollout: Option<i64>,
+) -> Result<i64, ServiceError> {
+    let current = triage::policy::current(workspace).await?;
     state
         .gate(at)
         .map_err(|error| ServiceError::rule("distribution", error))?;
     let mut tx = workspace.store().begin().await?;
     let id =
-        patch_release::record_distribution(workspace, &mut tx, context, &state, new, at).await?;
+        patch_release::record_distribution(workspace, &mut tx, context, state, new, at).await?;
+    if let Some(rollout_id) = rollout {
+        crate::rollout::set_distribution(&mut tx, context, rollout_id, id).await?;
+    }
     let mut cases: std::collections::BTreeSet<(i64, String, String)> = Default::default();
     for fix in &state.fixes {
         let plan = state
@@ -308,5 +330,84 @@ pub async fn distribute(
         .await?;
     }
     tx.commit().await?;
-    patch_release::state(workspace, product_key, version).await
+    Ok(id)
+}
+
+/// Follows a rollout's move: once it has offered its patch to every targeted device, the
+/// distribution (channel `ota`, today) and the `fix_distributed` event of the cases the patch
+/// serves — the remediation clock is met by the offer, as by any distribution.
+async fn after_rollout(
+    workspace: &Workspace,
+    context: &Context,
+    moved: &rollout::Moved,
+) -> Result<(), ServiceError> {
+    if !moved.offered_all {
+        return Ok(());
+    }
+    let row = &moved.rollout;
+    let state = patch_release::state(workspace, &row.product, &row.version).await?;
+    let current = triage::policy::current(workspace).await?;
+    let new = NewDistribution {
+        channel: "ota".to_string(),
+        on: current.policy.calendar().day_of(context.now),
+        organisation: None,
+        evidence: None,
+    };
+    record_distribution(workspace, context, &state, &new, context.now, Some(row.id)).await?;
+    Ok(())
+}
+
+/// Starts a rollout ([`rollout::start`]), then records the distribution if its first wave
+/// offered the patch to every targeted device.
+pub async fn start_rollout(
+    workspace: &Workspace,
+    context: &Context,
+    principal: &Principal,
+    name: &str,
+) -> Result<rollout::Moved, ServiceError> {
+    let moved = rollout::start(workspace, context, principal, name).await?;
+    after_rollout(workspace, context, &moved).await?;
+    Ok(moved)
+}
+
+/// Resumes a rollout ([`rollout::resume`]), then records the distribution if that offered
+/// the patch to every targeted device.
+pub async fn resume_rollout(
+    workspace: &Workspace,
+    context: &Context,
+    principal: &Principal,
+    name: &str,
+) -> Result<rollout::Moved, ServiceError> {
+    let moved = rollout::resume(workspace, context, principal, name).await?;
+    after_rollout(workspace, context, &moved).await?;
+    Ok(moved)
+}
+
+/// A device's feedback ([`rollout::ddi::feedback`]); when it closed an action and the
+/// rollout's next wave offered the patch to every targeted device, the distribution.
+pub async fn rollout_feedback(
+    workspace: &Workspace,
+    context: &Context,
+    device: &aftercare_store::device::DeviceRow,
+    action_id: i64,
+    cancel_channel: bool,
+    body: &rollout::ddi::FeedbackBody,
+) -> Result<(), ServiceError> {
+    let moved =
+        rollout::ddi::feedback(workspace, context, device, action_id, cancel_channel, body)
+            .await?;
+    if let Some(moved) = moved {
+        after_rollout(workspace, context, &moved).await?;
+    }
+    Ok(())
+}
+
+/// The server's periodic pass over rollouts ([`rollout::tick`]), then the distributions it
+/// completed.
+pub async fn rollout_tick(workspace: &Workspace, context: &Context) -> Result<usize, ServiceError> {
+    let moved = rollout::tick(workspace, context).await?;
+    for each in &moved {
+        after_rollout(workspace, context, each).await?;
+    }
+    Ok(moved.len())
 }

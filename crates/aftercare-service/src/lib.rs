@@ -33,6 +33,7 @@ pub mod flow;
 pub mod intel;
 pub mod inventory;
 pub mod patch;
+pub mod rollout;
 pub mod triage;
 pub mod workspace;
 

@@ -91,6 +91,8 @@ pub struct DeviceRow {
     pub created_at: String,
     /// When it last changed.
     pub updated_at: String,
+    /// Its update client (`swupdate`, `rauc_hawkbit_updater`, `unknown`).
+    pub client_kind: String,
     /// Its tags, sorted.
     pub tags: Vec<String>,
 }
@@ -246,6 +248,8 @@ pub struct NewDevice {
     pub installed_source: Option<String>,
     /// Its state.
     pub state: String,
+    /// Its update client (`swupdate`, `rauc_hawkbit_updater`, `unknown`).
+    pub client_kind: String,
 }
 
 /// Inserts a device registered `at`, with its tags; returns its id.
@@ -259,8 +263,8 @@ pub async fn insert_device(
     let row = sqlx::query(
         "INSERT INTO devices (controller_id, token_sha256, product_id, serial, hardware, site_id, \
          organisation_id, installed_release_id, installed_source, installed_at, state, \
-         created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+         created_at, updated_at, client_kind) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13) RETURNING id",
     )
     .bind(&device.controller_id)
     .bind(&device.token_sha256)
@@ -274,6 +278,7 @@ pub async fn insert_device(
     .bind(installed_at)
     .bind(&device.state)
     .bind(at)
+    .bind(&device.client_kind)
     .fetch_one(tx.conn())
     .await
     .map_err(StoreError::query("insert a device"))?;
@@ -331,7 +336,8 @@ const DEVICE_SELECT: &str = "SELECT d.id, d.controller_id, d.token_sha256, d.pro
      p.name AS product, d.serial, d.hardware, d.site_id, s.name AS site, d.organisation_id, \
      o.name AS organisation, d.installed_release_id, r.version AS installed_version, \
      d.installed_source, d.installed_at, d.reported_version, d.reported_source, d.reported_at, \
-     d.state, d.decommission_reason, d.last_poll_at, d.created_at, d.updated_at \
+     d.state, d.decommission_reason, d.last_poll_at, d.created_at, d.updated_at, \
+     d.client_kind \
      FROM devices d JOIN products p ON p.id = d.product_id \
      LEFT JOIN sites s ON s.id = d.site_id \
      LEFT JOIN organisations o ON o.id = d.organisation_id \
@@ -362,6 +368,7 @@ fn device_from_row(row: &AnyRow) -> Result<DeviceRow, sqlx::Error> {
         last_poll_at: row.try_get("last_poll_at")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        client_kind: row.try_get("client_kind")?,
         tags: Vec::new(),
     })
 }

@@ -33,6 +33,7 @@ pub mod patch;
 pub mod policy;
 pub mod product;
 pub mod release;
+pub mod rollout;
 pub mod sbom;
 pub mod session;
 pub mod setting;

@@ -90,6 +90,11 @@ pub enum Command {
     /// vulnerability), show, update and decommission devices.
     #[command(subcommand)]
     Device(Box<DeviceCommand>),
+    /// Staged rollouts of an approved patch release to the devices in the field over
+    /// hawkBit's DDI: create (behind the approval gate), start, pause, resume, cancel, retry
+    /// the failed, status.
+    #[command(subcommand)]
+    Rollout(Box<RolloutCommand>),
     /// Re-match the workspace's releases against the stored intelligence and report what
     /// changed (imports and feed syncs already match what they touch).
     Match(MatchArgs),
@@ -988,6 +993,36 @@ pub struct ServerArgs {
     pub sync_interval: String,
     #[command(flatten)]
     pub sync: SyncArgs,
+    #[command(flatten)]
+    pub ddi: DdiArgs,
+}
+
+/// The DDI (device) side of the server.
+#[derive(Debug, Clone, Args)]
+pub struct DdiArgs {
+    /// The DDI tenant this workspace answers as (`/{tenant}/controller/v1/…`).
+    #[arg(long, env = "AFTERCARE_DDI_TENANT", default_value = "DEFAULT")]
+    pub ddi_tenant: String,
+    /// How long devices sleep between polls (`config.polling.sleep`, HH:MM:SS).
+    #[arg(long, env = "AFTERCARE_DDI_POLL_SLEEP", default_value = "00:05:00")]
+    pub ddi_poll_sleep: String,
+    /// The public base URL of the DDI links (`https://updates.example.com`); the request's
+    /// Host over plain HTTP when unset.
+    #[arg(long, env = "AFTERCARE_DDI_PUBLIC_URL")]
+    pub ddi_public_url: Option<String>,
+    /// The tenant's gateway token (`Authorization: GatewayToken …`); off when unset.
+    #[arg(long, env = "AFTERCARE_DDI_GATEWAY_TOKEN", hide_env_values = true)]
+    pub ddi_gateway_token: Option<String>,
+    /// A reverse proxy whose client-certificate headers (`X-Controller-Id`, `X-Authority`)
+    /// are trusted; repeatable.
+    #[arg(long, env = "AFTERCARE_DDI_TRUSTED_PROXY", value_delimiter = ',')]
+    pub ddi_trusted_proxy: Vec<std::net::IpAddr>,
+    /// An issuer hash accepted in `X-Authority` from a trusted proxy; repeatable.
+    #[arg(long, env = "AFTERCARE_DDI_AUTHORITY", value_delimiter = ',')]
+    pub ddi_authority: Vec<String>,
+    /// How often rollouts are evaluated and device polls written, in seconds.
+    #[arg(long, env = "AFTERCARE_ROLLOUT_TICK_SECONDS", default_value_t = 5)]
+    pub rollout_tick_seconds: u64,
 }
 
 /// `aftercare serve`.
@@ -1582,13 +1617,17 @@ pub enum DeviceCommand {
         /// The version of the product installed on it (recorded with the source `manual`).
         #[arg(long)]
         release: Option<String>,
+        /// Its update client: swupdate, rauc_hawkbit_updater or unknown (what it can honour
+        /// of a rollout: download-only, maintenance windows).
+        #[arg(long)]
+        client: Option<String>,
         #[command(flatten)]
         workspace: WorkspaceArgs,
         #[command(flatten)]
         format: FormatArg,
     },
     /// Register the devices of a CSV file in one transaction. Header:
-    /// `controller_id,serial,product,hardware,site,organisation,tags,release` (tags
+    /// `controller_id,serial,product,hardware,site,organisation,tags,release,client` (tags
     /// `;`-separated; the first three required). A bad row refuses the whole file, naming the
     /// line and field, and nothing is written. The tokens are printed once, or written to
     /// `--tokens-out`.
@@ -1670,6 +1709,140 @@ pub enum DeviceCommand {
         /// Why.
         #[arg(long)]
         reason: String,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// A device's rollout actions, newest first, with every status message it reported.
+    History {
+        /// Its controller id.
+        controller_id: String,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+}
+
+/// `aftercare rollout …`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum RolloutCommand {
+    /// Create a rollout of an approved patch release (the approval gate must clear it) to
+    /// the devices a filter targets, in waves.
+    Create {
+        /// Its unique name.
+        name: String,
+        /// The release to deliver: PRODUCT@VERSION.
+        #[arg(long, value_name = "PRODUCT@VERSION")]
+        release: String,
+        /// The target filter: `product=… release=… site=… organisation=… tag=… hw=…` (keys
+        /// AND'd, a repeated key OR'd, a trailing `*` for a prefix).
+        #[arg(long)]
+        filter: String,
+        /// The waves: cumulative shares or counts (`1%,10%,100%`, `10,100,all`).
+        #[arg(long, default_value = "100%")]
+        waves: String,
+        /// An explicit wave instead: controller ids separated by commas; repeatable, in
+        /// order.
+        #[arg(long = "wave", value_name = "IDS")]
+        wave_lists: Vec<String>,
+        /// With explicit waves: the targeted devices no wave names form a last wave.
+        #[arg(long)]
+        rest: bool,
+        /// The share of a wave that must install before the next wave starts.
+        #[arg(long, default_value = "95%")]
+        success_threshold: String,
+        /// The share of a wave that may fail; more pauses the rollout by itself.
+        #[arg(long, default_value = "5%")]
+        error_threshold: String,
+        /// forced, soft, timeforced or download_only.
+        #[arg(long = "type", default_value = "forced")]
+        update_type: String,
+        /// A maintenance window: 'CRON DURATION TZ' (`'0 2 * * * 03:00 Europe/Berlin'`).
+        #[arg(long)]
+        window: Option<String>,
+        /// After this wave (counted from 1) a person decides go or no-go; repeatable.
+        #[arg(long)]
+        hold_after: Vec<usize>,
+        /// Devices registered later that the filter targets join the last wave.
+        #[arg(long)]
+        dynamic: bool,
+        /// A rollback to an older release, with its rationale.
+        #[arg(long, value_name = "RATIONALE")]
+        rollback: Option<String>,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Start a created rollout: the approval gate again, the plan of waves, the first wave.
+    Start {
+        /// Its name.
+        name: String,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Pause a running rollout: nothing new is offered; offered actions go on.
+    Pause {
+        /// Its name.
+        name: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Resume a paused rollout (after the approval gate).
+    Resume {
+        /// Its name.
+        name: String,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Cancel a rollout: actions not offered yet are canceled, offered ones are asked to
+    /// cancel.
+    Cancel {
+        /// Its name.
+        name: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Offer the release again to the devices whose action failed.
+    RetryFailed {
+        /// Its name.
+        name: String,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// A rollout's state, waves and counts; on a terminal with `--watch`, refreshed until it
+    /// finishes or is canceled.
+    Status {
+        /// Its name.
+        name: String,
+        /// Refresh every 2 seconds (a live progress display).
+        #[arg(long)]
+        watch: bool,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Every rollout, newest first.
+    List {
         #[command(flatten)]
         workspace: WorkspaceArgs,
         #[command(flatten)]

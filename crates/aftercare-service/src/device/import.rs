@@ -2,7 +2,7 @@
 //! one malformed row refuses the whole file, naming the file, the line and the field, with
 //! nothing written.
 //!
-//! The header is `controller_id,serial,product,hardware,site,organisation,tags,release` (in
+//! The header is `controller_id,serial,product,hardware,site,organisation,tags,release,client` (in
 //! any order; `controller_id`, `serial` and `product` are required, the others may be absent
 //! or empty); tags are `;`-separated. Fields follow RFC 4180: a field may be quoted with `"`,
 //! and `""` inside quotes is one quote. The installed release of an imported device is
@@ -19,7 +19,7 @@ use crate::audit::{self, AuditAction, Change};
 use crate::{Context, ServiceError, Workspace};
 
 /// The columns a device CSV may have.
-pub const COLUMNS: [&str; 8] = [
+pub const COLUMNS: [&str; 9] = [
     "controller_id",
     "serial",
     "product",
@@ -28,6 +28,7 @@ pub const COLUMNS: [&str; 8] = [
     "organisation",
     "tags",
     "release",
+    "client",
 ];
 
 const REQUIRED: [&str; 3] = ["controller_id", "serial", "product"];
@@ -196,6 +197,7 @@ pub fn requests(file: &str, bytes: &[u8]) -> Result<Vec<(usize, NewDeviceRequest
                     .map(|t| t.split(';').map(str::to_string).collect())
                     .unwrap_or_default(),
                 release: get("release"),
+                client: get("client"),
             },
         ));
     }

@@ -13,7 +13,7 @@
 pub mod import;
 
 use aftercare_model::{Permission, Sha256};
-use aftercare_rollout::{ControllerId, DeviceFacts, TargetFilter};
+use aftercare_rollout::{ClientKind, ControllerId, DeviceFacts, TargetFilter};
 use aftercare_store::device::{
     self as stored, DeviceRow, DeviceSelection, NewDevice, OrganisationRow, SiteRow,
 };
@@ -267,6 +267,8 @@ pub struct NewDeviceRequest {
     pub tags: Vec<String>,
     /// The version of the product installed on it, a release of the product.
     pub release: Option<String>,
+    /// Its update client: `swupdate`, `rauc_hawkbit_updater` or `unknown` (the default).
+    pub client: Option<String>,
 }
 
 /// A request checked against the workspace, ready to write.
@@ -377,6 +379,13 @@ async fn check(
     )
     .await?;
     let tags = tags_of(&request.tags).map_err(refuse("tags"))?;
+    let client = match request.client.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        Some(text) => text
+            .parse::<ClientKind>()
+            .map_err(|error| ServiceError::rule("client", error))
+            .map_err(refuse("client"))?,
+        None => ClientKind::Unknown,
+    };
     let release = match request
         .release
         .as_deref()
@@ -402,6 +411,7 @@ async fn check(
         "release_source": release.as_ref().map(|_| source),
         "token_sha256": token.digest(),
         "state": STATES[0],
+        "client": client.as_str(),
     });
     Ok(Checked {
         device: NewDevice {
@@ -415,6 +425,7 @@ async fn check(
             installed_release_id: release.as_ref().map(|r| r.id),
             installed_source: release.map(|_| source.to_string()),
             state: STATES[0].to_string(),
+            client_kind: client.as_str().to_string(),
         },
         tags,
         audit,
@@ -856,4 +867,73 @@ pub async fn authenticate(
         return Err(refused);
     }
     Ok(device)
+}
+
+/// The device a controller id names, for a request carrying the tenant's gateway token
+/// (`configured`; off when `None`): compared in constant time; a decommissioned device is
+/// refused.
+pub async fn authenticate_gateway(
+    workspace: &Workspace,
+    controller_id: &str,
+    presented: &str,
+    configured: Option<&str>,
+) -> Result<DeviceRow, ServiceError> {
+    use subtle::ConstantTimeEq;
+    let refused = ServiceError::Unauthenticated {
+        reason: "gateway tokens are off, or the gateway token is wrong, or the device is \
+                 unknown or decommissioned",
+    };
+    let Some(configured) = configured else {
+        return Err(refused);
+    };
+    let matches: bool = Sha256::of(presented.as_bytes())
+        .to_hex()
+        .as_bytes()
+        .ct_eq(Sha256::of(configured.as_bytes()).to_hex().as_bytes())
+        .into();
+    if !matches {
+        return Err(refused);
+    }
+    match stored::device(workspace.store().pool(), controller_id.trim()).await? {
+        Some(device) if device.state != "decommissioned" => Ok(device),
+        _ => Err(refused),
+    }
+}
+
+/// The device a client certificate names (its controller id, as a trusted reverse proxy
+/// forwards it after checking the certificate); a decommissioned device is refused.
+pub async fn authenticate_certificate(
+    workspace: &Workspace,
+    controller_id: &str,
+) -> Result<DeviceRow, ServiceError> {
+    match stored::device(workspace.store().pool(), controller_id.trim()).await? {
+        Some(device) if device.state != "decommissioned" => Ok(device),
+        _ => Err(ServiceError::Unauthenticated {
+            reason: "the certificate names an unknown or decommissioned device",
+        }),
+    }
+}
+
+/// Records, as one security event, how many device credentials the DDI routes refused since
+/// the last such event (a wrong token is counted, not written one poll at a time).
+pub async fn record_refused_credentials(
+    workspace: &Workspace,
+    context: &Context,
+    count: u64,
+) -> Result<(), ServiceError> {
+    let mut tx = workspace.store().begin().await?;
+    audit::record(
+        &mut tx,
+        context,
+        Change {
+            action: AuditAction::DeviceCredentialRefused,
+            entity_type: "device",
+            entity_id: None,
+            old_value: None,
+            new_value: Some(json!({ "refused": count })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

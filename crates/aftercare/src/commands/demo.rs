@@ -267,6 +267,7 @@ async fn fleet(
             organisation: None,
             tags: tags.iter().map(|tag| tag.to_string()).collect(),
             release: Some(release.to_string()),
+            client: Some("swupdate".to_string()),
         };
         device::add(workspace, context, principal, &request)
             .await

@@ -11,6 +11,7 @@ use std::io::Write as _;
 use std::path::Path;
 
 use aftercare_api::device::{DeviceDto, OrganisationDto, RegisteredDeviceDto, SiteDto};
+use aftercare_api::rollout::ActionDto;
 use aftercare_service::device::{self, DeviceQuery, DeviceUpdate, NewDeviceRequest};
 use anyhow::Context as _;
 
@@ -215,6 +216,7 @@ pub(crate) async fn run(command: DeviceCommand) -> anyhow::Result<Outcome> {
             organisation,
             tag,
             release,
+            client,
             workspace,
             format,
         } => {
@@ -228,6 +230,7 @@ pub(crate) async fn run(command: DeviceCommand) -> anyhow::Result<Outcome> {
                 organisation,
                 tags: tag,
                 release,
+                client,
             };
             let registered = device::add(&workspace, &context, &principal, &request).await?;
             let dto = RegisteredDeviceDto::from(&registered);
@@ -356,6 +359,21 @@ pub(crate) async fn run(command: DeviceCommand) -> anyhow::Result<Outcome> {
             let dto = DeviceDto::from(&view);
             emit(format.format, &dto, || device_detail(&dto))?;
         }
+        DeviceCommand::History {
+            controller_id,
+            workspace,
+            format,
+        } => {
+            let (workspace, _, principal) = super::open_as_admin(&workspace).await?;
+            let history =
+                aftercare_service::rollout::history(&workspace, &principal, &controller_id)
+                    .await?;
+            let dtos: Vec<ActionDto> = history
+                .iter()
+                .map(|(action, rollout, statuses)| ActionDto::of(action, rollout, statuses))
+                .collect();
+            emit(format.format, &dtos, || history_text(&controller_id, &dtos))?;
+        }
         DeviceCommand::Decommission {
             controller_id,
             reason,
@@ -371,4 +389,46 @@ pub(crate) async fn run(command: DeviceCommand) -> anyhow::Result<Outcome> {
         }
     }
     Ok(Outcome::Ok)
+}
+
+fn history_text(controller_id: &str, actions: &[ActionDto]) -> String {
+    if actions.is_empty() {
+        return format!("{controller_id} has had no rollout action\n");
+    }
+    let mut out = String::new();
+    for action in actions {
+        out.push_str(&format!(
+            "action {} — rollout {} wave {} ({}): {}{}\n",
+            action.id,
+            action.rollout,
+            action.wave,
+            action.assignment,
+            action.state,
+            if action.active { ", open" } else { "" }
+        ));
+        for status in &action.statuses {
+            out.push_str(&format!(
+                "  {} {} [{}] {}/{}{}\n",
+                status.at,
+                status.status,
+                status.channel,
+                status.execution.as_deref().unwrap_or("-"),
+                status.result.as_deref().unwrap_or("-"),
+                status
+                    .code
+                    .map(|c| format!(" code {c}"))
+                    .unwrap_or_default()
+            ));
+            for line in &status.details {
+                out.push_str(&format!("      {line}\n"));
+            }
+            if status.details_dropped > 0 {
+                out.push_str(&format!(
+                    "      … {} more line(s) dropped\n",
+                    status.details_dropped
+                ));
+            }
+        }
+    }
+    out
 }

@@ -13,6 +13,7 @@ mod intel;
 mod patch;
 mod product;
 mod release;
+mod rollout;
 mod sbom;
 mod scan;
 mod serve;
@@ -77,6 +78,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Organisation(command) => device::organisation(command).await,
         Command::Site(command) => device::site(command).await,
         Command::Device(command) => device::run(*command).await,
+        Command::Rollout(command) => rollout::run(*command).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Demo(args) => demo::run(args).await,
     }

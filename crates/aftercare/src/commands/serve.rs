@@ -31,6 +31,17 @@ pub(crate) async fn serve(
             secure_cookies: !server.insecure_cookies,
         },
     );
+    state.ddi = std::sync::Arc::new(aftercare_server::ddi::DdiRuntime::new(
+        aftercare_server::ddi::DdiSettings {
+            tenant: server.ddi.ddi_tenant.clone(),
+            polling_sleep: polling_sleep(&server.ddi.ddi_poll_sleep)?,
+            public_url: server.ddi.ddi_public_url.clone(),
+            gateway_token: server.ddi.ddi_gateway_token.clone(),
+            trusted_proxies: server.ddi.ddi_trusted_proxy.clone(),
+            authorities: server.ddi.ddi_authority.clone(),
+            ..aftercare_server::ddi::DdiSettings::default()
+        },
+    ));
     state.intel = std::sync::Arc::new(aftercare_server::IntelRuntime {
         aliases: Default::default(),
         options: super::intel::sync_options(&server.sync)?,
@@ -64,6 +75,11 @@ pub(crate) async fn serve(
     let ticker = aftercare_server::jobs::spawn_clock_tick(
         state.workspace.clone(),
         std::time::Duration::from_secs(server.clock_tick_seconds.max(1)),
+        stopped.clone(),
+    );
+    let rollouts = aftercare_server::jobs::spawn_rollout_tick(
+        state.clone(),
+        std::time::Duration::from_secs(server.ddi.rollout_tick_seconds.max(1)),
         stopped,
     );
     aftercare_server::serve(aftercare_server::router(state), listener, shutdown_signal()).await?;
@@ -71,6 +87,7 @@ pub(crate) async fn serve(
     let _ = stop.send(true);
     let _ = background.await;
     let _ = ticker.await;
+    let _ = rollouts.await;
     eprintln!("aftercare stopped");
     Ok(())
 }
@@ -94,4 +111,18 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
+}
+
+/// Checks a poll interval (`HH:MM:SS`, at most a day), as devices read it.
+fn polling_sleep(text: &str) -> anyhow::Result<String> {
+    let parts: Vec<&str> = text.trim().split(':').collect();
+    let valid = parts.len() == 3
+        && parts.iter().all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()))
+        && parts[1] < "60"
+        && parts[2] < "60"
+        && parts[0] <= "24";
+    if !valid {
+        anyhow::bail!("--ddi-poll-sleep {text:?}: expected HH:MM:SS, at most 24:00:00");
+    }
+    Ok(text.trim().to_string())
 }

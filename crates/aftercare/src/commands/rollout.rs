@@ -1,0 +1,258 @@
+//! `aftercare rollout …`: staged rollouts of an approved patch release over DDI.
+//!
+//! `status --watch` redraws the rollout every 2 seconds on a terminal (a live progress view
+//! with one bar per wave) until it finishes or is canceled; elsewhere it prints once.
+
+use std::io::{IsTerminal as _, Write as _};
+
+use aftercare_api::rollout::RolloutDto;
+use aftercare_service::{flow, rollout};
+
+use super::patch::release_name;
+use crate::Outcome;
+use crate::cli::{OutputFormat, RolloutCommand};
+use crate::output::{Table, emit};
+
+pub(crate) async fn run(command: RolloutCommand) -> anyhow::Result<Outcome> {
+    match command {
+        RolloutCommand::Create {
+            name,
+            release,
+            filter,
+            waves,
+            wave_lists,
+            rest,
+            success_threshold,
+            error_threshold,
+            update_type,
+            window,
+            hold_after,
+            dynamic,
+            rollback,
+            workspace,
+            format,
+        } => {
+            let (workspace, context, principal) = super::open_as_admin(&workspace).await?;
+            let (product, version) = release_name(&release)?;
+            let new = rollout::NewRollout {
+                name,
+                product: product.to_string(),
+                version: version.to_string(),
+                filter,
+                waves,
+                wave_lists: wave_lists
+                    .iter()
+                    .map(|list| {
+                        list.split(',')
+                            .map(str::trim)
+                            .filter(|id| !id.is_empty())
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .collect(),
+                rest,
+                success: success_threshold,
+                error: error_threshold,
+                update_type,
+                window,
+                holds_after: hold_after,
+                dynamic,
+                rollback,
+            };
+            let view = rollout::create(&workspace, &context, &principal, &new).await?;
+            let dto = RolloutDto::from(&view);
+            emit(format.format, &dto, || detail(&dto))?;
+        }
+        RolloutCommand::Start {
+            name,
+            workspace,
+            format,
+        } => {
+            let (workspace, context, principal) = super::open_as_admin(&workspace).await?;
+            flow::start_rollout(&workspace, &context, &principal, &name).await?;
+            show(&workspace, &principal, &name, format.format).await?;
+        }
+        RolloutCommand::Pause {
+            name,
+            reason,
+            workspace,
+            format,
+        } => {
+            let (workspace, context, principal) = super::open_as_admin(&workspace).await?;
+            rollout::pause(&workspace, &context, &principal, &name, &reason).await?;
+            show(&workspace, &principal, &name, format.format).await?;
+        }
+        RolloutCommand::Resume {
+            name,
+            workspace,
+            format,
+        } => {
+            let (workspace, context, principal) = super::open_as_admin(&workspace).await?;
+            flow::resume_rollout(&workspace, &context, &principal, &name).await?;
+            show(&workspace, &principal, &name, format.format).await?;
+        }
+        RolloutCommand::Cancel {
+            name,
+            reason,
+            workspace,
+            format,
+        } => {
+            let (workspace, context, principal) = super::open_as_admin(&workspace).await?;
+            rollout::cancel(&workspace, &context, &principal, &name, &reason).await?;
+            show(&workspace, &principal, &name, format.format).await?;
+        }
+        RolloutCommand::RetryFailed {
+            name,
+            workspace,
+            format,
+        } => {
+            let (workspace, context, principal) = super::open_as_admin(&workspace).await?;
+            let (_, offered) =
+                rollout::retry_failed(&workspace, &context, &principal, &name).await?;
+            eprintln!("{offered} failed device(s) offered the release again");
+            show(&workspace, &principal, &name, format.format).await?;
+        }
+        RolloutCommand::Status {
+            name,
+            watch,
+            workspace,
+            format,
+        } => {
+            let (workspace, _, principal) = super::open_as_admin(&workspace).await?;
+            let live = watch
+                && format.format == OutputFormat::Table
+                && std::io::stdout().is_terminal();
+            if !live {
+                show(&workspace, &principal, &name, format.format).await?;
+            } else {
+                loop {
+                    let view = rollout::show(&workspace, &principal, &name).await?;
+                    let dto = RolloutDto::from(&view);
+                    let mut stdout = std::io::stdout().lock();
+                    // Clear the screen and go home, then draw.
+                    write!(stdout, "\x1b[2J\x1b[H{}", detail(&dto))?;
+                    stdout.flush()?;
+                    drop(stdout);
+                    if matches!(dto.state.as_str(), "finished" | "canceled") {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                }
+            }
+        }
+        RolloutCommand::List { workspace, format } => {
+            let (workspace, _, principal) = super::open_as_admin(&workspace).await?;
+            let dtos: Vec<RolloutDto> = rollout::list(&workspace, &principal)
+                .await?
+                .iter()
+                .map(RolloutDto::from)
+                .collect();
+            emit(format.format, &dtos, || list_table(&dtos))?;
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+async fn show(
+    workspace: &aftercare_service::Workspace,
+    principal: &aftercare_service::access::auth::Principal,
+    name: &str,
+    format: OutputFormat,
+) -> anyhow::Result<()> {
+    let view = rollout::show(workspace, principal, name).await?;
+    let dto = RolloutDto::from(&view);
+    emit(format, &dto, || detail(&dto))
+}
+
+fn count(counts: &std::collections::BTreeMap<String, i64>, state: &str) -> i64 {
+    counts.get(state).copied().unwrap_or(0)
+}
+
+/// `finished / error / running / waiting` of a set of counts.
+fn progress(counts: &std::collections::BTreeMap<String, i64>, total: i64) -> String {
+    let finished = count(counts, "finished");
+    let error = count(counts, "error");
+    let running: i64 = ["running", "retrieved", "downloading", "downloaded", "canceling"]
+        .iter()
+        .map(|s| count(counts, s))
+        .sum();
+    let width = 30usize;
+    let filled = if total > 0 {
+        usize::try_from(finished * 30 / total).unwrap_or(0)
+    } else {
+        0
+    };
+    let failed = if total > 0 {
+        usize::try_from(error * 30 / total).unwrap_or(0).min(width - filled)
+    } else {
+        0
+    };
+    format!(
+        "[{}{}{}] {finished}/{total} installed, {error} failed, {running} in progress, {} \
+         skipped, {} waiting",
+        "#".repeat(filled),
+        "x".repeat(failed),
+        ".".repeat(width - filled - failed),
+        count(counts, "skipped"),
+        count(counts, "none") + count(counts, "scheduled"),
+    )
+}
+
+fn detail(dto: &RolloutDto) -> String {
+    let mut out = format!(
+        "Rollout {} — {}@{} ({})\nState: {}{}\nFilter: {}\nWaves: {} · success ≥ {} · error ≤ {} · type {}{}\n",
+        dto.name,
+        dto.product,
+        dto.version,
+        dto.kind,
+        dto.state,
+        dto.pause_reason
+            .as_deref()
+            .map(|r| format!(" — {r}"))
+            .unwrap_or_default(),
+        dto.filter,
+        dto.waves_spec,
+        dto.success_threshold,
+        dto.error_threshold,
+        dto.update_type,
+        dto.window
+            .as_deref()
+            .map(|w| format!(" · window {w}"))
+            .unwrap_or_default(),
+    );
+    if let Some(id) = dto.distribution_id {
+        out.push_str(&format!(
+            "Offered to every targeted device: distribution {id} recorded (fix_distributed)\n"
+        ));
+    }
+    for wave in &dto.waves {
+        out.push_str(&format!(
+            "  wave {}{}: {}{}\n",
+            wave.wave,
+            if wave.wave == dto.wave { " (current)" } else { "" },
+            progress(&wave.counts, wave.devices),
+            if wave.hold_after { " · hold point after" } else { "" },
+        ));
+    }
+    if dto.waves.is_empty() {
+        out.push_str("  not started: the plan of waves is written when it starts\n");
+    }
+    out
+}
+
+fn list_table(list: &[RolloutDto]) -> String {
+    let mut table = Table::new(&["NAME", "RELEASE", "STATE", "WAVE", "INSTALLED", "FAILED", "DEVICES"]);
+    for dto in list {
+        let devices: i64 = dto.waves.iter().map(|w| w.devices).sum();
+        table.row(vec![
+            dto.name.clone(),
+            format!("{}@{}", dto.product, dto.version),
+            dto.state.clone(),
+            format!("{}/{}", dto.wave, dto.waves.len()),
+            count(&dto.totals, "finished").to_string(),
+            count(&dto.totals, "error").to_string(),
+            devices.to_string(),
+        ]);
+    }
+    table.render()
+}
