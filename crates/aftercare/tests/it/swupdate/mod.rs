@@ -157,9 +157,12 @@ impl SwuImage {
 /// Builds a signed `.swu` at `out`: a `sw-description` for `version`, compatible with
 /// [`HARDWARE`], whose one rawfile image writes `hello from update {version}` to
 /// `install_to` (keep it under the test's temporary directory); then its CMS signature
-/// by `signer`, then the payload, packed in that order with `cpio -H crc`.
+/// by `signer`, then the payload, packed in that order with `cpio -H crc`. Creates the
+/// directory of `install_to`: SWUpdate 2022.12's rawfile handler fails on a missing one
+/// ("I cannot open …"), whatever `create-destination` says.
 pub fn build_swu(signer: &Signer, version: &str, install_to: &Path, out: &Path) -> SwuImage {
     assert!(install_to.is_absolute(), "{}", install_to.display());
+    fs::create_dir_all(install_to.parent().unwrap()).unwrap();
     let install_to = install_to.to_str().unwrap();
     assert!(!install_to.contains('"'), "{install_to}");
     let revision = HARDWARE.split(':').nth(1).unwrap();
