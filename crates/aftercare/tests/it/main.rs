@@ -17,6 +17,7 @@ mod sbom;
 mod scan;
 mod serve;
 mod snapshot;
+mod swupdate;
 mod triage;
 
 use std::path::Path;
