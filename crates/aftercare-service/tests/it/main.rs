@@ -16,6 +16,7 @@ mod inventory;
 mod part11;
 mod patch;
 mod policy;
+mod rollout;
 mod signature;
 mod time;
 

@@ -32,10 +32,10 @@ use jiff::{SignedDuration, Timestamp};
 use crate::intel::{add_feed, admin, sync_ok};
 use crate::{person, workspaces};
 
-const VULN: &str = "CVE-2021-21299";
+pub(crate) const VULN: &str = "CVE-2021-21299";
 
 /// Day N at 10:00 UTC, day 0 being Monday 2026-03-02.
-fn day(n: i64) -> Timestamp {
+pub(crate) fn day(n: i64) -> Timestamp {
     crate::t0() + SignedDuration::from_hours(24 * n)
 }
 
@@ -66,7 +66,7 @@ pub(crate) fn at(context: &Context, n: i64) -> Context {
     Context::new(context.actor.clone(), day(n))
 }
 
-async fn hyper_findings(workspace: &Workspace, product: &str) -> Vec<FindingRow> {
+pub(crate) async fn hyper_findings(workspace: &Workspace, product: &str) -> Vec<FindingRow> {
     let page = finding::list(
         workspace,
         &FindingQuery {
@@ -82,7 +82,7 @@ async fn hyper_findings(workspace: &Workspace, product: &str) -> Vec<FindingRow>
 }
 
 /// A person's session principal and context at day N.
-async fn session(workspace: &Workspace, login: &str, n: i64) -> (Principal, Context) {
+pub(crate) async fn session(workspace: &Workspace, login: &str, n: i64) -> (Principal, Context) {
     let (_, principal) = auth::login(
         workspace,
         login,
@@ -96,7 +96,7 @@ async fn session(workspace: &Workspace, login: &str, n: i64) -> (Principal, Cont
     (principal, context)
 }
 
-fn signs(login: &str, meaning: Meaning) -> SignRequest {
+pub(crate) fn signs(login: &str, meaning: Meaning) -> SignRequest {
     SignRequest {
         login: Some(login.into()),
         password: Password::new(format!("{login}-password-1")),
@@ -105,7 +105,7 @@ fn signs(login: &str, meaning: Meaning) -> SignRequest {
     }
 }
 
-fn evidence(kind: &str, result: &str, by: &[&str], n: i64) -> NewEvidence {
+pub(crate) fn evidence(kind: &str, result: &str, by: &[&str], n: i64) -> NewEvidence {
     NewEvidence {
         kind: kind.into(),
         title: format!("{kind} of 2.2.1"),
