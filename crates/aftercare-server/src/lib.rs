@@ -134,6 +134,7 @@ pub fn routes() -> Vec<Route> {
     use api::intel as int;
     use api::inventory as inv;
     use api::patch as pat;
+    use api::rollout as rol;
     use api::triage as tri;
     vec![
         // The web UI's static shell; its data comes from the API after login.
@@ -587,6 +588,61 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/devices/{controller_id}",
             Needs(Permission::DeviceRead),
             get(dev::get_device),
+        ),
+        route(
+            M::GET,
+            "/api/v1/devices/{controller_id}/actions",
+            Needs(Permission::DeviceRead),
+            get(rol::device_actions),
+        ),
+        // Rollouts of approved patches (issue 14).
+        route(
+            M::GET,
+            "/api/v1/rollouts",
+            Needs(Permission::DeviceRead),
+            get(rol::list_rollouts),
+        ),
+        route(
+            M::POST,
+            "/api/v1/rollouts",
+            Needs(Permission::RolloutManage),
+            post(rol::create_rollout),
+        ),
+        route(
+            M::GET,
+            "/api/v1/rollouts/{name}",
+            Needs(Permission::DeviceRead),
+            get(rol::get_rollout),
+        ),
+        route(
+            M::POST,
+            "/api/v1/rollouts/{name}/start",
+            Needs(Permission::RolloutManage),
+            post(rol::start_rollout),
+        ),
+        route(
+            M::POST,
+            "/api/v1/rollouts/{name}/pause",
+            Needs(Permission::RolloutManage),
+            post(rol::pause_rollout),
+        ),
+        route(
+            M::POST,
+            "/api/v1/rollouts/{name}/resume",
+            Needs(Permission::RolloutManage),
+            post(rol::resume_rollout),
+        ),
+        route(
+            M::POST,
+            "/api/v1/rollouts/{name}/cancel",
+            Needs(Permission::RolloutManage),
+            post(rol::cancel_rollout),
+        ),
+        route(
+            M::POST,
+            "/api/v1/rollouts/{name}/retry-failed",
+            Needs(Permission::RolloutManage),
+            post(rol::retry_failed),
         ),
         // hawkBit's Direct Device Integration API: devices authenticate themselves.
         route(M::GET, "/{tenant}/controller/v1/{controller_id}", Device, get(ddi::poll)),

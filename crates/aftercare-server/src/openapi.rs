@@ -4,7 +4,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::api::{access, device, finding, intel, inventory, patch, triage};
+use crate::api::{access, device, finding, intel, inventory, patch, rollout, triage};
 use aftercare_api as wire;
 
 /// The API description.
@@ -12,7 +12,7 @@ use aftercare_api as wire;
 #[openapi(
     info(
         title = "aftercare",
-        description = "Post-market cybersecurity of medical devices: inventory, intelligence, matching, triage and risk, patch management, the device registry, audit.",
+        description = "Post-market cybersecurity of medical devices: inventory, intelligence, matching, triage and risk, patch management, the device registry, rollouts, audit.",
         license(name = "Apache-2.0")
     ),
     paths(
@@ -91,6 +91,15 @@ use aftercare_api as wire;
         device::list_devices,
         device::create_device,
         device::get_device,
+        rollout::device_actions,
+        rollout::list_rollouts,
+        rollout::create_rollout,
+        rollout::get_rollout,
+        rollout::start_rollout,
+        rollout::pause_rollout,
+        rollout::resume_rollout,
+        rollout::cancel_rollout,
+        rollout::retry_failed,
     ),
     components(schemas(
         wire::inventory::ProductDto,
@@ -216,6 +225,12 @@ use aftercare_api as wire;
         wire::device::DeviceDto,
         wire::device::RegisteredDeviceDto,
         wire::device::NewDeviceDto,
+        wire::rollout::RolloutDto,
+        wire::rollout::WaveDto,
+        wire::rollout::NewRolloutDto,
+        wire::rollout::RolloutReasonDto,
+        wire::rollout::ActionDto,
+        wire::rollout::ActionStatusDto,
     )),
     modifiers(&Security),
     security(("session" = []), ("token" = [])),
@@ -227,7 +242,8 @@ use aftercare_api as wire;
         (name = "findings", description = "Vulnerabilities matched to the components of every release, with why, and their history"),
         (name = "triage", description = "The policy, regulatory cases and their clocks"),
         (name = "patches", description = "Remediation plans, patch releases with their fix and V&V evidence, the signed approval, and the distribution that meets the remediation clock"),
-        (name = "devices", description = "The device registry: organisations, sites, devices with their installed release and its source, and their exposure to a vulnerability now")
+        (name = "devices", description = "The device registry: organisations, sites, devices with their installed release and its source, and their exposure to a vulnerability now"),
+        (name = "rollouts", description = "Staged rollouts of approved patch releases over hawkBit's DDI (the devices' side is /{tenant}/controller/v1/{controllerId}, outside this document): waves, thresholds, the approval gate, each device's actions")
     )
 )]
 pub struct ApiDoc;

@@ -6,4 +6,5 @@ pub mod finding;
 pub mod intel;
 pub mod inventory;
 pub mod patch;
+pub mod rollout;
 pub mod triage;
