@@ -43,11 +43,15 @@ pub enum Permission {
     DeviceRead,
     /// Register, import, change and decommission devices; add organisations and sites.
     DeviceManage,
+    /// Prepare and run rollouts: add the artifacts of a release (a `.swu` checked against
+    /// the product's update CA), set a product's update CA, and start, pause and cancel
+    /// rollouts.
+    RolloutManage,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 17] = [
+    pub const ALL: [Permission; 18] = [
         Permission::InventoryRead,
         Permission::InventoryWrite,
         Permission::IntelligenceRead,
@@ -65,6 +69,7 @@ impl Permission {
         Permission::PatchApprove,
         Permission::DeviceRead,
         Permission::DeviceManage,
+        Permission::RolloutManage,
     ];
 
     /// The permission's name (`inventory.read`).
@@ -87,6 +92,7 @@ impl Permission {
             Permission::PatchApprove => "patch.approve",
             Permission::DeviceRead => "device.read",
             Permission::DeviceManage => "device.manage",
+            Permission::RolloutManage => "rollout.manage",
         }
     }
 }
@@ -185,6 +191,7 @@ impl Role {
                 PatchManage,
                 DeviceRead,
                 DeviceManage,
+                RolloutManage,
             ],
             Role::Viewer => &READ,
             Role::Customer => &[CustomerPortal],
@@ -281,6 +288,10 @@ mod tests {
         check(Role::SecurityAnalyst, DeviceManage, false);
         check(Role::Viewer, DeviceRead, true);
         check(Role::Viewer, DeviceManage, false);
+        check(Role::ReleaseEngineer, RolloutManage, true);
+        check(Role::SecurityAnalyst, RolloutManage, false);
+        check(Role::Reviewer, RolloutManage, false);
+        check(Role::Viewer, RolloutManage, false);
         // Every permission is granted by the administrator, and by someone else too except
         // account management.
         for permission in Permission::ALL {

@@ -123,6 +123,12 @@ actions! {
     DeviceUpdate = "device.update",
     /// A device decommissioned, with the reason (never deleted; its token stops working).
     DeviceDecommission = "device.decommission",
+    /// A product's update CA set: the certificates (subjects, SHA-256 fingerprints) a `.swu`'s
+    /// signer must chain to, with the ones they replace.
+    ProductTrustCa = "product.trust_ca",
+    /// An artifact added to a release: its file name, size, digests and, for a `.swu`, the
+    /// signer its signature was verified against.
+    ArtifactAdd = "artifact.add",
 }
 
 impl std::fmt::Display for AuditAction {

@@ -393,6 +393,7 @@ const SLICE_RULES: &[(&str, &[&str], &str)] = &[
     ("finding", &["access", "inventory", "intel", "triage"], "a run tells cases of first matches and lets decisions reach new findings"),
     ("patch", &["access", "inventory", "intel", "triage", "finding"], "plans remediate findings, under the cases' clocks; a distribution meets them through flow"),
     ("device", &["access", "inventory", "intel"], "the registry reads products, releases and vulnerability aliases; exposure is a join to findings in the store, never a match run"),
+    ("artifact", &["access", "inventory"], "artifacts are files of releases; the DDI routes read them by id with no principal, and rollouts will read them, never the reverse"),
     ("flow", &["access", "inventory", "intel", "triage", "finding", "patch"], "the one module that chains slices (import → match, sync → re-match, distribution → clock)"),
 ];
 
