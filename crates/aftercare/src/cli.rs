@@ -90,6 +90,10 @@ pub enum Command {
     /// vulnerability), show, update and decommission devices.
     #[command(subcommand)]
     Device(Box<DeviceCommand>),
+    /// Artifacts: the files of a release that devices download (a `.swu` is stored only when
+    /// its signature verifies against the product's update CA, as SWUpdate checks it).
+    #[command(subcommand)]
+    Artifact(ArtifactCommand),
     /// Re-match the workspace's releases against the stored intelligence and report what
     /// changed (imports and feed syncs already match what they touch).
     Match(MatchArgs),
@@ -126,6 +130,16 @@ pub struct WorkspaceArgs {
     /// A database URL instead of a directory (`postgres://user@host/db`).
     #[arg(long, env = "AFTERCARE_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+}
+
+/// Where artifact files are kept.
+#[derive(Debug, Clone, Args)]
+pub struct ArtifactDirArg {
+    /// The directory that keeps artifact files by SHA-256. Default: `artifacts/` inside the
+    /// workspace directory; required with --database-url (every server node must see the same
+    /// directory).
+    #[arg(long, env = "AFTERCARE_ARTIFACT_DIR", value_name = "DIR")]
+    pub artifact_dir: Option<PathBuf>,
 }
 
 /// `aftercare sbom …`.
@@ -317,6 +331,20 @@ pub enum ProductCommand {
     Show {
         /// The product's name or id.
         name: String,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Set the product's update CA: the PEM certificates that the signer of every `.swu` of
+    /// the product must chain to (the CA file its devices give SWUpdate with `-k`). Replaces
+    /// the previous one; audited.
+    TrustCa {
+        /// The product's name or id.
+        product: String,
+        /// The CA file: one or more PEM certificates.
+        #[arg(value_name = "FILE.pem")]
+        file: PathBuf,
         #[command(flatten)]
         workspace: WorkspaceArgs,
         #[command(flatten)]
@@ -996,6 +1024,8 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub workspace: WorkspaceArgs,
     #[command(flatten)]
+    pub artifacts: ArtifactDirArg,
+    #[command(flatten)]
     pub server: ServerArgs,
 }
 
@@ -1314,6 +1344,36 @@ pub struct PlanUpdateArgs {
     pub workspace: WorkspaceArgs,
     #[command(flatten)]
     pub format: FormatArg,
+}
+
+/// `aftercare artifact …`. A release is named `PRODUCT@VERSION`.
+#[derive(Debug, Subcommand)]
+pub enum ArtifactCommand {
+    /// Add a file to a release, under its own file name. A `.swu` must be a cpio archive
+    /// whose first entries are sw-description and its CMS signature, signed by a certificate
+    /// of the product's update CA (`product trust-ca`) with the S/MIME signing purpose, as
+    /// SWUpdate requires by default; other files (a RAUC bundle) are stored as they are.
+    Add {
+        /// PRODUCT@VERSION.
+        release: String,
+        /// The file.
+        file: PathBuf,
+        #[command(flatten)]
+        artifacts: ArtifactDirArg,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// List the files of a release, with their size, digests and verified signer.
+    List {
+        /// PRODUCT@VERSION.
+        release: String,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
 }
 
 /// `aftercare patch …`. A patch release is named `PRODUCT@VERSION`.

@@ -2,6 +2,7 @@
 
 mod access;
 mod advisories;
+mod artifact;
 mod component;
 mod cvss;
 mod demo;
@@ -77,6 +78,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Organisation(command) => device::organisation(command).await,
         Command::Site(command) => device::site(command).await,
         Command::Device(command) => device::run(*command).await,
+        Command::Artifact(command) => artifact::run(command).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Demo(args) => demo::run(args).await,
     }

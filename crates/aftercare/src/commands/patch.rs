@@ -21,7 +21,7 @@ use crate::cli::{
 use crate::output::{Table, cell, emit};
 
 /// `PRODUCT@VERSION`, split at the last `@` (a product name may hold one, a version not).
-fn release_name(text: &str) -> anyhow::Result<(&str, &str)> {
+pub(crate) fn release_name(text: &str) -> anyhow::Result<(&str, &str)> {
     match text.rsplit_once('@') {
         Some((product, version)) if !product.trim().is_empty() && !version.trim().is_empty() => {
             Ok((product.trim(), version.trim()))

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod access;
+mod artifact;
 mod determination;
 mod device;
 mod finding;
@@ -32,6 +33,7 @@ pub fn aftercare(dir: &Path, args: &[&str]) -> Output {
         .env_remove("AFTERCARE_WORKSPACE")
         .env_remove("AFTERCARE_DATABASE_URL")
         .env_remove("AFTERCARE_FORMAT")
+        .env_remove("AFTERCARE_ARTIFACT_DIR")
         .output()
         .unwrap()
 }
