@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod download;
 mod error;
 pub mod jobs;
 pub mod openapi;
@@ -124,6 +125,7 @@ pub fn routes() -> Vec<Route> {
     use Access::{Authenticated, Permission as Needs, Public};
     use Method as M;
     use api::access as acc;
+    use api::artifact as art;
     use api::device as dev;
     use api::finding as fnd;
     use api::intel as int;
@@ -582,6 +584,25 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/devices/{controller_id}",
             Needs(Permission::DeviceRead),
             get(dev::get_device),
+        ),
+        // Artifacts: the files of a release that devices download (issue 14).
+        route(
+            M::GET,
+            "/api/v1/releases/{product}/{version}/artifacts",
+            Needs(Permission::DeviceRead),
+            get(art::list_artifacts),
+        ),
+        route(
+            M::POST,
+            "/api/v1/releases/{product}/{version}/artifacts",
+            Needs(Permission::RolloutManage),
+            post(art::upload_artifact),
+        ),
+        route(
+            M::GET,
+            "/api/v1/artifacts/{id}/content",
+            Needs(Permission::DeviceRead),
+            get(art::download_artifact),
         ),
     ]
 }

@@ -4,7 +4,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::api::{access, device, finding, intel, inventory, patch, triage};
+use crate::api::{access, artifact, device, finding, intel, inventory, patch, triage};
 use aftercare_api as wire;
 
 /// The API description.
@@ -12,7 +12,7 @@ use aftercare_api as wire;
 #[openapi(
     info(
         title = "aftercare",
-        description = "Post-market cybersecurity of medical devices: inventory, intelligence, matching, triage and risk, patch management, the device registry, audit.",
+        description = "Post-market cybersecurity of medical devices: inventory, intelligence, matching, triage and risk, patch management, the device registry, artifacts, audit.",
         license(name = "Apache-2.0")
     ),
     paths(
@@ -91,6 +91,9 @@ use aftercare_api as wire;
         device::list_devices,
         device::create_device,
         device::get_device,
+        artifact::list_artifacts,
+        artifact::upload_artifact,
+        artifact::download_artifact,
     ),
     components(schemas(
         wire::inventory::ProductDto,
@@ -216,6 +219,7 @@ use aftercare_api as wire;
         wire::device::DeviceDto,
         wire::device::RegisteredDeviceDto,
         wire::device::NewDeviceDto,
+        wire::artifact::ArtifactDto,
     )),
     modifiers(&Security),
     security(("session" = []), ("token" = [])),
@@ -227,7 +231,8 @@ use aftercare_api as wire;
         (name = "findings", description = "Vulnerabilities matched to the components of every release, with why, and their history"),
         (name = "triage", description = "The policy, regulatory cases and their clocks"),
         (name = "patches", description = "Remediation plans, patch releases with their fix and V&V evidence, the signed approval, and the distribution that meets the remediation clock"),
-        (name = "devices", description = "The device registry: organisations, sites, devices with their installed release and its source, and their exposure to a vulnerability now")
+        (name = "devices", description = "The device registry: organisations, sites, devices with their installed release and its source, and their exposure to a vulnerability now"),
+        (name = "artifacts", description = "The files of a release that devices download: their digests, the verified signer of a .swu, and the download with HEAD, ranges and If-Match")
     )
 )]
 pub struct ApiDoc;
