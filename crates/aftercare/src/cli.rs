@@ -90,8 +90,8 @@ pub enum Command {
     /// vulnerability), show, update and decommission devices.
     #[command(subcommand)]
     Device(Box<DeviceCommand>),
-    /// Artifacts: the files of a release that devices download (a `.swu` is stored only when
-    /// its signature verifies against the product's update CA, as SWUpdate checks it).
+    /// The files of a release that devices download (a `.swu` checked against its product's
+    /// update CA).
     #[command(subcommand)]
     Artifact(ArtifactCommand),
     /// Re-match the workspace's releases against the stored intelligence and report what
@@ -336,9 +336,10 @@ pub enum ProductCommand {
         #[command(flatten)]
         format: FormatArg,
     },
-    /// Set the product's update CA: the PEM certificates that the signer of every `.swu` of
-    /// the product must chain to (the CA file its devices give SWUpdate with `-k`). Replaces
-    /// the previous one; audited.
+    /// Set the product's update CA, which the signer of every `.swu` must chain to.
+    ///
+    /// The PEM certificates its devices give SWUpdate with `-k`. Replaces the previous CA;
+    /// audited.
     TrustCa {
         /// The product's name or id.
         product: String,
@@ -1349,10 +1350,12 @@ pub struct PlanUpdateArgs {
 /// `aftercare artifact …`. A release is named `PRODUCT@VERSION`.
 #[derive(Debug, Subcommand)]
 pub enum ArtifactCommand {
-    /// Add a file to a release, under its own file name. A `.swu` must be a cpio archive
-    /// whose first entries are sw-description and its CMS signature, signed by a certificate
-    /// of the product's update CA (`product trust-ca`) with the S/MIME signing purpose, as
-    /// SWUpdate requires by default; other files (a RAUC bundle) are stored as they are.
+    /// Add a file to a release, under its own file name.
+    ///
+    /// A `.swu` must be a cpio archive whose first entries are sw-description and its CMS
+    /// signature, signed by a certificate of the product's update CA (`product trust-ca`) with
+    /// the S/MIME signing purpose, as SWUpdate requires by default; other files (a RAUC bundle)
+    /// are stored as they are. The file is kept by SHA-256 in the artifact directory.
     Add {
         /// PRODUCT@VERSION.
         release: String,
