@@ -263,7 +263,7 @@ fn artifacts_at_the_command_line() {
         "/O=Example MedTech Test/CN=swu-test-signer"
     );
     let object = format!("sha256/{}/{sha256}", &sha256[..2]);
-    assert_eq!(files(&store), [object.clone()]);
+    assert_eq!(files(&store), std::slice::from_ref(&object));
     assert_eq!(
         std::fs::read(store.join(&object)).unwrap(),
         std::fs::read(&good).unwrap()
@@ -301,7 +301,7 @@ fn artifacts_at_the_command_line() {
     );
     assert_eq!(
         files(&store),
-        [object.clone()],
+        std::slice::from_ref(&object),
         "no object, no staging file"
     );
     let listed = json(aftercare(
