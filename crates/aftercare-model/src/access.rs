@@ -43,7 +43,9 @@ pub enum Permission {
     DeviceRead,
     /// Register, import, change and decommission devices; add organisations and sites.
     DeviceManage,
-    /// Add artifacts; create, start, pause, resume, cancel and retry rollouts.
+    /// Prepare and run rollouts: add the artifacts of a release (a `.swu` checked against
+    /// the product's update CA), set a product's update CA, and start, pause and cancel
+    /// rollouts.
     RolloutManage,
 }
 
@@ -286,6 +288,10 @@ mod tests {
         check(Role::SecurityAnalyst, DeviceManage, false);
         check(Role::Viewer, DeviceRead, true);
         check(Role::Viewer, DeviceManage, false);
+        check(Role::ReleaseEngineer, RolloutManage, true);
+        check(Role::SecurityAnalyst, RolloutManage, false);
+        check(Role::Reviewer, RolloutManage, false);
+        check(Role::Viewer, RolloutManage, false);
         // Every permission is granted by the administrator, and by someone else too except
         // account management.
         for permission in Permission::ALL {

@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use aftercare_service::device::{self, DeviceToken};
 use aftercare_service::rollout::ddi::{self, ConfigMode, Deployment, FeedbackBody, PollLink};
 use aftercare_service::rollout::PollClock;
-use aftercare_service::{Context, ServiceError, flow};
+use aftercare_service::{Context, ServiceError};
 use aftercare_store::device::DeviceRow;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, State};
@@ -571,7 +571,7 @@ async fn feedback(
         Ok(feedback) => feedback,
         Err(message) => return ddi_error(StatusCode::BAD_REQUEST, message),
     };
-    match flow::rollout_feedback(
+    match ddi::feedback(
         &state.workspace,
         &context(&controller_id),
         &device,
@@ -697,5 +697,15 @@ pub async fn artifact(
         )
             .into_response();
     }
-    crate::ddi_download::serve(&state, &found, &headers, method == Method::HEAD).await
+    match aftercare_service::artifact::locate(&state.workspace, found.id).await {
+        Ok((row, path)) => {
+            crate::download::serve_file(
+                &crate::download::ServedFile::artifact(&row, path),
+                &headers,
+                method == Method::HEAD,
+            )
+            .await
+        }
+        Err(error) => from_service(error),
+    }
 }

@@ -1,7 +1,7 @@
 //! HTTP error mapping: a stable machine code, a message a user can act on, and a generic
 //! body for server errors (whose details go to the log, not to the client).
 
-use aftercare_service::ServiceError;
+use aftercare_service::{ArtifactError, ServiceError};
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -109,7 +109,17 @@ impl From<ServiceError> for ApiError {
                 "unreadable_document",
                 error.to_string(),
             ),
-            ServiceError::NotInitialized { .. }
+            // The product's state, not the file, is wrong: the message says how to fix it.
+            ServiceError::Artifact(ArtifactError::NoCa { .. }) => {
+                ApiError::new(StatusCode::CONFLICT, "no_update_ca", error.to_string())
+            }
+            ServiceError::Artifact(artifact) if artifact.is_refusal() => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "artifact_refused",
+                error.to_string(),
+            ),
+            ServiceError::Artifact(_)
+            | ServiceError::NotInitialized { .. }
             | ServiceError::WorkspaceDirectory { .. }
             | ServiceError::Store(_)
             | ServiceError::Background { .. } => {

@@ -9,7 +9,7 @@
 pub mod api;
 pub mod auth;
 pub mod ddi;
-mod ddi_download;
+pub mod download;
 mod error;
 pub mod jobs;
 pub mod openapi;
@@ -129,6 +129,7 @@ pub fn routes() -> Vec<Route> {
     use Access::{Authenticated, Device, Permission as Needs, Public};
     use Method as M;
     use api::access as acc;
+    use api::artifact as art;
     use api::device as dev;
     use api::finding as fnd;
     use api::intel as int;
@@ -687,6 +688,25 @@ pub fn routes() -> Vec<Route> {
             "/{tenant}/controller/v1/{controller_id}/softwaremodules/{module}/artifacts/{file}",
             Device,
             get(ddi::artifact).head(ddi::artifact),
+        ),
+        // Artifacts: the files of a release that devices download (issue 14).
+        route(
+            M::GET,
+            "/api/v1/releases/{product}/{version}/artifacts",
+            Needs(Permission::DeviceRead),
+            get(art::list_artifacts),
+        ),
+        route(
+            M::POST,
+            "/api/v1/releases/{product}/{version}/artifacts",
+            Needs(Permission::RolloutManage),
+            post(art::upload_artifact),
+        ),
+        route(
+            M::GET,
+            "/api/v1/artifacts/{id}/content",
+            Needs(Permission::DeviceRead),
+            get(art::download_artifact),
         ),
     ]
 }

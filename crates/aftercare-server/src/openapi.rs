@@ -4,7 +4,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::api::{access, device, finding, intel, inventory, patch, rollout, triage};
+use crate::api::{access, artifact, device, finding, intel, inventory, patch, rollout, triage};
 use aftercare_api as wire;
 
 /// The API description.
@@ -12,7 +12,7 @@ use aftercare_api as wire;
 #[openapi(
     info(
         title = "aftercare",
-        description = "Post-market cybersecurity of medical devices: inventory, intelligence, matching, triage and risk, patch management, the device registry, rollouts, audit.",
+        description = "Post-market cybersecurity of medical devices: inventory, intelligence, matching, triage and risk, patch management, the device registry, artifacts, rollouts, audit.",
         license(name = "Apache-2.0")
     ),
     paths(
@@ -100,6 +100,9 @@ use aftercare_api as wire;
         rollout::resume_rollout,
         rollout::cancel_rollout,
         rollout::retry_failed,
+        artifact::list_artifacts,
+        artifact::upload_artifact,
+        artifact::download_artifact,
     ),
     components(schemas(
         wire::inventory::ProductDto,
@@ -231,6 +234,7 @@ use aftercare_api as wire;
         wire::rollout::RolloutReasonDto,
         wire::rollout::ActionDto,
         wire::rollout::ActionStatusDto,
+        wire::artifact::ArtifactDto,
     )),
     modifiers(&Security),
     security(("session" = []), ("token" = [])),
@@ -243,6 +247,7 @@ use aftercare_api as wire;
         (name = "triage", description = "The policy, regulatory cases and their clocks"),
         (name = "patches", description = "Remediation plans, patch releases with their fix and V&V evidence, the signed approval, and the distribution that meets the remediation clock"),
         (name = "devices", description = "The device registry: organisations, sites, devices with their installed release and its source, and their exposure to a vulnerability now"),
+        (name = "artifacts", description = "The files of a release that devices download: their digests, the verified signer of a .swu, and the download with HEAD, ranges and If-Match"),
         (name = "rollouts", description = "Staged rollouts of approved patch releases over hawkBit's DDI (the devices' side is /{tenant}/controller/v1/{controllerId}, outside this document): waves, thresholds, the approval gate, each device's actions")
     )
 )]

@@ -149,6 +149,12 @@ actions! {
     /// Device credentials refused by the DDI routes (a wrong or unknown token, untrusted
     /// certificate headers): one security event with the count since the last one.
     DeviceCredentialRefused = "device.credential_refused",
+    /// A product's update CA set: the certificates (subjects, SHA-256 fingerprints) a `.swu`'s
+    /// signer must chain to, with the ones they replace.
+    ProductTrustCa = "product.trust_ca",
+    /// An artifact added to a release: its file name, size, digests and, for a `.swu`, the
+    /// signer its signature was verified against.
+    ArtifactAdd = "artifact.add",
 }
 
 impl std::fmt::Display for AuditAction {

@@ -138,12 +138,166 @@ pub enum ServiceError {
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// An artifact was refused, or its bytes could not be kept or found.
+    #[error(transparent)]
+    Artifact(#[from] ArtifactError),
     /// A background computation could not finish (it panicked or was cancelled).
     #[error("internal error while trying to {operation}")]
     Background {
         /// What was running.
         operation: &'static str,
     },
+}
+
+/// Why an artifact was refused (the file is not what it claims, or its signature does not
+/// hold), or why its bytes could not be written to or found in the object store. The refusals
+/// name the file and say what was expected; nothing is stored for a refused file.
+#[derive(Debug, thiserror::Error)]
+pub enum ArtifactError {
+    /// A `.swu` that is not a cpio archive of a format SWUpdate reads.
+    #[error(
+        "{file} is not a cpio archive: a .swu is a cpio archive in the newc or crc format \
+         (its first bytes are 070701 or 070702)"
+    )]
+    NotCpio {
+        /// The file's name.
+        file: String,
+    },
+    /// A cpio archive whose entry is cut short or malformed.
+    #[error("{file}: cpio entry {entry}: {message}")]
+    BadEntry {
+        /// The file's name.
+        file: String,
+        /// The entry's position (1 for the first) and name when known.
+        entry: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The archive's first entry is not `sw-description`.
+    #[error(
+        "{file}: the first entry of the archive is {found:?}, not sw-description (SWUpdate reads \
+         the description first and refuses any other order)"
+    )]
+    FirstEntry {
+        /// The file's name.
+        file: String,
+        /// The first entry's name.
+        found: String,
+    },
+    /// No `sw-description.sig` after `sw-description`: the image is not signed.
+    #[error(
+        "{file}: no signature: the entry after sw-description is {found}, not \
+         sw-description.sig (a CMS signature of sw-description)"
+    )]
+    NoSignature {
+        /// The file's name.
+        file: String,
+        /// What follows `sw-description` (an entry's quoted name, or "the end of the archive").
+        found: String,
+    },
+    /// `sw-description.sig` is not a DER CMS SignedData.
+    #[error("{file}: sw-description.sig is not a DER-encoded CMS signature: {message}")]
+    SignatureUnreadable {
+        /// The file's name.
+        file: String,
+        /// What OpenSSL said.
+        message: String,
+    },
+    /// The signature does not match `sw-description` (the description was changed after
+    /// signing, or the signature is of another file).
+    #[error(
+        "{file}: the signature in sw-description.sig does not verify over sw-description: {message}"
+    )]
+    SignatureInvalid {
+        /// The file's name.
+        file: String,
+        /// What OpenSSL said.
+        message: String,
+    },
+    /// The signature holds, but its signer does not chain to the product's update CA with the
+    /// purpose SWUpdate requires (S/MIME signing: extended key usage emailProtection).
+    #[error(
+        "{file}: the signer {signer} is not trusted by the update CA of product {product}: {message}"
+    )]
+    UntrustedSigner {
+        /// The file's name.
+        file: String,
+        /// The product.
+        product: String,
+        /// The signer's subject, as the signature carries it.
+        signer: String,
+        /// Why the chain does not verify, in OpenSSL's words.
+        message: String,
+    },
+    /// A `.swu` cannot be checked: the product has no update CA.
+    #[error(
+        "{file}: product {product} has no update CA to check a .swu signature against: run \
+         `aftercare product trust-ca {product} CA.pem` first"
+    )]
+    NoCa {
+        /// The file's name.
+        file: String,
+        /// The product.
+        product: String,
+    },
+    /// A CA file holds no certificate that OpenSSL can read.
+    #[error("{file}: not a PEM certificate (-----BEGIN CERTIFICATE-----): {message}")]
+    CaUnreadable {
+        /// The file's name.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The uploaded file cannot be read.
+    #[error("cannot read {file}")]
+    Read {
+        /// The file.
+        file: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The object store cannot be written.
+    #[error("cannot write to the artifact store at {path}")]
+    Write {
+        /// The file or directory.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A database workspace has no artifact directory configured.
+    #[error(
+        "the workspace is a database, so its artifacts need a directory: set {variable} \
+         (or --artifact-dir) to a directory that every server node shares"
+    )]
+    NoArtifactDir {
+        /// The environment variable that names it.
+        variable: &'static str,
+    },
+    /// A row names bytes the object store does not hold (deleted or moved by hand).
+    #[error("artifact {id} ({filename}) is missing from the artifact store: {path} does not exist")]
+    Missing {
+        /// The artifact's id.
+        id: i64,
+        /// Its file name.
+        filename: String,
+        /// Where its bytes should be.
+        path: String,
+    },
+}
+
+impl ArtifactError {
+    /// Whether the error refuses the caller's file (as opposed to the server failing).
+    pub fn is_refusal(&self) -> bool {
+        !matches!(
+            self,
+            ArtifactError::Read { .. }
+                | ArtifactError::Write { .. }
+                | ArtifactError::NoArtifactDir { .. }
+                | ArtifactError::Missing { .. }
+        )
+    }
 }
 
 /// The pure core's errors an argument can meet, kept typed as a [`ServiceError::Rule`]'s

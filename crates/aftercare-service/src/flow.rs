@@ -15,7 +15,7 @@
 //! * [`distribute`] — a distribution the gate allows, then the `fix_distributed` event of every
 //!   case its plans cover (the remediation clock is met by a distributed fix, never by a plan,
 //!   a build or an approval);
-//! * [`start_rollout`], [`resume_rollout`], [`rollout_feedback`], [`rollout_tick`] — a
+//! * [`start_rollout`], [`resume_rollout`], [`rollout_tick`] — a
 //!   rollout's move, then, once it has offered the patch to every targeted device, its
 //!   distribution (channel `ota`) with the `fix_distributed` events.
 //!
@@ -381,25 +381,6 @@ pub async fn resume_rollout(
     let moved = rollout::resume(workspace, context, principal, name).await?;
     after_rollout(workspace, context, &moved).await?;
     Ok(moved)
-}
-
-/// A device's feedback ([`rollout::ddi::feedback`]); when it closed an action and the
-/// rollout's next wave offered the patch to every targeted device, the distribution.
-pub async fn rollout_feedback(
-    workspace: &Workspace,
-    context: &Context,
-    device: &aftercare_store::device::DeviceRow,
-    action_id: i64,
-    cancel_channel: bool,
-    body: &rollout::ddi::FeedbackBody,
-) -> Result<(), ServiceError> {
-    let moved =
-        rollout::ddi::feedback(workspace, context, device, action_id, cancel_channel, body)
-            .await?;
-    if let Some(moved) = moved {
-        after_rollout(workspace, context, &moved).await?;
-    }
-    Ok(())
 }
 
 /// The server's periodic pass over rollouts ([`rollout::tick`]), then the distributions it

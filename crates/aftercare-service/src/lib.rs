@@ -13,10 +13,12 @@
 //! * [`triage`] — assessments, determinations, regulatory cases and clocks, the policy;
 //! * [`finding`] — the match runs and the findings they keep;
 //! * [`patch`] — remediation plans, patch releases, their evidence, approval and distribution;
-//! * [`device`] — the device registry: organisations, sites, devices, their tokens and exposure.
+//! * [`device`] — the device registry: organisations, sites, devices, their tokens and exposure;
+//! * [`artifact`] — the files of a release that devices download, their bytes in the object
+//!   store by SHA-256, a `.swu`'s signature checked against the product's update CA.
 //!
 //! Slices depend one way (`access` ← `inventory`, `intel` ← `triage` ← `finding` ← `patch`;
-//! `inventory`, `intel` ← `device`); the chains
+//! `inventory`, `intel` ← `device`; `inventory` ← `artifact`); the chains
 //! of the loop that cross slices (an import then its match, a sync then its re-match) live in
 //! [`flow`] alone. The floor every slice stands on: [`workspace`], [`audit`] (the one way an
 //! audit event is written), [`fetch`] (the feed client) and the error type. A test
@@ -25,6 +27,7 @@
 mod error;
 
 pub mod access;
+pub mod artifact;
 pub mod audit;
 pub mod device;
 pub mod fetch;
@@ -37,7 +40,7 @@ pub mod rollout;
 pub mod triage;
 pub mod workspace;
 
-pub use error::{RuleError, ServiceError};
+pub use error::{ArtifactError, RuleError, ServiceError};
 pub use workspace::{Workspace, WorkspaceLocation};
 
 use aftercare_model::Actor;

@@ -51,6 +51,10 @@ pub struct Workspace {
     /// copy of the workspace in a server), held without knowing its type so that this floor
     /// module never imports a slice.
     warm: Option<Arc<dyn Any + Send + Sync>>,
+    /// Where artifact bytes are kept, when set by the shell (`--artifact-dir`,
+    /// `AFTERCARE_ARTIFACT_DIR`); otherwise `artifacts/` inside a workspace directory, and
+    /// nowhere for a database workspace (see the `artifact` slice).
+    artifact_dir: Option<PathBuf>,
 }
 
 impl Workspace {
@@ -64,6 +68,7 @@ impl Workspace {
             store,
             location,
             warm: None,
+            artifact_dir: None,
         })
     }
 
@@ -73,6 +78,7 @@ impl Workspace {
             store,
             location,
             warm: None,
+            artifact_dir: None,
         }
     }
 
@@ -93,6 +99,20 @@ impl Workspace {
     /// Where the workspace lives.
     pub fn location(&self) -> &WorkspaceLocation {
         &self.location
+    }
+
+    /// The same workspace with its artifacts kept under `dir` (the shells pass
+    /// `--artifact-dir` / `AFTERCARE_ARTIFACT_DIR` here; `None` keeps the default).
+    pub fn with_artifact_dir(mut self, dir: Option<PathBuf>) -> Workspace {
+        if dir.is_some() {
+            self.artifact_dir = dir;
+        }
+        self
+    }
+
+    /// The artifact directory the shell set, if any.
+    pub fn artifact_dir(&self) -> Option<&Path> {
+        self.artifact_dir.as_deref()
     }
 
     /// The same workspace keeping a slice's warm state (see `finding::keep_warm`).

@@ -383,10 +383,21 @@ where
     if devices.is_empty() {
         return Ok(devices);
     }
-    let rows = sqlx::query("SELECT device_id, tag FROM device_tags ORDER BY device_id, tag")
-        .fetch_all(executor)
-        .await
-        .map_err(StoreError::query("read device tags"))?;
+    // A few devices (a poll, a show): their own tags by id; many (a list): every tag once.
+    let rows = if devices.len() <= 100 {
+        let ids: Vec<String> = devices.iter().map(|d| d.id.to_string()).collect();
+        let sql = format!(
+            "SELECT device_id, tag FROM device_tags WHERE device_id IN ({}) \
+             ORDER BY device_id, tag",
+            ids.join(", ")
+        );
+        sqlx::query(&sql).fetch_all(executor).await
+    } else {
+        sqlx::query("SELECT device_id, tag FROM device_tags ORDER BY device_id, tag")
+            .fetch_all(executor)
+            .await
+    }
+    .map_err(StoreError::query("read device tags"))?;
     let mut by_device: std::collections::HashMap<i64, Vec<String>> =
         std::collections::HashMap::new();
     for row in &rows {

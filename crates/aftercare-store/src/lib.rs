@@ -21,6 +21,7 @@ mod schema;
 
 pub mod account;
 pub mod alert;
+pub mod artifact;
 pub mod assessment;
 pub mod audit;
 pub mod case;

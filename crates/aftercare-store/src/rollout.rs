@@ -1027,30 +1027,3 @@ pub async fn device_has_release_action(
     .map_err(StoreError::query("check a device's actions"))?;
     Ok(row.is_some())
 }
-
-/// A release's artifacts as DDI announces them: (file name, size, SHA-1, MD5, SHA-256).
-pub async fn release_artifacts(
-    pool: &sqlx::AnyPool,
-    release_id: i64,
-) -> Result<Vec<(String, i64, String, String, String)>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT filename, size, sha1, md5, sha256 FROM artifacts WHERE release_id = $1 \
-         ORDER BY filename",
-    )
-    .bind(release_id)
-    .fetch_all(pool)
-    .await
-    .map_err(StoreError::query("read a release's artifacts"))?;
-    rows.iter()
-        .map(|row| {
-            Ok((
-                row.try_get("filename")?,
-                row.try_get("size")?,
-                row.try_get("sha1")?,
-                row.try_get("md5")?,
-                row.try_get("sha256")?,
-            ))
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(StoreError::query("read a release's artifacts"))
-}

@@ -95,6 +95,10 @@ pub enum Command {
     /// the failed, status.
     #[command(subcommand)]
     Rollout(Box<RolloutCommand>),
+    /// The files of a release that devices download (a `.swu` checked against its product's
+    /// update CA).
+    #[command(subcommand)]
+    Artifact(ArtifactCommand),
     /// Re-match the workspace's releases against the stored intelligence and report what
     /// changed (imports and feed syncs already match what they touch).
     Match(MatchArgs),
@@ -131,6 +135,16 @@ pub struct WorkspaceArgs {
     /// A database URL instead of a directory (`postgres://user@host/db`).
     #[arg(long, env = "AFTERCARE_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+}
+
+/// Where artifact files are kept.
+#[derive(Debug, Clone, Args)]
+pub struct ArtifactDirArg {
+    /// The directory that keeps artifact files by SHA-256. Default: `artifacts/` inside the
+    /// workspace directory; required with --database-url (every server node must see the same
+    /// directory).
+    #[arg(long, env = "AFTERCARE_ARTIFACT_DIR", value_name = "DIR")]
+    pub artifact_dir: Option<PathBuf>,
 }
 
 /// `aftercare sbom …`.
@@ -322,6 +336,21 @@ pub enum ProductCommand {
     Show {
         /// The product's name or id.
         name: String,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Set the product's update CA, which the signer of every `.swu` must chain to.
+    ///
+    /// The PEM certificates its devices give SWUpdate with `-k`. Replaces the previous CA;
+    /// audited.
+    TrustCa {
+        /// The product's name or id.
+        product: String,
+        /// The CA file: one or more PEM certificates.
+        #[arg(value_name = "FILE.pem")]
+        file: PathBuf,
         #[command(flatten)]
         workspace: WorkspaceArgs,
         #[command(flatten)]
@@ -1031,6 +1060,8 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub workspace: WorkspaceArgs,
     #[command(flatten)]
+    pub artifacts: ArtifactDirArg,
+    #[command(flatten)]
     pub server: ServerArgs,
 }
 
@@ -1349,6 +1380,38 @@ pub struct PlanUpdateArgs {
     pub workspace: WorkspaceArgs,
     #[command(flatten)]
     pub format: FormatArg,
+}
+
+/// `aftercare artifact …`. A release is named `PRODUCT@VERSION`.
+#[derive(Debug, Subcommand)]
+pub enum ArtifactCommand {
+    /// Add a file to a release, under its own file name.
+    ///
+    /// A `.swu` must be a cpio archive whose first entries are sw-description and its CMS
+    /// signature, signed by a certificate of the product's update CA (`product trust-ca`) with
+    /// the S/MIME signing purpose, as SWUpdate requires by default; other files (a RAUC bundle)
+    /// are stored as they are. The file is kept by SHA-256 in the artifact directory.
+    Add {
+        /// PRODUCT@VERSION.
+        release: String,
+        /// The file.
+        file: PathBuf,
+        #[command(flatten)]
+        artifacts: ArtifactDirArg,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// List the files of a release, with their size, digests and verified signer.
+    List {
+        /// PRODUCT@VERSION.
+        release: String,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
 }
 
 /// `aftercare patch …`. A patch release is named `PRODUCT@VERSION`.

@@ -1,6 +1,7 @@
 //! The `/api/v1` handlers, one module per area of the brief.
 
 pub mod access;
+pub mod artifact;
 pub mod device;
 pub mod finding;
 pub mod intel;

@@ -19,6 +19,7 @@ use utoipa::IntoParams;
 
 use crate::api::triage::sign_request;
 use crate::auth::{Caller, RequestContext};
+use crate::download::attachment;
 use crate::{ApiError, AppState};
 use aftercare_api::error::ErrorDto;
 use aftercare_api::patch::{
@@ -322,32 +323,6 @@ pub async fn add_evidence(
             patch: patch_dto(&state, &patch).await?,
         }),
     ))
-}
-
-/// A `Content-Disposition` that always downloads: an ASCII fallback name and the UTF-8 name
-/// (RFC 6266, RFC 8187).
-fn attachment(name: &str) -> String {
-    // No directory part survives: a separator becomes `_`.
-    let base = name.replace(['/', '\\'], "_");
-    let ascii: String = base
-        .chars()
-        .map(|c| {
-            if (c.is_ascii_graphic() && !matches!(c, '"' | '\\' | ';')) || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let mut encoded = String::new();
-    for byte in base.bytes() {
-        if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
 /// Downloads an evidence file, byte for byte, after checking its bytes against the SHA-256

@@ -273,9 +273,24 @@ pub async fn import(
     )
     .await?;
     tx.commit().await?;
+    // Read back in one query (one per device would read the registry once per row).
+    let mut stored: std::collections::HashMap<String, aftercare_store::device::DeviceRow> =
+        aftercare_store::device::devices(
+            workspace.store().pool(),
+            &aftercare_store::device::DeviceSelection::default(),
+        )
+        .await?
+        .into_iter()
+        .map(|row| (row.controller_id.clone(), row))
+        .collect();
     let mut out = Vec::with_capacity(checked.len());
     for (_, device, token) in checked {
-        let row = super::stored_device(workspace, &device.device.controller_id).await?;
+        let row = stored
+            .remove(&device.device.controller_id)
+            .ok_or_else(|| ServiceError::NotFound {
+                entity: "device",
+                key: device.device.controller_id.clone(),
+            })?;
         out.push(Registered {
             device: super::DeviceView::of(row),
             token,

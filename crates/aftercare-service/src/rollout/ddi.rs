@@ -12,7 +12,8 @@
 //!   recorded as `skipped`, not installed.
 //! - [`feedback`]: the device's feedback on either channel, through
 //!   `aftercare_rollout::apply_feedback`; a closing one records the outcome on the device (the
-//!   installed release, from the action), writes one audit event, and evaluates the rollout.
+//!   installed release, from the action) and writes one audit event; the rollout moves on at
+//!   the next tick (`rollout::tick`), as hawkBit's rollout scheduler does.
 //! - [`config_data`]: the device's own attributes (merge, replace, remove); a version among
 //!   them is recorded as *reported*, beside the installed release, never over it.
 //! - [`artifact`]: the artifact a device may download — only its own actions' release's.
@@ -27,11 +28,12 @@ use aftercare_rollout::{
     ActionEvent, ActionFacts, ActionId, ActionState, Channel, Execution, Feedback, FinalResult,
     RolloutError, UpdateType, apply_event, apply_feedback,
 };
+use aftercare_store::artifact::ArtifactRow;
 use aftercare_store::device::DeviceRow;
 use aftercare_store::rollout::{self as stored, ActionRow, ActionStatusRow, RolloutRow};
 use serde_json::json;
 
-use super::{Moved, rules_of, settle, window_open};
+use super::{rules_of, window_open};
 use crate::audit::{self, AuditAction, Change};
 use crate::{Context, ServiceError, Workspace};
 
@@ -198,21 +200,6 @@ impl Mode {
     }
 }
 
-/// An artifact offered in a deployment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OfferedArtifact {
-    /// Its file name.
-    pub filename: String,
-    /// Its size in bytes.
-    pub size: i64,
-    /// SHA-1, hex.
-    pub sha1: String,
-    /// MD5, hex.
-    pub md5: String,
-    /// SHA-256, hex.
-    pub sha256: String,
-}
-
 /// A deployment as DDI's `deploymentBase` describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deployment {
@@ -229,7 +216,7 @@ pub struct Deployment {
     /// The release's version.
     pub version: String,
     /// The artifacts.
-    pub artifacts: Vec<OfferedArtifact>,
+    pub artifacts: Vec<ArtifactRow>,
 }
 
 fn modes(update_type: UpdateType, open: bool) -> (Mode, Mode) {
@@ -256,23 +243,6 @@ async fn device_action(
         // Another device's action is as unknown as a missing one.
         _ => Err(not_found(id)),
     }
-}
-
-async fn offered_artifacts(
-    workspace: &Workspace,
-    release_id: i64,
-) -> Result<Vec<OfferedArtifact>, ServiceError> {
-    Ok(stored::release_artifacts(workspace.store().pool(), release_id)
-        .await?
-        .into_iter()
-        .map(|(filename, size, sha1, md5, sha256)| OfferedArtifact {
-            filename,
-            size,
-            sha1,
-            md5,
-            sha256,
-        })
-        .collect())
 }
 
 /// `GET deploymentBase/{id}`: the offer, recorded as retrieved. A canceling or canceled
@@ -324,7 +294,7 @@ pub async fn deployment(
         module_id: action.release_id,
         product: rollout.product,
         version: rollout.version,
-        artifacts: offered_artifacts(workspace, action.release_id).await?,
+        artifacts: crate::artifact::of_release(workspace, action.release_id).await?,
     })
 }
 
@@ -348,7 +318,7 @@ pub async fn installed_base(
         module_id: action.release_id,
         product: rollout.product,
         version: rollout.version,
-        artifacts: offered_artifacts(workspace, action.release_id).await?,
+        artifacts: crate::artifact::of_release(workspace, action.release_id).await?,
     })
 }
 
@@ -392,8 +362,9 @@ fn refused(error: RolloutError, action_id: i64) -> ServiceError {
 
 /// A device's feedback on one of its actions, on the deployment or the cancel channel: the
 /// status entry, the action's new state; when it closes the action, the outcome on the device
-/// (a finished action records its release as installed, source `action`), one audit event,
-/// and the rollout evaluated. Closed actions answer [`ServiceError::Gone`].
+/// (a finished action records its release as installed, source `action`) and one audit event.
+/// Closed actions answer [`ServiceError::Gone`]. The rollout is evaluated by [`super::tick`],
+/// not here: counting a wave on every feedback would cost a wave's size per device.
 pub async fn feedback(
     workspace: &Workspace,
     context: &Context,
@@ -401,7 +372,7 @@ pub async fn feedback(
     id: i64,
     cancel_channel: bool,
     body: &FeedbackBody,
-) -> Result<Option<Moved>, ServiceError> {
+) -> Result<(), ServiceError> {
     let id = action_id(id)?;
     let execution: Execution = body
         .execution
@@ -473,7 +444,7 @@ pub async fn feedback(
     stored::update_action(&mut tx, &action, &context.at()).await?;
     if !transition.closes {
         tx.commit().await?;
-        return Ok(None);
+        return Ok(());
     }
     match transition.to {
         ActionState::Finished => {
@@ -510,14 +481,8 @@ pub async fn feedback(
         },
     )
     .await?;
-    let Some(rollout) = stored::rollout_by_id_in(&mut tx, action.rollout_id).await? else {
-        tx.commit().await?;
-        return Ok(None);
-    };
-    let rules = rules_of(&rollout)?;
-    let moved = settle(workspace, &mut tx, context, rollout, &rules).await?;
     tx.commit().await?;
-    Ok(Some(moved))
+    Ok(())
 }
 
 /// How configData changes the stored attributes.
@@ -616,7 +581,7 @@ pub async fn artifact(
     device: &DeviceRow,
     module_id: i64,
     filename: &str,
-) -> Result<OfferedArtifact, ServiceError> {
+) -> Result<ArtifactRow, ServiceError> {
     let unknown = || ServiceError::NotFound {
         entity: "artifact",
         key: format!("{module_id}/{filename}"),
@@ -625,7 +590,7 @@ pub async fn artifact(
     if !stored::device_has_release_action(pool, device.id, module_id).await? {
         return Err(unknown());
     }
-    offered_artifacts(workspace, module_id)
+    crate::artifact::of_release(workspace, module_id)
         .await?
         .into_iter()
         .find(|a| a.filename == filename)

@@ -10,8 +10,9 @@
 //! before each later wave: a release that fails it is never offered. A revoked patch cancels
 //! the rollout and its open actions; any other refusal pauses it with the gate's reason.
 //!
-//! A rollout's progress is evaluated after every feedback that closes an action and on the
-//! server's tick ([`tick`]): a wave that reaches its success threshold starts the next one (or
+//! A rollout's progress is evaluated when it starts or resumes and on the server's tick
+//! ([`tick`], every few seconds, as hawkBit's rollout scheduler; counting a wave on every
+//! feedback would cost a wave's size per device): a wave that reaches its success threshold starts the next one (or
 //! waits at a hold point, or finishes the rollout), a wave above its error threshold pauses
 //! the rollout by itself, skipped devices get a new action once the window opens, and
 //! devices registered later join a dynamic rollout's last wave. When the last wave has been
@@ -1018,7 +1019,9 @@ pub async fn tick(workspace: &Workspace, context: &Context) -> Result<Vec<Moved>
                 stored::grow_wave(&mut tx, row.id, last, i64::try_from(late.len()).unwrap_or(0)).await?;
             }
         }
-        if row.state == "running" {
+        // Offers again after a skip (a window) and to late devices (dynamic); without
+        // either nothing new is due between waves, and the pass stays a count.
+        if row.state == "running" && (rules.window.is_some() || row.dynamic) {
             if window_open(rules.window.as_ref(), context.now) {
                 stored::offer_scheduled(&mut tx, row.id, row.wave, &context.at()).await?;
             }

@@ -186,7 +186,7 @@ async fn install(workspace: &Workspace, context: &Context, device: &DeviceRow, o
         .unwrap_or_else(|| panic!("{} is offered the patch", device.controller_id));
     let deployment = ddi::deployment(workspace, context, device, action).await.unwrap();
     assert_eq!((deployment.product.as_str(), deployment.version.as_str()), ("Pump", "2.2.1"));
-    flow::rollout_feedback(workspace, context, device, action, false, &proceeding("Installing Update Chunk Artifacts."))
+    ddi::feedback(workspace, context, device, action, false, &proceeding("Installing Update Chunk Artifacts."))
         .await
         .unwrap();
     let last = if ok {
@@ -194,9 +194,11 @@ async fn install(workspace: &Workspace, context: &Context, device: &DeviceRow, o
     } else {
         closed("failure", "ERROR : Image invalid or corrupted. Not installing ...")
     };
-    flow::rollout_feedback(workspace, context, device, action, false, &last)
+    ddi::feedback(workspace, context, device, action, false, &last)
         .await
         .unwrap();
+    // The rollout moves on at the server's tick.
+    flow::rollout_tick(workspace, context).await.unwrap();
 }
 
 fn counts(view: &rollout::RolloutView, wave: usize, state: &str) -> i64 {
@@ -297,7 +299,7 @@ async fn a_rollout_runs_wave_by_wave_pauses_on_errors_and_its_offer_meets_the_cl
         // installed), one fails: 1 of 4 = 25 % > 20 %: the rollout pauses by itself.
         install(&workspace, &day31, &pumps[2], true).await;
         let skipped = offered(&workspace, &day31, &pumps[3]).await.unwrap();
-        flow::rollout_feedback(&workspace, &day31, &pumps[3], skipped, false, &closed("success", "Skipped Update."))
+        ddi::feedback(&workspace, &day31, &pumps[3], skipped, false, &closed("success", "Skipped Update."))
             .await
             .unwrap();
         let after_skip = device::show(&workspace, &admin, "pump-03").await.unwrap().row;

@@ -4,6 +4,7 @@
 // Test helpers may panic: a failed helper is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod artifact;
 mod audit;
 mod inventory;
 mod select_in;

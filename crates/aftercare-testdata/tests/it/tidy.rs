@@ -393,7 +393,9 @@ const SLICE_RULES: &[(&str, &[&str], &str)] = &[
     ("finding", &["access", "inventory", "intel", "triage"], "a run tells cases of first matches and lets decisions reach new findings"),
     ("patch", &["access", "inventory", "intel", "triage", "finding"], "plans remediate findings, under the cases' clocks; a distribution meets them through flow"),
     ("device", &["access", "inventory", "intel"], "the registry reads products, releases and vulnerability aliases; exposure is a join to findings in the store, never a match run"),
-    ("flow", &["access", "inventory", "intel", "triage", "finding", "patch"], "the one module that chains slices (import → match, sync → re-match, distribution → clock)"),
+    ("artifact", &["access", "inventory"], "artifacts are files of releases; the DDI routes read them by id with no principal, and rollouts will read them, never the reverse"),
+    ("rollout", &["access", "inventory", "intel", "triage", "device", "patch", "artifact"], "a rollout reads devices and the patch gate, offers artifacts, and never records a distribution itself: flow does once every device was offered"),
+    ("flow", &["access", "inventory", "intel", "triage", "finding", "patch", "rollout"], "the one module that chains slices (import → match, sync → re-match, distribution → clock)"),
 ];
 
 /// The slice a service source file belongs to (`None`: the floor).

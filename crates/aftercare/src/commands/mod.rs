@@ -2,6 +2,7 @@
 
 mod access;
 mod advisories;
+mod artifact;
 mod component;
 mod cvss;
 mod demo;
@@ -79,6 +80,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Site(command) => device::site(command).await,
         Command::Device(command) => device::run(*command).await,
         Command::Rollout(command) => rollout::run(*command).await,
+        Command::Artifact(command) => artifact::run(command).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Demo(args) => demo::run(args).await,
     }

@@ -1,4 +1,4 @@
-//! `aftercare product add|list|show`.
+//! `aftercare product add|list|show|trust-ca`.
 
 use aftercare_api::inventory::{ProductDetailDto, ProductDto};
 use aftercare_service::inventory;
@@ -55,6 +55,14 @@ pub(crate) async fn run(command: ProductCommand) -> anyhow::Result<Outcome> {
                     super::release::releases_table(&detail.releases)
                 )
             })?;
+        }
+        ProductCommand::TrustCa {
+            product,
+            file,
+            workspace,
+            format,
+        } => {
+            return super::artifact::trust_ca(&product, &file, &workspace, format.format).await;
         }
     }
     Ok(Outcome::Ok)

@@ -9,6 +9,7 @@ use crate::cli::{ServeArgs, ServerArgs};
 
 pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
     let (workspace, _) = super::open(&args.workspace).await?;
+    let workspace = workspace.with_artifact_dir(args.artifacts.artifact_dir.clone());
     serve(workspace, &args.server, None).await?;
     Ok(Outcome::Ok)
 }

@@ -6,6 +6,7 @@
 
 mod access;
 mod ddi;
+mod artifact;
 mod determination;
 mod device;
 mod finding;
@@ -34,6 +35,7 @@ pub fn aftercare(dir: &Path, args: &[&str]) -> Output {
         .env_remove("AFTERCARE_WORKSPACE")
         .env_remove("AFTERCARE_DATABASE_URL")
         .env_remove("AFTERCARE_FORMAT")
+        .env_remove("AFTERCARE_ARTIFACT_DIR")
         .output()
         .unwrap()
 }
