@@ -107,7 +107,11 @@ impl From<&RolloutView> for RolloutDto {
             window: row.window_text.clone(),
             dynamic: row.dynamic,
             state: row.state.clone(),
-            wave: if view.waves.is_empty() { 0 } else { row.wave + 1 },
+            wave: if view.waves.is_empty() {
+                0
+            } else {
+                row.wave + 1
+            },
             pause_reason: row.pause_reason.clone(),
             distribution_id: row.distribution_id,
             waves: view

@@ -28,8 +28,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use aftercare_service::device::{self, DeviceToken};
-use aftercare_service::rollout::ddi::{self, ConfigMode, Deployment, FeedbackBody, PollLink};
 use aftercare_service::rollout::PollClock;
+use aftercare_service::rollout::ddi::{self, ConfigMode, Deployment, FeedbackBody, PollLink};
 use aftercare_service::{Context, ServiceError};
 use aftercare_store::device::DeviceRow;
 use axum::body::Bytes;
@@ -200,12 +200,6 @@ async fn authenticate(
     headers: &HeaderMap,
 ) -> Result<DeviceRow, Response> {
     let ddi = &state.ddi;
-    if !tenant.eq_ignore_ascii_case(&ddi.settings.tenant) {
-        return Err(ddi_error(
-            StatusCode::NOT_FOUND,
-            format!("tenant {tenant:?} is not served here"),
-        ));
-    }
     let ip = address.ip();
     if ddi.limited(ip) {
         return Err(ddi_error(
@@ -218,8 +212,12 @@ async fn authenticate(
         .and_then(|v| v.to_str().ok())
         .map(str::trim);
     let result = if let Some(token) = authorization.and_then(|v| v.strip_prefix("TargetToken ")) {
-        device::authenticate(&state.workspace, controller_id, &DeviceToken::new(token.trim()))
-            .await
+        device::authenticate(
+            &state.workspace,
+            controller_id,
+            &DeviceToken::new(token.trim()),
+        )
+        .await
     } else if let Some(token) = authorization.and_then(|v| v.strip_prefix("GatewayToken ")) {
         device::authenticate_gateway(
             &state.workspace,
@@ -228,10 +226,7 @@ async fn authenticate(
             ddi.settings.gateway_token.as_deref(),
         )
         .await
-    } else if let Some(certificate) = headers
-        .get("x-controller-id")
-        .and_then(|v| v.to_str().ok())
-    {
+    } else if let Some(certificate) = headers.get("x-controller-id").and_then(|v| v.to_str().ok()) {
         let authority_ok = headers.iter().any(|(name, value)| {
             let name = name.as_str();
             (name == "x-authority" || name.starts_with("x-authority-"))
@@ -240,7 +235,9 @@ async fn authenticate(
                         .any(|hash| ddi.settings.authorities.iter().any(|a| a == hash.trim()))
                 })
         });
-        if ddi.settings.trusted_proxies.contains(&ip) && authority_ok && certificate == controller_id
+        if ddi.settings.trusted_proxies.contains(&ip)
+            && authority_ok
+            && certificate == controller_id
         {
             device::authenticate_certificate(&state.workspace, controller_id).await
         } else {
@@ -255,6 +252,11 @@ async fn authenticate(
         })
     };
     match result {
+        // The tenant after the credentials: an unknown tenant tells a stranger nothing.
+        Ok(_) if !tenant.eq_ignore_ascii_case(&ddi.settings.tenant) => Err(ddi_error(
+            StatusCode::NOT_FOUND,
+            format!("tenant {tenant:?} is not served here"),
+        )),
         Ok(device) => Ok(device),
         Err(ServiceError::Unauthenticated { reason }) => {
             ddi.fail(ip);
@@ -437,7 +439,10 @@ pub async fn deployment_base(
         Err(response) => return response,
     };
     let Some(id) = parse_id(&action) else {
-        return ddi_error(StatusCode::NOT_FOUND, format!("action {action:?} is not an action id"));
+        return ddi_error(
+            StatusCode::NOT_FOUND,
+            format!("action {action:?} is not an action id"),
+        );
     };
     match ddi::deployment(&state.workspace, &context(&controller_id), &device, id).await {
         Ok(deployment) => json_response(
@@ -460,7 +465,10 @@ pub async fn installed_base(
         Err(response) => return response,
     };
     let Some(id) = parse_id(&action) else {
-        return ddi_error(StatusCode::NOT_FOUND, format!("action {action:?} is not an action id"));
+        return ddi_error(
+            StatusCode::NOT_FOUND,
+            format!("action {action:?} is not an action id"),
+        );
     };
     match ddi::installed_base(&state.workspace, &device, id).await {
         Ok(deployment) => json_response(
@@ -483,7 +491,10 @@ pub async fn cancel_action(
         Err(response) => return response,
     };
     let Some(id) = parse_id(&action) else {
-        return ddi_error(StatusCode::NOT_FOUND, format!("action {action:?} is not an action id"));
+        return ddi_error(
+            StatusCode::NOT_FOUND,
+            format!("action {action:?} is not an action id"),
+        );
     };
     match ddi::cancel_action(&state.workspace, &device, id).await {
         Ok(id) => json_response(
@@ -561,11 +572,17 @@ async fn feedback(
     if body.len() > state.ddi.settings.max_body_bytes {
         return ddi_error(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("a feedback is at most {} bytes", state.ddi.settings.max_body_bytes),
+            format!(
+                "a feedback is at most {} bytes",
+                state.ddi.settings.max_body_bytes
+            ),
         );
     }
     let Some(id) = parse_id(&action) else {
-        return ddi_error(StatusCode::NOT_FOUND, format!("action {action:?} is not an action id"));
+        return ddi_error(
+            StatusCode::NOT_FOUND,
+            format!("action {action:?} is not an action id"),
+        );
     };
     let feedback = match read_feedback(&body) {
         Ok(feedback) => feedback,
@@ -626,7 +643,12 @@ pub async fn config_data(
     }
     let value: Value = match serde_json::from_slice(&body) {
         Ok(value) => value,
-        Err(error) => return ddi_error(StatusCode::BAD_REQUEST, format!("the body is not JSON: {error}")),
+        Err(error) => {
+            return ddi_error(
+                StatusCode::BAD_REQUEST,
+                format!("the body is not JSON: {error}"),
+            );
+        }
     };
     let mode = match value
         .get("mode")
@@ -638,7 +660,10 @@ pub async fn config_data(
         Err(error) => return from_service(error),
     };
     let Some(data) = value.get("data").and_then(Value::as_object) else {
-        return ddi_error(StatusCode::BAD_REQUEST, "data: required, an object of strings");
+        return ddi_error(
+            StatusCode::BAD_REQUEST,
+            "data: required, an object of strings",
+        );
     };
     let data: BTreeMap<String, String> = data
         .iter()
@@ -652,7 +677,14 @@ pub async fn config_data(
             )
         })
         .collect();
-    match ddi::config_data(&state.workspace, &context(&controller_id), &device, mode, &data).await
+    match ddi::config_data(
+        &state.workspace,
+        &context(&controller_id),
+        &device,
+        mode,
+        &data,
+    )
+    .await
     {
         Ok(_) => StatusCode::OK.into_response(),
         Err(error) => from_service(error),

@@ -93,9 +93,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Busy { .. } => {
                 ApiError::new(StatusCode::CONFLICT, "busy", error.to_string())
             }
-            ServiceError::Gone { .. } => {
-                ApiError::new(StatusCode::GONE, "gone", error.to_string())
-            }
+            ServiceError::Gone { .. } => ApiError::new(StatusCode::GONE, "gone", error.to_string()),
             ServiceError::Fetch(_) => {
                 ApiError::new(StatusCode::BAD_GATEWAY, "fetch_failed", error.to_string())
             }

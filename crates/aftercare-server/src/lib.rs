@@ -646,7 +646,12 @@ pub fn routes() -> Vec<Route> {
             post(rol::retry_failed),
         ),
         // hawkBit's Direct Device Integration API: devices authenticate themselves.
-        route(M::GET, "/{tenant}/controller/v1/{controller_id}", Device, get(ddi::poll)),
+        route(
+            M::GET,
+            "/{tenant}/controller/v1/{controller_id}",
+            Device,
+            get(ddi::poll),
+        ),
         route(
             M::GET,
             "/{tenant}/controller/v1/{controller_id}/deploymentBase/{action_id}",

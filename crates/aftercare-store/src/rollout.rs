@@ -103,7 +103,11 @@ fn rollout_from_row(row: &AnyRow) -> Result<RolloutRow, sqlx::Error> {
 }
 
 /// Inserts a rollout (its `id`, product, version and times are ignored); returns its id.
-pub async fn insert_rollout(tx: &mut Tx, rollout: &RolloutRow, at: &str) -> Result<i64, StoreError> {
+pub async fn insert_rollout(
+    tx: &mut Tx,
+    rollout: &RolloutRow,
+    at: &str,
+) -> Result<i64, StoreError> {
     let row = sqlx::query(
         "INSERT INTO rollouts (name, release_id, filter_text, kind, rationale, update_type, \
          waves_text, waves, holds_after, success_hundredths, error_hundredths, window_text, \
@@ -132,7 +136,8 @@ pub async fn insert_rollout(tx: &mut Tx, rollout: &RolloutRow, at: &str) -> Resu
     .fetch_one(tx.conn())
     .await
     .map_err(StoreError::query("insert a rollout"))?;
-    row.try_get("id").map_err(StoreError::query("insert a rollout"))
+    row.try_get("id")
+        .map_err(StoreError::query("insert a rollout"))
 }
 
 /// Writes a rollout's moving parts: state, wave, pause reason, distribution.
@@ -271,7 +276,12 @@ pub async fn insert_waves(tx: &mut Tx, rollout_id: i64, sizes: &[i64]) -> Result
 }
 
 /// Marks a wave started `at`.
-pub async fn start_wave(tx: &mut Tx, rollout_id: i64, wave: i64, at: &str) -> Result<(), StoreError> {
+pub async fn start_wave(
+    tx: &mut Tx,
+    rollout_id: i64,
+    wave: i64,
+    at: &str,
+) -> Result<(), StoreError> {
     sqlx::query("UPDATE rollout_waves SET started_at = $1 WHERE rollout_id = $2 AND wave = $3")
         .bind(at)
         .bind(rollout_id)
@@ -310,13 +320,15 @@ pub async fn decide_wave(
 
 /// Adds to a wave's planned size (a late device joined).
 pub async fn grow_wave(tx: &mut Tx, rollout_id: i64, wave: i64, by: i64) -> Result<(), StoreError> {
-    sqlx::query("UPDATE rollout_waves SET devices = devices + $1 WHERE rollout_id = $2 AND wave = $3")
-        .bind(by)
-        .bind(rollout_id)
-        .bind(wave)
-        .execute(tx.conn())
-        .await
-        .map_err(StoreError::query("grow a wave"))?;
+    sqlx::query(
+        "UPDATE rollout_waves SET devices = devices + $1 WHERE rollout_id = $2 AND wave = $3",
+    )
+    .bind(by)
+    .bind(rollout_id)
+    .bind(wave)
+    .execute(tx.conn())
+    .await
+    .map_err(StoreError::query("grow a wave"))?;
     Ok(())
 }
 
@@ -354,7 +366,13 @@ pub async fn insert_rollout_devices(
 ) -> Result<(), StoreError> {
     let rows: Vec<Vec<Value<'_>>> = devices
         .iter()
-        .map(|(device, wave)| vec![Value::Int(rollout_id), Value::Int(*device), Value::Int(*wave)])
+        .map(|(device, wave)| {
+            vec![
+                Value::Int(rollout_id),
+                Value::Int(*device),
+                Value::Int(*wave),
+            ]
+        })
         .collect();
     insert_rows(
         tx,
@@ -470,7 +488,13 @@ pub async fn rollout_counts(
     .await
     .map_err(StoreError::query("count a rollout"))?;
     rows.iter()
-        .map(|row| Ok((row.try_get("wave")?, row.try_get("state")?, row.try_get("n")?)))
+        .map(|row| {
+            Ok((
+                row.try_get("wave")?,
+                row.try_get("state")?,
+                row.try_get("n")?,
+            ))
+        })
         .collect::<Result<_, sqlx::Error>>()
         .map_err(StoreError::query("count a rollout"))
 }
@@ -783,10 +807,7 @@ pub struct ActionStatusRow {
 }
 
 /// Appends a status entry to an action.
-pub async fn insert_action_status(
-    tx: &mut Tx,
-    entry: &ActionStatusRow,
-) -> Result<(), StoreError> {
+pub async fn insert_action_status(tx: &mut Tx, entry: &ActionStatusRow) -> Result<(), StoreError> {
     let details = serde_json::to_string(&entry.details).unwrap_or_else(|_| "[]".to_string());
     sqlx::query(
         "INSERT INTO action_status (action_id, channel, status, execution, result, code, \
@@ -877,7 +898,10 @@ pub async fn record_attributes(
 }
 
 /// A device's stored attributes (JSON), if it ever sent configData.
-pub async fn attributes(pool: &sqlx::AnyPool, device_id: i64) -> Result<Option<String>, StoreError> {
+pub async fn attributes(
+    pool: &sqlx::AnyPool,
+    device_id: i64,
+) -> Result<Option<String>, StoreError> {
     let row = sqlx::query("SELECT attributes FROM devices WHERE id = $1")
         .bind(device_id)
         .fetch_optional(pool)
@@ -998,7 +1022,10 @@ pub async fn planned_device_ids(
 }
 
 /// A rollout by id.
-pub async fn rollout_by_id(pool: &sqlx::AnyPool, id: i64) -> Result<Option<RolloutRow>, StoreError> {
+pub async fn rollout_by_id(
+    pool: &sqlx::AnyPool,
+    id: i64,
+) -> Result<Option<RolloutRow>, StoreError> {
     let sql = format!("{ROLLOUT_SELECT} WHERE r.id = $1");
     sqlx::query(&sql)
         .bind(id)

@@ -1790,6 +1790,9 @@ pub enum DeviceCommand {
 
 /// `aftercare rollout …`.
 #[derive(Debug, Clone, Subcommand)]
+// `create` carries every option of a rollout; the command is parsed once, and boxed in
+// `Command` already.
+#[allow(clippy::large_enum_variant)]
 pub enum RolloutCommand {
     /// Create a rollout of an approved patch release (the approval gate must clear it) to
     /// the devices a filter targets, in waves.

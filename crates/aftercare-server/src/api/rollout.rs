@@ -12,7 +12,11 @@ use axum::http::StatusCode;
 use crate::auth::{Caller, RequestContext};
 use crate::{ApiError, AppState};
 
-async fn dto(state: &AppState, principal: &aftercare_service::access::auth::Principal, name: &str) -> Result<Json<RolloutDto>, ApiError> {
+async fn dto(
+    state: &AppState,
+    principal: &aftercare_service::access::auth::Principal,
+    name: &str,
+) -> Result<Json<RolloutDto>, ApiError> {
     let view = rollout::show(&state.workspace, principal, name).await?;
     Ok(Json(RolloutDto::from(&view)))
 }

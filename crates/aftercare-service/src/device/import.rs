@@ -285,12 +285,13 @@ pub async fn import(
         .collect();
     let mut out = Vec::with_capacity(checked.len());
     for (_, device, token) in checked {
-        let row = stored
-            .remove(&device.device.controller_id)
-            .ok_or_else(|| ServiceError::NotFound {
-                entity: "device",
-                key: device.device.controller_id.clone(),
-            })?;
+        let row =
+            stored
+                .remove(&device.device.controller_id)
+                .ok_or_else(|| ServiceError::NotFound {
+                    entity: "device",
+                    key: device.device.controller_id.clone(),
+                })?;
         out.push(Registered {
             device: super::DeviceView::of(row),
             token,

@@ -379,7 +379,12 @@ async fn check(
     )
     .await?;
     let tags = tags_of(&request.tags).map_err(refuse("tags"))?;
-    let client = match request.client.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+    let client = match request
+        .client
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
         Some(text) => text
             .parse::<ClientKind>()
             .map_err(|error| ServiceError::rule("client", error))

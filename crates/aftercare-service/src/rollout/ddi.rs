@@ -98,9 +98,9 @@ async fn rollout_of(workspace: &Workspace, action: &ActionRow) -> Result<Rollout
     stored::rollout_by_id(workspace.store().pool(), action.rollout_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound {
-        entity: "rollout",
-        key: action.rollout_id.to_string(),
-    })
+            entity: "rollout",
+            key: action.rollout_id.to_string(),
+        })
 }
 
 /// The offer's hash: changes when the action's state class, its update type or the window's
@@ -121,7 +121,9 @@ pub async fn poll(
 ) -> Result<Poll, ServiceError> {
     let pool = workspace.store().pool();
     let config_data = device.reported_at.is_none();
-    let installed = stored::installed_action(pool, device.id).await?.map(|a| a.id);
+    let installed = stored::installed_action(pool, device.id)
+        .await?
+        .map(|a| a.id);
     let Some(mut action) = stored::active_action(pool, device.id).await? else {
         return Ok(Poll {
             link: PollLink::Nothing,
@@ -353,7 +355,7 @@ fn refused(error: RolloutError, action_id: i64) -> ServiceError {
         RolloutError::ActionClosed { state } => ServiceError::Gone {
             what: format!("action {action_id} is closed ({state}): feedback is no longer taken"),
         },
-        RolloutError::ActionNotOffered { .. } | RolloutError::ActionNotCanceling { .. } => {
+        RolloutError::ActionNotOffered | RolloutError::ActionNotCanceling { .. } => {
             not_found(action_id)
         }
         other => ServiceError::rule("feedback", other),
@@ -419,7 +421,12 @@ pub async fn feedback(
         &ActionStatusRow {
             id: 0,
             action_id: id,
-            channel: if cancel_channel { "cancel" } else { "deployment" }.to_string(),
+            channel: if cancel_channel {
+                "cancel"
+            } else {
+                "deployment"
+            }
+            .to_string(),
             status: transition.status.as_str().to_string(),
             execution: Some(execution.as_str().to_string()),
             result: Some(finished.as_str().to_string()),
@@ -448,8 +455,14 @@ pub async fn feedback(
     }
     match transition.to {
         ActionState::Finished => {
-            stored::record_installed(&mut tx, device.id, action.release_id, "in_sync", &context.at())
-                .await?;
+            stored::record_installed(
+                &mut tx,
+                device.id,
+                action.release_id,
+                "in_sync",
+                &context.at(),
+            )
+            .await?;
         }
         ActionState::Error => {
             stored::set_device_state(&mut tx, device.id, "error", &context.at()).await?;
@@ -533,10 +546,9 @@ pub async fn config_data(
     if data.is_empty() {
         return Err(ServiceError::invalid("data", "must not be empty"));
     }
-    if let Some((key, _)) = data
-        .iter()
-        .find(|(k, v)| k.chars().count() > MAX_ATTRIBUTE_CHARS || v.chars().count() > MAX_ATTRIBUTE_CHARS)
-    {
+    if let Some((key, _)) = data.iter().find(|(k, v)| {
+        k.chars().count() > MAX_ATTRIBUTE_CHARS || v.chars().count() > MAX_ATTRIBUTE_CHARS
+    }) {
         return Err(ServiceError::invalid(
             "data",
             format!("{key:?}: keys and values are at most {MAX_ATTRIBUTE_CHARS} characters"),

@@ -32,15 +32,15 @@ use std::collections::BTreeMap;
 use aftercare_model::Permission;
 use aftercare_rollout::{
     ActionState, Assignment, Candidate, ClientKind, ControllerId, MaintenanceWindow, PauseReason,
-    Percent, RolloutEvent, RolloutFacts, RolloutKind, RolloutState, Step, TargetFilter,
-    Thresholds, UpdateType, WaveCounts, WaveSpec, assignments, check_update_type,
-    check_version_step, next_state, plan_waves, step,
+    Percent, RolloutEvent, RolloutFacts, RolloutKind, RolloutState, Step, TargetFilter, Thresholds,
+    UpdateType, WaveCounts, WaveSpec, assignments, check_update_type, check_version_step,
+    next_state, plan_waves, step,
 };
+use aftercare_store::Tx;
 use aftercare_store::device::{DeviceRow, DeviceSelection};
 use aftercare_store::rollout::{
     self as stored, ActionRow, ActionStatusRow, NewAction, RolloutRow, WaveRow,
 };
-use aftercare_store::Tx;
 use aftercare_version::{Scheme, Version};
 use serde_json::{Value, json};
 
@@ -140,10 +140,7 @@ fn rules_of(row: &RolloutRow) -> Result<Rules, ServiceError> {
             .map_err(|e| rule(field, e))
     };
     Ok(Rules {
-        filter: row
-            .filter_text
-            .parse()
-            .map_err(|e| rule("filter", e))?,
+        filter: row.filter_text.parse().map_err(|e| rule("filter", e))?,
         update_type: row
             .update_type
             .parse()
@@ -242,7 +239,10 @@ fn eligible(
     let mut out = Vec::with_capacity(devices.len());
     let mut downgrades = Vec::new();
     for device in devices {
-        let order = match (&target_version, device.installed_version.as_deref().and_then(version)) {
+        let order = match (
+            &target_version,
+            device.installed_version.as_deref().and_then(version),
+        ) {
             (Some(target), Some(installed)) => target.cmp(&installed),
             _ => Ordering::Greater,
         };
@@ -265,7 +265,11 @@ fn eligible(
                  downgrade needs a rollback with a rationale (--rollback \"why\")",
                 downgrades.len(),
                 shown.join(", "),
-                if downgrades.len() > shown.len() { ", …" } else { "" }
+                if downgrades.len() > shown.len() {
+                    ", …"
+                } else {
+                    ""
+                }
             ),
         ));
     }
@@ -391,7 +395,10 @@ pub async fn create(
         if *hold == 0 || *hold >= waves {
             return Err(ServiceError::invalid(
                 "hold_after",
-                format!("wave {hold}: a hold point follows a wave from 1 to {}", waves - 1),
+                format!(
+                    "wave {hold}: a hold point follows a wave from 1 to {}",
+                    waves - 1
+                ),
             ));
         }
     }
@@ -417,7 +424,13 @@ pub async fn create(
             ),
         ));
     }
-    gate(workspace, &release.product_name, &release.version, context.now).await?;
+    gate(
+        workspace,
+        &release.product_name,
+        &release.version,
+        context.now,
+    )
+    .await?;
     let row = RolloutRow {
         id: 0,
         name: name.clone(),
@@ -727,7 +740,10 @@ async fn assign(
         .map(|p| Candidate {
             wave: usize::try_from(p.wave).unwrap_or(usize::MAX),
             active: p.active,
-            latest: p.latest.as_deref().and_then(|s| s.parse::<ActionState>().ok()),
+            latest: p
+                .latest
+                .as_deref()
+                .and_then(|s| s.parse::<ActionState>().ok()),
         })
         .collect();
     let open = window_open(rules.window.as_ref(), context.now);
@@ -800,7 +816,15 @@ async fn settle(
             Step::Hold => {
                 transition(&mut row, &RolloutEvent::Hold)?;
                 stored::update_rollout(tx, &row, &context.at()).await?;
-                record(tx, context, AuditAction::RolloutPause, &before, &row, Some(json!("hold point"))).await?;
+                record(
+                    tx,
+                    context,
+                    AuditAction::RolloutPause,
+                    &before,
+                    &row,
+                    Some(json!("hold point")),
+                )
+                .await?;
                 break;
             }
             Step::Finish => {
@@ -813,8 +837,13 @@ async fn settle(
                 // The gate again before each wave: a revocation cancels the rollout, any
                 // other refusal pauses it with the gate's reason.
                 if let Some(refusal) = revoked(tx, row.release_id).await? {
-                    cancel_in(tx, context, &mut row, &format!("the patch was revoked: {refusal}"))
-                        .await?;
+                    cancel_in(
+                        tx,
+                        context,
+                        &mut row,
+                        &format!("the patch was revoked: {refusal}"),
+                    )
+                    .await?;
                     break;
                 }
                 if let Err(error) = gate(workspace, &row.product, &row.version, context.now).await {
@@ -837,7 +866,15 @@ async fn settle(
                 )
                 .await?;
                 stored::update_rollout(tx, &row, &context.at()).await?;
-                record(tx, context, AuditAction::RolloutWave, &before, &row, Some(json!({"actions": offered}))).await?;
+                record(
+                    tx,
+                    context,
+                    AuditAction::RolloutWave,
+                    &before,
+                    &row,
+                    Some(json!({"actions": offered})),
+                )
+                .await?;
             }
         }
     }
@@ -867,7 +904,8 @@ async fn cancel_in(
     let before = row.clone();
     transition(row, &RolloutEvent::Cancel)?;
     row.pause_reason = Some(why.to_string());
-    let (canceled, canceling) = stored::cancel_actions_of_rollout(tx, row.id, &context.at()).await?;
+    let (canceled, canceling) =
+        stored::cancel_actions_of_rollout(tx, row.id, &context.at()).await?;
     stored::update_rollout(tx, row, &context.at()).await?;
     record(
         tx,
@@ -901,7 +939,15 @@ pub async fn pause(
     transition(&mut row, &RolloutEvent::Pause(why.clone()))?;
     row.pause_reason = Some(why.to_string());
     stored::update_rollout(&mut tx, &row, &context.at()).await?;
-    record(&mut tx, context, AuditAction::RolloutPause, &before, &row, None).await?;
+    record(
+        &mut tx,
+        context,
+        AuditAction::RolloutPause,
+        &before,
+        &row,
+        None,
+    )
+    .await?;
     tx.commit().await?;
     show(workspace, principal, name).await
 }
@@ -924,7 +970,15 @@ pub async fn resume(
     row.pause_reason = None;
     let offered = assign(&mut tx, context, &row, &rules, false).await?;
     stored::update_rollout(&mut tx, &row, &context.at()).await?;
-    record(&mut tx, context, AuditAction::RolloutResume, &before, &row, Some(json!({"actions": offered}))).await?;
+    record(
+        &mut tx,
+        context,
+        AuditAction::RolloutResume,
+        &before,
+        &row,
+        Some(json!({"actions": offered})),
+    )
+    .await?;
     let moved = settle(workspace, &mut tx, context, row, &rules).await?;
     tx.commit().await?;
     Ok(moved)
@@ -943,7 +997,13 @@ pub async fn cancel(
     let reason = text("reason", reason)?;
     let mut tx = workspace.store().begin().await?;
     let mut row = locked(&mut tx, name.trim()).await?;
-    cancel_in(&mut tx, context, &mut row, &format!("canceled by {}: {reason}", context.actor)).await?;
+    cancel_in(
+        &mut tx,
+        context,
+        &mut row,
+        &format!("canceled by {}: {reason}", context.actor),
+    )
+    .await?;
     tx.commit().await?;
     show(workspace, principal, name).await
 }
@@ -966,11 +1026,22 @@ pub async fn retry_failed(
     if row.state != "running" {
         return Err(ServiceError::invalid(
             "rollout",
-            format!("{} is {}: only a running rollout retries (resume it first)", row.name, row.state),
+            format!(
+                "{} is {}: only a running rollout retries (resume it first)",
+                row.name, row.state
+            ),
         ));
     }
     let offered = assign(&mut tx, context, &row, &rules, true).await?;
-    record(&mut tx, context, AuditAction::RolloutRetry, &row, &row, Some(json!({"actions": offered}))).await?;
+    record(
+        &mut tx,
+        context,
+        AuditAction::RolloutRetry,
+        &row,
+        &row,
+        Some(json!({"actions": offered})),
+    )
+    .await?;
     tx.commit().await?;
     Ok((show(workspace, principal, name).await?, offered))
 }
@@ -987,13 +1058,12 @@ pub async fn tick(workspace: &Workspace, context: &Context) -> Result<Vec<Moved>
     for existing in live {
         let rules = rules_of(&existing)?;
         let joiners = if existing.dynamic && existing.state != "canceled" {
-            let devices = eligible(
+            eligible(
                 targets(workspace, existing.product_id, &rules.filter).await?,
                 &existing.version,
                 &rules,
             )
-            .unwrap_or_default();
-            devices
+            .unwrap_or_default()
         } else {
             Vec::new()
         };
@@ -1001,7 +1071,13 @@ pub async fn tick(workspace: &Workspace, context: &Context) -> Result<Vec<Moved>
         let mut row = locked(&mut tx, &existing.name).await?;
         if let Some(refusal) = revoked(&mut tx, row.release_id).await? {
             if row.state != "canceled" && row.state != "finished" {
-                cancel_in(&mut tx, context, &mut row, &format!("the patch was revoked: {refusal}")).await?;
+                cancel_in(
+                    &mut tx,
+                    context,
+                    &mut row,
+                    &format!("the patch was revoked: {refusal}"),
+                )
+                .await?;
                 tx.commit().await?;
             }
             continue;
@@ -1016,7 +1092,13 @@ pub async fn tick(workspace: &Workspace, context: &Context) -> Result<Vec<Moved>
                 .collect();
             if !late.is_empty() {
                 stored::insert_rollout_devices(&mut tx, row.id, &late).await?;
-                stored::grow_wave(&mut tx, row.id, last, i64::try_from(late.len()).unwrap_or(0)).await?;
+                stored::grow_wave(
+                    &mut tx,
+                    row.id,
+                    last,
+                    i64::try_from(late.len()).unwrap_or(0),
+                )
+                .await?;
             }
         }
         // Offers again after a skip (a window) and to late devices (dynamic); without

@@ -33,8 +33,22 @@ use crate::{chain, person, workspaces};
 async fn approved_patch(workspace: &Workspace, context: &Context) -> Principal {
     setup(workspace, context).await;
     let admin = admin(workspace).await;
-    person(workspace, context, "rita", "Rita Reviewer", &[Role::Reviewer]).await;
-    person(workspace, context, "tess", "Tess Tester", &[Role::ReleaseEngineer]).await;
+    person(
+        workspace,
+        context,
+        "rita",
+        "Rita Reviewer",
+        &[Role::Reviewer],
+    )
+    .await;
+    person(
+        workspace,
+        context,
+        "tess",
+        "Tess Tester",
+        &[Role::ReleaseEngineer],
+    )
+    .await;
     let findings = hyper_findings(workspace, "Pump").await;
     assessment::assess(
         workspace,
@@ -49,8 +63,7 @@ async fn approved_patch(workspace: &Workspace, context: &Context) -> Principal {
             safety_and_essential_performance_affected: Some(true),
             override_risk: Some("uncontrolled".into()),
             override_rationale: Some(
-                "A request smuggled past the gateway could reach the infusion controller."
-                    .into(),
+                "A request smuggled past the gateway could reach the infusion controller.".into(),
             ),
             scope: Some("product".into()),
             ..AssessmentInput::default()
@@ -99,7 +112,12 @@ async fn approved_patch(workspace: &Workspace, context: &Context) -> Principal {
     .await
     .unwrap();
     let (tess, tess_at_22) = session(workspace, "tess", 22).await;
-    for kind in ["regression", "impact_assessment", "verification", "validation"] {
+    for kind in [
+        "regression",
+        "impact_assessment",
+        "verification",
+        "validation",
+    ] {
         let item: NewEvidence = evidence(kind, "pass", &["tess"], 22);
         release::add_evidence(workspace, &tess_at_22, &tess, "Pump", "2.2.1", &item)
             .await
@@ -143,13 +161,9 @@ async fn pump(
     )
     .await
     .unwrap();
-    device::authenticate(
-        workspace,
-        id,
-        &DeviceToken::new(registered.token.expose()),
-    )
-    .await
-    .unwrap()
+    device::authenticate(workspace, id, &DeviceToken::new(registered.token.expose()))
+        .await
+        .unwrap()
 }
 
 fn closed(finished: &str, detail: &str) -> FeedbackBody {
@@ -184,15 +198,30 @@ async fn install(workspace: &Workspace, context: &Context, device: &DeviceRow, o
     let action = offered(workspace, context, device)
         .await
         .unwrap_or_else(|| panic!("{} is offered the patch", device.controller_id));
-    let deployment = ddi::deployment(workspace, context, device, action).await.unwrap();
-    assert_eq!((deployment.product.as_str(), deployment.version.as_str()), ("Pump", "2.2.1"));
-    ddi::feedback(workspace, context, device, action, false, &proceeding("Installing Update Chunk Artifacts."))
+    let deployment = ddi::deployment(workspace, context, device, action)
         .await
         .unwrap();
+    assert_eq!(
+        (deployment.product.as_str(), deployment.version.as_str()),
+        ("Pump", "2.2.1")
+    );
+    ddi::feedback(
+        workspace,
+        context,
+        device,
+        action,
+        false,
+        &proceeding("Installing Update Chunk Artifacts."),
+    )
+    .await
+    .unwrap();
     let last = if ok {
         closed("success", "Update Installed.")
     } else {
-        closed("failure", "ERROR : Image invalid or corrupted. Not installing ...")
+        closed(
+            "failure",
+            "ERROR : Image invalid or corrupted. Not installing ...",
+        )
     };
     ddi::feedback(workspace, context, device, action, false, &last)
         .await
@@ -231,12 +260,24 @@ async fn a_rollout_runs_wave_by_wave_pauses_on_errors_and_its_offer_meets_the_cl
             update_type: "forced".into(),
             ..NewRollout::default()
         };
-        let refused = rollout::create(&workspace, &day31, &admin, &new).await.unwrap_err();
-        assert!(chain(&refused).contains("2.1.0"), "{backend}: {}", chain(&refused));
+        let refused = rollout::create(&workspace, &day31, &admin, &new)
+            .await
+            .unwrap_err();
+        assert!(
+            chain(&refused).contains("2.1.0"),
+            "{backend}: {}",
+            chain(&refused)
+        );
         // A downgrade is refused unless it is a rollback with a rationale.
         new.version = "2.0.0".into();
-        let refused = rollout::create(&workspace, &day31, &admin, &new).await.unwrap_err();
-        assert!(chain(&refused).contains("downgrade"), "{backend}: {}", chain(&refused));
+        let refused = rollout::create(&workspace, &day31, &admin, &new)
+            .await
+            .unwrap_err();
+        assert!(
+            chain(&refused).contains("downgrade"),
+            "{backend}: {}",
+            chain(&refused)
+        );
         // A person without rollout.manage cannot create one.
         person(&workspace, &context, "vera", "Vera Viewer", &[Role::Viewer]).await;
         let (vera, _) = session(&workspace, "vera", 31).await;
@@ -246,7 +287,9 @@ async fn a_rollout_runs_wave_by_wave_pauses_on_errors_and_its_offer_meets_the_cl
             Err(ServiceError::Forbidden { .. })
         ));
 
-        let created = rollout::create(&workspace, &day31, &admin, &new).await.unwrap();
+        let created = rollout::create(&workspace, &day31, &admin, &new)
+            .await
+            .unwrap();
         assert_eq!(created.row.state, "created", "{backend}");
         // Nothing is offered before it starts.
         assert_eq!(offered(&workspace, &day31, &pumps[0]).await, None);
@@ -256,24 +299,41 @@ async fn a_rollout_runs_wave_by_wave_pauses_on_errors_and_its_offer_meets_the_cl
             .await
             .unwrap();
         assert!(!started.offered_all, "{backend}: two waves wait");
-        let view = rollout::show(&workspace, &admin, "hyper-fix").await.unwrap();
+        let view = rollout::show(&workspace, &admin, "hyper-fix")
+            .await
+            .unwrap();
         let sizes: Vec<i64> = view.waves.iter().map(|w| w.devices).collect();
         assert_eq!(sizes, vec![2, 4, 5], "{backend}");
         assert_eq!(view.row.state, "running");
         // By controller id: pump-00 and pump-01 are the canary; pump-02 is not offered yet.
         assert!(offered(&workspace, &day31, &pumps[0]).await.is_some());
         assert!(offered(&workspace, &day31, &pumps[1]).await.is_some());
-        assert_eq!(offered(&workspace, &day31, &pumps[2]).await, None, "{backend}");
+        assert_eq!(
+            offered(&workspace, &day31, &pumps[2]).await,
+            None,
+            "{backend}"
+        );
 
         // The canary installs; the second wave starts by itself.
         install(&workspace, &day31, &pumps[0], true).await;
-        let view = rollout::show(&workspace, &admin, "hyper-fix").await.unwrap();
+        let view = rollout::show(&workspace, &admin, "hyper-fix")
+            .await
+            .unwrap();
         assert_eq!(view.row.wave, 0, "{backend}: one of two is not 100 %");
         install(&workspace, &day31, &pumps[1], true).await;
-        let view = rollout::show(&workspace, &admin, "hyper-fix").await.unwrap();
-        assert_eq!((view.row.wave, view.row.state.as_str()), (1, "running"), "{backend}");
+        let view = rollout::show(&workspace, &admin, "hyper-fix")
+            .await
+            .unwrap();
+        assert_eq!(
+            (view.row.wave, view.row.state.as_str()),
+            (1, "running"),
+            "{backend}"
+        );
         assert_eq!(counts(&view, 0, "finished"), 2);
-        let installed = device::show(&workspace, &admin, "pump-00").await.unwrap().row;
+        let installed = device::show(&workspace, &admin, "pump-00")
+            .await
+            .unwrap()
+            .row;
         assert_eq!(
             (
                 installed.installed_version.as_deref(),
@@ -284,64 +344,120 @@ async fn a_rollout_runs_wave_by_wave_pauses_on_errors_and_its_offer_meets_the_cl
             "{backend}"
         );
         // Feedback on the closed action is gone (410 on the wire).
-        let history = rollout::history(&workspace, &admin, "pump-00").await.unwrap();
+        let history = rollout::history(&workspace, &admin, "pump-00")
+            .await
+            .unwrap();
         let first = history[0].0.id;
         assert_eq!(history[0].2.len(), 2, "{backend}: both status entries kept");
-        let gone = ddi::feedback(&workspace, &day31, &pumps[0], first, false, &proceeding("late"))
+        let gone = ddi::feedback(
+            &workspace,
+            &day31,
+            &pumps[0],
+            first,
+            false,
+            &proceeding("late"),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(gone, ServiceError::Gone { .. }),
+            "{backend}: {gone}"
+        );
+        // Another device's action is unknown to this one.
+        let foreign = ddi::deployment(&workspace, &day31, &pumps[5], first)
             .await
             .unwrap_err();
-        assert!(matches!(gone, ServiceError::Gone { .. }), "{backend}: {gone}");
-        // Another device's action is unknown to this one.
-        let foreign = ddi::deployment(&workspace, &day31, &pumps[5], first).await.unwrap_err();
-        assert!(matches!(foreign, ServiceError::NotFound { .. }), "{backend}");
+        assert!(
+            matches!(foreign, ServiceError::NotFound { .. }),
+            "{backend}"
+        );
 
         // Wave 2 (pump-02 … pump-05): SWUpdate skips one (outside its window: nothing
         // installed), one fails: 1 of 4 = 25 % > 20 %: the rollout pauses by itself.
         install(&workspace, &day31, &pumps[2], true).await;
         let skipped = offered(&workspace, &day31, &pumps[3]).await.unwrap();
-        ddi::feedback(&workspace, &day31, &pumps[3], skipped, false, &closed("success", "Skipped Update."))
+        ddi::feedback(
+            &workspace,
+            &day31,
+            &pumps[3],
+            skipped,
+            false,
+            &closed("success", "Skipped Update."),
+        )
+        .await
+        .unwrap();
+        let after_skip = device::show(&workspace, &admin, "pump-03")
             .await
-            .unwrap();
-        let after_skip = device::show(&workspace, &admin, "pump-03").await.unwrap().row;
+            .unwrap()
+            .row;
         assert_eq!(
             after_skip.installed_version.as_deref(),
             Some("2.0.0"),
             "{backend}: a skipped update installs nothing"
         );
         install(&workspace, &day31, &pumps[4], false).await;
-        let view = rollout::show(&workspace, &admin, "hyper-fix").await.unwrap();
+        let view = rollout::show(&workspace, &admin, "hyper-fix")
+            .await
+            .unwrap();
         assert_eq!(view.row.state, "paused", "{backend}");
         let reason = view.row.pause_reason.clone().unwrap_or_default();
         assert!(reason.contains("wave 2"), "{backend}: {reason}");
         assert_eq!(
-            (counts(&view, 1, "finished"), counts(&view, 1, "error"), counts(&view, 1, "skipped")),
+            (
+                counts(&view, 1, "finished"),
+                counts(&view, 1, "error"),
+                counts(&view, 1, "skipped")
+            ),
             (1, 1, 1),
             "{backend}"
         );
         // Paused: nothing new is assigned, not even to the skipped device.
         rollout::tick(&workspace, &day31).await.unwrap();
-        assert_eq!(offered(&workspace, &day31, &pumps[3]).await, None, "{backend}");
+        assert_eq!(
+            offered(&workspace, &day31, &pumps[3]).await,
+            None,
+            "{backend}"
+        );
         // pump-05 was offered before the pause: its offer stands.
-        let open = offered(&workspace, &day31, &pumps[5]).await.expect("still offered");
+        let open = offered(&workspace, &day31, &pumps[5])
+            .await
+            .expect("still offered");
 
         // Canceled: the open offer becomes a cancelAction the device acknowledges.
-        rollout::cancel(&workspace, &day31, &admin, "hyper-fix", "regression in the field")
-            .await
-            .unwrap();
+        rollout::cancel(
+            &workspace,
+            &day31,
+            &admin,
+            "hyper-fix",
+            "regression in the field",
+        )
+        .await
+        .unwrap();
         let poll = ddi::poll(&workspace, &day31, &pumps[5]).await.unwrap();
         assert_eq!(poll.link, PollLink::Cancel { action_id: open }, "{backend}");
         assert_eq!(
-            ddi::cancel_action(&workspace, &pumps[5], open).await.unwrap(),
+            ddi::cancel_action(&workspace, &pumps[5], open)
+                .await
+                .unwrap(),
             open
         );
-        ddi::feedback(&workspace, &day31, &pumps[5], open, true, &closed("success", "cancellation acknowledged."))
-            .await
-            .unwrap();
+        ddi::feedback(
+            &workspace,
+            &day31,
+            &pumps[5],
+            open,
+            true,
+            &closed("success", "cancellation acknowledged."),
+        )
+        .await
+        .unwrap();
         assert_eq!(
             ddi::poll(&workspace, &day31, &pumps[5]).await.unwrap().link,
             PollLink::Nothing
         );
-        let history = rollout::history(&workspace, &admin, "pump-05").await.unwrap();
+        let history = rollout::history(&workspace, &admin, "pump-05")
+            .await
+            .unwrap();
         assert_eq!(history[0].0.state, "canceled", "{backend}");
 
         // The remediation clock is not met by a rollout that offered the patch to some.
@@ -358,12 +474,16 @@ async fn a_rollout_runs_wave_by_wave_pauses_on_errors_and_its_offer_meets_the_cl
             success: "90%".into(),
             ..new.clone()
         };
-        rollout::create(&workspace, &day32, &admin, &second).await.unwrap();
+        rollout::create(&workspace, &day32, &admin, &second)
+            .await
+            .unwrap();
         let moved = flow::start_rollout(&workspace, &day32, &admin, "hyper-fix-2")
             .await
             .unwrap();
         assert!(moved.offered_all, "{backend}");
-        let view = rollout::show(&workspace, &admin, "hyper-fix-2").await.unwrap();
+        let view = rollout::show(&workspace, &admin, "hyper-fix-2")
+            .await
+            .unwrap();
         // 12 pumps, 3 on 2.2.1 (pump-11, and two canaries, one of wave 2): 8 need it.
         assert_eq!(view.waves[0].devices, 8, "{backend}");
         assert!(view.row.distribution_id.is_some(), "{backend}");
@@ -375,7 +495,10 @@ async fn a_rollout_runs_wave_by_wave_pauses_on_errors_and_its_offer_meets_the_cl
         assert_eq!(clock.state(), ClockState::Met, "{backend}");
 
         // The skipped device gets a new action in the new rollout (its old one is closed).
-        assert!(offered(&workspace, &day32, &pumps[3]).await.is_some(), "{backend}");
+        assert!(
+            offered(&workspace, &day32, &pumps[3]).await.is_some(),
+            "{backend}"
+        );
 
         // Revoked: the rollout is canceled on the next tick and its offer disappears.
         let (rita, rita_at_33) = session(&workspace, "rita", 33).await;
@@ -390,17 +513,34 @@ async fn a_rollout_runs_wave_by_wave_pauses_on_errors_and_its_offer_meets_the_cl
         )
         .await
         .unwrap();
-        let deployment = ddi::deployment(&workspace, &rita_at_33, &pumps[6], offered(&workspace, &rita_at_33, &pumps[6]).await.unwrap()).await;
-        assert!(matches!(deployment, Err(ServiceError::NotFound { .. })), "{backend}: a revoked patch is not served");
+        let deployment = ddi::deployment(
+            &workspace,
+            &rita_at_33,
+            &pumps[6],
+            offered(&workspace, &rita_at_33, &pumps[6]).await.unwrap(),
+        )
+        .await;
+        assert!(
+            matches!(deployment, Err(ServiceError::NotFound { .. })),
+            "{backend}: a revoked patch is not served"
+        );
         rollout::tick(&workspace, &rita_at_33).await.unwrap();
-        let view = rollout::show(&workspace, &admin, "hyper-fix-2").await.unwrap();
+        let view = rollout::show(&workspace, &admin, "hyper-fix-2")
+            .await
+            .unwrap();
         assert_eq!(view.row.state, "canceled", "{backend}");
         assert!(
-            view.row.pause_reason.unwrap_or_default().contains("revoked"),
+            view.row
+                .pause_reason
+                .unwrap_or_default()
+                .contains("revoked"),
             "{backend}"
         );
         let poll = ddi::poll(&workspace, &rita_at_33, &pumps[6]).await.unwrap();
-        assert!(matches!(poll.link, PollLink::Cancel { .. }), "{backend}: {poll:?}");
+        assert!(
+            matches!(poll.link, PollLink::Cancel { .. }),
+            "{backend}: {poll:?}"
+        );
         // Nothing can be started again for it.
         let refused = rollout::create(
             &workspace,
@@ -413,6 +553,10 @@ async fn a_rollout_runs_wave_by_wave_pauses_on_errors_and_its_offer_meets_the_cl
         )
         .await
         .unwrap_err();
-        assert!(chain(&refused).contains("revoked"), "{backend}: {}", chain(&refused));
+        assert!(
+            chain(&refused).contains("revoked"),
+            "{backend}: {}",
+            chain(&refused)
+        );
     }
 }

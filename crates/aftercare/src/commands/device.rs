@@ -366,8 +366,7 @@ pub(crate) async fn run(command: DeviceCommand) -> anyhow::Result<Outcome> {
         } => {
             let (workspace, _, principal) = super::open_as_admin(&workspace).await?;
             let history =
-                aftercare_service::rollout::history(&workspace, &principal, &controller_id)
-                    .await?;
+                aftercare_service::rollout::history(&workspace, &principal, &controller_id).await?;
             let dtos: Vec<ActionDto> = history
                 .iter()
                 .map(|(action, rollout, statuses)| ActionDto::of(action, rollout, statuses))

@@ -119,9 +119,8 @@ pub(crate) async fn run(command: RolloutCommand) -> anyhow::Result<Outcome> {
             format,
         } => {
             let (workspace, _, principal) = super::open_as_admin(&workspace).await?;
-            let live = watch
-                && format.format == OutputFormat::Table
-                && std::io::stdout().is_terminal();
+            let live =
+                watch && format.format == OutputFormat::Table && std::io::stdout().is_terminal();
             if !live {
                 show(&workspace, &principal, &name, format.format).await?;
             } else {
@@ -172,10 +171,16 @@ fn count(counts: &std::collections::BTreeMap<String, i64>, state: &str) -> i64 {
 fn progress(counts: &std::collections::BTreeMap<String, i64>, total: i64) -> String {
     let finished = count(counts, "finished");
     let error = count(counts, "error");
-    let running: i64 = ["running", "retrieved", "downloading", "downloaded", "canceling"]
-        .iter()
-        .map(|s| count(counts, s))
-        .sum();
+    let running: i64 = [
+        "running",
+        "retrieved",
+        "downloading",
+        "downloaded",
+        "canceling",
+    ]
+    .iter()
+    .map(|s| count(counts, s))
+    .sum();
     let width = 30usize;
     let filled = if total > 0 {
         usize::try_from(finished * 30 / total).unwrap_or(0)
@@ -183,7 +188,9 @@ fn progress(counts: &std::collections::BTreeMap<String, i64>, total: i64) -> Str
         0
     };
     let failed = if total > 0 {
-        usize::try_from(error * 30 / total).unwrap_or(0).min(width - filled)
+        usize::try_from(error * 30 / total)
+            .unwrap_or(0)
+            .min(width - filled)
     } else {
         0
     };
@@ -229,9 +236,17 @@ fn detail(dto: &RolloutDto) -> String {
         out.push_str(&format!(
             "  wave {}{}: {}{}\n",
             wave.wave,
-            if wave.wave == dto.wave { " (current)" } else { "" },
+            if wave.wave == dto.wave {
+                " (current)"
+            } else {
+                ""
+            },
             progress(&wave.counts, wave.devices),
-            if wave.hold_after { " · hold point after" } else { "" },
+            if wave.hold_after {
+                " · hold point after"
+            } else {
+                ""
+            },
         ));
     }
     if dto.waves.is_empty() {
@@ -241,7 +256,15 @@ fn detail(dto: &RolloutDto) -> String {
 }
 
 fn list_table(list: &[RolloutDto]) -> String {
-    let mut table = Table::new(&["NAME", "RELEASE", "STATE", "WAVE", "INSTALLED", "FAILED", "DEVICES"]);
+    let mut table = Table::new(&[
+        "NAME",
+        "RELEASE",
+        "STATE",
+        "WAVE",
+        "INSTALLED",
+        "FAILED",
+        "DEVICES",
+    ]);
     for dto in list {
         let devices: i64 = dto.waves.iter().map(|w| w.devices).sum();
         table.row(vec![

@@ -118,7 +118,9 @@ async fn shutdown_signal() {
 fn polling_sleep(text: &str) -> anyhow::Result<String> {
     let parts: Vec<&str> = text.trim().split(':').collect();
     let valid = parts.len() == 3
-        && parts.iter().all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()))
+        && parts
+            .iter()
+            .all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()))
         && parts[1] < "60"
         && parts[2] < "60"
         && parts[0] <= "24";

@@ -176,7 +176,8 @@ fn cycle(http: &mut Http, device: &Simulated) -> bool {
         r#"{{"id": {action}, "time": "20261207T101010", "status": {{"result": {{"progress": {{"cnt": 0, "of": 1}}, "finished": "none"}}, "execution": "proceeding", "details": ["Installing Update Chunk Artifacts."]}}}}"#
     );
     assert_eq!(
-        http.request("POST", &feedback, &device.token, Some(&progress)).0,
+        http.request("POST", &feedback, &device.token, Some(&progress))
+            .0,
         200
     );
     let (finished, detail) = if device.fails {
@@ -210,7 +211,13 @@ fn a_simulated_fleet_of_10000_devices_completes_one_rollout_and_pauses_another()
     ok(aftercare(
         d,
         &[
-            "device", "import", "fleet.csv", "--tokens-out", "tokens.csv", "--workspace", "demo",
+            "device",
+            "import",
+            "fleet.csv",
+            "--tokens-out",
+            "tokens.csv",
+            "--workspace",
+            "demo",
         ],
     ));
     let tokens = std::fs::read_to_string(d.join("tokens.csv")).unwrap();
@@ -255,21 +262,33 @@ fn a_simulated_fleet_of_10000_devices_completes_one_rollout_and_pauses_another()
                 "demo",
             ],
         ));
-        ok(aftercare(d, &["rollout", "start", name, "--workspace", "demo"]));
+        ok(aftercare(
+            d,
+            &["rollout", "start", name, "--workspace", "demo"],
+        ));
     }
 
     let server = Server::start(d, "demo", &["--rollout-tick-seconds", "1"]);
     let status = |name: &str| {
         json(aftercare(
             d,
-            &["rollout", "status", name, "--workspace", "demo", "--format", "json"],
+            &[
+                "rollout",
+                "status",
+                name,
+                "--workspace",
+                "demo",
+                "--format",
+                "json",
+            ],
         ))
     };
     let started = Instant::now();
     let mut rounds = 0;
     loop {
         rounds += 1;
-        let shards: Vec<Vec<Simulated>> = fleet.chunks(10_000 / 32 + 1).map(<[_]>::to_vec).collect();
+        let shards: Vec<Vec<Simulated>> =
+            fleet.chunks(10_000 / 32 + 1).map(<[_]>::to_vec).collect();
         let reported: usize = std::thread::scope(|scope| {
             let handles: Vec<_> = shards
                 .iter()
@@ -277,7 +296,10 @@ fn a_simulated_fleet_of_10000_devices_completes_one_rollout_and_pauses_another()
                     let address = server.address.clone();
                     scope.spawn(move || {
                         let mut http = Http::connect(&address);
-                        shard.iter().filter(|device| cycle(&mut http, device)).count()
+                        shard
+                            .iter()
+                            .filter(|device| cycle(&mut http, device))
+                            .count()
                     })
                 })
                 .collect();
@@ -302,8 +324,15 @@ fn a_simulated_fleet_of_10000_devices_completes_one_rollout_and_pauses_another()
         .iter()
         .map(|w| w["devices"].as_i64().unwrap())
         .collect();
-    assert_eq!(sizes, vec![80, 720, 7_200], "cumulative 1 %, 10 %, 100 % of 8,000");
-    assert!(a["distribution_id"].is_i64(), "every device was offered: {a}");
+    assert_eq!(
+        sizes,
+        vec![80, 720, 7_200],
+        "cumulative 1 %, 10 %, 100 % of 8,000"
+    );
+    assert!(
+        a["distribution_id"].is_i64(),
+        "every device was offered: {a}"
+    );
 
     let b = status("fleet-b");
     let reason = b["pause_reason"].as_str().unwrap();
@@ -316,15 +345,30 @@ fn a_simulated_fleet_of_10000_devices_completes_one_rollout_and_pauses_another()
     let failed = json(aftercare(
         d,
         &[
-            "device", "list", "--state", "error", "--workspace", "demo", "--format", "json",
+            "device",
+            "list",
+            "--state",
+            "error",
+            "--workspace",
+            "demo",
+            "--format",
+            "json",
         ],
     ));
     assert_eq!(failed.as_array().unwrap().len(), 100);
     let synced = json(aftercare(
         d,
         &[
-            "device", "list", "--state", "in_sync", "--tag", "fleet=a", "--workspace", "demo",
-            "--format", "json",
+            "device",
+            "list",
+            "--state",
+            "in_sync",
+            "--tag",
+            "fleet=a",
+            "--workspace",
+            "demo",
+            "--format",
+            "json",
         ],
     ));
     assert_eq!(synced.as_array().unwrap().len(), 8_000);

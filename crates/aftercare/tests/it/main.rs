@@ -5,8 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod access;
-mod ddi;
 mod artifact;
+mod ddi;
 mod determination;
 mod device;
 mod finding;
