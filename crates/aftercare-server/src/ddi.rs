@@ -33,7 +33,8 @@ use aftercare_service::rollout::ddi::{self, ConfigMode, Deployment, FeedbackBody
 use aftercare_service::{Context, ServiceError};
 use aftercare_store::device::DeviceRow;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -105,6 +106,10 @@ impl DdiRuntime {
     }
 
     fn limited(&self, address: IpAddr) -> bool {
+        // Without a peer (an in-process request) there is no address to hold back.
+        if address.is_unspecified() {
+            return false;
+        }
         let Ok(failures) = self.failures.lock() else {
             return false;
         };
@@ -143,6 +148,24 @@ impl DdiRuntime {
                 tracing::warn!(%error, "cannot record refused device credentials");
             }
         }
+    }
+}
+
+/// The address a request came from (the unspecified address when the server runs without
+/// connection info, as in tests through `oneshot`).
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Peer(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or(IpAddr::from([0, 0, 0, 0]), |info| info.0.ip()),
+        ))
     }
 }
 
@@ -194,13 +217,13 @@ fn context(controller_id: &str) -> Context {
 /// Authenticates the device a DDI request names; a refusal is the response to send.
 async fn authenticate(
     state: &AppState,
-    address: SocketAddr,
+    address: IpAddr,
     tenant: &str,
     controller_id: &str,
     headers: &HeaderMap,
 ) -> Result<DeviceRow, Response> {
     let ddi = &state.ddi;
-    let ip = address.ip();
+    let ip = address;
     if ddi.limited(ip) {
         return Err(ddi_error(
             StatusCode::TOO_MANY_REQUESTS,
@@ -313,7 +336,7 @@ fn json_response(headers: &HeaderMap, body: &Value) -> Response {
 /// `GET /{tenant}/controller/v1/{controllerId}`: the base poll.
 pub async fn poll(
     State(state): State<AppState>,
-    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    Peer(address): Peer,
     Path((tenant, controller_id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
@@ -430,7 +453,7 @@ fn percent_encode(name: &str) -> String {
 /// `GET …/deploymentBase/{actionId}`.
 pub async fn deployment_base(
     State(state): State<AppState>,
-    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    Peer(address): Peer,
     Path((tenant, controller_id, action)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Response {
@@ -456,7 +479,7 @@ pub async fn deployment_base(
 /// `GET …/installedBase/{actionId}`.
 pub async fn installed_base(
     State(state): State<AppState>,
-    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    Peer(address): Peer,
     Path((tenant, controller_id, action)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Response {
@@ -482,7 +505,7 @@ pub async fn installed_base(
 /// `GET …/cancelAction/{actionId}`.
 pub async fn cancel_action(
     State(state): State<AppState>,
-    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    Peer(address): Peer,
     Path((tenant, controller_id, action)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Response {
@@ -559,7 +582,7 @@ pub fn read_feedback(body: &[u8]) -> Result<FeedbackBody, String> {
 
 async fn feedback(
     state: AppState,
-    address: SocketAddr,
+    address: IpAddr,
     (tenant, controller_id, action): (String, String, String),
     headers: HeaderMap,
     body: Bytes,
@@ -606,7 +629,7 @@ async fn feedback(
 /// `POST …/deploymentBase/{actionId}/feedback`.
 pub async fn deployment_feedback(
     State(state): State<AppState>,
-    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    Peer(address): Peer,
     Path(path): Path<(String, String, String)>,
     headers: HeaderMap,
     body: Bytes,
@@ -617,7 +640,7 @@ pub async fn deployment_feedback(
 /// `POST …/cancelAction/{actionId}/feedback`.
 pub async fn cancel_feedback(
     State(state): State<AppState>,
-    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    Peer(address): Peer,
     Path(path): Path<(String, String, String)>,
     headers: HeaderMap,
     body: Bytes,
@@ -629,7 +652,7 @@ pub async fn cancel_feedback(
 /// and `status` (SWUpdate sends them) are ignored.
 pub async fn config_data(
     State(state): State<AppState>,
-    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    Peer(address): Peer,
     Path((tenant, controller_id)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
@@ -695,7 +718,7 @@ pub async fn config_data(
 /// artifact of a release one of the device's actions delivers.
 pub async fn artifact(
     State(state): State<AppState>,
-    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    Peer(address): Peer,
     Path((tenant, controller_id, module, file)): Path<(String, String, String, String)>,
     method: Method,
     headers: HeaderMap,

@@ -5,8 +5,9 @@
 //!   until the device closes it, ddi-protocol.md §0), a `cancelAction` link while a
 //!   cancellation is pending, `installedBase` for its last installed action, `configData`
 //!   until it has reported its attributes. A scheduled action is offered here once its
-//!   rollout runs and its window is open; outside the window an offered action the device has
-//!   not fetched yet is not linked (SWUpdate ignores `maintenanceWindow`).
+//!   rollout runs and its window is open — never outside it (SWUpdate ignores
+//!   `maintenanceWindow` and would install at once); an action offered in the window and
+//!   fetched after it closed says `update: skip`.
 //! - [`deployment`]: `GET deploymentBase/{id}` — the offer (download and update modes, the
 //!   artifacts); outside the window `update: skip`, remembered so that SWUpdate's answer is
 //!   recorded as `skipped`, not installed.
@@ -136,32 +137,42 @@ pub async fn poll(
         ActionState::Canceling => PollLink::Cancel {
             action_id: action.id,
         },
-        ActionState::Scheduled | ActionState::Running => {
+        ActionState::Scheduled => {
+            // Not offered yet: offered here once its rollout runs and its window is open
+            // (outside it SWUpdate, which ignores `maintenanceWindow`, would install at once).
             let rollout = rollout_of(workspace, &action).await?;
             let rules = rules_of(&rollout)?;
             let open = window_open(rules.window.as_ref(), context.now);
-            if !open || rollout.state != "running" && state == ActionState::Scheduled {
-                // Not offered (yet): outside the window SWUpdate would install at once.
+            if !open || rollout.state != "running" {
                 PollLink::Nothing
             } else {
-                if state == ActionState::Scheduled {
-                    let mut tx = workspace.store().begin().await?;
-                    if let Some(current) = stored::action_in(&mut tx, action.id).await?
-                        && current.state == ActionState::Scheduled.as_str()
-                    {
-                        action = current;
-                        action.state = apply_event(state, type_of(&action)?, ActionEvent::Offer)
-                            .map_err(|e| ServiceError::rule("action", e))?
-                            .as_str()
-                            .to_string();
-                        stored::update_action(&mut tx, &action, &context.at()).await?;
-                    }
-                    tx.commit().await?;
+                let mut tx = workspace.store().begin().await?;
+                if let Some(current) = stored::action_in(&mut tx, action.id).await?
+                    && current.state == ActionState::Scheduled.as_str()
+                {
+                    action = current;
+                    action.state = apply_event(state, type_of(&action)?, ActionEvent::Offer)
+                        .map_err(|e| ServiceError::rule("action", e))?
+                        .as_str()
+                        .to_string();
+                    stored::update_action(&mut tx, &action, &context.at()).await?;
                 }
+                tx.commit().await?;
                 PollLink::Deployment {
                     action_id: action.id,
                     hash: offer_hash(&action, open),
                 }
+            }
+        }
+        ActionState::Running => {
+            // Offered: linked until the device closes it; fetched after the window closed,
+            // the deployment says `update: skip` (the hash changes with the window).
+            let rollout = rollout_of(workspace, &action).await?;
+            let rules = rules_of(&rollout)?;
+            let open = window_open(rules.window.as_ref(), context.now);
+            PollLink::Deployment {
+                action_id: action.id,
+                hash: offer_hash(&action, open),
             }
         }
         _ => {

@@ -7,6 +7,8 @@
 //! CI installs the three tools (.ci/run); a machine without them fails these tests, it does
 //! not skip them.
 
+mod e2e;
+
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::process::CommandExt;
