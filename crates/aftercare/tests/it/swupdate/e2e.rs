@@ -357,7 +357,12 @@ fn a_wrong_token_is_refused_and_counted() {
             .unwrap()
             .iter()
             .filter(|e| e["action"] == "device.credential_refused")
-            .map(|e| e["new_value"]["refused"].as_i64().unwrap_or(0))
+            .map(|e| {
+                // The trail keeps the value as the JSON text it chained.
+                let value: serde_json::Value =
+                    serde_json::from_str(e["new_value"].as_str().unwrap_or("{}")).unwrap();
+                value["refused"].as_i64().unwrap_or(0)
+            })
             .sum::<i64>()
     };
     let run = client.run_until(|| refused() >= 3, Duration::from_secs(60));
