@@ -8,6 +8,7 @@ mod access;
 mod artifact;
 mod browser;
 mod case;
+mod ddi;
 mod device;
 mod finding;
 mod intel;
