@@ -12,7 +12,7 @@ use aftercare_service::intel::sync::{NoProgress, SyncOptions};
 use aftercare_service::inventory::{self, SbomFile};
 use aftercare_service::triage::assessment::{self, AssessmentInput, ControlInput};
 use aftercare_service::triage::case::{self, EventInput};
-use aftercare_service::{Context, Workspace, WorkspaceLocation};
+use aftercare_service::{Context, Workspace, WorkspaceLocation, flow};
 use anyhow::Context as _;
 
 use crate::Outcome;
@@ -90,7 +90,9 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     // Today: every demo advisory, then the analyst's triage of two new findings.
     let findings = feed.sync(&context, &[]).await?;
     triage(&workspace, &context, &principal).await?;
-    let devices = fleet(&workspace, &context, &principal).await?;
+    let fleet = fleet(&workspace, &context, &principal).await?;
+    let devices = fleet.len();
+    let rollout = rollout(&workspace, &context, &principal, &fleet).await?;
     let determinations = 3;
     let releases = inventory::releases(&workspace, None).await?.len();
     let cases = aftercare_service::triage::case::cases(&workspace, None)
@@ -100,7 +102,8 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         "demo workspace {}: 2 products, {releases} releases ({imported} imported, then 2 patches), {findings} open findings, \
          {determinations} signed determinations, {cases} regulatory cases, a patch distributed \
          (aftercare patch show \"{PUMP}@2.2.1\") and one awaiting approval, {devices} devices in \
-         two hospitals (aftercare device list --exposed-to CVE-2021-33503); administrator \
+         two hospitals (aftercare device list --exposed-to CVE-2021-32714), a rollout of the \
+         pump's 2.2.1 part-way through its waves (aftercare rollout status {rollout}); administrator \
          `admin`, password `{}`; web UI at the address above",
         dir.display(),
         password.expose()
@@ -225,17 +228,19 @@ const HISTORY: History = &[
     (GATEWAY, "CVE-2021-33503", 3, Step::Patch(PatchStep::Evidence("verification", "VER-GW-4 relay verification", "Vera Verifier")), "verification re-run; validation and regression still to come"),
 ];
 
-/// The demo's installed base: two hospitals with their sites, every pump on 2.2.1 (field
-/// service installed it at every site, as the history says) and the gateways on the releases
-/// they run — the two on 1.4.0 still exposed to urllib3's CVE-2021-33503, whose patch 1.4.1
-/// awaits approval. Returns how many devices it registered (their tokens are not kept: the
-/// demo's devices do not poll).
+/// The demo's installed base: two hospitals with their sites, two pumps on 2.2.1 (field
+/// service installed it by hand, as the history says), five still on 2.1.0 — exposed to
+/// hyper's CVE-2021-32714 until the rollout reaches them — and the gateways on the releases
+/// they run, the two on 1.4.0 still exposed to urllib3's CVE-2021-33503, whose patch 1.4.1
+/// awaits approval. Answers each device with its token (the rollout's simulated devices use
+/// them once; they are not kept).
 async fn fleet(
     workspace: &Workspace,
     context: &Context,
     principal: &Principal,
-) -> anyhow::Result<usize> {
+) -> anyhow::Result<Vec<aftercare_service::device::Registered>> {
     use aftercare_service::device::{self, NewDeviceRequest};
+    let mut registered = Vec::with_capacity(FLEET.len());
     for (organisation, description, sites) in FLEET_SITES {
         device::add_organisation(
             workspace,
@@ -269,11 +274,99 @@ async fn fleet(
             release: Some(release.to_string()),
             client: Some("swupdate".to_string()),
         };
-        device::add(workspace, context, principal, &request)
-            .await
-            .with_context(|| format!("demo device {controller}"))?;
+        registered.push(
+            device::add(workspace, context, principal, &request)
+                .await
+                .with_context(|| format!("demo device {controller}"))?,
+        );
     }
-    Ok(FLEET.len())
+    Ok(registered)
+}
+
+/// The rollout of the pump's 2.2.1 to the five pumps still on 2.1.0, part-way: in waves of
+/// 1, then up to 3, then the rest; its canary installed (as SWUpdate reports it over DDI),
+/// the second wave started — one pump installed, one still downloading — and the last wave
+/// waiting. Answers the rollout's name.
+async fn rollout(
+    workspace: &Workspace,
+    context: &Context,
+    principal: &Principal,
+    fleet: &[aftercare_service::device::Registered],
+) -> anyhow::Result<&'static str> {
+    use aftercare_service::rollout::{self, NewRollout, ddi};
+    const NAME: &str = "ip300-2.2.1-field";
+    rollout::create(
+        workspace,
+        context,
+        principal,
+        &NewRollout {
+            name: NAME.into(),
+            product: PUMP.into(),
+            version: "2.2.1".into(),
+            filter: format!("product=\"{PUMP}\" release=2.1.0"),
+            waves: "1,3,all".into(),
+            success: "100%".into(),
+            error: "20%".into(),
+            update_type: "forced".into(),
+            ..NewRollout::default()
+        },
+    )
+    .await
+    .context("the demo rollout")?;
+    flow::start_rollout(workspace, context, principal, NAME).await?;
+    let feedback = |execution: &str, finished: &str, detail: &str| ddi::FeedbackBody {
+        execution: execution.into(),
+        finished: finished.into(),
+        details: vec![detail.into()],
+        code: None,
+    };
+    // What SWUpdate reports: fetch, progress, installed, and "Update Installed." after the
+    // reboot; the last one only downloads so far.
+    for (id, done) in [
+        ("ip300-kn-its-02", true),
+        ("ip300-sa-icu-02", true),
+        ("ip300-sa-icu-03", false),
+    ] {
+        let registered = fleet
+            .iter()
+            .find(|r| r.device.row.controller_id == id)
+            .with_context(|| format!("demo device {id}"))?;
+        let device =
+            aftercare_service::device::authenticate(workspace, id, &registered.token).await?;
+        let ddi::PollLink::Deployment { action_id, .. } =
+            ddi::poll(workspace, context, &device).await?.link
+        else {
+            anyhow::bail!("demo device {id} was not offered the patch");
+        };
+        ddi::deployment(workspace, context, &device, action_id).await?;
+        ddi::feedback(
+            workspace,
+            context,
+            &device,
+            action_id,
+            false,
+            &feedback("proceeding", "none", "Installing Update Chunk Artifacts."),
+        )
+        .await?;
+        if done {
+            for (execution, finished, detail) in [
+                ("proceeding", "none", "All Chunks Installed."),
+                ("closed", "success", "Update Installed."),
+            ] {
+                ddi::feedback(
+                    workspace,
+                    context,
+                    &device,
+                    action_id,
+                    false,
+                    &feedback(execution, finished, detail),
+                )
+                .await?;
+            }
+        }
+        flow::rollout_tick(workspace, context).await?;
+    }
+    Ok(NAME)
 }
 
 /// Sites of an organisation: name, time zone.
@@ -315,7 +408,7 @@ const FLEET: &[(&str, &str, &str, &str, &str, &str, &[&str])] = &[
         "IP300-10002",
         "rev-C",
         "St. Aldric ICU",
-        "2.2.1",
+        "2.1.0",
         &["ward=icu"],
     ),
     (
@@ -324,7 +417,7 @@ const FLEET: &[(&str, &str, &str, &str, &str, &str, &[&str])] = &[
         "IP300-10003",
         "rev-D",
         "St. Aldric ICU",
-        "2.2.1",
+        "2.1.0",
         &["ward=icu"],
     ),
     (
@@ -333,7 +426,7 @@ const FLEET: &[(&str, &str, &str, &str, &str, &str, &[&str])] = &[
         "IP300-10004",
         "rev-D",
         "St. Aldric Oncology",
-        "2.2.1",
+        "2.1.0",
         &["ward=oncology"],
     ),
     (
@@ -342,7 +435,7 @@ const FLEET: &[(&str, &str, &str, &str, &str, &str, &[&str])] = &[
         "IP300-10005",
         "rev-D",
         "St. Aldric Oncology",
-        "2.2.1",
+        "2.1.0",
         &["ward=oncology"],
     ),
     (
@@ -360,7 +453,7 @@ const FLEET: &[(&str, &str, &str, &str, &str, &str, &[&str])] = &[
         "IP300-20002",
         "rev-C",
         "Klinikum Nordheide Intensivstation",
-        "2.2.1",
+        "2.1.0",
         &["ward=icu"],
     ),
     (

@@ -191,9 +191,10 @@ fn the_demo_imports_two_products_with_three_releases_each_and_two_patches() {
         gateway["patch"]["missing_evidence"],
         serde_json::json!(["validation", "regression"])
     );
-    // The installed base: 7 pumps, all on 2.2.1 (the history's field service installed it
-    // everywhere), and 4 gateways, two of them on 1.4.0, the one gateway release with the
-    // open urllib3 finding (CVE-2021-33503; 1.5.0 and 2.0.0 ship urllib3 past its fix).
+    // The installed base: 7 pumps — two on 2.2.1 (field service installed it), five on 2.1.0
+    // that the rollout of 2.2.1 reaches wave by wave — and 4 gateways, two of them on 1.4.0,
+    // the one gateway release with the open urllib3 finding (CVE-2021-33503; 1.5.0 and 2.0.0
+    // ship urllib3 past its fix).
     let devices = |extra: &[&str]| {
         let mut args = vec!["device", "list", "--workspace", "demo", "--format", "json"];
         args.extend_from_slice(extra);
@@ -214,8 +215,47 @@ fn the_demo_imports_two_products_with_three_releases_each_and_two_patches() {
         devices(&["--exposed-to", "CVE-2021-33503"]),
         ["vl-gw-kn-01", "vl-gw-sa-01"]
     );
-    // The pump's hyper finding is fixed in 2.2.1, which every pump runs.
-    assert!(devices(&["--exposed-to", "CVE-2021-32714"]).is_empty());
+    // The pump's hyper finding (CVE-2021-32714, open on 2.1.0) is fixed in 2.2.1: the
+    // rollout installed it on the canary (ip300-kn-its-02) and on one of wave 2
+    // (ip300-sa-icu-02); the three others still run 2.1.0.
+    assert_eq!(
+        devices(&["--exposed-to", "CVE-2021-32714"]),
+        ["ip300-sa-icu-03", "ip300-sa-onc-01", "ip300-sa-onc-02"]
+    );
+    let out = aftercare(
+        d,
+        &[
+            "rollout",
+            "status",
+            "ip300-2.2.1-field",
+            "--workspace",
+            "demo",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let rollout: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (rollout["state"].as_str(), rollout["wave"].as_i64()),
+        (Some("running"), Some(2))
+    );
+    let sizes: Vec<i64> = rollout["waves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["devices"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        sizes,
+        [1, 2, 2],
+        "waves of 1, up to 3, the rest of five: {rollout}"
+    );
+    assert_eq!(rollout["totals"]["finished"], 2, "{rollout}");
+    assert_eq!(
+        rollout["waves"][1]["counts"]["running"], 1,
+        "one still installing: {rollout}"
+    );
     // Its regulatory cases are dated relative to today: the dashboard always has clocks that
     // are overdue and due within 30 days.
     let clocks = |extra: &[&str]| {
