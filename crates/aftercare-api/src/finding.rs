@@ -225,6 +225,10 @@ pub struct FindingDetailDto {
     /// in words: while any is listed, match runs leave the finding as it is.
     #[serde(default)]
     pub unreadable: Vec<String>,
+    /// The devices that run the release while the finding is open — exposed now — by
+    /// controller id (only for callers who may read the device registry).
+    #[serde(default)]
+    pub exposed_devices: Vec<String>,
 }
 
 impl From<&aftercare_service::finding::FindingDetail> for FindingDetailDto {
@@ -237,6 +241,7 @@ impl From<&aftercare_service::finding::FindingDetail> for FindingDetailDto {
             }),
             history: detail.history.iter().map(FindingEventDto::from).collect(),
             unreadable: detail.unreadable.iter().map(ToString::to_string).collect(),
+            exposed_devices: Vec::new(),
         }
     }
 }

@@ -94,10 +94,20 @@ pub async fn list_findings(
     responses((status = 200, body = FindingDetailDto), (status = 404, body = ErrorDto)))]
 pub async fn get_finding(
     State(state): State<AppState>,
+    Caller(principal): Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<FindingDetailDto>, ApiError> {
     let detail = finding::show(&state.workspace, id).await?;
-    Ok(Json(FindingDetailDto::from(&detail)))
+    let mut dto = FindingDetailDto::from(&detail);
+    dto.exposed_devices = aftercare_service::device::exposed_by_finding(
+        &state.workspace,
+        &principal,
+        &dto.finding.product,
+        &dto.finding.release,
+        &dto.finding.state,
+    )
+    .await?;
+    Ok(Json(dto))
 }
 
 /// Re-matches every component of every release against the stored intelligence and reports

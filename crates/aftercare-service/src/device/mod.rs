@@ -942,3 +942,34 @@ pub async fn record_refused_credentials(
     tx.commit().await?;
     Ok(())
 }
+
+/// The devices a finding of `product` `version` reaches now, by controller id: those that run
+/// the release while the finding is `open` (none otherwise). Answers an empty list to a
+/// principal who may not read the registry, so that a finding's page shows what it may.
+pub async fn exposed_by_finding(
+    workspace: &Workspace,
+    principal: &Principal,
+    product: &str,
+    version: &str,
+    state: &str,
+) -> Result<Vec<String>, ServiceError> {
+    if state != "open" || require_read(principal).is_err() {
+        return Ok(Vec::new());
+    }
+    let devices = list(
+        workspace,
+        principal,
+        &DeviceQuery {
+            product: Some(product.to_string()),
+            ..DeviceQuery::default()
+        },
+    )
+    .await?;
+    Ok(devices
+        .into_iter()
+        .filter(|d| {
+            d.row.installed_version.as_deref() == Some(version) && d.row.state != "decommissioned"
+        })
+        .map(|d| d.row.controller_id)
+        .collect())
+}

@@ -53,9 +53,17 @@ pub(crate) async fn run(command: FindingCommand) -> anyhow::Result<Outcome> {
             workspace,
             format,
         } => {
-            let (workspace, _) = super::open(&workspace).await?;
+            let (workspace, _, principal) = super::open_as_admin(&workspace).await?;
             let detail = finding::show(&workspace, id).await?;
-            let dto = FindingDetailDto::from(&detail);
+            let mut dto = FindingDetailDto::from(&detail);
+            dto.exposed_devices = aftercare_service::device::exposed_by_finding(
+                &workspace,
+                &principal,
+                &dto.finding.product,
+                &dto.finding.release,
+                &dto.finding.state,
+            )
+            .await?;
             emit(format.format, &dto, || show_text(&dto))?;
         }
     }
@@ -380,6 +388,14 @@ fn show_text(detail: &FindingDetailDto) -> String {
         for step in &d.steps {
             out.push_str(&format!("  step: {step}\n"));
         }
+    }
+    if !detail.exposed_devices.is_empty() {
+        out.push_str(&format!(
+            "exposed now    {} device(s) run {}: {}\n",
+            detail.exposed_devices.len(),
+            f.release,
+            detail.exposed_devices.join(", ")
+        ));
     }
     if let Some(case) = &detail.case {
         out.push('\n');
