@@ -472,16 +472,20 @@ pub async fn wave_latest_states(
 }
 
 /// How many planned devices of a rollout, per wave, have their latest action in each state
-/// (`none`: no action yet): (wave, state, count).
+/// (`none`: no action yet): (wave, state, count). The latest action per device is one
+/// grouped read joined to the plan, not a lookup per device.
 pub async fn rollout_counts(
     pool: &sqlx::AnyPool,
     rollout_id: i64,
 ) -> Result<Vec<(i64, String, i64)>, StoreError> {
     let rows = sqlx::query(
-        "SELECT rd.wave, COALESCE((SELECT a.state FROM actions a \
-             WHERE a.rollout_id = rd.rollout_id AND a.device_id = rd.device_id \
-             ORDER BY a.id DESC LIMIT 1), 'none') AS state, COUNT(*) AS n \
-         FROM rollout_devices rd WHERE rd.rollout_id = $1 GROUP BY rd.wave, 2 ORDER BY rd.wave, 2",
+        "SELECT rd.wave, COALESCE(a.state, 'none') AS state, COUNT(*) AS n \
+         FROM rollout_devices rd \
+         LEFT JOIN (SELECT device_id, MAX(id) AS id FROM actions WHERE rollout_id = $1 \
+             GROUP BY device_id) latest ON latest.device_id = rd.device_id \
+         LEFT JOIN actions a ON a.id = latest.id \
+         WHERE rd.rollout_id = $1 GROUP BY rd.wave, COALESCE(a.state, 'none') \
+         ORDER BY rd.wave, 2",
     )
     .bind(rollout_id)
     .fetch_all(pool)
@@ -935,6 +939,21 @@ pub async fn record_installed(
     .await
     .map_err(StoreError::query("record an installed release"))?;
     Ok(())
+}
+
+/// Marks `pending` the devices with an active action of a rollout that are not yet.
+pub async fn mark_pending(tx: &mut Tx, rollout_id: i64, at: &str) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "UPDATE devices SET state = 'pending', updated_at = $1 WHERE state NOT IN \
+         ('pending', 'decommissioned') AND id IN (SELECT device_id FROM actions \
+         WHERE rollout_id = $2 AND active = 1)",
+    )
+    .bind(at)
+    .bind(rollout_id)
+    .execute(tx.conn())
+    .await
+    .map_err(StoreError::query("mark devices pending"))?;
+    Ok(done.rows_affected())
 }
 
 /// Sets a device's state (`pending`, `error`, `in_sync`).

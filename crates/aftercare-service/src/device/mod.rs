@@ -860,7 +860,9 @@ pub async fn authenticate(
     let refused = ServiceError::Unauthenticated {
         reason: "unknown device, wrong token or decommissioned device",
     };
-    let Some(device) = stored::device(workspace.store().pool(), controller_id.trim()).await? else {
+    let Some(device) =
+        stored::device_untagged(workspace.store().pool(), controller_id.trim()).await?
+    else {
         return Err(refused);
     };
     let matches: bool = device
@@ -899,7 +901,7 @@ pub async fn authenticate_gateway(
     if !matches {
         return Err(refused);
     }
-    match stored::device(workspace.store().pool(), controller_id.trim()).await? {
+    match stored::device_untagged(workspace.store().pool(), controller_id.trim()).await? {
         Some(device) if device.state != "decommissioned" => Ok(device),
         _ => Err(refused),
     }
@@ -911,7 +913,7 @@ pub async fn authenticate_certificate(
     workspace: &Workspace,
     controller_id: &str,
 ) -> Result<DeviceRow, ServiceError> {
-    match stored::device(workspace.store().pool(), controller_id.trim()).await? {
+    match stored::device_untagged(workspace.store().pool(), controller_id.trim()).await? {
         Some(device) if device.state != "decommissioned" => Ok(device),
         _ => Err(ServiceError::Unauthenticated {
             reason: "the certificate names an unknown or decommissioned device",

@@ -37,7 +37,7 @@ use aftercare_rollout::{
     next_state, plan_waves, step,
 };
 use aftercare_store::Tx;
-use aftercare_store::device::{DeviceRow, DeviceSelection};
+use aftercare_store::device::DeviceRow;
 use aftercare_store::rollout::{
     self as stored, ActionRow, ActionStatusRow, NewAction, RolloutRow, WaveRow,
 };
@@ -208,14 +208,9 @@ async fn targets(
     product_id: i64,
     filter: &TargetFilter,
 ) -> Result<Vec<DeviceRow>, ServiceError> {
-    let devices = aftercare_store::device::devices(
-        workspace.store().pool(),
-        &DeviceSelection {
-            product_id: Some(product_id),
-            ..DeviceSelection::default()
-        },
-    )
-    .await?;
+    let devices =
+        aftercare_store::device::devices_for_targeting(workspace.store().pool(), product_id)
+            .await?;
     Ok(devices
         .into_iter()
         .filter(|device| device.state != "decommissioned")
@@ -774,9 +769,7 @@ async fn assign(
         .collect();
     let count = new.len();
     stored::insert_actions(tx, row, &new, &context.at()).await?;
-    for action in &new {
-        stored::set_device_state(tx, action.device_id, "pending", &context.at()).await?;
-    }
+    stored::mark_pending(tx, row.id, &context.at()).await?;
     Ok(count)
 }
 

@@ -412,3 +412,112 @@ fn an_offer_fetched_after_its_window_closed_is_skipped_not_installed() {
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(stage.history().as_array().unwrap().len(), 1);
 }
+
+/// nginx in front of `aftercare serve`: TLS with a required client certificate; the device's
+/// CN and a fixed issuer name forwarded as `X-Controller-Id` and `X-Authority`.
+struct Proxy {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Proxy {
+    /// A free port of 127.0.0.1 for the proxy to listen on.
+    fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    fn start(dir: &Path, port: u16, upstream: &str, ca: &Path, server: &super::Signer) -> Proxy {
+        std::fs::create_dir_all(dir).unwrap();
+        let p = |path: &Path| path.to_string_lossy().into_owned();
+        let config = format!(
+            "daemon off;\nmaster_process off;\nuser root;\npid {dir}/nginx.pid;\n\
+             error_log {dir}/error.log warn;\nevents {{}}\nhttp {{\n\
+             access_log {dir}/access.log;\nclient_body_temp_path {dir}/body;\n\
+             proxy_temp_path {dir}/proxy;\nfastcgi_temp_path {dir}/fastcgi;\n\
+             uwsgi_temp_path {dir}/uwsgi;\nscgi_temp_path {dir}/scgi;\n\
+             map $ssl_client_s_dn $device {{ \"~CN=(?<cn>[^,/]+)\" $cn; default \"\"; }}\n\
+             server {{\n listen 127.0.0.1:{port} ssl;\n ssl_certificate {cert};\n\
+             ssl_certificate_key {key};\n ssl_client_certificate {ca};\n\
+             ssl_verify_client on;\n location / {{\n  proxy_pass http://{upstream};\n\
+             proxy_set_header Host $http_host;\n  proxy_set_header Authorization \"\";\n\
+             proxy_set_header X-Controller-Id $device;\n\
+             proxy_set_header X-Authority \"test-update-root-ca\";\n }}\n}}\n}}\n",
+            dir = dir.display(),
+            cert = p(&server.cert),
+            key = p(&server.key),
+            ca = p(ca),
+        );
+        std::fs::write(dir.join("nginx.conf"), config).unwrap();
+        let child = std::process::Command::new("nginx")
+            .args(["-c", &p(&dir.join("nginx.conf")), "-p", &p(dir)])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("nginx (Debian's nginx-light; .ci/run installs it)");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Proxy { child, port }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn mutual_tls_through_a_reverse_proxy_authenticates_the_device_by_its_certificate() {
+    let stage = Stage::new(None);
+    let server_cert = stage.pki.issue_tls("proxy", true);
+    let device_cert = stage.pki.issue_tls(DEVICE, false);
+    // aftercare trusts the certificate headers only from the proxy, with its issuer name, and
+    // builds its links with the proxy's address.
+    let port = Proxy::free_port();
+    let base = format!("https://127.0.0.1:{port}");
+    let server = stage.serve_with(&[
+        "--ddi-trusted-proxy",
+        "127.0.0.1",
+        "--ddi-authority",
+        "test-update-root-ca",
+        "--ddi-public-url",
+        &base,
+    ]);
+    let proxy = Proxy::start(
+        &stage.path().join("nginx"),
+        port,
+        &server.address,
+        &stage.pki.ca,
+        &server_cert,
+    );
+    let mut client = Client::new(
+        &stage.path().join("client"),
+        &stage.pki.ca,
+        &format!("https://127.0.0.1:{}", proxy.port),
+        DEVICE,
+        "unused",
+    );
+    client.target_token = None;
+    client.sw_version = "2.2.0".into();
+    client.tls = Some((stage.pki.ca.clone(), device_cert));
+    let run = client.run_until(
+        || stage.said("All Chunks Installed."),
+        Duration::from_secs(120),
+    );
+    run.assert_met("the device installed through the proxy, known by its certificate");
+    assert_eq!(
+        std::fs::read_to_string(&stage.installed).unwrap(),
+        "hello from update 2.2.1\n"
+    );
+    assert!(stage.device()["last_poll_at"].is_string());
+    drop(proxy);
+    drop(server);
+}

@@ -115,6 +115,38 @@ impl Pki {
         }
     }
 
+    /// A TLS certificate issued by this PKI's CA (`ca-key.pem` beside `ca`): `server` for
+    /// 127.0.0.1 (subjectAltName IP, EKU serverAuth), otherwise a client certificate whose
+    /// subject CN is `name` (EKU clientAuth). Test only: one CA for signing, TLS servers and
+    /// clients; production separates them (ddi-protocol.md §4).
+    pub fn issue_tls(&self, name: &str, server: bool) -> Signer {
+        let dir = self.ca.parent().unwrap();
+        openssl(
+            dir,
+            &format!(
+                "req -newkey rsa:2048 -nodes -keyout {name}-key.pem -out {name}.csr \
+                 -subj /O=Example-MedTech-Test/CN={name}"
+            ),
+        );
+        let ext = if server {
+            "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"
+        } else {
+            "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n"
+        };
+        fs::write(dir.join(format!("{name}.ext")), ext).unwrap();
+        openssl(
+            dir,
+            &format!(
+                "x509 -req -in {name}.csr -CA ca-cert.pem -CAkey ca-key.pem -CAcreateserial \
+                 -days 30 -extfile {name}.ext -out {name}-cert.pem"
+            ),
+        );
+        Signer {
+            cert: dir.join(format!("{name}-cert.pem")),
+            key: dir.join(format!("{name}-key.pem")),
+        }
+    }
+
     /// A self-signed signer that no test CA vouches for (an attacker's key): its `ca` is
     /// its own certificate. Written into `dir` beside a `create`d one if need be.
     pub fn untrusted(dir: &Path) -> Pki {
@@ -462,6 +494,9 @@ pub struct Client {
     /// More suricatta options, such as `-c 2` (report the installed update as good, as
     /// after a reboot) or `-c 3` (as failed). SWUpdate splits them on whitespace.
     pub suricatta_args: Vec<String>,
+    /// Mutual TLS: the CA the server's certificate is checked against (`cafile`) and the
+    /// device's certificate and key (`sslcert`, `sslkey`).
+    pub tls: Option<(PathBuf, Signer)>,
 }
 
 impl Client {
@@ -486,6 +521,7 @@ impl Client {
             poll_delay: 1,
             dry_run: false,
             suricatta_args: Vec::new(),
+            tls: None,
         }
     }
 
@@ -514,10 +550,18 @@ impl Client {
             format!("\"{value}\"")
         };
         let revision = HARDWARE.split(':').nth(1).unwrap();
-        let token = match &self.target_token {
+        let mut token = match &self.target_token {
             Some(token) => format!("\ttargettoken = {};\n", quoted(token)),
             None => String::new(),
         };
+        if let Some((ca, identity)) = &self.tls {
+            token.push_str(&format!(
+                "\tcafile = {};\n\tsslcert = {};\n\tsslkey = {};\n",
+                quoted(ca.to_str().unwrap()),
+                quoted(identity.cert.to_str().unwrap()),
+                quoted(identity.key.to_str().unwrap()),
+            ));
+        }
         format!(
             "globals :\n{{\n\tverbose = true;\n\tloglevel = 6;\n\tpublic-key-file = {ca};\n\
              \tbootloader = \"none\";\n}};\n\
