@@ -1771,7 +1771,7 @@ fn devices_and_a_rollout(
         "document.getElementById('device-count')?.textContent === '4 devices, by controller id.'",
     );
     let page = browser.text();
-    for part in [HOSTILE_SERIAL, HOSTILE_TAG, HOSTILE_SITE, HOSTILE_ORGANISATION, "1.0.0 (entered by hand)", "0.9.9", "≠ disagrees", "registered"] {
+    for part in [HOSTILE_SERIAL, HOSTILE_TAG, HOSTILE_SITE, HOSTILE_ORGANISATION, "1.0.0by hand", "0.9.9", "≠ disagrees", "registered"] {
         assert!(page.contains(part), "{backend}: {part}: {page}");
     }
     assert_no_injection(&mut browser, "devices");
@@ -1867,6 +1867,8 @@ fn devices_and_a_rollout(
     assert_eq!(download, json!([200, "application/octet-stream", 12]), "{backend}");
     assert_no_injection(&mut browser, "release with artifacts");
     assert_accessible(&mut browser, axe, "release with artifacts");
+    browser.eval("document.getElementById('artifacts-title').scrollIntoView(); true");
+    screenshot(&mut browser, "release-artifacts");
 
     // The rollouts, from the navigation: none yet; the form, from the release page's link.
     follow_nav(&mut browser, "Rollouts");

@@ -28,6 +28,7 @@ const CLIENTS = [
   ['unknown', 'unknown'],
 ];
 const SOURCES = { import: 'imported', manual: 'entered by hand', action: 'installed by a rollout' };
+const SHORT_SOURCES = { import: 'imported', manual: 'by hand', action: 'by a rollout' };
 const ASSIGNMENTS = { first: 'first offer', after_skip: 'offered again after a skip', retry: 'retry after an error' };
 
 /** A device's state as a badge (the word is always written). */
@@ -51,6 +52,13 @@ function releaseText(d) {
   if (!d.installed_release) return h('span', { class: 'muted' }, 'not recorded');
   return [d.installed_release, d.installed_source
     ? h('span', { class: 'muted' }, ` (${SOURCES[d.installed_source] ?? words(d.installed_source)})`) : null];
+}
+
+/** The same, for a table cell: the source on a line of its own. */
+function releaseCell(d) {
+  if (!d.installed_release) return h('span', { class: 'muted' }, 'not recorded');
+  return [d.installed_release, d.installed_source
+    ? h('span', { class: 'sub' }, SHORT_SOURCES[d.installed_source] ?? words(d.installed_source)) : null];
 }
 
 /** What the device reports, marked when it disagrees with the record. */
@@ -99,7 +107,7 @@ async function renderList({ view, heading, query, navigate, can, announce }) {
     field('Organisation', organisation),
     field('Tag', tag),
     field('State', state),
-    field('Exposed to', exposed, 'A vulnerability id (CVE, GHSA…): devices whose installed release has an open finding of it.'),
+    field('Exposed to', exposed, 'A CVE or GHSA id: an open finding of it in the installed release.'),
     h('div', { class: 'actions' },
       h('button', { type: 'submit' }, 'Apply'),
       h('a', { href: '#/devices', class: 'button button-quiet' }, 'Reset')));
@@ -128,7 +136,7 @@ async function renderList({ view, heading, query, navigate, can, announce }) {
         h('a', { href: `#${deviceRoute(d.controller_id)}`, class: 'id' }, d.controller_id),
         d.product,
         d.serial,
-        releaseText(d),
+        releaseCell(d),
         reportedText(d),
         d.site ?? '—',
         d.organisation ?? '—',
@@ -295,12 +303,12 @@ async function renderNew({ view, heading, can, announce }) {
     try {
       const registered = await api.post('/devices', body);
       replace(feedback);
-      form.hidden = true;
+      formCard.hidden = true;
       replace(result, tokenBox(registered, () => {
         form.reset();
         replace(release, h('option', { value: '' }, '— not recorded —'));
         replace(result);
-        form.hidden = false;
+        formCard.hidden = false;
         controllerId.focus();
       }));
       announce(`Device ${registered.device.controller_id} registered. Its token is shown once.`);
@@ -312,8 +320,9 @@ async function renderNew({ view, heading, can, announce }) {
       submit.disabled = false;
     }
   });
-  view.append(h('section', { class: 'card', 'aria-labelledby': 'new-device-title' },
-    h('h2', { id: 'new-device-title' }, 'The device'), form, result));
+  const formCard = h('section', { class: 'card', 'aria-labelledby': 'new-device-title' },
+    h('h2', { id: 'new-device-title' }, 'The device'), form);
+  view.append(formCard, result);
 }
 
 /** The token of a device just registered: shown this once, with a copy button. */
@@ -336,13 +345,14 @@ function tokenBox(registered, again) {
       }
     },
   }, 'Copy the token') : null;
-  return h('div', { class: 'token-box' },
+  return h('section', { class: 'card token-box', 'aria-labelledby': 'device-registered' },
     h('h2', { tabindex: '-1', id: 'device-registered' }, `Device ${device.controller_id} registered`),
     h('p', { class: 'alert alert-warn' },
       h('strong', null, 'Copy its security token now: it is not shown again. '),
       'aftercare keeps only its SHA-256; a lost token cannot be read back.'),
-    field('Security token', token, 'The device sends it as “Authorization: TargetToken …” (SWUpdate: targettoken in its [suricatta] section).'),
-    h('p', null, copy, copied),
+    h('div', { class: 'inline-form' },
+      field('Security token', token, 'The device sends it as “Authorization: TargetToken …” (SWUpdate: targettoken in its [suricatta] section).'),
+      copy ? h('div', null, copy, copied) : null),
     h('p', null,
       h('a', { href: `#${deviceRoute(device.controller_id)}`, id: 'registered-device-link' }, `The page of ${device.controller_id}`),
       ' · ',

@@ -122,7 +122,7 @@ async function artifactSection(container, release, can) {
     }
   };
   replace(container, list,
-    can('rollout.manage') ? [feedback, artifactForm(release, feedback, load),
+    can('rollout.manage') ? [h('h3', null, 'Add a file'), feedback, artifactForm(release, feedback, load),
       h('p', null, h('a', { href: `#${route(['rollouts', 'new'], { product: release.product, version: release.version })}`, id: 'roll-out-release' },
         `Roll out ${release.product} ${release.version}`),
       ' ', h('span', { class: 'muted' }, 'once it is an approved patch release.'))] : null);

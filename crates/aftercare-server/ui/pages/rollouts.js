@@ -82,7 +82,8 @@ function progress(counts, devices, updateType) {
   return h('div', { class: 'wave-progress' },
     bar,
     h('ul', { class: 'progress-counts' },
-      h('li', { class: 'progress-of' }, `${groups[0][2]} of ${devices} finished`),
+      h('li', { class: 'progress-of' },
+        h('span', { class: 'swatch progress-finished', 'aria-hidden': 'true' }), `${groups[0][2]} of ${devices} finished`),
       groups.slice(1).map(([key, label, count]) => h('li', null,
         h('span', { class: `swatch progress-${key}`, 'aria-hidden': 'true' }), `${label} `, h('span', { class: 'num' }, String(count))))));
 }
@@ -186,7 +187,7 @@ async function renderNew({ view, heading, query, navigate, can, announce }) {
       h('code', null, 'tag'), ', ', h('code', null, 'hw'), ', ', h('code', null, 'product'),
       '. Different keys must all hold; a repeated key means either (', h('code', null, 'site=A site=B'),
       '). Quote a value with blanks (', h('code', null, 'site="St Mary ICU"'), '); a final * matches by prefix (',
-      h('code', null, 'release=2.1.*'), '). The release’s product is always required.')),
+      h('code', null, 'release=2.1.*'), '). Only devices of the release’s product are targeted.')),
     field('Waves', waves, h('span', null, 'Cumulative targets: ', h('code', null, '1%,10%,100%'), ' or ',
       h('code', null, '10,100,all'), '; the last is 100% or all.')),
     field('Success threshold', success, 'A wave is done, and the next starts, when this share of its devices installed.'),
@@ -247,7 +248,8 @@ async function renderDetail(context) {
   const [name] = params;
   let rollout = await api.get(rolloutPath(name));
   heading(`Rollout ${rollout.name}`, h('p', { class: 'breadcrumb' }, link('/rollouts', 'Rollouts'), ' › ', rollout.name));
-  if (flash && flash.name === rollout.name) view.append(h('p', { class: 'alert alert-ok', role: 'status' }, flash.text));
+  const flashed = flash && flash.name === rollout.name ? h('p', { class: 'alert alert-ok', role: 'status' }, flash.text) : null;
+  if (flashed) view.append(flashed);
   flash = null;
   const summary = h('div');
   const waves = h('div');
@@ -286,6 +288,8 @@ async function renderDetail(context) {
         const stateChanged = next.state !== rollout.state;
         const waveChanged = next.wave !== rollout.wave;
         rollout = next;
+        // The message of the last action no longer describes the rollout.
+        if (stateChanged) flashed?.remove();
         draw(next, stateChanged);
         if (stateChanged) announce(`Rollout ${next.name} is now ${words(next.state)}.`);
         else if (waveChanged) announce(`Rollout ${next.name} is at wave ${next.wave} of ${next.waves.length}.`);
@@ -319,7 +323,8 @@ function summaryOf(r, can) {
       ['Maintenance window', r.window ? h('code', null, r.window) : 'none: any time'],
       ['Devices registered later', r.dynamic ? 'join the last wave (dynamic)' : 'are not added'],
       ['Distribution', r.distribution_id !== null && r.distribution_id !== undefined
-        ? [`recorded (distribution ${r.distribution_id}): every targeted device was offered the release`]
+        ? ['recorded: every targeted device was offered the release',
+          can('finding.read') ? [' (', h('a', { href: `#${patchRoute(r.product, r.version)}` }, 'the patch release’s distributions'), ')'] : null]
         : 'not yet: recorded once every targeted device has been offered the release'],
       ['Created', [timestamp(r.created_at), ` by ${r.created_by}`]],
     ]),
@@ -394,6 +399,7 @@ function actionCard(r, { navigate, announce }) {
     }
     const reason = h('textarea', { name: 'pause_reason', id: 'rollout-pause-reason-input', rows: '2' });
     const pause = h('button', { type: 'submit' }, 'Pause the rollout');
+    parts.push(h('h3', null, 'Pause'));
     const form = h('form', { class: 'stacked', 'aria-label': 'Pause the rollout' },
       field('Why pause', reason, 'Required; kept with the rollout. Devices already offered the release go on; nothing new is offered.'), pause);
     form.addEventListener('submit', (event) => {
@@ -406,9 +412,10 @@ function actionCard(r, { navigate, announce }) {
     const reason = h('textarea', { name: 'cancel_reason', id: 'rollout-cancel-reason', rows: '2' });
     const confirm = h('input', { type: 'checkbox', name: 'confirm', id: 'rollout-cancel-confirm' });
     const cancel = h('button', { type: 'submit', class: 'button-danger' }, 'Cancel the rollout');
+    parts.push(h('h3', null, 'Cancel'));
     const form = h('form', { class: 'stacked', 'aria-label': 'Cancel the rollout' },
       field('Why cancel', reason, 'Required; kept with the rollout.'),
-      h('div', { class: 'field-check' }, confirm,
+      h('div', { class: 'field-check confirm' }, confirm,
         h('label', { for: 'rollout-cancel-confirm' }, 'Yes, cancel it: devices not offered the release yet get nothing, offered ones are asked to cancel. This cannot be undone.')),
       cancel);
     form.addEventListener('submit', (event) => {
