@@ -1221,9 +1221,8 @@ fn a_browser_shows_plans_a_patch_and_its_chain_accessibly() {
         eprintln!("accessibility checks skipped: set AFTERCARE_AXE_CORE to axe.min.js");
     }
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let (_test, workspace, plan, _) = runtime.block_on(async {
-        patch_workspace(aftercare_store::testing::sqlite().await).await
-    });
+    let (_test, workspace, plan, _) =
+        runtime.block_on(async { patch_workspace(aftercare_store::testing::sqlite().await).await });
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
@@ -1553,15 +1552,9 @@ async fn device_workspace(
     aftercare_service::flow::import_release(&workspace, &context, HOSTILE_PRODUCT, "1.0.2", None)
         .await
         .unwrap();
-    device::add_organisation(
-        &workspace,
-        &context,
-        &principal,
-        HOSTILE_ORGANISATION,
-        None,
-    )
-    .await
-    .unwrap();
+    device::add_organisation(&workspace, &context, &principal, HOSTILE_ORGANISATION, None)
+        .await
+        .unwrap();
     device::add_site(
         &workspace,
         &context,
@@ -1653,7 +1646,11 @@ async fn device_reports(
 }
 
 /// A device reports the version it runs (configData), beside the one recorded.
-async fn device_reports_version(workspace: &Workspace, (id, token): &(String, String), version: &str) {
+async fn device_reports_version(
+    workspace: &Workspace,
+    (id, token): &(String, String),
+    version: &str,
+) {
     use aftercare_service::device::{self, DeviceToken};
     use aftercare_service::rollout::ddi::{self, ConfigMode};
     let context = Context::new(
@@ -1683,7 +1680,11 @@ fn screenshot(browser: &mut Browser, name: &str) {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(shot["data"].as_str().unwrap())
         .unwrap();
-    std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), bytes).unwrap();
+    std::fs::write(
+        std::path::Path::new(&dir).join(format!("{name}.png")),
+        bytes,
+    )
+    .unwrap();
 }
 
 fn log_in(browser: &mut Browser, base: &str) {
@@ -1771,7 +1772,16 @@ fn devices_and_a_rollout(
         "document.getElementById('device-count')?.textContent === '4 devices, by controller id.'",
     );
     let page = browser.text();
-    for part in [HOSTILE_SERIAL, HOSTILE_TAG, HOSTILE_SITE, HOSTILE_ORGANISATION, "1.0.0by hand", "0.9.9", "≠ disagrees", "registered"] {
+    for part in [
+        HOSTILE_SERIAL,
+        HOSTILE_TAG,
+        HOSTILE_SITE,
+        HOSTILE_ORGANISATION,
+        "1.0.0by hand",
+        "0.9.9",
+        "≠ disagrees",
+        "registered",
+    ] {
         assert!(page.contains(part), "{backend}: {part}: {page}");
     }
     assert_no_injection(&mut browser, "devices");
@@ -1779,16 +1789,29 @@ fn devices_and_a_rollout(
     screenshot(&mut browser, "devices");
 
     // Filtered by tag (kept in the address): only the pump with the hostile tag.
-    fill_and_submit(&mut browser, "form.filters", &[("#device-tag", HOSTILE_TAG)]);
+    fill_and_submit(
+        &mut browser,
+        "form.filters",
+        &[("#device-tag", HOSTILE_TAG)],
+    );
     browser.wait_for(
         "the filtered list",
         "document.getElementById('device-count')?.textContent === '1 device, by controller id.'",
     );
-    assert!(browser.eval("location.hash").as_str().unwrap().contains("tag="));
+    assert!(
+        browser
+            .eval("location.hash")
+            .as_str()
+            .unwrap()
+            .contains("tag=")
+    );
 
     // A fifth pump registered through the form: the token is shown once, and works.
     browser.go("/devices/new");
-    browser.wait_for("the registration form", "document.getElementById('new-device-id') !== null");
+    browser.wait_for(
+        "the registration form",
+        "document.getElementById('new-device-id') !== null",
+    );
     browser.eval(&format!(
         "{{ const p = document.getElementById('new-device-product'); p.value = {}; p.dispatchEvent(new Event('change')); }} true",
         json!(HOSTILE_PRODUCT)
@@ -1805,7 +1828,11 @@ fn devices_and_a_rollout(
     fill_and_submit(
         &mut browser,
         "section[aria-labelledby=new-device-title] form",
-        &[("#new-device-id", "pump-05"), ("#new-device-serial", "SN-5"), ("#new-device-tags", "icu, spare")],
+        &[
+            ("#new-device-id", "pump-05"),
+            ("#new-device-serial", "SN-5"),
+            ("#new-device-tags", "icu, spare"),
+        ],
     );
     let token = browser.wait_for(
         "the token, shown once",
@@ -1840,13 +1867,17 @@ fn devices_and_a_rollout(
         "DOM.setFileInputFiles",
         json!({"files": [file.display().to_string()], "objectId": node["result"]["objectId"]}),
     );
-    browser.eval("document.getElementById('artifact-file').dispatchEvent(new Event('change')); true");
+    browser
+        .eval("document.getElementById('artifact-file').dispatchEvent(new Event('change')); true");
     browser.eval("document.querySelector('form[aria-label=\"Add a file to the release\"]').requestSubmit(); true");
     browser.wait_for(
         "the uploaded file",
         "document.querySelector('#artifact-feedback .alert-ok')?.textContent.startsWith('pump-1.0.1.bin added')",
     );
-    browser.wait_for("the file in the list", "document.querySelector('a.download') !== null");
+    browser.wait_for(
+        "the file in the list",
+        "document.querySelector('a.download') !== null",
+    );
     let listed = browser.eval(
         "(() => { const a = document.querySelector('a.download'); return [a.textContent, a.getAttribute('href').replace(/artifacts\\/[0-9]+/, 'artifacts/N'), a.hasAttribute('download'), \
          a.closest('tr').querySelector('code.hash').title]; })()",
@@ -1857,14 +1888,21 @@ fn devices_and_a_rollout(
             "pump-1.0.1.bin",
             "/api/v1/artifacts/N/content",
             true,
-            format!("SHA-256 {}", aftercare_model::Sha256::of(b"firmware \x00\x01\x02").to_hex())
+            format!(
+                "SHA-256 {}",
+                aftercare_model::Sha256::of(b"firmware \x00\x01\x02").to_hex()
+            )
         ]),
         "{backend}"
     );
     let download = browser.eval(
         "fetch(document.querySelector('a.download').getAttribute('href')).then(async (r) => [r.status, r.headers.get('content-type'), (await r.arrayBuffer()).byteLength])",
     );
-    assert_eq!(download, json!([200, "application/octet-stream", 12]), "{backend}");
+    assert_eq!(
+        download,
+        json!([200, "application/octet-stream", 12]),
+        "{backend}"
+    );
     assert_no_injection(&mut browser, "release with artifacts");
     assert_accessible(&mut browser, axe, "release with artifacts");
     browser.eval("document.getElementById('artifacts-title').scrollIntoView(); true");
@@ -1877,7 +1915,10 @@ fn devices_and_a_rollout(
         "document.getElementById('rollout-count')?.textContent === '0 rollouts, newest first.'",
     );
     browser.go(&format!("/releases/{patch_release}"));
-    browser.wait_for("the link to roll out", "document.getElementById('roll-out-release') !== null");
+    browser.wait_for(
+        "the link to roll out",
+        "document.getElementById('roll-out-release') !== null",
+    );
     browser.eval("document.getElementById('roll-out-release').click(); true");
     browser.wait_for(
         "the rollout form with the release chosen",
@@ -1904,7 +1945,10 @@ fn devices_and_a_rollout(
         "document.querySelector('#new-rollout-feedback .alert-error')?.textContent ?? ''",
     );
     assert!(
-        refusal.as_str().unwrap().contains("not a patch release the gate can clear"),
+        refusal
+            .as_str()
+            .unwrap()
+            .contains("not a patch release the gate can clear"),
         "{backend}: {refusal}"
     );
     assert_eq!(
@@ -1938,8 +1982,16 @@ fn devices_and_a_rollout(
     assert_eq!(
         browser.eval(waves),
         json!([
-            ["Wave 1 current", "2", "0 of 2 finishederror 0running 2skipped 0waiting 0"],
-            ["Wave 2", "3", "0 of 3 finishederror 0running 0skipped 0waiting 3"]
+            [
+                "Wave 1 current",
+                "2",
+                "0 of 2 finishederror 0running 2skipped 0waiting 0"
+            ],
+            [
+                "Wave 2",
+                "3",
+                "0 of 3 finishederror 0running 0skipped 0waiting 3"
+            ]
         ]),
         "{backend}"
     );
@@ -1955,7 +2007,11 @@ fn devices_and_a_rollout(
             &workspace,
             &pumps[0],
             &[
-                ddi_status("proceeding", "none", &["Installing Update Chunk Artifacts."]),
+                ddi_status(
+                    "proceeding",
+                    "none",
+                    &["Installing Update Chunk Artifacts."],
+                ),
                 ddi_status("closed", "success", &["Update Installed."]),
             ],
         )
@@ -1963,7 +2019,11 @@ fn devices_and_a_rollout(
         device_reports(
             &workspace,
             &pumps[1],
-            &[ddi_status("proceeding", "none", &["Installing Update Chunk Artifacts."])],
+            &[ddi_status(
+                "proceeding",
+                "none",
+                &["Installing Update Chunk Artifacts."],
+            )],
         )
         .await;
     });
@@ -2001,9 +2061,8 @@ fn devices_and_a_rollout(
         reason.as_str().unwrap().starts_with("Paused: wave 2"),
         "{backend}: {reason}"
     );
-    let second = browser.eval(
-        "[...document.querySelectorAll('table.waves tbody tr')][1].cells[0].textContent",
-    );
+    let second = browser
+        .eval("[...document.querySelectorAll('table.waves tbody tr')][1].cells[0].textContent");
     assert_eq!(second, json!("Wave 2 current"), "{backend}");
     assert_no_injection(&mut browser, "paused rollout");
     assert_accessible(&mut browser, axe, "paused rollout");
@@ -2020,7 +2079,8 @@ fn devices_and_a_rollout(
         "document.querySelector('section.action') !== null",
     );
     browser.eval("performance.clearResourceTimings(); true");
-    let history = browser.eval("document.querySelector('section[aria-labelledby=device-actions]').textContent");
+    let history = browser
+        .eval("document.querySelector('section[aria-labelledby=device-actions]').textContent");
     let history = history.as_str().unwrap();
     for part in [
         &format!("rollout {HOSTILE_ROLLOUT}, wave 2"),
@@ -2038,7 +2098,11 @@ fn devices_and_a_rollout(
     let polled = browser.eval(
         "performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/rollouts/')).length",
     );
-    assert_eq!(polled, json!(0), "{backend}: the rollout page's refresh ended with it");
+    assert_eq!(
+        polled,
+        json!(0),
+        "{backend}: the rollout page's refresh ended with it"
+    );
 
     // Back through the action's link: canceled with a reason, after the confirmation.
     browser.eval("document.querySelector('section.action h3 a').click(); true");
@@ -2056,17 +2120,26 @@ fn devices_and_a_rollout(
         "document.querySelector('#rollout-feedback .alert-error')?.textContent.includes('tick the confirmation')",
     );
     browser.eval("document.getElementById('rollout-cancel-confirm').checked = true; true");
-    browser.eval("document.querySelector(\"form[aria-label='Cancel the rollout']\").requestSubmit(); true");
+    browser.eval(
+        "document.querySelector(\"form[aria-label='Cancel the rollout']\").requestSubmit(); true",
+    );
     browser.wait_for(
         "the canceled rollout",
         "document.querySelector('main .alert-ok')?.textContent.endsWith('canceled.')",
     );
     let reason = browser.eval("document.getElementById('rollout-pause-reason').textContent");
     assert!(
-        reason.as_str().unwrap().contains("The image fails on the ICU pumps"),
+        reason
+            .as_str()
+            .unwrap()
+            .contains("The image fails on the ICU pumps"),
         "{backend}: {reason}"
     );
-    assert_eq!(browser.eval(buttons), json!([]), "{backend}: a final rollout has no action");
+    assert_eq!(
+        browser.eval(buttons),
+        json!([]),
+        "{backend}: a final rollout has no action"
+    );
 
     // The list: state, wave, installed, failed, devices.
     follow_nav(&mut browser, "Rollouts");
@@ -2079,7 +2152,15 @@ fn devices_and_a_rollout(
     );
     assert_eq!(
         row,
-        json!([HOSTILE_ROLLOUT, format!("{HOSTILE_PRODUCT} 1.0.1"), "canceled", "2 of 2", "2", "1", "5"]),
+        json!([
+            HOSTILE_ROLLOUT,
+            format!("{HOSTILE_PRODUCT} 1.0.1"),
+            "canceled",
+            "2 of 2",
+            "2",
+            "1",
+            "5"
+        ]),
         "{backend}"
     );
     assert_no_injection(&mut browser, "rollouts");
