@@ -1937,7 +1937,7 @@ fn devices_and_a_rollout(
             ("#new-rollout-filter", "tag=icu"),
             ("#new-rollout-waves", "2,all"),
             ("#new-rollout-success", "100%"),
-            ("#new-rollout-error", "30%"),
+            ("#new-rollout-error", "40%"),
         ],
     );
     let refusal = browser.wait_for(
@@ -2001,6 +2001,40 @@ fn devices_and_a_rollout(
         "{backend}"
     );
 
+    // Paused by a person with a reason, then resumed.
+    fill_and_submit(
+        &mut browser,
+        "form[aria-label='Pause the rollout']",
+        &[("#rollout-pause-reason-input", "The ward asks to wait")],
+    );
+    browser.wait_for(
+        "the paused rollout",
+        "document.querySelector('main .alert-ok')?.textContent.endsWith('paused.')",
+    );
+    let reason = browser.eval("document.getElementById('rollout-pause-reason').textContent");
+    assert!(
+        reason
+            .as_str()
+            .unwrap()
+            .ends_with(": The ward asks to wait"),
+        "{backend}: {reason}"
+    );
+    assert_eq!(
+        browser.eval(buttons),
+        json!(["Resume the rollout", "Cancel the rollout"]),
+        "{backend}"
+    );
+    browser.eval("document.getElementById('rollout-resume').click(); true");
+    browser.wait_for(
+        "the resumed rollout",
+        "document.querySelector('main .alert-ok')?.textContent.endsWith('resumed.')",
+    );
+    assert_eq!(
+        browser.eval("document.getElementById('rollout-pause-reason')"),
+        Value::Null,
+        "{backend}: a running rollout shows no pause reason"
+    );
+
     // The devices report; the page follows by itself, without a reload.
     runtime.block_on(async {
         device_reports(
@@ -2034,10 +2068,12 @@ fn devices_and_a_rollout(
     assert_accessible(&mut browser, axe, "running rollout");
     screenshot(&mut browser, "rollout-running");
 
-    // Wave 1 done, wave 2 starts; one pump fails with a long log: 1 of 3 is above 30 %, the
-    // rollout pauses by itself, and the page says why and offers to resume.
+    // Wave 1 done, wave 2 starts; one pump fails with a long log: 1 of 3 is below 40 %, the
+    // rollout runs on and the page offers to retry it.
     let long_log: Vec<String> = (1..=60).map(|n| format!("ERROR : line {n}")).collect();
     let long_log: Vec<&str> = long_log.iter().map(String::as_str).collect();
+    browser
+        .eval("document.getElementById('rollout-pause-reason-input').value = 'half typed'; true");
     runtime.block_on(async {
         device_reports(
             &workspace,
@@ -2052,6 +2088,36 @@ fn devices_and_a_rollout(
         )
         .await;
     });
+    browser.wait_for(
+        "the retry offered, the pause form kept",
+        "document.getElementById('rollout-retry')?.textContent === 'Retry the 1 failed device'",
+    );
+    assert_eq!(
+        browser.eval(buttons),
+        json!([
+            "Retry the 1 failed device",
+            "Pause the rollout",
+            "Cancel the rollout"
+        ]),
+        "{backend}"
+    );
+    assert_eq!(
+        browser.eval("document.getElementById('rollout-pause-reason-input').value"),
+        json!("half typed"),
+        "{backend}: a refresh keeps what is being typed"
+    );
+
+    // A second one fails: 2 of 3 is above 40 %, the rollout pauses by itself, and the page
+    // says why and offers to resume.
+    runtime.block_on(device_reports(
+        &workspace,
+        &pumps[3],
+        &[ddi_status(
+            "closed",
+            "failure",
+            &["ERROR : Image invalid or corrupted."],
+        )],
+    ));
     browser.wait_for(
         "the rollout paused by its error threshold",
         "document.getElementById('rollout-resume') !== null",
@@ -2158,7 +2224,7 @@ fn devices_and_a_rollout(
             "canceled",
             "2 of 2",
             "2",
-            "1",
+            "2",
             "5"
         ]),
         "{backend}"

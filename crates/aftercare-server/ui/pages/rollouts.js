@@ -268,10 +268,16 @@ async function renderDetail(context) {
       : 'The rollout no longer moves.');
     if (actions && stateChanged) {
       const hadFocus = actions.contains(document.activeElement);
-      replace(actions, actionCard(r, context));
+      const built = actionCard(r, context);
+      updateActions = built.update;
+      replace(actions, built.node);
       if (hadFocus) actions.querySelector('h2')?.focus();
+    } else if (updateActions) {
+      // Only what the counts change: a form being filled in stays as it is.
+      updateActions(r);
     }
   };
+  let updateActions = null;
   draw(rollout, true);
 
   // Refreshes while the rollout moves. The app replaces the view on every navigation, so a
@@ -357,7 +363,10 @@ function waveTable(r) {
       h('tbody', null, rows)));
 }
 
-/** The actions that apply in the rollout's state, for those with rollout.manage. */
+/**
+ * The actions that apply in the rollout's state, for those with rollout.manage: the card, and
+ * `update(rollout)` for new counts in the same state (the retry button follows the errors).
+ */
 function actionCard(r, { navigate, announce }) {
   const feedback = h('div', { id: 'rollout-feedback', tabindex: '-1', 'aria-live': 'assertive' });
   const run = async (button, call, message, focusOnError) => {
@@ -390,13 +399,25 @@ function actionCard(r, { navigate, announce }) {
     parts.push(h('p', null, `Wave ${r.wave} is done and has a hold point: a person decides go or no-go. `
       + 'That decision cannot be recorded from the web UI yet; the rollout can be canceled below.'));
   }
-  if (r.state === 'running') {
-    const failed = r.totals.error ?? 0;
-    if (failed > 0) {
-      const retry = h('button', { type: 'button', id: 'rollout-retry' }, `Retry the ${failed} failed device${failed === 1 ? '' : 's'}`);
-      retry.addEventListener('click', () => run(retry, () => api.post(path('/retry-failed'), {}), `The release is offered again to the devices that failed in ${r.name}.`));
-      parts.push(h('p', null, retry));
+  const retrySlot = h('div');
+  const update = (current) => {
+    const failed = current.totals.error ?? 0;
+    if (current.state !== 'running' || failed === 0) {
+      replace(retrySlot);
+      return;
     }
+    const text = `Retry the ${failed} failed device${failed === 1 ? '' : 's'}`;
+    const existing = retrySlot.querySelector('button');
+    if (existing) {
+      existing.textContent = text;
+      return;
+    }
+    const retry = h('button', { type: 'button', id: 'rollout-retry' }, text);
+    retry.addEventListener('click', () => run(retry, () => api.post(path('/retry-failed'), {}), `The release is offered again to the devices that failed in ${r.name}.`));
+    replace(retrySlot, h('p', null, retry, ' ', h('span', { class: 'hint' }, 'Offers the release again to the devices whose action failed, in the waves started so far.')));
+  };
+  if (r.state === 'running') {
+    parts.push(retrySlot);
     const reason = h('textarea', { name: 'pause_reason', id: 'rollout-pause-reason-input', rows: '2' });
     const pause = h('button', { type: 'submit' }, 'Pause the rollout');
     parts.push(h('h3', null, 'Pause'));
@@ -430,5 +451,6 @@ function actionCard(r, { navigate, announce }) {
     parts.push(form);
   }
   if (parts.length === 1) parts.push(h('p', { class: 'muted' }, `The rollout is ${words(r.state)}: nothing more can be done with it.`));
-  return card('rollout-actions', 'Act on the rollout', ...parts);
+  update(r);
+  return { node: card('rollout-actions', 'Act on the rollout', ...parts), update };
 }
