@@ -393,7 +393,7 @@ function actionCard(r, { navigate, announce }) {
   if (r.state === 'paused') {
     const resume = h('button', { type: 'button', id: 'rollout-resume' }, 'Resume the rollout');
     resume.addEventListener('click', () => run(resume, () => api.post(path('/resume'), {}), `Rollout ${r.name} resumed.`));
-    parts.push(h('p', null, resume, ' ', h('span', { class: 'hint' }, 'The approval gate is checked again. Devices that failed are not offered the release again until you retry them.')));
+    parts.push(h('p', null, resume, ' ', h('span', { class: 'hint' }, 'The approval gate is checked again, and so is the current wave: one still above its error threshold pauses the rollout again at once.')));
   }
   if (r.state === 'awaiting_decision') {
     parts.push(h('p', null, `Wave ${r.wave} is done and has a hold point: a person decides go or no-go. `
