@@ -2035,7 +2035,9 @@ fn devices_and_a_rollout(
         "{backend}: a running rollout shows no pause reason"
     );
 
-    // The devices report; the page follows by itself, without a reload.
+    // The devices report; the page follows by itself, without a reload, and the keyboard
+    // focus stays where it was.
+    browser.eval("document.querySelector('section[aria-labelledby=rollout-waves] .table-wrap').focus(); true");
     runtime.block_on(async {
         device_reports(
             &workspace,
@@ -2064,6 +2066,11 @@ fn devices_and_a_rollout(
     browser.wait_for(
         "wave 1's counts, refreshed",
         "document.querySelector('table.waves tbody tr')?.cells[2].textContent === '1 of 2 finishederror 0running 1skipped 0waiting 0'",
+    );
+    assert_eq!(
+        browser.eval("document.activeElement === document.querySelector('section[aria-labelledby=rollout-waves] .table-wrap')"),
+        json!(true),
+        "{backend}: the focus survives the refresh"
     );
     assert_accessible(&mut browser, axe, "running rollout");
     screenshot(&mut browser, "rollout-running");

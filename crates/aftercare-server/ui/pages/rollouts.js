@@ -261,8 +261,8 @@ async function renderDetail(context) {
     actions,
   );
   const draw = (r, stateChanged) => {
-    replace(summary, summaryOf(r, can));
-    replace(waves, waveTable(r));
+    redraw(summary, summaryOf(r, can));
+    redraw(waves, waveTable(r));
     replace(refreshed, LIVE.includes(r.state)
       ? ['Updated ', timestamp(new Date().toISOString()), `; refreshed every ${REFRESH_MS / 1000} s while the rollout moves.`]
       : 'The rollout no longer moves.');
@@ -307,6 +307,19 @@ async function renderDetail(context) {
     schedule();
   };
   schedule();
+}
+
+/**
+ * Replaces a part of the page that a refresh redraws, keeping the keyboard focus on the same
+ * control (by its position) and a table scrolled sideways where it was.
+ */
+function redraw(container, content) {
+  const focusables = () => [...container.querySelectorAll('a[href], button, input, select, textarea, [tabindex="0"]')];
+  const focused = container.contains(document.activeElement) ? focusables().indexOf(document.activeElement) : -1;
+  const scrolled = [...container.querySelectorAll('.table-wrap')].map((wrap) => wrap.scrollLeft);
+  replace(container, content);
+  container.querySelectorAll('.table-wrap').forEach((wrap, i) => { wrap.scrollLeft = scrolled[i] ?? 0; });
+  if (focused >= 0) focusables()[focused]?.focus();
 }
 
 function summaryOf(r, can) {
