@@ -43,6 +43,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("pages/audit.js"),
     asset!("pages/clocks.js"),
     asset!("pages/dashboard.js"),
+    asset!("pages/devices.js"),
     asset!("pages/findings.js"),
     asset!("pages/findings/assess.js"),
     asset!("pages/findings/detail.js"),
@@ -59,6 +60,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("pages/policy.js"),
     asset!("pages/products.js"),
     asset!("pages/release.js"),
+    asset!("pages/rollouts.js"),
 ];
 
 /// The shell, with `{{assets}}` where the versioned asset prefix goes.

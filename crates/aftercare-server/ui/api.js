@@ -58,8 +58,9 @@ async function errorOf(response) {
  * Calls the API and returns the parsed JSON (or null for 204).
  * @param {string} method GET, POST, …
  * @param {string} path under /api/v1, e.g. `/products`
- * @param {object} [options] `query`: parameters; `body`: sent as JSON; `quiet401`: do not
- *   treat 401 as the end of the session (login)
+ * @param {object} [options] `query`: parameters; `body`: sent as JSON; `raw`: a Blob or File
+ *   sent as it is (`application/octet-stream`); `quiet401`: do not treat 401 as the end of
+ *   the session (login)
  */
 export async function call(method, path, options = {}) {
   const init = {
@@ -67,7 +68,10 @@ export async function call(method, path, options = {}) {
     credentials: 'same-origin',
     headers: { Accept: 'application/json' },
   };
-  if (options.body !== undefined) {
+  if (options.raw !== undefined) {
+    init.headers['Content-Type'] = 'application/octet-stream';
+    init.body = options.raw;
+  } else if (options.body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(options.body);
   }
@@ -90,3 +94,5 @@ export async function call(method, path, options = {}) {
 export const get = (path, query) => call('GET', path, { query });
 /** POST a JSON body. */
 export const post = (path, body, options = {}) => call('POST', path, { ...options, body });
+/** POST a file's bytes as they are, with query parameters. */
+export const upload = (path, query, raw) => call('POST', path, { query, raw });

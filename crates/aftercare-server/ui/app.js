@@ -15,11 +15,13 @@ import * as findings from './pages/findings.js';
 import * as clocks from './pages/clocks.js';
 import * as plans from './pages/plans.js';
 import * as patch from './pages/patch.js';
+import * as devices from './pages/devices.js';
+import * as rollouts from './pages/rollouts.js';
 import * as policy from './pages/policy.js';
 import * as audit from './pages/audit.js';
 import * as accounts from './pages/accounts.js';
 
-const PAGES = [dashboard, products, release, findings, clocks, plans, patch, policy, audit, accounts];
+const PAGES = [dashboard, products, release, findings, clocks, plans, patch, devices, rollouts, policy, audit, accounts];
 
 const ROUTES = PAGES.flatMap((page) => page.routes ?? []);
 const NAV = PAGES.map((page) => page.nav).filter(Boolean);

@@ -8,6 +8,13 @@
 //! is refused an incomplete assessment with the field named, and records a not_affected
 //! assessment through the form.
 //!
+//! Another walk, on each backend, covers the device registry and a rollout: the device list
+//! and its filters, the registration form and its token shown once, a release's artifacts
+//! uploaded and listed, the rollout form refused by the approval gate and then accepted, the
+//! rollout's page following its devices' reports by itself until its error threshold pauses
+//! it, a device's status history, the cancellation, and axe-core on each page.
+//! `AFTERCARE_UI_SCREENSHOTS` names a directory to save pictures of those pages in.
+//!
 //! CI installs Chromium (`.ci/run`); elsewhere the test is skipped, with a note, when no
 //! browser is found (`AFTERCARE_CHROMIUM` names one explicitly).
 
@@ -24,6 +31,7 @@ use aftercare_service::intel::FeedKind;
 use aftercare_service::intel::feed::{self, NewFeedRequest};
 use aftercare_service::intel::sync::{NoProgress, SyncOptions};
 use aftercare_service::inventory::{self, SbomFile};
+use aftercare_service::rollout::ddi::FeedbackBody;
 use aftercare_service::triage::case;
 use aftercare_service::{Context, Workspace, WorkspaceLocation};
 use serde_json::{Value, json};
@@ -295,8 +303,8 @@ impl Browser {
 
     /// Records script exceptions and console errors (but the expected 401s of a logged-out
     /// page: `auth/me` at start, the failed login; and the 400 of the incomplete assessment
-    /// and of the too short cancellation, and the 403 of the wrong signing passwords the tests
-    /// submit on purpose).
+    /// and of the too short cancellation, the 403 of the wrong signing passwords, and the
+    /// refused rollout the tests submit on purpose).
     fn observe(&mut self, message: &Value) {
         match message["method"].as_str() {
             Some("Runtime.exceptionThrown") => self.problems.push(format!(
@@ -317,7 +325,8 @@ impl Browser {
                         && url.ends_with("/approve"))
                     || (text.contains("status of 400")
                         && url.contains("/api/v1/plans/")
-                        && url.ends_with("/close"));
+                        && url.ends_with("/close"))
+                    || (text.contains("status of 4") && url.ends_with("/api/v1/rollouts"));
                 if entry["level"] == "error" && !expected {
                     self.problems.push(format!("console: {text} {url}"));
                 }
@@ -971,13 +980,15 @@ fn lodash_sbom(version: &str, lodash: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-/// A workspace with the whole patch chain of a product with a hostile name: lodash 4.17.19 in
-/// release 1.0.0 (CVE-2021-23337), a signed uncontrolled determination, a plan, the patch
-/// release 1.0.1 with lodash 4.17.21 and its evidence, the approval and a distribution today.
-async fn patch_workspace() -> (aftercare_store::testing::TestStore, Workspace, i64) {
+/// A workspace (on the given store) with the whole patch chain of a product with a hostile
+/// name: lodash 4.17.19 in release 1.0.0 (CVE-2021-23337), a signed uncontrolled
+/// determination, a plan, the patch release 1.0.1 with lodash 4.17.21 and its evidence, the
+/// approval and a distribution today. Answers the plan's id and the patch release's.
+async fn patch_workspace(
+    test: aftercare_store::testing::TestStore,
+) -> (aftercare_store::testing::TestStore, Workspace, i64, i64) {
     use aftercare_service::access::signature::SignRequest;
     use aftercare_service::patch::{plan, release};
-    let test = aftercare_store::testing::sqlite().await;
     let workspace = Workspace::from_store(
         test.store.clone(),
         WorkspaceLocation::Database(test.url.clone()),
@@ -1159,7 +1170,12 @@ async fn patch_workspace() -> (aftercare_store::testing::TestStore, Workspace, i
     )
     .await
     .unwrap();
-    (test, workspace, patch.patch.plans[0].id)
+    (
+        test,
+        workspace,
+        patch.patch.plans[0].id,
+        patch.imported.import.release.id,
+    )
 }
 
 /// axe-core's script (`AFTERCARE_AXE_CORE`, which `.ci/run` installs and sets), if any.
@@ -1205,7 +1221,8 @@ fn a_browser_shows_plans_a_patch_and_its_chain_accessibly() {
         eprintln!("accessibility checks skipped: set AFTERCARE_AXE_CORE to axe.min.js");
     }
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let (_test, workspace, plan) = runtime.block_on(patch_workspace());
+    let (_test, workspace, plan, _) =
+        runtime.block_on(async { patch_workspace(aftercare_store::testing::sqlite().await).await });
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
@@ -1495,6 +1512,743 @@ fn a_browser_shows_plans_a_patch_and_its_chain_accessibly() {
     assert!(
         problems.is_empty(),
         "script errors or policy violations: {problems:#?}"
+    );
+    drop(browser);
+    let _ = stop.send(());
+    runtime.block_on(server).unwrap().unwrap();
+}
+
+/// A serial number, a tag (no blanks), a site, an organisation and a rollout name that would
+/// run script or become markup if a page put them into HTML.
+const HOSTILE_SERIAL: &str = "SN <img src=x onerror=\"window.__xss='serial'\">";
+const HOSTILE_TAG: &str = "<img/src=x/onerror=window.__xss='tag'>";
+const HOSTILE_SITE: &str = "ICU <b>3</b>";
+const HOSTILE_ORGANISATION: &str = "St <i>Mary</i>";
+const HOSTILE_ROLLOUT: &str = "lodash <b>fix</b>";
+
+/// The patch workspace on a store, with a directory for artifacts, a release 1.0.2 that is no
+/// approved patch, an organisation and a site with hostile names, and four pumps on 1.0.0 that SWUpdate updates, all tagged `icu` (one
+/// with a hostile serial and tag). Answers the patch release's id and each pump's
+/// `(controller id, token)`.
+async fn device_workspace(
+    test: aftercare_store::testing::TestStore,
+    artifacts: &std::path::Path,
+) -> (
+    aftercare_store::testing::TestStore,
+    Workspace,
+    i64,
+    Vec<(String, String)>,
+) {
+    use aftercare_service::device::{self, NewDeviceRequest};
+    let (test, workspace, _, patch) = patch_workspace(test).await;
+    let workspace = workspace.with_artifact_dir(Some(artifacts.to_path_buf()));
+    let admin = aftercare_store::account::local_admin(workspace.raw_store().pool())
+        .await
+        .unwrap()
+        .unwrap();
+    let context = Context::new(account::actor_of(&admin), jiff::Timestamp::now());
+    let principal = Principal::local(&admin).unwrap();
+    // A newer release that no one approved: the gate refuses to roll it out.
+    aftercare_service::flow::import_release(&workspace, &context, HOSTILE_PRODUCT, "1.0.2", None)
+        .await
+        .unwrap();
+    device::add_organisation(&workspace, &context, &principal, HOSTILE_ORGANISATION, None)
+        .await
+        .unwrap();
+    device::add_site(
+        &workspace,
+        &context,
+        &principal,
+        HOSTILE_SITE,
+        HOSTILE_ORGANISATION,
+        Some("Europe/Berlin"),
+    )
+    .await
+    .unwrap();
+    let mut tokens = Vec::new();
+    for n in 1..=4 {
+        let id = format!("pump-0{n}");
+        let hostile = n == 2;
+        let registered = device::add(
+            &workspace,
+            &context,
+            &principal,
+            &NewDeviceRequest {
+                controller_id: id.clone(),
+                product: HOSTILE_PRODUCT.into(),
+                serial: if hostile {
+                    HOSTILE_SERIAL.into()
+                } else {
+                    format!("SN-{n}")
+                },
+                site: Some(HOSTILE_SITE.into()),
+                tags: if hostile {
+                    vec!["icu".into(), HOSTILE_TAG.into()]
+                } else {
+                    vec!["icu".into()]
+                },
+                release: Some("1.0.0".into()),
+                client: Some("swupdate".into()),
+                ..NewDeviceRequest::default()
+            },
+        )
+        .await
+        .unwrap();
+        tokens.push((id, registered.token.expose().to_string()));
+    }
+    (test, workspace, patch, tokens)
+}
+
+/// What a device sends, as SWUpdate's suricatta would.
+fn ddi_status(execution: &str, finished: &str, details: &[&str]) -> FeedbackBody {
+    FeedbackBody {
+        execution: execution.into(),
+        finished: finished.into(),
+        details: details.iter().map(|d| d.to_string()).collect(),
+        code: None,
+    }
+}
+
+/// A device polls with its token, fetches the deployment it is offered and sends these
+/// statuses; then the server's rollout tick runs (as `serve` schedules it).
+async fn device_reports(
+    workspace: &Workspace,
+    (id, token): &(String, String),
+    statuses: &[FeedbackBody],
+) {
+    use aftercare_service::device::{self, DeviceToken};
+    use aftercare_service::rollout::ddi::{self, PollLink};
+    let context = Context::new(
+        aftercare_model::Actor::system(&format!("device:{id}")),
+        jiff::Timestamp::now(),
+    );
+    let device = device::authenticate(workspace, id, &DeviceToken::new(token.as_str()))
+        .await
+        .unwrap();
+    if !statuses.is_empty() {
+        let PollLink::Deployment { action_id, .. } =
+            ddi::poll(workspace, &context, &device).await.unwrap().link
+        else {
+            panic!("{id} is offered nothing");
+        };
+        ddi::deployment(workspace, &context, &device, action_id)
+            .await
+            .unwrap();
+        for status in statuses {
+            ddi::feedback(workspace, &context, &device, action_id, false, status)
+                .await
+                .unwrap();
+        }
+    }
+    aftercare_service::flow::rollout_tick(workspace, &context)
+        .await
+        .unwrap();
+}
+
+/// A device reports the version it runs (configData), beside the one recorded.
+async fn device_reports_version(
+    workspace: &Workspace,
+    (id, token): &(String, String),
+    version: &str,
+) {
+    use aftercare_service::device::{self, DeviceToken};
+    use aftercare_service::rollout::ddi::{self, ConfigMode};
+    let context = Context::new(
+        aftercare_model::Actor::system(&format!("device:{id}")),
+        jiff::Timestamp::now(),
+    );
+    let device = device::authenticate(workspace, id, &DeviceToken::new(token.as_str()))
+        .await
+        .unwrap();
+    let data = [("swVersion".to_string(), version.to_string())].into();
+    ddi::config_data(workspace, &context, &device, ConfigMode::Merge, &data)
+        .await
+        .unwrap();
+}
+
+/// Saves a picture of the whole page as `$AFTERCARE_UI_SCREENSHOTS/<name>.png`, when that
+/// variable names a directory (to look at the pages; nothing is asserted of the picture).
+fn screenshot(browser: &mut Browser, name: &str) {
+    use base64::Engine;
+    let Some(dir) = std::env::var_os("AFTERCARE_UI_SCREENSHOTS") else {
+        return;
+    };
+    let shot = browser.command(
+        "Page.captureScreenshot",
+        json!({"format": "png", "captureBeyondViewport": true}),
+    );
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(shot["data"].as_str().unwrap())
+        .unwrap();
+    std::fs::write(
+        std::path::Path::new(&dir).join(format!("{name}.png")),
+        bytes,
+    )
+    .unwrap();
+}
+
+fn log_in(browser: &mut Browser, base: &str) {
+    browser.command("Page.navigate", json!({"url": format!("{base}/")}));
+    browser.wait_for(
+        "the login form",
+        "document.querySelector('input[name=login]') !== null",
+    );
+    fill_and_submit(
+        browser,
+        "form.login-form",
+        &[
+            ("input[name=login]", "admin"),
+            ("input[name=password]", "correct horse battery"),
+        ],
+    );
+    browser.wait_for(
+        "the caller's name",
+        "document.getElementById('who').textContent.includes('Ada Admin')",
+    );
+}
+
+/// Clicks the main navigation's entry with this label.
+fn follow_nav(browser: &mut Browser, label: &str) {
+    browser.eval(&format!(
+        "[...document.querySelectorAll('#nav-list a')].find((a) => a.textContent === {}).click(); true",
+        json!(label)
+    ));
+}
+
+#[test]
+fn a_browser_shows_devices_and_a_rollout_live_accessibly() {
+    let Some(executable) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install Chromium (.ci/run) for the browser test"
+        );
+        eprintln!("browser test skipped: no chromium on PATH (set AFTERCARE_CHROMIUM)");
+        return;
+    };
+    let axe = axe_source();
+    if axe.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install axe-core (.ci/run) and set AFTERCARE_AXE_CORE"
+        );
+        eprintln!("accessibility checks skipped: set AFTERCARE_AXE_CORE to axe.min.js");
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    for test in runtime.block_on(aftercare_store::testing::each_backend()) {
+        devices_and_a_rollout(&runtime, &executable, axe.as_deref(), test);
+    }
+}
+
+fn devices_and_a_rollout(
+    runtime: &tokio::runtime::Runtime,
+    executable: &str,
+    axe: Option<&str>,
+    test: aftercare_store::testing::TestStore,
+) {
+    let backend = test.backend().as_str().to_string();
+    let artifacts = tempfile::tempdir().unwrap();
+    let (_test, workspace, patch_release, mut pumps) =
+        runtime.block_on(device_workspace(test, artifacts.path()));
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let address = listener.local_addr().unwrap();
+    let router = aftercare_server::router(AppState::new(workspace.clone(), Settings::default()));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = runtime.spawn(aftercare_server::serve(router, listener, async {
+        let _ = stopped.await;
+    }));
+    let base = format!("http://{address}");
+    let mut browser = Browser::launch(executable);
+    log_in(&mut browser, &base);
+
+    // One pump reports a version other than the one recorded.
+    runtime.block_on(device_reports_version(&workspace, &pumps[3], "0.9.9"));
+
+    // The devices, from the navigation: hostile names stay text, the disagreement is marked.
+    follow_nav(&mut browser, "Devices");
+    browser.wait_for(
+        "the device list",
+        "document.getElementById('device-count')?.textContent === '4 devices, by controller id.'",
+    );
+    let page = browser.text();
+    for part in [
+        HOSTILE_SERIAL,
+        HOSTILE_TAG,
+        HOSTILE_SITE,
+        HOSTILE_ORGANISATION,
+        "1.0.0by hand",
+        "0.9.9",
+        "≠ disagrees",
+        "registered",
+    ] {
+        assert!(page.contains(part), "{backend}: {part}: {page}");
+    }
+    assert_no_injection(&mut browser, "devices");
+    assert_accessible(&mut browser, axe, "devices");
+    screenshot(&mut browser, "devices");
+
+    // Filtered by tag (kept in the address): only the pump with the hostile tag.
+    fill_and_submit(
+        &mut browser,
+        "form.filters",
+        &[("#device-tag", HOSTILE_TAG)],
+    );
+    browser.wait_for(
+        "the filtered list",
+        "document.getElementById('device-count')?.textContent === '1 device, by controller id.'",
+    );
+    assert!(
+        browser
+            .eval("location.hash")
+            .as_str()
+            .unwrap()
+            .contains("tag=")
+    );
+
+    // A fifth pump registered through the form: the token is shown once, and works.
+    browser.go("/devices/new");
+    browser.wait_for(
+        "the registration form",
+        "document.getElementById('new-device-id') !== null",
+    );
+    browser.eval(&format!(
+        "{{ const p = document.getElementById('new-device-product'); p.value = {}; p.dispatchEvent(new Event('change')); }} true",
+        json!(HOSTILE_PRODUCT)
+    ));
+    browser.wait_for(
+        "the product's releases",
+        "[...document.getElementById('new-device-release').options].some((o) => o.value === '1.0.0')",
+    );
+    browser.eval(&format!(
+        "document.getElementById('new-device-site').value = {}; document.getElementById('new-device-release').value = '1.0.0'; \
+         document.getElementById('new-device-client').value = 'swupdate'; true",
+        json!(HOSTILE_SITE)
+    ));
+    fill_and_submit(
+        &mut browser,
+        "section[aria-labelledby=new-device-title] form",
+        &[
+            ("#new-device-id", "pump-05"),
+            ("#new-device-serial", "SN-5"),
+            ("#new-device-tags", "icu, spare"),
+        ],
+    );
+    let token = browser.wait_for(
+        "the token, shown once",
+        "document.getElementById('device-token')?.value ?? ''",
+    );
+    let token = token.as_str().unwrap().to_string();
+    assert!(
+        browser.text().contains("it is not shown again"),
+        "{backend}: {}",
+        browser.text()
+    );
+    assert_accessible(&mut browser, axe, "registered device");
+    screenshot(&mut browser, "device-registered");
+    pumps.push(("pump-05".into(), token));
+
+    // The patch release's page: a file uploaded through the form, listed with its digest
+    // and a download link.
+    browser.go(&format!("/releases/{patch_release}"));
+    browser.wait_for(
+        "the artifact section",
+        "document.getElementById('artifact-file') !== null && document.querySelector('section[aria-labelledby=artifacts-title] [aria-busy]') === null",
+    );
+    assert!(browser.text().contains("No file yet"), "{backend}");
+    let upload = tempfile::tempdir().unwrap();
+    let file = upload.path().join("pump-1.0.1.bin");
+    std::fs::write(&file, b"firmware \x00\x01\x02").unwrap();
+    let node = browser.command(
+        "Runtime.evaluate",
+        json!({"expression": "document.getElementById('artifact-file')"}),
+    );
+    browser.command(
+        "DOM.setFileInputFiles",
+        json!({"files": [file.display().to_string()], "objectId": node["result"]["objectId"]}),
+    );
+    browser
+        .eval("document.getElementById('artifact-file').dispatchEvent(new Event('change')); true");
+    browser.eval("document.querySelector('form[aria-label=\"Add a file to the release\"]').requestSubmit(); true");
+    browser.wait_for(
+        "the uploaded file",
+        "document.querySelector('#artifact-feedback .alert-ok')?.textContent.startsWith('pump-1.0.1.bin added')",
+    );
+    browser.wait_for(
+        "the file in the list",
+        "document.querySelector('a.download') !== null",
+    );
+    let listed = browser.eval(
+        "(() => { const a = document.querySelector('a.download'); return [a.textContent, a.getAttribute('href').replace(/artifacts\\/[0-9]+/, 'artifacts/N'), a.hasAttribute('download'), \
+         a.closest('tr').querySelector('code.hash').title]; })()",
+    );
+    assert_eq!(
+        listed,
+        json!([
+            "pump-1.0.1.bin",
+            "/api/v1/artifacts/N/content",
+            true,
+            format!(
+                "SHA-256 {}",
+                aftercare_model::Sha256::of(b"firmware \x00\x01\x02").to_hex()
+            )
+        ]),
+        "{backend}"
+    );
+    let download = browser.eval(
+        "fetch(document.querySelector('a.download').getAttribute('href')).then(async (r) => [r.status, r.headers.get('content-type'), (await r.arrayBuffer()).byteLength])",
+    );
+    assert_eq!(
+        download,
+        json!([200, "application/octet-stream", 12]),
+        "{backend}"
+    );
+    assert_no_injection(&mut browser, "release with artifacts");
+    assert_accessible(&mut browser, axe, "release with artifacts");
+    browser.eval("document.getElementById('artifacts-title').scrollIntoView(); true");
+    screenshot(&mut browser, "release-artifacts");
+
+    // The rollouts, from the navigation: none yet; the form, from the release page's link.
+    follow_nav(&mut browser, "Rollouts");
+    browser.wait_for(
+        "the empty rollout list",
+        "document.getElementById('rollout-count')?.textContent === '0 rollouts, newest first.'",
+    );
+    browser.go(&format!("/releases/{patch_release}"));
+    browser.wait_for(
+        "the link to roll out",
+        "document.getElementById('roll-out-release') !== null",
+    );
+    browser.eval("document.getElementById('roll-out-release').click(); true");
+    browser.wait_for(
+        "the rollout form with the release chosen",
+        "document.getElementById('new-rollout-version')?.value === '1.0.1'",
+    );
+    assert_accessible(&mut browser, axe, "new rollout");
+    screenshot(&mut browser, "rollout-new");
+
+    // A release the gate does not clear is refused, with the server's reason.
+    browser.eval("document.getElementById('new-rollout-version').value = '1.0.2'; true");
+    fill_and_submit(
+        &mut browser,
+        "section[aria-labelledby=new-rollout-title] form",
+        &[
+            ("#new-rollout-name", HOSTILE_ROLLOUT),
+            ("#new-rollout-filter", "tag=icu"),
+            ("#new-rollout-waves", "2,all"),
+            ("#new-rollout-success", "100%"),
+            ("#new-rollout-error", "40%"),
+        ],
+    );
+    let refusal = browser.wait_for(
+        "the gate's refusal",
+        "document.querySelector('#new-rollout-feedback .alert-error')?.textContent ?? ''",
+    );
+    assert!(
+        refusal
+            .as_str()
+            .unwrap()
+            .contains("not a patch release the gate can clear"),
+        "{backend}: {refusal}"
+    );
+    assert_eq!(
+        browser.eval("document.activeElement?.id"),
+        json!("new-rollout-feedback")
+    );
+
+    // The approved patch is accepted: the rollout's page, created, with its start button.
+    browser.eval("document.getElementById('new-rollout-version').value = '1.0.1'; true");
+    browser.eval("document.querySelector('section[aria-labelledby=new-rollout-title] form').requestSubmit(); true");
+    browser.wait_for(
+        "the created rollout",
+        "document.querySelector('main .alert-ok')?.textContent.endsWith('start it when ready.')",
+    );
+    let buttons = "[...document.querySelectorAll('section[aria-labelledby=rollout-actions] button')].map((b) => b.textContent)";
+    assert_eq!(
+        browser.eval(buttons),
+        json!(["Start the rollout", "Cancel the rollout"]),
+        "{backend}"
+    );
+    assert_no_injection(&mut browser, "created rollout");
+    assert_accessible(&mut browser, axe, "created rollout");
+
+    // Started: two waves of five pumps (2, then the rest), the first one current.
+    browser.eval("document.getElementById('rollout-start').click(); true");
+    browser.wait_for(
+        "the running rollout",
+        "document.querySelector('main .alert-ok')?.textContent.endsWith('started.')",
+    );
+    let waves = "[...document.querySelectorAll('table.waves tbody tr')].map((r) => [r.cells[0].textContent, r.cells[1].textContent, r.cells[2].textContent])";
+    assert_eq!(
+        browser.eval(waves),
+        json!([
+            [
+                "Wave 1 current",
+                "2",
+                "0 of 2 finishederror 0running 2skipped 0waiting 0"
+            ],
+            [
+                "Wave 2",
+                "3",
+                "0 of 3 finishederror 0running 0skipped 0waiting 3"
+            ]
+        ]),
+        "{backend}"
+    );
+    assert_eq!(
+        browser.eval(buttons),
+        json!(["Pause the rollout", "Cancel the rollout"]),
+        "{backend}"
+    );
+
+    // Paused by a person with a reason, then resumed.
+    fill_and_submit(
+        &mut browser,
+        "form[aria-label='Pause the rollout']",
+        &[("#rollout-pause-reason-input", "The ward asks to wait")],
+    );
+    browser.wait_for(
+        "the paused rollout",
+        "document.querySelector('main .alert-ok')?.textContent.endsWith('paused.')",
+    );
+    let reason = browser.eval("document.getElementById('rollout-pause-reason').textContent");
+    assert!(
+        reason
+            .as_str()
+            .unwrap()
+            .ends_with(": The ward asks to wait"),
+        "{backend}: {reason}"
+    );
+    assert_eq!(
+        browser.eval(buttons),
+        json!(["Resume the rollout", "Cancel the rollout"]),
+        "{backend}"
+    );
+    browser.eval("document.getElementById('rollout-resume').click(); true");
+    browser.wait_for(
+        "the resumed rollout",
+        "document.querySelector('main .alert-ok')?.textContent.endsWith('resumed.')",
+    );
+    assert_eq!(
+        browser.eval("document.getElementById('rollout-pause-reason')"),
+        Value::Null,
+        "{backend}: a running rollout shows no pause reason"
+    );
+
+    // The devices report; the page follows by itself, without a reload, and the keyboard
+    // focus stays where it was.
+    browser.eval("document.querySelector('section[aria-labelledby=rollout-waves] .table-wrap').focus(); true");
+    runtime.block_on(async {
+        device_reports(
+            &workspace,
+            &pumps[0],
+            &[
+                ddi_status(
+                    "proceeding",
+                    "none",
+                    &["Installing Update Chunk Artifacts."],
+                ),
+                ddi_status("closed", "success", &["Update Installed."]),
+            ],
+        )
+        .await;
+        device_reports(
+            &workspace,
+            &pumps[1],
+            &[ddi_status(
+                "proceeding",
+                "none",
+                &["Installing Update Chunk Artifacts."],
+            )],
+        )
+        .await;
+    });
+    browser.wait_for(
+        "wave 1's counts, refreshed",
+        "document.querySelector('table.waves tbody tr')?.cells[2].textContent === '1 of 2 finishederror 0running 1skipped 0waiting 0'",
+    );
+    assert_eq!(
+        browser.eval("document.activeElement === document.querySelector('section[aria-labelledby=rollout-waves] .table-wrap')"),
+        json!(true),
+        "{backend}: the focus survives the refresh"
+    );
+    assert_accessible(&mut browser, axe, "running rollout");
+    screenshot(&mut browser, "rollout-running");
+
+    // Wave 1 done, wave 2 starts; one pump fails with a long log: 1 of 3 is below 40 %, the
+    // rollout runs on and the page offers to retry it.
+    let long_log: Vec<String> = (1..=60).map(|n| format!("ERROR : line {n}")).collect();
+    let long_log: Vec<&str> = long_log.iter().map(String::as_str).collect();
+    browser
+        .eval("document.getElementById('rollout-pause-reason-input').value = 'half typed'; true");
+    runtime.block_on(async {
+        device_reports(
+            &workspace,
+            &pumps[1],
+            &[ddi_status("closed", "success", &["Update Installed."])],
+        )
+        .await;
+        device_reports(
+            &workspace,
+            &pumps[2],
+            &[ddi_status("closed", "failure", &long_log)],
+        )
+        .await;
+    });
+    browser.wait_for(
+        "the retry offered, the pause form kept",
+        "document.getElementById('rollout-retry')?.textContent === 'Retry the 1 failed device'",
+    );
+    assert_eq!(
+        browser.eval(buttons),
+        json!([
+            "Retry the 1 failed device",
+            "Pause the rollout",
+            "Cancel the rollout"
+        ]),
+        "{backend}"
+    );
+    assert_eq!(
+        browser.eval("document.getElementById('rollout-pause-reason-input').value"),
+        json!("half typed"),
+        "{backend}: a refresh keeps what is being typed"
+    );
+
+    // A second one fails: 2 of 3 is above 40 %, the rollout pauses by itself, and the page
+    // says why and offers to resume.
+    runtime.block_on(device_reports(
+        &workspace,
+        &pumps[3],
+        &[ddi_status(
+            "closed",
+            "failure",
+            &["ERROR : Image invalid or corrupted."],
+        )],
+    ));
+    browser.wait_for(
+        "the rollout paused by its error threshold",
+        "document.getElementById('rollout-resume') !== null",
+    );
+    let reason = browser.eval("document.getElementById('rollout-pause-reason').textContent");
+    assert!(
+        reason.as_str().unwrap().starts_with("Paused: wave 2"),
+        "{backend}: {reason}"
+    );
+    let second = browser
+        .eval("[...document.querySelectorAll('table.waves tbody tr')][1].cells[0].textContent");
+    assert_eq!(second, json!("Wave 2 current"), "{backend}");
+    assert_no_injection(&mut browser, "paused rollout");
+    assert_accessible(&mut browser, axe, "paused rollout");
+    screenshot(&mut browser, "rollout-paused");
+
+    // Leaving the page ends its refresh.
+    browser.go("/devices/pump-03");
+    browser.wait_for(
+        "the failed pump's page",
+        "document.querySelector('h1')?.textContent === 'Device pump-03'",
+    );
+    browser.wait_for(
+        "its status history",
+        "document.querySelector('section.action') !== null",
+    );
+    browser.eval("performance.clearResourceTimings(); true");
+    let history = browser
+        .eval("document.querySelector('section[aria-labelledby=device-actions]').textContent");
+    let history = history.as_str().unwrap();
+    for part in [
+        &format!("rollout {HOSTILE_ROLLOUT}, wave 2"),
+        "first offer",
+        "closed / failure",
+        "ERROR : line 1",
+        "10 more lines dropped",
+    ] {
+        assert!(history.contains(part), "{backend}: {part}: {history}");
+    }
+    assert_no_injection(&mut browser, "device");
+    assert_accessible(&mut browser, axe, "device");
+    screenshot(&mut browser, "device");
+    std::thread::sleep(Duration::from_millis(3500));
+    let polled = browser.eval(
+        "performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/rollouts/')).length",
+    );
+    assert_eq!(
+        polled,
+        json!(0),
+        "{backend}: the rollout page's refresh ended with it"
+    );
+
+    // Back through the action's link: canceled with a reason, after the confirmation.
+    browser.eval("document.querySelector('section.action h3 a').click(); true");
+    browser.wait_for(
+        "the rollout again",
+        "document.getElementById('rollout-cancel-reason') !== null",
+    );
+    fill_and_submit(
+        &mut browser,
+        "form[aria-label='Cancel the rollout']",
+        &[("#rollout-cancel-reason", "The image fails on the ICU pumps")],
+    );
+    browser.wait_for(
+        "the missing confirmation",
+        "document.querySelector('#rollout-feedback .alert-error')?.textContent.includes('tick the confirmation')",
+    );
+    browser.eval("document.getElementById('rollout-cancel-confirm').checked = true; true");
+    browser.eval(
+        "document.querySelector(\"form[aria-label='Cancel the rollout']\").requestSubmit(); true",
+    );
+    browser.wait_for(
+        "the canceled rollout",
+        "document.querySelector('main .alert-ok')?.textContent.endsWith('canceled.')",
+    );
+    let reason = browser.eval("document.getElementById('rollout-pause-reason').textContent");
+    assert!(
+        reason
+            .as_str()
+            .unwrap()
+            .contains("The image fails on the ICU pumps"),
+        "{backend}: {reason}"
+    );
+    assert_eq!(
+        browser.eval(buttons),
+        json!([]),
+        "{backend}: a final rollout has no action"
+    );
+
+    // The list: state, wave, installed, failed, devices.
+    follow_nav(&mut browser, "Rollouts");
+    browser.wait_for(
+        "the rollout list",
+        "document.getElementById('rollout-count')?.textContent === '1 rollout, newest first.'",
+    );
+    let row = browser.eval(
+        "[...document.querySelector('main table tbody tr').cells].slice(0, 7).map((c) => c.textContent)",
+    );
+    assert_eq!(
+        row,
+        json!([
+            HOSTILE_ROLLOUT,
+            format!("{HOSTILE_PRODUCT} 1.0.1"),
+            "canceled",
+            "2 of 2",
+            "2",
+            "2",
+            "5"
+        ]),
+        "{backend}"
+    );
+    assert_no_injection(&mut browser, "rollouts");
+    assert_accessible(&mut browser, axe, "rollouts");
+    screenshot(&mut browser, "rollouts");
+
+    let problems = std::mem::take(&mut browser.problems);
+    browser.eval("true");
+    let problems: Vec<String> = problems
+        .into_iter()
+        .chain(browser.problems.drain(..))
+        .collect();
+    assert!(
+        problems.is_empty(),
+        "{backend}: script errors or policy violations: {problems:#?}"
     );
     drop(browser);
     let _ = stop.send(());

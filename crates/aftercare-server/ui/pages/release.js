@@ -9,6 +9,7 @@ import * as api from '../api.js';
 import { h, replace, table, link, route, facts, field, badge, errorBox } from '../dom.js';
 import { timestamp } from '../format.js';
 import { findingsRoute, severityBadge, SEVERITIES } from './findings.js';
+import { size } from './patch/detail.js';
 
 export const routes = [
   { pattern: /^\/releases\/(\d+)$/, permission: 'inventory.read', render },
@@ -46,6 +47,11 @@ async function render({ view, heading, params, query, can }) {
     view.append(h('section', { class: 'card', 'aria-labelledby': 'findings-title' },
       h('h2', { id: 'findings-title' }, 'Findings'), findings));
   }
+  const artifacts = can('device.read') ? h('div', { 'aria-busy': 'true' }) : null;
+  if (artifacts) {
+    view.append(h('section', { class: 'card', 'aria-labelledby': 'artifacts-title' },
+      h('h2', { id: 'artifacts-title' }, 'Artifacts: the files devices download'), artifacts));
+  }
   if (release.sbom) {
     view.append(
       h('section', { class: 'card', 'aria-labelledby': 'quality-title' },
@@ -66,6 +72,7 @@ async function render({ view, heading, params, query, can }) {
   );
   await Promise.all([
     findings ? findingSection(findings, release) : null,
+    artifacts ? artifactSection(artifacts, release, can) : null,
     componentSection(components, id, state, remember),
     diffSection(diff, release, state, remember),
   ]);
@@ -93,6 +100,102 @@ async function findingSection(container, release) {
   } finally {
     container.removeAttribute('aria-busy');
   }
+}
+
+/** The API path of a release's artifacts (each segment encoded: a product name may hold a slash). */
+function artifactsPath(release) {
+  return `/releases/${encodeURIComponent(release.product)}/${encodeURIComponent(release.version)}/artifacts`;
+}
+
+/** The release's artifacts with their download links, and the upload form for rollout.manage. */
+async function artifactSection(container, release, can) {
+  const list = h('div', { 'aria-live': 'polite' });
+  const feedback = h('div', { id: 'artifact-feedback', tabindex: '-1', 'aria-live': 'assertive' });
+  const load = async () => {
+    list.setAttribute('aria-busy', 'true');
+    try {
+      replace(list, artifactTable(await api.get(artifactsPath(release))));
+    } catch (error) {
+      replace(list, errorBox(error));
+    } finally {
+      list.removeAttribute('aria-busy');
+    }
+  };
+  replace(container, list,
+    can('rollout.manage') ? [h('h3', null, 'Add a file'), feedback, artifactForm(release, feedback, load),
+      h('p', null, h('a', { href: `#${route(['rollouts', 'new'], { product: release.product, version: release.version })}`, id: 'roll-out-release' },
+        `Roll out ${release.product} ${release.version}`),
+      ' ', h('span', { class: 'muted' }, 'once it is an approved patch release.'))] : null);
+  await load();
+  container.removeAttribute('aria-busy');
+}
+
+function artifactTable(artifacts) {
+  return table('The release’s artifacts, by name', ['File', 'Size', 'SHA-256', 'Signer', 'Added'],
+    artifacts.map((a) => [
+      h('a', { href: `/api/v1/artifacts/${a.id}/content`, download: a.filename, class: 'download', 'aria-label': `Download ${a.filename} (${size(a.size)})` }, a.filename),
+      h('span', { class: 'num', title: `${a.size} bytes` }, size(a.size)),
+      digest(a),
+      a.signer ?? h('span', { class: 'muted' }, 'no signature checked (not a .swu)'),
+      [timestamp(a.created_at), ` by ${a.created_by}`],
+    ]), { empty: 'No file yet: devices offered this release would have nothing to download.', hideCaption: true });
+}
+
+/** A SHA-256 shortened, the whole value in its title and copyable. */
+function digest(artifact) {
+  const code = h('code', { class: 'hash', title: `SHA-256 ${artifact.sha256}` }, `${artifact.sha256.slice(0, 12)}…`);
+  if (!navigator.clipboard) return code;
+  const copy = h('button', {
+    type: 'button',
+    class: 'button-quiet button-small',
+    'aria-label': `Copy the SHA-256 of ${artifact.filename}`,
+    async onclick() {
+      try {
+        await navigator.clipboard.writeText(artifact.sha256);
+        copy.textContent = 'Copied';
+      } catch {
+        copy.textContent = 'Not copied';
+      }
+    },
+  }, 'Copy');
+  return [code, ' ', copy];
+}
+
+function artifactForm(release, feedback, load) {
+  const file = h('input', { type: 'file', name: 'file', id: 'artifact-file' });
+  const name = h('input', { type: 'text', name: 'filename', id: 'artifact-filename', autocomplete: 'off', spellcheck: 'false' });
+  file.addEventListener('change', () => {
+    if (file.files[0]) name.value = file.files[0].name;
+  });
+  const submit = h('button', { type: 'submit' }, 'Add the file');
+  const form = h('form', { class: 'stacked', 'aria-label': 'Add a file to the release', novalidate: true },
+    field('File', file, 'A .swu is stored only when its signature verifies against the product’s update CA; other files are stored as they are.'),
+    field('Name devices see', name, 'The file’s own name unless you change it.'),
+    submit);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const chosen = file.files[0];
+    if (!chosen) {
+      replace(feedback, errorBox({ message: 'choose a file first' }));
+      file.focus();
+      return;
+    }
+    submit.disabled = true;
+    replace(feedback, h('p', { class: 'muted' }, `Uploading ${size(chosen.size)}…`));
+    try {
+      const added = await api.upload(artifactsPath(release), { filename: name.value.trim() || chosen.name }, chosen);
+      form.reset();
+      replace(feedback, h('p', { class: 'alert alert-ok', role: 'status' },
+        `${added.filename} added (${size(added.size)}, SHA-256 ${added.sha256.slice(0, 12)}…).`));
+      await load();
+    } catch (error) {
+      replace(feedback, errorBox(error));
+      feedback.focus();
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return form;
 }
 
 function sbomSummary(release) {
