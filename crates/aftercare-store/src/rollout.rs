@@ -1073,3 +1073,34 @@ pub async fn device_has_release_action(
     .map_err(StoreError::query("check a device's actions"))?;
     Ok(row.is_some())
 }
+
+/// What a base poll reads of a device's actions in one query: its active action, if any, and
+/// its latest installed (finished) action's id.
+pub async fn poll_actions(
+    pool: &sqlx::AnyPool,
+    device_id: i64,
+) -> Result<(Option<ActionRow>, Option<i64>), StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, rollout_id, device_id, release_id, wave, assignment, state, update_type, \
+         active, skip_offered, progressed, status_entries, last_detail, created_at, \
+         updated_at, closed_at FROM actions WHERE device_id = $1 \
+         AND (active = 1 OR id = (SELECT MAX(id) FROM actions \
+             WHERE device_id = $1 AND state = 'finished'))",
+    )
+    .bind(device_id)
+    .fetch_all(pool)
+    .await
+    .map_err(StoreError::query("read a device's actions for a poll"))?;
+    let mut active = None;
+    let mut installed = None;
+    for row in &rows {
+        let action = action_from_row(row)
+            .map_err(StoreError::query("read a device's actions for a poll"))?;
+        if action.active {
+            active = Some(action);
+        } else {
+            installed = Some(action.id);
+        }
+    }
+    Ok((active, installed))
+}

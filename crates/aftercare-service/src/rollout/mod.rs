@@ -1002,8 +1002,9 @@ pub async fn cancel(
 }
 
 /// Offers the release again to the devices whose last action in the rollout failed
-/// (permission `rollout.manage`), up to the current wave; a paused rollout is resumed first
-/// by `resume`, not here.
+/// (permission `rollout.manage`), up to the current wave, after the approval gate. A rollout
+/// the error threshold paused is resumed by it: the failed devices' new actions take their
+/// failures out of the wave's count (resuming alone would pause it again at once).
 pub async fn retry_failed(
     workspace: &Workspace,
     context: &Context,
@@ -1015,22 +1016,31 @@ pub async fn retry_failed(
     gate(workspace, &existing.product, &existing.version, context.now).await?;
     let rules = rules_of(&existing)?;
     let mut tx = workspace.store().begin().await?;
-    let row = locked(&mut tx, &existing.name).await?;
-    if row.state != "running" {
-        return Err(ServiceError::invalid(
-            "rollout",
-            format!(
-                "{} is {}: only a running rollout retries (resume it first)",
-                row.name, row.state
-            ),
-        ));
+    let mut row = locked(&mut tx, &existing.name).await?;
+    let before = row.clone();
+    match row.state.as_str() {
+        "running" => {}
+        "paused" => {
+            transition(&mut row, &RolloutEvent::Resume)?;
+            row.pause_reason = None;
+        }
+        other => {
+            return Err(ServiceError::invalid(
+                "rollout",
+                format!(
+                    "{} is {other}: only a running or paused rollout retries its failed devices",
+                    row.name
+                ),
+            ));
+        }
     }
     let offered = assign(&mut tx, context, &row, &rules, true).await?;
+    stored::update_rollout(&mut tx, &row, &context.at()).await?;
     record(
         &mut tx,
         context,
         AuditAction::RolloutRetry,
-        &row,
+        &before,
         &row,
         Some(json!({"actions": offered})),
     )

@@ -123,16 +123,18 @@ impl Stage {
     }
 
     fn serve(&self) -> Server {
-        Server::start(
-            self.path(),
-            "demo",
-            &[
-                "--ddi-poll-sleep",
-                "00:00:01",
-                "--rollout-tick-seconds",
-                "1",
-            ],
-        )
+        self.serve_with(&[])
+    }
+
+    fn serve_with(&self, extra: &[&str]) -> Server {
+        let mut args = vec![
+            "--ddi-poll-sleep",
+            "00:00:01",
+            "--rollout-tick-seconds",
+            "1",
+        ];
+        args.extend_from_slice(extra);
+        Server::start(self.path(), "demo", &args)
     }
 
     fn client(&self, server: &Server, ca: &Path, token: &str) -> Client {
