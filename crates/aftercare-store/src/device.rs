@@ -501,6 +501,120 @@ pub async fn devices(
     with_tags(pool, devices).await
 }
 
+const TARGET_SELECT: &str = "SELECT d.id, d.controller_id, p.name AS product, d.hardware, \
+     s.name AS site, o.name AS organisation, d.installed_release_id, \
+     r.version AS installed_version, d.state, d.client_kind \
+     FROM devices d JOIN products p ON p.id = d.product_id \
+     LEFT JOIN sites s ON s.id = d.site_id \
+     LEFT JOIN organisations o ON o.id = d.organisation_id \
+     LEFT JOIN releases r ON r.id = d.installed_release_id \
+     WHERE d.product_id = $1 ORDER BY d.controller_id";
+
+/// A targeted device's row with the fields a filter does not read left empty.
+#[allow(clippy::too_many_arguments)]
+fn target_row(
+    id: i64,
+    controller_id: String,
+    product_id: i64,
+    product: String,
+    hardware: Option<String>,
+    site: Option<String>,
+    organisation: Option<String>,
+    installed: (Option<i64>, Option<String>),
+    state: String,
+    client_kind: String,
+) -> DeviceRow {
+    DeviceRow {
+        id,
+        controller_id,
+        token_sha256: String::new(),
+        product_id,
+        product,
+        serial: String::new(),
+        hardware,
+        site_id: None,
+        site,
+        organisation_id: None,
+        organisation,
+        installed_release_id: installed.0,
+        installed_version: installed.1,
+        installed_source: None,
+        installed_at: None,
+        reported_version: None,
+        reported_source: None,
+        reported_at: None,
+        state,
+        decommission_reason: None,
+        last_poll_at: None,
+        created_at: String::new(),
+        updated_at: String::new(),
+        client_kind,
+        tags: Vec::new(),
+    }
+}
+
+/// [`devices_for_targeting`] on a SQLite file, through rusqlite on a read-only connection
+/// of its own, as the audit walk and the fix evidence read (the `Any` driver copies every
+/// value several times and hands each row between threads: most of a 100,000-device
+/// rollout's creation). Reads what is committed. Blocking: call it from `spawn_blocking`.
+pub fn devices_for_targeting_sqlite(
+    file: &std::path::Path,
+    product_id: i64,
+) -> Result<Vec<DeviceRow>, StoreError> {
+    use rusqlite::OpenFlags;
+    let failed = |source: rusqlite::Error| StoreError::Scan {
+        operation: "list devices to target",
+        message: source.to_string(),
+    };
+    let connection = rusqlite::Connection::open_with_flags(
+        file,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(failed)?;
+    connection
+        .busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(failed)?;
+    let mut statement = connection
+        .prepare(&TARGET_SELECT.replace("$1", "?1"))
+        .map_err(failed)?;
+    let mut devices: Vec<DeviceRow> = statement
+        .query_map([product_id], |row| {
+            Ok(target_row(
+                row.get(0)?,
+                row.get(1)?,
+                product_id,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+                row.get(5)?,
+                (row.get(6)?, row.get(7)?),
+                row.get(8)?,
+                row.get(9)?,
+            ))
+        })
+        .map_err(failed)?
+        .collect::<Result<_, _>>()
+        .map_err(failed)?;
+    let mut tags = connection
+        .prepare("SELECT device_id, tag FROM device_tags ORDER BY device_id, tag")
+        .map_err(failed)?;
+    let mut by_device: std::collections::HashMap<i64, Vec<String>> =
+        std::collections::HashMap::new();
+    for row in tags
+        .query_map([], |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+        })
+        .map_err(failed)?
+    {
+        let (device, tag) = row.map_err(failed)?;
+        by_device.entry(device).or_default().push(tag);
+    }
+    for device in &mut devices {
+        device.tags = by_device.remove(&device.id).unwrap_or_default();
+    }
+    Ok(devices)
+}
+
 /// The devices of a product as a rollout's filter reads them — id, controller id, installed
 /// version, site, organisation, hardware, client, state and tags — and nothing else (the
 /// other fields are left empty): a rollout over 100,000 devices reads this list twice.
@@ -508,49 +622,29 @@ pub async fn devices_for_targeting(
     pool: &sqlx::AnyPool,
     product_id: i64,
 ) -> Result<Vec<DeviceRow>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT d.id, d.controller_id, p.name AS product, d.hardware, s.name AS site, \
-         o.name AS organisation, d.installed_release_id, r.version AS installed_version, \
-         d.state, d.client_kind FROM devices d JOIN products p ON p.id = d.product_id \
-         LEFT JOIN sites s ON s.id = d.site_id \
-         LEFT JOIN organisations o ON o.id = d.organisation_id \
-         LEFT JOIN releases r ON r.id = d.installed_release_id \
-         WHERE d.product_id = $1 ORDER BY d.controller_id",
-    )
-    .bind(product_id)
-    .fetch_all(pool)
-    .await
-    .map_err(StoreError::query("list devices to target"))?;
+    let rows = sqlx::query(TARGET_SELECT)
+        .bind(product_id)
+        .fetch_all(pool)
+        .await
+        .map_err(StoreError::query("list devices to target"))?;
     let devices = rows
         .iter()
         .map(|row| {
-            Ok(DeviceRow {
-                id: row.try_get("id")?,
-                controller_id: row.try_get("controller_id")?,
-                token_sha256: String::new(),
+            Ok(target_row(
+                row.try_get("id")?,
+                row.try_get("controller_id")?,
                 product_id,
-                product: row.try_get("product")?,
-                serial: String::new(),
-                hardware: row.try_get("hardware")?,
-                site_id: None,
-                site: row.try_get("site")?,
-                organisation_id: None,
-                organisation: row.try_get("organisation")?,
-                installed_release_id: row.try_get("installed_release_id")?,
-                installed_version: row.try_get("installed_version")?,
-                installed_source: None,
-                installed_at: None,
-                reported_version: None,
-                reported_source: None,
-                reported_at: None,
-                state: row.try_get("state")?,
-                decommission_reason: None,
-                last_poll_at: None,
-                created_at: String::new(),
-                updated_at: String::new(),
-                client_kind: row.try_get("client_kind")?,
-                tags: Vec::new(),
-            })
+                row.try_get("product")?,
+                row.try_get("hardware")?,
+                row.try_get("site")?,
+                row.try_get("organisation")?,
+                (
+                    row.try_get("installed_release_id")?,
+                    row.try_get("installed_version")?,
+                ),
+                row.try_get("state")?,
+                row.try_get("client_kind")?,
+            ))
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()
         .map_err(StoreError::query("list devices to target"))?;

@@ -208,9 +208,19 @@ async fn targets(
     product_id: i64,
     filter: &TargetFilter,
 ) -> Result<Vec<DeviceRow>, ServiceError> {
-    let devices =
-        aftercare_store::device::devices_for_targeting(workspace.store().pool(), product_id)
-            .await?;
+    let devices = if let Some(file) = workspace.store().sqlite_file() {
+        // On a SQLite file through its own connection, off the runtime (100,000 rows).
+        let file = file.to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            aftercare_store::device::devices_for_targeting_sqlite(&file, product_id)
+        })
+        .await
+        .map_err(|_| ServiceError::Background {
+            operation: "list devices to target",
+        })??
+    } else {
+        aftercare_store::device::devices_for_targeting(workspace.store().pool(), product_id).await?
+    };
     Ok(devices
         .into_iter()
         .filter(|device| device.state != "decommissioned")
