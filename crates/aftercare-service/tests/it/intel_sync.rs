@@ -11,9 +11,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use aftercare_service::Workspace;
 use aftercare_service::intel::FeedKind;
 use aftercare_service::intel::sync::{self, NoProgress, SyncOptions, SyncStatus};
+use aftercare_service::{Context, Workspace};
 use sha2::Digest as _;
 use sqlx::Row;
 
@@ -796,7 +796,14 @@ async fn csaf_discovery_nvd_api_and_kev_over_http() {
             report.counts.documents, 3,
             "{backend}: 130 items in pages of 50"
         );
-        let report = sync_ok(&workspace, &context, "nvd", &options).await;
+        // A later run: the window runs from the first run's cursor (its `now`, kept to the
+        // microsecond) to this run's `now`. With the same `now` the window would be empty
+        // whenever `now` fell on a whole microsecond — a one-in-a-thousand flake.
+        let later = Context::new(
+            context.actor.clone(),
+            context.now + jiff::SignedDuration::from_secs(1),
+        );
+        let report = sync_ok(&workspace, &later, "nvd", &options).await;
         assert_eq!(report.counts.updated, 1, "{backend}: {:?}", report.counts);
         let windowed = server
             .behaviour
