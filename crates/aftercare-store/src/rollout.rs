@@ -292,32 +292,6 @@ pub async fn start_wave(
     Ok(())
 }
 
-/// Records the decision at a wave's hold point.
-pub async fn decide_wave(
-    tx: &mut Tx,
-    rollout_id: i64,
-    wave: i64,
-    decision: &str,
-    by: &str,
-    signature_id: Option<i64>,
-    at: &str,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE rollout_waves SET decision = $1, decided_by = $2, decided_at = $3, \
-         signature_id = $4 WHERE rollout_id = $5 AND wave = $6",
-    )
-    .bind(decision)
-    .bind(by)
-    .bind(at)
-    .bind(signature_id)
-    .bind(rollout_id)
-    .bind(wave)
-    .execute(tx.conn())
-    .await
-    .map_err(StoreError::query("decide at a hold point"))?;
-    Ok(())
-}
-
 /// Adds to a wave's planned size (a late device joined).
 pub async fn grow_wave(tx: &mut Tx, rollout_id: i64, wave: i64, by: i64) -> Result<(), StoreError> {
     sqlx::query(
@@ -719,23 +693,6 @@ pub async fn actions_of_device(
         .map_err(StoreError::query("read a device's actions"))
 }
 
-/// A rollout's active actions, read in the writer's transaction.
-pub async fn active_actions_of_rollout(
-    tx: &mut Tx,
-    rollout_id: i64,
-) -> Result<Vec<ActionRow>, StoreError> {
-    let sql = format!("{ACTION_SELECT} WHERE rollout_id = $1 AND active = 1 ORDER BY id");
-    let rows = sqlx::query(&sql)
-        .bind(rollout_id)
-        .fetch_all(tx.conn())
-        .await
-        .map_err(StoreError::query("read a rollout's active actions"))?;
-    rows.iter()
-        .map(action_from_row)
-        .collect::<Result<_, _>>()
-        .map_err(StoreError::query("read a rollout's active actions"))
-}
-
 /// Moves every active `scheduled` action of a rollout up to wave `up_to` to `running` (a
 /// wave started, or a window opened); returns how many.
 pub async fn offer_scheduled(
@@ -1072,35 +1029,4 @@ pub async fn device_has_release_action(
     .await
     .map_err(StoreError::query("check a device's actions"))?;
     Ok(row.is_some())
-}
-
-/// What a base poll reads of a device's actions in one query: its active action, if any, and
-/// its latest installed (finished) action's id.
-pub async fn poll_actions(
-    pool: &sqlx::AnyPool,
-    device_id: i64,
-) -> Result<(Option<ActionRow>, Option<i64>), StoreError> {
-    let rows = sqlx::query(
-        "SELECT id, rollout_id, device_id, release_id, wave, assignment, state, update_type, \
-         active, skip_offered, progressed, status_entries, last_detail, created_at, \
-         updated_at, closed_at FROM actions WHERE device_id = $1 \
-         AND (active = 1 OR id = (SELECT MAX(id) FROM actions \
-             WHERE device_id = $1 AND state = 'finished'))",
-    )
-    .bind(device_id)
-    .fetch_all(pool)
-    .await
-    .map_err(StoreError::query("read a device's actions for a poll"))?;
-    let mut active = None;
-    let mut installed = None;
-    for row in &rows {
-        let action = action_from_row(row)
-            .map_err(StoreError::query("read a device's actions for a poll"))?;
-        if action.active {
-            active = Some(action);
-        } else {
-            installed = Some(action.id);
-        }
-    }
-    Ok((active, installed))
 }
