@@ -199,6 +199,15 @@ impl From<NewRolloutDto> for NewRollout {
     }
 }
 
+/// The decision at a hold point, signed.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RolloutDecisionDto {
+    /// `true`: go on with the next wave; `false`: stop (the rollout is canceled).
+    pub go: bool,
+    /// The electronic signature (its meaning is usually `approval`).
+    pub signature: crate::access::SignDto,
+}
+
 /// Why a person pauses or cancels a rollout.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct RolloutReasonDto {

@@ -641,6 +641,12 @@ pub fn routes() -> Vec<Route> {
         ),
         route(
             M::POST,
+            "/api/v1/rollouts/{name}/decide",
+            Needs(Permission::PatchApprove),
+            post(rol::decide_rollout),
+        ),
+        route(
+            M::POST,
             "/api/v1/rollouts/{name}/retry-failed",
             Needs(Permission::RolloutManage),
             post(rol::retry_failed),

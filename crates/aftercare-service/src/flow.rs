@@ -15,7 +15,7 @@
 //! * [`distribute`] — a distribution the gate allows, then the `fix_distributed` event of every
 //!   case its plans cover (the remediation clock is met by a distributed fix, never by a plan,
 //!   a build or an approval);
-//! * [`start_rollout`], [`resume_rollout`], [`rollout_tick`] — a
+//! * [`start_rollout`], [`resume_rollout`], [`decide_rollout`], [`rollout_tick`] — a
 //!   rollout's move, then, once it has offered the patch to every targeted device, its
 //!   distribution (channel `ota`) with the `fix_distributed` events.
 //!
@@ -379,6 +379,21 @@ pub async fn resume_rollout(
     name: &str,
 ) -> Result<rollout::Moved, ServiceError> {
     let moved = rollout::resume(workspace, context, principal, name).await?;
+    after_rollout(workspace, context, &moved).await?;
+    Ok(moved)
+}
+
+/// The signed decision at a rollout's hold point ([`rollout::decide`]), then the
+/// distribution if a go offered the patch to every targeted device.
+pub async fn decide_rollout(
+    workspace: &Workspace,
+    context: &Context,
+    principal: &Principal,
+    name: &str,
+    go: bool,
+    sign: &crate::access::signature::SignRequest,
+) -> Result<rollout::Moved, ServiceError> {
+    let moved = rollout::decide(workspace, context, principal, name, go, sign).await?;
     after_rollout(workspace, context, &moved).await?;
     Ok(moved)
 }

@@ -292,6 +292,32 @@ pub async fn start_wave(
     Ok(())
 }
 
+/// Records the signed decision at the hold point after a wave.
+pub async fn decide_wave(
+    tx: &mut Tx,
+    rollout_id: i64,
+    wave: i64,
+    decision: &str,
+    by: &str,
+    signature_id: i64,
+    at: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE rollout_waves SET decision = $1, decided_by = $2, decided_at = $3, \
+         signature_id = $4 WHERE rollout_id = $5 AND wave = $6",
+    )
+    .bind(decision)
+    .bind(by)
+    .bind(at)
+    .bind(signature_id)
+    .bind(rollout_id)
+    .bind(wave)
+    .execute(tx.conn())
+    .await
+    .map_err(StoreError::query("decide at a hold point"))?;
+    Ok(())
+}
+
 /// Adds to a wave's planned size (a late device joined).
 pub async fn grow_wave(tx: &mut Tx, rollout_id: i64, wave: i64, by: i64) -> Result<(), StoreError> {
     sqlx::query(

@@ -1885,7 +1885,28 @@ pub enum RolloutCommand {
         #[command(flatten)]
         format: FormatArg,
     },
-    /// Offer the release again to the devices whose action failed.
+    /// Decide at a hold point, signed with your password (21 CFR Part 11): `--go` starts the
+    /// next wave (after the approval gate), `--no-go` cancels the rollout.
+    Decide {
+        /// Its name.
+        name: String,
+        /// Go on with the next wave.
+        #[arg(long, conflicts_with = "no_go", required_unless_present = "no_go")]
+        go: bool,
+        /// Stop: cancel the rollout.
+        #[arg(long)]
+        no_go: bool,
+        #[command(flatten)]
+        signer: SignerArgs,
+        /// Why, recorded with the signature.
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Offer the release again to the devices whose action failed (a paused rollout resumes).
     RetryFailed {
         /// Its name.
         name: String,

@@ -3,7 +3,9 @@
 //! message. The devices' own side is hawkBit's DDI (`crate::ddi`).
 
 use aftercare_api::error::ErrorDto;
-use aftercare_api::rollout::{ActionDto, NewRolloutDto, RolloutDto, RolloutReasonDto};
+use aftercare_api::rollout::{
+    ActionDto, NewRolloutDto, RolloutDecisionDto, RolloutDto, RolloutReasonDto,
+};
 use aftercare_service::{flow, rollout};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -123,6 +125,33 @@ pub async fn cancel_rollout(
 ) -> Result<Json<RolloutDto>, ApiError> {
     let view = rollout::cancel(&state.workspace, &context, &principal, &name, &body.reason).await?;
     Ok(Json(RolloutDto::from(&view)))
+}
+
+/// The signed go or no-go at a hold point (a person's session: API tokens cannot sign).
+#[utoipa::path(post, path = "/api/v1/rollouts/{name}/decide", tag = "rollouts",
+    params(("name" = String, Path, description = "The rollout's name")),
+    request_body = RolloutDecisionDto,
+    responses((status = 200, body = RolloutDto), (status = 400, body = ErrorDto),
+        (status = 403, description = "Forbidden, or the signature refused (`signature_refused`)", body = ErrorDto),
+        (status = 404, body = ErrorDto)))]
+pub async fn decide_rollout(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    RequestContext(context): RequestContext,
+    Path(name): Path<String>,
+    Json(body): Json<RolloutDecisionDto>,
+) -> Result<Json<RolloutDto>, ApiError> {
+    let sign = crate::api::triage::sign_request(&body.signature)?;
+    flow::decide_rollout(
+        &state.workspace,
+        &context,
+        &principal,
+        &name,
+        body.go,
+        &sign,
+    )
+    .await?;
+    dto(&state, &principal, &name).await
 }
 
 /// Offers the release again to the devices whose action failed.

@@ -1059,6 +1059,135 @@ pub async fn retry_failed(
     Ok((show(workspace, principal, name).await?, offered))
 }
 
+/// The signed go or no-go at a rollout's hold point (permission `patch.approve`; a person
+/// signs, API tokens cannot): go starts the next wave, after the approval gate; no-go cancels
+/// the rollout and its open actions. The signature binds the rollout, the wave and the
+/// decision (21 CFR 11.50: the printed name, the time and the meaning are kept with it).
+pub async fn decide(
+    workspace: &Workspace,
+    context: &Context,
+    principal: &Principal,
+    name: &str,
+    go: bool,
+    sign: &crate::access::signature::SignRequest,
+) -> Result<Moved, ServiceError> {
+    use crate::access::signature::{self, Signable};
+    let existing = show_row(workspace, name).await?;
+    let entity_id = existing.id.to_string();
+    let refuse = |reason: String| async move {
+        signature::record_refusal(
+            workspace, context, principal, "rollout", &entity_id, &reason,
+        )
+        .await
+    };
+    if let Err(error) = principal.require(Permission::PatchApprove) {
+        refuse(error.to_string()).await?;
+        return Err(error);
+    }
+    if matches!(principal.via, crate::access::auth::Via::Token { .. }) {
+        let reason = "only people sign: API tokens cannot sign, log in with a session";
+        refuse(reason.to_string()).await?;
+        return Err(ServiceError::SignatureRefused {
+            reason: reason.into(),
+        });
+    }
+    if existing.state != RolloutState::AwaitingDecision.as_str() {
+        return Err(ServiceError::invalid(
+            "rollout",
+            format!(
+                "{} is {}: a decision is taken only at a hold point (awaiting_decision)",
+                existing.name, existing.state
+            ),
+        ));
+    }
+    if go {
+        gate(workspace, &existing.product, &existing.version, context.now).await?;
+    }
+    let decision = if go { "go" } else { "no_go" };
+    let content = format!(
+        "rollout {} ({}@{}, filter {}): {decision} after wave {} of {}",
+        existing.name,
+        existing.product,
+        existing.version,
+        existing.filter_text,
+        existing.wave + 1,
+        existing.waves
+    );
+    let signable = Signable {
+        entity_type: "rollout",
+        entity_id: existing.id.to_string(),
+        content: content.as_bytes(),
+        author_account_id: None,
+    };
+    let signer =
+        signature::verify_signer(workspace, context, principal, &signable, sign, context.now)
+            .await?;
+    let rules = rules_of(&existing)?;
+    let mut tx = workspace.store().begin().await?;
+    let mut row = locked(&mut tx, &existing.name).await?;
+    let before = row.clone();
+    let signature = signature::record(&mut tx, context, &signer, &signable).await?;
+    stored::decide_wave(
+        &mut tx,
+        row.id,
+        row.wave,
+        decision,
+        &principal.login,
+        signature.id,
+        &context.at(),
+    )
+    .await?;
+    let detail = json!({"decision": decision, "wave": row.wave + 1, "signature": signature.id});
+    if go {
+        transition(&mut row, &RolloutEvent::Go)?;
+        let next = row.wave + 1;
+        let offered = begin_wave(&mut tx, context, &mut row, &rules, next, false).await?;
+        stored::update_rollout(&mut tx, &row, &context.at()).await?;
+        record(
+            &mut tx,
+            context,
+            AuditAction::RolloutDecide,
+            &before,
+            &row,
+            Some(json!({"decision": detail, "actions": offered})),
+        )
+        .await?;
+    } else {
+        record(
+            &mut tx,
+            context,
+            AuditAction::RolloutDecide,
+            &before,
+            &row,
+            Some(detail),
+        )
+        .await?;
+        cancel_in(
+            &mut tx,
+            context,
+            &mut row,
+            &format!(
+                "no-go after wave {} by {}",
+                before.wave + 1,
+                principal.login
+            ),
+        )
+        .await?;
+    }
+    let moved = settle(workspace, &mut tx, context, row, &rules).await?;
+    tx.commit().await?;
+    Ok(moved)
+}
+
+async fn show_row(workspace: &Workspace, name: &str) -> Result<RolloutRow, ServiceError> {
+    stored::rollout(workspace.store().pool(), name.trim())
+        .await?
+        .ok_or_else(|| ServiceError::NotFound {
+            entity: "rollout",
+            key: name.trim().to_string(),
+        })
+}
+
 /// The server's periodic pass over live rollouts (no principal: the system acts): a revoked
 /// patch cancels its rollouts; devices registered since join dynamic rollouts' last wave;
 /// skipped devices get a new action once the window opens; scheduled actions whose window

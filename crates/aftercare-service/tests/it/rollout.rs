@@ -560,3 +560,113 @@ async fn a_rollout_runs_wave_by_wave_pauses_on_errors_and_its_offer_meets_the_cl
         );
     }
 }
+
+#[tokio::test]
+async fn a_hold_point_waits_for_a_signed_go_or_no_go() {
+    for (test, workspace, context) in workspaces().await {
+        let backend = test.backend().as_str();
+        let admin = approved_patch(&workspace, &context).await;
+        let day31 = at(&context, 31);
+        let mut pumps = Vec::new();
+        for n in 0..3 {
+            pumps.push(pump(&workspace, &day31, &admin, &format!("hold-{n}"), "2.0.0").await);
+        }
+        let new = NewRollout {
+            name: "held".into(),
+            product: "Pump".into(),
+            version: "2.2.1".into(),
+            filter: "product=Pump".into(),
+            waves: "1,all".into(),
+            success: "100%".into(),
+            error: "0%".into(),
+            update_type: "forced".into(),
+            holds_after: vec![1],
+            ..NewRollout::default()
+        };
+        rollout::create(&workspace, &day31, &admin, &new)
+            .await
+            .unwrap();
+        flow::start_rollout(&workspace, &day31, &admin, "held")
+            .await
+            .unwrap();
+        install(&workspace, &day31, &pumps[0], true).await;
+        let view = rollout::show(&workspace, &admin, "held").await.unwrap();
+        assert_eq!(view.row.state, "awaiting_decision", "{backend}");
+        assert_eq!(
+            offered(&workspace, &day31, &pumps[1]).await,
+            None,
+            "{backend}: held"
+        );
+        // Neither resume nor a viewer moves it; a wrong password is refused.
+        assert!(
+            flow::resume_rollout(&workspace, &day31, &admin, "held")
+                .await
+                .is_err()
+        );
+        person(&workspace, &context, "vera", "Vera Viewer", &[Role::Viewer]).await;
+        let (vera, _) = session(&workspace, "vera", 31).await;
+        let refused = rollout::decide(
+            &workspace,
+            &day31,
+            &vera,
+            "held",
+            true,
+            &signs("vera", Meaning::Approval),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(refused, ServiceError::Forbidden { .. }),
+            "{backend}: {refused}"
+        );
+        let (rita, rita_at_31) = session(&workspace, "rita", 31).await;
+        let mut wrong = signs("rita", Meaning::Approval);
+        wrong.password = aftercare_service::access::password::Password::new("not-her-password");
+        assert!(matches!(
+            rollout::decide(&workspace, &rita_at_31, &rita, "held", true, &wrong).await,
+            Err(ServiceError::SignatureRefused { .. })
+        ));
+        // Go, signed by the reviewer: the next wave starts; the decision is kept with the wave.
+        let moved = flow::decide_rollout(
+            &workspace,
+            &rita_at_31,
+            &rita,
+            "held",
+            true,
+            &signs("rita", Meaning::Approval),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (moved.rollout.state.as_str(), moved.rollout.wave),
+            ("running", 1),
+            "{backend}"
+        );
+        assert!(moved.offered_all, "{backend}: every device offered");
+        let view = rollout::show(&workspace, &admin, "held").await.unwrap();
+        assert!(
+            view.row.distribution_id.is_some(),
+            "{backend}: the distribution recorded"
+        );
+        assert_eq!(view.waves[0].decision.as_deref(), Some("go"));
+        assert_eq!(view.waves[0].decided_by.as_deref(), Some("rita"));
+        assert!(view.waves[0].signature_id.is_some());
+        assert!(
+            offered(&workspace, &day31, &pumps[1]).await.is_some(),
+            "{backend}"
+        );
+        // A second decision has no hold point to take.
+        assert!(
+            rollout::decide(
+                &workspace,
+                &rita_at_31,
+                &rita,
+                "held",
+                false,
+                &signs("rita", Meaning::Approval)
+            )
+            .await
+            .is_err()
+        );
+    }
+}

@@ -101,6 +101,29 @@ pub(crate) async fn run(command: RolloutCommand) -> anyhow::Result<Outcome> {
             rollout::cancel(&workspace, &context, &principal, &name, &reason).await?;
             show(&workspace, &principal, &name, format.format).await?;
         }
+        RolloutCommand::Decide {
+            name,
+            go,
+            no_go,
+            signer,
+            reason,
+            workspace,
+            format,
+        } => {
+            let (workspace, context, principal, mut request) =
+                super::triage::as_signer(&workspace, &signer).await?;
+            request.reason = reason;
+            flow::decide_rollout(
+                &workspace,
+                &context,
+                &principal,
+                &name,
+                go && !no_go,
+                &request,
+            )
+            .await?;
+            show(&workspace, &principal, &name, format.format).await?;
+        }
         RolloutCommand::RetryFailed {
             name,
             workspace,
