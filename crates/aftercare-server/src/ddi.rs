@@ -457,16 +457,11 @@ pub async fn deployment_base(
     Path((tenant, controller_id, action)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let device = match authenticate(&state, address, &tenant, &controller_id, &headers).await {
-        Ok(device) => device,
-        Err(response) => return response,
-    };
-    let Some(id) = parse_id(&action) else {
-        return ddi_error(
-            StatusCode::NOT_FOUND,
-            format!("action {action:?} is not an action id"),
-        );
-    };
+    let (device, id) =
+        match device_action(&state, address, &tenant, &controller_id, &action, &headers).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
     match ddi::deployment(&state.workspace, &context(&controller_id), &device, id).await {
         Ok(deployment) => json_response(
             &headers,
@@ -483,16 +478,11 @@ pub async fn installed_base(
     Path((tenant, controller_id, action)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let device = match authenticate(&state, address, &tenant, &controller_id, &headers).await {
-        Ok(device) => device,
-        Err(response) => return response,
-    };
-    let Some(id) = parse_id(&action) else {
-        return ddi_error(
-            StatusCode::NOT_FOUND,
-            format!("action {action:?} is not an action id"),
-        );
-    };
+    let (device, id) =
+        match device_action(&state, address, &tenant, &controller_id, &action, &headers).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
     match ddi::installed_base(&state.workspace, &device, id).await {
         Ok(deployment) => json_response(
             &headers,
@@ -509,16 +499,11 @@ pub async fn cancel_action(
     Path((tenant, controller_id, action)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let device = match authenticate(&state, address, &tenant, &controller_id, &headers).await {
-        Ok(device) => device,
-        Err(response) => return response,
-    };
-    let Some(id) = parse_id(&action) else {
-        return ddi_error(
-            StatusCode::NOT_FOUND,
-            format!("action {action:?} is not an action id"),
-        );
-    };
+    let (device, id) =
+        match device_action(&state, address, &tenant, &controller_id, &action, &headers).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
     match ddi::cancel_action(&state.workspace, &device, id).await {
         Ok(id) => json_response(
             &headers,
@@ -526,6 +511,26 @@ pub async fn cancel_action(
         ),
         Err(error) => from_service(error),
     }
+}
+
+/// The authenticated device and the action id of a request under `…/{action}`; a refusal
+/// is the response to send.
+async fn device_action(
+    state: &AppState,
+    address: IpAddr,
+    tenant: &str,
+    controller_id: &str,
+    action: &str,
+    headers: &HeaderMap,
+) -> Result<(DeviceRow, i64), Response> {
+    let device = authenticate(state, address, tenant, controller_id, headers).await?;
+    let Some(id) = parse_id(action) else {
+        return Err(ddi_error(
+            StatusCode::NOT_FOUND,
+            format!("action {action:?} is not an action id"),
+        ));
+    };
+    Ok((device, id))
 }
 
 fn parse_id(text: &str) -> Option<i64> {
@@ -588,10 +593,11 @@ async fn feedback(
     body: Bytes,
     cancel_channel: bool,
 ) -> Response {
-    let device = match authenticate(&state, address, &tenant, &controller_id, &headers).await {
-        Ok(device) => device,
-        Err(response) => return response,
-    };
+    let (device, id) =
+        match device_action(&state, address, &tenant, &controller_id, &action, &headers).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
     if body.len() > state.ddi.settings.max_body_bytes {
         return ddi_error(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -601,12 +607,6 @@ async fn feedback(
             ),
         );
     }
-    let Some(id) = parse_id(&action) else {
-        return ddi_error(
-            StatusCode::NOT_FOUND,
-            format!("action {action:?} is not an action id"),
-        );
-    };
     let feedback = match read_feedback(&body) {
         Ok(feedback) => feedback,
         Err(message) => return ddi_error(StatusCode::BAD_REQUEST, message),

@@ -158,42 +158,29 @@ pub async fn update_rollout(tx: &mut Tx, rollout: &RolloutRow, at: &str) -> Resu
     Ok(())
 }
 
-/// A rollout by name, read in the writer's transaction (so that two writers of one rollout
-/// see each other's changes).
-pub async fn rollout_in(tx: &mut Tx, name: &str) -> Result<Option<RolloutRow>, StoreError> {
+/// A rollout by name, through the pool or in the writer's transaction (`tx.conn()`: two
+/// writers of one rollout see each other's changes).
+pub async fn rollout<'e, E>(executor: E, name: &str) -> Result<Option<RolloutRow>, StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let sql = format!("{ROLLOUT_SELECT} WHERE r.name = $1");
-    sqlx::query(&sql)
-        .bind(name)
-        .fetch_optional(tx.conn())
-        .await
-        .map_err(StoreError::query("read a rollout"))?
-        .as_ref()
-        .map(rollout_from_row)
-        .transpose()
-        .map_err(StoreError::query("read a rollout"))
+    one_rollout(sqlx::query(&sql).bind(name).fetch_optional(executor).await)
 }
 
-/// A rollout by id, read in the writer's transaction.
-pub async fn rollout_by_id_in(tx: &mut Tx, id: i64) -> Result<Option<RolloutRow>, StoreError> {
+/// A rollout by id, through the pool or in the writer's transaction.
+pub async fn rollout_by_id<'e, E>(executor: E, id: i64) -> Result<Option<RolloutRow>, StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let sql = format!("{ROLLOUT_SELECT} WHERE r.id = $1");
-    sqlx::query(&sql)
-        .bind(id)
-        .fetch_optional(tx.conn())
-        .await
-        .map_err(StoreError::query("read a rollout"))?
-        .as_ref()
-        .map(rollout_from_row)
-        .transpose()
-        .map_err(StoreError::query("read a rollout"))
+    one_rollout(sqlx::query(&sql).bind(id).fetch_optional(executor).await)
 }
 
-/// A rollout by name.
-pub async fn rollout(pool: &sqlx::AnyPool, name: &str) -> Result<Option<RolloutRow>, StoreError> {
-    let sql = format!("{ROLLOUT_SELECT} WHERE r.name = $1");
-    sqlx::query(&sql)
-        .bind(name)
-        .fetch_optional(pool)
-        .await
+fn one_rollout(
+    fetched: Result<Option<AnyRow>, sqlx::Error>,
+) -> Result<Option<RolloutRow>, StoreError> {
+    fetched
         .map_err(StoreError::query("read a rollout"))?
         .as_ref()
         .map(rollout_from_row)
@@ -1021,23 +1008,6 @@ pub async fn planned_device_ids(
         .map(|row| row.try_get("device_id"))
         .collect::<Result<_, sqlx::Error>>()
         .map_err(StoreError::query("read a rollout's plan"))
-}
-
-/// A rollout by id.
-pub async fn rollout_by_id(
-    pool: &sqlx::AnyPool,
-    id: i64,
-) -> Result<Option<RolloutRow>, StoreError> {
-    let sql = format!("{ROLLOUT_SELECT} WHERE r.id = $1");
-    sqlx::query(&sql)
-        .bind(id)
-        .fetch_optional(pool)
-        .await
-        .map_err(StoreError::query("read a rollout"))?
-        .as_ref()
-        .map(rollout_from_row)
-        .transpose()
-        .map_err(StoreError::query("read a rollout"))
 }
 
 /// Whether one of a device's actions delivers a release (it may download its artifacts).

@@ -474,7 +474,7 @@ pub async fn create(
         updated_at: String::new(),
     };
     let mut tx = workspace.store().begin().await?;
-    if stored::rollout_in(&mut tx, &name).await?.is_some() {
+    if stored::rollout(tx.conn(), &name).await?.is_some() {
         return Err(ServiceError::AlreadyExists {
             entity: "rollout",
             key: name,
@@ -559,7 +559,7 @@ async fn locked(tx: &mut Tx, name: &str) -> Result<RolloutRow, ServiceError> {
     // Takes the row's write lock first on PostgreSQL (SQLite's writer holds the database):
     // two feedbacks of one wave never start the next wave twice.
     sqlx_touch(tx, name).await?;
-    stored::rollout_in(tx, name)
+    stored::rollout(tx.conn(), name)
         .await?
         .ok_or_else(|| ServiceError::NotFound {
             entity: "rollout",
@@ -1265,7 +1265,7 @@ pub(crate) async fn set_distribution(
     rollout_id: i64,
     distribution_id: i64,
 ) -> Result<(), ServiceError> {
-    let Some(mut row) = stored::rollout_by_id_in(tx, rollout_id).await? else {
+    let Some(mut row) = stored::rollout_by_id(tx.conn(), rollout_id).await? else {
         return Ok(());
     };
     row.distribution_id = Some(distribution_id);
