@@ -55,6 +55,8 @@ pub struct RolloutDto {
     pub window: Option<String>,
     /// Whether devices that appear later join it.
     pub dynamic: bool,
+    /// A `timeforced` rollout's instant from which its offers are forced (RFC 3339, UTC).
+    pub forced_at: Option<String>,
     /// `created`, `starting`, `running`, `paused`, `awaiting_decision`, `finished`,
     /// `canceled`.
     pub state: String,
@@ -106,6 +108,7 @@ impl From<&RolloutView> for RolloutDto {
             error_threshold: percent(row.error_hundredths),
             window: row.window_text.clone(),
             dynamic: row.dynamic,
+            forced_at: row.forced_at.clone(),
             state: row.state.clone(),
             wave: if view.waves.is_empty() {
                 0
@@ -173,6 +176,9 @@ pub struct NewRolloutDto {
     /// Devices that appear later join the last wave.
     #[serde(default)]
     pub dynamic: bool,
+    /// With `timeforced`: the instant (RFC 3339) from which its offers are forced.
+    #[serde(default)]
+    pub forced_at: Option<String>,
     /// A rollback's rationale (the release may be older than the installed one).
     #[serde(default)]
     pub rollback: Option<String>,
@@ -194,6 +200,7 @@ impl From<NewRolloutDto> for NewRollout {
             window: dto.window,
             holds_after: dto.hold_after,
             dynamic: dto.dynamic,
+            forced_at: dto.forced_at,
             rollback: dto.rollback,
         }
     }

@@ -49,6 +49,8 @@ pub struct RolloutRow {
     pub window_text: Option<String>,
     /// Whether devices that appear later join it.
     pub dynamic: bool,
+    /// A `timeforced` rollout's instant (RFC 3339) from which its offers are forced.
+    pub forced_at: Option<String>,
     /// Its state.
     pub state: String,
     /// The current wave, from 0.
@@ -68,7 +70,7 @@ pub struct RolloutRow {
 const ROLLOUT_SELECT: &str = "SELECT r.id, r.name, r.release_id, p.name AS product, \
      p.id AS product_id, rel.version, r.filter_text, r.kind, r.rationale, r.update_type, \
      r.waves_text, r.waves, r.holds_after, r.success_hundredths, r.error_hundredths, \
-     r.window_text, r.dynamic, r.state, r.wave, r.pause_reason, r.distribution_id, \
+     r.window_text, r.dynamic, r.forced_at, r.state, r.wave, r.pause_reason, r.distribution_id, \
      r.created_by, r.created_at, r.updated_at \
      FROM rollouts r JOIN releases rel ON rel.id = r.release_id \
      JOIN products p ON p.id = rel.product_id";
@@ -92,6 +94,7 @@ fn rollout_from_row(row: &AnyRow) -> Result<RolloutRow, sqlx::Error> {
         error_hundredths: row.try_get("error_hundredths")?,
         window_text: row.try_get("window_text")?,
         dynamic: row.try_get::<i64, _>("dynamic")? != 0,
+        forced_at: row.try_get("forced_at")?,
         state: row.try_get("state")?,
         wave: row.try_get("wave")?,
         pause_reason: row.try_get("pause_reason")?,
@@ -111,9 +114,9 @@ pub async fn insert_rollout(
     let row = sqlx::query(
         "INSERT INTO rollouts (name, release_id, filter_text, kind, rationale, update_type, \
          waves_text, waves, holds_after, success_hundredths, error_hundredths, window_text, \
-         dynamic, state, wave, pause_reason, created_by, created_at, updated_at) \
+         dynamic, state, wave, pause_reason, created_by, created_at, updated_at, forced_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-         $18, $18) RETURNING id",
+         $18, $18, $19) RETURNING id",
     )
     .bind(&rollout.name)
     .bind(rollout.release_id)
@@ -133,6 +136,7 @@ pub async fn insert_rollout(
     .bind(&rollout.pause_reason)
     .bind(&rollout.created_by)
     .bind(at)
+    .bind(&rollout.forced_at)
     .fetch_one(tx.conn())
     .await
     .map_err(StoreError::query("insert a rollout"))?;

@@ -869,6 +869,15 @@ CREATE INDEX action_status_action ON action_status (action_id, id);
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 12,
+        name: "a timeforced rollout's instant from which its offers are forced",
+        shared: r#"
+ALTER TABLE rollouts ADD COLUMN forced_at TEXT;
+"#,
+        sqlite: &[],
+        postgres: &[],
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -1834,6 +1834,10 @@ pub enum RolloutCommand {
         /// Devices registered later that the filter targets join the last wave.
         #[arg(long)]
         dynamic: bool,
+        /// With `--type timeforced`: the instant its offers become forced (RFC 3339,
+        /// `2026-12-10T02:00:00Z`); soft until then.
+        #[arg(long, value_name = "INSTANT")]
+        forced_at: Option<String>,
         /// A rollback to an older release, with its rationale.
         #[arg(long, value_name = "RATIONALE")]
         rollback: Option<String>,

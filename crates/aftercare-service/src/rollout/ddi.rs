@@ -104,12 +104,13 @@ async fn rollout_of(workspace: &Workspace, action: &ActionRow) -> Result<Rollout
         })
 }
 
-/// The offer's hash: changes when the action's state class, its update type or the window's
-/// verdict changes, so that the link (and the poll's ETag) change with the offer.
-fn offer_hash(action: &ActionRow, open: bool) -> String {
+/// The offer's hash: changes when the action's update type, the window's verdict or a
+/// `timeforced` offer's becoming forced changes it, so that the link (and the poll's ETag)
+/// change with the offer, as hawkBit's `c` does.
+fn offer_hash(action: &ActionRow, open: bool, forced: bool) -> String {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    (action.id, action.update_type.as_str(), open).hash(&mut hasher);
+    (action.id, action.update_type.as_str(), open, forced).hash(&mut hasher);
     // A signed 32-bit value, as hawkBit's `c` is.
     (hasher.finish() as u32 as i32).to_string()
 }
@@ -160,7 +161,7 @@ pub async fn poll(
                 tx.commit().await?;
                 PollLink::Deployment {
                     action_id: action.id,
-                    hash: offer_hash(&action, open),
+                    hash: offer_hash(&action, open, forced_now(&rollout, context.now)),
                 }
             }
         }
@@ -172,15 +173,20 @@ pub async fn poll(
             let open = window_open(rules.window.as_ref(), context.now);
             PollLink::Deployment {
                 action_id: action.id,
-                hash: offer_hash(&action, open),
+                hash: offer_hash(&action, open, forced_now(&rollout, context.now)),
             }
         }
         _ => {
             // Fetched, downloading, installed and awaiting the reboot's confirmation: the
             // link stays until the device closes the action.
+            let forced = if type_of(&action)? == UpdateType::TimeForced {
+                forced_now(&rollout_of(workspace, &action).await?, context.now)
+            } else {
+                true
+            };
             PollLink::Deployment {
                 action_id: action.id,
-                hash: offer_hash(&action, true),
+                hash: offer_hash(&action, true, forced),
             }
         }
     };
@@ -232,10 +238,21 @@ pub struct Deployment {
     pub artifacts: Vec<ArtifactRow>,
 }
 
-fn modes(update_type: UpdateType, open: bool) -> (Mode, Mode) {
+/// Whether a rollout's offers are forced now: a `timeforced` rollout's once its instant has
+/// passed (hawkBit's `calculateDownloadType`).
+fn forced_now(rollout: &RolloutRow, now: jiff::Timestamp) -> bool {
+    rollout
+        .forced_at
+        .as_deref()
+        .and_then(|text| text.parse::<jiff::Timestamp>().ok())
+        .is_some_and(|at| now >= at)
+}
+
+fn modes(update_type: UpdateType, open: bool, forced: bool) -> (Mode, Mode) {
     let download = match update_type {
-        UpdateType::Soft | UpdateType::TimeForced => Mode::Attempt,
-        UpdateType::Forced | UpdateType::DownloadOnly => Mode::Forced,
+        UpdateType::Soft => Mode::Attempt,
+        UpdateType::TimeForced if !forced => Mode::Attempt,
+        UpdateType::TimeForced | UpdateType::Forced | UpdateType::DownloadOnly => Mode::Forced,
     };
     let update = if update_type == UpdateType::DownloadOnly || !open {
         Mode::Skip
@@ -283,7 +300,7 @@ pub async fn deployment(
     let rollout = rollout_of(workspace, &action).await?;
     let rules = rules_of(&rollout)?;
     let open = window_open(rules.window.as_ref(), context.now);
-    let (download, update) = modes(update_type, open);
+    let (download, update) = modes(update_type, open, forced_now(&rollout, context.now));
     if action.active {
         let mut tx = workspace.store().begin().await?;
         if let Some(mut current) = stored::action_in(&mut tx, action.id).await?
@@ -323,7 +340,7 @@ pub async fn installed_base(
         return Err(not_found(action.id));
     }
     let rollout = rollout_of(workspace, &action).await?;
-    let (download, update) = modes(type_of(&action)?, true);
+    let (download, update) = modes(type_of(&action)?, true, true);
     Ok(Deployment {
         action_id: action.id,
         download,

@@ -77,6 +77,9 @@ pub struct NewRollout {
     pub holds_after: Vec<usize>,
     /// Whether devices that appear later with a targeted release join it.
     pub dynamic: bool,
+    /// A `timeforced` rollout's instant (RFC 3339) from which its offers are forced (required
+    /// for that type, refused for the others).
+    pub forced_at: Option<String>,
     /// A rollback's rationale: the release may be older than the installed one.
     pub rollback: Option<String>,
 }
@@ -371,6 +374,32 @@ pub async fn create(
         .update_type
         .parse()
         .map_err(|error| ServiceError::rule("type", error))?;
+    let forced_at = match (
+        update_type,
+        new.forced_at
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty()),
+    ) {
+        (UpdateType::TimeForced, Some(text)) => Some(
+            text.parse::<jiff::Timestamp>()
+                .map_err(|error| ServiceError::rule("forced_at", error))?,
+        ),
+        (UpdateType::TimeForced, None) => {
+            return Err(ServiceError::invalid(
+                "forced_at",
+                "a timeforced rollout names the instant its offers become forced \
+                 (--forced-at 2026-12-10T02:00:00Z)",
+            ));
+        }
+        (_, Some(_)) => {
+            return Err(ServiceError::invalid(
+                "forced_at",
+                "only a timeforced rollout has an instant its offers become forced",
+            ));
+        }
+        (_, None) => None,
+    };
     let window = new
         .window
         .as_deref()
@@ -465,6 +494,7 @@ pub async fn create(
         error_hundredths: i64::from(error.hundredths()),
         window_text: window.as_ref().map(ToString::to_string),
         dynamic: new.dynamic,
+        forced_at: forced_at.map(aftercare_store::timestamp_text),
         state: RolloutState::Created.as_str().to_string(),
         wave: 0,
         pause_reason: None,
@@ -501,6 +531,7 @@ pub async fn create(
                 "kind": row.kind,
                 "rationale": row.rationale,
                 "dynamic": row.dynamic,
+                "forced_at": row.forced_at,
                 "targeted_now": devices.len(),
             })),
         },

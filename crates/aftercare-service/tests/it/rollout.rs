@@ -670,3 +670,94 @@ async fn a_hold_point_waits_for_a_signed_go_or_no_go() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_timeforced_offer_is_soft_until_its_instant_then_forced() {
+    for (test, workspace, context) in workspaces().await {
+        let backend = test.backend().as_str();
+        let admin = approved_patch(&workspace, &context).await;
+        let day31 = at(&context, 31);
+        let device = pump(&workspace, &day31, &admin, "tf-0", "2.0.0").await;
+        let mut new = NewRollout {
+            name: "tf".into(),
+            product: "Pump".into(),
+            version: "2.2.1".into(),
+            filter: "product=Pump".into(),
+            waves: "100%".into(),
+            success: "100%".into(),
+            error: "0%".into(),
+            update_type: "timeforced".into(),
+            ..NewRollout::default()
+        };
+        let refused = rollout::create(&workspace, &day31, &admin, &new)
+            .await
+            .unwrap_err();
+        assert!(
+            chain(&refused).contains("forced_at"),
+            "{backend}: {}",
+            chain(&refused)
+        );
+        new.forced_at = Some(day(40).to_string());
+        let forced = NewRollout {
+            update_type: "forced".into(),
+            ..new.clone()
+        };
+        assert!(
+            rollout::create(&workspace, &day31, &admin, &forced)
+                .await
+                .is_err()
+        );
+        rollout::create(&workspace, &day31, &admin, &new)
+            .await
+            .unwrap();
+        flow::start_rollout(&workspace, &day31, &admin, "tf")
+            .await
+            .unwrap();
+        let link = |at: &Context| {
+            let (workspace, device) = (&workspace, &device);
+            let at = at.clone();
+            async move { ddi::poll(workspace, &at, device).await.unwrap().link }
+        };
+        let PollLink::Deployment {
+            action_id,
+            hash: soft_hash,
+        } = link(&day31).await
+        else {
+            panic!("{backend}: offered");
+        };
+        let soft = ddi::deployment(&workspace, &day31, &device, action_id)
+            .await
+            .unwrap();
+        assert_eq!(
+            (soft.download.as_str(), soft.update.as_str()),
+            ("attempt", "attempt"),
+            "{backend}: soft before day 40"
+        );
+        // Fetched, the offer stays linked; its link still says soft until day 40.
+        let PollLink::Deployment {
+            hash: fetched_hash, ..
+        } = link(&day31).await
+        else {
+            panic!("{backend}: still offered");
+        };
+        let day41 = at(&context, 41);
+        let PollLink::Deployment {
+            hash: forced_hash, ..
+        } = link(&day41).await
+        else {
+            panic!("{backend}: still offered");
+        };
+        assert_ne!(
+            soft_hash, forced_hash,
+            "{backend}: the link changes when the offer does"
+        );
+        let hard = ddi::deployment(&workspace, &day41, &device, action_id)
+            .await
+            .unwrap();
+        assert_eq!(
+            (hard.download.as_str(), hard.update.as_str()),
+            ("forced", "forced"),
+            "{backend}: forced from day 40"
+        );
+    }
+}

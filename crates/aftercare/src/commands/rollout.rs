@@ -28,6 +28,7 @@ pub(crate) async fn run(command: RolloutCommand) -> anyhow::Result<Outcome> {
             window,
             hold_after,
             dynamic,
+            forced_at,
             rollback,
             workspace,
             format,
@@ -57,6 +58,7 @@ pub(crate) async fn run(command: RolloutCommand) -> anyhow::Result<Outcome> {
                 window,
                 holds_after: hold_after,
                 dynamic,
+                forced_at,
                 rollback,
             };
             let view = rollout::create(&workspace, &context, &principal, &new).await?;
