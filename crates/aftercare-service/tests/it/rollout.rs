@@ -751,6 +751,7 @@ async fn a_timeforced_offer_is_soft_until_its_instant_then_forced() {
             soft_hash, forced_hash,
             "{backend}: the link changes when the offer does"
         );
+        assert_ne!(fetched_hash, forced_hash, "{backend}: also once fetched");
         let hard = ddi::deployment(&workspace, &day41, &device, action_id)
             .await
             .unwrap();
