@@ -629,21 +629,40 @@ pub async fn update_action(tx: &mut Tx, action: &ActionRow, at: &str) -> Result<
     Ok(())
 }
 
+fn one_action(
+    fetched: Result<Option<AnyRow>, sqlx::Error>,
+    operation: &'static str,
+) -> Result<Option<ActionRow>, StoreError> {
+    fetched
+        .map_err(StoreError::query(operation))?
+        .as_ref()
+        .map(action_from_row)
+        .transpose()
+        .map_err(StoreError::query(operation))
+}
+
+/// An action by id, through the pool or in the writer's transaction (`tx.conn()`).
+pub async fn action<'e, E>(executor: E, id: i64) -> Result<Option<ActionRow>, StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let sql = format!("{ACTION_SELECT} WHERE id = $1");
+    one_action(
+        sqlx::query(&sql).bind(id).fetch_optional(executor).await,
+        "read an action",
+    )
+}
+
 /// The active action of a device, if any.
 pub async fn active_action(
     pool: &sqlx::AnyPool,
     device_id: i64,
 ) -> Result<Option<ActionRow>, StoreError> {
     let sql = format!("{ACTION_SELECT} WHERE device_id = $1 AND active = 1");
-    sqlx::query(&sql)
-        .bind(device_id)
-        .fetch_optional(pool)
-        .await
-        .map_err(StoreError::query("read a device's active action"))?
-        .as_ref()
-        .map(action_from_row)
-        .transpose()
-        .map_err(StoreError::query("read a device's active action"))
+    one_action(
+        sqlx::query(&sql).bind(device_id).fetch_optional(pool).await,
+        "read a device's active action",
+    )
 }
 
 /// The latest closed `finished` action of a device (DDI's installedBase), if any.
@@ -654,43 +673,10 @@ pub async fn installed_action(
     let sql = format!(
         "{ACTION_SELECT} WHERE device_id = $1 AND state = 'finished' ORDER BY id DESC LIMIT 1"
     );
-    sqlx::query(&sql)
-        .bind(device_id)
-        .fetch_optional(pool)
-        .await
-        .map_err(StoreError::query("read a device's installed action"))?
-        .as_ref()
-        .map(action_from_row)
-        .transpose()
-        .map_err(StoreError::query("read a device's installed action"))
-}
-
-/// An action by id, read in the writer's transaction.
-pub async fn action_in(tx: &mut Tx, id: i64) -> Result<Option<ActionRow>, StoreError> {
-    let sql = format!("{ACTION_SELECT} WHERE id = $1");
-    sqlx::query(&sql)
-        .bind(id)
-        .fetch_optional(tx.conn())
-        .await
-        .map_err(StoreError::query("read an action"))?
-        .as_ref()
-        .map(action_from_row)
-        .transpose()
-        .map_err(StoreError::query("read an action"))
-}
-
-/// An action by id.
-pub async fn action(pool: &sqlx::AnyPool, id: i64) -> Result<Option<ActionRow>, StoreError> {
-    let sql = format!("{ACTION_SELECT} WHERE id = $1");
-    sqlx::query(&sql)
-        .bind(id)
-        .fetch_optional(pool)
-        .await
-        .map_err(StoreError::query("read an action"))?
-        .as_ref()
-        .map(action_from_row)
-        .transpose()
-        .map_err(StoreError::query("read an action"))
+    one_action(
+        sqlx::query(&sql).bind(device_id).fetch_optional(pool).await,
+        "read a device's installed action",
+    )
 }
 
 /// A device's actions, newest first.

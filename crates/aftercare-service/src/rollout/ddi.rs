@@ -148,7 +148,7 @@ pub async fn poll(
                 PollLink::Nothing
             } else {
                 let mut tx = workspace.store().begin().await?;
-                if let Some(current) = stored::action_in(&mut tx, action.id).await?
+                if let Some(current) = stored::action(tx.conn(), action.id).await?
                     && current.state == ActionState::Scheduled.as_str()
                 {
                     action = current;
@@ -303,7 +303,7 @@ pub async fn deployment(
     let (download, update) = modes(update_type, open, forced_now(&rollout, context.now));
     if action.active {
         let mut tx = workspace.store().begin().await?;
-        if let Some(mut current) = stored::action_in(&mut tx, action.id).await?
+        if let Some(mut current) = stored::action(tx.conn(), action.id).await?
             && current.active
         {
             let now = state_of(&current)?;
@@ -426,7 +426,7 @@ pub async fn feedback(
         details: body.details.clone(),
     };
     let mut tx = workspace.store().begin().await?;
-    let mut action = match stored::action_in(&mut tx, id).await? {
+    let mut action = match stored::action(tx.conn(), id).await? {
         Some(action) if action.device_id == device.id => action,
         _ => return Err(not_found(id)),
     };
