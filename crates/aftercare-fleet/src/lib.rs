@@ -1,0 +1,17 @@
+//! Fleet monitoring, the pure rules (step 8 of the loop in the BRIEF, issue 15): the
+//! telemetry a device sends, how each line is checked, and — in the modules that follow it —
+//! the detectors that turn metric series and security events into signals, the health gate a
+//! rollout's wave must pass, and the simulator that produces a realistic fleet.
+//!
+//! - [`telemetry`]: the JSON-lines batch format (`heartbeat`, `metric`, `security_event`),
+//!   checked line by line ([`telemetry::parse_batch`]): good lines kept, each bad one reported
+//!   with its number and reason; bounded free text and no field for patient data (PHI
+//!   minimisation is in the schema: unknown fields are refused, detail keys that name a person
+//!   are refused); clock skew measured against the server's receive time.
+//!
+//! Like `aftercare-rollout` it does no I/O, never reads the wall clock (the receive time is an
+//! argument) and never panics on input. The service stores what these functions accept.
+
+#![warn(missing_docs)]
+
+pub mod telemetry;

@@ -1,0 +1,3 @@
+//! The fleet rules' tests, one module per rule.
+
+mod telemetry;
