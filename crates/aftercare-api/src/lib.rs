@@ -18,6 +18,7 @@ pub mod device;
 pub mod error;
 pub mod export;
 pub mod finding;
+pub mod fleet;
 pub mod flow;
 pub mod intel;
 pub mod inventory;

@@ -47,11 +47,14 @@ pub enum Permission {
     /// the product's update CA), set a product's update CA, and start, pause and cancel
     /// rollouts.
     RolloutManage,
+    /// Triage the fleet's signals: acknowledge them, dismiss them with a reason, open
+    /// incidents from them.
+    SignalTriage,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 18] = [
+    pub const ALL: [Permission; 19] = [
         Permission::InventoryRead,
         Permission::InventoryWrite,
         Permission::IntelligenceRead,
@@ -70,6 +73,7 @@ impl Permission {
         Permission::DeviceRead,
         Permission::DeviceManage,
         Permission::RolloutManage,
+        Permission::SignalTriage,
     ];
 
     /// The permission's name (`inventory.read`).
@@ -93,6 +97,7 @@ impl Permission {
             Permission::DeviceRead => "device.read",
             Permission::DeviceManage => "device.manage",
             Permission::RolloutManage => "rollout.manage",
+            Permission::SignalTriage => "signal.triage",
         }
     }
 }
@@ -168,6 +173,7 @@ impl Role {
                 RecordSign,
                 PatchManage,
                 DeviceRead,
+                SignalTriage,
             ],
             Role::Reviewer => &[
                 InventoryRead,

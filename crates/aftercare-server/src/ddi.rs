@@ -215,7 +215,7 @@ fn context(controller_id: &str) -> Context {
 }
 
 /// Authenticates the device a DDI request names; a refusal is the response to send.
-async fn authenticate(
+pub(crate) async fn authenticate(
     state: &AppState,
     address: IpAddr,
     tenant: &str,

@@ -12,6 +12,7 @@ pub mod ddi;
 pub mod download;
 mod error;
 pub mod jobs;
+pub mod mqtt;
 pub mod openapi;
 pub mod scheduler;
 pub mod ui;
@@ -69,6 +70,8 @@ pub struct AppState {
     pub intel: Arc<IntelRuntime>,
     /// The DDI side: settings, the coalesced poll clock, refused-credential counters.
     pub ddi: Arc<ddi::DdiRuntime>,
+    /// The fleet side: the per-device telemetry rate limit.
+    pub fleet: Arc<api::fleet::FleetRuntime>,
 }
 
 impl AppState {
@@ -80,6 +83,7 @@ impl AppState {
             settings,
             intel: Arc::new(IntelRuntime::default()),
             ddi: Arc::new(ddi::DdiRuntime::default()),
+            fleet: Arc::new(api::fleet::FleetRuntime::default()),
         }
     }
 }
@@ -132,6 +136,7 @@ pub fn routes() -> Vec<Route> {
     use api::artifact as art;
     use api::device as dev;
     use api::finding as fnd;
+    use api::fleet as flt;
     use api::intel as int;
     use api::inventory as inv;
     use api::patch as pat;
@@ -650,6 +655,43 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/rollouts/{name}/retry-failed",
             Needs(Permission::RolloutManage),
             post(rol::retry_failed),
+        ),
+        // Fleet monitoring (issue 15): telemetry in, signals out.
+        route(
+            M::POST,
+            "/api/v1/devices/{controller_id}/telemetry",
+            Device,
+            post(flt::ingest),
+        ),
+        route(
+            M::GET,
+            "/api/v1/devices/{controller_id}/telemetry",
+            Needs(Permission::DeviceRead),
+            get(flt::device_telemetry),
+        ),
+        route(
+            M::GET,
+            "/api/v1/signals",
+            Needs(Permission::DeviceRead),
+            get(flt::list_signals),
+        ),
+        route(
+            M::GET,
+            "/api/v1/signals/{id}",
+            Needs(Permission::DeviceRead),
+            get(flt::get_signal),
+        ),
+        route(
+            M::POST,
+            "/api/v1/signals/{id}/acknowledge",
+            Needs(Permission::SignalTriage),
+            post(flt::acknowledge_signal),
+        ),
+        route(
+            M::POST,
+            "/api/v1/signals/{id}/dismiss",
+            Needs(Permission::SignalTriage),
+            post(flt::dismiss_signal),
         ),
         // hawkBit's Direct Device Integration API: devices authenticate themselves.
         route(

@@ -4,7 +4,9 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::api::{access, artifact, device, finding, intel, inventory, patch, rollout, triage};
+use crate::api::{
+    access, artifact, device, finding, fleet, intel, inventory, patch, rollout, triage,
+};
 use aftercare_api as wire;
 
 /// The API description.
@@ -104,6 +106,12 @@ use aftercare_api as wire;
         artifact::list_artifacts,
         artifact::upload_artifact,
         artifact::download_artifact,
+        fleet::ingest,
+        fleet::device_telemetry,
+        fleet::list_signals,
+        fleet::get_signal,
+        fleet::acknowledge_signal,
+        fleet::dismiss_signal,
     ),
     components(schemas(
         wire::inventory::ProductDto,
@@ -236,6 +244,12 @@ use aftercare_api as wire;
         wire::rollout::RolloutDecisionDto,
         wire::rollout::ActionDto,
         wire::rollout::ActionStatusDto,
+        wire::fleet::LineErrorDto,
+        wire::fleet::IngestedDto,
+        wire::fleet::SignalDto,
+        wire::fleet::DismissDto,
+        wire::fleet::RollupDto,
+        wire::fleet::DeviceTelemetryDto,
         wire::artifact::ArtifactDto,
     )),
     modifiers(&Security),
@@ -250,7 +264,8 @@ use aftercare_api as wire;
         (name = "patches", description = "Remediation plans, patch releases with their fix and V&V evidence, the signed approval, and the distribution that meets the remediation clock"),
         (name = "devices", description = "The device registry: organisations, sites, devices with their installed release and its source, and their exposure to a vulnerability now"),
         (name = "artifacts", description = "The files of a release that devices download: their digests, the verified signer of a .swu, and the download with HEAD, ranges and If-Match"),
-        (name = "rollouts", description = "Staged rollouts of approved patch releases over hawkBit's DDI (the devices' side is /{tenant}/controller/v1/{controllerId}, outside this document): waves, thresholds, the approval gate, each device's actions")
+        (name = "rollouts", description = "Staged rollouts of approved patch releases over hawkBit's DDI (the devices' side is /{tenant}/controller/v1/{controllerId}, outside this document): waves, thresholds, the approval gate, each device's actions"),
+        (name = "fleet", description = "Fleet monitoring: telemetry from devices (JSON lines over HTTP with the device's DDI credential, or MQTT), each device's rollups, signals from the detectors with their evidence and their triage")
     )
 )]
 pub struct ApiDoc;

@@ -155,6 +155,13 @@ actions! {
     /// An artifact added to a release: its file name, size, digests and, for a `.swu`, the
     /// signer its signature was verified against.
     ArtifactAdd = "artifact.add",
+    /// A fleet signal raised by a detector, with its evidence (a repeat of an open signal is
+    /// counted on it, not recorded again).
+    SignalRaise = "signal.raise",
+    /// A signal acknowledged by a person.
+    SignalAcknowledge = "signal.acknowledge",
+    /// A signal dismissed by a person, with the reason.
+    SignalDismiss = "signal.dismiss",
 }
 
 impl std::fmt::Display for AuditAction {

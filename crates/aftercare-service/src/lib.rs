@@ -32,6 +32,7 @@ pub mod audit;
 pub mod device;
 pub mod fetch;
 pub mod finding;
+pub mod fleet;
 pub mod flow;
 pub mod intel;
 pub mod inventory;

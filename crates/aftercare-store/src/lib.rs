@@ -29,6 +29,7 @@ pub mod device;
 pub mod document;
 pub mod feed;
 pub mod finding;
+pub mod fleet;
 pub mod intel;
 pub mod patch;
 pub mod policy;

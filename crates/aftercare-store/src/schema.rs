@@ -878,6 +878,91 @@ ALTER TABLE rollouts ADD COLUMN forced_at TEXT;
         sqlite: &[],
         postgres: &[],
     },
+    Migration {
+        version: 13,
+        name: "fleet monitoring: telemetry events, rollups per device and cohort, each \
+               device's telemetry state, signals",
+        // Telemetry times are milliseconds since the epoch as integers (the server's receive
+        // time; the device's own time beside it): the volume is large and every window is a
+        // range. Raw events are kept for a configured period; on PostgreSQL the table is
+        // partitioned by day so that retention drops a partition, on SQLite it deletes a
+        // range. Rollups are per device by hour and day, per cohort (product, release, site;
+        // 0 for no site) by minute, hour and day — a per-device minute would be the raw
+        // stream again. A security event is rolled up as the metric `security.<kind>` with
+        // its count. Signals are regulated records (they may open an incident): retention
+        // never touches them, and one open signal per detector and series keeps a repeating
+        // alarm one row.
+        shared: r#"
+CREATE TABLE device_telemetry (
+    device_id BIGINT PRIMARY KEY REFERENCES devices(id),
+    first_ms BIGINT NOT NULL,
+    last_ms BIGINT NOT NULL,
+    last_heartbeat_ms BIGINT,
+    reported_release TEXT,
+    firmware_sha256 TEXT,
+    uptime_s BIGINT,
+    skew_ms BIGINT,
+    events BIGINT NOT NULL,
+    rejected BIGINT NOT NULL
+);
+CREATE TABLE device_rollups (
+    device_id BIGINT NOT NULL REFERENCES devices(id),
+    metric TEXT NOT NULL,
+    grain TEXT NOT NULL,
+    start_ms BIGINT NOT NULL,
+    samples BIGINT NOT NULL,
+    total DOUBLE PRECISION NOT NULL,
+    minimum DOUBLE PRECISION NOT NULL,
+    maximum DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (device_id, metric, grain, start_ms)
+);
+CREATE TABLE cohort_rollups (
+    product_id BIGINT NOT NULL,
+    release_id BIGINT NOT NULL,
+    site_id BIGINT NOT NULL,
+    metric TEXT NOT NULL,
+    grain TEXT NOT NULL,
+    start_ms BIGINT NOT NULL,
+    samples BIGINT NOT NULL,
+    total DOUBLE PRECISION NOT NULL,
+    minimum DOUBLE PRECISION NOT NULL,
+    maximum DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (product_id, release_id, site_id, metric, grain, start_ms)
+);
+CREATE TABLE signals (
+    id {id},
+    kind TEXT NOT NULL,
+    device_id BIGINT REFERENCES devices(id),
+    rollout_id BIGINT REFERENCES rollouts(id),
+    subject TEXT NOT NULL,
+    state TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    evidence TEXT NOT NULL,
+    occurrences BIGINT NOT NULL,
+    raised_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    decided_by TEXT,
+    decided_at TEXT,
+    reason TEXT
+);
+CREATE UNIQUE INDEX signals_one_open ON signals (kind, subject, device_id) WHERE state = 'open';
+CREATE INDEX signals_state ON signals (state, id);
+CREATE INDEX signals_device ON signals (device_id, id);
+"#,
+        sqlite: &[
+            "CREATE TABLE telemetry_events (device_id BIGINT NOT NULL, received_ms BIGINT NOT NULL, \
+             sent_ms BIGINT, kind TEXT NOT NULL, name TEXT NOT NULL, value DOUBLE PRECISION NOT NULL, \
+             detail TEXT)",
+            "CREATE INDEX telemetry_events_device ON telemetry_events (device_id, received_ms)",
+            "CREATE INDEX telemetry_events_received ON telemetry_events (received_ms)",
+        ],
+        postgres: &[
+            "CREATE TABLE telemetry_events (device_id BIGINT NOT NULL, received_ms BIGINT NOT NULL, \
+             sent_ms BIGINT, kind TEXT NOT NULL, name TEXT NOT NULL, value DOUBLE PRECISION NOT NULL, \
+             detail TEXT) PARTITION BY RANGE (received_ms)",
+            "CREATE INDEX telemetry_events_device ON telemetry_events (device_id, received_ms)",
+        ],
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -99,6 +99,11 @@ pub enum Command {
     /// update CA).
     #[command(subcommand)]
     Artifact(ArtifactCommand),
+    /// The fleet's signals (a metric's step or drift, a burst of security events, a silent
+    /// device, a release or firmware that matches none, a clock skew): list, show with the
+    /// evidence, acknowledge, dismiss with a reason.
+    #[command(subcommand)]
+    Signal(SignalCommand),
     /// Re-match the workspace's releases against the stored intelligence and report what
     /// changed (imports and feed syncs already match what they touch).
     Match(MatchArgs),
@@ -1052,6 +1057,22 @@ pub struct DdiArgs {
     /// How often rollouts are evaluated and device polls written, in seconds.
     #[arg(long, env = "AFTERCARE_ROLLOUT_TICK_SECONDS", default_value_t = 5)]
     pub rollout_tick_seconds: u64,
+    /// Also receive fleet telemetry over MQTT 5 from this broker (`mqtt://127.0.0.1:1883`):
+    /// topic `aftercare/{tenant}/{controllerId}/telemetry`, the device's token in the user
+    /// property `authorization`, through the shared subscription of `--mqtt-group`.
+    #[arg(long, env = "AFTERCARE_MQTT")]
+    pub mqtt: Option<String>,
+    /// The shared-subscription group; every node of one deployment uses the same, so each
+    /// message is stored by one node.
+    #[arg(long, env = "AFTERCARE_MQTT_GROUP", default_value = "aftercare")]
+    pub mqtt_group: String,
+    /// This node's MQTT client id (unique per node; by default `aftercare-` and the process
+    /// id).
+    #[arg(long, env = "AFTERCARE_MQTT_CLIENT_ID")]
+    pub mqtt_client_id: Option<String>,
+    /// Telemetry lines a device may send per minute (HTTP and MQTT together); more is 429.
+    #[arg(long, env = "AFTERCARE_TELEMETRY_RATE", default_value_t = 6000)]
+    pub telemetry_rate: u32,
 }
 
 /// `aftercare serve`.
@@ -1777,6 +1798,22 @@ pub enum DeviceCommand {
         #[command(flatten)]
         format: FormatArg,
     },
+    /// A device's telemetry: its last heartbeat, the release and firmware it reports, its
+    /// clock skew, and each metric's rollups (hourly or daily) over a window.
+    Telemetry {
+        /// Its controller id.
+        controller_id: String,
+        /// `hour` or `day`.
+        #[arg(long, default_value = "hour")]
+        grain: String,
+        /// How many hours back from now.
+        #[arg(long, default_value_t = 48)]
+        hours: i64,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
     /// A device's rollout actions, newest first, with every status message it reported.
     History {
         /// Its controller id.
@@ -1934,6 +1971,61 @@ pub enum RolloutCommand {
     },
     /// Every rollout, newest first.
     List {
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+}
+
+/// `aftercare signal …`.
+#[derive(Debug, Subcommand)]
+pub enum SignalCommand {
+    /// Signals, newest first.
+    List {
+        /// Only this state: open, acknowledged, dismissed, incident.
+        #[arg(long)]
+        state: Option<String>,
+        /// Only this detector: step, drift, rate, silence, version_drift, firmware_drift,
+        /// clock_skew, health_gate.
+        #[arg(long)]
+        kind: Option<String>,
+        /// Only this device (controller id).
+        #[arg(long)]
+        device: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 200)]
+        limit: i64,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// One signal with its evidence (the series, the baseline, the threshold).
+    Show {
+        /// The signal's id.
+        id: i64,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Acknowledge an open signal: seen, still watched.
+    Ack {
+        /// The signal's id.
+        id: i64,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Dismiss an open signal with the reason it is not a concern.
+    Dismiss {
+        /// The signal's id.
+        id: i64,
+        /// Why it is not a concern.
+        #[arg(long)]
+        reason: String,
         #[command(flatten)]
         workspace: WorkspaceArgs,
         #[command(flatten)]

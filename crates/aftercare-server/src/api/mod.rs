@@ -4,6 +4,7 @@ pub mod access;
 pub mod artifact;
 pub mod device;
 pub mod finding;
+pub mod fleet;
 pub mod intel;
 pub mod inventory;
 pub mod patch;

@@ -25,6 +25,7 @@ const PURE: &[&str] = &[
     "aftercare-match",
     "aftercare-patch",
     "aftercare-rollout",
+    "aftercare-fleet",
 ];
 
 /// The crates above the core: storage, use cases, HTTP and the command line.
@@ -61,11 +62,12 @@ const CRATE_RULES: &[Rule] = &[
     // The functional core.
     rule(PURE, SHELL, "the pure core is called by the shells and never calls them: that keeps it fast, fuzzable and testable with plain check() helpers (STYLE.md §1)"),
     rule(PURE, INFRASTRUCTURE, "the pure core does no async, storage, HTTP or wire format; those are adapters around it (STYLE.md §1, §6)"),
-    rule(&["aftercare-model"], &["aftercare-version", "aftercare-cvss", "aftercare-sbom", "aftercare-intel", "aftercare-risk", "aftercare-match", "aftercare-patch", "aftercare-rollout"], "the shared words are the ground floor: every crate uses them and they use no other crate of ours"),
+    rule(&["aftercare-model"], &["aftercare-version", "aftercare-cvss", "aftercare-sbom", "aftercare-intel", "aftercare-risk", "aftercare-match", "aftercare-patch", "aftercare-rollout", "aftercare-fleet"], "the shared words are the ground floor: every crate uses them and they use no other crate of ours"),
     rule(&["aftercare-version", "aftercare-cvss"], &["aftercare-sbom", "aftercare-intel", "aftercare-risk", "aftercare-match", "aftercare-patch"], "version and CVSS semantics are read by the formats and rules above them, never the reverse"),
     rule(&["aftercare-sbom", "aftercare-intel", "aftercare-risk"], &["aftercare-match"], "the readers and the risk rules feed the matcher, never the reverse"),
     rule(&["aftercare-sbom", "aftercare-intel", "aftercare-risk", "aftercare-match"], &["aftercare-patch"], "patch management stands on the policy and the risk rules and reads match results as data; nothing below it knows patches"),
     rule(&["aftercare-rollout"], &["aftercare-match", "aftercare-intel", "aftercare-sbom"], "rollouts decide waves, thresholds and actions from facts the service passes in; what a release fixes is patch management's answer, read by the service (ADR 0013)"),
+    rule(&["aftercare-fleet"], &["aftercare-model", "aftercare-match", "aftercare-intel", "aftercare-sbom", "aftercare-patch", "aftercare-rollout", "aftercare-risk"], "fleet monitoring's rules see telemetry and series only; which device runs what, what a rollout is and which clock an incident opens are the service's to join (issue 15)"),
     rule(&["aftercare-patch"], &["aftercare-match"], "fix evidence reads the matcher's outcome, which the service passes in (ADR 0012); evaluating ranges here would be a second matcher that could disagree with the findings"),
     // The shell.
     rule(&["aftercare-store"], &["aftercare-service", "aftercare-server", "aftercare", "axum"], "storage is an adapter below the use cases: it knows rows and queries, not use cases or HTTP"),
@@ -395,7 +397,8 @@ const SLICE_RULES: &[(&str, &[&str], &str)] = &[
     ("device", &["access", "inventory", "intel"], "the registry reads products, releases and vulnerability aliases; exposure is a join to findings in the store, never a match run"),
     ("artifact", &["access", "inventory"], "artifacts are files of releases; the DDI routes read them by id with no principal, and rollouts will read them, never the reverse"),
     ("rollout", &["access", "inventory", "intel", "triage", "device", "patch", "artifact"], "a rollout reads devices and the patch gate, offers artifacts, and never records a distribution itself: flow does once every device was offered"),
-    ("flow", &["access", "inventory", "intel", "triage", "finding", "patch", "rollout"], "the one module that chains slices (import → match, sync → re-match, distribution → clock)"),
+    ("fleet", &["access", "inventory", "device"], "telemetry is stored for authenticated devices and read back; a signal is raised here and triaged here, and the rollouts' health gate reads it through flow"),
+    ("flow", &["access", "inventory", "intel", "triage", "finding", "patch", "rollout", "fleet"], "the one module that chains slices (import → match, sync → re-match, distribution → clock)"),
 ];
 
 /// The slice a service source file belongs to (`None`: the floor).

@@ -373,6 +373,34 @@ pub(crate) async fn run(command: DeviceCommand) -> anyhow::Result<Outcome> {
                 .collect();
             emit(format.format, &dtos, || history_text(&controller_id, &dtos))?;
         }
+        DeviceCommand::Telemetry {
+            controller_id,
+            grain,
+            hours,
+            workspace,
+            format,
+        } => {
+            let (workspace, _, principal) = super::open_as_admin(&workspace).await?;
+            let to = jiff::Timestamp::now();
+            let from = to
+                .checked_sub(jiff::SignedDuration::from_hours(hours.clamp(1, 24 * 400)))
+                .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+            let (state, rollups) = aftercare_service::fleet::telemetry(
+                &workspace,
+                &principal,
+                &controller_id,
+                &grain,
+                from,
+                to,
+            )
+            .await?;
+            let dto = aftercare_api::fleet::DeviceTelemetryDto::new(
+                &controller_id,
+                state.as_ref(),
+                &rollups,
+            );
+            emit(format.format, &dto, || telemetry_text(&dto))?;
+        }
         DeviceCommand::Decommission {
             controller_id,
             reason,
@@ -429,5 +457,46 @@ fn history_text(controller_id: &str, actions: &[ActionDto]) -> String {
             }
         }
     }
+    out
+}
+
+fn telemetry_text(dto: &aftercare_api::fleet::DeviceTelemetryDto) -> String {
+    let time = |ms: Option<i64>| {
+        ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+            .map_or_else(|| "-".to_string(), |at| at.to_string())
+    };
+    let mut out = format!(
+        "Telemetry of {}\n  last heartbeat:   {}\n  last event:       {}\n  reports release:  {}\n  firmware SHA-256: {}\n  uptime:           {}\n  clock skew:       {}\n  lines:            {} stored, {} refused\n",
+        dto.device,
+        time(dto.last_heartbeat_ms),
+        time(dto.last_event_ms),
+        dto.reported_release.as_deref().unwrap_or("-"),
+        dto.firmware_sha256.as_deref().unwrap_or("-"),
+        dto.uptime_s
+            .map_or_else(|| "-".to_string(), |s| format!("{s} s")),
+        dto.skew_ms.map_or_else(
+            || "-".to_string(),
+            |ms| format!("{:.1} s", ms as f64 / 1000.0)
+        ),
+        dto.events,
+        dto.rejected,
+    );
+    if dto.rollups.is_empty() {
+        out.push_str("\nNo rollups in the window.\n");
+        return out;
+    }
+    let mut table = Table::new(&["METRIC", "START", "SAMPLES", "MEAN", "MIN", "MAX"]);
+    for rollup in &dto.rollups {
+        table.row(vec![
+            rollup.metric.clone(),
+            time(Some(rollup.start_ms)),
+            rollup.samples.to_string(),
+            format!("{:.3}", rollup.mean),
+            format!("{:.3}", rollup.min),
+            format!("{:.3}", rollup.max),
+        ]);
+    }
+    out.push('\n');
+    out.push_str(&table.render());
     out
 }

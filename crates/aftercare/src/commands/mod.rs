@@ -18,6 +18,7 @@ mod rollout;
 mod sbom;
 mod scan;
 mod serve;
+mod signal;
 mod simulate;
 mod triage;
 
@@ -80,6 +81,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Site(command) => device::site(command).await,
         Command::Device(command) => device::run(*command).await,
         Command::Rollout(command) => rollout::run(*command).await,
+        Command::Signal(command) => signal::run(command).await,
         Command::Artifact(command) => artifact::run(command).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Demo(args) => demo::run(args).await,

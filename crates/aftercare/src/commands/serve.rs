@@ -43,6 +43,27 @@ pub(crate) async fn serve(
             ..aftercare_server::ddi::DdiSettings::default()
         },
     ));
+    state.fleet = std::sync::Arc::new(aftercare_server::api::fleet::FleetRuntime::new(
+        server.ddi.telemetry_rate.max(1),
+    ));
+    let mqtt = match &server.ddi.mqtt {
+        Some(url) => {
+            let client_id = server
+                .ddi
+                .mqtt_client_id
+                .clone()
+                .unwrap_or_else(|| format!("aftercare-{}", std::process::id()));
+            Some(
+                aftercare_server::mqtt::MqttSettings::from_url(
+                    url,
+                    &client_id,
+                    &server.ddi.mqtt_group,
+                )
+                .map_err(|message| anyhow::anyhow!("--mqtt {message}"))?,
+            )
+        }
+        None => None,
+    };
     state.intel = std::sync::Arc::new(aftercare_server::IntelRuntime {
         aliases: Default::default(),
         options: super::intel::sync_options(&server.sync)?,
@@ -78,6 +99,20 @@ pub(crate) async fn serve(
         std::time::Duration::from_secs(server.clock_tick_seconds.max(1)),
         stopped.clone(),
     );
+    let subscriber = mqtt.map(|settings| {
+        eprintln!(
+            "aftercare receives telemetry over MQTT from {}:{} ({})",
+            settings.host,
+            settings.port,
+            aftercare_server::mqtt::filter(&settings.group, &state.ddi.settings.tenant)
+        );
+        aftercare_server::mqtt::spawn(
+            state.clone(),
+            settings,
+            std::sync::Arc::default(),
+            stopped.clone(),
+        )
+    });
     let rollouts = aftercare_server::jobs::spawn_rollout_tick(
         state.clone(),
         std::time::Duration::from_secs(server.ddi.rollout_tick_seconds.max(1)),
@@ -89,6 +124,9 @@ pub(crate) async fn serve(
     let _ = background.await;
     let _ = ticker.await;
     let _ = rollouts.await;
+    if let Some(subscriber) = subscriber {
+        let _ = subscriber.await;
+    }
     eprintln!("aftercare stopped");
     Ok(())
 }

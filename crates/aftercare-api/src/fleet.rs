@@ -1,0 +1,196 @@
+//! Fleet monitoring's wire types: what a device's telemetry batch came to, a device's
+//! telemetry with its rollups, signals with their evidence, and a dismissal's reason.
+
+use aftercare_service::fleet::Ingested;
+use aftercare_store::fleet::{DeviceTelemetry, Rollup, SignalRow};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A refused line of a batch.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LineErrorDto {
+    /// The line's number, from 1.
+    pub line: usize,
+    /// The field at fault, if one is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// What is wrong and what is accepted.
+    pub reason: String,
+}
+
+/// What a telemetry batch came to: the lines stored, each refused line with its reason, and
+/// the device's clock skew.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct IngestedDto {
+    /// Lines stored.
+    pub accepted: usize,
+    /// Lines refused.
+    pub rejected: Vec<LineErrorDto>,
+    /// The device's clock skew (device − server), in seconds, from the batch's heartbeat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skew_seconds: Option<f64>,
+    /// Whether that skew is beyond the flag (two minutes).
+    pub skew_flagged: bool,
+}
+
+impl From<&Ingested> for IngestedDto {
+    fn from(ingested: &Ingested) -> IngestedDto {
+        IngestedDto {
+            accepted: ingested.accepted,
+            rejected: ingested
+                .rejected
+                .iter()
+                .map(|error| LineErrorDto {
+                    line: error.line,
+                    field: error.field.clone(),
+                    reason: error.reason.clone(),
+                })
+                .collect(),
+            skew_seconds: ingested.skew_seconds,
+            skew_flagged: ingested.skew_flagged,
+        }
+    }
+}
+
+/// A signal raised by a detector, with its evidence.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SignalDto {
+    /// The id.
+    pub id: i64,
+    /// The detector: `step`, `drift`, `rate`, `silence`, `version_drift`, `firmware_drift`,
+    /// `clock_skew`, `health_gate`.
+    pub kind: String,
+    /// The device's controller id, if the signal is about one.
+    pub device: Option<String>,
+    /// The rollout's id, if the signal is about one.
+    pub rollout_id: Option<i64>,
+    /// The series: a metric, a security event kind, a release.
+    pub subject: String,
+    /// `open`, `acknowledged`, `dismissed` or `incident`.
+    pub state: String,
+    /// One line for a person.
+    pub summary: String,
+    /// The evidence: the series, the baseline, the threshold.
+    #[schema(value_type = Object)]
+    pub evidence: serde_json::Value,
+    /// How many times the detector fired while the signal was open.
+    pub occurrences: i64,
+    /// When it was raised (RFC 3339, UTC).
+    pub raised_at: String,
+    /// When the detector last fired.
+    pub last_seen_at: String,
+    /// Who acknowledged or dismissed it.
+    pub decided_by: Option<String>,
+    /// When.
+    pub decided_at: Option<String>,
+    /// A dismissal's reason.
+    pub reason: Option<String>,
+}
+
+impl From<&SignalRow> for SignalDto {
+    fn from(row: &SignalRow) -> SignalDto {
+        SignalDto {
+            id: row.id,
+            kind: row.kind.clone(),
+            device: row.controller_id.clone(),
+            rollout_id: row.rollout_id,
+            subject: row.subject.clone(),
+            state: row.state.clone(),
+            summary: row.summary.clone(),
+            evidence: serde_json::from_str(&row.evidence).unwrap_or(serde_json::Value::Null),
+            occurrences: row.occurrences,
+            raised_at: row.raised_at.clone(),
+            last_seen_at: row.last_seen_at.clone(),
+            decided_by: row.decided_by.clone(),
+            decided_at: row.decided_at.clone(),
+            reason: row.reason.clone(),
+        }
+    }
+}
+
+/// A dismissal: why the signal is not a concern.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DismissDto {
+    /// The reason, kept with the signal and in the audit trail.
+    pub reason: String,
+}
+
+/// One rollup bucket of a metric.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RollupDto {
+    /// The metric (`security.<kind>` for security events, their counts).
+    pub metric: String,
+    /// `hour` or `day`.
+    pub grain: String,
+    /// The bucket's start, milliseconds since the epoch (server receive time).
+    pub start_ms: i64,
+    /// Samples in the bucket.
+    pub samples: i64,
+    /// Their mean.
+    pub mean: f64,
+    /// The smallest.
+    pub min: f64,
+    /// The largest.
+    pub max: f64,
+}
+
+impl From<&Rollup> for RollupDto {
+    fn from(rollup: &Rollup) -> RollupDto {
+        RollupDto {
+            metric: rollup.metric.clone(),
+            grain: rollup.grain.to_string(),
+            start_ms: rollup.start_ms,
+            samples: rollup.samples,
+            mean: rollup.mean(),
+            min: rollup.minimum,
+            max: rollup.maximum,
+        }
+    }
+}
+
+/// A device's telemetry: its last heartbeat and what it reported, and its rollups.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DeviceTelemetryDto {
+    /// The device's controller id.
+    pub device: String,
+    /// The last heartbeat's receive time, milliseconds since the epoch.
+    pub last_heartbeat_ms: Option<i64>,
+    /// The last event's receive time.
+    pub last_event_ms: Option<i64>,
+    /// The release its last heartbeat named.
+    pub reported_release: Option<String>,
+    /// The firmware hash its last heartbeat named.
+    pub firmware_sha256: Option<String>,
+    /// Its last uptime, in seconds.
+    pub uptime_s: Option<i64>,
+    /// Its last clock skew, in milliseconds (device − server).
+    pub skew_ms: Option<i64>,
+    /// Lines stored, in all.
+    pub events: i64,
+    /// Lines refused, in all.
+    pub rejected: i64,
+    /// The rollups asked for.
+    pub rollups: Vec<RollupDto>,
+}
+
+impl DeviceTelemetryDto {
+    /// The wire form of a device's telemetry state and rollups.
+    pub fn new(
+        device: &str,
+        state: Option<&DeviceTelemetry>,
+        rollups: &[Rollup],
+    ) -> DeviceTelemetryDto {
+        DeviceTelemetryDto {
+            device: device.to_string(),
+            last_heartbeat_ms: state.and_then(|s| s.last_heartbeat_ms),
+            last_event_ms: state.map(|s| s.last_ms),
+            reported_release: state.and_then(|s| s.reported_release.clone()),
+            firmware_sha256: state.and_then(|s| s.firmware_sha256.clone()),
+            uptime_s: state.and_then(|s| s.uptime_s),
+            skew_ms: state.and_then(|s| s.skew_ms),
+            events: state.map_or(0, |s| s.events),
+            rejected: state.map_or(0, |s| s.rejected),
+            rollups: rollups.iter().map(RollupDto::from).collect(),
+        }
+    }
+}

@@ -1,0 +1,562 @@
+//! Fleet monitoring (issue 15): the telemetry devices send, stored and rolled up; the
+//! signals raised from it; a person's triage of those signals.
+//!
+//! - [`ingest`]: one batch of an authenticated device, from the HTTP route or an MQTT message
+//!   alike — checked line by line (`aftercare_fleet::telemetry`), the good lines stored with
+//!   their rollups in one transaction, the bad ones reported and counted; a release or
+//!   firmware hash matching no known release raises a `version_drift` / `firmware_drift`
+//!   signal, a clock skew beyond the flag a `clock_skew` signal. Windows use the server's
+//!   receive time, never the device's.
+//! - [`signals`], [`signal`], [`acknowledge`], [`dismiss`]: the signals with their evidence;
+//!   triage needs `signal.triage` and is audited.
+//! - [`telemetry`]: a device's state and rollups, for `device telemetry` and the pages.
+//! - [`purge`]: the retention job; it deletes raw events and old rollups, never a signal or
+//!   any other record.
+//!
+//! Batches are not audited one by one (the volume is a device's heartbeat); a raised signal
+//! and every decision on one are.
+
+use std::collections::BTreeMap;
+
+use aftercare_fleet::telemetry::{self, BatchError, Event, LineError};
+use aftercare_model::access::Permission;
+use aftercare_store::device::DeviceRow;
+use aftercare_store::fleet::{
+    self as stored, Cohort, DeviceTelemetry, EventRow, GRAINS, NewSignal, Rollup, SignalRow,
+};
+use aftercare_store::{Tx, artifact as artifacts, release as releases};
+use jiff::Timestamp;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::access::auth::Principal;
+use crate::audit::{AuditAction, Change, record};
+use crate::{Context, ServiceError, Workspace};
+
+/// What happened to a batch.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ingested {
+    /// Lines stored.
+    pub accepted: usize,
+    /// Lines refused, each with its number, field and reason.
+    pub rejected: Vec<LineError>,
+    /// The device's clock skew (device − server) from the batch's heartbeat, in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skew_seconds: Option<f64>,
+    /// Whether that skew is beyond the flag.
+    pub skew_flagged: bool,
+    /// Signals this batch raised (new ones; a repeat is counted on the open one).
+    pub signals: Vec<i64>,
+}
+
+/// Grains rolled up per device; a per-device minute would be the raw stream again.
+const DEVICE_GRAINS: [&str; 2] = ["hour", "day"];
+
+#[derive(Debug, Clone, Copy)]
+struct Agg {
+    samples: i64,
+    total: f64,
+    minimum: f64,
+    maximum: f64,
+}
+
+impl Agg {
+    fn add(&mut self, value: f64) {
+        self.samples += 1;
+        self.total += value;
+        self.minimum = self.minimum.min(value);
+        self.maximum = self.maximum.max(value);
+    }
+}
+
+/// The rollup metric of an event: the metric's name, `security.<kind>` for a security event
+/// (its value the count); a heartbeat is not rolled up.
+fn rollup_metric(event: &Event) -> Option<(String, f64)> {
+    match event {
+        Event::Heartbeat(_) => None,
+        Event::Metric(metric) => Some((metric.name.clone(), metric.value)),
+        Event::Security(security) => Some((
+            format!("security.{}", security.event.label()),
+            f64::from(security.count),
+        )),
+    }
+}
+
+fn rollups(events: &[(i64, String, f64)], grains: &[&'static str]) -> Vec<Rollup> {
+    let mut buckets: BTreeMap<(String, &'static str, i64), Agg> = BTreeMap::new();
+    for (at, metric, value) in events {
+        for (grain, width) in GRAINS.iter().filter(|(g, _)| grains.contains(g)) {
+            let start = at.div_euclid(*width) * width;
+            buckets
+                .entry((metric.clone(), grain, start))
+                .or_insert(Agg {
+                    samples: 0,
+                    total: 0.0,
+                    minimum: f64::INFINITY,
+                    maximum: f64::NEG_INFINITY,
+                })
+                .add(*value);
+        }
+    }
+    buckets
+        .into_iter()
+        .map(|((metric, grain, start_ms), agg)| Rollup {
+            metric,
+            grain,
+            start_ms,
+            samples: agg.samples,
+            total: agg.total,
+            minimum: agg.minimum,
+            maximum: agg.maximum,
+        })
+        .collect()
+}
+
+/// Stores one batch of an authenticated device (no principal: the device's credential was
+/// checked by the caller). A batch refused as a whole (too large, empty) changes nothing.
+pub async fn ingest(
+    workspace: &Workspace,
+    context: &Context,
+    device: &DeviceRow,
+    body: &[u8],
+) -> Result<Ingested, ServiceError> {
+    let received_at = context.now;
+    let received_ms = received_at.as_millisecond();
+    let batch = telemetry::parse_batch(body, received_at).map_err(|error: BatchError| {
+        ServiceError::InvalidInput {
+            field: "body",
+            message: error.to_string(),
+        }
+    })?;
+    let mut rows = Vec::with_capacity(batch.lines.len());
+    let mut samples = Vec::with_capacity(batch.lines.len());
+    let mut state = DeviceTelemetry {
+        device_id: device.id,
+        first_ms: received_ms,
+        last_ms: received_ms,
+        events: batch.lines.len() as i64,
+        rejected: batch.rejected.len() as i64,
+        skew_ms: batch.skew.map(|skew| skew.as_millis() as i64),
+        ..DeviceTelemetry::default()
+    };
+    for line in &batch.lines {
+        let (name, value, detail) = match &line.event {
+            Event::Heartbeat(heartbeat) => {
+                state.last_heartbeat_ms = Some(received_ms);
+                state.reported_release = Some(heartbeat.release.clone());
+                state.firmware_sha256.clone_from(&heartbeat.firmware_sha256);
+                state.uptime_s = Some(i64::try_from(heartbeat.uptime_s).unwrap_or(i64::MAX));
+                (
+                    heartbeat.release.clone(),
+                    heartbeat.uptime_s as f64,
+                    heartbeat
+                        .firmware_sha256
+                        .as_ref()
+                        .map(|hash| json!({ "firmware_sha256": hash }).to_string()),
+                )
+            }
+            Event::Metric(metric) => (
+                metric.name.clone(),
+                metric.value,
+                (!metric.unit.is_empty()).then(|| json!({ "unit": metric.unit }).to_string()),
+            ),
+            Event::Security(security) => (
+                security.event.label().to_string(),
+                f64::from(security.count),
+                (!security.details.is_empty())
+                    .then(|| serde_json::Value::Object(security.details.clone()).to_string()),
+            ),
+        };
+        if let Some((metric, value)) = rollup_metric(&line.event) {
+            samples.push((received_ms, metric, value));
+        }
+        rows.push(EventRow {
+            device_id: device.id,
+            received_ms,
+            sent_ms: line.sent_at.map(Timestamp::as_millisecond),
+            kind: line.event.kind().label(),
+            name,
+            value,
+            detail,
+        });
+    }
+    let device_rollups = rollups(&samples, &DEVICE_GRAINS);
+    let cohort_rollups = rollups(&samples, &["minute", "hour", "day"]);
+    let cohort = Cohort {
+        product_id: device.product_id,
+        release_id: device.installed_release_id.unwrap_or(0),
+        site_id: device.site_id.unwrap_or(0),
+    };
+
+    let store = workspace.store();
+    if !rows.is_empty() {
+        stored::ensure_partitions(store, received_ms, received_ms).await?;
+    }
+    let mut tx = store.begin().await?;
+    stored::insert_events(&mut tx, &rows).await?;
+    stored::add_device_rollups(&mut tx, device.id, &device_rollups).await?;
+    stored::add_cohort_rollups(&mut tx, cohort, &cohort_rollups).await?;
+    stored::update_device_telemetry(&mut tx, &state).await?;
+    let mut raised = Vec::new();
+    if let Some(release) = &state.reported_release {
+        raised.extend(
+            drift(
+                &mut tx,
+                context,
+                device,
+                release,
+                state.firmware_sha256.as_deref(),
+            )
+            .await?,
+        );
+    }
+    if batch.skew_flagged() {
+        let skew = state.skew_ms.unwrap_or(0);
+        let evidence = json!({
+            "skew_ms": skew,
+            "flag_ms": telemetry::SKEW_FLAG.as_millis(),
+            "received_at": received_at.to_string(),
+        });
+        let summary = format!(
+            "{}'s clock is {:.0} s {} the server's",
+            device.controller_id,
+            (skew.abs() as f64) / 1000.0,
+            if skew < 0 { "behind" } else { "ahead of" }
+        );
+        raised.extend(
+            raise(
+                &mut tx,
+                context,
+                &NewSignal {
+                    kind: "clock_skew",
+                    device_id: Some(device.id),
+                    rollout_id: None,
+                    subject: "clock",
+                    summary: &summary,
+                    evidence: &evidence.to_string(),
+                },
+            )
+            .await?,
+        );
+    }
+    tx.commit().await?;
+    Ok(Ingested {
+        accepted: batch.lines.len(),
+        skew_seconds: state.skew_ms.map(|ms| ms as f64 / 1000.0),
+        skew_flagged: batch.skew_flagged(),
+        rejected: batch.rejected,
+        signals: raised,
+    })
+}
+
+/// Raises a signal (or counts a repeat on the open one); a new signal is audited.
+pub(crate) async fn raise(
+    tx: &mut Tx,
+    context: &Context,
+    signal: &NewSignal<'_>,
+) -> Result<Option<i64>, ServiceError> {
+    let (id, new) = stored::raise_signal(tx, signal, &context.at()).await?;
+    if !new {
+        return Ok(None);
+    }
+    record(
+        tx,
+        context,
+        Change {
+            action: AuditAction::SignalRaise,
+            entity_type: "signal",
+            entity_id: Some(id.to_string()),
+            old_value: None,
+            new_value: Some(json!({
+                "kind": signal.kind,
+                "device_id": signal.device_id,
+                "rollout_id": signal.rollout_id,
+                "subject": signal.subject,
+                "summary": signal.summary,
+                "evidence": serde_json::from_str::<serde_json::Value>(signal.evidence)
+                    .unwrap_or(serde_json::Value::Null),
+            })),
+        },
+    )
+    .await?;
+    Ok(Some(id))
+}
+
+/// A heartbeat's release must be a release of the device's product, and its firmware hash —
+/// when the release has artifacts — the SHA-256 of one of them.
+async fn drift(
+    tx: &mut Tx,
+    context: &Context,
+    device: &DeviceRow,
+    release: &str,
+    firmware: Option<&str>,
+) -> Result<Vec<i64>, ServiceError> {
+    let mut raised = Vec::new();
+    let known = releases::by_version(tx.conn(), device.product_id, release).await?;
+    let Some(known) = known else {
+        let summary = format!(
+            "{} reports release {release:?}, which is not a release of {}",
+            device.controller_id, device.product
+        );
+        let evidence = json!({
+            "reported_release": release,
+            "product": device.product,
+            "installed_release": device.installed_version,
+        });
+        raised.extend(
+            raise(
+                tx,
+                context,
+                &NewSignal {
+                    kind: "version_drift",
+                    device_id: Some(device.id),
+                    rollout_id: None,
+                    subject: release,
+                    summary: &summary,
+                    evidence: &evidence.to_string(),
+                },
+            )
+            .await?,
+        );
+        return Ok(raised);
+    };
+    if let Some(hash) = firmware {
+        let files = artifacts::artifacts_of_release(tx.conn(), known.id).await?;
+        if !files.is_empty()
+            && !files
+                .iter()
+                .any(|file| file.sha256.eq_ignore_ascii_case(hash))
+        {
+            let summary = format!(
+                "{} runs a firmware image of {} {release} whose SHA-256 matches none of the release's artifacts",
+                device.controller_id, device.product
+            );
+            let evidence = json!({
+                "reported_release": release,
+                "firmware_sha256": hash,
+                "artifacts": files.iter().map(|f| json!({"filename": f.filename, "sha256": f.sha256})).collect::<Vec<_>>(),
+            });
+            raised.extend(
+                raise(
+                    tx,
+                    context,
+                    &NewSignal {
+                        kind: "firmware_drift",
+                        device_id: Some(device.id),
+                        rollout_id: None,
+                        subject: release,
+                        summary: &summary,
+                        evidence: &evidence.to_string(),
+                    },
+                )
+                .await?,
+            );
+        }
+    }
+    Ok(raised)
+}
+
+/// The signals, newest first, narrowed by state, kind and device (`device.read`).
+pub async fn signals(
+    workspace: &Workspace,
+    principal: &Principal,
+    state: Option<&str>,
+    kind: Option<&str>,
+    controller_id: Option<&str>,
+    limit: i64,
+) -> Result<Vec<SignalRow>, ServiceError> {
+    principal.require(Permission::DeviceRead)?;
+    let device_id = match controller_id {
+        Some(id) => Some(device_id(workspace, id).await?),
+        None => None,
+    };
+    Ok(stored::signals(
+        workspace.store().pool(),
+        state,
+        kind,
+        device_id,
+        limit.clamp(1, 10_000),
+    )
+    .await?)
+}
+
+async fn device_id(workspace: &Workspace, controller_id: &str) -> Result<i64, ServiceError> {
+    aftercare_store::device::device_untagged(workspace.store().pool(), controller_id.trim())
+        .await?
+        .map(|device| device.id)
+        .ok_or_else(|| ServiceError::NotFound {
+            entity: "device",
+            key: controller_id.to_string(),
+        })
+}
+
+/// One signal with its evidence (`device.read`).
+pub async fn signal(
+    workspace: &Workspace,
+    principal: &Principal,
+    id: i64,
+) -> Result<SignalRow, ServiceError> {
+    principal.require(Permission::DeviceRead)?;
+    stored::signal(workspace.store().pool(), id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound {
+            entity: "signal",
+            key: id.to_string(),
+        })
+}
+
+/// Acknowledges an open signal: a person saw it and keeps watching (`signal.triage`).
+pub async fn acknowledge(
+    workspace: &Workspace,
+    context: &Context,
+    principal: &Principal,
+    id: i64,
+) -> Result<SignalRow, ServiceError> {
+    decide(workspace, context, principal, id, "acknowledged", None).await
+}
+
+/// Dismisses an open signal with the reason (`signal.triage`).
+pub async fn dismiss(
+    workspace: &Workspace,
+    context: &Context,
+    principal: &Principal,
+    id: i64,
+    reason: &str,
+) -> Result<SignalRow, ServiceError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(ServiceError::InvalidInput {
+            field: "reason",
+            message: "a dismissed signal needs the reason it is not a concern".into(),
+        });
+    }
+    decide(workspace, context, principal, id, "dismissed", Some(reason)).await
+}
+
+async fn decide(
+    workspace: &Workspace,
+    context: &Context,
+    principal: &Principal,
+    id: i64,
+    state: &str,
+    reason: Option<&str>,
+) -> Result<SignalRow, ServiceError> {
+    principal.require(Permission::SignalTriage)?;
+    let mut tx = workspace.store().begin().await?;
+    let before = stored::signal(tx.conn(), id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound {
+            entity: "signal",
+            key: id.to_string(),
+        })?;
+    if !stored::decide_signal(
+        &mut tx,
+        id,
+        state,
+        &context.actor.to_string(),
+        &context.at(),
+        reason,
+    )
+    .await?
+    {
+        return Err(ServiceError::InvalidInput {
+            field: "signal",
+            message: format!(
+                "signal {id} is {}, not open: only an open signal is acknowledged or dismissed",
+                before.state
+            ),
+        });
+    }
+    record(
+        &mut tx,
+        context,
+        Change {
+            action: if state == "dismissed" {
+                AuditAction::SignalDismiss
+            } else {
+                AuditAction::SignalAcknowledge
+            },
+            entity_type: "signal",
+            entity_id: Some(id.to_string()),
+            old_value: Some(json!({ "state": before.state })),
+            new_value: Some(json!({ "state": state, "reason": reason })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    signal(workspace, principal, id).await
+}
+
+/// A device's telemetry: its state and its rollups of one grain in the last `hours`
+/// (`device.read`).
+pub async fn telemetry(
+    workspace: &Workspace,
+    principal: &Principal,
+    controller_id: &str,
+    grain: &str,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<(Option<DeviceTelemetry>, Vec<Rollup>), ServiceError> {
+    principal.require(Permission::DeviceRead)?;
+    if !DEVICE_GRAINS.contains(&grain) {
+        return Err(ServiceError::InvalidInput {
+            field: "grain",
+            message: format!("{grain:?}: a device's telemetry is rolled up by hour or day"),
+        });
+    }
+    let id = device_id(workspace, controller_id).await?;
+    let pool = workspace.store().pool();
+    let state = stored::device_telemetry(pool, id).await?;
+    let rows = stored::device_rollups(
+        pool,
+        id,
+        None,
+        grain,
+        from.as_millisecond(),
+        to.as_millisecond(),
+    )
+    .await?;
+    Ok((state, rows))
+}
+
+/// How long telemetry is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Raw events, in days.
+    pub events_days: i64,
+    /// Minute rollups (cohorts), in days.
+    pub minute_days: i64,
+    /// Hour rollups, in days.
+    pub hour_days: i64,
+}
+
+impl Default for Retention {
+    fn default() -> Retention {
+        Retention {
+            events_days: 30,
+            minute_days: 7,
+            hour_days: 400,
+        }
+    }
+}
+
+/// The retention job: raw events and old rollups go; day rollups, signals and every
+/// regulated record stay. Returns the raw events deleted (dropped PostgreSQL partitions are
+/// not counted).
+pub async fn purge(
+    workspace: &Workspace,
+    now: Timestamp,
+    retention: Retention,
+) -> Result<u64, ServiceError> {
+    let now_ms = now.as_millisecond();
+    let day = stored::DAY_MS;
+    Ok(stored::purge_before(
+        workspace.store(),
+        now_ms - retention.events_days * day,
+        &[
+            ("minute", now_ms - retention.minute_days * day),
+            ("hour", now_ms - retention.hour_days * day),
+        ],
+    )
+    .await?)
+}

@@ -1,0 +1,728 @@
+//! Fleet monitoring's rows: raw telemetry events, their rollups per device (hour, day) and
+//! per cohort (product, release, site; minute, hour, day), each device's telemetry state,
+//! and signals.
+//!
+//! Telemetry times are integers, milliseconds since the epoch, the server's receive time
+//! (migration 13). A batch is written in one transaction: its events in multi-row inserts,
+//! its rollups pre-aggregated by the caller (one row per key, so that an upsert never meets
+//! its own key twice) and added to what is stored. On PostgreSQL `telemetry_events` is
+//! partitioned by day; [`ensure_partitions`] creates a day's partition before its first
+//! event, and [`purge_events_before`] drops whole partitions.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::bulk::{Value, insert_rows};
+use crate::{Backend, Store, StoreError, Tx};
+
+/// Milliseconds in a day.
+pub const DAY_MS: i64 = 86_400_000;
+
+/// One raw event to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRow {
+    /// The device.
+    pub device_id: i64,
+    /// The server's receive time.
+    pub received_ms: i64,
+    /// The device's own time, if it sent one.
+    pub sent_ms: Option<i64>,
+    /// `heartbeat`, `metric` or `security_event`.
+    pub kind: &'static str,
+    /// The metric's name, the security event's kind, or the heartbeat's release.
+    pub name: String,
+    /// The metric's value, the security event's count, or the heartbeat's uptime.
+    pub value: f64,
+    /// The rest, as JSON (unit, details, firmware hash), if any.
+    pub detail: Option<String>,
+}
+
+/// The grains of a rollup.
+pub const GRAINS: [(&str, i64); 3] = [("minute", 60_000), ("hour", 3_600_000), ("day", DAY_MS)];
+
+/// One rollup bucket: the samples of a metric in `[start_ms, start_ms + grain)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rollup {
+    /// The metric.
+    pub metric: String,
+    /// `minute`, `hour` or `day`.
+    pub grain: &'static str,
+    /// The bucket's start.
+    pub start_ms: i64,
+    /// How many samples.
+    pub samples: i64,
+    /// Their sum.
+    pub total: f64,
+    /// The smallest.
+    pub minimum: f64,
+    /// The largest.
+    pub maximum: f64,
+}
+
+impl Rollup {
+    /// The mean of the bucket.
+    pub fn mean(&self) -> f64 {
+        if self.samples == 0 {
+            0.0
+        } else {
+            self.total / self.samples as f64
+        }
+    }
+}
+
+/// A cohort: the product, the release its devices run, and the site (0 for none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Cohort {
+    /// The product.
+    pub product_id: i64,
+    /// The installed release (0 for unknown).
+    pub release_id: i64,
+    /// The site (0 for none).
+    pub site_id: i64,
+}
+
+/// What a batch changes of a device's telemetry state.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DeviceTelemetry {
+    /// The device.
+    pub device_id: i64,
+    /// The first event ever received.
+    pub first_ms: i64,
+    /// The last event received.
+    pub last_ms: i64,
+    /// The last heartbeat received.
+    pub last_heartbeat_ms: Option<i64>,
+    /// The release its last heartbeat named.
+    pub reported_release: Option<String>,
+    /// The firmware hash its last heartbeat named.
+    pub firmware_sha256: Option<String>,
+    /// Its last uptime.
+    pub uptime_s: Option<i64>,
+    /// Its last clock skew (device − server), in milliseconds.
+    pub skew_ms: Option<i64>,
+    /// Lines stored, in all.
+    pub events: i64,
+    /// Lines refused, in all.
+    pub rejected: i64,
+}
+
+/// Creates the day partitions of `telemetry_events` that hold `[from_ms, to_ms]`, if
+/// missing (PostgreSQL; nothing to do on SQLite). Safe when several nodes race: an existing
+/// partition is fine.
+pub async fn ensure_partitions(store: &Store, from_ms: i64, to_ms: i64) -> Result<(), StoreError> {
+    if store.backend() != Backend::Postgres {
+        return Ok(());
+    }
+    let mut day = from_ms.div_euclid(DAY_MS);
+    while day <= to_ms.div_euclid(DAY_MS) {
+        let sql = format!(
+            "CREATE TABLE IF NOT EXISTS telemetry_events_d{day} PARTITION OF telemetry_events \
+             FOR VALUES FROM ({}) TO ({})",
+            day * DAY_MS,
+            (day + 1) * DAY_MS
+        );
+        if let Err(error) = sqlx::query(&sql).execute(store.pool()).await {
+            // Two nodes creating the same partition at once: the loser sees a duplicate.
+            let exists: bool = sqlx::query(
+                "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM pg_class WHERE relname = $1",
+            )
+            .bind(format!("telemetry_events_d{day}"))
+            .fetch_one(store.pool())
+            .await
+            .and_then(|row| row.try_get::<i64, _>("n"))
+            .map(|n| n > 0)
+            .unwrap_or(false);
+            if !exists {
+                return Err(StoreError::query("create a telemetry partition")(error));
+            }
+        }
+        day += 1;
+    }
+    Ok(())
+}
+
+/// Stores raw events.
+pub async fn insert_events(tx: &mut Tx, events: &[EventRow]) -> Result<u64, StoreError> {
+    let rows: Vec<Vec<Value<'_>>> = events
+        .iter()
+        .map(|event| {
+            vec![
+                Value::Int(event.device_id),
+                Value::Int(event.received_ms),
+                Value::OptInt(event.sent_ms),
+                Value::Text(event.kind),
+                Value::Text(&event.name),
+                Value::Float(event.value),
+                Value::OptText(event.detail.as_deref()),
+            ]
+        })
+        .collect();
+    insert_rows(
+        tx,
+        "INSERT INTO telemetry_events (device_id, received_ms, sent_ms, kind, name, value, detail)",
+        7,
+        "",
+        &rows,
+        "store telemetry events",
+    )
+    .await
+}
+
+const MERGE: &str = "samples = {t}.samples + excluded.samples, total = {t}.total + excluded.total, \
+     minimum = CASE WHEN excluded.minimum < {t}.minimum THEN excluded.minimum ELSE {t}.minimum END, \
+     maximum = CASE WHEN excluded.maximum > {t}.maximum THEN excluded.maximum ELSE {t}.maximum END";
+
+/// Adds a device's rollups (one row per metric, grain and start) to what is stored.
+pub async fn add_device_rollups(
+    tx: &mut Tx,
+    device_id: i64,
+    rollups: &[Rollup],
+) -> Result<u64, StoreError> {
+    let rows: Vec<Vec<Value<'_>>> = rollups
+        .iter()
+        .map(|r| {
+            vec![
+                Value::Int(device_id),
+                Value::Text(&r.metric),
+                Value::Text(r.grain),
+                Value::Int(r.start_ms),
+                Value::Int(r.samples),
+                Value::Float(r.total),
+                Value::Float(r.minimum),
+                Value::Float(r.maximum),
+            ]
+        })
+        .collect();
+    let tail = format!(
+        "ON CONFLICT (device_id, metric, grain, start_ms) DO UPDATE SET {}",
+        MERGE.replace("{t}", "device_rollups")
+    );
+    insert_rows(
+        tx,
+        "INSERT INTO device_rollups (device_id, metric, grain, start_ms, samples, total, minimum, maximum)",
+        8,
+        &tail,
+        &rows,
+        "roll up a device's telemetry",
+    )
+    .await
+}
+
+/// Adds a cohort's rollups (one row per metric, grain and start) to what is stored.
+pub async fn add_cohort_rollups(
+    tx: &mut Tx,
+    cohort: Cohort,
+    rollups: &[Rollup],
+) -> Result<u64, StoreError> {
+    let rows: Vec<Vec<Value<'_>>> = rollups
+        .iter()
+        .map(|r| {
+            vec![
+                Value::Int(cohort.product_id),
+                Value::Int(cohort.release_id),
+                Value::Int(cohort.site_id),
+                Value::Text(&r.metric),
+                Value::Text(r.grain),
+                Value::Int(r.start_ms),
+                Value::Int(r.samples),
+                Value::Float(r.total),
+                Value::Float(r.minimum),
+                Value::Float(r.maximum),
+            ]
+        })
+        .collect();
+    let tail = format!(
+        "ON CONFLICT (product_id, release_id, site_id, metric, grain, start_ms) DO UPDATE SET {}",
+        MERGE.replace("{t}", "cohort_rollups")
+    );
+    insert_rows(
+        tx,
+        "INSERT INTO cohort_rollups (product_id, release_id, site_id, metric, grain, start_ms, \
+         samples, total, minimum, maximum)",
+        10,
+        &tail,
+        &rows,
+        "roll up a cohort's telemetry",
+    )
+    .await
+}
+
+/// Records what a batch changed of a device's telemetry state: counts add up, the first time
+/// stays, the rest is the batch's when it has one.
+pub async fn update_device_telemetry(
+    tx: &mut Tx,
+    state: &DeviceTelemetry,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO device_telemetry (device_id, first_ms, last_ms, last_heartbeat_ms, \
+         reported_release, firmware_sha256, uptime_s, skew_ms, events, rejected) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         ON CONFLICT (device_id) DO UPDATE SET \
+         last_ms = CASE WHEN excluded.last_ms > device_telemetry.last_ms THEN excluded.last_ms ELSE device_telemetry.last_ms END, \
+         last_heartbeat_ms = COALESCE(excluded.last_heartbeat_ms, device_telemetry.last_heartbeat_ms), \
+         reported_release = COALESCE(excluded.reported_release, device_telemetry.reported_release), \
+         firmware_sha256 = CASE WHEN excluded.last_heartbeat_ms IS NULL THEN device_telemetry.firmware_sha256 ELSE excluded.firmware_sha256 END, \
+         uptime_s = COALESCE(excluded.uptime_s, device_telemetry.uptime_s), \
+         skew_ms = COALESCE(excluded.skew_ms, device_telemetry.skew_ms), \
+         events = device_telemetry.events + excluded.events, \
+         rejected = device_telemetry.rejected + excluded.rejected",
+    )
+    .bind(state.device_id)
+    .bind(state.first_ms)
+    .bind(state.last_ms)
+    .bind(state.last_heartbeat_ms)
+    .bind(state.reported_release.as_deref())
+    .bind(state.firmware_sha256.as_deref())
+    .bind(state.uptime_s)
+    .bind(state.skew_ms)
+    .bind(state.events)
+    .bind(state.rejected)
+    .execute(tx.conn())
+    .await
+    .map_err(StoreError::query("record a device's telemetry state"))?;
+    Ok(())
+}
+
+fn telemetry_of(row: &AnyRow) -> Result<DeviceTelemetry, sqlx::Error> {
+    Ok(DeviceTelemetry {
+        device_id: row.try_get("device_id")?,
+        first_ms: row.try_get("first_ms")?,
+        last_ms: row.try_get("last_ms")?,
+        last_heartbeat_ms: row.try_get("last_heartbeat_ms")?,
+        reported_release: row.try_get("reported_release")?,
+        firmware_sha256: row.try_get("firmware_sha256")?,
+        uptime_s: row.try_get("uptime_s")?,
+        skew_ms: row.try_get("skew_ms")?,
+        events: row.try_get("events")?,
+        rejected: row.try_get("rejected")?,
+    })
+}
+
+const TELEMETRY_COLUMNS: &str = "device_id, first_ms, last_ms, last_heartbeat_ms, reported_release, \
+     firmware_sha256, uptime_s, skew_ms, events, rejected";
+
+/// A device's telemetry state, if it ever sent telemetry.
+pub async fn device_telemetry(
+    pool: &sqlx::AnyPool,
+    device_id: i64,
+) -> Result<Option<DeviceTelemetry>, StoreError> {
+    sqlx::query(&format!(
+        "SELECT {TELEMETRY_COLUMNS} FROM device_telemetry WHERE device_id = $1"
+    ))
+    .bind(device_id)
+    .fetch_optional(pool)
+    .await
+    .and_then(|row| row.as_ref().map(telemetry_of).transpose())
+    .map_err(StoreError::query("read a device's telemetry state"))
+}
+
+/// The telemetry state of every device that is not decommissioned and ever sent a heartbeat,
+/// with its controller id.
+pub async fn heartbeats(
+    pool: &sqlx::AnyPool,
+) -> Result<Vec<(String, DeviceTelemetry)>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT d.controller_id, {} FROM device_telemetry t JOIN devices d ON d.id = t.device_id \
+         WHERE d.state <> 'decommissioned' AND t.last_heartbeat_ms IS NOT NULL ORDER BY d.controller_id",
+        TELEMETRY_COLUMNS
+            .split(", ")
+            .map(|c| format!("t.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+    .fetch_all(pool)
+    .await
+    .map_err(StoreError::query("read the devices' heartbeats"))?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("controller_id")?, telemetry_of(row)?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::query("read the devices' heartbeats"))
+}
+
+fn rollup_of(row: &AnyRow) -> Result<Rollup, sqlx::Error> {
+    let grain: String = row.try_get("grain")?;
+    Ok(Rollup {
+        metric: row.try_get("metric")?,
+        grain: GRAINS
+            .iter()
+            .find(|(name, _)| *name == grain)
+            .map_or("day", |(name, _)| name),
+        start_ms: row.try_get("start_ms")?,
+        samples: row.try_get("samples")?,
+        total: row.try_get("total")?,
+        minimum: row.try_get("minimum")?,
+        maximum: row.try_get("maximum")?,
+    })
+}
+
+/// A device's rollups of one grain in `[from_ms, to_ms)`, every metric or one, by metric and
+/// start.
+pub async fn device_rollups(
+    pool: &sqlx::AnyPool,
+    device_id: i64,
+    metric: Option<&str>,
+    grain: &str,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Vec<Rollup>, StoreError> {
+    sqlx::query(
+        "SELECT metric, grain, start_ms, samples, total, minimum, maximum FROM device_rollups \
+         WHERE device_id = $1 AND grain = $2 AND start_ms >= $3 AND start_ms < $4 \
+         AND ($5 IS NULL OR metric = $5) ORDER BY metric, start_ms",
+    )
+    .bind(device_id)
+    .bind(grain)
+    .bind(from_ms)
+    .bind(to_ms)
+    .bind(metric)
+    .fetch_all(pool)
+    .await
+    .and_then(|rows| rows.iter().map(rollup_of).collect())
+    .map_err(StoreError::query("read a device's rollups"))
+}
+
+/// A cohort's rollups of one metric and grain in `[from_ms, to_ms)`, summed over sites when
+/// `site_id` is `None`, by start.
+pub async fn cohort_rollups(
+    pool: &sqlx::AnyPool,
+    product_id: i64,
+    release_id: i64,
+    site_id: Option<i64>,
+    metric: &str,
+    grain: &str,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Vec<Rollup>, StoreError> {
+    sqlx::query(
+        "SELECT metric, grain, start_ms, CAST(SUM(samples) AS BIGINT) AS samples, \
+         SUM(total) AS total, MIN(minimum) AS minimum, MAX(maximum) AS maximum \
+         FROM cohort_rollups WHERE product_id = $1 AND release_id = $2 \
+         AND ($3 IS NULL OR site_id = $3) AND metric = $4 AND grain = $5 \
+         AND start_ms >= $6 AND start_ms < $7 GROUP BY metric, grain, start_ms ORDER BY start_ms",
+    )
+    .bind(product_id)
+    .bind(release_id)
+    .bind(site_id)
+    .bind(metric)
+    .bind(grain)
+    .bind(from_ms)
+    .bind(to_ms)
+    .fetch_all(pool)
+    .await
+    .and_then(|rows| rows.iter().map(rollup_of).collect())
+    .map_err(StoreError::query("read a cohort's rollups"))
+}
+
+/// A device's raw events in `[from_ms, to_ms)`, oldest first, at most `limit`.
+pub async fn device_events(
+    pool: &sqlx::AnyPool,
+    device_id: i64,
+    from_ms: i64,
+    to_ms: i64,
+    limit: i64,
+) -> Result<Vec<EventRow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT device_id, received_ms, sent_ms, kind, name, value, detail FROM telemetry_events \
+         WHERE device_id = $1 AND received_ms >= $2 AND received_ms < $3 \
+         ORDER BY received_ms LIMIT $4",
+    )
+    .bind(device_id)
+    .bind(from_ms)
+    .bind(to_ms)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+    .map_err(StoreError::query("read a device's telemetry events"))?;
+    rows.iter()
+        .map(|row| {
+            let kind: String = row.try_get("kind")?;
+            Ok(EventRow {
+                device_id: row.try_get("device_id")?,
+                received_ms: row.try_get("received_ms")?,
+                sent_ms: row.try_get("sent_ms")?,
+                kind: match kind.as_str() {
+                    "heartbeat" => "heartbeat",
+                    "metric" => "metric",
+                    _ => "security_event",
+                },
+                name: row.try_get("name")?,
+                value: row.try_get("value")?,
+                detail: row.try_get("detail")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::query("read a device's telemetry events"))
+}
+
+/// Counts of stored telemetry: raw events, device rollup rows, cohort rollup rows.
+pub async fn counts(pool: &sqlx::AnyPool) -> Result<(i64, i64, i64), StoreError> {
+    let row = sqlx::query(
+        "SELECT (SELECT CAST(COUNT(*) AS BIGINT) FROM telemetry_events) AS events, \
+         (SELECT CAST(COUNT(*) AS BIGINT) FROM device_rollups) AS device_rollups, \
+         (SELECT CAST(COUNT(*) AS BIGINT) FROM cohort_rollups) AS cohort_rollups",
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(StoreError::query("count telemetry"))?;
+    (|| {
+        Ok((
+            row.try_get("events")?,
+            row.try_get("device_rollups")?,
+            row.try_get("cohort_rollups")?,
+        ))
+    })()
+    .map_err(StoreError::query("count telemetry"))
+}
+
+/// Deletes raw events received before `cutoff_ms` (on PostgreSQL whole day partitions that
+/// end before it are dropped, the rest deleted), and rollups of a grain older than its own
+/// cutoff. Signals, incidents and every other record are never touched. Returns the raw
+/// events deleted where the backend counts them (a dropped partition is not counted).
+pub async fn purge_before(
+    store: &Store,
+    events_cutoff_ms: i64,
+    rollup_cutoffs: &[(&str, i64)],
+) -> Result<u64, StoreError> {
+    let mut deleted = 0;
+    if store.backend() == Backend::Postgres {
+        let partitions = sqlx::query(
+            "SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+             JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'telemetry_events'",
+        )
+        .fetch_all(store.pool())
+        .await
+        .map_err(StoreError::query("list telemetry partitions"))?;
+        for row in partitions {
+            let name: String = row
+                .try_get("name")
+                .map_err(StoreError::query("list telemetry partitions"))?;
+            let Some(day) = name
+                .strip_prefix("telemetry_events_d")
+                .and_then(|d| d.parse::<i64>().ok())
+            else {
+                continue;
+            };
+            if (day + 1) * DAY_MS <= events_cutoff_ms {
+                sqlx::query(&format!("DROP TABLE IF EXISTS telemetry_events_d{day}"))
+                    .execute(store.pool())
+                    .await
+                    .map_err(StoreError::query("drop a telemetry partition"))?;
+            }
+        }
+    }
+    let mut tx = store.begin().await?;
+    deleted += sqlx::query("DELETE FROM telemetry_events WHERE received_ms < $1")
+        .bind(events_cutoff_ms)
+        .execute(tx.conn())
+        .await
+        .map_err(StoreError::query("delete old telemetry events"))?
+        .rows_affected();
+    for (grain, cutoff) in rollup_cutoffs {
+        for table in ["device_rollups", "cohort_rollups"] {
+            sqlx::query(&format!(
+                "DELETE FROM {table} WHERE grain = $1 AND start_ms < $2"
+            ))
+            .bind(*grain)
+            .bind(*cutoff)
+            .execute(tx.conn())
+            .await
+            .map_err(StoreError::query("delete old rollups"))?;
+        }
+    }
+    tx.commit().await?;
+    Ok(deleted)
+}
+
+/// A signal as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignalRow {
+    /// The id.
+    pub id: i64,
+    /// The detector: `step`, `drift`, `rate`, `silence`, `version_drift`, `firmware_drift`,
+    /// `clock_skew`, `health_gate`.
+    pub kind: String,
+    /// The device, if the signal is about one.
+    pub device_id: Option<i64>,
+    /// That device's controller id.
+    pub controller_id: Option<String>,
+    /// The rollout, if the signal is about one.
+    pub rollout_id: Option<i64>,
+    /// The series: a metric, a security event kind, a release.
+    pub subject: String,
+    /// `open`, `acknowledged`, `dismissed` or `incident`.
+    pub state: String,
+    /// One line for a person.
+    pub summary: String,
+    /// The evidence, JSON: the series, the baseline, the threshold.
+    pub evidence: String,
+    /// How many times the detector fired while the signal was open.
+    pub occurrences: i64,
+    /// When it was raised.
+    pub raised_at: String,
+    /// When the detector last fired.
+    pub last_seen_at: String,
+    /// Who acknowledged or dismissed it.
+    pub decided_by: Option<String>,
+    /// When.
+    pub decided_at: Option<String>,
+    /// Why (a dismissal's reason).
+    pub reason: Option<String>,
+}
+
+/// A signal to raise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSignal<'a> {
+    /// The detector.
+    pub kind: &'a str,
+    /// The device.
+    pub device_id: Option<i64>,
+    /// The rollout.
+    pub rollout_id: Option<i64>,
+    /// The series.
+    pub subject: &'a str,
+    /// One line for a person.
+    pub summary: &'a str,
+    /// The evidence, JSON.
+    pub evidence: &'a str,
+}
+
+const SIGNAL_COLUMNS: &str = "s.id, s.kind, s.device_id, d.controller_id, s.rollout_id, s.subject, \
+     s.state, s.summary, s.evidence, s.occurrences, s.raised_at, s.last_seen_at, s.decided_by, \
+     s.decided_at, s.reason";
+
+fn signal_of(row: &AnyRow) -> Result<SignalRow, sqlx::Error> {
+    Ok(SignalRow {
+        id: row.try_get("id")?,
+        kind: row.try_get("kind")?,
+        device_id: row.try_get("device_id")?,
+        controller_id: row.try_get("controller_id")?,
+        rollout_id: row.try_get("rollout_id")?,
+        subject: row.try_get("subject")?,
+        state: row.try_get("state")?,
+        summary: row.try_get("summary")?,
+        evidence: row.try_get("evidence")?,
+        occurrences: row.try_get("occurrences")?,
+        raised_at: row.try_get("raised_at")?,
+        last_seen_at: row.try_get("last_seen_at")?,
+        decided_by: row.try_get("decided_by")?,
+        decided_at: row.try_get("decided_at")?,
+        reason: row.try_get("reason")?,
+    })
+}
+
+/// Raises a signal, or — when the same detector already has an open signal on the same
+/// series — counts one more occurrence of it with the new evidence. Returns the signal's id
+/// and whether it is new.
+pub async fn raise_signal(
+    tx: &mut Tx,
+    signal: &NewSignal<'_>,
+    at: &str,
+) -> Result<(i64, bool), StoreError> {
+    let open = sqlx::query(
+        "SELECT id FROM signals WHERE kind = $1 AND subject = $2 AND state = 'open' \
+         AND (device_id = $3 OR (device_id IS NULL AND $3 IS NULL))",
+    )
+    .bind(signal.kind)
+    .bind(signal.subject)
+    .bind(signal.device_id)
+    .fetch_optional(tx.conn())
+    .await
+    .map_err(StoreError::query("find an open signal"))?;
+    if let Some(row) = open {
+        let id: i64 = row
+            .try_get("id")
+            .map_err(StoreError::query("find an open signal"))?;
+        sqlx::query(
+            "UPDATE signals SET occurrences = occurrences + 1, last_seen_at = $1, evidence = $2, \
+             summary = $3 WHERE id = $4",
+        )
+        .bind(at)
+        .bind(signal.evidence)
+        .bind(signal.summary)
+        .bind(id)
+        .execute(tx.conn())
+        .await
+        .map_err(StoreError::query("count a signal's occurrence"))?;
+        return Ok((id, false));
+    }
+    let id: i64 = sqlx::query(
+        "INSERT INTO signals (kind, device_id, rollout_id, subject, state, summary, evidence, \
+         occurrences, raised_at, last_seen_at) VALUES ($1, $2, $3, $4, 'open', $5, $6, 1, $7, $7) \
+         RETURNING id",
+    )
+    .bind(signal.kind)
+    .bind(signal.device_id)
+    .bind(signal.rollout_id)
+    .bind(signal.subject)
+    .bind(signal.summary)
+    .bind(signal.evidence)
+    .bind(at)
+    .fetch_one(tx.conn())
+    .await
+    .and_then(|row| row.try_get("id"))
+    .map_err(StoreError::query("raise a signal"))?;
+    Ok((id, true))
+}
+
+/// Signals, newest first, narrowed by state, kind and device; at most `limit`.
+pub async fn signals(
+    pool: &sqlx::AnyPool,
+    state: Option<&str>,
+    kind: Option<&str>,
+    device_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<SignalRow>, StoreError> {
+    sqlx::query(&format!(
+        "SELECT {SIGNAL_COLUMNS} FROM signals s LEFT JOIN devices d ON d.id = s.device_id \
+         WHERE ($1 IS NULL OR s.state = $1) AND ($2 IS NULL OR s.kind = $2) \
+         AND ($3 IS NULL OR s.device_id = $3) ORDER BY s.id DESC LIMIT $4"
+    ))
+    .bind(state)
+    .bind(kind)
+    .bind(device_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+    .and_then(|rows| rows.iter().map(signal_of).collect())
+    .map_err(StoreError::query("list signals"))
+}
+
+/// One signal.
+pub async fn signal<'c, E>(executor: E, id: i64) -> Result<Option<SignalRow>, StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    sqlx::query(&format!(
+        "SELECT {SIGNAL_COLUMNS} FROM signals s LEFT JOIN devices d ON d.id = s.device_id WHERE s.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(executor)
+    .await
+    .and_then(|row| row.as_ref().map(signal_of).transpose())
+    .map_err(StoreError::query("read a signal"))
+}
+
+/// Records a person's decision on an open signal: `acknowledged`, `dismissed` (with the
+/// reason) or `incident`. Returns whether it was open.
+pub async fn decide_signal(
+    tx: &mut Tx,
+    id: i64,
+    state: &str,
+    by: &str,
+    at: &str,
+    reason: Option<&str>,
+) -> Result<bool, StoreError> {
+    let result = sqlx::query(
+        "UPDATE signals SET state = $1, decided_by = $2, decided_at = $3, reason = $4 \
+         WHERE id = $5 AND state = 'open'",
+    )
+    .bind(state)
+    .bind(by)
+    .bind(at)
+    .bind(reason)
+    .bind(id)
+    .execute(tx.conn())
+    .await
+    .map_err(StoreError::query("decide on a signal"))?;
+    Ok(result.rows_affected() == 1)
+}
