@@ -123,8 +123,9 @@ pub async fn ensure_partitions(store: &Store, from_ms: i64, to_ms: i64) -> Resul
         );
         if let Err(error) = sqlx::query(&sql).execute(store.pool()).await {
             // Two nodes creating the same partition at once: the loser sees a duplicate.
+            // `to_regclass` resolves through the search path: this schema's partition only.
             let exists: bool = sqlx::query(
-                "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM pg_class WHERE relname = $1",
+                "SELECT CAST(CASE WHEN to_regclass($1) IS NULL THEN 0 ELSE 1 END AS BIGINT) AS n",
             )
             .bind(format!("telemetry_events_d{day}"))
             .fetch_one(store.pool())
@@ -486,8 +487,9 @@ pub async fn purge_before(
     let mut deleted = 0;
     if store.backend() == Backend::Postgres {
         let partitions = sqlx::query(
-            "SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
-             JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'telemetry_events'",
+            "SELECT CAST(c.relname AS TEXT) AS name FROM pg_inherits i \
+             JOIN pg_class c ON c.oid = i.inhrelid \
+             WHERE i.inhparent = CAST('telemetry_events' AS regclass)",
         )
         .fetch_all(store.pool())
         .await

@@ -11,6 +11,7 @@ mod audit_chain;
 mod case;
 mod device;
 mod finding;
+mod fleet;
 mod intel;
 mod intel_sync;
 mod inventory;

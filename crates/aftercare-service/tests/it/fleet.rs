@@ -1,0 +1,352 @@
+//! Fleet telemetry through storage, on each backend: a batch keeps its good lines and reports
+//! each bad one; the lines are rolled up per device (hour, day) and per cohort (minute, hour,
+//! day) with counts, sums, minima and maxima that add up across batches; a release the product
+//! does not have raises one `version_drift` signal however often it repeats; a clock ten
+//! minutes slow raises `clock_skew`; triage needs a reason to dismiss and is audited; the
+//! retention job deletes raw events and keeps signals and day rollups.
+//!
+//! Expected values by hand: the first batch arrives at 10:00:30 with `cpu.load` 0.5 and 0.75,
+//! and 3 auth failures in one line; the second at 10:10:30 with `cpu.load` 0.25. The hour
+//! bucket 10:00 of `cpu.load` then holds 3 samples, sum 1.5, min 0.25, max 0.75; the minute
+//! buckets 10:00 and 10:10 of the cohort hold 2 and 1.
+
+use aftercare_model::Actor;
+use aftercare_service::device::{self, DeviceToken, NewDeviceRequest};
+use aftercare_service::fleet::{self, Retention};
+use aftercare_service::{Context, ServiceError, Workspace, flow, inventory};
+use aftercare_store::fleet as stored;
+use jiff::Timestamp;
+use sqlx::Row;
+
+use crate::intel::admin;
+use crate::workspaces;
+
+fn at(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
+fn device_context(at: Timestamp) -> Context {
+    Context::new(Actor::system("device:pump-1"), at)
+}
+
+async fn pump(workspace: &Workspace, context: &Context) -> aftercare_store::device::DeviceRow {
+    inventory::add_product(workspace, context, "Pump", None)
+        .await
+        .unwrap();
+    flow::import_release(workspace, context, "Pump", "2.1.0", None)
+        .await
+        .unwrap();
+    let admin = admin(workspace).await;
+    let registered = device::add(
+        workspace,
+        context,
+        &admin,
+        &NewDeviceRequest {
+            controller_id: "pump-1".into(),
+            product: "Pump".into(),
+            serial: "SN-1".into(),
+            release: Some("2.1.0".into()),
+            ..NewDeviceRequest::default()
+        },
+    )
+    .await
+    .unwrap();
+    device::authenticate(
+        workspace,
+        "pump-1",
+        &DeviceToken::new(registered.token.expose()),
+    )
+    .await
+    .unwrap()
+}
+
+async fn count(workspace: &Workspace, sql: &str) -> i64 {
+    sqlx::query(sql)
+        .fetch_one(workspace.raw_store().pool())
+        .await
+        .unwrap()
+        .try_get::<i64, _>(0)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_batch_is_kept_line_by_line_rolled_up_and_its_drift_and_skew_raise_one_signal_each() {
+    for (test, workspace, context) in workspaces().await {
+        let backend = test.backend().as_str();
+        let device = pump(&workspace, &context).await;
+        let first = at("2026-03-02T10:00:30Z");
+        let batch = concat!(
+            r#"{"type":"heartbeat","ts":"2026-03-02T10:00:29Z","release":"2.1.0","uptime_s":600}"#,
+            "\n",
+            r#"{"type":"metric","name":"cpu.load","value":0.5,"unit":"ratio"}"#,
+            "\n",
+            r#"{"type":"metric","name":"cpu.load","value":0.75}"#,
+            "\n",
+            r#"{"type":"metric","name":"cpu.load","value":0.5,"patient_id":"4711"}"#,
+            "\n",
+            r#"{"type":"security_event","event":"auth_failure","count":3,"details":{"service":"ssh"}}"#,
+            "\n",
+            "{\"type\":\"metric\"\n",
+        );
+        let ingested = fleet::ingest(
+            &workspace,
+            &device_context(first),
+            &device,
+            batch.as_bytes(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(ingested.accepted, 4, "{backend}");
+        let rejected: Vec<(usize, Option<&str>)> = ingested
+            .rejected
+            .iter()
+            .map(|e| (e.line, e.field.as_deref()))
+            .collect();
+        assert_eq!(
+            rejected,
+            vec![(4, Some("patient_id")), (6, None)],
+            "{backend}"
+        );
+        assert_eq!(ingested.skew_seconds, Some(-1.0), "{backend}");
+        assert!(ingested.signals.is_empty(), "{backend}");
+
+        let second = at("2026-03-02T10:10:30Z");
+        let ingested = fleet::ingest(
+            &workspace,
+            &device_context(second),
+            &device,
+            br#"{"type":"metric","name":"cpu.load","value":0.25}"#,
+        )
+        .await
+        .unwrap();
+        assert_eq!(ingested.accepted, 1, "{backend}");
+
+        let pool = workspace.raw_store().pool();
+        assert_eq!(
+            count(
+                &workspace,
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM telemetry_events"
+            )
+            .await,
+            5,
+            "{backend}"
+        );
+        let hour = at("2026-03-02T10:00:00Z").as_millisecond();
+        let rollups = stored::device_rollups(pool, device.id, None, "hour", hour, hour + 1)
+            .await
+            .unwrap();
+        let summary: Vec<(String, i64, f64, f64, f64)> = rollups
+            .iter()
+            .map(|r| (r.metric.clone(), r.samples, r.total, r.minimum, r.maximum))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("cpu.load".to_string(), 3, 1.5, 0.25, 0.75),
+                ("security.auth_failure".to_string(), 1, 3.0, 3.0, 3.0),
+            ],
+            "{backend}"
+        );
+        let release = device.installed_release_id.unwrap();
+        let minutes = stored::cohort_rollups(
+            pool,
+            device.product_id,
+            release,
+            None,
+            "cpu.load",
+            "minute",
+            hour,
+            hour + 3_600_000,
+        )
+        .await
+        .unwrap();
+        let minutes: Vec<(i64, i64)> = minutes
+            .iter()
+            .map(|r| ((r.start_ms - hour) / 60_000, r.samples))
+            .collect();
+        assert_eq!(minutes, vec![(0, 2), (10, 1)], "{backend}");
+        let state = stored::device_telemetry(pool, device.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (
+                state.events,
+                state.rejected,
+                state.last_heartbeat_ms,
+                state.last_ms
+            ),
+            (5, 2, Some(first.as_millisecond()), second.as_millisecond()),
+            "{backend}"
+        );
+        assert_eq!(
+            state.reported_release.as_deref(),
+            Some("2.1.0"),
+            "{backend}"
+        );
+
+        // A release the product does not have: one signal, however often it repeats.
+        let drifted = br#"{"type":"heartbeat","release":"2.1.0-custom","uptime_s":5}"#;
+        let one = fleet::ingest(&workspace, &device_context(second), &device, drifted)
+            .await
+            .unwrap();
+        assert_eq!(one.signals.len(), 1, "{backend}");
+        let again = fleet::ingest(&workspace, &device_context(second), &device, drifted)
+            .await
+            .unwrap();
+        assert!(again.signals.is_empty(), "{backend}");
+        let admin = admin(&workspace).await;
+        let open = fleet::signals(&workspace, &admin, Some("open"), None, None, 100)
+            .await
+            .unwrap();
+        assert_eq!(open.len(), 1, "{backend}");
+        assert_eq!(
+            (
+                open[0].kind.as_str(),
+                open[0].subject.as_str(),
+                open[0].occurrences
+            ),
+            ("version_drift", "2.1.0-custom", 2),
+            "{backend}"
+        );
+        assert!(
+            open[0].evidence.contains("\"installed_release\":\"2.1.0\""),
+            "{backend}"
+        );
+
+        // A clock ten minutes slow.
+        let slow = fleet::ingest(
+            &workspace,
+            &device_context(second),
+            &device,
+            br#"{"type":"heartbeat","ts":"2026-03-02T10:00:30Z","release":"2.1.0","uptime_s":9}"#,
+        )
+        .await
+        .unwrap();
+        assert!(slow.skew_flagged, "{backend}");
+        let skew = fleet::signal(&workspace, &admin, slow.signals[0])
+            .await
+            .unwrap();
+        assert_eq!(skew.kind, "clock_skew", "{backend}");
+        assert!(
+            skew.summary.contains("600 s behind"),
+            "{backend}: {}",
+            skew.summary
+        );
+
+        // Triage: a dismissal needs its reason; a decided signal is not decided again.
+        let drift_id = open[0].id;
+        let refused = fleet::dismiss(&workspace, &context, &admin, drift_id, "  ")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                refused,
+                ServiceError::InvalidInput {
+                    field: "reason",
+                    ..
+                }
+            ),
+            "{backend}"
+        );
+        let dismissed = fleet::dismiss(
+            &workspace,
+            &context,
+            &admin,
+            drift_id,
+            "engineering build on the bench unit",
+        )
+        .await
+        .unwrap();
+        assert_eq!(dismissed.state, "dismissed", "{backend}");
+        assert!(
+            fleet::acknowledge(&workspace, &context, &admin, drift_id)
+                .await
+                .is_err(),
+            "{backend}"
+        );
+        let acknowledged = fleet::acknowledge(&workspace, &context, &admin, skew.id)
+            .await
+            .unwrap();
+        assert_eq!(acknowledged.state, "acknowledged", "{backend}");
+        assert_eq!(
+            count(
+                &workspace,
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM audit_events WHERE action LIKE 'signal.%'"
+            )
+            .await,
+            4,
+            "{backend}: two raised, one dismissed, one acknowledged"
+        );
+
+        // Retention: 31 days later raw events and the hour rollups older than their own
+        // period stay or go by their own cutoffs; signals are never touched.
+        let later = at("2026-04-02T12:00:00Z");
+        fleet::purge(&workspace, later, Retention::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            count(
+                &workspace,
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM telemetry_events"
+            )
+            .await,
+            0,
+            "{backend}"
+        );
+        assert_eq!(
+            count(
+                &workspace,
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM cohort_rollups WHERE grain = 'minute'"
+            )
+            .await,
+            0,
+            "{backend}"
+        );
+        assert_eq!(
+            count(
+                &workspace,
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM device_rollups WHERE grain = 'day'"
+            )
+            .await,
+            2,
+            "{backend}"
+        );
+        assert_eq!(
+            count(&workspace, "SELECT CAST(COUNT(*) AS BIGINT) FROM signals").await,
+            2,
+            "{backend}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_batch_refused_as_a_whole_changes_nothing() {
+    for (test, workspace, context) in workspaces().await {
+        let backend = test.backend().as_str();
+        let device = pump(&workspace, &context).await;
+        let error = fleet::ingest(&workspace, &device_context(context.now), &device, b"\n\n")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, ServiceError::InvalidInput { field: "body", .. }),
+            "{backend}"
+        );
+        let huge = vec![b'x'; aftercare_fleet::telemetry::MAX_BATCH_BYTES + 1];
+        assert!(
+            fleet::ingest(&workspace, &device_context(context.now), &device, &huge)
+                .await
+                .is_err(),
+            "{backend}"
+        );
+        assert_eq!(
+            count(
+                &workspace,
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM device_telemetry"
+            )
+            .await,
+            0,
+            "{backend}"
+        );
+    }
+}
