@@ -16,6 +16,7 @@ mod inventory;
 mod openapi;
 mod patch;
 mod snapshot;
+mod telemetry;
 mod triage;
 mod ui;
 
