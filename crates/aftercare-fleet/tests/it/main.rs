@@ -1,3 +1,7 @@
 //! The fleet rules' tests, one module per rule.
 
+// Helpers outside #[test] functions unwrap too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod detect;
 mod telemetry;

@@ -1,0 +1,32 @@
+//! The error type of the detectors: every refusal names the setting or value it concerns
+//! and says what is accepted. (A telemetry batch refused as
+//! a whole is [`crate::telemetry::BatchError`], which stays with its format.)
+
+/// Everything the detectors refuse.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FleetError {
+    /// A metric sample that is not finite or too large to be a measurement.
+    #[error(
+        "the sample {value} of {metric:?} is refused: a detector takes finite values within ±{max:e}; scale the unit"
+    )]
+    SampleOutOfRange {
+        /// The metric.
+        metric: String,
+        /// The value as given (may be NaN or infinite).
+        value: f64,
+        /// The largest magnitude taken.
+        max: f64,
+    },
+
+    /// A detector setting out of range (from the policy file's `[fleet.detectors]`).
+    #[error("detector setting `{setting}` = {value}: {problem}")]
+    DetectorSetting {
+        /// The setting's path, e.g. `metrics."cpu.load".step_h`.
+        setting: String,
+        /// The value as given.
+        value: String,
+        /// What is accepted.
+        problem: String,
+    },
+}
