@@ -1,8 +1,8 @@
-//! The error type of the detectors: every refusal names the setting or value it concerns
-//! and says what is accepted. (A telemetry batch refused as
+//! The error type of the detectors and the simulator: every refusal names the setting or
+//! value it concerns and says what is accepted. (A telemetry batch refused as
 //! a whole is [`crate::telemetry::BatchError`], which stays with its format.)
 
-/// Everything the detectors refuse.
+/// Everything the detectors and the simulator refuse.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum FleetError {
@@ -24,6 +24,33 @@ pub enum FleetError {
     DetectorSetting {
         /// The setting's path, e.g. `metrics."cpu.load".step_h`.
         setting: String,
+        /// The value as given.
+        value: String,
+        /// What is accepted.
+        problem: String,
+    },
+
+    /// A `--fault` that the simulator does not know.
+    #[error("unknown fault {text:?}: expected step, drift, auth-burst, silence or bad-patch")]
+    UnknownFault {
+        /// The text.
+        text: String,
+    },
+
+    /// A simulated metric that the catalogue does not have.
+    #[error("unknown simulated metric {name:?}: expected one of {expected}")]
+    UnknownMetric {
+        /// The name.
+        name: String,
+        /// The catalogue's names, comma-separated.
+        expected: String,
+    },
+
+    /// A simulation setting out of range.
+    #[error("simulation setting `{setting}` = {value}: {problem}")]
+    SimulationSetting {
+        /// The setting.
+        setting: &'static str,
         /// The value as given.
         value: String,
         /// What is accepted.

@@ -12,6 +12,9 @@
 //!   metric): a robust baseline with step and drift CUSUMs per metric series, rate windows
 //!   per security event kind, silence; configured by [`detect::DetectorConfig`] (the policy
 //!   file's `[fleet.detectors]`), each returning a [`detect::Signal`] with its evidence.
+//! - [`simulate`]: a deterministic fleet of infusion pumps with documented metric
+//!   distributions and injectable faults ([`simulate::Fleet`]), for `aftercare
+//!   simulate-fleet`, the demo and the detectors' tests.
 //!
 //! Like `aftercare-rollout` it does no I/O, never reads the wall clock (the receive time is an
 //! argument) and never panics on input. The service stores what these functions accept.
@@ -20,6 +23,8 @@
 
 pub mod detect;
 mod error;
+mod random;
+pub mod simulate;
 pub mod telemetry;
 
 pub use error::FleetError;
