@@ -1,8 +1,8 @@
-//! The error type of the detectors and the simulator: every refusal names the setting or
-//! value it concerns and says what is accepted. (A telemetry batch refused as
+//! The error type of the detectors, the health gate and the simulator: every refusal names
+//! the setting or value it concerns and says what is accepted. (A telemetry batch refused as
 //! a whole is [`crate::telemetry::BatchError`], which stays with its format.)
 
-/// Everything the detectors and the simulator refuse.
+/// Everything the detectors, the health gate and the simulator refuse.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum FleetError {
@@ -24,6 +24,19 @@ pub enum FleetError {
     DetectorSetting {
         /// The setting's path, e.g. `metrics."cpu.load".step_h`.
         setting: String,
+        /// The value as given.
+        value: String,
+        /// What is accepted.
+        problem: String,
+    },
+
+    /// A health-gate rule setting out of range.
+    #[error("health rule for {metric:?}, `{setting}` = {value}: {problem}")]
+    HealthSetting {
+        /// The rule's metric.
+        metric: String,
+        /// The setting.
+        setting: &'static str,
         /// The value as given.
         value: String,
         /// What is accepted.

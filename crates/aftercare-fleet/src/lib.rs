@@ -12,6 +12,8 @@
 //!   metric): a robust baseline with step and drift CUSUMs per metric series, rate windows
 //!   per security event kind, silence; configured by [`detect::DetectorConfig`] (the policy
 //!   file's `[fleet.detectors]`), each returning a [`detect::Signal`] with its evidence.
+//! - [`health`]: the rollout health gate, a wave's patched cohort against the unpatched
+//!   devices on a metric over a soak ([`health::evaluate`]: pass, breach, not enough data).
 //! - [`simulate`]: a deterministic fleet of infusion pumps with documented metric
 //!   distributions and injectable faults ([`simulate::Fleet`]), for `aftercare
 //!   simulate-fleet`, the demo and the detectors' tests.
@@ -23,6 +25,7 @@
 
 pub mod detect;
 mod error;
+pub mod health;
 mod random;
 pub mod simulate;
 pub mod telemetry;

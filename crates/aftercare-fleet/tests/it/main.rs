@@ -4,5 +4,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod detect;
+mod health;
 mod simulate;
 mod telemetry;
