@@ -2,7 +2,7 @@
 //! into [`Signal`]s, each carrying its evidence.
 //!
 //! Every detector is **incremental and compact**: the service keeps one small state per
-//! (device, metric) — [`MetricState`], a fixed-size value of about 230 bytes — one
+//! (device, metric) — [`MetricState`], a fixed-size value of 208 bytes — one
 //! [`SecurityRates`] per device and one [`SilenceState`] per device, feeds them as telemetry
 //! arrives and persists them (they derive `Serialize`/`Deserialize`). Nothing here reads the
 //! clock: the server's receive time is an argument.

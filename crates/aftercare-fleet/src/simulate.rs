@@ -2,7 +2,7 @@
 //! metrics and the odd security event, with faults injected on demand — the engine of
 //! `aftercare simulate-fleet --devices N --days D --seed S [--fault …]`.
 //!
-//! **Deterministic from the seed.** Each device draws from its own [`SplitMix64`] stream
+//! **Deterministic from the seed.** Each device draws from its own SplitMix64 stream
 //! (`seed`, device index), so the same configuration gives the same stream, event for event.
 //!
 //! **Time.** Every device sends one batch per interval ([`FleetConfig::interval`], 5 minutes —

@@ -196,3 +196,53 @@ fn the_simulated_bad_patch_breaches_the_gate_and_a_good_one_passes() {
         assert_eq!(verdict.is_breach(), bad, "{verdict:?}");
     }
 }
+
+#[test]
+fn a_rule_reads_from_the_policy_with_defaults() {
+    let rule: HealthRule =
+        serde_json::from_str(r#"{"metric":"app.error_count","soak":"12h","max_ratio":1.5}"#)
+            .unwrap();
+    rule.validate().unwrap();
+    assert_eq!(rule.soak, SignedDuration::from_hours(12));
+    assert_eq!((rule.max_ratio, rule.max_z), (1.5, 3.0));
+    assert_eq!((rule.worse, rule.criteria), (Worse::Higher, Criteria::Both));
+    assert_eq!(rule.min_devices, 5);
+    assert!(serde_json::from_str::<HealthRule>(r#"{"metric":"x","ratio":2}"#).is_err());
+}
+
+proptest::proptest! {
+    /// Any aggregates, any rule: no panic, and the evidence's numbers are finite.
+    #[test]
+    fn the_gate_takes_anything(
+        patched in proptest::collection::vec(
+            (proptest::num::f64::ANY, 0u64..1000), 0..40),
+        unpatched in proptest::collection::vec(
+            (proptest::prop_oneof![-1e300f64..1e300, -10.0f64..10.0], 0u64..1000), 0..40),
+        max_ratio in 1.01f64..10.0,
+        max_z in 0.1f64..10.0,
+        floor in 0.0f64..1.0,
+        min_devices in 0u32..10,
+    ) {
+        let mut rule = HealthRule::new("m");
+        rule.max_ratio = max_ratio;
+        rule.max_z = max_z;
+        rule.floor = floor;
+        rule.min_devices = min_devices;
+        rule.min_cohort_samples = 0;
+        let to = |devices: &[(f64, u64)]| -> Vec<DeviceAggregate> {
+            devices
+                .iter()
+                .map(|(mean, samples)| DeviceAggregate { mean: *mean, samples: *samples })
+                .collect()
+        };
+        match evaluate(&rule, &to(&patched), &to(&unpatched), SOAK) {
+            Verdict::Pass { evidence } | Verdict::Breach { evidence } => {
+                proptest::prop_assert!(evidence.z.is_finite());
+                proptest::prop_assert!(evidence.ratio.is_none_or(f64::is_finite));
+                proptest::prop_assert!(evidence.patched.median.is_finite());
+                proptest::prop_assert!(serde_json::to_string(&evidence).is_ok());
+            }
+            Verdict::NotEnoughData { .. } => {}
+        }
+    }
+}
