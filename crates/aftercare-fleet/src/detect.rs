@@ -27,7 +27,10 @@
 //!   zero), so a fault does not drag the baseline towards itself before it is reported. The
 //!   scale never falls below [`MetricRule::min_scale`]: the smallest change that matters in
 //!   the metric's unit — a count metric whose events are rare needs it (otherwise a single
-//!   event is a "100 σ" step), a quantized one (whole dBm) too. O(1) memory.
+//!   event is a "100 σ" step; [`DetectorConfig::metric_rule_for`] gives every `count` metric
+//!   [`DetectorConfig::count_min_scale`], 1, unless it sets its own), a quantized one (whole
+//!   dBm) too. A positive metric with a long right tail (latency) is better watched on its
+//!   logarithm ([`MetricRule::log`]). O(1) memory.
 //! - **Step**: a two-sided CUSUM on the standardized residual z = (x − level)/σ, each z
 //!   capped at ±[`MetricRule::step_cap`] (one wild sample cannot make a step alone):
 //!   S⁺ ← max(0, S⁺ + min(z, cap) − k), alarm at S ≥ h. With k = 1.5 (half the 3 σ step the
@@ -211,6 +214,8 @@ fn finite(value: f64) -> f64 {
 /// default, so an empty section is the defaults; unknown keys are refused.
 ///
 /// ```toml
+/// [fleet.detectors]
+/// count_min_scale = 1.0               # metrics whose unit is `count`
 /// [fleet.detectors.metric]            # every metric
 /// cadence = "5m"
 /// step_h = 6.0
@@ -222,17 +227,33 @@ fn finite(value: f64) -> f64 {
 /// [fleet.detectors.silence]
 /// missed_polls = 3
 /// ```
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DetectorConfig {
     /// The metric detectors' settings for every metric.
     pub metric: MetricRule,
+    /// The [`MetricRule::min_scale`] of a metric whose unit is `count` and that sets none of
+    /// its own ([`DetectorConfig::metric_rule_for`]). Default 1: one event more or less in
+    /// an interval is not a step, and a rare event's series would otherwise have a σ near 0.
+    pub count_min_scale: f64,
     /// Per-metric changes to [`DetectorConfig::metric`], by metric name.
     pub metrics: BTreeMap<String, MetricOverride>,
     /// The rate thresholds, per security event kind.
     pub rate: RateRules,
     /// The silence rule.
     pub silence: SilenceRule,
+}
+
+impl Default for DetectorConfig {
+    fn default() -> Self {
+        DetectorConfig {
+            metric: MetricRule::default(),
+            count_min_scale: 1.0,
+            metrics: BTreeMap::new(),
+            rate: RateRules::default(),
+            silence: SilenceRule::default(),
+        }
+    }
 }
 
 impl DetectorConfig {
@@ -246,9 +267,33 @@ impl DetectorConfig {
         rule
     }
 
+    /// The rule for one metric with the unit its samples carry: as
+    /// [`DetectorConfig::metric_rule`], and a `count` metric without a `min_scale` of its
+    /// own gets [`DetectorConfig::count_min_scale`]. What the service should call.
+    pub fn metric_rule_for(&self, name: &str, unit: &str) -> MetricRule {
+        let mut rule = self.metric_rule(name);
+        let own = self
+            .metrics
+            .get(name)
+            .is_some_and(|change| change.min_scale.is_some());
+        if unit == "count" && !own && self.count_min_scale.is_finite() {
+            rule.min_scale = rule.min_scale.max(self.count_min_scale.max(0.0));
+        }
+        rule
+    }
+
     /// Checks every setting; the service calls it when it reads the policy file.
     pub fn validate(&self) -> Result<(), FleetError> {
         self.metric.validate("metric")?;
+        if !(self.count_min_scale.is_finite()
+            && (0.0..=MAX_MAGNITUDE).contains(&self.count_min_scale))
+        {
+            return Err(setting_error(
+                "count_min_scale".into(),
+                self.count_min_scale,
+                "must be 0 or more, in counts",
+            ));
+        }
         for (name, change) in &self.metrics {
             let mut rule = self.metric;
             change.apply(&mut rule);

@@ -437,6 +437,21 @@ fn the_config_reads_from_the_policy_section_with_defaults() {
         "a kind left out keeps its default"
     );
     assert_eq!(config.silence.missed_polls, 4);
+    // A count metric gets a σ of at least one count unless it says otherwise.
+    assert_eq!(
+        config.metric_rule_for("app.error_count", "count").min_scale,
+        1.0
+    );
+    assert_eq!(
+        config.metric_rule_for("app.error_count", "ms").min_scale,
+        0.0
+    );
+    assert_eq!(
+        config
+            .metric_rule_for("pump.occlusion_alarms", "count")
+            .min_scale,
+        1.0
+    );
     assert_eq!(
         serde_json::from_str::<DetectorConfig>("{}").unwrap(),
         DetectorConfig::default()

@@ -113,3 +113,25 @@ fn the_catalogue_is_documented_and_the_faults_parse() {
     config.devices = 0;
     assert!(Fleet::new(&config).is_err());
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(12))]
+
+    /// Any seed and fleet size: the stream is in time order and every line reads back.
+    #[test]
+    fn any_seed_gives_lines_that_read_back(seed in proptest::prelude::any::<u64>(), devices in 1u32..6) {
+        let mut config = FleetConfig { devices, days: 1, seed, ..FleetConfig::default() };
+        for kind in FaultKind::ALL {
+            config.add_fault(kind);
+        }
+        let mut last = None;
+        for (device, at, event) in Fleet::new(&config).unwrap() {
+            proptest::prop_assert!(device < devices as usize);
+            proptest::prop_assert!(last.is_none_or(|last| at >= last));
+            last = Some(at);
+            let line = to_line(&event, Some(at));
+            let batch = parse_batch(line.as_bytes(), at).unwrap();
+            proptest::prop_assert!(batch.rejected.is_empty(), "{}", line);
+        }
+    }
+}
