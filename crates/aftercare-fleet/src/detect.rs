@@ -35,17 +35,18 @@
 //!   capped at ±[`MetricRule::step_cap`] (one wild sample cannot make a step alone):
 //!   S⁺ ← max(0, S⁺ + min(z, cap) − k), alarm at S ≥ h. With k = 1.5 (half the 3 σ step the
 //!   issue asks for, where the CUSUM is optimal) and h = 6, a 3 σ step is reported after
-//!   about four to five samples (median 25 minutes at the 5-minute cadence; about 80 % within
-//!   30 minutes, all within about 1.5 hours), while normal noise trips it about once in 10⁸
-//!   samples per side (Siegmund's approximation), which leaves room for noise that is not
-//!   normal. Thirty minutes are six samples at this cadence: no detector can find every
-//!   3 σ step in six samples at one false alarm per 10⁸ (the best possible, a sum of the six,
-//!   finds about 95 %); a metric that must be faster is sent more often. A CUSUM rather than "m samples beyond k σ": it is the
-//!   quickest detector for a given false-alarm rate, and run rules are far weaker at this
-//!   rate. After a step signal the baseline moves to the mean of the samples that built the
-//!   alarm and is relearned as the plain mean of the next hour's samples (a third of
-//!   `min_samples`, no step alarm meanwhile): one change, one signal — whether the change
-//!   lasts or was a burst that ended within the hour.
+//!   about four to five samples (on the simulated fleet, `examples/detect_tune.rs`: median
+//!   25 minutes at the 5-minute cadence, 80–85 % within 30 minutes, p90 about 45 minutes),
+//!   while normal noise trips it about once in 5 × 10⁸ samples per side (Siegmund's
+//!   approximation), which leaves room for noise that is not normal. Thirty minutes are six
+//!   samples at this cadence, and no detector finds every 3 σ step in six samples at that
+//!   false-alarm rate (the best possible, the sum of the six, finds about 95 % at one false
+//!   alarm in 10⁸): a metric that must be found faster is sent more often. A CUSUM rather
+//!   than "m samples beyond k σ": it is the quickest detector for a given false-alarm rate,
+//!   and run rules are far weaker at this rate. After a step signal the baseline moves to
+//!   the mean of the samples that built the alarm and is relearned as the plain mean of the
+//!   next hour's samples (a third of `min_samples`, no step alarm meanwhile): one change,
+//!   one signal — whether the change lasts or was a burst that ended within the hour.
 //! - **Drift**: a two-sided CUSUM on d = (x − reference)/σ with k = 1 and h = 100, where the
 //!   **reference** is the plain mean of the first day ([`MetricRule::drift_warmup`], so a
 //!   daily cycle averages out), then learned very slowly (time constant
