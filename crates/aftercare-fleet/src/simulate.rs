@@ -15,7 +15,8 @@
 //!
 //! **Output.** [`Fleet`] is an iterator of `(device index, server time, Event)` in time order;
 //! [`Fleet::next_record`] gives the same stream as compact [`Record`]s (no allocation), for a
-//! caller that feeds detectors directly. Memory is flat in time: the fleet holds one small
+//! caller that feeds detectors directly, and [`Fleet::batches`] groups it as devices send it
+//! (one batch per device and server time), for a caller that sends it over HTTP or MQTT. Memory is flat in time: the fleet holds one small
 //! state per device and the pending burst lines, never the stream. Controller ids are
 //! `sim-000001`… ([`controller_id`]).
 //!
@@ -1087,5 +1088,42 @@ impl Iterator for Fleet {
         let record = self.next_record()?;
         let event = self.event(&record.reading);
         Some((record.device as usize, record.at, event))
+    }
+}
+
+impl Fleet {
+    /// The same stream grouped as devices send it: one batch per device and server time (a
+    /// heartbeat, the metrics and the interval's security events; a burst's failure alone).
+    pub fn batches(self) -> Batches {
+        Batches {
+            fleet: self,
+            peeked: None,
+        }
+    }
+}
+
+/// The simulated stream as batches: `(device index, server time, events)` in time order;
+/// write each with [`crate::telemetry::to_line`], one line per event, to send it.
+#[derive(Debug, Clone)]
+pub struct Batches {
+    fleet: Fleet,
+    peeked: Option<Record>,
+}
+
+impl Iterator for Batches {
+    type Item = (usize, Timestamp, Vec<Event>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let first = self.peeked.take().or_else(|| self.fleet.next_record())?;
+        let mut events = vec![self.fleet.event(&first.reading)];
+        while let Some(record) = self.fleet.next_record() {
+            if record.device == first.device && record.at == first.at {
+                events.push(self.fleet.event(&record.reading));
+            } else {
+                self.peeked = Some(record);
+                break;
+            }
+        }
+        Some((first.device as usize, first.at, events))
     }
 }

@@ -135,3 +135,24 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn the_batches_are_the_stream_grouped_and_read_back_whole() {
+    let events: Vec<_> = Fleet::new(&small(5)).unwrap().collect();
+    let mut flattened = Vec::new();
+    let mut batches = 0;
+    for (device, at, batch) in Fleet::new(&small(5)).unwrap().batches() {
+        batches += 1;
+        let body: Vec<String> = batch.iter().map(|event| to_line(event, Some(at))).collect();
+        let parsed = parse_batch(body.join("\n").as_bytes(), at).unwrap();
+        assert!(parsed.rejected.is_empty());
+        assert_eq!(parsed.lines.len(), batch.len());
+        flattened.extend(batch.into_iter().map(|event| (device, at, event)));
+    }
+    assert!(flattened == events);
+    // About one batch per device and interval, plus the burst's lines.
+    assert!(
+        batches > 20 * 2 * 288 - 400 && batches < 20 * 2 * 288 + 40,
+        "{batches}"
+    );
+}
