@@ -68,3 +68,64 @@ pub fn spawn_rollout_tick(
         }
     })
 }
+
+/// Starts the fleet tick: every `interval`, devices silent for more than the silence rule's
+/// poll intervals raise their signal (`fleet::tick`, the poll interval the DDI settings give
+/// devices); once an hour, the retention job deletes raw telemetry and old rollups (never a
+/// signal or a regulated record). Runs until `shutdown` turns true.
+pub fn spawn_fleet_tick(
+    state: crate::AppState,
+    interval: Duration,
+    retention: aftercare_service::fleet::Retention,
+    mut shutdown: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let poll = poll_interval(&state.ddi.settings.polling_sleep);
+        let mut last_purge: Option<std::time::Instant> = None;
+        loop {
+            let context = aftercare_service::Context::new(
+                aftercare_model::Actor::system("fleet-tick"),
+                jiff::Timestamp::now(),
+            );
+            if let Err(error) = aftercare_service::fleet::tick(
+                &state.workspace,
+                &context,
+                &state.fleet.detectors,
+                poll,
+            )
+            .await
+            {
+                tracing::error!(error = %error, "fleet tick failed");
+            }
+            if last_purge.is_none_or(|at| at.elapsed() >= Duration::from_secs(3600)) {
+                last_purge = Some(std::time::Instant::now());
+                match aftercare_service::fleet::purge(&state.workspace, context.now, retention)
+                    .await
+                {
+                    Ok(deleted) => tracing::info!(deleted, "telemetry retention"),
+                    Err(error) => tracing::error!(error = %error, "telemetry retention failed"),
+                }
+            }
+            tokio::select! {
+                () = tokio::time::sleep(interval) => {}
+                changed = shutdown.changed() => {
+                    if changed.is_err() || *shutdown.borrow() {
+                        break;
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// The DDI poll interval (`HH:MM:SS`) as a duration; five minutes when unreadable.
+fn poll_interval(text: &str) -> jiff::SignedDuration {
+    let parts: Vec<i64> = text
+        .split(':')
+        .filter_map(|part| part.parse().ok())
+        .collect();
+    match parts.as_slice() {
+        [h, m, s] => jiff::SignedDuration::from_secs(h * 3600 + m * 60 + s),
+        _ => jiff::SignedDuration::from_mins(5),
+    }
+}

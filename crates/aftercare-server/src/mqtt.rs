@@ -228,7 +228,15 @@ async fn handle(
         aftercare_model::Actor::system(&format!("device:{}", device.controller_id)),
         jiff::Timestamp::now(),
     );
-    match fleet::ingest(&state.workspace, &context, &device, &publish.payload).await {
+    match fleet::ingest(
+        &state.workspace,
+        &context,
+        &state.fleet.detectors,
+        &device,
+        &publish.payload,
+    )
+    .await
+    {
         Ok(ingested) => {
             if ingested.accepted > 0 {
                 stats.stored.fetch_add(1, Ordering::Relaxed);

@@ -26,12 +26,14 @@ use crate::{ApiError, AppState};
 /// minutes, flushed at once after an outage, fits twice.
 pub const DEFAULT_LINES_PER_MINUTE: u32 = 6_000;
 
-/// The fleet side of a server: the per-device rate limit shared by the HTTP route and the MQTT
-/// subscriber.
+/// The fleet side of a server: the per-device rate limit and the detectors, shared by the
+/// HTTP route and the MQTT subscriber.
 #[derive(Debug)]
 pub struct FleetRuntime {
     lines_per_minute: u32,
     windows: Mutex<HashMap<i64, (Instant, u32)>>,
+    /// The detectors every batch feeds.
+    pub detectors: fleet::Detectors,
 }
 
 impl Default for FleetRuntime {
@@ -46,6 +48,7 @@ impl FleetRuntime {
         FleetRuntime {
             lines_per_minute,
             windows: Mutex::new(HashMap::new()),
+            detectors: fleet::Detectors::default(),
         }
     }
 
@@ -142,7 +145,15 @@ pub async fn ingest(
         aftercare_model::Actor::system(&format!("device:{}", device.controller_id)),
         Timestamp::now(),
     );
-    match fleet::ingest(&state.workspace, &context, &device, &body).await {
+    match fleet::ingest(
+        &state.workspace,
+        &context,
+        &state.fleet.detectors,
+        &device,
+        &body,
+    )
+    .await
+    {
         Ok(ingested) => {
             let status = if ingested.accepted == 0 {
                 StatusCode::UNPROCESSABLE_ENTITY

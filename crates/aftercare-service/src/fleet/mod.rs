@@ -16,8 +16,10 @@
 //! Batches are not audited one by one (the volume is a device's heartbeat); a raised signal
 //! and every decision on one are.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
 
+use aftercare_fleet::detect::{self, DetectorConfig, MetricState, SecurityRates};
 use aftercare_fleet::telemetry::{self, BatchError, Event, LineError};
 use aftercare_model::access::Permission;
 use aftercare_store::device::DeviceRow;
@@ -25,7 +27,7 @@ use aftercare_store::fleet::{
     self as stored, Cohort, DeviceTelemetry, EventRow, GRAINS, NewSignal, Rollup, SignalRow,
 };
 use aftercare_store::{Tx, artifact as artifacts, release as releases};
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use serde_json::json;
 
@@ -47,6 +49,92 @@ pub struct Ingested {
     pub skew_flagged: bool,
     /// Signals this batch raised (new ones; a repeat is counted on the open one).
     pub signals: Vec<i64>,
+}
+
+/// The detectors' warm state: one small state per device and metric, one set of rate
+/// windows per device (`aftercare_fleet::detect`). A server holds one for its life and every
+/// batch it receives feeds it; a restart relearns the baselines (a metric may signal again
+/// after its minimum sample count). With several nodes, each node sees the batches it
+/// receives: route a device to one node (or use one node for MQTT) for its series to be whole.
+#[derive(Debug, Default)]
+pub struct Detectors {
+    config: DetectorConfig,
+    metrics: Mutex<HashMap<(i64, String), MetricState>>,
+    security: Mutex<HashMap<i64, SecurityRates>>,
+}
+
+impl Detectors {
+    /// Detectors with these settings (checked).
+    pub fn new(config: DetectorConfig) -> Result<Detectors, ServiceError> {
+        config
+            .validate()
+            .map_err(|error| ServiceError::InvalidInput {
+                field: "fleet.detectors",
+                message: error.to_string(),
+            })?;
+        Ok(Detectors {
+            config,
+            ..Detectors::default()
+        })
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &DetectorConfig {
+        &self.config
+    }
+
+    /// Series held (device × metric).
+    pub fn series(&self) -> usize {
+        self.metrics
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
+    }
+
+    /// Feeds a batch's good lines, all received at `at`; returns what they tripped.
+    fn observe(
+        &self,
+        device_id: i64,
+        lines: &[telemetry::Line],
+        at: Timestamp,
+    ) -> Vec<detect::Signal> {
+        let mut tripped = Vec::new();
+        let mut metrics = self
+            .metrics
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut security = self
+            .security
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for line in lines {
+            match &line.event {
+                Event::Metric(metric) => {
+                    let rule = self.config.metric_rule_for(&metric.name, &metric.unit);
+                    let state = metrics.entry((device_id, metric.name.clone())).or_default();
+                    if let Ok(Some(signal)) = state.observe(&rule, &metric.name, at, metric.value) {
+                        tripped.push(signal);
+                    }
+                }
+                Event::Security(event) => {
+                    let rates = security.entry(device_id).or_default();
+                    if let Some(signal) = rates.observe(&self.config.rate, event, at) {
+                        tripped.push(signal);
+                    }
+                }
+                Event::Heartbeat(_) => {}
+            }
+        }
+        tripped
+    }
+}
+
+/// The stored kind and subject of a detector's signal.
+fn stored_kind(signal: &detect::Signal) -> (&'static str, String) {
+    match signal.kind {
+        detect::SignalKind::Rate => ("rate", format!("security.{}", signal.subject)),
+        kind => (kind.label(), signal.subject.clone()),
+    }
 }
 
 /// Grains rolled up per device; a per-device minute would be the raw stream again.
@@ -117,6 +205,7 @@ fn rollups(events: &[(i64, String, f64)], grains: &[&'static str]) -> Vec<Rollup
 pub async fn ingest(
     workspace: &Workspace,
     context: &Context,
+    detectors: &Detectors,
     device: &DeviceRow,
     body: &[u8],
 ) -> Result<Ingested, ServiceError> {
@@ -188,6 +277,7 @@ pub async fn ingest(
         site_id: device.site_id.unwrap_or(0),
     };
 
+    let tripped = detectors.observe(device.id, &batch.lines, received_at);
     let store = workspace.store();
     if !rows.is_empty() {
         stored::ensure_partitions(store, received_ms, received_ms).await?;
@@ -206,6 +296,26 @@ pub async fn ingest(
                 device,
                 release,
                 state.firmware_sha256.as_deref(),
+            )
+            .await?,
+        );
+    }
+    for signal in &tripped {
+        let (kind, subject) = stored_kind(signal);
+        let summary = format!("{}: {}", device.controller_id, signal.summary);
+        let evidence = serde_json::to_string(signal).unwrap_or_else(|_| "{}".into());
+        raised.extend(
+            raise(
+                &mut tx,
+                context,
+                &NewSignal {
+                    kind,
+                    device_id: Some(device.id),
+                    rollout_id: None,
+                    subject: &subject,
+                    summary: &summary,
+                    evidence: &evidence,
+                },
             )
             .await?,
         );
@@ -559,4 +669,56 @@ pub async fn purge(
         ],
     )
     .await?)
+}
+
+/// The fleet's periodic pass: a device whose last heartbeat is more than the silence rule's
+/// poll intervals old raises a `silence` signal (one while it stays open). `poll` is the
+/// interval devices are told to poll at (DDI `config.polling.sleep`). Returns the new
+/// signals.
+pub async fn tick(
+    workspace: &Workspace,
+    context: &Context,
+    detectors: &Detectors,
+    poll: SignedDuration,
+) -> Result<Vec<i64>, ServiceError> {
+    let heartbeats = stored::heartbeats(workspace.store().pool()).await?;
+    let rule = detectors.config.silence;
+    let mut silent = Vec::new();
+    for (controller_id, state) in &heartbeats {
+        let Some(last) = state
+            .last_heartbeat_ms
+            .and_then(|ms| Timestamp::from_millisecond(ms).ok())
+        else {
+            continue;
+        };
+        if let Some(signal) = detect::silence(&rule, last, poll, context.now) {
+            silent.push((controller_id, state.device_id, signal));
+        }
+    }
+    if silent.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut tx = workspace.store().begin().await?;
+    let mut raised = Vec::new();
+    for (controller_id, device_id, signal) in silent {
+        let summary = format!("{controller_id}: {}", signal.summary);
+        let evidence = serde_json::to_string(&signal).unwrap_or_else(|_| "{}".into());
+        raised.extend(
+            raise(
+                &mut tx,
+                context,
+                &NewSignal {
+                    kind: "silence",
+                    device_id: Some(device_id),
+                    rollout_id: None,
+                    subject: "heartbeat",
+                    summary: &summary,
+                    evidence: &evidence,
+                },
+            )
+            .await?,
+        );
+    }
+    tx.commit().await?;
+    Ok(raised)
 }

@@ -74,6 +74,7 @@ async fn a_batch_is_kept_line_by_line_rolled_up_and_its_drift_and_skew_raise_one
     for (test, workspace, context) in workspaces().await {
         let backend = test.backend().as_str();
         let device = pump(&workspace, &context).await;
+        let detectors = fleet::Detectors::default();
         let first = at("2026-03-02T10:00:30Z");
         let batch = concat!(
             r#"{"type":"heartbeat","ts":"2026-03-02T10:00:29Z","release":"2.1.0","uptime_s":600}"#,
@@ -91,6 +92,7 @@ async fn a_batch_is_kept_line_by_line_rolled_up_and_its_drift_and_skew_raise_one
         let ingested = fleet::ingest(
             &workspace,
             &device_context(first),
+            &detectors,
             &device,
             batch.as_bytes(),
         )
@@ -114,6 +116,7 @@ async fn a_batch_is_kept_line_by_line_rolled_up_and_its_drift_and_skew_raise_one
         let ingested = fleet::ingest(
             &workspace,
             &device_context(second),
+            &detectors,
             &device,
             br#"{"type":"metric","name":"cpu.load","value":0.25}"#,
         )
@@ -187,13 +190,25 @@ async fn a_batch_is_kept_line_by_line_rolled_up_and_its_drift_and_skew_raise_one
 
         // A release the product does not have: one signal, however often it repeats.
         let drifted = br#"{"type":"heartbeat","release":"2.1.0-custom","uptime_s":5}"#;
-        let one = fleet::ingest(&workspace, &device_context(second), &device, drifted)
-            .await
-            .unwrap();
+        let one = fleet::ingest(
+            &workspace,
+            &device_context(second),
+            &detectors,
+            &device,
+            drifted,
+        )
+        .await
+        .unwrap();
         assert_eq!(one.signals.len(), 1, "{backend}");
-        let again = fleet::ingest(&workspace, &device_context(second), &device, drifted)
-            .await
-            .unwrap();
+        let again = fleet::ingest(
+            &workspace,
+            &device_context(second),
+            &detectors,
+            &device,
+            drifted,
+        )
+        .await
+        .unwrap();
         assert!(again.signals.is_empty(), "{backend}");
         let admin = admin(&workspace).await;
         let open = fleet::signals(&workspace, &admin, Some("open"), None, None, 100)
@@ -218,6 +233,7 @@ async fn a_batch_is_kept_line_by_line_rolled_up_and_its_drift_and_skew_raise_one
         let slow = fleet::ingest(
             &workspace,
             &device_context(second),
+            &detectors,
             &device,
             br#"{"type":"heartbeat","ts":"2026-03-02T10:00:30Z","release":"2.1.0","uptime_s":9}"#,
         )
@@ -325,18 +341,31 @@ async fn a_batch_refused_as_a_whole_changes_nothing() {
     for (test, workspace, context) in workspaces().await {
         let backend = test.backend().as_str();
         let device = pump(&workspace, &context).await;
-        let error = fleet::ingest(&workspace, &device_context(context.now), &device, b"\n\n")
-            .await
-            .unwrap_err();
+        let detectors = fleet::Detectors::default();
+        let error = fleet::ingest(
+            &workspace,
+            &device_context(context.now),
+            &detectors,
+            &device,
+            b"\n\n",
+        )
+        .await
+        .unwrap_err();
         assert!(
             matches!(error, ServiceError::InvalidInput { field: "body", .. }),
             "{backend}"
         );
         let huge = vec![b'x'; aftercare_fleet::telemetry::MAX_BATCH_BYTES + 1];
         assert!(
-            fleet::ingest(&workspace, &device_context(context.now), &device, &huge)
-                .await
-                .is_err(),
+            fleet::ingest(
+                &workspace,
+                &device_context(context.now),
+                &detectors,
+                &device,
+                &huge
+            )
+            .await
+            .is_err(),
             "{backend}"
         );
         assert_eq!(
@@ -346,6 +375,134 @@ async fn a_batch_refused_as_a_whole_changes_nothing() {
             )
             .await,
             0,
+            "{backend}"
+        );
+    }
+}
+
+/// The detectors behind ingest: 20 auth failures in five minutes raise a `rate` signal on
+/// the 20th; a metric that steps from about 10 to 20 after four hours of noise raises a
+/// `step` signal on that metric; a device whose last heartbeat is more than three poll
+/// intervals old raises `silence` in the tick, and not before.
+#[tokio::test]
+async fn the_detectors_raise_their_signals_through_ingest_and_the_tick() {
+    for (test, workspace, context) in workspaces().await {
+        let backend = test.backend().as_str();
+        let device = pump(&workspace, &context).await;
+        let detectors = fleet::Detectors::default();
+        let start = at("2026-03-02T00:00:00Z");
+        let mut raised = Vec::new();
+        for i in 0..20 {
+            let when = start + jiff::SignedDuration::from_secs(10 * i);
+            let ingested = fleet::ingest(
+                &workspace,
+                &device_context(when),
+                &detectors,
+                &device,
+                br#"{"type":"security_event","event":"auth_failure"}"#,
+            )
+            .await
+            .unwrap();
+            if !ingested.signals.is_empty() {
+                raised.push((i, ingested.signals));
+            }
+        }
+        assert_eq!(raised.len(), 1, "{backend}: {raised:?}");
+        assert_eq!(raised[0].0, 19, "{backend}: on the 20th");
+        let admin = admin(&workspace).await;
+        let rate = fleet::signal(&workspace, &admin, raised[0].1[0])
+            .await
+            .unwrap();
+        assert_eq!(
+            (rate.kind.as_str(), rate.subject.as_str()),
+            ("rate", "security.auth_failure"),
+            "{backend}"
+        );
+
+        // Four hours of a metric every five minutes around 10 (a fixed ±0.5 pattern), then 20.
+        let noise = [0.3, -0.5, 0.1, 0.4, -0.2, -0.4, 0.5, -0.1, 0.2, -0.3];
+        let mut step = None;
+        for i in 0..60i64 {
+            let when = start + jiff::SignedDuration::from_mins(5 * i);
+            let value = if i < 48 {
+                10.0 + noise[(i % 10) as usize]
+            } else {
+                20.0
+            };
+            let line = format!(
+                r#"{{"type":"metric","name":"pump.motor_current","value":{value},"unit":"mA"}}"#
+            );
+            let ingested = fleet::ingest(
+                &workspace,
+                &device_context(when),
+                &detectors,
+                &device,
+                line.as_bytes(),
+            )
+            .await
+            .unwrap();
+            if let Some(id) = ingested.signals.first() {
+                step = Some((i, *id));
+                break;
+            }
+        }
+        let (index, id) = step.unwrap_or_else(|| panic!("{backend}: no step signal"));
+        assert!(
+            (48..54).contains(&index),
+            "{backend}: the step was found at sample {index}"
+        );
+        let signal = fleet::signal(&workspace, &admin, id).await.unwrap();
+        assert_eq!(
+            (signal.kind.as_str(), signal.subject.as_str()),
+            ("step", "pump.motor_current"),
+            "{backend}"
+        );
+        assert!(
+            signal.evidence.contains("\"baseline\""),
+            "{backend}: {}",
+            signal.evidence
+        );
+
+        // Silence: heartbeat at 06:00, polls every five minutes.
+        let beat = at("2026-03-02T06:00:00Z");
+        fleet::ingest(
+            &workspace,
+            &device_context(beat),
+            &detectors,
+            &device,
+            br#"{"type":"heartbeat","release":"2.1.0","uptime_s":1}"#,
+        )
+        .await
+        .unwrap();
+        let poll = jiff::SignedDuration::from_mins(5);
+        let quiet = |minutes: i64| {
+            Context::new(
+                Actor::system("fleet-tick"),
+                beat + jiff::SignedDuration::from_mins(minutes),
+            )
+        };
+        assert!(
+            fleet::tick(&workspace, &quiet(15), &detectors, poll)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{backend}"
+        );
+        let silent = fleet::tick(&workspace, &quiet(16), &detectors, poll)
+            .await
+            .unwrap();
+        assert_eq!(silent.len(), 1, "{backend}");
+        assert!(
+            fleet::tick(&workspace, &quiet(30), &detectors, poll)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{backend}: one open signal"
+        );
+        let signal = fleet::signal(&workspace, &admin, silent[0]).await.unwrap();
+        assert_eq!(
+            (signal.kind.as_str(), signal.subject.as_str()),
+            ("silence", "heartbeat"),
             "{backend}"
         );
     }

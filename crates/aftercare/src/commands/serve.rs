@@ -113,6 +113,12 @@ pub(crate) async fn serve(
             stopped.clone(),
         )
     });
+    let fleet = aftercare_server::jobs::spawn_fleet_tick(
+        state.clone(),
+        std::time::Duration::from_secs(60),
+        aftercare_service::fleet::Retention::default(),
+        stopped.clone(),
+    );
     let rollouts = aftercare_server::jobs::spawn_rollout_tick(
         state.clone(),
         std::time::Duration::from_secs(server.ddi.rollout_tick_seconds.max(1)),
@@ -124,6 +130,7 @@ pub(crate) async fn serve(
     let _ = background.await;
     let _ = ticker.await;
     let _ = rollouts.await;
+    let _ = fleet.await;
     if let Some(subscriber) = subscriber {
         let _ = subscriber.await;
     }
