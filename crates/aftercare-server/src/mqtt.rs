@@ -16,6 +16,10 @@
 //! is counted, logged and acknowledged — never retried, never fatal. When the broker goes away
 //! the subscriber retries with a capped backoff and subscribes again on every new session.
 //!
+//! A message with the user property `replay: true` is stored at its lines' own times when the
+//! server trusts device time (`--trust-device-time`), as over HTTP; otherwise at its receive
+//! time.
+//!
 //! When a batch has refused lines (or the device is over its rate limit), the result is
 //! published to `aftercare/{tenant}/{controllerId}/telemetry/result` (QoS 0), the body the
 //! HTTP route would answer.
@@ -228,15 +232,33 @@ async fn handle(
         aftercare_model::Actor::system(&format!("device:{}", device.controller_id)),
         jiff::Timestamp::now(),
     );
-    match fleet::ingest(
-        &state.workspace,
-        &context,
-        &state.fleet.detectors,
-        &device,
-        &publish.payload,
-    )
-    .await
-    {
+    let replay = state.fleet.trust_device_time
+        && publish.properties.as_ref().is_some_and(|properties| {
+            properties
+                .user_properties
+                .iter()
+                .any(|(key, value)| key.eq_ignore_ascii_case("replay") && value.trim() == "true")
+        });
+    let stored = if replay {
+        fleet::replay(
+            &state.workspace,
+            &context,
+            &state.fleet.detectors,
+            &device,
+            &publish.payload,
+        )
+        .await
+    } else {
+        fleet::ingest(
+            &state.workspace,
+            &context,
+            &state.fleet.detectors,
+            &device,
+            &publish.payload,
+        )
+        .await
+    };
+    match stored {
         Ok(ingested) => {
             if ingested.accepted > 0 {
                 stats.stored.fetch_add(1, Ordering::Relaxed);

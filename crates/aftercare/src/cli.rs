@@ -107,6 +107,10 @@ pub enum Command {
     /// Re-match the workspace's releases against the stored intelligence and report what
     /// changed (imports and feed syncs already match what they touch).
     Match(MatchArgs),
+    /// Simulate a fleet of infusion pumps sending telemetry through the real HTTP or MQTT
+    /// path of a running server (started with `--trust-device-time`): registers the devices
+    /// if needed, then sends D days up to now, with faults to find.
+    SimulateFleet(SimulateFleetArgs),
     /// Serve the REST API (and, later, the web UI) of a workspace.
     Serve(ServeArgs),
     /// Create a demo workspace with a fictional device product line, import it and serve it.
@@ -1073,6 +1077,11 @@ pub struct DdiArgs {
     /// Telemetry lines a device may send per minute (HTTP and MQTT together); more is 429.
     #[arg(long, env = "AFTERCARE_TELEMETRY_RATE", default_value_t = 6000)]
     pub telemetry_rate: u32,
+    /// Store telemetry batches marked as replays at their lines' own times (`aftercare
+    /// simulate-fleet`, a trusted gateway's buffer). Never on a real fleet: a device's clock
+    /// would decide its windows.
+    #[arg(long, env = "AFTERCARE_TRUST_DEVICE_TIME")]
+    pub trust_device_time: bool,
 }
 
 /// `aftercare serve`.
@@ -2031,4 +2040,56 @@ pub enum SignalCommand {
         #[command(flatten)]
         format: FormatArg,
     },
+}
+
+/// `aftercare simulate-fleet`.
+#[derive(Debug, Clone, Args)]
+pub struct SimulateFleetArgs {
+    /// How many devices (`sim-000001` …).
+    #[arg(long, default_value_t = 100)]
+    pub devices: u32,
+    /// How many days of telemetry, ending now.
+    #[arg(long, default_value_t = 7)]
+    pub days: u32,
+    /// The seed: the same seed sends the same telemetry.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// A fault to inject: step, drift, auth-burst, silence, bad-patch; repeatable.
+    #[arg(long = "fault", value_name = "KIND")]
+    pub faults: Vec<String>,
+    /// The product the devices are registered as.
+    #[arg(long)]
+    pub product: String,
+    /// The release they run (it must exist).
+    #[arg(long)]
+    pub release: String,
+    /// With `--fault bad-patch`: the release a fifth of the fleet moves to a third of the way
+    /// through.
+    #[arg(long, default_value = "2.2.1")]
+    pub patch: String,
+    /// The site the devices are registered at.
+    #[arg(long)]
+    pub site: Option<String>,
+    /// Send over HTTP to this server (`http://127.0.0.1:8080`).
+    #[arg(long, conflicts_with = "mqtt", required_unless_present = "mqtt")]
+    pub url: Option<String>,
+    /// Send over MQTT 5 to this broker (`mqtt://127.0.0.1:1883`).
+    #[arg(long)]
+    pub mqtt: Option<String>,
+    /// The DDI tenant of the MQTT topics.
+    #[arg(long, default_value = "DEFAULT")]
+    pub tenant: String,
+    /// Each device's batch holds this many minutes of telemetry.
+    #[arg(long, default_value_t = 60)]
+    pub batch_minutes: u32,
+    /// Parallel HTTP connections.
+    #[arg(long, default_value_t = 4)]
+    pub connections: usize,
+    /// The CSV of the simulated devices' tokens (`controller_id,token`), written when they
+    /// are registered and read on later runs. Default: `simulated-devices.csv` in the
+    /// workspace directory.
+    #[arg(long)]
+    pub tokens: Option<PathBuf>,
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
 }

@@ -34,6 +34,10 @@ pub struct FleetRuntime {
     windows: Mutex<HashMap<i64, (Instant, u32)>>,
     /// The detectors every batch feeds.
     pub detectors: fleet::Detectors,
+    /// Whether batches marked as replays (`X-Aftercare-Replay: true`, the MQTT user property
+    /// `replay`) are stored at their lines' own times: for simulations and trusted gateways
+    /// only (`serve --trust-device-time`).
+    pub trust_device_time: bool,
 }
 
 impl Default for FleetRuntime {
@@ -49,6 +53,7 @@ impl FleetRuntime {
             lines_per_minute,
             windows: Mutex::new(HashMap::new()),
             detectors: fleet::Detectors::default(),
+            trust_device_time: false,
         }
     }
 
@@ -98,13 +103,15 @@ fn error(status: StatusCode, code: &str, message: String) -> Response {
 /// client certificate through a trusted proxy, as on the DDI routes). Good lines are stored,
 /// each bad one is reported with its number, field and reason: 200 when one line or more was
 /// stored, 422 when none was. A batch over 1 MiB is 413; a device over its rate limit 429
-/// with `Retry-After`.
+/// with `Retry-After`. `X-Aftercare-Replay: true` stores each line at its own `ts` (a
+/// simulation or a trusted gateway's buffer), only on a server started with
+/// `--trust-device-time` (409 otherwise).
 #[utoipa::path(post, path = "/api/v1/devices/{controller_id}/telemetry", tag = "fleet",
     params(("controller_id" = String, Path, description = "The device's controller id")),
     request_body(content = String, content_type = "application/x-ndjson",
         description = "One JSON object per line: heartbeat, metric or security_event"),
     responses((status = 200, body = IngestedDto), (status = 401, description = "Unknown device or wrong token"),
-        (status = 413, body = ErrorDto), (status = 422, body = IngestedDto),
+        (status = 409, body = ErrorDto), (status = 413, body = ErrorDto), (status = 422, body = IngestedDto),
         (status = 429, body = ErrorDto)))]
 pub async fn ingest(
     State(state): State<AppState>,
@@ -141,19 +148,43 @@ pub async fn ingest(
         }
         return response;
     }
+    let replay = headers
+        .get("x-aftercare-replay")
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.trim().eq_ignore_ascii_case("true"));
+    if replay && !state.fleet.trust_device_time {
+        return error(
+            StatusCode::CONFLICT,
+            "replay_refused",
+            "this server stores telemetry at its own receive time; a replay at the lines' own \
+             times needs `aftercare serve --trust-device-time` (simulations and trusted gateways only)"
+                .to_string(),
+        );
+    }
     let context = Context::new(
         aftercare_model::Actor::system(&format!("device:{}", device.controller_id)),
         Timestamp::now(),
     );
-    match fleet::ingest(
-        &state.workspace,
-        &context,
-        &state.fleet.detectors,
-        &device,
-        &body,
-    )
-    .await
-    {
+    let stored = if replay {
+        fleet::replay(
+            &state.workspace,
+            &context,
+            &state.fleet.detectors,
+            &device,
+            &body,
+        )
+        .await
+    } else {
+        fleet::ingest(
+            &state.workspace,
+            &context,
+            &state.fleet.detectors,
+            &device,
+            &body,
+        )
+        .await
+    };
+    match stored {
         Ok(ingested) => {
             let status = if ingested.accepted == 0 {
                 StatusCode::UNPROCESSABLE_ENTITY

@@ -96,7 +96,7 @@ impl Detectors {
         &self,
         device_id: i64,
         lines: &[telemetry::Line],
-        at: Timestamp,
+        times: &[Timestamp],
     ) -> Vec<detect::Signal> {
         let mut tripped = Vec::new();
         let mut metrics = self
@@ -107,7 +107,7 @@ impl Detectors {
             .security
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        for line in lines {
+        for (line, &at) in lines.iter().zip(times) {
             match &line.event {
                 Event::Metric(metric) => {
                     let rule = self.config.metric_rule_for(&metric.name, &metric.unit);
@@ -209,6 +209,32 @@ pub async fn ingest(
     device: &DeviceRow,
     body: &[u8],
 ) -> Result<Ingested, ServiceError> {
+    store_batch(workspace, context, detectors, device, body, false).await
+}
+
+/// Stores one batch whose lines carry the times they were received at, in `ts` — a
+/// simulation (`aftercare simulate-fleet`) or a trusted gateway replaying what it buffered.
+/// The server accepts it only when started with `--trust-device-time`: on a real fleet a
+/// device's clock would otherwise decide its windows. A line without `ts` is received now;
+/// the limits of [`telemetry::parse_batch`] against the server's time still hold.
+pub async fn replay(
+    workspace: &Workspace,
+    context: &Context,
+    detectors: &Detectors,
+    device: &DeviceRow,
+    body: &[u8],
+) -> Result<Ingested, ServiceError> {
+    store_batch(workspace, context, detectors, device, body, true).await
+}
+
+async fn store_batch(
+    workspace: &Workspace,
+    context: &Context,
+    detectors: &Detectors,
+    device: &DeviceRow,
+    body: &[u8],
+    line_times: bool,
+) -> Result<Ingested, ServiceError> {
     let received_at = context.now;
     let received_ms = received_at.as_millisecond();
     let batch = telemetry::parse_batch(body, received_at).map_err(|error: BatchError| {
@@ -219,16 +245,39 @@ pub async fn ingest(
     })?;
     let mut rows = Vec::with_capacity(batch.lines.len());
     let mut samples = Vec::with_capacity(batch.lines.len());
+    // A replay's times are the lines' own: no skew to measure against the server's.
+    let skew_flagged = !line_times && batch.skew_flagged();
+    let skew = if line_times { None } else { batch.skew };
+    // Each line's receive time: the server's, or (a replay) the line's own.
+    let times: Vec<Timestamp> = batch
+        .lines
+        .iter()
+        .map(|line| match (line_times, line.sent_at) {
+            (true, Some(at)) => at,
+            _ => received_at,
+        })
+        .collect();
+    let first_ms = times
+        .iter()
+        .map(|t| t.as_millisecond())
+        .min()
+        .unwrap_or(received_ms);
+    let last_ms = times
+        .iter()
+        .map(|t| t.as_millisecond())
+        .max()
+        .unwrap_or(received_ms);
     let mut state = DeviceTelemetry {
         device_id: device.id,
-        first_ms: received_ms,
-        last_ms: received_ms,
+        first_ms,
+        last_ms,
         events: batch.lines.len() as i64,
         rejected: batch.rejected.len() as i64,
-        skew_ms: batch.skew.map(|skew| skew.as_millis() as i64),
+        skew_ms: skew.map(|skew| skew.as_millis() as i64),
         ..DeviceTelemetry::default()
     };
-    for line in &batch.lines {
+    for (line, at) in batch.lines.iter().zip(&times) {
+        let received_ms = at.as_millisecond();
         let (name, value, detail) = match &line.event {
             Event::Heartbeat(heartbeat) => {
                 state.last_heartbeat_ms = Some(received_ms);
@@ -277,10 +326,10 @@ pub async fn ingest(
         site_id: device.site_id.unwrap_or(0),
     };
 
-    let tripped = detectors.observe(device.id, &batch.lines, received_at);
+    let tripped = detectors.observe(device.id, &batch.lines, &times);
     let store = workspace.store();
     if !rows.is_empty() {
-        stored::ensure_partitions(store, received_ms, received_ms).await?;
+        stored::ensure_partitions(store, first_ms, last_ms).await?;
     }
     let mut tx = store.begin().await?;
     stored::insert_events(&mut tx, &rows).await?;
@@ -304,10 +353,19 @@ pub async fn ingest(
         let (kind, subject) = stored_kind(signal);
         let summary = format!("{}: {}", device.controller_id, signal.summary);
         let evidence = serde_json::to_string(signal).unwrap_or_else(|_| "{}".into());
+        // A replay's signal is raised at the time of the line that tripped it.
+        let at = if line_times {
+            Context {
+                now: signal.at,
+                ..context.clone()
+            }
+        } else {
+            context.clone()
+        };
         raised.extend(
             raise(
                 &mut tx,
-                context,
+                &at,
                 &NewSignal {
                     kind,
                     device_id: Some(device.id),
@@ -320,7 +378,7 @@ pub async fn ingest(
             .await?,
         );
     }
-    if batch.skew_flagged() {
+    if skew_flagged {
         let skew = state.skew_ms.unwrap_or(0);
         let evidence = json!({
             "skew_ms": skew,
@@ -353,7 +411,7 @@ pub async fn ingest(
     Ok(Ingested {
         accepted: batch.lines.len(),
         skew_seconds: state.skew_ms.map(|ms| ms as f64 / 1000.0),
-        skew_flagged: batch.skew_flagged(),
+        skew_flagged,
         rejected: batch.rejected,
         signals: raised,
     })

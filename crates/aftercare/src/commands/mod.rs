@@ -8,6 +8,7 @@ mod cvss;
 mod demo;
 mod device;
 mod finding;
+mod fleet_sim;
 mod index;
 mod init;
 mod intel;
@@ -85,6 +86,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Artifact(command) => artifact::run(command).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Demo(args) => demo::run(args).await,
+        Command::SimulateFleet(args) => fleet_sim::run(args).await,
     }
 }
 

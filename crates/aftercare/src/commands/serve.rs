@@ -43,9 +43,10 @@ pub(crate) async fn serve(
             ..aftercare_server::ddi::DdiSettings::default()
         },
     ));
-    state.fleet = std::sync::Arc::new(aftercare_server::api::fleet::FleetRuntime::new(
-        server.ddi.telemetry_rate.max(1),
-    ));
+    let mut fleet =
+        aftercare_server::api::fleet::FleetRuntime::new(server.ddi.telemetry_rate.max(1));
+    fleet.trust_device_time = server.ddi.trust_device_time;
+    state.fleet = std::sync::Arc::new(fleet);
     let mqtt = match &server.ddi.mqtt {
         Some(url) => {
             let client_id = server
