@@ -194,3 +194,130 @@ impl DeviceTelemetryDto {
         }
     }
 }
+
+/// Devices exposed now in one group of the breakdown.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ExposureGroupDto {
+    /// The group: a product, `product@release`, an organisation or a site (`-` for none).
+    pub key: String,
+    /// Devices exposed in it.
+    pub devices: i64,
+}
+
+/// Devices exposed now, by product, release, organisation and site.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ExposureRowDto {
+    /// The product.
+    pub product: String,
+    /// The release.
+    pub release: String,
+    /// The organisation.
+    pub organisation: Option<String>,
+    /// The site.
+    pub site: Option<String>,
+    /// Devices.
+    pub devices: i64,
+}
+
+/// One point of the residual-exposure curve.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ExposurePointDto {
+    /// The instant (a day's end, the last one now).
+    pub at: String,
+    /// Devices exposed then.
+    pub devices: i64,
+}
+
+/// A patch's delivery: approval to each device's install.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PatchCapabilityDto {
+    /// The patch release.
+    pub release: String,
+    /// When it was approved.
+    pub approved_at: Option<String>,
+    /// Devices that installed it.
+    pub installed: usize,
+    /// Median hours from approval to install.
+    pub median_hours: Option<f64>,
+    /// 90th percentile hours from approval to install.
+    pub p90_hours: Option<f64>,
+}
+
+/// A vulnerability's exposure across the fleet.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ExposureDto {
+    /// The vulnerability, as findings name it.
+    pub vulnerability: String,
+    /// The releases with an open finding of it.
+    pub releases: Vec<String>,
+    /// Devices exposed now.
+    pub total: i64,
+    /// What `groups` is by: `product`, `release`, `organisation` or `site`.
+    pub by: String,
+    /// Devices exposed now by `by`, most first.
+    pub groups: Vec<ExposureGroupDto>,
+    /// Devices exposed now, every combination.
+    pub rows: Vec<ExposureRowDto>,
+    /// The residual-exposure curve.
+    pub curve: Vec<ExposurePointDto>,
+    /// The patches remediating it, with their delivery (patching capability).
+    pub patches: Vec<PatchCapabilityDto>,
+}
+
+impl ExposureDto {
+    /// The wire form, grouped `by` (`product`, `release`, `organisation`, `site`).
+    pub fn new(exposure: &aftercare_service::fleet::Exposure, by: &str) -> ExposureDto {
+        let mut groups: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
+        for row in &exposure.now {
+            let key = match by {
+                "release" => format!("{}@{}", row.product, row.release),
+                "organisation" => row.organisation.clone().unwrap_or_else(|| "-".into()),
+                "site" => row.site.clone().unwrap_or_else(|| "-".into()),
+                _ => row.product.clone(),
+            };
+            *groups.entry(key).or_default() += row.devices;
+        }
+        let mut groups: Vec<ExposureGroupDto> = groups
+            .into_iter()
+            .map(|(key, devices)| ExposureGroupDto { key, devices })
+            .collect();
+        groups.sort_by(|a, b| b.devices.cmp(&a.devices).then(a.key.cmp(&b.key)));
+        ExposureDto {
+            vulnerability: exposure.vulnerability.clone(),
+            releases: exposure.releases.clone(),
+            total: exposure.total,
+            by: by.to_string(),
+            groups,
+            rows: exposure
+                .now
+                .iter()
+                .map(|row| ExposureRowDto {
+                    product: row.product.clone(),
+                    release: row.release.clone(),
+                    organisation: row.organisation.clone(),
+                    site: row.site.clone(),
+                    devices: row.devices,
+                })
+                .collect(),
+            curve: exposure
+                .curve
+                .iter()
+                .map(|(at, devices)| ExposurePointDto {
+                    at: at.to_string(),
+                    devices: *devices,
+                })
+                .collect(),
+            patches: exposure
+                .patches
+                .iter()
+                .map(|p| PatchCapabilityDto {
+                    release: p.release.clone(),
+                    approved_at: p.approved_at.clone(),
+                    installed: p.installed,
+                    median_hours: p.median_hours,
+                    p90_hours: p.p90_hours,
+                })
+                .collect(),
+        }
+    }
+}

@@ -671,6 +671,12 @@ pub fn routes() -> Vec<Route> {
         ),
         route(
             M::GET,
+            "/api/v1/exposure",
+            Needs(Permission::DeviceRead),
+            get(flt::exposure),
+        ),
+        route(
+            M::GET,
             "/api/v1/signals",
             Needs(Permission::DeviceRead),
             get(flt::list_signals),

@@ -728,3 +728,169 @@ pub async fn decide_signal(
     .map_err(StoreError::query("decide on a signal"))?;
     Ok(result.rows_affected() == 1)
 }
+
+/// Devices exposed now to one vulnerability, counted by product, organisation and site: the
+/// devices that are not decommissioned and run a release with an open finding of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExposureCount {
+    /// The product.
+    pub product: String,
+    /// The release.
+    pub release: String,
+    /// The organisation, if any.
+    pub organisation: Option<String>,
+    /// The site, if any.
+    pub site: Option<String>,
+    /// How many devices.
+    pub devices: i64,
+}
+
+/// The releases with an open finding of a vulnerability (its canonical id).
+pub async fn exposed_releases(
+    pool: &sqlx::AnyPool,
+    vulnerability: &str,
+) -> Result<Vec<i64>, StoreError> {
+    sqlx::query(
+        "SELECT DISTINCT release_id FROM findings WHERE vulnerability = $1 AND state = 'open' \
+         ORDER BY release_id",
+    )
+    .bind(vulnerability)
+    .fetch_all(pool)
+    .await
+    .and_then(|rows| rows.iter().map(|row| row.try_get::<i64, _>(0)).collect())
+    .map_err(StoreError::query("find the exposed releases"))
+}
+
+/// The exposure now of the devices on `releases`, by release, organisation and site (ids
+/// counted on the covering index, names joined afterwards).
+pub async fn exposure_now(
+    pool: &sqlx::AnyPool,
+    releases: &[i64],
+) -> Result<Vec<ExposureCount>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in releases.chunks(crate::IN_LIST_CHUNK) {
+        let list = chunk
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let rows = sqlx::query(&format!(
+            "SELECT c.n, p.name AS product, r.version, o.name AS organisation, s.name AS site \
+             FROM (SELECT installed_release_id AS release_id, organisation_id, site_id, \
+                   CAST(COUNT(*) AS BIGINT) AS n FROM devices \
+                   WHERE installed_release_id IN ({list}) AND state <> 'decommissioned' \
+                   GROUP BY installed_release_id, organisation_id, site_id) c \
+             JOIN releases r ON r.id = c.release_id JOIN products p ON p.id = r.product_id \
+             LEFT JOIN organisations o ON o.id = c.organisation_id \
+             LEFT JOIN sites s ON s.id = c.site_id"
+        ))
+        .fetch_all(pool)
+        .await
+        .map_err(StoreError::query("count the exposed devices"))?;
+        for row in rows {
+            out.push(
+                (|| {
+                    Ok::<_, sqlx::Error>(ExposureCount {
+                        product: row.try_get("product")?,
+                        release: row.try_get("version")?,
+                        organisation: row.try_get("organisation")?,
+                        site: row.try_get("site")?,
+                        devices: row.try_get("n")?,
+                    })
+                })()
+                .map_err(StoreError::query("count the exposed devices"))?,
+            );
+        }
+    }
+    out.sort_by(|a, b| {
+        (&a.product, &a.release, &a.organisation, &a.site).cmp(&(
+            &b.product,
+            &b.release,
+            &b.organisation,
+            &b.site,
+        ))
+    });
+    Ok(out)
+}
+
+/// One change in a device's history: its release (or none) and state from `at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryRow {
+    /// The device.
+    pub device_id: i64,
+    /// From when (RFC 3339).
+    pub at: String,
+    /// The installed release from then.
+    pub release_id: Option<i64>,
+    /// The state from then.
+    pub state: String,
+}
+
+/// The whole history of every device that ever ran one of `releases`, by device and time.
+pub async fn histories_touching(
+    pool: &sqlx::AnyPool,
+    releases: &[i64],
+) -> Result<Vec<HistoryRow>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in releases.chunks(crate::IN_LIST_CHUNK) {
+        let list = chunk
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let rows = sqlx::query(&format!(
+            "SELECT device_id, at, release_id, state FROM device_history WHERE device_id IN \
+             (SELECT DISTINCT device_id FROM device_history WHERE release_id IN ({list})) \
+             ORDER BY device_id, at"
+        ))
+        .fetch_all(pool)
+        .await
+        .map_err(StoreError::query("read the devices' histories"))?;
+        for row in rows {
+            out.push(
+                (|| {
+                    Ok::<_, sqlx::Error>(HistoryRow {
+                        device_id: row.try_get("device_id")?,
+                        at: row.try_get("at")?,
+                        release_id: row.try_get("release_id")?,
+                        state: row.try_get("state")?,
+                    })
+                })()
+                .map_err(StoreError::query("read the devices' histories"))?,
+            );
+        }
+    }
+    out.sort_by(|a, b| (a.device_id, &a.at).cmp(&(b.device_id, &b.at)));
+    out.dedup();
+    Ok(out)
+}
+
+/// The patch releases serving a plan that remediates a vulnerability, each with the time of
+/// its approval (if approved).
+pub async fn patches_for(
+    pool: &sqlx::AnyPool,
+    vulnerability: &str,
+) -> Result<Vec<(i64, String, Option<String>)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT pp.release_id, r.version, \
+         (SELECT MIN(d.at) FROM patch_decisions d WHERE d.release_id = pp.release_id \
+          AND d.kind = 'approved') AS approved_at \
+         FROM patch_plans pp JOIN plan_findings pf ON pf.plan_id = pp.plan_id \
+         JOIN findings f ON f.id = pf.finding_id JOIN releases r ON r.id = pp.release_id \
+         WHERE f.vulnerability = $1 ORDER BY pp.release_id",
+    )
+    .bind(vulnerability)
+    .fetch_all(pool)
+    .await
+    .map_err(StoreError::query("find the patches of a vulnerability"))?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get("release_id")?,
+                row.try_get("version")?,
+                row.try_get("approved_at")?,
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::query("find the patches of a vulnerability"))
+}

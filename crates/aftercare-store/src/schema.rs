@@ -881,7 +881,7 @@ ALTER TABLE rollouts ADD COLUMN forced_at TEXT;
     Migration {
         version: 13,
         name: "fleet monitoring: telemetry events, rollups per device and cohort, each \
-               device's telemetry state, signals",
+               device's telemetry state, signals, each device's history of releases",
         // Telemetry times are milliseconds since the epoch as integers (the server's receive
         // time; the device's own time beside it): the volume is large and every window is a
         // range. Raw events are kept for a configured period; on PostgreSQL the table is
@@ -948,6 +948,17 @@ CREATE TABLE signals (
 CREATE UNIQUE INDEX signals_one_open ON signals (kind, subject, device_id) WHERE state = 'open';
 CREATE INDEX signals_state ON signals (state, id);
 CREATE INDEX signals_device ON signals (device_id, id);
+CREATE TABLE device_history (
+    device_id BIGINT NOT NULL REFERENCES devices(id),
+    at TEXT NOT NULL,
+    release_id BIGINT,
+    state TEXT NOT NULL
+);
+CREATE INDEX device_history_device ON device_history (device_id, at);
+CREATE INDEX device_history_release ON device_history (release_id);
+INSERT INTO device_history (device_id, at, release_id, state)
+    SELECT id, COALESCE(installed_at, created_at), installed_release_id, state FROM devices;
+CREATE INDEX devices_exposure ON devices (installed_release_id, state, product_id, organisation_id, site_id);
 "#,
         sqlite: &[
             "CREATE TABLE telemetry_events (device_id BIGINT NOT NULL, received_ms BIGINT NOT NULL, \
@@ -955,12 +966,30 @@ CREATE INDEX signals_device ON signals (device_id, id);
              detail TEXT)",
             "CREATE INDEX telemetry_events_device ON telemetry_events (device_id, received_ms)",
             "CREATE INDEX telemetry_events_received ON telemetry_events (received_ms)",
+            // A device's history: every change of its installed release or of whether it is
+            // decommissioned, from every path that writes a device (the exposure curve).
+            "CREATE TRIGGER device_history_insert AFTER INSERT ON devices BEGIN \
+             INSERT INTO device_history (device_id, at, release_id, state) \
+             VALUES (NEW.id, NEW.created_at, NEW.installed_release_id, NEW.state); END",
+            "CREATE TRIGGER device_history_update AFTER UPDATE OF installed_release_id, state ON devices \
+             WHEN OLD.installed_release_id IS NOT NEW.installed_release_id \
+             OR ((OLD.state = 'decommissioned') <> (NEW.state = 'decommissioned')) BEGIN \
+             INSERT INTO device_history (device_id, at, release_id, state) \
+             VALUES (NEW.id, NEW.updated_at, NEW.installed_release_id, NEW.state); END",
         ],
         postgres: &[
             "CREATE TABLE telemetry_events (device_id BIGINT NOT NULL, received_ms BIGINT NOT NULL, \
              sent_ms BIGINT, kind TEXT NOT NULL, name TEXT NOT NULL, value DOUBLE PRECISION NOT NULL, \
              detail TEXT) PARTITION BY RANGE (received_ms)",
             "CREATE INDEX telemetry_events_device ON telemetry_events (device_id, received_ms)",
+            "CREATE FUNCTION device_history_record() RETURNS trigger AS $$ BEGIN \
+             IF TG_OP = 'INSERT' OR NEW.installed_release_id IS DISTINCT FROM OLD.installed_release_id \
+             OR ((OLD.state = 'decommissioned') <> (NEW.state = 'decommissioned')) THEN \
+             INSERT INTO device_history (device_id, at, release_id, state) VALUES (NEW.id, \
+             CASE WHEN TG_OP = 'INSERT' THEN NEW.created_at ELSE NEW.updated_at END, \
+             NEW.installed_release_id, NEW.state); END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER device_history AFTER INSERT OR UPDATE ON devices \
+             FOR EACH ROW EXECUTE FUNCTION device_history_record()",
         ],
     },
 ];

@@ -107,6 +107,10 @@ pub enum Command {
     /// Re-match the workspace's releases against the stored intelligence and report what
     /// changed (imports and feed syncs already match what they touch).
     Match(MatchArgs),
+    /// A vulnerability's exposure across the fleet: devices exposed now (by product, release,
+    /// organisation or site), the residual-exposure curve, and each patch's delivery from
+    /// approval to install (median, p90: the patching capability).
+    Exposure(ExposureArgs),
     /// Simulate a fleet of infusion pumps sending telemetry through the real HTTP or MQTT
     /// path of a running server (started with `--trust-device-time`): registers the devices
     /// if needed, then sends D days up to now, with faults to find.
@@ -2092,4 +2096,21 @@ pub struct SimulateFleetArgs {
     pub tokens: Option<PathBuf>,
     #[command(flatten)]
     pub workspace: WorkspaceArgs,
+}
+
+/// `aftercare exposure`.
+#[derive(Debug, Clone, Args)]
+pub struct ExposureArgs {
+    /// The vulnerability: an id or an alias (`CVE-2021-32714`).
+    pub vulnerability: String,
+    /// Group the devices exposed now by product, release, organisation or site.
+    #[arg(long, default_value = "product", value_parser = ["product", "release", "organisation", "site"])]
+    pub by: String,
+    /// Days of the residual-exposure curve.
+    #[arg(long, default_value_t = 30)]
+    pub days: i64,
+    #[command(flatten)]
+    pub workspace: WorkspaceArgs,
+    #[command(flatten)]
+    pub format: FormatArg,
 }

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use aftercare_api::error::ErrorDto;
-use aftercare_api::fleet::{DeviceTelemetryDto, DismissDto, IngestedDto, SignalDto};
+use aftercare_api::fleet::{DeviceTelemetryDto, DismissDto, ExposureDto, IngestedDto, SignalDto};
 use aftercare_fleet::telemetry::MAX_BATCH_BYTES;
 use aftercare_service::{Context, fleet};
 use axum::Json;
@@ -322,4 +322,45 @@ pub async fn dismiss_signal(
     )
     .await?;
     Ok(Json(SignalDto::from(&row)))
+}
+
+/// The exposure question.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ExposureQuery {
+    /// The vulnerability (an id or an alias: `CVE-2021-32714`).
+    pub vulnerability: String,
+    /// Group the devices exposed now by `product` (default), `release`, `organisation` or
+    /// `site`.
+    pub by: Option<String>,
+    /// Days of the residual-exposure curve (default 90).
+    pub days: Option<i64>,
+}
+
+/// A vulnerability's exposure across the fleet: the devices running a release with an open
+/// finding of it now (by product, release, organisation or site), the residual-exposure
+/// curve, and each remediating patch's delivery from approval to install (median, p90).
+#[utoipa::path(get, path = "/api/v1/exposure", tag = "fleet", params(ExposureQuery),
+    responses((status = 200, body = ExposureDto), (status = 400, body = ErrorDto)))]
+pub async fn exposure(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Query(query): Query<ExposureQuery>,
+) -> Result<Json<ExposureDto>, ApiError> {
+    let by = query.by.as_deref().unwrap_or("product");
+    if !["product", "release", "organisation", "site"].contains(&by) {
+        return Err(aftercare_service::ServiceError::InvalidInput {
+            field: "by",
+            message: format!("{by:?}: expected product, release, organisation or site"),
+        }
+        .into());
+    }
+    let exposure = fleet::exposure(
+        &state.workspace,
+        &principal,
+        &query.vulnerability,
+        query.days.unwrap_or(90),
+        Timestamp::now(),
+    )
+    .await?;
+    Ok(Json(ExposureDto::new(&exposure, by)))
 }

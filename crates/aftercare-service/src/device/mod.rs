@@ -631,7 +631,7 @@ pub fn facts(device: &DeviceRow) -> DeviceFacts {
 
 /// The canonical id of a vulnerability named by any of its ids, as findings store it (the
 /// name itself when no record knows it).
-async fn canonical(workspace: &Workspace, name: &str) -> Result<String, ServiceError> {
+pub(crate) async fn canonical(workspace: &Workspace, name: &str) -> Result<String, ServiceError> {
     let found = crate::intel::lookup::resolve(workspace, None, name.trim()).await;
     if let Ok(found) = found
         && let Some((id, _)) = found.first()

@@ -780,3 +780,155 @@ pub async fn tick(
     tx.commit().await?;
     Ok(raised)
 }
+
+/// A patch's delivery: how long after its approval the devices installed it — the
+/// manufacturer's patching capability.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PatchCapability {
+    /// The patch release's version.
+    pub release: String,
+    /// When it was approved.
+    pub approved_at: Option<String>,
+    /// Devices that installed it.
+    pub installed: usize,
+    /// The median time from approval to a device's install, in hours.
+    pub median_hours: Option<f64>,
+    /// The 90th percentile (nearest rank), in hours.
+    pub p90_hours: Option<f64>,
+}
+
+/// One vulnerability's exposure: the devices exposed now by product, release, organisation
+/// and site; the residual-exposure curve (devices exposed at each day's end); each patch's
+/// delivery.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exposure {
+    /// The vulnerability, as findings name it.
+    pub vulnerability: String,
+    /// The releases with an open finding of it (`product@version`).
+    pub releases: Vec<String>,
+    /// Devices exposed now, in all.
+    pub total: i64,
+    /// Devices exposed now, by product, release, organisation and site.
+    pub now: Vec<aftercare_store::fleet::ExposureCount>,
+    /// `(instant, devices exposed)`, one point per day's end and the last one now.
+    pub curve: Vec<(Timestamp, i64)>,
+    /// The patches serving a plan that remediates it, with their delivery.
+    pub patches: Vec<PatchCapability>,
+}
+
+/// The nearest-rank percentile of sorted values.
+fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    Some(sorted[rank - 1])
+}
+
+/// A vulnerability's exposure across the fleet (`device.read`): now, as a curve over the last
+/// `days` days, and each patch's delivery. Decommissioned devices leave it from their
+/// decommissioning on.
+pub async fn exposure(
+    workspace: &Workspace,
+    principal: &Principal,
+    vulnerability: &str,
+    days: i64,
+    now: Timestamp,
+) -> Result<Exposure, ServiceError> {
+    principal.require(Permission::DeviceRead)?;
+    let canonical = crate::device::canonical(workspace, vulnerability).await?;
+    let pool = workspace.store().pool();
+    let exposed = stored::exposed_releases(pool, &canonical).await?;
+    let counts = stored::exposure_now(pool, &exposed).await?;
+    let mut releases: Vec<String> = Vec::new();
+    for id in &exposed {
+        if let Some(release) = releases::by_id(pool, *id).await? {
+            releases.push(format!("{}@{}", release.product_name, release.version));
+        }
+    }
+    let total = counts.iter().map(|c| c.devices).sum();
+
+    // The curve: each device's history as intervals; +1 where an interval on an exposed
+    // release (not decommissioned) starts, −1 where it ends.
+    let history = stored::histories_touching(pool, &exposed).await?;
+    let mut steps: Vec<(i64, i64)> = Vec::new();
+    for device in history.chunk_by(|a, b| a.device_id == b.device_id) {
+        for (index, row) in device.iter().enumerate() {
+            let exposed_here = row.state != "decommissioned"
+                && row
+                    .release_id
+                    .is_some_and(|id| exposed.binary_search(&id).is_ok());
+            if !exposed_here {
+                continue;
+            }
+            let Ok(start) = row.at.parse::<Timestamp>() else {
+                continue;
+            };
+            steps.push((start.as_millisecond(), 1));
+            if let Some(next) = device.get(index + 1)
+                && let Ok(end) = next.at.parse::<Timestamp>()
+            {
+                steps.push((end.as_millisecond(), -1));
+            }
+        }
+    }
+    steps.sort_unstable();
+    let days = days.clamp(1, 3650);
+    let now_ms = now.as_millisecond();
+    let day = stored::DAY_MS;
+    let first = now_ms.div_euclid(day) * day - (days - 1) * day;
+    let mut instants: Vec<i64> = (0..days)
+        .map(|d| first + d * day)
+        .filter(|t| *t < now_ms)
+        .collect();
+    instants.push(now_ms);
+    let mut curve = Vec::with_capacity(instants.len());
+    let (mut level, mut next) = (0i64, 0usize);
+    for instant in instants {
+        while next < steps.len() && steps[next].0 <= instant {
+            level += steps[next].1;
+            next += 1;
+        }
+        curve.push((Timestamp::from_millisecond(instant).unwrap_or(now), level));
+    }
+
+    // Patching capability: approval → each device's first install of the patch.
+    let mut patches = Vec::new();
+    for (release_id, version, approved_at) in stored::patches_for(pool, &canonical).await? {
+        let approved = approved_at
+            .as_deref()
+            .and_then(|t| t.parse::<Timestamp>().ok());
+        let mut installs: BTreeMap<i64, Timestamp> = BTreeMap::new();
+        for row in stored::histories_touching(pool, &[release_id]).await? {
+            if row.release_id == Some(release_id)
+                && let Ok(at) = row.at.parse::<Timestamp>()
+            {
+                installs.entry(row.device_id).or_insert(at);
+            }
+        }
+        let mut hours: Vec<f64> = match approved {
+            Some(approved) => installs
+                .values()
+                .map(|at| at.duration_since(approved).as_secs_f64() / 3600.0)
+                .filter(|h| *h >= 0.0)
+                .collect(),
+            None => Vec::new(),
+        };
+        hours.sort_by(f64::total_cmp);
+        patches.push(PatchCapability {
+            release: version,
+            approved_at,
+            installed: installs.len(),
+            median_hours: percentile(&hours, 0.5),
+            p90_hours: percentile(&hours, 0.9),
+        });
+    }
+    Ok(Exposure {
+        vulnerability: canonical,
+        releases,
+        total,
+        now: counts,
+        curve,
+        patches,
+    })
+}

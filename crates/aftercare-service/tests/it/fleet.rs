@@ -507,3 +507,108 @@ async fn the_detectors_raise_their_signals_through_ingest_and_the_tick() {
         );
     }
 }
+
+/// Exposure to CVE-2021-21299 (hyper < 0.14.3) as `rollout.rs` sets it up: Pump 2.0.0 and
+/// 2.1.0 carry the open finding, 2.2.1 fixes it (approved on day 30, 10:00 UTC). Four pumps
+/// registered on day 1 (three on 2.1.0, one on 2.0.0); pump-4 decommissioned on day 10;
+/// pump-1 installs 2.2.1 on day 31 and pump-2 on day 33. By hand, the devices exposed at each
+/// day's end: 4 after day 1, 3 after day 10, 2 after day 31, 1 after day 33 (pump-3, on
+/// 2.0.0); the patch reached two devices 24 h and 72 h after its approval (median 24 h by
+/// nearest rank, p90 72 h).
+#[tokio::test]
+async fn exposure_now_its_curve_and_the_patching_capability() {
+    use crate::patch::{at as on, day};
+    for (test, workspace, context) in workspaces().await {
+        let backend = test.backend().as_str();
+        crate::rollout::approved_patch(&workspace, &context).await;
+        let admin = admin(&workspace).await;
+        for (id, release) in [
+            ("pump-1", "2.1.0"),
+            ("pump-2", "2.1.0"),
+            ("pump-3", "2.0.0"),
+            ("pump-4", "2.1.0"),
+        ] {
+            device::add(
+                &workspace,
+                &on(&context, 1),
+                &admin,
+                &NewDeviceRequest {
+                    controller_id: id.into(),
+                    product: "Pump".into(),
+                    serial: id.to_uppercase(),
+                    release: Some(release.into()),
+                    ..NewDeviceRequest::default()
+                },
+            )
+            .await
+            .unwrap();
+        }
+        device::decommission(
+            &workspace,
+            &on(&context, 10),
+            &admin,
+            "pump-4",
+            "returned to the manufacturer",
+        )
+        .await
+        .unwrap();
+        for (id, n) in [("pump-1", 31), ("pump-2", 33)] {
+            device::update(
+                &workspace,
+                &on(&context, n),
+                &admin,
+                id,
+                &device::DeviceUpdate {
+                    release: Some("2.2.1".into()),
+                    ..device::DeviceUpdate::default()
+                },
+            )
+            .await
+            .unwrap();
+        }
+        let exposure = fleet::exposure(&workspace, &admin, "CVE-2021-21299", 40, day(40))
+            .await
+            .unwrap();
+        assert_eq!(exposure.total, 1, "{backend}");
+        assert_eq!(
+            (exposure.now[0].release.as_str(), exposure.now[0].devices),
+            ("2.0.0", 1),
+            "{backend}"
+        );
+        let mut exposed_releases = exposure.releases.clone();
+        exposed_releases.retain(|r| r.starts_with("Pump@"));
+        assert_eq!(
+            exposed_releases,
+            vec!["Pump@2.0.0", "Pump@2.1.0"],
+            "{backend}"
+        );
+        let point = |date: &str| {
+            exposure
+                .curve
+                .iter()
+                .find(|(at, _)| at.to_string().starts_with(date))
+                .map(|(_, n)| *n)
+                .unwrap_or_else(|| panic!("{backend}: no point at {date}"))
+        };
+        // Day 1 is 2026-03-03 (10:00 UTC); its end is 2026-03-04T00:00Z.
+        assert_eq!(point("2026-03-03T00"), 0, "{backend}");
+        assert_eq!(point("2026-03-04T00"), 4, "{backend}");
+        assert_eq!(point("2026-03-12T00"), 4, "{backend}");
+        assert_eq!(point("2026-03-13T00"), 3, "{backend}");
+        assert_eq!(point("2026-04-03T00"), 2, "{backend}");
+        assert_eq!(point("2026-04-05T00"), 1, "{backend}");
+        assert_eq!(exposure.curve.last().unwrap().1, 1, "{backend}");
+        assert_eq!(exposure.patches.len(), 1, "{backend}");
+        let patch = &exposure.patches[0];
+        assert_eq!(
+            (
+                patch.release.as_str(),
+                patch.installed,
+                patch.median_hours,
+                patch.p90_hours
+            ),
+            ("2.2.1", 2, Some(24.0), Some(72.0)),
+            "{backend}"
+        );
+    }
+}

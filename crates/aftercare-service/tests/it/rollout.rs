@@ -30,7 +30,7 @@ use crate::patch::{VULN, at, day, evidence, hyper_findings, sbom, session, setup
 use crate::{chain, person, workspaces};
 
 /// Sets up the approved patch Pump 2.2.1 (day 30) as `patch.rs` does, without its detours.
-async fn approved_patch(workspace: &Workspace, context: &Context) -> Principal {
+pub(crate) async fn approved_patch(workspace: &Workspace, context: &Context) -> Principal {
     setup(workspace, context).await;
     let admin = admin(workspace).await;
     person(

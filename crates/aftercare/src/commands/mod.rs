@@ -87,6 +87,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Serve(args) => serve::run(args).await,
         Command::Demo(args) => demo::run(args).await,
         Command::SimulateFleet(args) => fleet_sim::run(args).await,
+        Command::Exposure(args) => signal::exposure(args).await,
     }
 }
 

@@ -1,10 +1,11 @@
-//! `aftercare signal …`: the fleet's signals with their evidence, and their triage.
+//! `aftercare signal …`: the fleet's signals with their evidence, and their triage; and
+//! `aftercare exposure`: a vulnerability's exposure across the fleet.
 
-use aftercare_api::fleet::SignalDto;
+use aftercare_api::fleet::{ExposureDto, SignalDto};
 use aftercare_service::fleet;
 
 use crate::Outcome;
-use crate::cli::SignalCommand;
+use crate::cli::{ExposureArgs, SignalCommand};
 use crate::output::{Table, cell, emit};
 
 pub(crate) async fn run(command: SignalCommand) -> anyhow::Result<Outcome> {
@@ -118,6 +119,70 @@ fn detail(dto: &SignalDto) -> String {
         out.push_str("    ");
         out.push_str(line);
         out.push('\n');
+    }
+    out
+}
+
+pub(crate) async fn exposure(args: ExposureArgs) -> anyhow::Result<Outcome> {
+    let (workspace, _, principal) = super::open_as_admin(&args.workspace).await?;
+    let exposure = fleet::exposure(
+        &workspace,
+        &principal,
+        &args.vulnerability,
+        args.days,
+        jiff::Timestamp::now(),
+    )
+    .await?;
+    let dto = ExposureDto::new(&exposure, &args.by);
+    emit(args.format.format, &dto, || exposure_text(&dto))?;
+    Ok(Outcome::Ok)
+}
+
+fn exposure_text(dto: &ExposureDto) -> String {
+    let mut out = format!(
+        "{}: {} device{} exposed now, on {}\n",
+        dto.vulnerability,
+        dto.total,
+        if dto.total == 1 { "" } else { "s" },
+        if dto.releases.is_empty() {
+            "no release with an open finding".to_string()
+        } else {
+            dto.releases.join(", ")
+        }
+    );
+    if !dto.groups.is_empty() {
+        let mut table = Table::new(&[&dto.by.to_uppercase(), "DEVICES"]);
+        for group in &dto.groups {
+            table.row(vec![group.key.clone(), group.devices.to_string()]);
+        }
+        out.push('\n');
+        out.push_str(&table.render());
+    }
+    if let Some(peak) = dto.curve.iter().map(|p| p.devices).max().filter(|p| *p > 0) {
+        out.push_str("\nResidual exposure (devices at each day's end):\n");
+        for point in &dto.curve {
+            let bar = "#".repeat(((point.devices * 40 + peak - 1) / peak) as usize);
+            out.push_str(&format!(
+                "  {}  {:>6}  {bar}\n",
+                &point.at[..point.at.len().min(10)],
+                point.devices
+            ));
+        }
+    }
+    if !dto.patches.is_empty() {
+        let hours = |h: Option<f64>| h.map_or_else(|| "-".to_string(), |h| format!("{h:.1} h"));
+        let mut table = Table::new(&["PATCH", "APPROVED", "INSTALLED", "MEDIAN", "P90"]);
+        for patch in &dto.patches {
+            table.row(vec![
+                patch.release.clone(),
+                cell(patch.approved_at.as_deref()),
+                patch.installed.to_string(),
+                hours(patch.median_hours),
+                hours(patch.p90_hours),
+            ]);
+        }
+        out.push_str("\nPatching capability (approval to install):\n");
+        out.push_str(&table.render());
     }
     out
 }
