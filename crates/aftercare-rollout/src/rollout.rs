@@ -107,6 +107,12 @@ pub enum PauseReason {
         /// The gate's refusal, as it reads.
         refusal: String,
     },
+    /// The fleet's health gate: the patched devices are worse than the unpatched ones on a
+    /// metric (the evidence is kept with the pause and its signal).
+    Health {
+        /// The gate's finding, as it reads.
+        summary: String,
+    },
 }
 
 impl fmt::Display for PauseReason {
@@ -117,6 +123,7 @@ impl fmt::Display for PauseReason {
             PauseReason::Gate { refusal } => {
                 write!(formatter, "the patch may not be distributed: {refusal}")
             }
+            PauseReason::Health { summary } => write!(formatter, "health gate: {summary}"),
         }
     }
 }

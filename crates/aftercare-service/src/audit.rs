@@ -162,6 +162,8 @@ actions! {
     SignalAcknowledge = "signal.acknowledge",
     /// A signal dismissed by a person, with the reason.
     SignalDismiss = "signal.dismiss",
+    /// A rollout's health rules set (the metrics its patched devices are compared on).
+    RolloutHealth = "rollout.health",
 }
 
 impl std::fmt::Display for AuditAction {

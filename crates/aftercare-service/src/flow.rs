@@ -34,7 +34,7 @@ use crate::finding::{self, MatchReport, MatchScope};
 use crate::intel::sync::{self, NoProgress, Progress, SyncOptions, SyncReport};
 use crate::inventory::{self, ImportOutcome, SbomFile};
 use crate::patch::release::{self as patch_release, NewDistribution, PatchState};
-use crate::{Context, ServiceError, Workspace, access, rollout, triage};
+use crate::{Context, ServiceError, Workspace, access, fleet, rollout, triage};
 
 /// Initializes a workspace: creates its local administrator and stores the built-in policy.
 /// Fails if the workspace has an administrator already.
@@ -405,5 +405,34 @@ pub async fn rollout_tick(workspace: &Workspace, context: &Context) -> Result<us
     for each in &moved {
         after_rollout(workspace, context, each).await?;
     }
+    health_gate(workspace, context).await?;
     Ok(moved.len())
+}
+
+/// The fleet's health gate over the running rollouts (`fleet::health_gate`): a breach pauses
+/// the rollout by itself with the evidence, and raises its `health_gate` signal. Returns the
+/// rollouts paused.
+pub async fn health_gate(
+    workspace: &Workspace,
+    context: &Context,
+) -> Result<Vec<String>, ServiceError> {
+    let mut paused = Vec::new();
+    for breach in fleet::health_gate(workspace, context.now).await? {
+        let why = aftercare_rollout::rollout::PauseReason::Health {
+            summary: format!("{}: {}", breach.metric, breach.summary),
+        };
+        if rollout::pause_by_itself(
+            workspace,
+            context,
+            &breach.rollout,
+            why,
+            breach.evidence.clone(),
+        )
+        .await?
+        {
+            fleet::record_breach(workspace, context, &breach).await?;
+            paused.push(breach.rollout.clone());
+        }
+    }
+    Ok(paused)
 }

@@ -894,3 +894,159 @@ pub async fn patches_for(
         .collect::<Result<_, sqlx::Error>>()
         .map_err(StoreError::query("find the patches of a vulnerability"))
 }
+
+/// Sets a rollout's health rules (JSON), replacing the ones it had.
+pub async fn set_health_rules(
+    tx: &mut Tx,
+    rollout_id: i64,
+    rules: &str,
+    by: &str,
+    at: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO rollout_health (rollout_id, rules, set_by, set_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (rollout_id) DO UPDATE SET rules = excluded.rules, set_by = excluded.set_by, \
+         set_at = excluded.set_at",
+    )
+    .bind(rollout_id)
+    .bind(rules)
+    .bind(by)
+    .bind(at)
+    .execute(tx.conn())
+    .await
+    .map_err(StoreError::query("set a rollout's health rules"))?;
+    Ok(())
+}
+
+/// A rollout's health rules (JSON), if any.
+pub async fn health_rules<'c, E>(executor: E, rollout_id: i64) -> Result<Option<String>, StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    sqlx::query("SELECT rules FROM rollout_health WHERE rollout_id = $1")
+        .bind(rollout_id)
+        .fetch_optional(executor)
+        .await
+        .and_then(|row| row.map(|row| row.try_get::<String, _>("rules")).transpose())
+        .map_err(StoreError::query("read a rollout's health rules"))
+}
+
+/// A running rollout with health rules: id, name, release, product, rules (JSON).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatedRollout {
+    /// The rollout's id.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// The release it delivers.
+    pub release_id: i64,
+    /// That release's product.
+    pub product_id: i64,
+    /// Its health rules (JSON).
+    pub rules: String,
+}
+
+/// The running rollouts that have health rules.
+pub async fn gated_rollouts(pool: &sqlx::AnyPool) -> Result<Vec<GatedRollout>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT r.id, r.name, r.release_id, rel.product_id, h.rules FROM rollouts r \
+         JOIN rollout_health h ON h.rollout_id = r.id JOIN releases rel ON rel.id = r.release_id \
+         WHERE r.state = 'running' ORDER BY r.id",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(StoreError::query("list the gated rollouts"))?;
+    rows.iter()
+        .map(|row| {
+            Ok(GatedRollout {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                release_id: row.try_get("release_id")?,
+                product_id: row.try_get("product_id")?,
+                rules: row.try_get("rules")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::query("list the gated rollouts"))
+}
+
+/// The devices of a rollout that run its release now, with when they installed it.
+pub async fn patched_devices(
+    pool: &sqlx::AnyPool,
+    rollout_id: i64,
+    release_id: i64,
+) -> Result<Vec<(i64, Option<String>)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT d.id, d.installed_at FROM rollout_devices rd JOIN devices d ON d.id = rd.device_id \
+         WHERE rd.rollout_id = $1 AND d.installed_release_id = $2 AND d.state <> 'decommissioned' \
+         ORDER BY d.id",
+    )
+    .bind(rollout_id)
+    .bind(release_id)
+    .fetch_all(pool)
+    .await
+    .map_err(StoreError::query("list a rollout's patched devices"))?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("id")?, row.try_get("installed_at")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::query("list a rollout's patched devices"))
+}
+
+/// The devices of a product that do not run a release (and are not decommissioned).
+pub async fn unpatched_devices(
+    pool: &sqlx::AnyPool,
+    product_id: i64,
+    release_id: i64,
+) -> Result<Vec<i64>, StoreError> {
+    sqlx::query(
+        "SELECT id FROM devices WHERE product_id = $1 AND state <> 'decommissioned' \
+         AND (installed_release_id IS NULL OR installed_release_id <> $2) ORDER BY id",
+    )
+    .bind(product_id)
+    .bind(release_id)
+    .fetch_all(pool)
+    .await
+    .and_then(|rows| rows.iter().map(|row| row.try_get::<i64, _>(0)).collect())
+    .map_err(StoreError::query("list a product's unpatched devices"))
+}
+
+/// The hourly rollups of one metric of `devices` from `from_ms`: `(device, start_ms, samples,
+/// total)`.
+pub async fn hourly_of_devices(
+    pool: &sqlx::AnyPool,
+    devices: &[i64],
+    metric: &str,
+    from_ms: i64,
+) -> Result<Vec<(i64, i64, i64, f64)>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in devices.chunks(crate::IN_LIST_CHUNK) {
+        let list = chunk
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let rows = sqlx::query(&format!(
+            "SELECT device_id, start_ms, samples, total FROM device_rollups WHERE metric = $1 \
+             AND grain = 'hour' AND start_ms >= $2 AND device_id IN ({list})"
+        ))
+        .bind(metric)
+        .bind(from_ms)
+        .fetch_all(pool)
+        .await
+        .map_err(StoreError::query("read the devices' hourly rollups"))?;
+        for row in rows {
+            out.push(
+                (|| {
+                    Ok::<_, sqlx::Error>((
+                        row.try_get("device_id")?,
+                        row.try_get("start_ms")?,
+                        row.try_get("samples")?,
+                        row.try_get("total")?,
+                    ))
+                })()
+                .map_err(StoreError::query("read the devices' hourly rollups"))?,
+            );
+        }
+    }
+    Ok(out)
+}

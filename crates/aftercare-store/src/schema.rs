@@ -881,7 +881,8 @@ ALTER TABLE rollouts ADD COLUMN forced_at TEXT;
     Migration {
         version: 13,
         name: "fleet monitoring: telemetry events, rollups per device and cohort, each \
-               device's telemetry state, signals, each device's history of releases",
+               device's telemetry state, signals, each device's history of releases, rollouts' \
+               health rules",
         // Telemetry times are milliseconds since the epoch as integers (the server's receive
         // time; the device's own time beside it): the volume is large and every window is a
         // range. Raw events are kept for a configured period; on PostgreSQL the table is
@@ -959,6 +960,12 @@ CREATE INDEX device_history_release ON device_history (release_id);
 INSERT INTO device_history (device_id, at, release_id, state)
     SELECT id, COALESCE(installed_at, created_at), installed_release_id, state FROM devices;
 CREATE INDEX devices_exposure ON devices (installed_release_id, state, product_id, organisation_id, site_id);
+CREATE TABLE rollout_health (
+    rollout_id BIGINT PRIMARY KEY REFERENCES rollouts(id),
+    rules TEXT NOT NULL,
+    set_by TEXT NOT NULL,
+    set_at TEXT NOT NULL
+);
 "#,
         sqlite: &[
             "CREATE TABLE telemetry_events (device_id BIGINT NOT NULL, received_ms BIGINT NOT NULL, \

@@ -1989,6 +1989,39 @@ pub enum RolloutCommand {
         #[command(flatten)]
         format: FormatArg,
     },
+    /// Set a health rule of the rollout: its devices that installed the release are compared
+    /// with the product's devices that did not, on a metric, over a soak; a breach pauses the
+    /// rollout with the evidence. A rule for the same metric is replaced.
+    Health {
+        /// Its name.
+        name: String,
+        /// The metric compared (`app.error_count`).
+        #[arg(long, required_unless_present = "clear")]
+        metric: Option<String>,
+        /// The largest ratio of patched to unpatched (median of the devices' means).
+        #[arg(long, default_value_t = 2.0)]
+        max_ratio: f64,
+        /// The largest robust z of the difference.
+        #[arg(long, default_value_t = 3.0)]
+        max_z: f64,
+        /// Lower values are worse (a battery's charge), not higher ones.
+        #[arg(long)]
+        lower_is_worse: bool,
+        /// How long the patched devices must have run before the rule judges (`24h`, `90m`).
+        #[arg(long, default_value = "24h")]
+        soak: String,
+        /// Devices needed in each cohort.
+        #[arg(long, default_value_t = 5)]
+        min_devices: u32,
+        /// Samples a device needs to count.
+        #[arg(long, default_value_t = 12)]
+        min_samples: u64,
+        /// Remove every health rule of the rollout.
+        #[arg(long, conflicts_with = "metric")]
+        clear: bool,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+    },
 }
 
 /// `aftercare signal …`.

@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use aftercare_fleet::detect::{self, DetectorConfig, MetricState, SecurityRates};
+use aftercare_fleet::health;
 use aftercare_fleet::telemetry::{self, BatchError, Event, LineError};
 use aftercare_model::access::Permission;
 use aftercare_store::device::DeviceRow;
@@ -931,4 +932,200 @@ pub async fn exposure(
         curve,
         patches,
     })
+}
+
+/// A rollout's health rules (`rollout.manage`): each compares, on one metric, the rollout's
+/// patched devices with the product's unpatched ones over a soak
+/// (`aftercare_fleet::health`). A rule for a metric replaces the rollout's rule for the same
+/// metric; `None` clears them all. Audited as `rollout.health`.
+pub async fn set_health(
+    workspace: &Workspace,
+    context: &Context,
+    principal: &Principal,
+    rollout: &str,
+    rule: Option<health::HealthRule>,
+) -> Result<Vec<health::HealthRule>, ServiceError> {
+    principal.require(Permission::RolloutManage)?;
+    if let Some(rule) = &rule {
+        rule.validate()
+            .map_err(|error| ServiceError::InvalidInput {
+                field: "rule",
+                message: error.to_string(),
+            })?;
+    }
+    let mut tx = workspace.store().begin().await?;
+    let row = aftercare_store::rollout::rollout(tx.conn(), rollout.trim())
+        .await?
+        .ok_or_else(|| ServiceError::NotFound {
+            entity: "rollout",
+            key: rollout.to_string(),
+        })?;
+    let before: Vec<health::HealthRule> = stored::health_rules(tx.conn(), row.id)
+        .await?
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default();
+    let rules = match rule {
+        Some(rule) => {
+            let mut rules: Vec<health::HealthRule> = before
+                .iter()
+                .filter(|r| r.metric != rule.metric)
+                .cloned()
+                .collect();
+            rules.push(rule);
+            rules
+        }
+        None => Vec::new(),
+    };
+    let text = serde_json::to_string(&rules).unwrap_or_else(|_| "[]".into());
+    stored::set_health_rules(
+        &mut tx,
+        row.id,
+        &text,
+        &context.actor.to_string(),
+        &context.at(),
+    )
+    .await?;
+    record(
+        &mut tx,
+        context,
+        Change {
+            action: AuditAction::RolloutHealth,
+            entity_type: "rollout",
+            entity_id: Some(row.name.clone()),
+            old_value: Some(serde_json::to_value(&before).unwrap_or_default()),
+            new_value: Some(serde_json::to_value(&rules).unwrap_or_default()),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(rules)
+}
+
+/// A rollout's health rules (`device.read`).
+pub async fn health_rules(
+    workspace: &Workspace,
+    principal: &Principal,
+    rollout_id: i64,
+) -> Result<Vec<health::HealthRule>, ServiceError> {
+    principal.require(Permission::DeviceRead)?;
+    Ok(stored::health_rules(workspace.store().pool(), rollout_id)
+        .await?
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default())
+}
+
+/// A breach of a running rollout's health gate, to pause it with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Breach {
+    /// The rollout's id.
+    pub rollout_id: i64,
+    /// Its name.
+    pub rollout: String,
+    /// The metric.
+    pub metric: String,
+    /// One line for a person.
+    pub summary: String,
+    /// The evidence (the verdict with both cohorts), JSON.
+    pub evidence: serde_json::Value,
+}
+
+/// Evaluates every running rollout's health rules: its devices that run the release now
+/// (their hourly rollups since their install, within the soak) against the product's
+/// devices that do not (within the soak). Returns the breaches; a rule without enough data
+/// yet is no breach.
+pub async fn health_gate(
+    workspace: &Workspace,
+    now: Timestamp,
+) -> Result<Vec<Breach>, ServiceError> {
+    let pool = workspace.store().pool();
+    let mut breaches = Vec::new();
+    for gated in stored::gated_rollouts(pool).await? {
+        let Ok(rules) = serde_json::from_str::<Vec<health::HealthRule>>(&gated.rules) else {
+            continue;
+        };
+        let patched = stored::patched_devices(pool, gated.id, gated.release_id).await?;
+        let unpatched = stored::unpatched_devices(pool, gated.product_id, gated.release_id).await?;
+        let installed: HashMap<i64, i64> = patched
+            .iter()
+            .map(|(id, at)| {
+                let at = at
+                    .as_deref()
+                    .and_then(|t| t.parse::<Timestamp>().ok())
+                    .map_or(i64::MIN, Timestamp::as_millisecond);
+                (*id, at)
+            })
+            .collect();
+        let first_install = installed.values().copied().filter(|t| *t > i64::MIN).min();
+        let observed = first_install.map_or(SignedDuration::ZERO, |t| {
+            SignedDuration::from_millis(now.as_millisecond() - t)
+        });
+        for rule in rules {
+            let from = now.as_millisecond() - rule.soak.as_millis() as i64;
+            let aggregate = |rows: Vec<(i64, i64, i64, f64)>, since: &dyn Fn(i64) -> i64| {
+                let mut sums: BTreeMap<i64, (u64, f64)> = BTreeMap::new();
+                for (device, start, samples, total) in rows {
+                    if start >= since(device) {
+                        let entry = sums.entry(device).or_default();
+                        entry.0 += u64::try_from(samples).unwrap_or(0);
+                        entry.1 += total;
+                    }
+                }
+                sums.values()
+                    .filter(|(n, _)| *n > 0)
+                    .map(|(n, total)| health::DeviceAggregate {
+                        mean: total / *n as f64,
+                        samples: *n,
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let ids: Vec<i64> = patched.iter().map(|(id, _)| *id).collect();
+            let patched_rows = stored::hourly_of_devices(pool, &ids, &rule.metric, from).await?;
+            // A patched device counts from the first whole hour after its install.
+            let patched_agg = aggregate(patched_rows, &|device| {
+                installed
+                    .get(&device)
+                    .map_or(from, |t| (t.div_euclid(3_600_000) + 1) * 3_600_000)
+            });
+            let unpatched_rows =
+                stored::hourly_of_devices(pool, &unpatched, &rule.metric, from).await?;
+            let unpatched_agg = aggregate(unpatched_rows, &|_| from);
+            let verdict = health::evaluate(&rule, &patched_agg, &unpatched_agg, observed);
+            if let health::Verdict::Breach { evidence } = &verdict {
+                breaches.push(Breach {
+                    rollout_id: gated.id,
+                    rollout: gated.name.clone(),
+                    metric: rule.metric.clone(),
+                    summary: evidence.summary.clone(),
+                    evidence: serde_json::to_value(&verdict).unwrap_or_default(),
+                });
+            }
+        }
+    }
+    Ok(breaches)
+}
+
+/// Raises the `health_gate` signal of a breach (one open signal per rollout and metric).
+pub async fn record_breach(
+    workspace: &Workspace,
+    context: &Context,
+    breach: &Breach,
+) -> Result<Option<i64>, ServiceError> {
+    let mut tx = workspace.store().begin().await?;
+    let summary = format!("rollout {}: {}", breach.rollout, breach.summary);
+    let subject = format!("{}:{}", breach.rollout, breach.metric);
+    let raised = raise(
+        &mut tx,
+        context,
+        &NewSignal {
+            kind: "health_gate",
+            device_id: None,
+            rollout_id: Some(breach.rollout_id),
+            subject: &subject,
+            summary: &summary,
+            evidence: &breach.evidence.to_string(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(raised)
 }

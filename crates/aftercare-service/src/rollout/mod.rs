@@ -986,6 +986,38 @@ pub async fn pause(
     show(workspace, principal, name).await
 }
 
+/// Pauses a running rollout by itself, for a reason that is no person's (the fleet's health
+/// gate, through `flow`), with the evidence in its `rollout.pause` event. Returns whether it
+/// was running (a rollout paused, canceled or finished meanwhile is left as it is).
+pub async fn pause_by_itself(
+    workspace: &Workspace,
+    context: &Context,
+    name: &str,
+    why: PauseReason,
+    evidence: Value,
+) -> Result<bool, ServiceError> {
+    let mut tx = workspace.store().begin().await?;
+    let mut row = locked(&mut tx, name.trim()).await?;
+    if row.state != "running" {
+        return Ok(false);
+    }
+    let before = row.clone();
+    transition(&mut row, &RolloutEvent::Pause(why.clone()))?;
+    row.pause_reason = Some(why.to_string());
+    stored::update_rollout(&mut tx, &row, &context.at()).await?;
+    record(
+        &mut tx,
+        context,
+        AuditAction::RolloutPause,
+        &before,
+        &row,
+        Some(evidence),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
 /// Resumes a paused rollout (permission `rollout.manage`) after the gate, and evaluates it.
 pub async fn resume(
     workspace: &Workspace,

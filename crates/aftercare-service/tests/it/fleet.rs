@@ -612,3 +612,171 @@ async fn exposure_now_its_curve_and_the_patching_capability() {
         );
     }
 }
+
+/// The health gate, the case: a rollout of Pump 2.2.1 (approved on day 30) to the
+/// three pumps tagged `ward-a`; they install it on day 32 at 10:00 UTC; their
+/// `app.error_count` runs at three times that of the three `ward-b` pumps left on 2.1.0.
+/// Rule: ratio above 2 (and the robust z above 3), 3 devices and 12 samples each, a 2-hour
+/// soak. By hand: every device sends a sample every 5 minutes from 10:00; ward-b device k
+/// sends the cycle 1, 2, 1, 0, 2, 1 plus k/10 (means 1.17, 1.27, 1.37), ward-a the same × 3
+/// (3.50, 3.80, 4.10): a ratio of about 3. After an hour the soak is not over and the rollout
+/// runs on; at 13:00 the tick pauses it with the evidence and raises a `health_gate` signal.
+#[tokio::test]
+async fn a_patched_wave_with_three_times_the_errors_pauses_its_rollout() {
+    use aftercare_fleet::health::HealthRule;
+    use aftercare_service::rollout::{self, NewRollout};
+
+    use crate::patch::at as on;
+    for (test, workspace, context) in workspaces().await {
+        let backend = test.backend().as_str();
+        crate::rollout::approved_patch(&workspace, &context).await;
+        let admin = admin(&workspace).await;
+        let day31 = on(&context, 31);
+        for (index, ward) in ["ward-a", "ward-a", "ward-a", "ward-b", "ward-b", "ward-b"]
+            .iter()
+            .enumerate()
+        {
+            device::add(
+                &workspace,
+                &day31,
+                &admin,
+                &NewDeviceRequest {
+                    controller_id: format!("pump-{index}"),
+                    product: "Pump".into(),
+                    serial: format!("SN-{index}"),
+                    release: Some("2.1.0".into()),
+                    tags: vec![(*ward).into()],
+                    ..NewDeviceRequest::default()
+                },
+            )
+            .await
+            .unwrap();
+        }
+        rollout::create(
+            &workspace,
+            &day31,
+            &admin,
+            &NewRollout {
+                name: "ward-a".into(),
+                product: "Pump".into(),
+                version: "2.2.1".into(),
+                filter: "product=Pump tag=ward-a".into(),
+                waves: "100%".into(),
+                success: "100%".into(),
+                error: "50%".into(),
+                update_type: "forced".into(),
+                ..NewRollout::default()
+            },
+        )
+        .await
+        .unwrap();
+        flow::start_rollout(&workspace, &day31, &admin, "ward-a")
+            .await
+            .unwrap();
+        fleet::set_health(
+            &workspace,
+            &day31,
+            &admin,
+            "ward-a",
+            Some(HealthRule {
+                min_devices: 3,
+                min_samples: 12,
+                min_cohort_samples: 30,
+                soak: jiff::SignedDuration::from_hours(2),
+                ..HealthRule::new("app.error_count")
+            }),
+        )
+        .await
+        .unwrap();
+        let installed = at("2026-04-03T10:00:00Z");
+        for index in 0..3 {
+            device::update(
+                &workspace,
+                &Context::new(context.actor.clone(), installed),
+                &admin,
+                &format!("pump-{index}"),
+                &device::DeviceUpdate {
+                    release: Some("2.2.1".into()),
+                    ..device::DeviceUpdate::default()
+                },
+            )
+            .await
+            .unwrap();
+        }
+        let detectors = fleet::Detectors::default();
+        let cycle = [1.0, 2.0, 1.0, 0.0, 2.0, 1.0];
+        let send = |from: i64, to: i64| {
+            let (workspace, detectors) = (&workspace, &detectors);
+            async move {
+                for index in 0..6usize {
+                    let device = aftercare_store::device::device_untagged(
+                        workspace.raw_store().pool(),
+                        &format!("pump-{index}"),
+                    )
+                    .await
+                    .unwrap()
+                    .unwrap();
+                    let factor = if index < 3 { 3.0 } else { 1.0 };
+                    let mut lines = String::new();
+                    for step in from..to {
+                        let when = installed + jiff::SignedDuration::from_mins(5 * step);
+                        let value =
+                            factor * (cycle[(step % 6) as usize] + (index % 3) as f64 / 10.0);
+                        lines.push_str(&format!(
+                            "{{\"type\":\"metric\",\"ts\":\"{when}\",\"name\":\"app.error_count\",\"value\":{value}}}\n"
+                        ));
+                    }
+                    let now = installed + jiff::SignedDuration::from_mins(5 * to);
+                    fleet::replay(
+                        workspace,
+                        &device_context(now),
+                        detectors,
+                        &device,
+                        lines.as_bytes(),
+                    )
+                    .await
+                    .unwrap();
+                }
+            }
+        };
+        // The first hour: the soak is not over.
+        send(0, 12).await;
+        let tick = |minutes: i64| {
+            Context::new(
+                Actor::system("rollout-tick"),
+                installed + jiff::SignedDuration::from_mins(minutes),
+            )
+        };
+        flow::rollout_tick(&workspace, &tick(60)).await.unwrap();
+        let view = rollout::show(&workspace, &admin, "ward-a").await.unwrap();
+        assert_eq!(view.row.state, "running", "{backend}");
+        // Up to 13:00: three times the errors, past the soak.
+        send(12, 37).await;
+        flow::rollout_tick(&workspace, &tick(185)).await.unwrap();
+        let view = rollout::show(&workspace, &admin, "ward-a").await.unwrap();
+        assert_eq!(view.row.state, "paused", "{backend}");
+        let reason = view.row.pause_reason.clone().unwrap();
+        assert!(
+            reason.starts_with("health gate: app.error_count"),
+            "{backend}: {reason}"
+        );
+        let signals = fleet::signals(
+            &workspace,
+            &admin,
+            Some("open"),
+            Some("health_gate"),
+            None,
+            10,
+        )
+        .await
+        .unwrap();
+        assert_eq!(signals.len(), 1, "{backend}");
+        assert_eq!(signals[0].rollout_id, Some(view.row.id), "{backend}");
+        let evidence: serde_json::Value = serde_json::from_str(&signals[0].evidence).unwrap();
+        assert_eq!(evidence["verdict"], "breach", "{backend}");
+        let ratio = evidence["evidence"]["ratio"].as_f64().unwrap();
+        assert!((2.5..3.5).contains(&ratio), "{backend}: ratio {ratio}");
+        assert_eq!(evidence["evidence"]["patched"]["devices"], 3, "{backend}");
+        assert_eq!(evidence["evidence"]["unpatched"]["devices"], 3, "{backend}");
+    }
+}

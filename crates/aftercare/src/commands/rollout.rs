@@ -164,6 +164,65 @@ pub(crate) async fn run(command: RolloutCommand) -> anyhow::Result<Outcome> {
                 }
             }
         }
+        RolloutCommand::Health {
+            name,
+            metric,
+            max_ratio,
+            max_z,
+            lower_is_worse,
+            soak,
+            min_devices,
+            min_samples,
+            clear,
+            workspace,
+        } => {
+            let (workspace, context, principal) = super::open_as_admin(&workspace).await?;
+            let rule = match metric {
+                Some(metric) if !clear => {
+                    let soak: jiff::Span = soak
+                        .parse()
+                        .map_err(|error| anyhow::anyhow!("--soak {soak:?}: {error}"))?;
+                    let soak = jiff::SignedDuration::try_from(soak)
+                        .map_err(|error| anyhow::anyhow!("--soak: {error}"))?;
+                    Some(aftercare_fleet::health::HealthRule {
+                        max_ratio,
+                        max_z,
+                        worse: if lower_is_worse {
+                            aftercare_fleet::health::Worse::Lower
+                        } else {
+                            aftercare_fleet::health::Worse::Higher
+                        },
+                        soak,
+                        min_devices,
+                        min_samples,
+                        ..aftercare_fleet::health::HealthRule::new(metric)
+                    })
+                }
+                _ => None,
+            };
+            let rules =
+                aftercare_service::fleet::set_health(&workspace, &context, &principal, &name, rule)
+                    .await?;
+            if rules.is_empty() {
+                eprintln!("rollout {name} has no health rule");
+            }
+            for rule in rules {
+                println!(
+                    "{name}: {} {} than {}× the unpatched devices (robust z {}), after {} with {} devices of {} samples",
+                    rule.metric,
+                    if rule.worse == aftercare_fleet::health::Worse::Lower {
+                        "not lower"
+                    } else {
+                        "not higher"
+                    },
+                    rule.max_ratio,
+                    rule.max_z,
+                    rule.soak,
+                    rule.min_devices,
+                    rule.min_samples
+                );
+            }
+        }
         RolloutCommand::List { workspace, format } => {
             let (workspace, _, principal) = super::open_as_admin(&workspace).await?;
             let dtos: Vec<RolloutDto> = rollout::list(&workspace, &principal)
