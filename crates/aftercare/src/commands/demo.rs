@@ -93,6 +93,11 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     let fleet = fleet(&workspace, &context, &principal).await?;
     let devices = fleet.len();
     let rollout = rollout(&workspace, &context, &principal, &fleet).await?;
+    let simulated = telemetry(&workspace, &context, &principal, dir).await?;
+    let signals =
+        aftercare_service::fleet::signals(&workspace, &principal, Some("open"), None, None, 10_000)
+            .await?
+            .len();
     let determinations = 3;
     let releases = inventory::releases(&workspace, None).await?.len();
     let cases = aftercare_service::triage::case::cases(&workspace, None)
@@ -103,7 +108,9 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
          {determinations} signed determinations, {cases} regulatory cases, a patch distributed \
          (aftercare patch show \"{PUMP}@2.2.1\") and one awaiting approval, {devices} devices in \
          two hospitals (aftercare device list --exposed-to CVE-2021-32714), a rollout of the \
-         pump's 2.2.1 part-way through its waves (aftercare rollout status {rollout}); administrator \
+         pump's 2.2.1 part-way through its waves (aftercare rollout status {rollout}), {simulated} \
+         simulated pumps' telemetry of the last two days with {signals} signals to triage (aftercare signal \
+         list; aftercare exposure CVE-2021-32714 --by site); administrator \
          `admin`, password `{}`; web UI at the address above",
         dir.display(),
         password.expose()
@@ -898,4 +905,74 @@ fn demo_password() -> Password {
         format!("{:?}{}", std::time::SystemTime::now(), std::process::id()).as_bytes(),
     );
     Password::new(format!("demo-{}", &digest.to_hex()[..16]))
+}
+
+/// Simulated pumps on 2.1.0 sending two days of telemetry through the real HTTP path — a
+/// server of the demo's own on a loopback port for the time it takes, trusting device time —
+/// with a 3σ step, a burst of failed logins, a pump that falls silent and a patch that triples
+/// errors (`aftercare simulate-fleet`); then the fleet tick, for the silent pump. Answers how
+/// many pumps were simulated.
+async fn telemetry(
+    workspace: &Workspace,
+    context: &Context,
+    principal: &Principal,
+    dir: &std::path::Path,
+) -> anyhow::Result<u32> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let mut state =
+        aftercare_server::AppState::new(workspace.clone(), aftercare_server::Settings::default());
+    let mut fleet = aftercare_server::api::fleet::FleetRuntime::new(1_000_000);
+    fleet.trust_device_time = true;
+    state.fleet = std::sync::Arc::new(fleet);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(aftercare_server::serve(
+        aftercare_server::router(state),
+        listener,
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let args = crate::cli::SimulateFleetArgs {
+        devices: 24,
+        days: 2,
+        seed: 20261207,
+        faults: ["step", "auth-burst", "silence", "bad-patch"]
+            .map(String::from)
+            .to_vec(),
+        product: PUMP.into(),
+        release: "2.1.0".into(),
+        patch: "2.2.1".into(),
+        site: Some("St. Aldric ICU".into()),
+        url: Some(format!("http://{address}")),
+        mqtt: None,
+        tenant: "DEFAULT".into(),
+        batch_minutes: 120,
+        connections: 2,
+        tokens: None,
+        workspace: crate::cli::WorkspaceArgs {
+            workspace: dir.to_path_buf(),
+            database_url: None,
+        },
+    };
+    let sent = super::fleet_sim::simulate(
+        workspace,
+        context,
+        principal,
+        &args,
+        &dir.join("simulated-devices.csv"),
+        &super::fleet_sim::Target::Http(format!("http://{address}")),
+    )
+    .await;
+    let _ = stop.send(());
+    let _ = server.await;
+    sent?;
+    aftercare_service::fleet::tick(
+        workspace,
+        &Context::new(aftercare_model::Actor::system("fleet-tick"), context.now),
+        &aftercare_service::fleet::Detectors::default(),
+        jiff::SignedDuration::from_mins(5),
+    )
+    .await?;
+    Ok(args.devices)
 }

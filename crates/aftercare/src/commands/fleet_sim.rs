@@ -11,7 +11,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write as _;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
@@ -38,9 +37,6 @@ struct Tally {
 }
 
 pub(crate) async fn run(args: SimulateFleetArgs) -> anyhow::Result<Outcome> {
-    if args.devices == 0 || args.days == 0 {
-        bail!("--devices and --days must be at least 1");
-    }
     let (workspace, context, principal) = super::open_as_admin(&args.workspace).await?;
     let tokens_file = match &args.tokens {
         Some(path) => path.clone(),
@@ -49,6 +45,54 @@ pub(crate) async fn run(args: SimulateFleetArgs) -> anyhow::Result<Outcome> {
         }
         None => bail!("--tokens FILE is required with --database-url"),
     };
+    let target = match (&args.url, &args.mqtt) {
+        (Some(url), _) => Target::Http(url.clone()),
+        (None, Some(broker)) => Target::Mqtt {
+            broker: broker.clone(),
+            tenant: args.tenant.clone(),
+        },
+        (None, None) => bail!("--url or --mqtt is required"),
+    };
+    simulate(
+        &workspace,
+        &context,
+        &principal,
+        &args,
+        &tokens_file,
+        &target,
+    )
+    .await?;
+    Ok(Outcome::Ok)
+}
+
+/// Where the simulated devices send.
+#[derive(Debug, Clone)]
+pub(crate) enum Target {
+    /// A server's base URL.
+    Http(String),
+    /// A broker, and the DDI tenant of the topics.
+    Mqtt {
+        /// `mqtt://host:port`.
+        broker: String,
+        /// The tenant.
+        tenant: String,
+    },
+}
+
+/// Registers the simulated devices if needed and sends their telemetry to `target`.
+pub(crate) async fn simulate(
+    workspace: &aftercare_service::Workspace,
+    context: &aftercare_service::Context,
+    principal: &aftercare_service::access::auth::Principal,
+    args: &SimulateFleetArgs,
+    tokens_file: &std::path::Path,
+    target: &Target,
+) -> anyhow::Result<()> {
+    if args.devices == 0 || args.days == 0 {
+        bail!("--devices and --days must be at least 1");
+    }
+    let (workspace, context, principal) = (workspace, context, principal);
+    let tokens_file = tokens_file.to_path_buf();
     let mut tokens = read_tokens(&tokens_file)?;
     let mut fresh = Vec::new();
     for index in 0..args.devices as usize {
@@ -57,9 +101,9 @@ pub(crate) async fn run(args: SimulateFleetArgs) -> anyhow::Result<Outcome> {
             continue;
         }
         let registered = device::add(
-            &workspace,
-            &context,
-            &principal,
+            workspace,
+            context,
+            principal,
             &NewDeviceRequest {
                 controller_id: id.clone(),
                 product: args.product.clone(),
@@ -126,7 +170,7 @@ pub(crate) async fn run(args: SimulateFleetArgs) -> anyhow::Result<Outcome> {
     let window = SignedDuration::from_mins(i64::from(args.batch_minutes.max(1)));
     let (sender, receiver) = mpsc::sync_channel::<Outgoing>(1024);
     let producer = std::thread::spawn(move || produce(fleet, window, &sender));
-    if let Some(url) = &args.url {
+    if let Target::Http(url) = target {
         let url = url.trim_end_matches('/').to_string();
         let receiver = Arc::new(Mutex::new(receiver));
         let ids = Arc::new(ids.clone());
@@ -148,8 +192,8 @@ pub(crate) async fn run(args: SimulateFleetArgs) -> anyhow::Result<Outcome> {
                 .join()
                 .map_err(|_| anyhow::anyhow!("an HTTP sender panicked"))??;
         }
-    } else if let Some(broker) = &args.mqtt {
-        publish_all(broker, &args.tenant, receiver, &ids, &device_tokens, &tally).await?;
+    } else if let Target::Mqtt { broker, tenant } = target {
+        publish_all(broker, tenant, receiver, &ids, &device_tokens, &tally).await?;
     }
     producer
         .join()
@@ -170,7 +214,7 @@ pub(crate) async fn run(args: SimulateFleetArgs) -> anyhow::Result<Outcome> {
     if failed > 0 {
         bail!("{failed} batches were not stored");
     }
-    Ok(Outcome::Ok)
+    Ok(())
 }
 
 /// Groups the simulated stream into one batch per device and window, in time order.
@@ -350,7 +394,7 @@ async fn publish_all(
     Ok(())
 }
 
-fn read_tokens(path: &PathBuf) -> anyhow::Result<HashMap<String, String>> {
+fn read_tokens(path: &std::path::Path) -> anyhow::Result<HashMap<String, String>> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(HashMap::new()),
@@ -370,7 +414,7 @@ fn read_tokens(path: &PathBuf) -> anyhow::Result<HashMap<String, String>> {
     Ok(tokens)
 }
 
-fn append_tokens(path: &PathBuf, fresh: &[(String, String)]) -> anyhow::Result<()> {
+fn append_tokens(path: &std::path::Path, fresh: &[(String, String)]) -> anyhow::Result<()> {
     if fresh.is_empty() {
         return Ok(());
     }
