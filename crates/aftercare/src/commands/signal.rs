@@ -160,13 +160,23 @@ fn exposure_text(dto: &ExposureDto) -> String {
     }
     if let Some(peak) = dto.curve.iter().map(|p| p.devices).max().filter(|p| *p > 0) {
         out.push_str("\nResidual exposure (devices at each day's end):\n");
-        for point in &dto.curve {
+        let last = dto.curve.len().saturating_sub(1);
+        for (index, point) in dto.curve.iter().enumerate() {
             let bar = "#".repeat(((point.devices * 40 + peak - 1) / peak) as usize);
-            out.push_str(&format!(
-                "  {}  {:>6}  {bar}\n",
-                &point.at[..point.at.len().min(10)],
-                point.devices
-            ));
+            let label = if index == last {
+                "now".to_string()
+            } else {
+                // A day's end: the date of the day that ends at the instant.
+                point.at.parse::<jiff::Timestamp>().map_or_else(
+                    |_| point.at.clone(),
+                    |at| {
+                        (at - jiff::SignedDuration::from_secs(1))
+                            .strftime("%Y-%m-%d")
+                            .to_string()
+                    },
+                )
+            };
+            out.push_str(&format!("  {label:<10}  {:>6}  {bar}\n", point.devices));
         }
     }
     if !dto.patches.is_empty() {
