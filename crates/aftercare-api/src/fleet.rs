@@ -321,3 +321,131 @@ impl ExposureDto {
         }
     }
 }
+
+/// One vulnerability the patch remediates: the rollout's devices exposed to it before and
+/// after.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ExposureChangeDto {
+    /// The vulnerability.
+    pub vulnerability: String,
+    /// The rollout's devices exposed when it started.
+    pub before: i64,
+    /// Now.
+    pub after: i64,
+}
+
+/// One metric of one cohort before the rollout and since, with its hourly series.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CohortMetricDto {
+    /// The metric.
+    pub metric: String,
+    /// `patched` or `unpatched`.
+    pub cohort: String,
+    /// Devices in the cohort.
+    pub devices: usize,
+    /// The pooled mean in the 24 hours before the rollout started.
+    pub before_mean: Option<f64>,
+    /// Its samples.
+    pub before_samples: i64,
+    /// The pooled mean since.
+    pub after_mean: Option<f64>,
+    /// Its samples.
+    pub after_samples: i64,
+    /// Hourly pooled means: `[hour start in ms, mean]`.
+    pub series: Vec<(i64, f64)>,
+}
+
+/// A rollout's post-patch report.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RolloutReportDto {
+    /// The rollout.
+    pub rollout: String,
+    /// `product@version`.
+    pub release: String,
+    /// Its state.
+    pub state: String,
+    /// When its first wave started.
+    pub started_at: Option<String>,
+    /// When the report was made.
+    pub generated_at: String,
+    /// Devices it targets.
+    pub devices: usize,
+    /// Of those, running the release now.
+    pub installed: usize,
+    /// Exposure before and after, per vulnerability the patch remediates.
+    pub exposure: Vec<ExposureChangeDto>,
+    /// Metrics of the patched and unpatched cohorts, before and after.
+    pub metrics: Vec<CohortMetricDto>,
+    /// Signals raised during the rollout about its devices or itself.
+    pub signals: Vec<SignalDto>,
+}
+
+impl From<&aftercare_service::fleet::RolloutReport> for RolloutReportDto {
+    fn from(report: &aftercare_service::fleet::RolloutReport) -> RolloutReportDto {
+        RolloutReportDto {
+            rollout: report.rollout.clone(),
+            release: report.release.clone(),
+            state: report.state.clone(),
+            started_at: report.started_at.map(|t| t.to_string()),
+            generated_at: report.now.to_string(),
+            devices: report.devices,
+            installed: report.installed,
+            exposure: report
+                .exposure
+                .iter()
+                .map(|e| ExposureChangeDto {
+                    vulnerability: e.vulnerability.clone(),
+                    before: e.before,
+                    after: e.after,
+                })
+                .collect(),
+            metrics: report
+                .metrics
+                .iter()
+                .map(|m| CohortMetricDto {
+                    metric: m.metric.clone(),
+                    cohort: m.cohort.to_string(),
+                    devices: m.devices,
+                    before_mean: m.before.map(|(mean, _)| mean),
+                    before_samples: m.before.map_or(0, |(_, n)| n),
+                    after_mean: m.after.map(|(mean, _)| mean),
+                    after_samples: m.after.map_or(0, |(_, n)| n),
+                    series: m.series.clone(),
+                })
+                .collect(),
+            signals: report.signals.iter().map(SignalDto::from).collect(),
+        }
+    }
+}
+
+impl RolloutReportDto {
+    /// The metrics as CSV: one row per metric and cohort.
+    pub fn metrics_csv(&self) -> String {
+        let number = |v: Option<f64>| v.map_or_else(String::new, |v| format!("{v:.6}"));
+        let field = |text: &str| {
+            if text.contains([',', '"', '\n']) {
+                format!("\"{}\"", text.replace('"', "\"\""))
+            } else {
+                text.to_string()
+            }
+        };
+        let mut out = String::from(
+            "rollout,release,metric,cohort,devices,before_mean,before_samples,after_mean,after_samples\n",
+        );
+        for m in &self.metrics {
+            out.push_str(&format!(
+                "{},{},{},{},{},{},{},{},{}\n",
+                field(&self.rollout),
+                field(&self.release),
+                m.metric,
+                m.cohort,
+                m.devices,
+                number(m.before_mean),
+                m.before_samples,
+                number(m.after_mean),
+                m.after_samples
+            ));
+        }
+        out
+    }
+}

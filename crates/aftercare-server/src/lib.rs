@@ -671,6 +671,12 @@ pub fn routes() -> Vec<Route> {
         ),
         route(
             M::GET,
+            "/api/v1/rollouts/{name}/report",
+            Needs(Permission::DeviceRead),
+            get(flt::rollout_report),
+        ),
+        route(
+            M::GET,
             "/api/v1/exposure",
             Needs(Permission::DeviceRead),
             get(flt::exposure),

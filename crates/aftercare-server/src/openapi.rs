@@ -113,6 +113,7 @@ use aftercare_api as wire;
         fleet::acknowledge_signal,
         fleet::dismiss_signal,
         fleet::exposure,
+        fleet::rollout_report,
     ),
     components(schemas(
         wire::inventory::ProductDto,
@@ -256,6 +257,9 @@ use aftercare_api as wire;
         wire::fleet::ExposureRowDto,
         wire::fleet::ExposurePointDto,
         wire::fleet::PatchCapabilityDto,
+        wire::fleet::ExposureChangeDto,
+        wire::fleet::CohortMetricDto,
+        wire::fleet::RolloutReportDto,
         wire::artifact::ArtifactDto,
     )),
     modifiers(&Security),

@@ -1050,3 +1050,75 @@ pub async fn hourly_of_devices(
     }
     Ok(out)
 }
+
+/// The devices a rollout targets.
+pub async fn rollout_device_ids(
+    pool: &sqlx::AnyPool,
+    rollout_id: i64,
+) -> Result<Vec<i64>, StoreError> {
+    sqlx::query("SELECT device_id FROM rollout_devices WHERE rollout_id = $1 ORDER BY device_id")
+        .bind(rollout_id)
+        .fetch_all(pool)
+        .await
+        .and_then(|rows| rows.iter().map(|row| row.try_get::<i64, _>(0)).collect())
+        .map_err(StoreError::query("list a rollout's devices"))
+}
+
+/// The vulnerabilities a patch release remediates: those of the findings of the plans it
+/// serves.
+pub async fn vulnerabilities_fixed_by(
+    pool: &sqlx::AnyPool,
+    release_id: i64,
+) -> Result<Vec<String>, StoreError> {
+    sqlx::query(
+        "SELECT DISTINCT f.vulnerability FROM patch_plans pp \
+         JOIN plan_findings pf ON pf.plan_id = pp.plan_id JOIN findings f ON f.id = pf.finding_id \
+         WHERE pp.release_id = $1 ORDER BY f.vulnerability",
+    )
+    .bind(release_id)
+    .fetch_all(pool)
+    .await
+    .and_then(|rows| rows.iter().map(|row| row.try_get::<String, _>(0)).collect())
+    .map_err(StoreError::query("find what a patch remediates"))
+}
+
+/// The metrics `devices` have hourly rollups of, by name.
+pub async fn metrics_of_devices(
+    pool: &sqlx::AnyPool,
+    devices: &[i64],
+) -> Result<Vec<String>, StoreError> {
+    let mut out = std::collections::BTreeSet::new();
+    for chunk in devices.chunks(crate::IN_LIST_CHUNK) {
+        let list = chunk
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let rows = sqlx::query(&format!(
+            "SELECT DISTINCT metric FROM device_rollups WHERE grain = 'hour' AND device_id IN ({list})"
+        ))
+        .fetch_all(pool)
+        .await
+        .map_err(StoreError::query("list the devices' metrics"))?;
+        for row in rows {
+            out.insert(
+                row.try_get::<String, _>(0)
+                    .map_err(StoreError::query("list the devices' metrics"))?,
+            );
+        }
+    }
+    Ok(out.into_iter().collect())
+}
+
+/// Signals raised at or after `from` (RFC 3339), oldest first.
+pub async fn signals_since(pool: &sqlx::AnyPool, from: &str) -> Result<Vec<SignalRow>, StoreError> {
+    sqlx::query(&format!(
+        "SELECT {SIGNAL_COLUMNS} FROM signals s LEFT JOIN devices d ON d.id = s.device_id \
+         WHERE s.raised_at >= $1 ORDER BY s.raised_at, s.id"
+    ))
+    .bind(from)
+    .fetch_all(pool)
+    .await
+    .and_then(|rows| rows.iter().map(signal_of).collect())
+    .map_err(StoreError::query("list signals since"))
+}

@@ -1989,6 +1989,20 @@ pub enum RolloutCommand {
         #[command(flatten)]
         format: FormatArg,
     },
+    /// The post-patch report: the exposure of the rollout's devices before and after, the
+    /// metrics of the patched and unpatched cohorts before and after, the signals raised
+    /// during the rollout.
+    Report {
+        /// Its name.
+        name: String,
+        /// The metrics as CSV (one row per metric and cohort) instead.
+        #[arg(long)]
+        csv: bool,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
     /// Set a health rule of the rollout: its devices that installed the release are compared
     /// with the product's devices that did not, on a metric, over a soak; a breach pauses the
     /// rollout with the evidence. A rule for the same metric is replaced.

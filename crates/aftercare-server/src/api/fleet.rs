@@ -6,7 +6,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use aftercare_api::error::ErrorDto;
-use aftercare_api::fleet::{DeviceTelemetryDto, DismissDto, ExposureDto, IngestedDto, SignalDto};
+use aftercare_api::fleet::{
+    DeviceTelemetryDto, DismissDto, ExposureDto, IngestedDto, RolloutReportDto, SignalDto,
+};
 use aftercare_fleet::telemetry::MAX_BATCH_BYTES;
 use aftercare_service::{Context, fleet};
 use axum::Json;
@@ -363,4 +365,36 @@ pub async fn exposure(
     )
     .await?;
     Ok(Json(ExposureDto::new(&exposure, by)))
+}
+
+/// The report's form.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ReportQuery {
+    /// `json` (default) or `csv` (the metrics, one row per metric and cohort).
+    pub format: Option<String>,
+}
+
+/// A rollout's post-patch report: the exposure of its devices before and after, the metrics of
+/// the patched and unpatched cohorts before and after (with hourly series), and the signals
+/// raised during the rollout.
+#[utoipa::path(get, path = "/api/v1/rollouts/{name}/report", tag = "fleet",
+    params(("name" = String, Path, description = "The rollout's name"), ReportQuery),
+    responses((status = 200, body = RolloutReportDto), (status = 404, body = ErrorDto)))]
+pub async fn rollout_report(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(name): Path<String>,
+    Query(query): Query<ReportQuery>,
+) -> Result<Response, ApiError> {
+    let report =
+        fleet::rollout_report(&state.workspace, &principal, &name, Timestamp::now()).await?;
+    let dto = RolloutReportDto::from(&report);
+    if query.format.as_deref() == Some("csv") {
+        return Ok((
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            dto.metrics_csv(),
+        )
+            .into_response());
+    }
+    Ok(Json(dto).into_response())
 }

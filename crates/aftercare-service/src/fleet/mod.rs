@@ -1129,3 +1129,204 @@ pub async fn record_breach(
     tx.commit().await?;
     Ok(raised)
 }
+
+/// How many of `devices` ran a release of `exposed` (and were not decommissioned) at each
+/// instant, from their histories (sorted by device and time).
+fn exposed_at(
+    history: &[aftercare_store::fleet::HistoryRow],
+    exposed: &[i64],
+    devices: &std::collections::BTreeSet<i64>,
+    instants: &[Timestamp],
+) -> Vec<i64> {
+    let mut counts = vec![0; instants.len()];
+    for device in history.chunk_by(|a, b| a.device_id == b.device_id) {
+        if !devices.contains(&device[0].device_id) {
+            continue;
+        }
+        for (slot, instant) in instants.iter().enumerate() {
+            // The device's last change at or before the instant.
+            let current = device
+                .iter()
+                .filter(|row| row.at.parse::<Timestamp>().is_ok_and(|at| at <= *instant))
+                .last();
+            if let Some(row) = current
+                && row.state != "decommissioned"
+                && row
+                    .release_id
+                    .is_some_and(|id| exposed.binary_search(&id).is_ok())
+            {
+                counts[slot] += 1;
+            }
+        }
+    }
+    counts
+}
+
+/// One vulnerability the patch remediates: the rollout's devices exposed to it when the
+/// rollout started and now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExposureChange {
+    /// The vulnerability.
+    pub vulnerability: String,
+    /// The rollout's devices exposed when it started.
+    pub before: i64,
+    /// Now.
+    pub after: i64,
+}
+
+/// One metric of one cohort, before the rollout and since.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CohortMetric {
+    /// The metric.
+    pub metric: String,
+    /// `patched` (the rollout's devices that run the release now) or `unpatched` (the
+    /// product's devices that do not).
+    pub cohort: &'static str,
+    /// Devices in the cohort.
+    pub devices: usize,
+    /// The pooled mean in the 24 hours before the rollout started, and its samples.
+    pub before: Option<(f64, i64)>,
+    /// The pooled mean since (a patched device from the first whole hour after its
+    /// install), and its samples.
+    pub after: Option<(f64, i64)>,
+    /// The hourly pooled means from 24 hours before the start to now: `(hour, mean)`.
+    pub series: Vec<(i64, f64)>,
+}
+
+/// A rollout's post-patch report: exposure before and after, the patched and unpatched
+/// cohorts' metrics before and after, and the signals raised during the rollout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RolloutReport {
+    /// The rollout.
+    pub rollout: String,
+    /// `product@version`.
+    pub release: String,
+    /// Its state.
+    pub state: String,
+    /// When its first wave started.
+    pub started_at: Option<Timestamp>,
+    /// When the report was made.
+    pub now: Timestamp,
+    /// Devices it targets.
+    pub devices: usize,
+    /// Of those, running the release now.
+    pub installed: usize,
+    /// The rollout's devices exposed to each vulnerability the patch remediates.
+    pub exposure: Vec<ExposureChange>,
+    /// The metrics, per cohort.
+    pub metrics: Vec<CohortMetric>,
+    /// The signals raised since the rollout started about its devices or itself.
+    pub signals: Vec<SignalRow>,
+}
+
+/// The post-patch report of a rollout (`device.read`).
+pub async fn rollout_report(
+    workspace: &Workspace,
+    principal: &Principal,
+    name: &str,
+    now: Timestamp,
+) -> Result<RolloutReport, ServiceError> {
+    principal.require(Permission::DeviceRead)?;
+    let pool = workspace.store().pool();
+    let row = aftercare_store::rollout::rollout(pool, name.trim())
+        .await?
+        .ok_or_else(|| ServiceError::NotFound {
+            entity: "rollout",
+            key: name.to_string(),
+        })?;
+    let waves = aftercare_store::rollout::waves(pool, row.id).await?;
+    let started_at = waves
+        .iter()
+        .filter_map(|w| w.started_at.as_deref())
+        .filter_map(|t| t.parse::<Timestamp>().ok())
+        .min();
+    let start = started_at.unwrap_or(now);
+    let targeted = stored::rollout_device_ids(pool, row.id).await?;
+    let target_set: std::collections::BTreeSet<i64> = targeted.iter().copied().collect();
+    let patched = stored::patched_devices(pool, row.id, row.release_id).await?;
+    let unpatched = stored::unpatched_devices(pool, row.product_id, row.release_id).await?;
+
+    let mut exposure = Vec::new();
+    for vulnerability in stored::vulnerabilities_fixed_by(pool, row.release_id).await? {
+        let exposed = stored::exposed_releases(pool, &vulnerability).await?;
+        let history = stored::histories_touching(pool, &exposed).await?;
+        let counts = exposed_at(&history, &exposed, &target_set, &[start, now]);
+        exposure.push(ExposureChange {
+            vulnerability,
+            before: counts[0],
+            after: counts[1],
+        });
+    }
+
+    let day_before = start.as_millisecond() - stored::DAY_MS;
+    let installed: HashMap<i64, i64> = patched
+        .iter()
+        .map(|(id, at)| {
+            let at = at
+                .as_deref()
+                .and_then(|t| t.parse::<Timestamp>().ok())
+                .map_or(start.as_millisecond(), Timestamp::as_millisecond);
+            (*id, (at.div_euclid(3_600_000) + 1) * 3_600_000)
+        })
+        .collect();
+    let patched_ids: Vec<i64> = patched.iter().map(|(id, _)| *id).collect();
+    let mut all: Vec<i64> = patched_ids.clone();
+    all.extend(&unpatched);
+    let mut metrics = Vec::new();
+    for metric in stored::metrics_of_devices(pool, &all).await? {
+        for (cohort, ids) in [("patched", &patched_ids), ("unpatched", &unpatched)] {
+            let rows = stored::hourly_of_devices(pool, ids, &metric, day_before).await?;
+            let (mut before, mut after) = ((0i64, 0.0f64), (0i64, 0.0f64));
+            let mut hours: BTreeMap<i64, (i64, f64)> = BTreeMap::new();
+            for (device, hour, samples, total) in rows {
+                let entry = hours.entry(hour).or_default();
+                entry.0 += samples;
+                entry.1 += total;
+                if hour < start.as_millisecond() {
+                    before.0 += samples;
+                    before.1 += total;
+                } else if hour
+                    >= installed
+                        .get(&device)
+                        .copied()
+                        .unwrap_or(start.as_millisecond())
+                {
+                    after.0 += samples;
+                    after.1 += total;
+                }
+            }
+            let mean = |(n, total): (i64, f64)| (n > 0).then(|| (total / n as f64, n));
+            metrics.push(CohortMetric {
+                metric: metric.clone(),
+                cohort,
+                devices: ids.len(),
+                before: mean(before),
+                after: mean(after),
+                series: hours
+                    .into_iter()
+                    .filter(|(_, (n, _))| *n > 0)
+                    .map(|(hour, (n, total))| (hour, total / n as f64))
+                    .collect(),
+            });
+        }
+    }
+    let signals = stored::signals_since(pool, &start.to_string())
+        .await?
+        .into_iter()
+        .filter(|s| {
+            s.rollout_id == Some(row.id) || s.device_id.is_some_and(|d| target_set.contains(&d))
+        })
+        .collect();
+    Ok(RolloutReport {
+        rollout: row.name.clone(),
+        release: format!("{}@{}", row.product, row.version),
+        state: row.state.clone(),
+        started_at,
+        now,
+        devices: targeted.len(),
+        installed: patched.len(),
+        exposure,
+        metrics,
+        signals,
+    })
+}

@@ -778,5 +778,39 @@ async fn a_patched_wave_with_three_times_the_errors_pauses_its_rollout() {
         assert!((2.5..3.5).contains(&ratio), "{backend}: ratio {ratio}");
         assert_eq!(evidence["evidence"]["patched"]["devices"], 3, "{backend}");
         assert_eq!(evidence["evidence"]["unpatched"]["devices"], 3, "{backend}");
+
+        // The post-patch report: the three ward-a pumps left CVE-2021-21299's exposure; their
+        // errors since the install (from 11:00) against the ward-b pumps' since the start.
+        let report = fleet::rollout_report(&workspace, &admin, "ward-a", tick(185).now)
+            .await
+            .unwrap();
+        assert_eq!((report.devices, report.installed), (3, 3), "{backend}");
+        let exposure: Vec<(&str, i64, i64)> = report
+            .exposure
+            .iter()
+            .map(|e| (e.vulnerability.as_str(), e.before, e.after))
+            .collect();
+        assert_eq!(exposure, vec![("CVE-2021-21299", 3, 0)], "{backend}");
+        let cohort = |name: &str| {
+            report
+                .metrics
+                .iter()
+                .find(|m| m.metric == "app.error_count" && m.cohort == name)
+                .unwrap()
+                .clone()
+        };
+        let (patched, unpatched) = (cohort("patched"), cohort("unpatched"));
+        assert_eq!((patched.devices, unpatched.devices), (3, 3), "{backend}");
+        assert!(patched.before.is_none(), "{backend}: no telemetry before the start");
+        let (patched_after, n) = patched.after.unwrap();
+        let (unpatched_after, _) = unpatched.after.unwrap();
+        // 11:00 to 13:00 inclusive: 25 samples a device.
+        assert_eq!(n, 75, "{backend}");
+        let ratio = patched_after / unpatched_after;
+        assert!((2.9..3.1).contains(&ratio), "{backend}: {ratio}");
+        assert!(
+            report.signals.iter().any(|s| s.kind == "health_gate"),
+            "{backend}: the breach is among the rollout's signals"
+        );
     }
 }

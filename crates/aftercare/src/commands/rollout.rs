@@ -223,6 +223,27 @@ pub(crate) async fn run(command: RolloutCommand) -> anyhow::Result<Outcome> {
                 );
             }
         }
+        RolloutCommand::Report {
+            name,
+            csv,
+            workspace,
+            format,
+        } => {
+            let (workspace, _, principal) = super::open_as_admin(&workspace).await?;
+            let report = aftercare_service::fleet::rollout_report(
+                &workspace,
+                &principal,
+                &name,
+                jiff::Timestamp::now(),
+            )
+            .await?;
+            let dto = aftercare_api::fleet::RolloutReportDto::from(&report);
+            if csv {
+                print!("{}", dto.metrics_csv());
+            } else {
+                emit(format.format, &dto, || report_text(&dto))?;
+            }
+        }
         RolloutCommand::List { workspace, format } => {
             let (workspace, _, principal) = super::open_as_admin(&workspace).await?;
             let dtos: Vec<RolloutDto> = rollout::list(&workspace, &principal)
@@ -362,4 +383,61 @@ fn list_table(list: &[RolloutDto]) -> String {
         ]);
     }
     table.render()
+}
+
+fn report_text(dto: &aftercare_api::fleet::RolloutReportDto) -> String {
+    let mut out = format!(
+        "Post-patch report of {} ({}, {}): started {}, {} of {} devices run it\n",
+        dto.rollout,
+        dto.release,
+        dto.state,
+        dto.started_at.as_deref().unwrap_or("not yet"),
+        dto.installed,
+        dto.devices
+    );
+    if !dto.exposure.is_empty() {
+        let mut table = Table::new(&["VULNERABILITY", "EXPOSED BEFORE", "EXPOSED NOW"]);
+        for e in &dto.exposure {
+            table.row(vec![
+                e.vulnerability.clone(),
+                e.before.to_string(),
+                e.after.to_string(),
+            ]);
+        }
+        out.push('\n');
+        out.push_str(&table.render());
+    }
+    if !dto.metrics.is_empty() {
+        let mean =
+            |m: Option<f64>, n: i64| m.map_or_else(|| "-".to_string(), |m| format!("{m:.3} ({n})"));
+        let mut table = Table::new(&[
+            "METRIC",
+            "COHORT",
+            "DEVICES",
+            "BEFORE (SAMPLES)",
+            "AFTER (SAMPLES)",
+        ]);
+        for m in &dto.metrics {
+            table.row(vec![
+                m.metric.clone(),
+                m.cohort.clone(),
+                m.devices.to_string(),
+                mean(m.before_mean, m.before_samples),
+                mean(m.after_mean, m.after_samples),
+            ]);
+        }
+        out.push('\n');
+        out.push_str(&table.render());
+    }
+    out.push_str(&format!(
+        "\n{} signals during the rollout\n",
+        dto.signals.len()
+    ));
+    for s in &dto.signals {
+        out.push_str(&format!(
+            "  {} {} {}: {}\n",
+            s.id, s.kind, s.raised_at, s.summary
+        ));
+    }
+    out
 }
