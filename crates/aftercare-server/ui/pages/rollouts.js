@@ -353,7 +353,7 @@ function summaryOf(r, can) {
       ['Distribution', r.distribution_id !== null && r.distribution_id !== undefined
         ? ['recorded: every targeted device was offered the release',
           can('finding.read') ? [' (', h('a', { href: `#${patchRoute(r.product, r.version)}` }, 'the patch release’s distributions'), ')'] : null]
-        : 'not yet: recorded once every targeted device has been offered the release'],
+        : 'not yet: recorded once every targeted device has been offered the release (and, when the policy asks for it, once a share of them has installed it)'],
       ['Created', [timestamp(r.created_at), ` by ${r.created_by}`]],
     ]),
     r.waves.length ? h('div', { class: 'totals' }, h('h3', null, `All ${devices} devices`), progress(r.totals, devices, r.update_type)) : null,
