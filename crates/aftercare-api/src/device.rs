@@ -1,8 +1,9 @@
 //! The device registry's wire types: organisations, sites, devices (with the installed
 //! release's source and any disagreement with what the device reports), a registered device
-//! with its token (shown once), and the requests that create them.
+//! with its token (shown once), and the requests that create, change, decommission and import
+//! them.
 
-use aftercare_service::device::{DeviceView, Registered};
+use aftercare_service::device::{DeviceUpdate, DeviceView, Registered};
 use aftercare_store::device::{OrganisationRow, SiteRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -212,4 +213,52 @@ impl From<NewDeviceDto> for aftercare_service::device::NewDeviceRequest {
             client: dto.client,
         }
     }
+}
+
+/// What changes of a device; an absent field is left as it is.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct DeviceUpdateDto {
+    /// A new site, by name (the organisation follows the site's unless given).
+    #[serde(default)]
+    pub site: Option<String>,
+    /// A new organisation, by name.
+    #[serde(default)]
+    pub organisation: Option<String>,
+    /// The new tags, replacing the old ones (`[]` removes them all).
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    /// The version now installed (a release of the device's product), recorded with the
+    /// source `manual`.
+    #[serde(default)]
+    pub release: Option<String>,
+}
+
+impl From<DeviceUpdateDto> for DeviceUpdate {
+    fn from(dto: DeviceUpdateDto) -> DeviceUpdate {
+        DeviceUpdate {
+            site: dto.site,
+            organisation: dto.organisation,
+            tags: dto.tags,
+            release: dto.release,
+        }
+    }
+}
+
+/// Why a device is taken out of service.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DecommissionDto {
+    /// The reason, kept with the device.
+    pub reason: String,
+}
+
+/// A CSV file of devices to register in one transaction (the columns of `aftercare device
+/// import`: `controller_id,serial,product,hardware,site,organisation,tags,release,client`,
+/// tags `;`-separated).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DeviceImportDto {
+    /// The file's name, used in messages that name a line (default `devices.csv`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The CSV text, header first.
+    pub csv: String,
 }

@@ -64,7 +64,8 @@ pub struct RolloutDto {
     pub wave: i64,
     /// Why it is paused or was canceled.
     pub pause_reason: Option<String>,
-    /// The distribution recorded once every targeted device was offered the release.
+    /// The distribution recorded once every targeted device was offered the release (and,
+    /// when the policy's `[patch.fix_distributed]` asks for it, a share of them installed it).
     pub distribution_id: Option<i64>,
     /// Its waves.
     pub waves: Vec<WaveDto>,

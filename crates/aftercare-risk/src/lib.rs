@@ -58,7 +58,7 @@ pub use exploitability::{
 };
 pub use harm::{CompensatingControl, HarmSeverity, PatientHarm};
 pub use holiday::{HolidayDate, HolidayRule, Observance, easter_sunday};
-pub use policy::{Condition, PatchEvidencePolicy, PatchPolicy, Policy};
+pub use policy::{Condition, FixDistributed, PatchEvidencePolicy, PatchPolicy, Policy};
 pub use rubric::{Answers, Rubric, RubricResult, answer, parse_extended_vector};
 pub use simulation::{SimulatedClock, Simulation, simulate};
 pub use vex::{

@@ -596,6 +596,26 @@ pub fn routes() -> Vec<Route> {
             get(dev::get_device),
         ),
         route(
+            M::PATCH,
+            "/api/v1/devices/{controller_id}",
+            Needs(Permission::DeviceManage),
+            patch(dev::update_device),
+        ),
+        route(
+            M::POST,
+            "/api/v1/devices/{controller_id}/decommission",
+            Needs(Permission::DeviceManage),
+            post(dev::decommission_device),
+        ),
+        // Not under /devices/: `import` is a valid controller id, and its GET must stay the
+        // device's.
+        route(
+            M::POST,
+            "/api/v1/device-imports",
+            Needs(Permission::DeviceManage),
+            post(dev::import_devices),
+        ),
+        route(
             M::GET,
             "/api/v1/devices/{controller_id}/actions",
             Needs(Permission::DeviceRead),

@@ -38,6 +38,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("dom.js"),
     asset!("format.js"),
     asset!("icon.svg"),
+    asset!("signature.js"),
     asset!("vocabulary.js"),
     asset!("pages/accounts.js"),
     asset!("pages/audit.js"),

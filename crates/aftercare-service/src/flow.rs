@@ -16,8 +16,9 @@
 //!   case its plans cover (the remediation clock is met by a distributed fix, never by a plan,
 //!   a build or an approval);
 //! * [`start_rollout`], [`resume_rollout`], [`decide_rollout`], [`rollout_tick`] — a
-//!   rollout's move, then, once it has offered the patch to every targeted device, its
-//!   distribution (channel `ota`) with the `fix_distributed` events.
+//!   rollout's move, then, once it has offered the patch to every targeted device (and, when
+//!   the policy's `[patch.fix_distributed]` asks for it, a share of them has it installed),
+//!   its distribution (channel `ota`) with the `fix_distributed` events.
 //!
 //! A match that follows an import or a sync is its own transaction: the import or sync stands
 //! on its own, and `aftercare match --all` catches up if the match failed.
@@ -333,20 +334,34 @@ async fn record_distribution(
     Ok(id)
 }
 
-/// Follows a rollout's move: once it has offered its patch to every targeted device, the
-/// distribution (channel `ota`, today) and the `fix_distributed` event of the cases the patch
-/// serves — the remediation clock is met by the offer, as by any distribution.
+/// Follows a rollout's move: once it has offered its patch to every targeted device — and,
+/// when the policy's `[patch.fix_distributed]` says `when = "installed"`, once that share of
+/// the targeted devices has it installed — the distribution (channel `ota`, today) and the
+/// `fix_distributed` event of the cases the patch serves, as by any distribution. With
+/// `catching_up` (a finished rollout looked at again by the tick), a patch the gate no longer
+/// clears (revoked since) is left alone instead of failing the tick.
 async fn after_rollout(
     workspace: &Workspace,
     context: &Context,
     moved: &rollout::Moved,
+    catching_up: bool,
 ) -> Result<(), ServiceError> {
     if !moved.offered_all {
         return Ok(());
     }
     let row = &moved.rollout;
-    let state = patch_release::state(workspace, &row.product, &row.version).await?;
     let current = triage::policy::current(workspace).await?;
+    let rule = current.policy.patch().fix_distributed();
+    if rule.needs_installed_share() {
+        let (installed, targeted) = rollout::installed_share(workspace, row.id).await?;
+        if !rule.is_met(moved.offered_all, installed, targeted) {
+            return Ok(());
+        }
+    }
+    let state = patch_release::state(workspace, &row.product, &row.version).await?;
+    if catching_up && state.gate(context.now).is_err() {
+        return Ok(());
+    }
     let new = NewDistribution {
         channel: "ota".to_string(),
         on: current.policy.calendar().day_of(context.now),
@@ -366,7 +381,7 @@ pub async fn start_rollout(
     name: &str,
 ) -> Result<rollout::Moved, ServiceError> {
     let moved = rollout::start(workspace, context, principal, name).await?;
-    after_rollout(workspace, context, &moved).await?;
+    after_rollout(workspace, context, &moved, false).await?;
     Ok(moved)
 }
 
@@ -379,7 +394,7 @@ pub async fn resume_rollout(
     name: &str,
 ) -> Result<rollout::Moved, ServiceError> {
     let moved = rollout::resume(workspace, context, principal, name).await?;
-    after_rollout(workspace, context, &moved).await?;
+    after_rollout(workspace, context, &moved, false).await?;
     Ok(moved)
 }
 
@@ -394,16 +409,32 @@ pub async fn decide_rollout(
     sign: &crate::access::signature::SignRequest,
 ) -> Result<rollout::Moved, ServiceError> {
     let moved = rollout::decide(workspace, context, principal, name, go, sign).await?;
-    after_rollout(workspace, context, &moved).await?;
+    after_rollout(workspace, context, &moved, false).await?;
     Ok(moved)
 }
 
 /// The server's periodic pass over rollouts ([`rollout::tick`]), then the distributions it
-/// completed.
+/// completed. When the policy asks for an installed share, the finished rollouts without a
+/// distribution are looked at too: their devices may still report the installation after
+/// the last wave reached its success threshold.
 pub async fn rollout_tick(workspace: &Workspace, context: &Context) -> Result<usize, ServiceError> {
     let moved = rollout::tick(workspace, context).await?;
     for each in &moved {
-        after_rollout(workspace, context, each).await?;
+        after_rollout(workspace, context, each, false).await?;
+    }
+    let current = triage::policy::current(workspace).await?;
+    if current
+        .policy
+        .patch()
+        .fix_distributed()
+        .needs_installed_share()
+    {
+        for finished in rollout::finished_without_distribution(workspace).await? {
+            if moved.iter().any(|m| m.rollout.id == finished.rollout.id) {
+                continue;
+            }
+            after_rollout(workspace, context, &finished, true).await?;
+        }
     }
     health_gate(workspace, context).await?;
     Ok(moved.len())

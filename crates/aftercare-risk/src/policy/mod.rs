@@ -159,6 +159,68 @@ pub struct PatchPolicy {
     out_of_cycle_when_kev: bool,
     out_of_cycle_cvss_severity: Severity,
     evidence: PatchEvidencePolicy,
+    fix_distributed: FixDistributed,
+}
+
+/// When a rollout's delivery of a patch counts as its distribution, the `fix_distributed`
+/// event that meets the remediation clock (`[patch.fix_distributed]`; without that table,
+/// [`FixDistributed::Offered`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FixDistributed {
+    /// Once the rollout has offered the patch to every targeted device (its last wave started).
+    #[default]
+    Offered,
+    /// Once it has offered the patch to every targeted device *and* at least this share of
+    /// them, in hundredths of a percent (`9000` = 90 %), has it installed.
+    Installed {
+        /// The share, in hundredths of a percent, from 1 to 10,000.
+        share_hundredths: u16,
+    },
+}
+
+impl FixDistributed {
+    /// Whether a rollout has distributed the fix: `offered_all` says its last wave has been
+    /// started, `installed` of its `targeted` devices have the release installed.
+    pub fn is_met(self, offered_all: bool, installed: u64, targeted: u64) -> bool {
+        match self {
+            FixDistributed::Offered => offered_all,
+            FixDistributed::Installed { share_hundredths } => {
+                // installed / targeted >= share / 10,000, in integers.
+                offered_all
+                    && targeted > 0
+                    && u128::from(installed) * 10_000
+                        >= u128::from(share_hundredths) * u128::from(targeted)
+            }
+        }
+    }
+
+    /// Whether the installed share must be counted (the policy asks for one).
+    pub fn needs_installed_share(self) -> bool {
+        matches!(self, FixDistributed::Installed { .. })
+    }
+}
+
+impl std::fmt::Display for FixDistributed {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FixDistributed::Offered => write!(formatter, "offered to every targeted device"),
+            FixDistributed::Installed { share_hundredths } => {
+                let whole = share_hundredths / 100;
+                let fraction = share_hundredths % 100;
+                if fraction == 0 {
+                    write!(
+                        formatter,
+                        "offered to every targeted device and installed on {whole}% of them"
+                    )
+                } else {
+                    write!(
+                        formatter,
+                        "offered to every targeted device and installed on {whole}.{fraction:02}% of them"
+                    )
+                }
+            }
+        }
+    }
 }
 
 /// What a patch release must carry before it is approved (`[patch.evidence]`): the evidence
@@ -515,6 +577,11 @@ impl PatchPolicy {
     pub fn evidence(&self) -> &PatchEvidencePolicy {
         &self.evidence
     }
+
+    /// When a rollout's delivery counts as the patch's distribution (`fix_distributed`).
+    pub fn fix_distributed(&self) -> FixDistributed {
+        self.fix_distributed
+    }
 }
 
 impl PatchEvidencePolicy {
@@ -808,6 +875,16 @@ struct PatchFile {
     #[allow(dead_code, reason = "a citation for people; part of the digest")]
     source: String,
     evidence: PatchEvidenceFile,
+    fix_distributed: Option<FixDistributedFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FixDistributedFile {
+    when: String,
+    share: Option<f64>,
+    #[allow(dead_code, reason = "a citation for people; part of the digest")]
+    source: String,
 }
 
 #[derive(Deserialize)]
@@ -893,6 +970,7 @@ fn convert(file: PolicyFile) -> Result<Policy, RiskError> {
     let rationale_min_chars = file.rationale.min_chars as usize;
     let mut warnings = Vec::new();
     let evidence = convert_patch_evidence(file.patch.evidence, &mut warnings)?;
+    let fix_distributed = convert_fix_distributed(file.patch.fix_distributed)?;
     let mut clock = |name: &str, rule: ClockFile| -> Result<ClockRule, RiskError> {
         let rule = ClockRule {
             days: rule.days,
@@ -977,6 +1055,7 @@ fn convert(file: PolicyFile) -> Result<Policy, RiskError> {
             out_of_cycle_when_kev: file.patch.out_of_cycle_when_kev,
             out_of_cycle_cvss_severity,
             evidence,
+            fix_distributed,
         },
         isao: IsaoPolicy {
             member: file.isao.member,
@@ -1002,6 +1081,41 @@ fn convert(file: PolicyFile) -> Result<Policy, RiskError> {
 /// sources ask for: an uncontrolled risk whose patch needs no validation (FDA 2016,
 /// uncontrolled risk, condition 3: the manufacturer *validates* the change), and approvals
 /// without segregation of duties (IEC 81001-5-1 §5.7.5: objectivity of the test effort).
+/// `[patch.fix_distributed]`: `when = "offered"` (no share), or `when = "installed"` with a
+/// share above 0 and at most 1; an absent table is `offered`.
+fn convert_fix_distributed(file: Option<FixDistributedFile>) -> Result<FixDistributed, RiskError> {
+    let Some(file) = file else {
+        return Ok(FixDistributed::Offered);
+    };
+    match (file.when.as_str(), file.share) {
+        ("offered", None) => Ok(FixDistributed::Offered),
+        ("offered", Some(_)) => Err(invalid(
+            "patch.fix_distributed.share",
+            "a share applies only with when = \"installed\" (\"offered\" counts every targeted device offered the patch)",
+        )),
+        ("installed", None) => Err(invalid(
+            "patch.fix_distributed.share",
+            "when = \"installed\" needs the share of targeted devices that must have the patch installed, above 0 and at most 1 (0.9 = 90 %)",
+        )),
+        ("installed", Some(share)) => {
+            let hundredths = (share * 10_000.0).round();
+            if !(share > 0.0 && share <= 1.0) || hundredths < 1.0 {
+                return Err(invalid(
+                    "patch.fix_distributed.share",
+                    format!("{share} is not a share above 0 and at most 1 (0.9 = 90 %)"),
+                ));
+            }
+            // A whole number in 1..=10,000 after the check above: the cast is exact.
+            let share_hundredths = hundredths as u16;
+            Ok(FixDistributed::Installed { share_hundredths })
+        }
+        (other, _) => Err(invalid(
+            "patch.fix_distributed.when",
+            format!("{other:?} is not one of offered, installed"),
+        )),
+    }
+}
+
 fn convert_patch_evidence(
     file: PatchEvidenceFile,
     warnings: &mut Vec<PolicyWarning>,
@@ -1989,5 +2103,129 @@ mod tests {
         }
         let syntax = Policy::from_toml("[policy\nid = 1", "broken.toml").unwrap_err();
         assert!(syntax.to_string().contains("broken.toml"), "{syntax}");
+    }
+
+    /// `[patch.fix_distributed]` as written → the rule, or the refused key and a word of
+    /// the refusal.
+    fn check_fix_distributed(
+        when: Option<&str>,
+        share: Option<f64>,
+        expect: Result<FixDistributed, (&str, &str)>,
+    ) {
+        let loaded = load_edited(|document| {
+            let patch = table(document, &["patch"]);
+            match when {
+                None => {
+                    patch.remove("fix_distributed");
+                }
+                Some(when) => {
+                    let rule = patch
+                        .get_mut("fix_distributed")
+                        .unwrap()
+                        .as_table_mut()
+                        .unwrap();
+                    rule.insert("when".into(), when.into());
+                    if let Some(share) = share {
+                        rule.insert("share".into(), share.into());
+                    }
+                }
+            }
+        });
+        match (loaded, expect) {
+            (Ok(policy), Ok(rule)) => assert_eq!(policy.patch().fix_distributed(), rule),
+            (Err(RiskError::PolicyInvalid { key, problem }), Err((expected_key, word))) => {
+                assert_eq!(key, expected_key, "{problem}");
+                assert!(problem.contains(word), "{problem}");
+            }
+            (other, expect) => panic!("{when:?} {share:?}: {other:?}, expected {expect:?}"),
+        }
+    }
+
+    #[test]
+    fn fix_distributed_is_offered_by_default_or_an_installed_share() {
+        use FixDistributed::{Installed, Offered};
+        check_fix_distributed(Some("offered"), None, Ok(Offered));
+        // A policy written before the key existed keeps loading, as "offered".
+        check_fix_distributed(None, None, Ok(Offered));
+        check_fix_distributed(
+            Some("installed"),
+            Some(0.9),
+            Ok(Installed {
+                share_hundredths: 9000,
+            }),
+        );
+        check_fix_distributed(
+            Some("installed"),
+            Some(1.0),
+            Ok(Installed {
+                share_hundredths: 10_000,
+            }),
+        );
+        check_fix_distributed(
+            Some("installed"),
+            Some(0.0001),
+            Ok(Installed {
+                share_hundredths: 1,
+            }),
+        );
+        check_fix_distributed(
+            Some("installed"),
+            None,
+            Err(("patch.fix_distributed.share", "needs the share")),
+        );
+        check_fix_distributed(
+            Some("installed"),
+            Some(0.0),
+            Err(("patch.fix_distributed.share", "above 0")),
+        );
+        check_fix_distributed(
+            Some("installed"),
+            Some(1.5),
+            Err(("patch.fix_distributed.share", "1.5")),
+        );
+        check_fix_distributed(
+            Some("offered"),
+            Some(0.5),
+            Err(("patch.fix_distributed.share", "only with")),
+        );
+        check_fix_distributed(
+            Some("always"),
+            None,
+            Err(("patch.fix_distributed.when", "offered, installed")),
+        );
+    }
+
+    #[test]
+    fn fix_distributed_counts_the_installed_share_exactly() {
+        let ninety = FixDistributed::Installed {
+            share_hundredths: 9000,
+        };
+        for (rule, offered_all, installed, targeted, met) in [
+            (FixDistributed::Offered, true, 0, 10, true),
+            (FixDistributed::Offered, false, 10, 10, false),
+            (ninety, true, 9, 10, true),
+            (ninety, true, 8, 10, false),
+            (ninety, true, 89_999, 100_000, false),
+            (ninety, true, 90_000, 100_000, true),
+            (ninety, false, 10, 10, false),
+            (ninety, true, 0, 0, false),
+        ] {
+            assert_eq!(
+                rule.is_met(offered_all, installed, targeted),
+                met,
+                "{rule:?} {offered_all} {installed}/{targeted}"
+            );
+        }
+        assert_eq!(
+            ninety.to_string(),
+            "offered to every targeted device and installed on 90% of them"
+        );
+        assert_eq!(
+            FixDistributed::Installed {
+                share_hundredths: 9_550
+            }
+            .to_string(),
+            "offered to every targeted device and installed on 95.50% of them"
+        );
     }
 }

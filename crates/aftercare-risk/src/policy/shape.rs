@@ -382,11 +382,26 @@ static PATCH_EVIDENCE: Shape = Shape::Table(&[
     required("source", &TEXT),
 ]);
 
+/// When a rollout's delivery counts as the patch's distribution; optional, so that a policy
+/// written before it keeps loading (as `when = "offered"`).
+static FIX_DISTRIBUTED: Shape = Shape::Table(&[
+    required("when", &Shape::Label(&["offered", "installed"])),
+    optional(
+        "share",
+        &Shape::Number {
+            minimum: 0.0,
+            maximum: 1.0,
+        },
+    ),
+    required("source", &TEXT),
+]);
+
 static PATCH: Shape = Shape::Table(&[
     required("out_of_cycle_when_kev", &BOOLEAN),
     required("out_of_cycle_cvss_severity", &Shape::Label(CVSS_SEVERITIES)),
     required("source", &TEXT),
     required("evidence", &PATCH_EVIDENCE),
+    optional("fix_distributed", &FIX_DISTRIBUTED),
 ]);
 
 static ISAO: Shape = Shape::Table(&[
@@ -875,8 +890,9 @@ mod tests {
             }
         }
         walk(&document, &POLICY, "", &mut missing, &mut optional_seen);
-        // The default follows the law, so it has no deviation to justify.
-        const NOT_IN_THE_DEFAULT: &[&str] = &["deviation_rationale"];
+        // The default follows the law, so it has no deviation to justify; it records a
+        // distribution when the patch is offered, so it names no installed share.
+        const NOT_IN_THE_DEFAULT: &[&str] = &["deviation_rationale", "share"];
         missing.extend(
             optional_seen
                 .iter()

@@ -1,6 +1,6 @@
-//! `/api/v1` routes of the device registry (issue 14, first slice): organisations, sites and
-//! devices — list, show, create. A created device's token is in the answer once; the DDI
-//! routes that use it come with rollouts.
+//! `/api/v1` routes of the device registry (issue 14): organisations, sites and devices —
+//! list, show, create, change, decommission, and the import of a CSV file. A created or
+//! imported device's token is in that answer once; the DDI routes (`crate::ddi`) use it.
 
 use aftercare_service::device::{self, DeviceQuery};
 use axum::Json;
@@ -12,8 +12,8 @@ use utoipa::IntoParams;
 use crate::auth::{Caller, RequestContext};
 use crate::{ApiError, AppState};
 use aftercare_api::device::{
-    DeviceDto, NewDeviceDto, NewOrganisationDto, NewSiteDto, OrganisationDto, RegisteredDeviceDto,
-    SiteDto,
+    DecommissionDto, DeviceDto, DeviceImportDto, DeviceUpdateDto, NewDeviceDto, NewOrganisationDto,
+    NewSiteDto, OrganisationDto, RegisteredDeviceDto, SiteDto,
 };
 use aftercare_api::error::ErrorDto;
 
@@ -184,4 +184,87 @@ pub async fn get_device(
 ) -> Result<Json<DeviceDto>, ApiError> {
     let view = device::show(&state.workspace, &principal, &controller_id).await?;
     Ok(Json(DeviceDto::from(&view)))
+}
+
+/// Changes a device: site, organisation, tags, the installed release (recorded with the source
+/// `manual`). A decommissioned device is not changed; an empty change is refused.
+#[utoipa::path(patch, path = "/api/v1/devices/{controller_id}", tag = "devices",
+    params(("controller_id" = String, Path, description = "The device's controller id")),
+    request_body = DeviceUpdateDto,
+    responses((status = 200, body = DeviceDto), (status = 400, body = ErrorDto),
+        (status = 404, body = ErrorDto)))]
+pub async fn update_device(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    RequestContext(context): RequestContext,
+    Path(controller_id): Path<String>,
+    Json(change): Json<DeviceUpdateDto>,
+) -> Result<Json<DeviceDto>, ApiError> {
+    let view = device::update(
+        &state.workspace,
+        &context,
+        &principal,
+        &controller_id,
+        &change.into(),
+    )
+    .await?;
+    Ok(Json(DeviceDto::from(&view)))
+}
+
+/// Decommissions a device, with the reason: it is kept as it was, in state `decommissioned`,
+/// and its token stops working.
+#[utoipa::path(post, path = "/api/v1/devices/{controller_id}/decommission", tag = "devices",
+    params(("controller_id" = String, Path, description = "The device's controller id")),
+    request_body = DecommissionDto,
+    responses((status = 200, body = DeviceDto), (status = 400, body = ErrorDto),
+        (status = 404, body = ErrorDto)))]
+pub async fn decommission_device(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    RequestContext(context): RequestContext,
+    Path(controller_id): Path<String>,
+    Json(body): Json<DecommissionDto>,
+) -> Result<Json<DeviceDto>, ApiError> {
+    let view = device::decommission(
+        &state.workspace,
+        &context,
+        &principal,
+        &controller_id,
+        &body.reason,
+    )
+    .await?;
+    Ok(Json(DeviceDto::from(&view)))
+}
+
+/// Registers every device of a CSV file in one transaction. One bad row refuses the whole
+/// file with a 400 naming its line and field, and nothing is registered. The answer carries
+/// each device's token, shown this once (only its SHA-256 is stored).
+#[utoipa::path(post, path = "/api/v1/device-imports", tag = "devices",
+    request_body = DeviceImportDto,
+    responses((status = 201, body = [RegisteredDeviceDto]), (status = 400, body = ErrorDto),
+        (status = 409, body = ErrorDto), (status = 413, body = ErrorDto)))]
+pub async fn import_devices(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    RequestContext(context): RequestContext,
+    Json(body): Json<DeviceImportDto>,
+) -> Result<(StatusCode, Json<Vec<RegisteredDeviceDto>>), ApiError> {
+    let name = body
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .unwrap_or("devices.csv");
+    let registered = device::import(
+        &state.workspace,
+        &context,
+        &principal,
+        name,
+        body.csv.as_bytes(),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(registered.iter().map(RegisteredDeviceDto::from).collect()),
+    ))
 }

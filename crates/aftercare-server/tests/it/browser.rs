@@ -11,8 +11,10 @@
 //! Another walk, on each backend, covers the device registry and a rollout: the device list
 //! and its filters, the registration form and its token shown once, a release's artifacts
 //! uploaded and listed, the rollout form refused by the approval gate and then accepted, the
-//! rollout's page following its devices' reports by itself until its error threshold pauses
-//! it, a device's status history, the cancellation, and axe-core on each page.
+//! rollout's page following its devices' reports by itself to its hold point, the signed go
+//! recorded there through the page (after a refused wrong password) and the next wave
+//! started, then on until its error threshold pauses it, a device's status history, the
+//! cancellation, and axe-core on each page.
 //! `AFTERCARE_UI_SCREENSHOTS` names a directory to save pictures of those pages in.
 //!
 //! CI installs Chromium (`.ci/run`); elsewhere the test is skipped, with a note, when no
@@ -303,8 +305,8 @@ impl Browser {
 
     /// Records script exceptions and console errors (but the expected 401s of a logged-out
     /// page: `auth/me` at start, the failed login; and the 400 of the incomplete assessment
-    /// and of the too short cancellation, the 403 of the wrong signing passwords, and the
-    /// refused rollout the tests submit on purpose).
+    /// and of the too short cancellation, the 403 of the wrong signing passwords (an approval,
+    /// a rollout's go), and the refused rollout the tests submit on purpose).
     fn observe(&mut self, message: &Value) {
         match message["method"].as_str() {
             Some("Runtime.exceptionThrown") => self.problems.push(format!(
@@ -321,8 +323,8 @@ impl Browser {
                         && url.contains("/api/v1/findings/")
                         && url.ends_with("/assessment"))
                     || (text.contains("status of 403")
-                        && url.contains("/api/v1/patches/")
-                        && url.ends_with("/approve"))
+                        && ((url.contains("/api/v1/patches/") && url.ends_with("/approve"))
+                            || (url.contains("/api/v1/rollouts/") && url.ends_with("/decide"))))
                     || (text.contains("status of 400")
                         && url.contains("/api/v1/plans/")
                         && url.ends_with("/close"))
@@ -1938,6 +1940,7 @@ fn devices_and_a_rollout(
             ("#new-rollout-waves", "2,all"),
             ("#new-rollout-success", "100%"),
             ("#new-rollout-error", "40%"),
+            ("#new-rollout-holds", "1"),
         ],
     );
     let refusal = browser.wait_for(
@@ -2075,26 +2078,149 @@ fn devices_and_a_rollout(
     assert_accessible(&mut browser, axe, "running rollout");
     screenshot(&mut browser, "rollout-running");
 
-    // Wave 1 done, wave 2 starts; one pump fails with a long log: 1 of 3 is below 40 %, the
-    // rollout runs on and the page offers to retry it.
+    // Wave 1 done: its hold point waits for a signed go or no-go, which the page now asks
+    // for by itself.
+    runtime.block_on(device_reports(
+        &workspace,
+        &pumps[1],
+        &[ddi_status("closed", "success", &["Update Installed."])],
+    ));
+    browser.wait_for(
+        "the hold point's decision form",
+        "document.getElementById('decide-submit') !== null",
+    );
+    assert_eq!(
+        browser.eval(buttons),
+        json!(["Sign the decision", "Cancel the rollout"]),
+        "{backend}"
+    );
+    let manifestation = browser.eval("document.getElementById('decide-manifestation').textContent");
+    assert!(
+        manifestation
+            .as_str()
+            .unwrap()
+            .starts_with("Signed by Ada Admin on ")
+            && manifestation
+                .as_str()
+                .unwrap()
+                .ends_with("(UTC) — approval"),
+        "{backend}: {manifestation}"
+    );
+    assert_no_injection(&mut browser, "rollout at a hold point");
+    assert_accessible(&mut browser, axe, "rollout at a hold point");
+    screenshot(&mut browser, "rollout-hold-point");
+    // No decision chosen: said so, nothing sent.
+    fill_and_submit(
+        &mut browser,
+        "form[aria-labelledby=decide-title]",
+        &[("#decide-login", "admin"), ("#decide-password", "x")],
+    );
+    browser.wait_for(
+        "the missing decision",
+        "document.querySelector('#rollout-feedback .alert-error')?.textContent.includes('choose go or no-go')",
+    );
+    assert_eq!(
+        browser.eval("document.activeElement?.id"),
+        json!("decide-go"),
+        "{backend}"
+    );
+    // A wrong password: the server's refusal is shown, the password forgotten, nothing
+    // recorded.
+    browser.eval("document.getElementById('decide-go').checked = true; true");
+    fill_and_submit(
+        &mut browser,
+        "form[aria-labelledby=decide-title]",
+        &[("#decide-login", "admin"), ("#decide-password", "wrong")],
+    );
+    let refusal = browser.wait_for(
+        "the refused signature",
+        "document.querySelector('#rollout-feedback .alert-error')?.textContent.includes('wrong password') \
+         && document.querySelector('#rollout-feedback .alert-error').textContent",
+    );
+    assert!(
+        refusal.as_str().unwrap().contains("signature_refused"),
+        "{backend}: {refusal}"
+    );
+    assert_eq!(
+        browser
+            .eval("[document.getElementById('decide-password').value, document.activeElement?.id]"),
+        json!(["", "rollout-feedback"]),
+        "{backend}"
+    );
+    let state = runtime.block_on(aftercare_store::rollout::rollout(
+        workspace.raw_store().pool(),
+        HOSTILE_ROLLOUT,
+    ));
+    assert_eq!(
+        state.unwrap().unwrap().state,
+        "awaiting_decision",
+        "{backend}: a refused signature decides nothing"
+    );
+    // Go, signed: wave 2 starts and the page says so.
+    fill_and_submit(
+        &mut browser,
+        "form[aria-labelledby=decide-title]",
+        &[
+            ("#decide-login", "admin"),
+            ("#decide-password", "correct horse battery"),
+            ("#decide-reason", "The canary ward reports no problem"),
+        ],
+    );
+    browser.wait_for(
+        "the go, signed",
+        "document.querySelector('main .alert-ok')?.textContent.endsWith('wave 2 of 2 started.')",
+    );
+    let after_go = browser.eval(
+        "[...document.querySelectorAll('table.waves tbody tr')].map((r) => [r.cells[0].textContent, r.cells[4].textContent])",
+    );
+    assert_eq!(
+        after_go,
+        json!([
+            ["Wave 1", "hold point decided: go"],
+            ["Wave 2 current", "—"]
+        ]),
+        "{backend}"
+    );
+    assert_eq!(
+        browser.eval(buttons),
+        json!(["Pause the rollout", "Cancel the rollout"]),
+        "{backend}"
+    );
+    let wave = runtime.block_on(aftercare_store::rollout::waves(
+        workspace.raw_store().pool(),
+        runtime
+            .block_on(aftercare_store::rollout::rollout(
+                workspace.raw_store().pool(),
+                HOSTILE_ROLLOUT,
+            ))
+            .unwrap()
+            .unwrap()
+            .id,
+    ));
+    let wave = wave.unwrap();
+    assert_eq!(
+        (
+            wave[0].decision.as_deref(),
+            wave[0].decided_by.as_deref(),
+            wave[0].signature_id.is_some()
+        ),
+        (Some("go"), Some("admin"), true),
+        "{backend}: the decision is kept with its signature"
+    );
+    assert_no_injection(&mut browser, "rollout after the go");
+    assert_accessible(&mut browser, axe, "rollout after the go");
+
+    // Wave 2 runs; one pump fails with a long log: 1 of 3 is below 40 %, the rollout runs on
+    // and the page offers to retry it.
     let long_log: Vec<String> = (1..=60).map(|n| format!("ERROR : line {n}")).collect();
     let long_log: Vec<&str> = long_log.iter().map(String::as_str).collect();
     browser
         .eval("document.getElementById('rollout-pause-reason-input').value = 'half typed'; true");
-    runtime.block_on(async {
-        device_reports(
-            &workspace,
-            &pumps[1],
-            &[ddi_status("closed", "success", &["Update Installed."])],
-        )
-        .await;
-        device_reports(
-            &workspace,
-            &pumps[2],
-            &[ddi_status("closed", "failure", &long_log)],
-        )
-        .await;
-    });
+    runtime.block_on(device_reports(
+        &workspace,
+        &pumps[2],
+        &[ddi_status("closed", "failure", &long_log)],
+    ));
     browser.wait_for(
         "the retry offered, the pause form kept",
         "document.getElementById('rollout-retry')?.textContent === 'Retry the 1 failed device'",

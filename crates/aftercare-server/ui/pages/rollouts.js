@@ -3,11 +3,14 @@
 // as it reads), and one rollout's live progress — per wave a bar built from the counts with
 // the numbers written beside it, the current wave, hold points, the pause reason and the
 // distribution — refreshed every few seconds while it moves, with the actions of those who
-// may run it: start, pause, resume, retry the failed, cancel.
+// may run it: start, pause, resume, retry the failed, cancel; and, at a hold point, the signed
+// go or no-go of those who may approve patches (patch.approve, 21 CFR Part 11).
 
 import * as api from '../api.js';
 import { h, replace, table, link, route, facts, field, badge, errorBox } from '../dom.js';
 import { timestamp } from '../format.js';
+import { vocabulary } from '../vocabulary.js';
+import { signatureFields } from '../signature.js';
 import { words } from './findings/text.js';
 import { patchRoute } from './patch/text.js';
 
@@ -246,7 +249,13 @@ async function renderNew({ view, heading, query, navigate, can, announce }) {
 async function renderDetail(context) {
   const { view, heading, params, can, announce } = context;
   const [name] = params;
-  let rollout = await api.get(rolloutPath(name));
+  // The words of a signature's meaning, for the go or no-go at a hold point: fetched with
+  // the rollout, so that the page is whole when it first shows.
+  const [fetched, terms] = await Promise.all([
+    api.get(rolloutPath(name)),
+    can('patch.approve') ? vocabulary() : null,
+  ]);
+  let rollout = fetched;
   heading(`Rollout ${rollout.name}`, h('p', { class: 'breadcrumb' }, link('/rollouts', 'Rollouts'), ' › ', rollout.name));
   const flashed = flash && flash.name === rollout.name ? h('p', { class: 'alert alert-ok', role: 'status' }, flash.text) : null;
   if (flashed) view.append(flashed);
@@ -254,7 +263,7 @@ async function renderDetail(context) {
   const summary = h('div');
   const waves = h('div');
   const refreshed = h('p', { class: 'muted', id: 'rollout-refreshed' });
-  const actions = can('rollout.manage') ? h('div') : null;
+  const actions = can('rollout.manage') || can('patch.approve') ? h('div') : null;
   view.append(
     card('rollout-summary', 'Rollout', summary),
     card('rollout-waves', 'Progress', refreshed, waves),
@@ -268,7 +277,7 @@ async function renderDetail(context) {
       : 'The rollout no longer moves.');
     if (actions && stateChanged) {
       const hadFocus = actions.contains(document.activeElement);
-      const built = actionCard(r, context);
+      const built = actionCard(r, { ...context, terms });
       updateActions = built.update;
       replace(actions, built.node);
       if (hadFocus) actions.querySelector('h2')?.focus();
@@ -344,7 +353,7 @@ function summaryOf(r, can) {
       ['Distribution', r.distribution_id !== null && r.distribution_id !== undefined
         ? ['recorded: every targeted device was offered the release',
           can('finding.read') ? [' (', h('a', { href: `#${patchRoute(r.product, r.version)}` }, 'the patch release’s distributions'), ')'] : null]
-        : 'not yet: recorded once every targeted device has been offered the release'],
+        : 'not yet: recorded once every targeted device has been offered the release (and, when the policy asks for it, once a share of them has installed it)'],
       ['Created', [timestamp(r.created_at), ` by ${r.created_by}`]],
     ]),
     r.waves.length ? h('div', { class: 'totals' }, h('h3', null, `All ${devices} devices`), progress(r.totals, devices, r.update_type)) : null,
@@ -380,7 +389,10 @@ function waveTable(r) {
  * The actions that apply in the rollout's state, for those with rollout.manage: the card, and
  * `update(rollout)` for new counts in the same state (the retry button follows the errors).
  */
-function actionCard(r, { navigate, announce }) {
+function actionCard(r, { navigate, announce, can, me, terms }) {
+  const manage = can('rollout.manage');
+  // Those who only approve patches act at a hold point, and nowhere else.
+  if (!manage && r.state !== 'awaiting_decision') return { node: h('div'), update: () => {} };
   const feedback = h('div', { id: 'rollout-feedback', tabindex: '-1', 'aria-live': 'assertive' });
   const run = async (button, call, message, focusOnError) => {
     button.disabled = true;
@@ -398,24 +410,26 @@ function actionCard(r, { navigate, announce }) {
   };
   const path = (rest) => rolloutPath(r.name, rest);
   const parts = [feedback];
-  if (r.state === 'created') {
+  if (r.state === 'created' && manage) {
     const start = h('button', { type: 'button', id: 'rollout-start' }, 'Start the rollout');
     start.addEventListener('click', () => run(start, () => api.post(path('/start'), {}), `Rollout ${r.name} started.`));
     parts.push(h('p', null, start, ' ', h('span', { class: 'hint' }, 'The approval gate is checked again; the first wave’s devices are offered the release.')));
   }
-  if (r.state === 'paused') {
+  if (r.state === 'paused' && manage) {
     const resume = h('button', { type: 'button', id: 'rollout-resume' }, 'Resume the rollout');
     resume.addEventListener('click', () => run(resume, () => api.post(path('/resume'), {}), `Rollout ${r.name} resumed.`));
     parts.push(h('p', null, resume, ' ', h('span', { class: 'hint' }, 'The approval gate is checked again, and so is the current wave: one still above its error threshold pauses the rollout again at once.')));
   }
   if (r.state === 'awaiting_decision') {
-    parts.push(h('p', null, `Wave ${r.wave} is done and has a hold point: a person decides go or no-go. `
-      + 'That decision cannot be recorded from the web UI yet; the rollout can be canceled below.'));
+    parts.push(can('patch.approve') && terms
+      ? decisionForm(r, { me, can, terms, run, feedback, path })
+      : h('p', null, `Wave ${r.wave} is done and has a hold point: a person who may approve patches `
+        + '(patch.approve) decides go or no-go, with an electronic signature.'));
   }
   const retrySlot = h('div');
   const update = (current) => {
     const failed = current.totals.error ?? 0;
-    if (current.state !== 'running' || failed === 0) {
+    if (current.state !== 'running' || failed === 0 || !manage) {
       replace(retrySlot);
       return;
     }
@@ -429,7 +443,7 @@ function actionCard(r, { navigate, announce }) {
     retry.addEventListener('click', () => run(retry, () => api.post(path('/retry-failed'), {}), `The release is offered again to the devices that failed in ${r.name}.`));
     replace(retrySlot, h('p', null, retry, ' ', h('span', { class: 'hint' }, 'Offers the release again to the devices whose action failed, in the waves started so far.')));
   };
-  if (r.state === 'running') {
+  if (r.state === 'running' && manage) {
     parts.push(retrySlot);
     const reason = h('textarea', { name: 'pause_reason', id: 'rollout-pause-reason-input', rows: '2' });
     const pause = h('button', { type: 'submit' }, 'Pause the rollout');
@@ -442,7 +456,7 @@ function actionCard(r, { navigate, announce }) {
     });
     parts.push(form);
   }
-  if (LIVE.includes(r.state) || r.state === 'created') {
+  if ((LIVE.includes(r.state) || r.state === 'created') && manage) {
     const reason = h('textarea', { name: 'cancel_reason', id: 'rollout-cancel-reason', rows: '2' });
     const confirm = h('input', { type: 'checkbox', name: 'confirm', id: 'rollout-cancel-confirm' });
     const cancel = h('button', { type: 'submit', class: 'button-danger' }, 'Cancel the rollout');
@@ -466,4 +480,56 @@ function actionCard(r, { navigate, announce }) {
   if (parts.length === 1) parts.push(h('p', { class: 'muted' }, `The rollout is ${words(r.state)}: nothing more can be done with it.`));
   update(r);
   return { node: card('rollout-actions', 'Act on the rollout', ...parts), update };
+}
+
+/**
+ * The go or no-go at a hold point (`POST /api/v1/rollouts/{name}/decide`): the decision, and
+ * the signer's electronic signature (21 CFR Part 11), bound by the server to the rollout, the
+ * wave and the decision. Go starts the next wave after the approval gate; no-go cancels the
+ * rollout. A refusal (a wrong password, a signer without the permission) shows the server's
+ * words in the card's `feedback`, with nothing recorded.
+ */
+function decisionForm(r, { me, can, terms, run, feedback, path }) {
+  const next = r.wave + 1;
+  const choice = (value, label) => {
+    const input = h('input', { type: 'radio', name: 'decision', value, id: `decide-${value}` });
+    return [input, h('div', { class: 'field-check' }, input, h('label', { for: input.id }, label))];
+  };
+  const [go, goRow] = choice('go', `Go: start wave ${next} of ${r.waves.length} (the approval gate is checked again)`);
+  const [noGo, noGoRow] = choice('no_go', 'No-go: cancel the rollout; devices already offered the release are asked to cancel');
+  const signature = signatureFields({
+    prefix: 'decide',
+    me,
+    can,
+    terms,
+    meaning: 'approval',
+    hint: `Your signature is bound to rollout ${r.name}, wave ${r.wave} and your decision. Your login and password identify you; the record will show:`,
+    refusal: 'Your roles do not include signing (record.sign): the decision will be refused.',
+  });
+  const submit = h('button', { type: 'submit', id: 'decide-submit' }, 'Sign the decision');
+  const form = h('form', { class: 'stacked', 'aria-labelledby': 'decide-title', novalidate: true },
+    h('p', null, `Wave ${r.wave} is done and has a hold point: nothing more is offered until a person who may approve patches decides.`),
+    h('fieldset', { class: 'checks decision' }, h('legend', null, 'Decision'), goRow, noGoRow),
+    signature.node,
+    submit);
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const decision = go.checked ? 'go' : noGo.checked ? 'no_go' : null;
+    if (decision === null) {
+      replace(feedback, errorBox({ message: 'choose go or no-go' }));
+      go.focus();
+      return;
+    }
+    const message = decision === 'go'
+      ? `Go signed for rollout ${r.name}: wave ${next} of ${r.waves.length} started.`
+      : `No-go signed for rollout ${r.name}: it is canceled.`;
+    run(submit, async () => {
+      try {
+        await api.post(path('/decide'), { go: decision === 'go', signature: signature.value() });
+      } finally {
+        signature.clear();
+      }
+    }, message);
+  });
+  return h('div', null, h('h3', { id: 'decide-title' }, 'Go or no-go'), form);
 }

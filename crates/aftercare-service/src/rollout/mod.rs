@@ -17,7 +17,9 @@
 //! the rollout by itself, skipped devices get a new action once the window opens, and
 //! devices registered later join a dynamic rollout's last wave. When the last wave has been
 //! offered, the use case answers [`Moved::offered_all`] so that `flow` records the
-//! distribution and the `fix_distributed` event of the cases the patch serves.
+//! distribution and the `fix_distributed` event of the cases the patch serves (when the
+//! policy's `[patch.fix_distributed]` also asks for a share installed, `flow` counts it with
+//! `installed_share` first).
 //!
 //! Uses `access`, `inventory`, `device` (the registry and its filter facts) and `patch` (the
 //! gate). See `docs/adr/0013-rollouts-and-ddi.md`.
@@ -1319,6 +1321,42 @@ pub async fn tick(workspace: &Workspace, context: &Context) -> Result<Vec<Moved>
         moved.push(result);
     }
     Ok(moved)
+}
+
+/// How many of a rollout's planned devices have its release installed (their latest action in
+/// it finished), and how many it plans: what `[patch.fix_distributed]`'s share is measured
+/// on.
+pub(crate) async fn installed_share(
+    workspace: &Workspace,
+    rollout_id: i64,
+) -> Result<(u64, u64), ServiceError> {
+    let mut installed = 0u64;
+    let mut targeted = 0u64;
+    for (_, state, n) in stored::rollout_counts(workspace.store().pool(), rollout_id).await? {
+        let n = u64::try_from(n).unwrap_or(0);
+        targeted += n;
+        if state == ActionState::Finished.as_str() {
+            installed += n;
+        }
+    }
+    Ok((installed, targeted))
+}
+
+/// The finished rollouts that have no distribution yet (a policy that asks for an installed
+/// share may not have seen it reached when they finished), as moves that offered every
+/// targeted device the release.
+pub(crate) async fn finished_without_distribution(
+    workspace: &Workspace,
+) -> Result<Vec<Moved>, ServiceError> {
+    Ok(stored::rollouts(workspace.store().pool())
+        .await?
+        .into_iter()
+        .filter(|row| row.state == RolloutState::Finished.as_str() && row.distribution_id.is_none())
+        .map(|row| Moved {
+            rollout: row,
+            offered_all: true,
+        })
+        .collect())
 }
 
 /// Records, in the rollout, the distribution `flow` wrote for it.

@@ -801,7 +801,10 @@ async fn a_patched_wave_with_three_times_the_errors_pauses_its_rollout() {
         };
         let (patched, unpatched) = (cohort("patched"), cohort("unpatched"));
         assert_eq!((patched.devices, unpatched.devices), (3, 3), "{backend}");
-        assert!(patched.before.is_none(), "{backend}: no telemetry before the start");
+        assert!(
+            patched.before.is_none(),
+            "{backend}: no telemetry before the start"
+        );
         let (patched_after, n) = patched.after.unwrap();
         let (unpatched_after, _) = unpatched.after.unwrap();
         // 11:00 to 13:00 inclusive: 25 samples a device.

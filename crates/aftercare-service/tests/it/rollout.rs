@@ -5,7 +5,9 @@
 //! threshold pausing the rollout with the counts; a cancellation offered to the device and
 //! acknowledged; SWUpdate's "Skipped Update." recorded as skipped, not installed; the second
 //! rollout that offers the patch to every remaining device records the distribution and meets
-//! the remediation clock; a revocation cancels the rollout and the offer disappears.
+//! the remediation clock; a revocation cancels the rollout and the offer disappears; a policy
+//! whose `[patch.fix_distributed]` asks for 75 % installed records the distribution only once
+//! that share is reached, after the rollout finished.
 //!
 //! The patch is the one `patch.rs` builds by hand on the RustSec records of the shared data:
 //! Pump 2.2.1 moves hyper from 0.14.2 past the fix of CVE-2021-21299 (0.14.3), approved on
@@ -760,5 +762,113 @@ async fn a_timeforced_offer_is_soft_until_its_instant_then_forced() {
             ("forced", "forced"),
             "{backend}: forced from day 40"
         );
+    }
+}
+
+#[tokio::test]
+async fn a_policy_that_asks_for_an_installed_share_records_the_distribution_only_then() {
+    use aftercare_service::triage::policy::{self, PolicyChange};
+    for (test, workspace, context) in workspaces().await {
+        let backend = test.backend().as_str();
+        let admin = approved_patch(&workspace, &context).await;
+        let day31 = at(&context, 31);
+        // The policy: a rollout distributes the patch once it offered it to every targeted
+        // device and three in four have it installed.
+        let text = aftercare_risk::policy::DEFAULT_POLICY_TOML.replacen(
+            "[patch.fix_distributed]\nwhen = \"offered\"\n",
+            "[patch.fix_distributed]\nwhen = \"installed\"\nshare = 0.75\n",
+            1,
+        );
+        assert_ne!(text, aftercare_risk::policy::DEFAULT_POLICY_TOML);
+        policy::change(
+            &workspace,
+            &day31,
+            &admin,
+            &PolicyChange {
+                text,
+                reason: "a fix counts as distributed once most pumps run it".into(),
+                signature: Some(crate::admin_signs(Meaning::Approval)),
+            },
+            day(31),
+        )
+        .await
+        .unwrap();
+        let mut pumps = Vec::new();
+        for n in 0..4 {
+            pumps.push(pump(&workspace, &day31, &admin, &format!("pump-{n:02}"), "2.0.0").await);
+        }
+        rollout::create(
+            &workspace,
+            &day31,
+            &admin,
+            &NewRollout {
+                name: "hyper-fix".into(),
+                product: "Pump".into(),
+                version: "2.2.1".into(),
+                filter: "product=Pump".into(),
+                waves: "50%,100%".into(),
+                success: "50%".into(),
+                error: "50%".into(),
+                update_type: "forced".into(),
+                ..NewRollout::default()
+            },
+        )
+        .await
+        .unwrap();
+        flow::start_rollout(&workspace, &day31, &admin, "hyper-fix")
+            .await
+            .unwrap();
+        let remediation = || async {
+            let (view, _) = case::case(&workspace, "Pump", VULN).await.unwrap();
+            view.case
+                .clock(ClockKind::Remediation, None)
+                .unwrap()
+                .state()
+        };
+
+        // One of the canaries installs: the last wave starts, every device is offered the
+        // patch, but 1 of 4 installed is below the share: no distribution yet.
+        install(&workspace, &day31, &pumps[0], true).await;
+        let view = rollout::show(&workspace, &admin, "hyper-fix")
+            .await
+            .unwrap();
+        assert_eq!(
+            (view.row.wave, view.row.state.as_str()),
+            (1, "running"),
+            "{backend}"
+        );
+        assert_eq!(
+            view.row.distribution_id, None,
+            "{backend}: offered is not enough"
+        );
+        assert_eq!(remediation().await, ClockState::Open, "{backend}");
+
+        // A device of the last wave installs: the rollout finishes (its success threshold is
+        // 50 %), still with 2 of 4 installed: no distribution.
+        install(&workspace, &day31, &pumps[2], true).await;
+        let view = rollout::show(&workspace, &admin, "hyper-fix")
+            .await
+            .unwrap();
+        assert_eq!(view.row.state, "finished", "{backend}");
+        assert_eq!(view.row.distribution_id, None, "{backend}: 50 % < 75 %");
+        assert_eq!(remediation().await, ClockState::Open, "{backend}");
+        let state = release::state(&workspace, "Pump", "2.2.1").await.unwrap();
+        assert!(state.distributions.is_empty(), "{backend}");
+
+        // The other canary installs after the finish: 3 of 4 reach the share, and the tick
+        // records the distribution of the finished rollout, which meets the clock.
+        install(&workspace, &day31, &pumps[1], true).await;
+        let view = rollout::show(&workspace, &admin, "hyper-fix")
+            .await
+            .unwrap();
+        assert!(view.row.distribution_id.is_some(), "{backend}");
+        let state = release::state(&workspace, "Pump", "2.2.1").await.unwrap();
+        assert_eq!(state.distributions.len(), 1, "{backend}");
+        assert_eq!(state.distributions[0].channel, "ota", "{backend}");
+        assert_eq!(remediation().await, ClockState::Met, "{backend}");
+        // Once only: the next tick records nothing more.
+        flow::rollout_tick(&workspace, &day31).await.unwrap();
+        let state = release::state(&workspace, "Pump", "2.2.1").await.unwrap();
+        assert_eq!(state.distributions.len(), 1, "{backend}");
     }
 }

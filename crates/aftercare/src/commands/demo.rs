@@ -92,6 +92,7 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     triage(&workspace, &context, &principal).await?;
     let fleet = fleet(&workspace, &context, &principal).await?;
     let devices = fleet.len();
+    let image = pump_image(&workspace, &context, &principal, dir).await?;
     let rollout = rollout(&workspace, &context, &principal, &fleet).await?;
     let simulated = telemetry(&workspace, &context, &principal, dir).await?;
     let signals =
@@ -108,9 +109,10 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
          {determinations} signed determinations, {cases} regulatory cases, a patch distributed \
          (aftercare patch show \"{PUMP}@2.2.1\") and one awaiting approval, {devices} devices in \
          two hospitals (aftercare device list --exposed-to CVE-2021-32714), a rollout of the \
-         pump's 2.2.1 part-way through its waves (aftercare rollout status {rollout}), {simulated} \
-         simulated pumps' telemetry of the last two days with {signals} signals to triage (aftercare signal \
-         list; aftercare exposure CVE-2021-32714 --by site); administrator \
+         pump's 2.2.1 and its image {image} part-way through its waves (aftercare rollout status \
+         {rollout}), {simulated} simulated pumps' telemetry of the last two days with {signals} \
+         signals to triage (aftercare signal list; aftercare exposure CVE-2021-32714 --by site); \
+         administrator \
          `admin`, password `{}`; web UI at the address above",
         dir.display(),
         password.expose()
@@ -288,6 +290,42 @@ async fn fleet(
         );
     }
     Ok(registered)
+}
+
+/// The file of the pump's 2.2.1 that its rollout offers, so that a device has something to
+/// download (over DDI: `softwaremodules/…/artifacts/NAME`, with its `.MD5SUM`): 64 KiB
+/// generated here, a text header then bytes derived from it, not a real firmware image. It is
+/// no `.swu` on purpose: a `.swu` is stored only when its CMS signature verifies against the
+/// product's update CA (`product trust-ca`), and the demo holds no signing key; other files
+/// are stored as they are, with no signer. Answers the file's name.
+async fn pump_image(
+    workspace: &Workspace,
+    context: &Context,
+    principal: &Principal,
+    dir: &std::path::Path,
+) -> anyhow::Result<&'static str> {
+    const NAME: &str = "vitaflow-ip300-2.2.1.img";
+    const SIZE: usize = 64 * 1024;
+    let mut bytes =
+        format!("{PUMP} firmware 2.2.1: an aftercare demo image, not installable on any device.\n")
+            .into_bytes();
+    let mut block = aftercare_model::Sha256::of(&bytes);
+    while bytes.len() < SIZE {
+        bytes.extend_from_slice(block.as_bytes());
+        block = aftercare_model::Sha256::of(block.as_bytes());
+    }
+    bytes.truncate(SIZE);
+    // Staged beside the workspace's own files, and removed once the object store holds it.
+    let staged = dir.join(format!(".{NAME}"));
+    std::fs::write(&staged, &bytes)
+        .with_context(|| format!("cannot write {}", staged.display()))?;
+    let added = aftercare_service::artifact::add_named(
+        workspace, context, principal, PUMP, "2.2.1", &staged, NAME,
+    )
+    .await;
+    let _ = std::fs::remove_file(&staged);
+    added.context("the demo's pump image")?;
+    Ok(NAME)
 }
 
 /// The rollout of the pump's 2.2.1 to the five pumps still on 2.1.0, part-way: in waves of

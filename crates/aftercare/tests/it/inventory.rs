@@ -252,6 +252,32 @@ fn the_demo_imports_two_products_with_three_releases_each_and_two_patches() {
         "waves of 1, up to 3, the rest of five: {rollout}"
     );
     assert_eq!(rollout["totals"]["finished"], 2, "{rollout}");
+    // The release it delivers has a file to download: the demo's generated image, unsigned
+    // (no .swu: the demo product has no update CA).
+    let out = aftercare(
+        d,
+        &[
+            "artifact",
+            "list",
+            "VitaFlow IP-300 infusion pump@2.2.1",
+            "--workspace",
+            "demo",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let artifacts: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (
+            artifacts[0]["filename"].as_str(),
+            artifacts[0]["size"].as_i64(),
+            artifacts.as_array().map(Vec::len)
+        ),
+        (Some("vitaflow-ip300-2.2.1.img"), Some(65_536), Some(1)),
+        "{artifacts}"
+    );
+    assert!(artifacts[0]["signer"].is_null(), "{artifacts}");
     assert_eq!(
         rollout["waves"][1]["counts"]["running"], 1,
         "one still installing: {rollout}"

@@ -5,6 +5,7 @@
 import * as api from '../../api.js';
 import { h, replace, field, errorBox } from '../../dom.js';
 import { choices, described } from '../../vocabulary.js';
+import { signatureFields } from '../../signature.js';
 import { rubricQuestionnaire } from './rubric.js';
 import { words } from './text.js';
 
@@ -125,12 +126,6 @@ function controlRow(number, onRemove) {
   return row;
 }
 
-/** The 21 CFR 11.50 manifestation the signature will carry: printed name, date and time, meaning. */
-export function manifestation(me, meaning, now = new Date()) {
-  const stamp = now.toISOString().slice(0, 19).replace('T', ' ');
-  return `Signed by ${me.display_name} on ${stamp} (UTC) — ${meaning}`;
-}
-
 /**
  * The form that assesses one finding (`PUT /api/v1/findings/{id}/assessment`): the VEX
  * statement, scope and versions, the device vector (typed or from the rubric), and, with a
@@ -183,23 +178,15 @@ export function assessForm(detail, terms, { can, me, announce, onSaved }) {
   const rationale = textarea('override_rationale', 'assess-override-rationale', '');
   const rationaleField = field('Override rationale', rationale, 'Required with an override; kept with the determination.');
 
-  const login = h('input', { type: 'text', name: 'login', id: 'assess-login', autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false' });
-  const password = h('input', { type: 'password', name: 'password', id: 'assess-password', autocomplete: 'current-password' });
-  const meaning = select('meaning', 'assess-meaning', described(terms.signature_meanings), 'authorship');
-  const reason = h('input', { type: 'text', name: 'reason', id: 'assess-reason', autocomplete: 'off' });
-  const preview = h('p', { class: 'manifestation', id: 'assess-manifestation' });
-  const showPreview = () => replace(preview, manifestation(me, meaning.value));
-  meaning.addEventListener('change', showPreview);
-  const signature = h('fieldset', { class: 'signature' },
-    h('legend', null, 'Electronic signature (21 CFR Part 11)'),
-    can('record.sign') ? null : h('p', { class: 'alert alert-error' },
-      'Your roles do not include signing (record.sign): a determination will be refused.'),
-    h('p', { class: 'hint' }, 'A determination is signed. Your login and password identify you; the record will show:'),
-    preview,
-    field('Your login', login, `You are logged in as ${me.login}.`),
-    field('Password', password),
-    field('Meaning of the signature', meaning),
-    field('Comment (optional)', reason));
+  const signature = signatureFields({
+    prefix: 'assess',
+    me,
+    can,
+    terms,
+    meaning: 'authorship',
+    hint: 'A determination is signed. Your login and password identify you; the record will show:',
+    refusal: 'Your roles do not include signing (record.sign): a determination will be refused.',
+  });
   const determinationBody = h('div', { class: 'determination-body' },
     h('div', { class: 'field-check' }, sep, h('label', { for: 'assess-sep' }, 'Safety and essential performance is affected')),
     h('fieldset', { class: 'checks' }, h('legend', null, 'Compensating controls'),
@@ -207,7 +194,7 @@ export function assessForm(detail, terms, { can, me, announce, onSaved }) {
       controls, addControl),
     field('Override the outcome', override),
     rationaleField,
-    signature);
+    signature.node);
   const determination = h('fieldset', { class: 'determination' },
     h('legend', null, 'Determination (optional)'),
     h('p', { class: 'hint' }, 'Choose a harm severity to determine whether the residual risk of patient harm is controlled (exploitability, impact on safety and essential performance, severity of harm); this starts the regulatory clocks and needs your signature.'),
@@ -236,7 +223,7 @@ export function assessForm(detail, terms, { can, me, announce, onSaved }) {
     justificationField.hidden = status.value !== 'not_affected';
     determinationBody.hidden = harm.value === '';
     rationaleField.hidden = override.value === '';
-    if (!determinationBody.hidden) showPreview();
+    if (!determinationBody.hidden) signature.refresh();
   };
   status.addEventListener('change', sync);
   harm.addEventListener('change', sync);
@@ -268,7 +255,7 @@ export function assessForm(detail, terms, { can, me, announce, onSaved }) {
           .filter((c) => c.description || c.evidence),
         override_outcome: override.value || null,
         override_rationale: override.value ? text(rationale) : null,
-        signature: { login: text(login), password: password.value, meaning: meaning.value, reason: text(reason) },
+        signature: signature.value(),
       });
     }
     submit.disabled = true;
@@ -283,7 +270,7 @@ export function assessForm(detail, terms, { can, me, announce, onSaved }) {
       announce(message);
       onSaved(message);
     } catch (error) {
-      password.value = '';
+      signature.clear();
       replace(feedback, errorBox(error));
       // Point at the field the message names, when it names one.
       const message = String(error.message ?? '');

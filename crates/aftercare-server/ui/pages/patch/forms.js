@@ -6,8 +6,7 @@
 
 import * as api from '../../api.js';
 import { h, replace, field, errorBox } from '../../dom.js';
-import { described } from '../../vocabulary.js';
-import { manifestation } from '../findings/assess.js';
+import { signatureFields } from '../../signature.js';
 import { words } from '../findings/text.js';
 import { patchPath } from './text.js';
 
@@ -135,38 +134,29 @@ export function evidenceForm(patch, { onDone }) {
 
 /** The approval: a Part 11 signature of the patch as it is now. */
 export function approvalForm(patch, terms, { me, can, onDone }) {
-  const login = h('input', { type: 'text', name: 'login', id: 'approve-login', autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false' });
-  const password = h('input', { type: 'password', name: 'password', id: 'approve-password', autocomplete: 'current-password' });
-  const meaning = select('meaning', 'approve-meaning', described(terms.signature_meanings), 'approval');
-  const reason = h('input', { type: 'text', name: 'reason', id: 'approve-reason', autocomplete: 'off' });
-  const preview = h('p', { class: 'manifestation', id: 'approve-manifestation' });
-  const showPreview = () => replace(preview, manifestation(me, meaning.value));
-  meaning.addEventListener('change', showPreview);
-  showPreview();
+  const signature = signatureFields({
+    prefix: 'approve',
+    me,
+    can,
+    terms,
+    meaning: 'approval',
+    hint: 'Your login and password identify you; the record will show:',
+    refusal: 'Your roles do not include signing (record.sign): the approval will be refused.',
+  });
   const feedback = h('div', { id: 'approve-feedback', tabindex: '-1', 'aria-live': 'assertive' });
   const submit = h('button', { type: 'submit' }, 'Sign the approval');
   const form = h('form', { class: 'stacked', 'aria-labelledby': 'approve-title', novalidate: true },
     feedback,
     h('p', { class: 'hint' }, 'The signature binds the SBOM’s digest, the fix evidence and every current evidence item: a later change shows the approval as no longer matching. It is refused, with every reason and nothing recorded, while evidence is missing or failed, a finding is not fixed, or you alone executed the validation.'),
-    can('record.sign') ? null : h('p', { class: 'alert alert-error' }, 'Your roles do not include signing (record.sign): the approval will be refused.'),
-    h('fieldset', { class: 'signature' },
-      h('legend', null, 'Electronic signature (21 CFR Part 11)'),
-      h('p', { class: 'hint' }, 'Your login and password identify you; the record will show:'),
-      preview,
-      field('Your login', login, `You are logged in as ${me.login}.`),
-      field('Password', password),
-      field('Meaning of the signature', meaning),
-      field('Comment (optional)', reason)),
+    signature.node,
     submit);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     submitting(submit, feedback, async () => {
       try {
-        await api.post(patchPath(patch.product, patch.version, '/approve'), {
-          signature: { login: login.value.trim() || null, password: password.value, meaning: meaning.value, reason: reason.value.trim() || null },
-        });
+        await api.post(patchPath(patch.product, patch.version, '/approve'), { signature: signature.value() });
       } finally {
-        password.value = '';
+        signature.clear();
       }
       return `Patch ${patch.version} approved and signed.`;
     }, onDone);
