@@ -34,6 +34,7 @@ pub mod event_time;
 pub mod exploitability;
 pub mod harm;
 pub mod holiday;
+pub mod incident;
 pub mod policy;
 pub mod rubric;
 pub mod simulation;
