@@ -156,11 +156,7 @@ impl Classification {
 
     /// A cybersecurity event that is not reportable, with the mandatory rationale.
     pub fn not_reportable(policy: &Policy, rationale: &str) -> Result<Classification, RiskError> {
-        check_rationale(
-            policy,
-            "an incident classified not reportable",
-            rationale,
-        )?;
+        check_rationale(policy, "an incident classified not reportable", rationale)?;
         Ok(Classification {
             fda: None,
             remedial_action: false,
@@ -277,7 +273,15 @@ mod tests {
             (Ok(c), Ok((label, kinds))) => {
                 assert_eq!(c.label(), label);
                 assert_eq!(c.clock_kinds(), kinds);
-                assert_eq!(c.events("INC-1", Date::constant(2026, 3, 2), "2026-03-02T10:00:00Z".parse().unwrap()).len(), kinds.len());
+                assert_eq!(
+                    c.events(
+                        "INC-1",
+                        Date::constant(2026, 3, 2),
+                        "2026-03-02T10:00:00Z".parse().unwrap()
+                    )
+                    .len(),
+                    kinds.len()
+                );
             }
             (Err(e), Err(field)) => assert!(
                 matches!(&e, RiskError::IncidentClassification { field: f, .. } if *f == field),
@@ -291,10 +295,36 @@ mod tests {
     fn classifications_open_the_clocks_of_the_law() {
         use ClockKind::*;
         check(Some("death"), false, None, Ok(("fda:death", &[Mdr803])));
-        check(Some("malfunction"), true, None, Ok(("fda:malfunction+remedial_action", &[Mdr803FiveDay])));
-        check(None, false, Some("public_health_threat"), Ok(("eu:public_health_threat", &[EuMdrArt87PublicHealthThreat])));
-        check(None, false, Some("death_or_serious_deterioration"), Ok(("eu:death_or_serious_deterioration", &[EuMdrArt87DeathOrSeriousDeterioration])));
-        check(Some("serious_injury"), false, Some("serious_incident"), Ok(("fda:serious_injury eu:serious_incident", &[Mdr803, EuMdrArt87])));
+        check(
+            Some("malfunction"),
+            true,
+            None,
+            Ok(("fda:malfunction+remedial_action", &[Mdr803FiveDay])),
+        );
+        check(
+            None,
+            false,
+            Some("public_health_threat"),
+            Ok(("eu:public_health_threat", &[EuMdrArt87PublicHealthThreat])),
+        );
+        check(
+            None,
+            false,
+            Some("death_or_serious_deterioration"),
+            Ok((
+                "eu:death_or_serious_deterioration",
+                &[EuMdrArt87DeathOrSeriousDeterioration],
+            )),
+        );
+        check(
+            Some("serious_injury"),
+            false,
+            Some("serious_incident"),
+            Ok((
+                "fda:serious_injury eu:serious_incident",
+                &[Mdr803, EuMdrArt87],
+            )),
+        );
         check(None, false, None, Err("classification"));
         check(None, true, Some("serious_incident"), Err("remedial_action"));
     }
@@ -306,7 +336,11 @@ mod tests {
             Classification::not_reportable(&policy, "  "),
             Err(RiskError::RationaleTooShort { .. })
         ));
-        let c = Classification::not_reportable(&policy, "Port scan from the hospital's own vulnerability scanner; no device function affected.").unwrap();
+        let c = Classification::not_reportable(
+            &policy,
+            "Port scan from the hospital's own vulnerability scanner; no device function affected.",
+        )
+        .unwrap();
         assert_eq!(c.label(), "not_reportable");
         assert!(c.clock_kinds().is_empty());
     }
