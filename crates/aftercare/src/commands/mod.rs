@@ -8,6 +8,7 @@ mod cvss;
 mod demo;
 mod device;
 mod finding;
+mod incident;
 mod index;
 mod init;
 mod intel;
@@ -82,6 +83,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Device(command) => device::run(*command).await,
         Command::Rollout(command) => rollout::run(*command).await,
         Command::Signal(command) => signal::run(command).await,
+        Command::Incident(command) => incident::run(*command).await,
         Command::Artifact(command) => artifact::run(command).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Demo(args) => demo::run(args).await,
