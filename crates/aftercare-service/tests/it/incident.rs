@@ -1210,3 +1210,92 @@ async fn reading_needs_finding_read_and_changing_needs_signal_triage() {
         ));
     }
 }
+
+#[tokio::test]
+async fn the_clocks_run_on_the_product_of_the_linked_devices_and_one_product_must_be_named() {
+    for (test, workspace, context) in workspaces().await {
+        let backend = test.backend().as_str();
+        let context = at(&context, friday());
+        let admin = admin(&workspace).await;
+        pump(&workspace, &context).await;
+        inventory::add_product(&workspace, &context, "Gateway", None)
+            .await
+            .unwrap();
+        for (controller_id, product) in [("pump-1", "Pump"), ("gw-1", "Gateway")] {
+            aftercare_service::device::add(
+                &workspace,
+                &context,
+                &admin,
+                &aftercare_service::device::NewDeviceRequest {
+                    controller_id: controller_id.into(),
+                    product: product.into(),
+                    serial: format!("SN-{controller_id}"),
+                    ..aftercare_service::device::NewDeviceRequest::default()
+                },
+            )
+            .await
+            .unwrap();
+        }
+        let id = open(&workspace, &context, &admin, "ward 3")
+            .await
+            .incident
+            .id;
+        let linked = incident::link(&workspace, &context, &admin, id, "device", "pump-1")
+            .await
+            .unwrap();
+        assert_eq!(linked.links[0].label, "pump-1", "{backend}");
+        let error = incident::link(&workspace, &context, &admin, id, "device", "no-such")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                error,
+                ServiceError::NotFound {
+                    entity: "device",
+                    ..
+                }
+            ),
+            "{backend}: {error:?}"
+        );
+        let unnamed = ClassifyRequest {
+            product: None,
+            ..eu("serious_incident")
+        };
+        let signs = admin_signs(Meaning::Responsibility);
+        // One product among the links: its case holds the clock.
+        let outcome = incident::classify(&workspace, &context, &admin, id, &unnamed, Some(&signs))
+            .await
+            .unwrap();
+        assert_eq!(
+            outcome.detail.case,
+            Some(("Pump".into(), incident::reference(id))),
+            "{backend}"
+        );
+
+        // Two products among the links: the classification asks which.
+        let other = open(&workspace, &context, &admin, "both wards")
+            .await
+            .incident
+            .id;
+        for device in ["pump-1", "gw-1"] {
+            incident::link(&workspace, &context, &admin, other, "device", device)
+                .await
+                .unwrap();
+        }
+        let error = incident::classify(&workspace, &context, &admin, other, &unnamed, Some(&signs))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, ServiceError::InvalidInput { field: "product", message } if message.contains("Gateway, Pump")),
+            "{backend}: {error:?}"
+        );
+        let named = ClassifyRequest {
+            product: Some("Gateway".into()),
+            ..unnamed
+        };
+        let outcome = incident::classify(&workspace, &context, &admin, other, &named, Some(&signs))
+            .await
+            .unwrap();
+        assert_eq!(outcome.detail.case.unwrap().0, "Gateway", "{backend}");
+    }
+}
