@@ -20,6 +20,7 @@ pub mod export;
 pub mod finding;
 pub mod fleet;
 pub mod flow;
+pub mod incident;
 pub mod intel;
 pub mod inventory;
 pub mod patch;

@@ -343,6 +343,26 @@ pub enum RiskError {
         /// The event's name.
         event: &'static str,
     },
+
+    /// An incident's classification that the law's categories do not allow.
+    #[error("cannot classify the incident ({field}): {problem}")]
+    IncidentClassification {
+        /// The input at fault (`classification`, `remedial_action`).
+        field: &'static str,
+        /// What is wrong and what to do.
+        problem: String,
+    },
+
+    /// A step an incident's state does not allow.
+    #[error("an incident that is {state} cannot be {step}: {why}")]
+    IncidentStep {
+        /// The incident's state.
+        state: &'static str,
+        /// The step (`classified`, `linked`, `closed`).
+        step: &'static str,
+        /// Why, and what to do instead.
+        why: String,
+    },
 }
 
 impl aftercare_model::label::UnknownLabel for RiskError {

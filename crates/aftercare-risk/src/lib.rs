@@ -20,6 +20,8 @@
 //!   coverage, the EU roll forward.
 //! - [`holiday`]: holidays by rule (fixed dates with observed days, n-th weekdays, Easter).
 //! - [`clock`]: the clock state machine and its queries.
+//! - [`incident`]: an incident's states and its classification under 21 CFR 803 and EU MDR
+//!   Art. 87 (or not reportable), turned into the clock machine's own events.
 //! - [`simulation`]: what-if: the clock engine on a list of events, every clock at a `now`.
 //! - [`event_time`]: an event's claimed time against its recording: future times refused,
 //!   backdated ones justified.
@@ -34,6 +36,7 @@ pub mod event_time;
 pub mod exploitability;
 pub mod harm;
 pub mod holiday;
+pub mod incident;
 pub mod policy;
 pub mod rubric;
 pub mod simulation;

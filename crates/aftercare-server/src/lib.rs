@@ -137,6 +137,7 @@ pub fn routes() -> Vec<Route> {
     use api::device as dev;
     use api::finding as fnd;
     use api::fleet as flt;
+    use api::incident as inc;
     use api::intel as int;
     use api::inventory as inv;
     use api::patch as pat;
@@ -724,6 +725,49 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/signals/{id}/dismiss",
             Needs(Permission::SignalTriage),
             post(flt::dismiss_signal),
+        ),
+        // Incidents (issue 15): investigations, their signed classification and clocks.
+        route(
+            M::GET,
+            "/api/v1/incidents",
+            Needs(Permission::FindingRead),
+            get(inc::list_incidents),
+        ),
+        route(
+            M::POST,
+            "/api/v1/incidents",
+            Needs(Permission::SignalTriage),
+            post(inc::open_incident),
+        ),
+        route(
+            M::GET,
+            "/api/v1/incidents/lessons",
+            Needs(Permission::FindingRead),
+            get(inc::incident_lessons),
+        ),
+        route(
+            M::GET,
+            "/api/v1/incidents/{id}",
+            Needs(Permission::FindingRead),
+            get(inc::get_incident),
+        ),
+        route(
+            M::POST,
+            "/api/v1/incidents/{id}/classify",
+            Needs(Permission::SignalTriage),
+            post(inc::classify_incident),
+        ),
+        route(
+            M::POST,
+            "/api/v1/incidents/{id}/links",
+            Needs(Permission::SignalTriage),
+            post(inc::link_incident),
+        ),
+        route(
+            M::POST,
+            "/api/v1/incidents/{id}/close",
+            Needs(Permission::SignalTriage),
+            post(inc::close_incident),
         ),
         // hawkBit's Direct Device Integration API: devices authenticate themselves.
         route(

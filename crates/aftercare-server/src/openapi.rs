@@ -5,7 +5,7 @@ use axum::Json;
 use utoipa::OpenApi;
 
 use crate::api::{
-    access, artifact, device, finding, fleet, intel, inventory, patch, rollout, triage,
+    access, artifact, device, finding, fleet, incident, intel, inventory, patch, rollout, triage,
 };
 use aftercare_api as wire;
 
@@ -117,6 +117,13 @@ use aftercare_api as wire;
         fleet::dismiss_signal,
         fleet::exposure,
         fleet::rollout_report,
+        incident::list_incidents,
+        incident::open_incident,
+        incident::incident_lessons,
+        incident::get_incident,
+        incident::classify_incident,
+        incident::link_incident,
+        incident::close_incident,
     ),
     components(schemas(
         wire::inventory::ProductDto,
@@ -267,6 +274,16 @@ use aftercare_api as wire;
         wire::fleet::CohortMetricDto,
         wire::fleet::RolloutReportDto,
         wire::artifact::ArtifactDto,
+        wire::incident::IncidentDto,
+        wire::incident::IncidentLinkDto,
+        wire::incident::IncidentEntryDto,
+        wire::incident::IncidentClockDto,
+        wire::incident::IncidentDetailDto,
+        wire::incident::ClassifiedIncidentDto,
+        wire::incident::OpenIncidentDto,
+        wire::incident::ClassifyIncidentDto,
+        wire::incident::LinkIncidentDto,
+        wire::incident::CloseIncidentDto,
     )),
     modifiers(&Security),
     security(("session" = []), ("token" = [])),
@@ -281,7 +298,8 @@ use aftercare_api as wire;
         (name = "devices", description = "The device registry: organisations, sites, devices with their installed release and its source, and their exposure to a vulnerability now"),
         (name = "artifacts", description = "The files of a release that devices download: their digests, the verified signer of a .swu, and the download with HEAD, ranges and If-Match"),
         (name = "rollouts", description = "Staged rollouts of approved patch releases over hawkBit's DDI (the devices' side is /{tenant}/controller/v1/{controllerId}, outside this document): waves, thresholds, the approval gate, each device's actions"),
-        (name = "fleet", description = "Fleet monitoring: telemetry from devices (JSON lines over HTTP with the device's DDI credential, or MQTT), each device's rollups, signals from the detectors with their evidence and their triage")
+        (name = "fleet", description = "Fleet monitoring: telemetry from devices (JSON lines over HTTP with the device's DDI credential, or MQTT), each device's rollups, signals from the detectors with their evidence and their triage"),
+        (name = "incidents", description = "Incidents: investigations opened from signals, reports or by hand; links to devices, findings, signals and rollouts; the signed classification under 21 CFR 803 and EU MDR Art. 87 that opens the fitting regulatory clock, or not reportable with the rationale; closing with root cause, CAPA references and lessons learned")
     )
 )]
 pub struct ApiDoc;

@@ -164,6 +164,17 @@ actions! {
     SignalDismiss = "signal.dismiss",
     /// A rollout's health rules set (the metrics its patched devices are compared on).
     RolloutHealth = "rollout.health",
+    /// An incident opened (by hand, from a signal or from a report), with its awareness day.
+    IncidentOpen = "incident.open",
+    /// A device, finding, signal or rollout linked to an incident.
+    IncidentLink = "incident.link",
+    /// An incident classified (21 CFR 803, EU MDR Art. 87, or not reportable with the
+    /// rationale), signed, with the clocks it opened.
+    IncidentClassify = "incident.classify",
+    /// An incident closed with its root cause, corrective actions (CAPA) and lessons learned.
+    IncidentClose = "incident.close",
+    /// A signal moved to `incident`: an incident was opened from it or linked it.
+    SignalIncident = "signal.incident",
 }
 
 impl std::fmt::Display for AuditAction {

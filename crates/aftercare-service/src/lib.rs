@@ -15,7 +15,9 @@
 //! * [`patch`] — remediation plans, patch releases, their evidence, approval and distribution;
 //! * [`device`] — the device registry: organisations, sites, devices, their tokens and exposure;
 //! * [`artifact`] — the files of a release that devices download, their bytes in the object
-//!   store by SHA-256, a `.swu`'s signature checked against the product's update CA.
+//!   store by SHA-256, a `.swu`'s signature checked against the product's update CA;
+//! * [`incident`] — investigations: opened from signals, reports or by hand, linked,
+//!   classified under 21 CFR 803 / EU MDR Art. 87 (the clocks through `triage`), closed.
 //!
 //! Slices depend one way (`access` ← `inventory`, `intel` ← `triage` ← `finding` ← `patch`;
 //! `inventory`, `intel` ← `device`; `inventory` ← `artifact`); the chains
@@ -34,6 +36,7 @@ pub mod fetch;
 pub mod finding;
 pub mod fleet;
 pub mod flow;
+pub mod incident;
 pub mod intel;
 pub mod inventory;
 pub mod patch;

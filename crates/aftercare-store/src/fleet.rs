@@ -384,6 +384,7 @@ pub async fn device_rollups(
 
 /// A cohort's rollups of one metric and grain in `[from_ms, to_ms)`, summed over sites when
 /// `site_id` is `None`, by start.
+#[allow(clippy::too_many_arguments)] // a cohort, a metric, a grain and a window: each a bind.
 pub async fn cohort_rollups(
     pool: &sqlx::AnyPool,
     product_id: i64,

@@ -30,6 +30,7 @@ pub mod document;
 pub mod feed;
 pub mod finding;
 pub mod fleet;
+pub mod incident;
 pub mod intel;
 pub mod patch;
 pub mod policy;

@@ -999,6 +999,90 @@ CREATE TABLE rollout_health (
              FOR EACH ROW EXECUTE FUNCTION device_history_record()",
         ],
     },
+    Migration {
+        version: 14,
+        name: "incidents: investigations with their links and timeline",
+        // Regulated records: an incident is never deleted and never changes once closed; a
+        // link or a timeline entry is never changed or deleted (triggers on both backends).
+        // A link names its row by kind and id, with the label a person reads kept as it was
+        // when linked; the clocks an incident opens live on a case (`case_id`).
+        shared: r#"
+CREATE TABLE incidents (
+    id {id},
+    title TEXT NOT NULL,
+    description TEXT NOT NULL,
+    state TEXT NOT NULL,
+    source TEXT NOT NULL,
+    source_reference TEXT,
+    opened_by TEXT NOT NULL,
+    opened_at TEXT NOT NULL,
+    aware_on TEXT NOT NULL,
+    classification TEXT,
+    fda_event_type TEXT,
+    remedial_action BIGINT NOT NULL,
+    eu_category TEXT,
+    rationale TEXT,
+    classified_by TEXT,
+    classified_at TEXT,
+    signature_id BIGINT,
+    case_id BIGINT REFERENCES cases(id),
+    root_cause TEXT,
+    corrective_actions TEXT,
+    lessons_learned TEXT,
+    closed_by TEXT,
+    closed_at TEXT,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX incidents_state ON incidents (state, id);
+CREATE INDEX incidents_closed ON incidents (closed_at);
+CREATE TABLE incident_links (
+    incident_id BIGINT NOT NULL REFERENCES incidents(id),
+    kind TEXT NOT NULL,
+    target_id BIGINT NOT NULL,
+    label TEXT NOT NULL,
+    linked_by TEXT NOT NULL,
+    linked_at TEXT NOT NULL,
+    PRIMARY KEY (incident_id, kind, target_id)
+);
+CREATE INDEX incident_links_target ON incident_links (kind, target_id);
+CREATE TABLE incident_entries (
+    id {id},
+    incident_id BIGINT NOT NULL REFERENCES incidents(id),
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX incident_entries_incident ON incident_entries (incident_id, id);
+"#,
+        sqlite: &[
+            "CREATE TRIGGER incidents_no_delete BEFORE DELETE ON incidents \
+         BEGIN SELECT RAISE(ABORT, 'incidents are never deleted'); END",
+            "CREATE TRIGGER incidents_closed_no_update BEFORE UPDATE ON incidents \
+         WHEN OLD.state = 'closed' \
+         BEGIN SELECT RAISE(ABORT, 'a closed incident is never changed'); END",
+            "CREATE TRIGGER incident_links_no_update BEFORE UPDATE ON incident_links \
+         BEGIN SELECT RAISE(ABORT, 'an incident link is never changed'); END",
+            "CREATE TRIGGER incident_links_no_delete BEFORE DELETE ON incident_links \
+         BEGIN SELECT RAISE(ABORT, 'an incident link is never deleted'); END",
+            "CREATE TRIGGER incident_entries_no_update BEFORE UPDATE ON incident_entries \
+         BEGIN SELECT RAISE(ABORT, 'an incident timeline entry is never changed'); END",
+            "CREATE TRIGGER incident_entries_no_delete BEFORE DELETE ON incident_entries \
+         BEGIN SELECT RAISE(ABORT, 'an incident timeline entry is never deleted'); END",
+        ],
+        postgres: &[
+            "CREATE FUNCTION aftercare_refuse_incident_change() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN RAISE EXCEPTION 'incidents, their links and timelines are regulated records: never deleted, never changed once written or closed'; END $$",
+            "CREATE TRIGGER incidents_no_delete BEFORE DELETE ON incidents \
+         FOR EACH ROW EXECUTE FUNCTION aftercare_refuse_incident_change()",
+            "CREATE TRIGGER incidents_closed_no_update BEFORE UPDATE ON incidents \
+         FOR EACH ROW WHEN (OLD.state = 'closed') EXECUTE FUNCTION aftercare_refuse_incident_change()",
+            "CREATE TRIGGER incident_links_no_change BEFORE UPDATE OR DELETE ON incident_links \
+         FOR EACH ROW EXECUTE FUNCTION aftercare_refuse_incident_change()",
+            "CREATE TRIGGER incident_entries_no_change BEFORE UPDATE OR DELETE ON incident_entries \
+         FOR EACH ROW EXECUTE FUNCTION aftercare_refuse_incident_change()",
+        ],
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -104,6 +104,12 @@ pub enum Command {
     /// evidence, acknowledge, dismiss with a reason.
     #[command(subcommand)]
     Signal(SignalCommand),
+    /// Incidents: open (by hand, from a signal, from a report), list, show with links,
+    /// timeline and clocks, classify (21 CFR 803 / EU MDR Art. 87, signed: opens the clock
+    /// that fits; or not reportable with the rationale), link, close with root cause, CAPA
+    /// references and lessons learned, and the lessons of a period.
+    #[command(subcommand)]
+    Incident(Box<IncidentCommand>),
     /// Re-match the workspace's releases against the stored intelligence and report what
     /// changed (imports and feed syncs already match what they touch).
     Match(MatchArgs),
@@ -2160,4 +2166,141 @@ pub struct ExposureArgs {
     pub workspace: WorkspaceArgs,
     #[command(flatten)]
     pub format: FormatArg,
+}
+
+/// `aftercare incident …`.
+#[derive(Debug, Subcommand)]
+pub enum IncidentCommand {
+    /// Open an incident: by hand, from a signal (open or acknowledged; it moves to
+    /// `incident` and is linked with its device), or from a report.
+    Open {
+        /// One line.
+        #[arg(long)]
+        title: String,
+        /// What happened.
+        #[arg(long)]
+        description: String,
+        /// Opened from this signal (its id).
+        #[arg(long, conflicts_with = "report")]
+        signal: Option<i64>,
+        /// Opened from this report (its reference).
+        #[arg(long)]
+        report: Option<String>,
+        /// The day the manufacturer became aware of the event, day 0 of its clocks
+        /// (YYYY-MM-DD; default today).
+        #[arg(long)]
+        aware_on: Option<String>,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Incidents, newest first.
+    List {
+        /// Only this state: open, classified, closed.
+        #[arg(long)]
+        state: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 200)]
+        limit: i64,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// One incident with its links, timeline and the clocks it opened.
+    Show {
+        /// The incident (INC-7 or 7).
+        incident: String,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Classify an incident, signed: reportable under 21 CFR 803 (--fda) and/or EU MDR Art.
+    /// 87 (--eu), which opens the clock that fits (803: 30 calendar days, 5 work days with
+    /// --remedial-action; Art. 87: 2, 10 or 15 days), or --not-reportable. Always with the
+    /// rationale.
+    Classify {
+        /// The incident (INC-7 or 7).
+        incident: String,
+        /// 21 CFR 803 event type: death, serious_injury, malfunction.
+        #[arg(long)]
+        fda: Option<String>,
+        /// 21 CFR 803.53: remedial action is needed to prevent an unreasonable risk of
+        /// substantial harm (or FDA asked in writing): the five-work-day report.
+        #[arg(long)]
+        remedial_action: bool,
+        /// EU MDR Art. 87 category: public_health_threat (2 days),
+        /// death_or_serious_deterioration (10 days), serious_incident (15 days).
+        #[arg(long)]
+        eu: Option<String>,
+        /// A cybersecurity event that is not reportable (opens no clock).
+        #[arg(long, conflicts_with_all = ["fda", "eu", "remedial_action"])]
+        not_reportable: bool,
+        /// Why.
+        #[arg(long)]
+        rationale: String,
+        /// The product whose case holds the clocks (default: the one product of the links).
+        #[arg(long)]
+        product: Option<String>,
+        /// The vulnerability whose case holds the clocks (default: the one of the linked
+        /// findings, else the incident's number).
+        #[arg(long)]
+        vulnerability: Option<String>,
+        /// Day 0 of the clocks (YYYY-MM-DD; default the incident's day of awareness).
+        #[arg(long)]
+        aware_on: Option<String>,
+        #[command(flatten)]
+        signer: SignerArgs,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Link a device (controller id), finding (id), signal (id) or rollout (name).
+    Link {
+        /// The incident (INC-7 or 7).
+        incident: String,
+        /// device, finding, signal or rollout.
+        kind: String,
+        /// A controller id, a finding's or signal's id, a rollout's name.
+        target: String,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Close a classified incident with its root cause, corrective actions and lessons
+    /// learned (all required).
+    Close {
+        /// The incident (INC-7 or 7).
+        incident: String,
+        /// The root cause.
+        #[arg(long)]
+        root_cause: String,
+        /// A corrective or preventive action's CAPA reference (repeat for several).
+        #[arg(long = "capa", required = true)]
+        corrective_actions: Vec<String>,
+        /// The lessons learned.
+        #[arg(long)]
+        lessons: String,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// The incidents closed in a period with their lessons learned, for the annual review.
+    Lessons {
+        /// From this day (YYYY-MM-DD, UTC), inclusive.
+        #[arg(long)]
+        from: String,
+        /// To this day (YYYY-MM-DD, UTC), exclusive.
+        #[arg(long)]
+        to: String,
+        #[command(flatten)]
+        workspace: WorkspaceArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
 }

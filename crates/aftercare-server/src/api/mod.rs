@@ -5,6 +5,7 @@ pub mod artifact;
 pub mod device;
 pub mod finding;
 pub mod fleet;
+pub mod incident;
 pub mod intel;
 pub mod inventory;
 pub mod patch;

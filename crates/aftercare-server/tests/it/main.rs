@@ -11,6 +11,7 @@ mod case;
 mod ddi;
 mod device;
 mod finding;
+mod incident;
 mod intel;
 mod inventory;
 mod openapi;

@@ -12,6 +12,7 @@ mod case;
 mod device;
 mod finding;
 mod fleet;
+mod incident;
 mod intel;
 mod intel_sync;
 mod inventory;

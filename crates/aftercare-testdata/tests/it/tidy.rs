@@ -410,6 +410,7 @@ const SLICE_RULES: &[(&str, &[&str], &str)] = &[
     ("artifact", &["access", "inventory"], "artifacts are files of releases; the DDI routes read them by id with no principal, and rollouts will read them, never the reverse"),
     ("rollout", &["access", "inventory", "intel", "triage", "device", "patch", "artifact"], "a rollout reads devices and the patch gate, offers artifacts, and never records a distribution itself: flow does once every device was offered"),
     ("fleet", &["access", "inventory", "device"], "telemetry is stored for authenticated devices and read back; a signal is raised here and triaged here, and the rollouts' health gate reads it through flow"),
+    ("incident", &["access", "inventory", "triage", "fleet"], "an investigation reads products, opens its clocks through the cases of triage and moves the signal it came from; nothing imports it but the shells"),
     ("flow", &["access", "inventory", "intel", "triage", "finding", "patch", "rollout", "fleet"], "the one module that chains slices (import → match, sync → re-match, distribution → clock)"),
 ];
 

@@ -9,6 +9,7 @@ mod demo;
 mod device;
 mod finding;
 mod fleet_sim;
+mod incident;
 mod index;
 mod init;
 mod intel;
@@ -83,6 +84,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Device(command) => device::run(*command).await,
         Command::Rollout(command) => rollout::run(*command).await,
         Command::Signal(command) => signal::run(command).await,
+        Command::Incident(command) => incident::run(*command).await,
         Command::Artifact(command) => artifact::run(command).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Demo(args) => demo::run(args).await,

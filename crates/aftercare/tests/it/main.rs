@@ -10,6 +10,7 @@ mod ddi;
 mod determination;
 mod device;
 mod finding;
+mod incident;
 mod intel;
 mod inventory;
 mod part11;
