@@ -1147,8 +1147,8 @@ fn exposed_at(
             // The device's last change at or before the instant.
             let current = device
                 .iter()
-                .filter(|row| row.at.parse::<Timestamp>().is_ok_and(|at| at <= *instant))
-                .last();
+                .rev()
+                .find(|row| row.at.parse::<Timestamp>().is_ok_and(|at| at <= *instant));
             if let Some(row) = current
                 && row.state != "decommissioned"
                 && row
