@@ -95,6 +95,7 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     let image = pump_image(&workspace, &context, &principal, dir).await?;
     let rollout = rollout(&workspace, &context, &principal, &fleet).await?;
     let simulated = telemetry(&workspace, &context, &principal, dir).await?;
+    let incident = incident(&workspace, &context, &principal, &password).await?;
     let signals =
         aftercare_service::fleet::signals(&workspace, &principal, Some("open"), None, None, 10_000)
             .await?
@@ -111,7 +112,9 @@ pub(crate) async fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
          two hospitals (aftercare device list --exposed-to CVE-2021-32714), a rollout of the \
          pump's 2.2.1 and its image {image} part-way through its waves (aftercare rollout status \
          {rollout}), {simulated} simulated pumps' telemetry of the last two days with {signals} \
-         signals to triage (aftercare signal list; aftercare exposure CVE-2021-32714 --by site); \
+         signals to triage (aftercare signal list; aftercare exposure CVE-2021-32714 --by site), \
+         incident {incident} opened from the login burst and classified not reportable \
+         (aftercare incident show {incident}); \
          administrator \
          `admin`, password `{}`; web UI at the address above",
         dir.display(),
@@ -1013,4 +1016,68 @@ async fn telemetry(
     )
     .await?;
     Ok(args.devices)
+}
+
+/// The security analyst opens an incident from the simulated login burst and classifies it,
+/// signed, as a cybersecurity event that is not reportable (no clock). Answers its number.
+async fn incident(
+    workspace: &Workspace,
+    context: &Context,
+    principal: &Principal,
+    password: &Password,
+) -> anyhow::Result<String> {
+    use aftercare_service::incident::{self, ClassifyRequest, OpenRequest};
+    let burst = aftercare_service::fleet::signals(
+        workspace,
+        principal,
+        Some("open"),
+        Some("rate"),
+        None,
+        10,
+    )
+    .await?
+    .into_iter()
+    .next()
+    .context("the simulated login burst raised no signal")?;
+    let opened = incident::open(
+        workspace,
+        context,
+        principal,
+        &OpenRequest {
+            title: format!(
+                "Failed-login burst on {}",
+                burst.controller_id.clone().unwrap_or_default()
+            ),
+            description:
+                "Twenty-five failed SSH logins within five minutes on one pump in the ICU; \
+                          the pump's service port is reachable from the clinical VLAN."
+                    .into(),
+            signal: Some(burst.id),
+            ..OpenRequest::default()
+        },
+    )
+    .await?;
+    let id = opened.incident.id;
+    incident::classify(
+        workspace,
+        context,
+        principal,
+        id,
+        &ClassifyRequest {
+            not_reportable: true,
+            rationale: "No therapy was interrupted and no setting changed: the pump refused every \
+                        attempt and its logs show no successful login; a cybersecurity event \
+                        without harm or malfunction, so neither 21 CFR 803 nor EU MDR Art. 87 applies."
+                .into(),
+            ..ClassifyRequest::default()
+        },
+        Some(&SignRequest {
+            login: Some("admin".into()),
+            password: password.clone(),
+            meaning: Meaning::Approval,
+            reason: Some("incident classification".into()),
+        }),
+    )
+    .await?;
+    Ok(format!("INC-{id}"))
 }

@@ -210,7 +210,16 @@ fn the_demo_imports_two_products_with_three_releases_each_and_two_patches() {
         ids.sort();
         ids
     };
-    assert_eq!(devices(&[]).len(), 11);
+    // The demo's eleven devices, and 24 simulated pumps (`sim-000001` …) that sent telemetry.
+    let all = devices(&[]);
+    let simulated = all.iter().filter(|id| id.starts_with("sim-")).count();
+    assert_eq!((all.len() - simulated, simulated), (11, 24));
+    let devices = |extra: &[&str]| -> Vec<String> {
+        devices(extra)
+            .into_iter()
+            .filter(|id| !id.starts_with("sim-"))
+            .collect()
+    };
     assert_eq!(
         devices(&["--exposed-to", "CVE-2021-33503"]),
         ["vl-gw-kn-01", "vl-gw-sa-01"]
@@ -282,6 +291,67 @@ fn the_demo_imports_two_products_with_three_releases_each_and_two_patches() {
         rollout["waves"][1]["counts"]["running"], 1,
         "one still installing: {rollout}"
     );
+    // The simulated fleet's faults became signals: the 3σ step in sim-000001's battery
+    // temperature, the login burst on sim-000003 (now an incident), the silent sim-000004.
+    let signal_list = |state: &str| {
+        let out = aftercare(
+            d,
+            &[
+                "signal",
+                "list",
+                "--workspace",
+                "demo",
+                "--state",
+                state,
+                "--format",
+                "json",
+            ],
+        );
+        assert!(out.status.success(), "{}", describe(&out));
+        let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        value
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} {} {}",
+                    s["kind"].as_str().unwrap(),
+                    s["device"].as_str().unwrap_or("-"),
+                    s["subject"].as_str().unwrap()
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let open = signal_list("open");
+    for expected in [
+        "step sim-000001 battery.temp",
+        "silence sim-000004 heartbeat",
+    ] {
+        assert!(
+            open.contains(&expected.to_string()),
+            "{expected} in {open:?}"
+        );
+    }
+    assert_eq!(
+        signal_list("incident"),
+        ["rate sim-000003 security.auth_failure"]
+    );
+    let out = aftercare(
+        d,
+        &[
+            "incident",
+            "show",
+            "INC-1",
+            "--workspace",
+            "demo",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let incident: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(incident["incident"]["state"], "classified", "{incident}");
     // Its regulatory cases are dated relative to today: the dashboard always has clocks that
     // are overdue and due within 30 days.
     let clocks = |extra: &[&str]| {
