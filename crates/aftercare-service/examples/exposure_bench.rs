@@ -127,12 +127,11 @@ async fn measure(label: &str, url: &str, devices: i64, products: i64, per: i64) 
         "{label}: {devices} devices in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    let pool = workspace.raw_store().pool();
     let mut samples: Vec<Duration> = Vec::new();
     let mut total = 0;
     for run in 0..23 {
         let started = Instant::now();
-        let counts = aftercare_store::fleet::exposure_now(pool, &exposed)
+        let counts = aftercare_store::fleet::exposure_now(workspace.raw_store(), &exposed)
             .await
             .unwrap();
         let elapsed = started.elapsed();

@@ -12,7 +12,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::bulk::{Value, insert_rows};
+use crate::bulk::{Value, insert_rows, select_in};
 use crate::{Backend, Store, StoreError, Tx};
 
 /// Milliseconds in a day.
@@ -179,34 +179,7 @@ pub async fn add_device_rollups(
     device_id: i64,
     rollups: &[Rollup],
 ) -> Result<u64, StoreError> {
-    let rows: Vec<Vec<Value<'_>>> = rollups
-        .iter()
-        .map(|r| {
-            vec![
-                Value::Int(device_id),
-                Value::Text(&r.metric),
-                Value::Text(r.grain),
-                Value::Int(r.start_ms),
-                Value::Int(r.samples),
-                Value::Float(r.total),
-                Value::Float(r.minimum),
-                Value::Float(r.maximum),
-            ]
-        })
-        .collect();
-    let tail = format!(
-        "ON CONFLICT (device_id, metric, grain, start_ms) DO UPDATE SET {}",
-        MERGE.replace("{t}", "device_rollups")
-    );
-    insert_rows(
-        tx,
-        "INSERT INTO device_rollups (device_id, metric, grain, start_ms, samples, total, minimum, maximum)",
-        8,
-        &tail,
-        &rows,
-        "roll up a device's telemetry",
-    )
-    .await
+    add_rollups(tx, "device_rollups", &["device_id"], &[device_id], rollups).await
 }
 
 /// Adds a cohort's rollups (one row per metric, grain and start) to what is stored.
@@ -215,13 +188,30 @@ pub async fn add_cohort_rollups(
     cohort: Cohort,
     rollups: &[Rollup],
 ) -> Result<u64, StoreError> {
+    add_rollups(
+        tx,
+        "cohort_rollups",
+        &["product_id", "release_id", "site_id"],
+        &[cohort.product_id, cohort.release_id, cohort.site_id],
+        rollups,
+    )
+    .await
+}
+
+/// Upserts rollups into `table` under the key columns' values: counts and sums add up, the
+/// extremes stay extreme.
+async fn add_rollups(
+    tx: &mut Tx,
+    table: &str,
+    key_columns: &[&str],
+    key: &[i64],
+    rollups: &[Rollup],
+) -> Result<u64, StoreError> {
     let rows: Vec<Vec<Value<'_>>> = rollups
         .iter()
         .map(|r| {
-            vec![
-                Value::Int(cohort.product_id),
-                Value::Int(cohort.release_id),
-                Value::Int(cohort.site_id),
+            let mut row: Vec<Value<'_>> = key.iter().map(|k| Value::Int(*k)).collect();
+            row.extend([
                 Value::Text(&r.metric),
                 Value::Text(r.grain),
                 Value::Int(r.start_ms),
@@ -229,23 +219,19 @@ pub async fn add_cohort_rollups(
                 Value::Float(r.total),
                 Value::Float(r.minimum),
                 Value::Float(r.maximum),
-            ]
+            ]);
+            row
         })
         .collect();
-    let tail = format!(
-        "ON CONFLICT (product_id, release_id, site_id, metric, grain, start_ms) DO UPDATE SET {}",
-        MERGE.replace("{t}", "cohort_rollups")
+    let keys = key_columns.join(", ");
+    let head = format!(
+        "INSERT INTO {table} ({keys}, metric, grain, start_ms, samples, total, minimum, maximum)"
     );
-    insert_rows(
-        tx,
-        "INSERT INTO cohort_rollups (product_id, release_id, site_id, metric, grain, start_ms, \
-         samples, total, minimum, maximum)",
-        10,
-        &tail,
-        &rows,
-        "roll up a cohort's telemetry",
-    )
-    .await
+    let tail = format!(
+        "ON CONFLICT ({keys}, metric, grain, start_ms) DO UPDATE SET {}",
+        MERGE.replace("{t}", table)
+    );
+    insert_rows(tx, &head, key.len() + 7, &tail, &rows, "roll up telemetry").await
 }
 
 /// Records what a batch changed of a device's telemetry state: counts add up, the first time
@@ -765,44 +751,31 @@ pub async fn exposed_releases(
 /// The exposure now of the devices on `releases`, by release, organisation and site (ids
 /// counted on the covering index, names joined afterwards).
 pub async fn exposure_now(
-    pool: &sqlx::AnyPool,
+    store: &Store,
     releases: &[i64],
 ) -> Result<Vec<ExposureCount>, StoreError> {
-    let mut out = Vec::new();
-    for chunk in releases.chunks(crate::IN_LIST_CHUNK) {
-        let list = chunk
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
-        let rows = sqlx::query(&format!(
-            "SELECT c.n, p.name AS product, r.version, o.name AS organisation, s.name AS site \
-             FROM (SELECT installed_release_id AS release_id, organisation_id, site_id, \
-                   CAST(COUNT(*) AS BIGINT) AS n FROM devices \
-                   WHERE installed_release_id IN ({list}) AND state <> 'decommissioned' \
-                   GROUP BY installed_release_id, organisation_id, site_id) c \
-             JOIN releases r ON r.id = c.release_id JOIN products p ON p.id = r.product_id \
-             LEFT JOIN organisations o ON o.id = c.organisation_id \
-             LEFT JOIN sites s ON s.id = c.site_id"
-        ))
-        .fetch_all(pool)
-        .await
-        .map_err(StoreError::query("count the exposed devices"))?;
-        for row in rows {
-            out.push(
-                (|| {
-                    Ok::<_, sqlx::Error>(ExposureCount {
-                        product: row.try_get("product")?,
-                        release: row.try_get("version")?,
-                        organisation: row.try_get("organisation")?,
-                        site: row.try_get("site")?,
-                        devices: row.try_get("n")?,
-                    })
-                })()
-                .map_err(StoreError::query("count the exposed devices"))?,
-            );
-        }
-    }
+    let mut out = select_in(
+        store,
+        "SELECT c.n, p.name AS product, r.version, o.name AS organisation, s.name AS site \
+         FROM (SELECT installed_release_id AS release_id, organisation_id, site_id, \
+               CAST(COUNT(*) AS BIGINT) AS n FROM devices WHERE installed_release_id",
+        "AND state <> 'decommissioned' GROUP BY installed_release_id, organisation_id, site_id) c \
+         JOIN releases r ON r.id = c.release_id JOIN products p ON p.id = r.product_id \
+         LEFT JOIN organisations o ON o.id = c.organisation_id \
+         LEFT JOIN sites s ON s.id = c.site_id",
+        releases,
+        "count the exposed devices",
+        |row| {
+            Ok(ExposureCount {
+                product: row.try_get("product")?,
+                release: row.try_get("version")?,
+                organisation: row.try_get("organisation")?,
+                site: row.try_get("site")?,
+                devices: row.try_get("n")?,
+            })
+        },
+    )
+    .await?;
     out.sort_by(|a, b| {
         (&a.product, &a.release, &a.organisation, &a.site).cmp(&(
             &b.product,
@@ -829,38 +802,27 @@ pub struct HistoryRow {
 
 /// The whole history of every device that ever ran one of `releases`, by device and time.
 pub async fn histories_touching(
-    pool: &sqlx::AnyPool,
+    store: &Store,
     releases: &[i64],
 ) -> Result<Vec<HistoryRow>, StoreError> {
-    let mut out = Vec::new();
-    for chunk in releases.chunks(crate::IN_LIST_CHUNK) {
-        let list = chunk
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
-        let rows = sqlx::query(&format!(
-            "SELECT device_id, at, release_id, state FROM device_history WHERE device_id IN \
-             (SELECT DISTINCT device_id FROM device_history WHERE release_id IN ({list})) \
-             ORDER BY device_id, at"
-        ))
-        .fetch_all(pool)
-        .await
-        .map_err(StoreError::query("read the devices' histories"))?;
-        for row in rows {
-            out.push(
-                (|| {
-                    Ok::<_, sqlx::Error>(HistoryRow {
-                        device_id: row.try_get("device_id")?,
-                        at: row.try_get("at")?,
-                        release_id: row.try_get("release_id")?,
-                        state: row.try_get("state")?,
-                    })
-                })()
-                .map_err(StoreError::query("read the devices' histories"))?,
-            );
-        }
-    }
+    let mut out = select_in(
+        store,
+        "SELECT device_id, at, release_id, state FROM device_history WHERE device_id IN \
+         (SELECT DISTINCT device_id FROM device_history WHERE release_id",
+        ")",
+        releases,
+        "read the devices' histories",
+        |row| {
+            Ok(HistoryRow {
+                device_id: row.try_get("device_id")?,
+                at: row.try_get("at")?,
+                release_id: row.try_get("release_id")?,
+                state: row.try_get("state")?,
+            })
+        },
+    )
+    .await?;
+    // A device in several chunks comes back once per chunk.
     out.sort_by(|a, b| (a.device_id, &a.at).cmp(&(b.device_id, &b.at)));
     out.dedup();
     Ok(out)
@@ -1084,31 +1046,19 @@ pub async fn vulnerabilities_fixed_by(
 }
 
 /// The metrics `devices` have hourly rollups of, by name.
-pub async fn metrics_of_devices(
-    pool: &sqlx::AnyPool,
-    devices: &[i64],
-) -> Result<Vec<String>, StoreError> {
-    let mut out = std::collections::BTreeSet::new();
-    for chunk in devices.chunks(crate::IN_LIST_CHUNK) {
-        let list = chunk
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
-        let rows = sqlx::query(&format!(
-            "SELECT DISTINCT metric FROM device_rollups WHERE grain = 'hour' AND device_id IN ({list})"
-        ))
-        .fetch_all(pool)
-        .await
-        .map_err(StoreError::query("list the devices' metrics"))?;
-        for row in rows {
-            out.insert(
-                row.try_get::<String, _>(0)
-                    .map_err(StoreError::query("list the devices' metrics"))?,
-            );
-        }
-    }
-    Ok(out.into_iter().collect())
+pub async fn metrics_of_devices(store: &Store, devices: &[i64]) -> Result<Vec<String>, StoreError> {
+    let mut metrics = select_in(
+        store,
+        "SELECT DISTINCT metric FROM device_rollups WHERE grain = 'hour' AND device_id",
+        "",
+        devices,
+        "list the devices' metrics",
+        |row| row.try_get::<String, _>(0),
+    )
+    .await?;
+    metrics.sort();
+    metrics.dedup();
+    Ok(metrics)
 }
 
 /// Signals raised at or after `from` (RFC 3339), oldest first.

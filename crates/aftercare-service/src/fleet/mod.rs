@@ -840,7 +840,7 @@ pub async fn exposure(
     let canonical = crate::device::canonical(workspace, vulnerability).await?;
     let pool = workspace.store().pool();
     let exposed = stored::exposed_releases(pool, &canonical).await?;
-    let counts = stored::exposure_now(pool, &exposed).await?;
+    let counts = stored::exposure_now(workspace.store(), &exposed).await?;
     let mut releases: Vec<String> = Vec::new();
     for id in &exposed {
         if let Some(release) = releases::by_id(pool, *id).await? {
@@ -851,7 +851,7 @@ pub async fn exposure(
 
     // The curve: each device's history as intervals; +1 where an interval on an exposed
     // release (not decommissioned) starts, −1 where it ends.
-    let history = stored::histories_touching(pool, &exposed).await?;
+    let history = stored::histories_touching(workspace.store(), &exposed).await?;
     let mut steps: Vec<(i64, i64)> = Vec::new();
     for device in history.chunk_by(|a, b| a.device_id == b.device_id) {
         for (index, row) in device.iter().enumerate() {
@@ -900,7 +900,7 @@ pub async fn exposure(
             .as_deref()
             .and_then(|t| t.parse::<Timestamp>().ok());
         let mut installs: BTreeMap<i64, Timestamp> = BTreeMap::new();
-        for row in stored::histories_touching(pool, &[release_id]).await? {
+        for row in stored::histories_touching(workspace.store(), &[release_id]).await? {
             if row.release_id == Some(release_id)
                 && let Ok(at) = row.at.parse::<Timestamp>()
             {
@@ -1249,7 +1249,7 @@ pub async fn rollout_report(
     let mut exposure = Vec::new();
     for vulnerability in stored::vulnerabilities_fixed_by(pool, row.release_id).await? {
         let exposed = stored::exposed_releases(pool, &vulnerability).await?;
-        let history = stored::histories_touching(pool, &exposed).await?;
+        let history = stored::histories_touching(workspace.store(), &exposed).await?;
         let counts = exposed_at(&history, &exposed, &target_set, &[start, now]);
         exposure.push(ExposureChange {
             vulnerability,
@@ -1273,7 +1273,7 @@ pub async fn rollout_report(
     let mut all: Vec<i64> = patched_ids.clone();
     all.extend(&unpatched);
     let mut metrics = Vec::new();
-    for metric in stored::metrics_of_devices(pool, &all).await? {
+    for metric in stored::metrics_of_devices(workspace.store(), &all).await? {
         for (cohort, ids) in [("patched", &patched_ids), ("unpatched", &unpatched)] {
             let rows = stored::hourly_of_devices(pool, ids, &metric, day_before).await?;
             let (mut before, mut after) = ((0i64, 0.0f64), (0i64, 0.0f64));
